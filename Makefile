@@ -1,0 +1,112 @@
+# daneroll - keep DANE TLSA records and SMTP certificates in step.
+#
+#   make            build ./daneroll
+#   make check      install missing Debian packages (as root), run the tests
+#   make check-asan the unit tests under AddressSanitizer + UBSan
+#   make install    PREFIX, DESTDIR, BINDIR, MANDIR, SYSCONFDIR honoured
+#   make demo       a full rollover in a self-contained local world
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/daneroll
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS        = openssl libcurl ldns jansson sqlite3 inih
+VERSION     = 0.1.0
+
+WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -fno-common -fstack-protector-strong
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 $(WARN) $(WERROR)
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -DDANEROLL_VERSION='"$(VERSION)"' \
+            -DDANEROLL_SYSCONFDIR='"$(SYSCONFDIR)"'
+BUILD   ?= build
+
+# pkg-config is consulted only for targets that compile, so that
+# `make check` can first install what is missing on a fresh machine.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+SRCS     = $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS     = $(SRCS:src/%.c=$(BUILD)/%.o)
+TSRCS    = $(wildcard tests/unit/test_*.c)
+TBINS    = $(TSRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TSUPPORT = $(BUILD)/tests/t.o $(BUILD)/tests/fakes.o
+
+.PHONY: all deps check check-unit check-asan check-world install uninstall \
+        demo bench clean pkgcheck
+
+all: pkgcheck daneroll
+
+pkgcheck:
+	@$(PKG_CONFIG) --exists $(PKGS) || { \
+	  echo "daneroll: missing libraries: run 'make deps' (Debian) or install:" >&2; \
+	  for p in $(PKGS); do $(PKG_CONFIG) --exists $$p || echo "  $$p" >&2; done; \
+	  exit 1; }
+
+deps:
+	sh tests/deps.sh build
+
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libdaneroll.a: $(OBJS)
+	$(AR) rcs $@ $(OBJS)
+
+daneroll: $(BUILD)/main.o $(BUILD)/libdaneroll.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(BUILD)/main.o $(BUILD)/libdaneroll.a $(PKG_LIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/t.h $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TSUPPORT) $(BUILD)/libdaneroll.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $< $(TSUPPORT) $(BUILD)/libdaneroll.a $(PKG_LIBS)
+
+# The README's test command. Installs what is missing, builds, runs
+# every unit and integration test and prints "N passed, N failed".
+check:
+	sh tests/deps.sh test
+	$(MAKE) WERROR=$(WERROR) check-build
+	sh tests/run.sh $(BUILD)
+
+check-build: pkgcheck daneroll $(TBINS)
+
+check-unit: pkgcheck daneroll $(TBINS)
+	sh tests/run.sh --unit-only $(BUILD)
+
+check-asan:
+	sh tests/deps.sh build
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" check-unit
+
+bench: pkgcheck daneroll
+	sh bench/run.sh
+
+demo:
+	sh tests/deps.sh world
+	$(MAKE) daneroll
+	sh tests/world/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(LIBEXECDIR)/acme $(DESTDIR)$(LIBEXECDIR)/dns
+	install -m 0755 daneroll $(DESTDIR)$(BINDIR)/daneroll
+	install -m 0644 docs/daneroll.8 $(DESTDIR)$(MANDIR)/man8/daneroll.8
+	install -m 0644 docs/daneroll.conf.5 $(DESTDIR)$(MANDIR)/man5/daneroll.conf.5
+	for f in hooks/acme/*; do [ -f "$$f" ] && install -m 0755 "$$f" $(DESTDIR)$(LIBEXECDIR)/acme/; done; true
+	for f in hooks/dns/*; do [ -f "$$f" ] && install -m 0755 "$$f" $(DESTDIR)$(LIBEXECDIR)/dns/; done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/daneroll $(DESTDIR)$(MANDIR)/man8/daneroll.8 \
+	  $(DESTDIR)$(MANDIR)/man5/daneroll.conf.5
+	rm -rf $(DESTDIR)$(LIBEXECDIR)
+
+clean:
+	rm -rf build build-asan daneroll

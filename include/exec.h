@@ -1,0 +1,41 @@
+/*
+ * exec - runs external programs (ACME hooks, reload commands, DNS provider
+ * scripts) the only way daneroll does: fork + execve with an argument vector,
+ * a fixed small environment, no shell, a timeout, and bounded captured
+ * output.
+ *
+ * The child's environment is exactly PATH=/usr/sbin:/usr/bin:/sbin:/bin,
+ * LANG=C plus the caller's extra "NAME=value" entries; nothing of daneroll's
+ * own environment leaks through. stdin is the given data (or /dev/null).
+ * stdout and stderr are captured together, up to max_output bytes (the rest
+ * is read and dropped). At the timeout the child's process group gets
+ * SIGTERM, then SIGKILL 5 s later.
+ */
+#ifndef DANEROLL_EXEC_H
+#define DANEROLL_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct exec_result {
+	int		 exit_code;	/* 0..255; -1 when killed or not run */
+	int		 signal;	/* the signal that ended it, or 0 */
+	int		 timed_out;
+	struct buf	 output;	/* caller frees with buf_free */
+};
+
+/*
+ * OUT_OK: ran and exited 0. OUT_TEMPFAIL: non-zero exit, signal or
+ * timeout. OUT_PERMFAIL: could not be run at all (no such file, not
+ * executable). Logged, naming argv[0] and the exit status; the output is
+ * left in res for the caller to record.
+ */
+enum outcome	exec_run(char *const argv[], char *const extra_env[],
+		    const char *stdin_data, int64_t timeout_secs,
+		    size_t max_output, struct exec_result *res);
+/* "/usr/sbin/postfix reload" style rendering for messages; caller frees. */
+char		*exec_argv_str(char *const argv[]);
+
+#endif

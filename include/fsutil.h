@@ -1,0 +1,46 @@
+/*
+ * fsutil - file system operations with the durability and secrecy rules
+ * daneroll lives by: atomic installs (temp file in the target directory,
+ * fchmod/fchown, write, fsync, rename, fsync of the directory), secret files
+ * checked for owner and mode before use.
+ *
+ * Every failure is logged once naming the path and the reason; functions
+ * return 0 or -1.
+ */
+#ifndef DANEROLL_FSUTIL_H
+#define DANEROLL_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Atomically replaces (or creates) path with data. uid/gid -1: unchanged. */
+int	 fs_write_atomic(const char *path, const void *data, size_t len,
+	    mode_t mode, uid_t uid, gid_t gid);
+/* Like fs_write_atomic but fails (errno EEXIST) if path exists. */
+int	 fs_write_new(const char *path, const void *data, size_t len,
+	    mode_t mode, uid_t uid, gid_t gid);
+/* Atomically points symlink path at target (temp link + rename). */
+int	 fs_symlink_atomic(const char *target, const char *path);
+int	 fs_fsync_dir_of(const char *path);
+/* mkdir -p with mode for the directories it creates. */
+int	 fs_mkdirs(const char *path, mode_t mode);
+/*
+ * Reads a whole file of at most maxlen bytes (NUL-terminated, *lenp set if
+ * not NULL). NULL (logged) if absent, unreadable or larger than maxlen.
+ */
+char	*fs_read_file(const char *path, size_t maxlen, size_t *lenp);
+/*
+ * Reads a secret file: refuses it unless it is a regular file owned by
+ * root or by the effective user and neither group- nor world-readable or
+ * writable, and its directory not world-writable. The caller wipes the
+ * buffer with OPENSSL_cleanse before freeing it.
+ */
+char	*fs_read_secret(const char *path, size_t maxlen, size_t *lenp);
+/* 0 if the file passes the checks of fs_read_secret, else -1 (logged). */
+int	 fs_check_secret(const char *path);
+/* Resolves a user / group name; (uid_t)-1 for NULL; -1 return if unknown. */
+int	 fs_lookup_owner(const char *user, const char *group, uid_t *,
+	    gid_t *);
+int	 fs_exists(const char *path);
+
+#endif

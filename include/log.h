@@ -1,0 +1,41 @@
+/*
+ * log - one place where messages leave the program.
+ *
+ * On a terminal: "daneroll: host/slot: message". Under a timer (no tty, or
+ * --syslog): syslog(3) with a priority, so journald keeps levels. A message
+ * never carries secret material: callers pass names and paths, not contents.
+ *
+ * log_last_error() returns the text of the most recent error or warning, so
+ * the engine can store why a step failed in the event log without every
+ * module threading an error buffer through.
+ */
+#ifndef DANEROLL_LOG_H
+#define DANEROLL_LOG_H
+
+enum log_level {
+	LOG_LVL_ERR = 0,
+	LOG_LVL_WARN,
+	LOG_LVL_NOTICE,	/* transitions and side effects: shown by default */
+	LOG_LVL_INFO,	/* shown with -v */
+	LOG_LVL_DEBUG	/* shown with -vv */
+};
+
+/* verbosity: -1 quiet (errors only), 0 default, 1 -v, 2 -vv. */
+void	 log_init(int verbosity, int use_syslog);
+void	 log_msg(enum log_level, const char *host, const char *slot,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#define log_err(...)	log_msg(LOG_LVL_ERR, NULL, NULL, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LVL_WARN, NULL, NULL, __VA_ARGS__)
+#define log_notice(...)	log_msg(LOG_LVL_NOTICE, NULL, NULL, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LVL_INFO, NULL, NULL, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_LVL_DEBUG, NULL, NULL, __VA_ARGS__)
+
+const char *log_last_error(void);
+void	 log_clear_error(void);
+
+/* Tests capture every line (already formatted, without prefix). */
+typedef void (*log_sink_fn)(enum log_level, const char *line, void *arg);
+void	 log_set_sink(log_sink_fn, void *arg);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * util - small helpers shared by every module: allocation, strings,
+ * durations and the tri-state outcome that every side effect returns.
+ *
+ * Allocation failure aborts (there is no useful recovery, and SQLite's
+ * journal keeps the state consistent across an abort). Every string
+ * returned by a util_ function is owned by the caller and freed with free().
+ */
+#ifndef DANEROLL_UTIL_H
+#define DANEROLL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The result of any step that touches the world. */
+enum outcome {
+	OUT_OK = 0,	/* done */
+	OUT_PENDING,	/* not done yet, nothing wrong: try again later */
+	OUT_TEMPFAIL,	/* failed, may succeed later: back off and retry */
+	OUT_PERMFAIL	/* failed, will not succeed without a human */
+};
+const char	*outcome_str(enum outcome);
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable byte buffer; data is always NUL-terminated. */
+struct buf {
+	char	*data;
+	size_t	 len, cap;
+};
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_free(struct buf *);
+
+/* Parses "90", "30s", "5m", "12h", "30d", "2w" into seconds; -1 if bad. */
+int64_t	 util_parse_duration(const char *);
+/* Formats seconds as "1d2h", "45s"... into the caller's buffer. */
+const char *util_fmt_duration(int64_t, char *, size_t);
+/* Formats a time as ISO 8601 UTC "2026-11-28T19:30:00Z". */
+const char *util_fmt_time(time_t, char *, size_t);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void	 util_hex(const unsigned char *, size_t, char *out);
+/* Parses hex (whitespace allowed between digits); returns length or -1. */
+int	 util_unhex(const char *, unsigned char *out, size_t outmax);
+
+/* True if s is a syntactically valid DNS host name (LDH labels, dots). */
+int	 util_valid_hostname(const char *);
+
+/* The time daneroll believes it is: time(NULL), or DANEROLL_NOW for tests. */
+time_t	 util_now(void);
+
+#endif

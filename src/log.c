@@ -1,0 +1,92 @@
+/*
+ * log - terminal or syslog output, the last error kept for the event log,
+ * and a sink that tests use to see every line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int		 verbosity;
+static int		 use_syslog;
+static char		 last_error[1024];
+static log_sink_fn	 sink;
+static void		*sink_arg;
+
+void
+log_init(int v, int sys)
+{
+	verbosity = v;
+	use_syslog = sys;
+	if (use_syslog)
+		openlog("daneroll", LOG_PID, LOG_DAEMON);
+}
+
+void
+log_set_sink(log_sink_fn fn, void *arg)
+{
+	sink = fn;
+	sink_arg = arg;
+}
+
+const char *
+log_last_error(void)
+{
+	return last_error;
+}
+
+void
+log_clear_error(void)
+{
+	last_error[0] = '\0';
+}
+
+static int
+shown(enum log_level lvl)
+{
+	if (verbosity < 0)
+		return lvl == LOG_LVL_ERR;
+	return (int)lvl <= (int)LOG_LVL_NOTICE + verbosity;
+}
+
+void
+log_msg(enum log_level lvl, const char *host, const char *slot,
+    const char *fmt, ...)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE,
+	    LOG_INFO, LOG_DEBUG };
+	static const char *tag[] = { "error: ", "warning: ", "", "", "" };
+	char msg[2048], line[2300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (host != NULL && slot != NULL)
+		snprintf(line, sizeof(line), "%s/%s: %s", host, slot, msg);
+	else if (host != NULL)
+		snprintf(line, sizeof(line), "%s: %s", host, msg);
+	else
+		snprintf(line, sizeof(line), "%s", msg);
+
+	if (lvl <= LOG_LVL_WARN) {
+		size_t n = strlen(line);
+
+		if (n >= sizeof(last_error))
+			n = sizeof(last_error) - 1;
+		memcpy(last_error, line, n);
+		last_error[n] = '\0';
+	}
+	if (sink != NULL)
+		sink(lvl, line, sink_arg);
+	if (!shown(lvl))
+		return;
+	if (use_syslog)
+		syslog(prio[lvl], "%s%s", tag[lvl], line);
+	else
+		fprintf(stderr, "daneroll: %s%s\n", tag[lvl], line);
+}

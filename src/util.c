@@ -1,0 +1,308 @@
+/*
+ * util - allocation, growable buffers, durations, hex and host names.
+ * See include/util.h for the contract.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *
+outcome_str(enum outcome o)
+{
+	switch (o) {
+	case OUT_OK:		return "ok";
+	case OUT_PENDING:	return "pending";
+	case OUT_TEMPFAIL:	return "tempfail";
+	case OUT_PERMFAIL:	return "permfail";
+	}
+	return "unknown";
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return p;
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	buf_add(b, p, (size_t)n);
+	free(p);
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int64_t
+util_parse_duration(const char *s)
+{
+	int64_t total = 0;
+	int any = 0;
+
+	if (s == NULL)
+		return -1;
+	while (*s != '\0') {
+		char *end;
+		long long v;
+		int64_t mult;
+
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '\0')
+			break;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno != 0 || v < 0 || v > 100LL * 365 * 86400)
+			return -1;
+		switch (*end) {
+		case 's': mult = 1; end++; break;
+		case 'm': mult = 60; end++; break;
+		case 'h': mult = 3600; end++; break;
+		case 'd': mult = 86400; end++; break;
+		case 'w': mult = 7 * 86400; end++; break;
+		case '\0': case ' ': case '\t': mult = 1; break;
+		default: return -1;
+		}
+		total += v * mult;
+		if (total > 100LL * 365 * 86400)
+			return -1;
+		s = end;
+		any = 1;
+	}
+	return any ? total : -1;
+}
+
+const char *
+util_fmt_duration(int64_t secs, char *out, size_t outlen)
+{
+	static const struct { int64_t n; char c; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
+	};
+	size_t i, used = 0;
+	int parts = 0;
+
+	if (outlen == 0)
+		return out;
+	out[0] = '\0';
+	if (secs < 0) {
+		snprintf(out, outlen, "-");
+		used = 1;
+		secs = -secs;
+	}
+	if (secs == 0) {
+		snprintf(out + used, outlen - used, "0s");
+		return out;
+	}
+	/* Two most significant units are enough for a human. */
+	for (i = 0; i < 4 && parts < 2 && used < outlen; i++) {
+		if (secs >= units[i].n) {
+			int n = snprintf(out + used, outlen - used, "%" PRId64 "%c",
+			    secs / units[i].n, units[i].c);
+			if (n < 0)
+				break;
+			used += (size_t)n;
+			secs %= units[i].n;
+			parts++;
+		} else if (parts > 0)
+			break;
+	}
+	return out;
+}
+
+const char *
+util_fmt_time(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (t <= 0) {
+		snprintf(out, outlen, "-");
+		return out;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
+
+void
+util_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+util_unhex(const char *s, unsigned char *out, size_t outmax)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s != '\0'; s++) {
+		int v;
+
+		if (isspace((unsigned char)*s))
+			continue;
+		if ((v = hexval((unsigned char)*s)) < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= outmax)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return -1;
+	return (int)n;
+}
+
+int
+util_valid_hostname(const char *s)
+{
+	size_t len = 0, label = 0;
+	int prev = '.';
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++, len++) {
+		int c = (unsigned char)*s;
+
+		if (c == '.') {
+			if (label == 0 || prev == '-')
+				return 0;
+			label = 0;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			if (c == '-' && label == 0)
+				return 0;
+			if (++label > 63)
+				return 0;
+		} else
+			return 0;
+		prev = c;
+	}
+	return len <= 253 && prev != '-';
+}
+
+time_t
+util_now(void)
+{
+	const char *fake = getenv("DANEROLL_NOW");
+
+	if (fake != NULL && *fake != '\0') {
+		char *end;
+		long long v = strtoll(fake, &end, 10);
+
+		if (*end == '\0' && v > 0)
+			return (time_t)v;
+	}
+	return time(NULL);
+}

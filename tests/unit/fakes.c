@@ -1,0 +1,1 @@
+/* Test doubles for the backend interfaces (filled by the engine tests). */

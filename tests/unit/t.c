@@ -1,0 +1,204 @@
+/*
+ * t - unit test harness implementation. See t.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "t.h"
+#include "util.h"
+
+static int	 case_failed;
+static char	 tmpdir[256];
+static struct buf logged;
+
+int
+t_check(int ok, const char *expr, const char *file, int line)
+{
+	if (!ok) {
+		printf("    FAIL %s:%d: %s\n", file, line, expr);
+		case_failed = 1;
+	}
+	return ok;
+}
+
+int
+t_check_str(const char *got, const char *want, const char *expr,
+    const char *file, int line)
+{
+	int ok = (got == NULL && want == NULL) ||
+	    (got != NULL && want != NULL && strcmp(got, want) == 0);
+
+	if (!ok) {
+		printf("    FAIL %s:%d: %s\n      got:  %s\n      want: %s\n",
+		    file, line, expr, got ? got : "(null)",
+		    want ? want : "(null)");
+		case_failed = 1;
+	}
+	return ok;
+}
+
+int
+t_check_int(long long got, long long want, const char *expr,
+    const char *file, int line)
+{
+	if (got != want) {
+		printf("    FAIL %s:%d: %s = %lld, want %lld\n", file, line,
+		    expr, got, want);
+		case_failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+cleanup(void)
+{
+	const char *keep = getenv("T_KEEP");
+	char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	pid_t pid;
+
+	if (tmpdir[0] == '\0' || (keep != NULL && strcmp(keep, "1") == 0))
+		return;
+	/* No shell: rm with an argument vector. */
+	if ((pid = fork()) == 0) {
+		execvp("rm", argv);
+		_exit(127);
+	}
+	if (pid > 0) {
+		int st;
+
+		(void)waitpid(pid, &st, 0);
+	}
+}
+
+const char *
+t_tmpdir(void)
+{
+	if (tmpdir[0] == '\0') {
+		const char *base = getenv("TMPDIR");
+
+		snprintf(tmpdir, sizeof(tmpdir), "%s/daneroll-t.XXXXXX",
+		    base ? base : "/tmp");
+		if (mkdtemp(tmpdir) == NULL) {
+			perror("mkdtemp");
+			abort();
+		}
+		atexit(cleanup);
+	}
+	return tmpdir;
+}
+
+const char *
+t_path(const char *name)
+{
+	static char bufs[8][512];
+	static int next;
+	char *p = bufs[next++ % 8];
+
+	snprintf(p, 512, "%s/%s", t_tmpdir(), name);
+	return p;
+}
+
+const char *
+t_write(const char *name, const char *content)
+{
+	const char *path = t_path(name);
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		perror(path);
+		abort();
+	}
+	fputs(content, f);
+	fclose(f);
+	(void)chmod(path, 0600);
+	return path;
+}
+
+char *
+t_read(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	if (b.data == NULL)
+		return xstrdup("");
+	return b.data;
+}
+
+static void
+sink(enum log_level lvl, const char *line, void *arg)
+{
+	(void)arg;
+	(void)lvl;
+	buf_puts(&logged, line);
+	buf_puts(&logged, "\n");
+}
+
+void
+t_log_capture(void)
+{
+	log_set_sink(sink, NULL);
+}
+
+void
+t_log_reset(void)
+{
+	buf_free(&logged);
+	log_clear_error();
+}
+
+int
+t_log_has(const char *needle)
+{
+	return logged.data != NULL && strstr(logged.data, needle) != NULL;
+}
+
+const char *
+t_log_text(void)
+{
+	return logged.data ? logged.data : "";
+}
+
+int
+t_run(const struct t_case *cases, size_t n, int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	int passed = 0, failed = 0;
+	size_t i;
+
+	/* Keep test output terse: messages go to the capture sink only. */
+	log_init(getenv("T_VERBOSE") ? 2 : -1, 0);
+	t_log_capture();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < n; i++) {
+		if (only != NULL && strcmp(only, cases[i].name) != 0)
+			continue;
+		case_failed = 0;
+		t_log_reset();
+		cases[i].fn();
+		if (case_failed) {
+			printf("not ok - %s\n", cases[i].name);
+			if (getenv("T_VERBOSE") == NULL && logged.data != NULL)
+				printf("    log:\n%s", logged.data);
+			failed++;
+		} else {
+			printf("ok - %s\n", cases[i].name);
+			passed++;
+		}
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

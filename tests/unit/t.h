@@ -1,0 +1,52 @@
+/*
+ * t - the unit test harness. A test file lists its cases in a table and
+ * ends with T_MAIN(cases). Each case passes when every T_CHECK in it holds;
+ * a failing check prints file:line and the expression. The program prints
+ * one line per case and a closing "N passed, N failed" that tests/run.sh adds
+ * up.
+ *
+ * Helpers make a private temporary directory per test program, so tests
+ * never touch each other's files or anything outside it.
+ */
+#ifndef DANEROLL_T_H
+#define DANEROLL_T_H
+
+#include <stddef.h>
+
+struct t_case {
+	const char	*name;
+	void		(*fn)(void);
+};
+
+int	t_check(int ok, const char *expr, const char *file, int line);
+int	t_check_str(const char *got, const char *want, const char *expr,
+	    const char *file, int line);
+int	t_check_int(long long got, long long want, const char *expr,
+	    const char *file, int line);
+int	t_run(const struct t_case *, size_t n, int argc, char **argv);
+
+/* A fresh directory for this program, removed at exit unless T_KEEP=1. */
+const char *t_tmpdir(void);
+/* t_tmpdir() + "/" + name, in a static rotating buffer. */
+const char *t_path(const char *name);
+/* Writes a file (mode 0600) under t_tmpdir(); returns its path. */
+const char *t_write(const char *name, const char *content);
+/* Reads a whole file; caller frees; NULL if absent. */
+char	*t_read(const char *path);
+/* Counts log lines at or above WARN that contain needle since t_log_reset. */
+void	 t_log_capture(void);
+void	 t_log_reset(void);
+int	 t_log_has(const char *needle);
+const char *t_log_text(void);
+
+#define T_CHECK(e)	t_check(!!(e), #e, __FILE__, __LINE__)
+#define T_STR(g, w)	t_check_str((g), (w), #g, __FILE__, __LINE__)
+#define T_INT(g, w)	t_check_int((long long)(g), (long long)(w), #g, \
+			    __FILE__, __LINE__)
+#define T_MAIN(cases) \
+	int main(int argc, char **argv) { \
+		return t_run(cases, sizeof(cases) / sizeof(cases[0]), \
+		    argc, argv); \
+	}
+
+#endif
