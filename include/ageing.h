@@ -1,0 +1,44 @@
+/*
+ * ageing - when may a chain go live? The pure core of the safety invariant.
+ *
+ * An owner name's TLSA RRset passes through versions v0, v1, ... vn; v0 may
+ * be "no RRset" (NXDOMAIN/NODATA, negatively cached). A validating resolver
+ * may hold version vi until every authoritative address serves a later
+ * version (at q[i+1], the moment the last address first matched it), plus
+ * the TTL it was cached with. A chain may be served from time t only if it
+ * matches every version a resolver may still hold at t:
+ *
+ *   safe_at = max over the versions vi (i < n) the chain does NOT match of
+ *             q[i+1] + max(ttl[i], ttl[i+1]) + (neg_ttl if vi had no RRset)
+ *             + margin
+ *
+ * and never while the newest version vn does not match, or while a later
+ * version that follows a non-matching one has not reached every address.
+ * No I/O: callers fill the history from the store.
+ */
+#ifndef DANEROLL_AGEING_H
+#define DANEROLL_AGEING_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct rrset_version {
+	int	 exists;	/* 0: NXDOMAIN/NODATA (negatively cached) */
+	int	 matches;	/* the chain in question matches this version */
+	int64_t	 ttl;		/* TTL of the records (0 if !exists) */
+	int64_t	 neg_ttl;	/* SOA negative TTL of the zone */
+	time_t	 propagated_at;	/* every address serves it; 0: not yet */
+};
+
+enum ageing_verdict {
+	AGE_SAFE = 0,		/* safe from *at on (may be in the past) */
+	AGE_WAIT_PROPAGATION,	/* a version it depends on is not served everywhere */
+	AGE_NEVER		/* the newest version does not match the chain */
+};
+
+/* Versions oldest first; n >= 1. Sets *at for AGE_SAFE. */
+enum ageing_verdict ageing_safe_at(const struct rrset_version *, int n,
+		    int64_t margin, time_t *at);
+const char	*ageing_verdict_str(enum ageing_verdict);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * ageing - the deploy guard's arithmetic. See include/ageing.h.
+ */
+#include "ageing.h"
+
+static int64_t
+max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+enum ageing_verdict
+ageing_safe_at(const struct rrset_version *v, int n, int64_t margin,
+    time_t *at)
+{
+	time_t safe = 0;
+	int i;
+
+	if (n < 1 || !v[n - 1].exists || !v[n - 1].matches)
+		return AGE_NEVER;
+	for (i = 0; i < n - 1; i++) {
+		int64_t wait;
+
+		if (v[i].exists && v[i].matches)
+			continue;
+		/*
+		 * vi does not match: resolvers may hold it until the next
+		 * version reached every address, plus its lifetime in a cache.
+		 */
+		if (v[i + 1].propagated_at == 0)
+			return AGE_WAIT_PROPAGATION;
+		wait = max64(v[i].ttl, v[i + 1].ttl) + margin;
+		if (!v[i].exists)
+			wait += v[i].neg_ttl;
+		if (v[i + 1].propagated_at + wait > safe)
+			safe = v[i + 1].propagated_at + (time_t)wait;
+	}
+	/* The newest version itself must be served everywhere. */
+	if (v[n - 1].propagated_at == 0)
+		return AGE_WAIT_PROPAGATION;
+	*at = safe > v[n - 1].propagated_at ? safe : v[n - 1].propagated_at;
+	return AGE_SAFE;
+}
+
+const char *
+ageing_verdict_str(enum ageing_verdict a)
+{
+	switch (a) {
+	case AGE_SAFE:			return "safe";
+	case AGE_WAIT_PROPAGATION:	return "waiting for propagation";
+	case AGE_NEVER:			return "not published";
+	}
+	return "unknown";
+}

@@ -1,0 +1,81 @@
+/*
+ * Unit tests: ageing_safe_at, the deploy guard's arithmetic, as a table of
+ * RRset histories.
+ */
+#include <stdio.h>
+
+#include "ageing.h"
+#include "t.h"
+
+#define T0	1800000000
+
+/* exists, matches, ttl, neg_ttl, propagated_at */
+#define NONE(neg, q)	{ 0, 0, 0, (neg), (q) }
+#define OLD(ttl, q)	{ 1, 0, (ttl), 300, (q) }
+#define HAS(ttl, q)	{ 1, 1, (ttl), 300, (q) }
+
+struct row {
+	const char		*name;
+	struct rrset_version	 v[4];
+	int			 n;
+	int64_t			 margin;
+	enum ageing_verdict	 want;
+	time_t			 want_at;
+};
+
+static const struct row rows[] = {
+	{ "adopted: the only version matches",
+	  { HAS(3600, T0) }, 1, 60, AGE_SAFE, T0 },
+	{ "new RRset: TTL plus negative TTL plus margin",
+	  { NONE(300, 0), HAS(3600, T0) }, 2, 60, AGE_SAFE,
+	  T0 + 3600 + 300 + 60 },
+	{ "next added to an RRset without it",
+	  { OLD(3600, T0 - 999), HAS(3600, T0) }, 2, 60, AGE_SAFE,
+	  T0 + 3600 + 60 },
+	{ "TTL lowered: the old, longer TTL counts",
+	  { OLD(86400, T0 - 5), HAS(300, T0) }, 2, 0, AGE_SAFE, T0 + 86400 },
+	{ "TTL raised: the new, longer TTL counts",
+	  { OLD(300, T0 - 5), HAS(3600, T0) }, 2, 0, AGE_SAFE, T0 + 3600 },
+	{ "not yet on every address",
+	  { OLD(3600, T0 - 5), HAS(3600, 0) }, 2, 60,
+	  AGE_WAIT_PROPAGATION, 0 },
+	{ "newest version does not hold the record",
+	  { HAS(3600, T0 - 5), OLD(3600, T0) }, 2, 60, AGE_NEVER, 0 },
+	{ "record removed and re-added: clock restarts",
+	  { HAS(3600, T0 - 9000), OLD(3600, T0 - 5000), HAS(3600, T0) }, 3,
+	  0, AGE_SAFE, T0 + 3600 },
+	{ "later versions keep the record: clock from first match",
+	  { OLD(3600, T0 - 9000), HAS(3600, T0 - 5000), HAS(3600, T0) }, 3,
+	  0, AGE_SAFE, T0 },
+	{ "later version keeping it still propagating",
+	  { OLD(3600, T0 - 9000), HAS(3600, T0 - 5000), HAS(3600, 0) }, 3,
+	  0, AGE_WAIT_PROPAGATION, 0 },
+	{ "no versions at all", { HAS(0, 0) }, 0, 0, AGE_NEVER, 0 },
+};
+
+static void
+test_table(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct row *r = &rows[i];
+		time_t at = 0;
+		enum ageing_verdict v = ageing_safe_at(r->v, r->n, r->margin,
+		    &at);
+
+		if (v != AGE_SAFE)
+			at = 0;
+		if (!T_CHECK(v == r->want && at == r->want_at))
+			printf("    row \"%s\": got %s at %+lld, want %s at "
+			    "%+lld\n", r->name, ageing_verdict_str(v),
+			    at ? (long long)(at - T0) : 0LL,
+			    ageing_verdict_str(r->want),
+			    r->want_at ? (long long)(r->want_at - T0) : 0LL);
+	}
+}
+
+static const struct t_case cases[] = {
+	{ "safe_at table", test_table },
+};
+T_MAIN(cases)
