@@ -32,7 +32,8 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 SRCS     = $(filter-out src/main.c,$(wildcard src/*.c))
-OBJS     = $(SRCS:src/%.c=$(BUILD)/%.o)
+OBJS     = $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/schema.o
+SCHEMA   = $(sort $(wildcard schema/[0-9]*.sql))
 TSRCS    = $(wildcard tests/unit/test_*.c)
 TBINS    = $(TSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TSUPPORT = $(BUILD)/tests/t.o $(BUILD)/tests/fakes.o
@@ -54,6 +55,13 @@ deps:
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/schema.c: $(SCHEMA) schema/embed.sh
+	@mkdir -p $(@D)
+	sh schema/embed.sh $(SCHEMA) > $@
+
+$(BUILD)/schema.o: $(BUILD)/schema.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libdaneroll.a: $(OBJS)
 	$(AR) rcs $@ $(OBJS)

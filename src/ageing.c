@@ -19,21 +19,30 @@ ageing_safe_at(const struct rrset_version *v, int n, int64_t margin,
 	if (n < 1 || !v[n - 1].exists || !v[n - 1].matches)
 		return AGE_NEVER;
 	for (i = 0; i < n - 1; i++) {
-		int64_t wait;
+		int64_t wait = v[i].ttl;
+		time_t gone = 0;
+		int j;
 
 		if (v[i].exists && v[i].matches)
 			continue;
 		/*
-		 * vi does not match: resolvers may hold it until the next
-		 * version reached every address, plus its lifetime in a cache.
+		 * vi does not match: resolvers may hold it until a later
+		 * version reached every address (authoritative servers only
+		 * move forward), plus its lifetime in a cache. A later
+		 * version that never propagated (a publish that failed or
+		 * was superseded) hands the clock on to the next one.
 		 */
-		if (v[i + 1].propagated_at == 0)
+		for (j = i + 1; j < n && gone == 0; j++) {
+			wait = max64(wait, v[j].ttl);
+			gone = v[j].propagated_at;
+		}
+		if (gone == 0)
 			return AGE_WAIT_PROPAGATION;
-		wait = max64(v[i].ttl, v[i + 1].ttl) + margin;
+		wait += margin;
 		if (!v[i].exists)
 			wait += v[i].neg_ttl;
-		if (v[i + 1].propagated_at + wait > safe)
-			safe = v[i + 1].propagated_at + (time_t)wait;
+		if (gone + wait > safe)
+			safe = gone + (time_t)wait;
 	}
 	/* The newest version itself must be served everywhere. */
 	if (v[n - 1].propagated_at == 0)

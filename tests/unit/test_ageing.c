@@ -50,6 +50,12 @@ static const struct row rows[] = {
 	{ "later version keeping it still propagating",
 	  { OLD(3600, T0 - 9000), HAS(3600, T0 - 5000), HAS(3600, 0) }, 3,
 	  0, AGE_WAIT_PROPAGATION, 0 },
+	{ "a failed publish in between hands the clock on",
+	  { OLD(3600, T0 - 9000), HAS(3600, 0), HAS(3600, T0) }, 3, 0,
+	  AGE_SAFE, T0 + 3600 },
+	{ "a failed publish of a longer TTL still counts",
+	  { OLD(300, T0 - 9000), HAS(7200, 0), HAS(300, T0) }, 3, 0,
+	  AGE_SAFE, T0 + 7200 },
 	{ "no versions at all", { HAS(0, 0) }, 0, 0, AGE_NEVER, 0 },
 };
 

@@ -1,0 +1,141 @@
+/*
+ * store - daneroll's state in one SQLite database (WAL) under the state
+ * directory: hosts, key slots, keys (paths and public digests only), the
+ * version history of every TLSA RRset, propagation observations, pending
+ * side effects and an append-only event log.
+ *
+ * store_open applies the migrations of schema/ (embedded at build time) and
+ * records the version in PRAGMA user_version. A database that is corrupt,
+ * not a daneroll database, or from a newer daneroll is refused and never
+ * written. Changes happen inside store_begin / store_commit; a failed step
+ * calls store_rollback, so a state change is all or nothing.
+ *
+ * Getters fill caller-owned structures; strings in them are owned by the
+ * structure and freed by the matching *_free function.
+ */
+#ifndef DANEROLL_STORE_H
+#define DANEROLL_STORE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "machine.h"
+#include "util.h"
+
+struct store;
+
+#define STORE_DB_NAME	"daneroll.db"
+
+/* OUT_OK; OUT_PERMFAIL: refused (logged: corrupt, newer, unwritable);
+ * OUT_TEMPFAIL: busy. readonly: never creates or migrates. */
+enum outcome	 store_open(const char *state_dir, int readonly,
+		    struct store **);
+void		 store_close(struct store *);
+int		 store_schema_version(struct store *);
+/* The number of migrations this build carries. */
+int		 store_schema_latest(void);
+
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+void		 store_rollback(struct store *);
+
+struct store_slot {
+	int64_t		 id, host_id;
+	enum key_alg	 alg;
+	enum slot_state	 state;
+	time_t		 state_since;
+	int		 failures;
+	time_t		 retry_at;
+	time_t		 wake_at;
+	enum verify_fact verified;
+	char		*last_error;
+};
+void		 store_slot_free(struct store_slot *);
+
+struct store_key {
+	int64_t		 id;
+	char		*role;		/* next, current, retired, discarded */
+	char		*path;
+	char		 spki[65];	/* hex SHA-256 of the SPKI */
+	time_t		 created_at;
+	time_t		 current_since;
+	char		*chain_path;	/* staged chain, NULL if none */
+	time_t		 cert_not_after;
+};
+void		 store_key_free(struct store_key *);
+
+struct store_rrset {
+	int64_t		 id;
+	int		 version;
+	int		 observed;	/* found, not published by us */
+	char		*records;	/* tlsa_set_format(); "" = no RRset */
+	int64_t		 ttl, neg_ttl;
+	time_t		 created_at, published_at, propagated_at;
+};
+void		 store_rrsets_free(struct store_rrset *, int n);
+
+/* Hosts and slots: created on first sight, found by name. */
+int	 store_host_id(struct store *, const char *name, int create,
+	    time_t now, int64_t *id);
+int	 store_host_force(struct store *, int64_t host_id, int on);
+int	 store_host_forced(struct store *, int64_t host_id);
+int	 store_slot_get(struct store *, int64_t host_id, enum key_alg,
+	    int create, time_t now, struct store_slot *);
+/* Moves the slot to state, logging "old -> new: reason" as an event when
+ * the state changes. */
+int	 store_slot_set_state(struct store *, struct store_slot *,
+	    const char *host, enum slot_state, const char *reason, time_t now);
+int	 store_slot_set_failure(struct store *, struct store_slot *,
+	    int failures, time_t retry_at, const char *error);
+int	 store_slot_set_verified(struct store *, struct store_slot *,
+	    enum verify_fact);
+int	 store_slot_set_wake(struct store *, struct store_slot *, time_t);
+
+/* Keys: 1 found, 0 none, -1 error. */
+int	 store_key_get(struct store *, int64_t slot_id, const char *role,
+	    struct store_key *);
+int	 store_key_add(struct store *, int64_t slot_id, const char *role,
+	    const char *path, const char *spki, time_t now, time_t not_after);
+int	 store_key_set_chain(struct store *, int64_t key_id,
+	    const char *chain_path, time_t not_after);
+/* next -> current, current -> retired, in the caller's transaction. */
+int	 store_key_promote(struct store *, int64_t slot_id, time_t now);
+/* Every role a key has had: retired and discarded too (for `check`). */
+int	 store_key_set_role(struct store *, int64_t key_id, const char *role,
+	    time_t now);
+
+/* Owners and RRset versions. */
+int	 store_owner_id(struct store *, int64_t host_id, const char *name,
+	    int create, int64_t *id);
+/* All versions, oldest first; *n = 0 when there are none. */
+int	 store_rrsets(struct store *, int64_t owner_id,
+	    struct store_rrset **, int *n);
+int	 store_rrset_add(struct store *, int64_t owner_id, int observed,
+	    const char *records, int64_t ttl, int64_t neg_ttl, time_t now,
+	    int64_t *id);
+int	 store_rrset_published(struct store *, int64_t rrset_id, time_t now);
+int	 store_rrset_propagated(struct store *, int64_t rrset_id, time_t at,
+	    int64_t neg_ttl);
+int	 store_observation(struct store *, int64_t rrset_id,
+	    const char *server, const char *ns, const char *result,
+	    uint32_t serial, time_t now);
+
+/* Side effects: started before, finished after. */
+int	 store_action_start(struct store *, int64_t host_id, int64_t slot_id,
+	    const char *kind, const char *detail, time_t now, int64_t *id);
+int	 store_action_finish(struct store *, int64_t action_id,
+	    enum outcome, time_t now);
+
+int	 store_event(struct store *, time_t now, const char *host,
+	    const char *slot, const char *old_state, const char *new_state,
+	    const char *reason);
+
+/* For status: iterate events of a host (newest first, at most limit). */
+typedef void (*store_event_fn)(time_t at, const char *slot,
+	    const char *old_state, const char *new_state, const char *reason,
+	    void *arg);
+int	 store_events(struct store *, const char *host, int limit,
+	    store_event_fn, void *arg);
+
+#endif

@@ -1,0 +1,830 @@
+/*
+ * store - SQLite state. See include/store.h.
+ *
+ * Statements are prepared once per connection and cached by the address of
+ * their SQL text (always a string literal here), so a steady-state run over
+ * a thousand hosts costs no parsing after the first host.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+/* 'DRol': marks a database as daneroll's. */
+#define STORE_APP_ID	0x44526f6c
+#define STMT_CACHE	64
+
+extern const char *const store_migrations[];
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	struct {
+		const char	*sql;
+		sqlite3_stmt	*stmt;
+	} cache[STMT_CACHE];
+};
+
+int
+store_schema_latest(void)
+{
+	int n = 0;
+
+	while (store_migrations[n] != NULL)
+		n++;
+	return n;
+}
+
+static void
+db_error(struct store *st, const char *what)
+{
+	log_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+/*
+ * A prepared, reset statement with its parameters bound from types:
+ * 'i' int64_t, 't' time_t, 'd' int, 's' string (NULL binds NULL).
+ */
+static sqlite3_stmt *
+stmt(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *s = NULL;
+	va_list ap;
+	int i, slot = -1;
+
+	for (i = 0; i < STMT_CACHE; i++) {
+		if (st->cache[i].sql == sql) {
+			s = st->cache[i].stmt;
+			break;
+		}
+		if (st->cache[i].sql == NULL && slot < 0)
+			slot = i;
+	}
+	if (s == NULL) {
+		if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+			db_error(st, "prepare");
+			return NULL;
+		}
+		if (slot >= 0) {
+			st->cache[slot].sql = sql;
+			st->cache[slot].stmt = s;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		int rc = SQLITE_OK;
+
+		switch (types[i]) {
+		case 'i':
+			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+			break;
+		case 't':
+			rc = sqlite3_bind_int64(s, i + 1,
+			    (int64_t)va_arg(ap, time_t));
+			break;
+		case 'd':
+			rc = sqlite3_bind_int(s, i + 1, va_arg(ap, int));
+			break;
+		case 's': {
+			const char *v = va_arg(ap, const char *);
+
+			rc = v ? sqlite3_bind_text(s, i + 1, v, -1,
+			    SQLITE_TRANSIENT) : sqlite3_bind_null(s, i + 1);
+			break;
+		}
+		}
+		if (rc != SQLITE_OK) {
+			db_error(st, "bind");
+			s = NULL;
+			break;
+		}
+	}
+	va_end(ap);
+	return s;
+}
+
+/* Runs a statement that returns no rows; 0 or -1 (logged). */
+static int
+run(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "write");
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int
+pragma_int(struct store *st, const char *sql, int *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto done;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*out = sqlite3_column_int(s, 0);
+		rc = 0;
+	}
+done:
+	if (rc != 0)
+		db_error(st, "cannot read the database");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("%s: %s", st->path, msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+migrate(struct store *st, int from)
+{
+	int v;
+
+	for (v = from; store_migrations[v] != NULL; v++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;",
+		    v + 1);
+		if (exec(st, "BEGIN IMMEDIATE;") != 0)
+			return -1;
+		if (exec(st, store_migrations[v]) != 0 ||
+		    exec(st, pragma) != 0) {
+			exec(st, "ROLLBACK;");
+			log_err("%s: migration to schema %d failed; the "
+			    "database is unchanged", st->path, v + 1);
+			return -1;
+		}
+		if (exec(st, "COMMIT;") != 0)
+			return -1;
+		log_info("%s: schema migrated to version %d", st->path, v + 1);
+	}
+	return 0;
+}
+
+/* Refuses what is not ours or is newer; 0 if usable as is or by migrating. */
+static int
+check_identity(struct store *st, int *version)
+{
+	int app = 0, tables = 0, ok = 0;
+
+	if (pragma_int(st, "PRAGMA schema_version;", &tables) != 0)
+		return -1;	/* not a database at all, or corrupt */
+	if (pragma_int(st, "PRAGMA application_id;", &app) != 0 ||
+	    pragma_int(st, "PRAGMA user_version;", version) != 0)
+		return -1;
+	if (tables != 0 && app != STORE_APP_ID) {
+		log_err("%s: not a daneroll database; refusing to touch it",
+		    st->path);
+		return -1;
+	}
+	if (*version > store_schema_latest()) {
+		log_err("%s: written by a newer daneroll (schema %d; this "
+		    "build knows %d); refusing to touch it", st->path,
+		    *version, store_schema_latest());
+		return -1;
+	}
+	{
+		sqlite3_stmt *s = NULL;
+
+		/* quick_check is cheap and catches a damaged file early. */
+		if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check;", -1, &s,
+		    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+			const unsigned char *r = sqlite3_column_text(s, 0);
+
+			ok = r != NULL && strcmp((const char *)r, "ok") == 0;
+			if (!ok)
+				log_err("%s: database is damaged (%s); "
+				    "refusing to touch it", st->path,
+				    r ? (const char *)r : "?");
+		} else
+			db_error(st, "database is damaged");
+		sqlite3_finalize(s);
+	}
+	return ok ? 0 : -1;
+}
+
+enum outcome
+store_open(const char *dir, int readonly, struct store **out)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	enum outcome o = OUT_PERMFAIL;
+	struct stat sb;
+	int version = 0, exists, flags;
+
+	*out = NULL;
+	st->path = xasprintf("%s/%s", dir, STORE_DB_NAME);
+	exists = stat(st->path, &sb) == 0;
+	if (readonly && !exists) {
+		/* Nothing recorded yet: an empty in-memory state answers
+		 * read commands without creating anything on disk. */
+		if (sqlite3_open(":memory:", &st->db) != SQLITE_OK)
+			goto done;
+		if (exec(st, "PRAGMA foreign_keys = ON;") != 0 ||
+		    migrate(st, 0) != 0)
+			goto done;
+		o = OUT_OK;
+		goto done;
+	}
+	if (!readonly && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_err("%s: cannot create the state directory: %s", dir,
+		    strerror(errno));
+		goto done;
+	}
+	flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) {
+		log_err("%s: cannot open: %s", st->path,
+		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto done;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (check_identity(st, &version) != 0)
+		goto done;
+	if (readonly) {
+		if (version != store_schema_latest()) {
+			log_err("%s: schema %d needs migrating to %d; run "
+			    "daneroll without -n once", st->path, version,
+			    store_schema_latest());
+			goto done;
+		}
+		o = exec(st, "PRAGMA foreign_keys = ON;") == 0 ? OUT_OK :
+		    OUT_PERMFAIL;
+		goto done;
+	}
+	if (!exists)
+		(void)chmod(st->path, 0600);
+	if (exec(st, "PRAGMA journal_mode = WAL;") != 0 ||
+	    exec(st, "PRAGMA synchronous = FULL;") != 0 ||
+	    exec(st, "PRAGMA foreign_keys = ON;") != 0)
+		goto done;
+	if (version == 0) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d;",
+		    STORE_APP_ID);
+		if (exec(st, pragma) != 0)
+			goto done;
+	}
+	if (migrate(st, version) != 0)
+		goto done;
+	o = OUT_OK;
+done:
+	if (o == OUT_OK)
+		*out = st;
+	else
+		store_close(st);
+	return o;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	int v = -1;
+
+	(void)pragma_int(st, "PRAGMA user_version;", &v);
+	return v;
+}
+
+int
+store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE;");
+}
+
+int
+store_commit(struct store *st)
+{
+	return exec(st, "COMMIT;");
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		(void)exec(st, "ROLLBACK;");
+}
+
+/* Hosts and slots. */
+
+int
+store_host_id(struct store *st, const char *name, int create, time_t now,
+    int64_t *id)
+{
+	static const char q[] = "SELECT id FROM hosts WHERE name = ?;";
+	static const char ins[] =
+	    "INSERT INTO hosts (name, created_at) VALUES (?, ?);";
+	sqlite3_stmt *s = stmt(st, q, "s", name);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		return -1;
+	}
+	if (!create)
+		return 0;
+	if (run(st, stmt(st, ins, "st", name, now)) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 1;
+}
+
+int
+store_host_force(struct store *st, int64_t host_id, int on)
+{
+	static const char q[] = "UPDATE hosts SET force_roll = ? WHERE id = ?;";
+
+	return run(st, stmt(st, q, "di", on, host_id));
+}
+
+int
+store_host_forced(struct store *st, int64_t host_id)
+{
+	static const char q[] = "SELECT force_roll FROM hosts WHERE id = ?;";
+	sqlite3_stmt *s = stmt(st, q, "i", host_id);
+	int v = 0;
+
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	if (s != NULL)
+		sqlite3_reset(s);
+	return v;
+}
+
+static enum verify_fact
+verified_parse(const char *s)
+{
+	if (s != NULL && strcmp(s, "ok") == 0)
+		return VF_OK;
+	if (s != NULL && strcmp(s, "failed") == 0)
+		return VF_FAILED;
+	return VF_UNKNOWN;
+}
+
+static const char *
+verified_str(enum verify_fact v)
+{
+	return v == VF_OK ? "ok" : v == VF_FAILED ? "failed" : "unknown";
+}
+
+int
+store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
+    int create, time_t now, struct store_slot *out)
+{
+	static const char q[] = "SELECT id, state, state_since, failures, "
+	    "retry_at, wake_at, verified, last_error FROM slots "
+	    "WHERE host_id = ? AND alg = ?;";
+	static const char ins[] = "INSERT INTO slots (host_id, alg, state, "
+	    "state_since) VALUES (?, ?, 'new', ?);";
+	const char *name = key_alg_str(alg);
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->host_id = host_id;
+	out->alg = alg;
+	if ((s = stmt(st, q, "is", host_id, name)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(s, 1);
+
+		out->id = sqlite3_column_int64(s, 0);
+		if (state == NULL || slot_state_parse(state, &out->state) != 0) {
+			log_err("%s: slot %s has an unknown state \"%s\"",
+			    st->path, name, state ? state : "");
+			sqlite3_reset(s);
+			return -1;
+		}
+		out->state_since = (time_t)sqlite3_column_int64(s, 2);
+		out->failures = sqlite3_column_int(s, 3);
+		out->retry_at = (time_t)sqlite3_column_int64(s, 4);
+		out->wake_at = (time_t)sqlite3_column_int64(s, 5);
+		out->verified = verified_parse(
+		    (const char *)sqlite3_column_text(s, 6));
+		out->last_error = col_str(s, 7);
+		sqlite3_reset(s);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		return -1;
+	}
+	if (!create)
+		return 0;
+	if (run(st, stmt(st, ins, "ist", host_id, name, now)) != 0)
+		return -1;
+	out->id = sqlite3_last_insert_rowid(st->db);
+	out->state = SLOT_NEW;
+	out->state_since = now;
+	return 1;
+}
+
+void
+store_slot_free(struct store_slot *s)
+{
+	free(s->last_error);
+	s->last_error = NULL;
+}
+
+int
+store_slot_set_state(struct store *st, struct store_slot *sl,
+    const char *host, enum slot_state to, const char *reason, time_t now)
+{
+	static const char q[] = "UPDATE slots SET state = ?, state_since = ? "
+	    "WHERE id = ?;";
+	const char *alg = key_alg_str(sl->alg);
+
+	if (sl->state == to)
+		return 0;
+	if (run(st, stmt(st, q, "sti", slot_state_str(to), now, sl->id)) != 0 ||
+	    store_event(st, now, host, alg, slot_state_str(sl->state),
+	    slot_state_str(to), reason) != 0)
+		return -1;
+	log_msg(LOG_LVL_NOTICE, host, alg, "%s -> %s: %s",
+	    slot_state_str(sl->state), slot_state_str(to), reason);
+	sl->state = to;
+	sl->state_since = now;
+	return 0;
+}
+
+int
+store_slot_set_failure(struct store *st, struct store_slot *sl, int failures,
+    time_t retry_at, const char *error)
+{
+	static const char q[] = "UPDATE slots SET failures = ?, retry_at = ?, "
+	    "last_error = ? WHERE id = ?;";
+
+	if (run(st, stmt(st, q, "dtsi", failures, retry_at, error, sl->id)) != 0)
+		return -1;
+	sl->failures = failures;
+	sl->retry_at = retry_at;
+	free(sl->last_error);
+	sl->last_error = error ? xstrdup(error) : NULL;
+	return 0;
+}
+
+int
+store_slot_set_verified(struct store *st, struct store_slot *sl,
+    enum verify_fact v)
+{
+	static const char q[] = "UPDATE slots SET verified = ? WHERE id = ?;";
+
+	if (run(st, stmt(st, q, "si", verified_str(v), sl->id)) != 0)
+		return -1;
+	sl->verified = v;
+	return 0;
+}
+
+int
+store_slot_set_wake(struct store *st, struct store_slot *sl, time_t at)
+{
+	static const char q[] = "UPDATE slots SET wake_at = ? WHERE id = ?;";
+
+	if (sl->wake_at == at)
+		return 0;
+	if (run(st, stmt(st, q, "ti", at, sl->id)) != 0)
+		return -1;
+	sl->wake_at = at;
+	return 0;
+}
+
+/* Keys. */
+
+int
+store_key_get(struct store *st, int64_t slot_id, const char *role,
+    struct store_key *k)
+{
+	static const char q[] = "SELECT id, role, path, spki_sha256, "
+	    "created_at, current_since, chain_path, cert_not_after FROM keys "
+	    "WHERE slot_id = ? AND role = ? ORDER BY id DESC LIMIT 1;";
+	sqlite3_stmt *s = stmt(st, q, "is", slot_id, role);
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+		db_error(st, "read");
+		return -1;
+	}
+	k->id = sqlite3_column_int64(s, 0);
+	k->role = col_str(s, 1);
+	k->path = col_str(s, 2);
+	snprintf(k->spki, sizeof(k->spki), "%s",
+	    (const char *)sqlite3_column_text(s, 3));
+	k->created_at = (time_t)sqlite3_column_int64(s, 4);
+	k->current_since = (time_t)sqlite3_column_int64(s, 5);
+	k->chain_path = col_str(s, 6);
+	k->cert_not_after = (time_t)sqlite3_column_int64(s, 7);
+	sqlite3_reset(s);
+	return 1;
+}
+
+void
+store_key_free(struct store_key *k)
+{
+	free(k->role);
+	free(k->path);
+	free(k->chain_path);
+	memset(k, 0, sizeof(*k));
+}
+
+int
+store_key_add(struct store *st, int64_t slot_id, const char *role,
+    const char *path, const char *spki, time_t now, time_t not_after)
+{
+	static const char q[] = "INSERT INTO keys (slot_id, role, path, "
+	    "spki_sha256, created_at, current_since, cert_not_after) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?);";
+	time_t since = strcmp(role, "current") == 0 ? now : 0;
+
+	return run(st, stmt(st, q, "issstti", slot_id, role, path, spki, now,
+	    since, (int64_t)not_after));
+}
+
+int
+store_key_set_chain(struct store *st, int64_t key_id, const char *chain,
+    time_t not_after)
+{
+	static const char q[] = "UPDATE keys SET chain_path = ?, "
+	    "cert_not_after = ? WHERE id = ?;";
+
+	return run(st, stmt(st, q, "sti", chain, not_after, key_id));
+}
+
+int
+store_key_promote(struct store *st, int64_t slot_id, time_t now)
+{
+	static const char retire[] = "UPDATE keys SET role = 'retired', "
+	    "retired_at = ? WHERE slot_id = ? AND role = 'current';";
+	static const char promote[] = "UPDATE keys SET role = 'current', "
+	    "current_since = ? WHERE slot_id = ? AND role = 'next';";
+
+	if (run(st, stmt(st, retire, "ti", now, slot_id)) != 0)
+		return -1;
+	return run(st, stmt(st, promote, "ti", now, slot_id));
+}
+
+int
+store_key_set_role(struct store *st, int64_t key_id, const char *role,
+    time_t now)
+{
+	static const char q[] = "UPDATE keys SET role = ?, retired_at = ? "
+	    "WHERE id = ?;";
+
+	return run(st, stmt(st, q, "sti", role, now, key_id));
+}
+
+/* Owners and RRsets. */
+
+int
+store_owner_id(struct store *st, int64_t host_id, const char *name,
+    int create, int64_t *id)
+{
+	static const char q[] = "SELECT id FROM owners WHERE host_id = ? AND "
+	    "name = ?;";
+	static const char ins[] = "INSERT INTO owners (host_id, name) "
+	    "VALUES (?, ?);";
+	sqlite3_stmt *s = stmt(st, q, "is", host_id, name);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		return -1;
+	}
+	if (!create)
+		return 0;
+	if (run(st, stmt(st, ins, "is", host_id, name)) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 1;
+}
+
+int
+store_rrsets(struct store *st, int64_t owner_id, struct store_rrset **out,
+    int *n)
+{
+	static const char q[] = "SELECT id, version, origin, records, ttl, "
+	    "neg_ttl, created_at, published_at, propagated_at FROM rrsets "
+	    "WHERE owner_id = ? ORDER BY version;";
+	sqlite3_stmt *s = stmt(st, q, "i", owner_id);
+	struct store_rrset *v = NULL;
+	int count = 0, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_rrset *r;
+
+		v = xrealloc(v, (size_t)(count + 1) * sizeof(*v));
+		r = &v[count++];
+		r->id = sqlite3_column_int64(s, 0);
+		r->version = sqlite3_column_int(s, 1);
+		r->observed = strcmp((const char *)sqlite3_column_text(s, 2),
+		    "observed") == 0;
+		r->records = col_str(s, 3);
+		r->ttl = sqlite3_column_int64(s, 4);
+		r->neg_ttl = sqlite3_column_int64(s, 5);
+		r->created_at = (time_t)sqlite3_column_int64(s, 6);
+		r->published_at = (time_t)sqlite3_column_int64(s, 7);
+		r->propagated_at = (time_t)sqlite3_column_int64(s, 8);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		store_rrsets_free(v, count);
+		return -1;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+void
+store_rrsets_free(struct store_rrset *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].records);
+	free(v);
+}
+
+int
+store_rrset_add(struct store *st, int64_t owner_id, int observed,
+    const char *records, int64_t ttl, int64_t neg_ttl, time_t now,
+    int64_t *id)
+{
+	static const char q[] = "INSERT INTO rrsets (owner_id, version, "
+	    "origin, records, ttl, neg_ttl, created_at) VALUES (?, "
+	    "(SELECT COALESCE(MAX(version), 0) + 1 FROM rrsets "
+	    "WHERE owner_id = ?), ?, ?, ?, ?, ?);";
+
+	if (run(st, stmt(st, q, "iissiit", owner_id, owner_id,
+	    observed ? "observed" : "published", records, ttl, neg_ttl,
+	    now)) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_rrset_published(struct store *st, int64_t id, time_t now)
+{
+	static const char q[] = "UPDATE rrsets SET published_at = ? "
+	    "WHERE id = ? AND published_at IS NULL;";
+
+	return run(st, stmt(st, q, "ti", now, id));
+}
+
+int
+store_rrset_propagated(struct store *st, int64_t id, time_t at,
+    int64_t neg_ttl)
+{
+	static const char q[] = "UPDATE rrsets SET propagated_at = ?, "
+	    "neg_ttl = ? WHERE id = ? AND propagated_at IS NULL;";
+
+	return run(st, stmt(st, q, "tii", at, neg_ttl, id));
+}
+
+int
+store_observation(struct store *st, int64_t rrset_id, const char *server,
+    const char *ns, const char *result, uint32_t serial, time_t now)
+{
+	static const char q[] = "INSERT INTO observations (rrset_id, server, "
+	    "ns, result, serial, observed_at) VALUES (?, ?, ?, ?, ?, ?);";
+
+	return run(st, stmt(st, q, "isssit", rrset_id, server, ns, result,
+	    (int64_t)serial, now));
+}
+
+/* Actions and events. */
+
+int
+store_action_start(struct store *st, int64_t host_id, int64_t slot_id,
+    const char *kind, const char *detail, time_t now, int64_t *id)
+{
+	static const char q[] = "INSERT INTO actions (host_id, slot_id, kind, "
+	    "detail, started_at) VALUES (?, NULLIF(?, 0), ?, ?, ?);";
+
+	if (run(st, stmt(st, q, "iisst", host_id, slot_id, kind, detail,
+	    now)) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_action_finish(struct store *st, int64_t id, enum outcome o, time_t now)
+{
+	static const char q[] = "UPDATE actions SET finished_at = ?, "
+	    "outcome = ? WHERE id = ?;";
+
+	return run(st, stmt(st, q, "tsi", now, outcome_str(o), id));
+}
+
+int
+store_event(struct store *st, time_t now, const char *host, const char *slot,
+    const char *old_state, const char *new_state, const char *reason)
+{
+	static const char q[] = "INSERT INTO events (at, host, slot, "
+	    "old_state, new_state, reason) VALUES (?, ?, ?, ?, ?, ?);";
+
+	return run(st, stmt(st, q, "tsssss", now, host, slot, old_state,
+	    new_state, reason));
+}
+
+int
+store_events(struct store *st, const char *host, int limit,
+    store_event_fn fn, void *arg)
+{
+	static const char q[] = "SELECT at, slot, old_state, new_state, "
+	    "reason FROM events WHERE host = ? ORDER BY id DESC LIMIT ?;";
+	sqlite3_stmt *s = stmt(st, q, "sd", host, limit);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn((time_t)sqlite3_column_int64(s, 0),
+		    (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 2),
+		    (const char *)sqlite3_column_text(s, 3),
+		    (const char *)sqlite3_column_text(s, 4), arg);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		return -1;
+	}
+	return 0;
+}
