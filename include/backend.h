@@ -60,6 +60,7 @@ struct obs_report {
 	int			 all_match;	/* every address: OBS_MATCH */
 	int			 any_tlsa;	/* some address serves a TLSA RRset */
 	int64_t			 neg_ttl;	/* SOA minimum / negative TTL */
+	int64_t			 served_ttl;	/* TTL of the served RRset, if any */
 	struct tlsa_set		 served;	/* what most addresses serve */
 };
 void	obs_report_free(struct obs_report *);

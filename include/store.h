@@ -126,6 +126,10 @@ int	 store_action_start(struct store *, int64_t host_id, int64_t slot_id,
 	    const char *kind, const char *detail, time_t now, int64_t *id);
 int	 store_action_finish(struct store *, int64_t action_id,
 	    enum outcome, time_t now);
+/* The newest unfinished action of kind for a slot (a crash interrupted
+ * it): 1 with *id and *detail (caller frees) set, 0 if none, -1 error. */
+int	 store_action_unfinished(struct store *, int64_t slot_id,
+	    const char *kind, int64_t *id, char **detail);
 
 int	 store_event(struct store *, time_t now, const char *host,
 	    const char *slot, const char *old_state, const char *new_state,

@@ -794,6 +794,33 @@ store_action_finish(struct store *st, int64_t id, enum outcome o, time_t now)
 }
 
 int
+store_action_unfinished(struct store *st, int64_t slot_id, const char *kind,
+    int64_t *id, char **detail)
+{
+	static const char q[] = "SELECT id, detail FROM actions WHERE "
+	    "slot_id = ? AND kind = ? AND finished_at IS NULL "
+	    "ORDER BY id DESC LIMIT 1;";
+	sqlite3_stmt *s = stmt(st, q, "is", slot_id, kind);
+	int rc;
+
+	*detail = NULL;
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*detail = col_str(s, 1);
+		sqlite3_reset(s);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_event(struct store *st, time_t now, const char *host, const char *slot,
     const char *old_state, const char *new_state, const char *reason)
 {

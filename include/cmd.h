@@ -1,0 +1,28 @@
+/*
+ * cmd - the commands of daneroll(8). main() parses the options into a
+ * struct cli and calls cmd_dispatch(), which returns a sysexits(3) code;
+ * only main decides the exit status.
+ */
+#ifndef DANEROLL_CMD_H
+#define DANEROLL_CMD_H
+
+struct cli {
+	const char	*conf_path;
+	const char	*state_dir;	/* overrides the configuration */
+	int		 verbosity;
+	int		 use_syslog;
+	int		 json;
+	int		 dry_run;	/* run -n */
+	int		 wait;		/* run --wait */
+	int		 resume;	/* roll --resume */
+	const char	*command;	/* "run", "plan", "config" ... */
+	char		**args;		/* the rest: host names, "check" */
+	int		 nargs;
+};
+
+/* Parses argv; returns -1 after printing usage (EX_USAGE), 1 after
+ * printing help or version (EX_OK), 0 to go on. */
+int	cmd_parse(int argc, char **argv, struct cli *);
+int	cmd_dispatch(const struct cli *);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * engine - carries out the state machine for hosts: reads a view, steps
+ * every slot, runs the chosen action through a backend, records it, and
+ * steps again until nothing more can happen now. It never sleeps through a
+ * TTL: the time to look again is stored and returned.
+ *
+ * Every side effect is written to the store before it starts and completed
+ * after it ends, in separate transactions, so a run killed at any point
+ * resumes and converges on the next run (each action is idempotent).
+ * Slot-local actions (adopt, generate, issue, deploy, verify, promote,
+ * rollback) run before host-wide ones (publish, observe), so all slots of
+ * a host share one TLSA RRset changed in one update.
+ */
+#ifndef DANEROLL_ENGINE_H
+#define DANEROLL_ENGINE_H
+
+#include <time.h>
+
+#include "backend.h"
+#include "conf.h"
+#include "machine.h"
+#include "store.h"
+
+struct engine {
+	const struct conf	*conf;
+	struct store		*store;
+	const struct backends	*be;
+	int			 dry_run;	/* run -n: decide, change nothing */
+	/* Tests: called at every named side-effect point (may _exit). */
+	void			(*crash_point)(const char *point);
+};
+
+struct engine_result {
+	time_t			 wake_at;	/* earliest time work is due; 0 none */
+	int			 busy;		/* some slot is mid-rollover */
+	enum alert_level	 alert;		/* worst alert raised */
+	enum outcome		 outcome;	/* worst outcome of an action */
+};
+
+/* Advances one host as far as possible now. Caller holds its lock. */
+void	engine_host(struct engine *, const struct conf_host *,
+	    struct engine_result *);
+
+/* Back-off after the nth consecutive failure. */
+int64_t	engine_backoff(const struct conf_timing *, int failures);
+
+#endif

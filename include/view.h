@@ -1,0 +1,67 @@
+/*
+ * view - everything the engine knows about one host at one instant: its
+ * owner names with their RRset histories, its slots with their keys, what
+ * the configured files deploy, and the TLSA RRset it should publish.
+ *
+ * view_load reads the store and the deployed certificates (reads only);
+ * view_facts turns a slot of the view into the machine's facts, including
+ * the deploy guard computed by ageing_safe_at over every owner's history.
+ * A view owns everything it points to; view_free releases it.
+ */
+#ifndef DANEROLL_VIEW_H
+#define DANEROLL_VIEW_H
+
+#include <openssl/x509.h>
+
+#include "conf.h"
+#include "machine.h"
+#include "store.h"
+#include "tlsa.h"
+
+struct view_owner {
+	const char			*name;
+	const struct conf_publisher	*publisher;
+	int64_t				 id;
+	struct store_rrset		*v;	/* versions, oldest first */
+	int				 nv;
+};
+
+struct view_slot {
+	enum key_alg		 alg;
+	struct store_slot	 slot;
+	int			 has_current, has_next;
+	struct store_key	 current, next;
+	char			*cert_path;	/* where the served chain lives */
+	char			*key_path;	/* where the served key lives */
+	int			 deployed_ok;	/* a chain is deployed */
+	char			 deployed_spki[65];
+	time_t			 deployed_not_after;
+	STACK_OF(X509)		*deployed_chain;
+	STACK_OF(X509)		*staged;	/* chain issued for next */
+};
+
+struct view {
+	const struct conf_host	*host;
+	int64_t			 host_id;
+	int			 forced;
+	struct view_owner	*owners;
+	int			 nowners;
+	struct view_slot	 slots[KEY_ALG_COUNT];
+	int			 nslots;
+	struct tlsa_set		 want;		/* the RRset to publish */
+};
+
+/* 0 or -1 (logged). create: add missing host/slot/owner rows. */
+int	 view_load(struct store *, const struct conf_host *, time_t now,
+	    int create, struct view *);
+void	 view_free(struct view *);
+void	 view_facts(const struct view *, const struct view_slot *,
+	    time_t now, struct slot_facts *);
+struct slot_policy view_policy(const struct conf_host *);
+/* The last version of an owner's RRset, or NULL. */
+const struct store_rrset *view_last(const struct view_owner *);
+/* The set of the last version daneroll knows was served (for prerequisites
+ * and for `records`); empty if none. Caller frees. */
+void	 view_last_set(const struct view_owner *, struct tlsa_set *);
+
+#endif

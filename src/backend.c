@@ -1,0 +1,66 @@
+/*
+ * backend - the registry of backends compiled into this binary, and the
+ * helpers every backend shares. See include/backend.h.
+ *
+ * Adding a DNS provider: write src/publish_NAME.c defining a
+ * struct backend_publisher, and list it in builtin_publishers below.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+/* Real publishers are listed here as they land. */
+static const struct backend_publisher *const builtin_publishers[] = {
+	NULL
+};
+
+static const struct backends builtin = {
+	builtin_publishers,
+	NULL,	/* observer */
+	NULL,	/* issuer */
+	NULL,	/* deployer */
+	NULL,	/* verifier */
+};
+
+const struct backends *
+backend_builtin(void)
+{
+	return &builtin;
+}
+
+const struct backend_publisher *
+backend_publisher_for(const struct backends *be, enum publisher_type t)
+{
+	int i;
+
+	if (be->publishers == NULL)
+		return NULL;
+	for (i = 0; be->publishers[i] != NULL; i++)
+		if (be->publishers[i]->type == t)
+			return be->publishers[i];
+	return NULL;
+}
+
+const char *
+obs_result_str(enum obs_result r)
+{
+	switch (r) {
+	case OBS_MATCH:		return "match";
+	case OBS_STALE:		return "stale";
+	case OBS_MISSING:	return "missing";
+	case OBS_UNSIGNED:	return "unsigned";
+	case OBS_LAME:		return "lame";
+	case OBS_REFUSED:	return "refused";
+	case OBS_UNREACHABLE:	return "unreachable";
+	}
+	return "unknown";
+}
+
+void
+obs_report_free(struct obs_report *r)
+{
+	free(r->servers);
+	tlsa_set_free(&r->served);
+	memset(r, 0, sizeof(*r));
+}

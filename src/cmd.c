@@ -1,0 +1,597 @@
+/*
+ * cmd - command line parsing and the commands. See include/cmd.h.
+ *
+ * Exit status (sysexits(3)): 0 done; 64 usage; 65 bad data (a PEM or key
+ * file); 69 a host stopped or a needed backend is missing; 70 internal
+ * error; 73 cannot create a file; 75 try again later (locked, a transient
+ * failure: the next timer run continues); 78 configuration error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "engine.h"
+#include "lock.h"
+#include "log.h"
+#include "plan.h"
+#include "store.h"
+#include "view.h"
+
+static const char usage_text[] =
+"usage: daneroll [-qv] [-c file] [--state-dir dir] [--syslog] command [args]\n"
+"\n"
+"commands:\n"
+"  run [-n] [--wait] [host ...]  advance every (or the named) host's rollover\n"
+"  plan [--json] [host ...]      what run would do, step by step, and when\n"
+"  status [--json] [host ...]    each slot's state, keys and recent events\n"
+"  records [--json] host         the TLSA RRset the host should publish\n"
+"  roll [--resume] host          force a rollover at the next run, or resume\n"
+"                                a stopped one\n"
+"  config check                  validate the configuration, change nothing\n"
+"\n"
+"options:\n"
+"  -c file           configuration (default " CONF_DEFAULT_PATH ")\n"
+"  --state-dir dir   state directory (default from the configuration)\n"
+"  -n                run: decide, change nothing\n"
+"  --wait            run: stay until every host is stable\n"
+"  --json            machine-readable output\n"
+"  --syslog          log to syslog (the default without a terminal)\n"
+"  -v, -q            more, less output\n"
+"  --help, --version\n";
+
+int
+cmd_parse(int argc, char **argv, struct cli *c)
+{
+	enum { O_STATE = 256, O_SYSLOG, O_JSON, O_WAIT, O_RESUME, O_HELP,
+	    O_VERSION };
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "syslog", no_argument, NULL, O_SYSLOG },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "wait", no_argument, NULL, O_WAIT },
+		{ "resume", no_argument, NULL, O_RESUME },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	memset(c, 0, sizeof(*c));
+	c->conf_path = CONF_DEFAULT_PATH;
+	c->use_syslog = !isatty(STDERR_FILENO);
+	/* Options may come before or after the command. */
+	while ((ch = getopt_long(argc, argv, "+c:nqvh", opts, NULL)) != -1 ||
+	    (optind < argc && c->command == NULL)) {
+		if (ch == -1) {
+			c->command = argv[optind++];
+			continue;
+		}
+		switch (ch) {
+		case 'c': c->conf_path = optarg; break;
+		case 'n': c->dry_run = 1; break;
+		case 'q': c->verbosity = -1; break;
+		case 'v': c->verbosity++; break;
+		case O_STATE: c->state_dir = optarg; break;
+		case O_SYSLOG: c->use_syslog = 1; break;
+		case O_JSON: c->json = 1; break;
+		case O_WAIT: c->wait = 1; break;
+		case O_RESUME: c->resume = 1; break;
+		case 'h':
+		case O_HELP:
+			fputs(usage_text, stdout);
+			return 1;
+		case O_VERSION:
+			printf("daneroll %s\n", DANEROLL_VERSION);
+			return 1;
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+		if (c->command != NULL)
+			break;
+	}
+	/* The rest: options after the command, then arguments. */
+	while ((ch = getopt_long(argc, argv, "nqv", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': c->dry_run = 1; break;
+		case 'q': c->verbosity = -1; break;
+		case 'v': c->verbosity++; break;
+		case O_JSON: c->json = 1; break;
+		case O_WAIT: c->wait = 1; break;
+		case O_RESUME: c->resume = 1; break;
+		case O_SYSLOG: c->use_syslog = 1; break;
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+	}
+	if (c->command == NULL) {
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	log_init(c->verbosity, c->use_syslog);
+	return 0;
+}
+
+/* The hosts named on the command line, or all; NULL after logging an
+ * unknown name. Caller frees the array. */
+static const struct conf_host **
+select_hosts(const struct conf *conf, char **names, int n, int *count)
+{
+	const struct conf_host **hs;
+	int i;
+
+	*count = n > 0 ? n : conf->nhosts;
+	hs = xcalloc((size_t)*count, sizeof(*hs));
+	for (i = 0; i < *count; i++) {
+		hs[i] = n > 0 ? conf_host_find(conf, names[i]) :
+		    &conf->hosts[i];
+		if (hs[i] == NULL) {
+			log_err("%s: no [host %s] in %s", names[i], names[i],
+			    conf->path);
+			free(hs);
+			return NULL;
+		}
+	}
+	return hs;
+}
+
+static struct conf *
+load_conf(const struct cli *c)
+{
+	struct conf *conf = conf_load(c->conf_path);
+
+	if (conf != NULL && c->state_dir != NULL) {
+		free(conf->state_dir);
+		conf->state_dir = xstrdup(c->state_dir);
+	}
+	return conf;
+}
+
+static int
+outcome_exit(enum outcome o)
+{
+	switch (o) {
+	case OUT_OK:
+	case OUT_PENDING:	return EX_OK;
+	case OUT_TEMPFAIL:	return EX_TEMPFAIL;
+	case OUT_PERMFAIL:	return EX_UNAVAILABLE;
+	}
+	return EX_SOFTWARE;
+}
+
+/* The owner names of a host: what its lock covers. */
+static const char **
+host_owners(const struct conf_host *h, int *n)
+{
+	const char **names = xcalloc((size_t)(1 + h->naliases),
+	    sizeof(*names));
+	int i;
+
+	names[0] = h->owner;
+	for (i = 0; i < h->naliases; i++)
+		names[i + 1] = h->aliases[i].owner;
+	*n = 1 + h->naliases;
+	return names;
+}
+
+static void
+countdown(time_t until)
+{
+	char b[32];
+
+	for (;;) {
+		time_t now = util_now();
+
+		if (now >= until)
+			break;
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "\rdaneroll: next step in %-12s",
+			    util_fmt_duration((int64_t)(until - now), b,
+			    sizeof(b)));
+		sleep(1);
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+}
+
+static int
+cmd_run(const struct cli *c, struct conf *conf)
+{
+	const struct conf_host **hs = NULL;
+	struct store *st = NULL;
+	struct engine e;
+	enum outcome worst = OUT_OK;
+	int i, n, rc = EX_SOFTWARE, stopped = 0;
+
+	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
+		rc = EX_USAGE;
+		goto done;
+	}
+	if ((worst = store_open(conf->state_dir, c->dry_run, &st)) != OUT_OK) {
+		rc = worst == OUT_TEMPFAIL ? EX_TEMPFAIL : EX_CANTCREAT;
+		goto done;
+	}
+	memset(&e, 0, sizeof(e));
+	e.conf = conf;
+	e.store = st;
+	e.be = backend_builtin();
+	e.dry_run = c->dry_run;
+	for (;;) {
+		time_t wake = 0;
+		int busy = 0;
+
+		worst = OUT_OK;
+		stopped = 0;
+		for (i = 0; i < n; i++) {
+			struct engine_result r;
+			struct lock_set *lk = NULL;
+			const char **owners;
+			int no;
+			enum outcome lo = OUT_OK;
+
+			owners = host_owners(hs[i], &no);
+			if (!c->dry_run)
+				lo = lock_acquire(conf->state_dir, owners, no,
+				    conf->lock_timeout, &lk);
+			free(owners);
+			if (lo != OUT_OK) {
+				if (lo > worst)
+					worst = lo;
+				continue;
+			}
+			engine_host(&e, hs[i], &r);
+			lock_release(lk);
+			if (r.outcome > worst)
+				worst = r.outcome;
+			if (r.alert == ALERT_CRITICAL)
+				stopped = 1;
+			if (r.busy) {
+				busy = 1;
+				if (r.wake_at != 0 && (wake == 0 ||
+				    r.wake_at < wake))
+					wake = r.wake_at;
+			}
+		}
+		if (!c->wait || !busy || c->dry_run || worst == OUT_PERMFAIL)
+			break;
+		/* --wait: sleep to the next due step, then go on. */
+		countdown(wake != 0 ? wake : util_now() + 5);
+	}
+	rc = outcome_exit(worst);
+	if (rc == EX_OK && stopped)
+		rc = EX_UNAVAILABLE;
+done:
+	store_close(st);
+	free(hs);
+	return rc;
+}
+
+static int
+cmd_plan(const struct cli *c, struct conf *conf)
+{
+	const struct conf_host **hs = NULL;
+	struct store *st = NULL;
+	json_t *arr = c->json ? json_array() : NULL;
+	time_t now = util_now();
+	int i, n, rc = EX_SOFTWARE;
+
+	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
+		rc = EX_USAGE;
+		goto done;
+	}
+	if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
+		rc = EX_NOINPUT;
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (plan_host(st, conf, hs[i], now, c->json ? NULL : stdout,
+		    arr) != 0)
+			goto done;
+	if (arr != NULL) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	rc = EX_OK;
+done:
+	json_decref(arr);
+	store_close(st);
+	free(hs);
+	return rc;
+}
+
+struct event_ctx {
+	json_t	*arr;
+	FILE	*out;
+};
+
+static void
+event_cb(time_t at, const char *slot, const char *old_state,
+    const char *new_state, const char *reason, void *arg)
+{
+	struct event_ctx *x = arg;
+	char tb[32];
+
+	util_fmt_time(at, tb, sizeof(tb));
+	if (x->out != NULL) {
+		fprintf(x->out, "    %s %s%s", tb, slot ? slot : "host",
+		    old_state ? " " : "");
+		if (old_state != NULL)
+			fprintf(x->out, "%s -> %s", old_state, new_state);
+		fprintf(x->out, ": %s\n", reason);
+	}
+	if (x->arr != NULL)
+		json_array_append_new(x->arr, json_pack("{s:s, s:s?, s:s?, "
+		    "s:s?, s:s}", "at", tb, "slot", slot, "from", old_state,
+		    "to", new_state, "reason", reason));
+}
+
+static int
+cmd_status(const struct cli *c, struct conf *conf)
+{
+	const struct conf_host **hs = NULL;
+	struct store *st = NULL;
+	json_t *arr = c->json ? json_array() : NULL;
+	FILE *out = c->json ? NULL : stdout;
+	time_t now = util_now();
+	int i, j, n, rc = EX_SOFTWARE;
+
+	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
+		rc = EX_USAGE;
+		goto done;
+	}
+	if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
+		rc = EX_NOINPUT;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		struct view v;
+		const struct slot_policy pol = view_policy(hs[i]);
+		json_t *jh = json_pack("{s:s, s:s}", "host", hs[i]->name,
+		    "scheme", conf_scheme_str(hs[i]->scheme));
+		json_t *jslots = json_array();
+		struct event_ctx ev = { NULL, out };
+		char tb[32];
+
+		if (view_load(st, hs[i], now, 0, &v) != 0) {
+			json_decref(jh);
+			json_decref(jslots);
+			view_free(&v);
+			goto done;
+		}
+		if (out)
+			fprintf(out, "%s (%s)\n", hs[i]->name,
+			    conf_scheme_str(hs[i]->scheme));
+		for (j = 0; j < v.nslots; j++) {
+			struct view_slot *s = &v.slots[j];
+			struct slot_facts f;
+			struct slot_step step;
+
+			view_facts(&v, s, now, &f);
+			step = machine_step(s->slot.state, &f, now, &pol);
+			if (out) {
+				fprintf(out, "  %-10s %-10s %s", key_alg_str(s->alg),
+				    slot_state_str(s->slot.state), step.reason);
+				if (step.wake_at)
+					fprintf(out, " (until %s)", util_fmt_time(
+					    step.wake_at, tb, sizeof(tb)));
+				fputc('\n', out);
+				if (s->has_current)
+					fprintf(out, "    current 3 1 1 %s\n",
+					    s->current.spki);
+				if (s->has_next)
+					fprintf(out, "    next    3 1 1 %s\n",
+					    s->next.spki);
+				if (s->deployed_ok)
+					fprintf(out, "    serves  %s, expires "
+					    "%s\n", s->cert_path, util_fmt_time(
+					    s->deployed_not_after, tb,
+					    sizeof(tb)));
+				if (step.alert != ALERT_NONE)
+					fprintf(out, "    %s: %s\n",
+					    alert_level_str(step.alert),
+					    step.alert_reason);
+				if (s->slot.last_error)
+					fprintf(out, "    last error: %s\n",
+					    s->slot.last_error);
+			}
+			json_array_append_new(jslots, json_pack(
+			    "{s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:I, s:s?, "
+			    "s:I, s:s}",
+			    "algorithm", key_alg_str(s->alg),
+			    "state", slot_state_str(s->slot.state),
+			    "next_action", slot_action_str(step.action),
+			    "reason", step.reason,
+			    "wake_at", (json_int_t)step.wake_at,
+			    "current_spki", s->has_current ? s->current.spki :
+			    NULL,
+			    "next_spki", s->has_next ? s->next.spki : NULL,
+			    "cert_not_after", (json_int_t)s->deployed_not_after,
+			    "last_error", s->slot.last_error,
+			    "failures", (json_int_t)s->slot.failures,
+			    "alert", alert_level_str(step.alert)));
+		}
+		if (out)
+			fprintf(out, "  recent events:\n");
+		ev.arr = json_array();
+		(void)store_events(st, hs[i]->name, 8, event_cb, &ev);
+		json_object_set_new(jh, "slots", jslots);
+		json_object_set_new(jh, "events", ev.arr);
+		if (arr != NULL)
+			json_array_append_new(arr, jh);
+		else
+			json_decref(jh);
+		if (out)
+			fputc('\n', out);
+		view_free(&v);
+	}
+	if (arr != NULL) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	rc = EX_OK;
+done:
+	json_decref(arr);
+	store_close(st);
+	free(hs);
+	return rc;
+}
+
+static int
+cmd_records(const struct cli *c, struct conf *conf)
+{
+	const struct conf_host *h;
+	struct store *st = NULL;
+	struct view v;
+	json_t *arr = NULL;
+	int i, rc = EX_SOFTWARE;
+	size_t k;
+
+	memset(&v, 0, sizeof(v));
+	if (c->nargs != 1) {
+		log_err("records takes exactly one host name");
+		return EX_USAGE;
+	}
+	if ((h = conf_host_find(conf, c->args[0])) == NULL) {
+		log_err("%s: no [host %s] in %s", c->args[0], c->args[0],
+		    conf->path);
+		return EX_USAGE;
+	}
+	if (store_open(conf->state_dir, 1, &st) != OUT_OK)
+		return EX_NOINPUT;
+	if (view_load(st, h, util_now(), 0, &v) != 0)
+		goto done;
+	arr = json_array();
+	for (i = 0; i < v.nowners; i++)
+		for (k = 0; k < v.want.n; k++) {
+			char *r = tlsa_format(&v.want.rr[k]);
+
+			if (!c->json)
+				printf("%s. %lld IN TLSA %s\n", v.owners[i].name,
+				    (long long)h->timing.ttl, r);
+			json_array_append_new(arr, json_pack("{s:s, s:I, s:s}",
+			    "owner", v.owners[i].name, "ttl",
+			    (json_int_t)h->timing.ttl, "tlsa", r));
+			free(r);
+		}
+	if (c->json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	rc = EX_OK;
+done:
+	json_decref(arr);
+	view_free(&v);
+	store_close(st);
+	return rc;
+}
+
+static int
+cmd_roll(const struct cli *c, struct conf *conf)
+{
+	const struct conf_host *h;
+	struct store *st = NULL;
+	struct view v;
+	time_t now = util_now();
+	int i, rc = EX_SOFTWARE;
+
+	memset(&v, 0, sizeof(v));
+	if (c->nargs != 1) {
+		log_err("roll takes exactly one host name");
+		return EX_USAGE;
+	}
+	if ((h = conf_host_find(conf, c->args[0])) == NULL) {
+		log_err("%s: no [host %s] in %s", c->args[0], c->args[0],
+		    conf->path);
+		return EX_USAGE;
+	}
+	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
+		return EX_CANTCREAT;
+	if (view_load(st, h, now, 1, &v) != 0 || store_begin(st) != 0)
+		goto done;
+	if (c->resume) {
+		/* Start over from the facts: a stopped slot goes back to
+		 * new, and a chain that failed verification is dropped. */
+		for (i = 0; i < v.nslots; i++) {
+			struct view_slot *s = &v.slots[i];
+
+			if (s->slot.state != SLOT_FAILED)
+				continue;
+			if (s->has_next && s->next.chain_path != NULL &&
+			    store_key_set_chain(st, s->next.id, NULL, 0) != 0)
+				goto fail;
+			if (store_slot_set_failure(st, &s->slot, 0, 0, NULL) != 0 ||
+			    store_slot_set_verified(st, &s->slot, VF_UNKNOWN) != 0 ||
+			    store_slot_set_state(st, &s->slot, h->name, SLOT_NEW,
+			    "resumed by the operator", now) != 0)
+				goto fail;
+		}
+	} else if (store_host_force(st, v.host_id, 1) != 0 ||
+	    store_event(st, now, h->name, NULL, NULL, NULL,
+	    "rollover forced by the operator") != 0)
+		goto fail;
+	if (store_commit(st) != 0)
+		goto fail;
+	printf("%s: %s at the next run\n", h->name, c->resume ?
+	    "stopped slots resume" : "rollover forced");
+	rc = EX_OK;
+	goto done;
+fail:
+	store_rollback(st);
+done:
+	view_free(&v);
+	store_close(st);
+	return rc;
+}
+
+int
+cmd_dispatch(const struct cli *c)
+{
+	static const struct {
+		const char	*name;
+		int		(*fn)(const struct cli *, struct conf *);
+	} cmds[] = {
+		{ "run", cmd_run },
+		{ "plan", cmd_plan },
+		{ "status", cmd_status },
+		{ "records", cmd_records },
+		{ "roll", cmd_roll },
+	};
+	struct conf *conf;
+	size_t i;
+	int rc = EX_USAGE;
+
+	if (strcmp(c->command, "config") == 0) {
+		if (c->nargs != 1 || strcmp(c->args[0], "check") != 0) {
+			log_err("usage: daneroll config check");
+			return EX_USAGE;
+		}
+		if ((conf = load_conf(c)) == NULL)
+			return EX_CONFIG;
+		printf("%s: ok (%d host%s, %d publisher%s)\n", conf->path,
+		    conf->nhosts, conf->nhosts == 1 ? "" : "s",
+		    conf->npublishers, conf->npublishers == 1 ? "" : "s");
+		conf_free(conf);
+		return EX_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(c->command, cmds[i].name) != 0)
+			continue;
+		if ((conf = load_conf(c)) == NULL)
+			return EX_CONFIG;
+		rc = cmds[i].fn(c, conf);
+		conf_free(conf);
+		return rc;
+	}
+	log_err("unknown command \"%s\"; see daneroll --help", c->command);
+	return rc;
+}

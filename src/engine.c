@@ -1,0 +1,791 @@
+/*
+ * engine - runs the state machine against the world. See include/engine.h.
+ *
+ * The pattern of every side effect:
+ *   1. one transaction: the slot's new state and the action, started;
+ *   2. the side effect, through a backend (idempotent);
+ *   3. one transaction: what it produced, the action finished.
+ * A crash between 1 and 3 leaves an unfinished action that the next run
+ * repeats; a crash before 1 leaves nothing to repeat.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "engine.h"
+#include "fsutil.h"
+#include "key.h"
+#include "log.h"
+#include "view.h"
+
+#define ENGINE_MAX_STEPS	64
+#define OBSERVE_POLL		5	/* seconds between propagation polls */
+
+static void
+crash_point(struct engine *e, const char *point)
+{
+	if (e->crash_point != NULL)
+		e->crash_point(point);
+}
+
+int64_t
+engine_backoff(const struct conf_timing *t, int failures)
+{
+	int64_t d = t->retry_min > 0 ? t->retry_min : 60;
+	int i;
+
+	for (i = 1; i < failures && d < t->retry_max; i++)
+		d *= 2;
+	return d < t->retry_max ? d : t->retry_max;
+}
+
+/* Records a failed action on a slot: count, back-off and the reason. */
+static void
+failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
+    enum slot_action a, enum outcome o, time_t now)
+{
+	int n = s->slot.failures + 1;
+	time_t retry = now + (time_t)engine_backoff(&h->timing, n);
+	char why[1200], back[32];
+	const char *err = log_last_error();
+
+	snprintf(why, sizeof(why), "%s failed (%s): %s", slot_action_str(a),
+	    outcome_str(o), *err ? err : "no reason given");
+	if (store_begin(e->store) != 0)
+		return;
+	if (store_slot_set_failure(e->store, &s->slot, n, retry, why) != 0 ||
+	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
+	    NULL, why) != 0) {
+		store_rollback(e->store);
+		return;
+	}
+	(void)store_commit(e->store);
+	log_msg(LOG_LVL_WARN, h->name, key_alg_str(s->alg),
+	    "%s failed %d time%s; retrying in %s", slot_action_str(a), n,
+	    n == 1 ? "" : "s",
+	    util_fmt_duration((int64_t)(retry - now), back, sizeof(back)));
+}
+
+static int
+succeeded(struct engine *e, struct view_slot *s)
+{
+	if (s->slot.failures == 0 && s->slot.retry_at == 0)
+		return 0;
+	return store_slot_set_failure(e->store, &s->slot, 0, 0, NULL);
+}
+
+/* Step 1 of the pattern: new state + action started, in one transaction. */
+static int
+begin_action(struct engine *e, const struct conf_host *h, struct view *v,
+    struct view_slot *s, const struct slot_step *st, const char *detail,
+    time_t now, int64_t *action_id)
+{
+	if (store_begin(e->store) != 0)
+		return -1;
+	if (store_slot_set_state(e->store, &s->slot, h->name, st->state,
+	    st->reason, now) != 0 ||
+	    store_action_start(e->store, v->host_id, s->slot.id,
+	    slot_action_str(st->action), detail, now, action_id) != 0) {
+		store_rollback(e->store);
+		return -1;
+	}
+	return store_commit(e->store);
+}
+
+static int
+finish_action(struct engine *e, int64_t id, enum outcome o, time_t now)
+{
+	if (store_begin(e->store) != 0)
+		return -1;
+	if (store_action_finish(e->store, id, o, now) != 0) {
+		store_rollback(e->store);
+		return -1;
+	}
+	return store_commit(e->store);
+}
+
+static char *
+host_key_dir(const struct engine *e, const struct conf_host *h)
+{
+	return xasprintf("%s/%s", e->conf->key_dir, h->name);
+}
+
+/* ADOPT: the key the configured files serve becomes the current key. */
+static enum outcome
+do_adopt(struct engine *e, const struct conf_host *h, struct view_slot *s,
+    time_t now)
+{
+	EVP_PKEY *key = NULL;
+	enum outcome o = OUT_PERMFAIL;
+
+	if ((key = key_load_unchecked(s->key_path)) == NULL)
+		goto done;
+	if (!cert_matches_key(sk_X509_value(s->deployed_chain, 0), key)) {
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+		    "%s and %s do not belong together: the deployed key is "
+		    "not the certificate's key; refusing to adopt",
+		    s->key_path, s->cert_path);
+		goto done;
+	}
+	if (key_alg_of(key) != (int)s->alg) {
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+		    "%s holds a key of another algorithm than %s",
+		    s->key_path, key_alg_str(s->alg));
+		goto done;
+	}
+	if (store_begin(e->store) != 0)
+		goto done;
+	if (store_key_add(e->store, s->slot.id, "current", s->key_path,
+	    s->deployed_spki, now, s->deployed_not_after) != 0 ||
+	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
+	    NULL, "adopted the deployed key as current") != 0) {
+		store_rollback(e->store);
+		goto done;
+	}
+	o = store_commit(e->store) == 0 ? OUT_OK : OUT_TEMPFAIL;
+done:
+	EVP_PKEY_free(key);
+	return o;
+}
+
+/* GENERATE: a new key, written once under the key directory. */
+static enum outcome
+do_generate(struct engine *e, const struct conf_host *h, struct view *v,
+    struct view_slot *s, const struct slot_step *st, time_t now)
+{
+	EVP_PKEY *key = NULL;
+	char *dir = NULL, *path = NULL, spki[65];
+	int64_t id = 0;
+	enum outcome o = OUT_PERMFAIL;
+	int pending;
+
+	pending = store_action_unfinished(e->store, s->slot.id, "generate",
+	    &id, &path);
+	if (pending < 0)
+		goto done;
+	if (!pending) {
+		dir = host_key_dir(e, h);
+		if (fs_mkdirs(dir, 0700) != 0)
+			goto done;
+		path = xasprintf("%s/%s.%lld.key", dir, key_alg_str(s->alg),
+		    (long long)now);
+		if (begin_action(e, h, v, s, st, path, now, &id) != 0)
+			goto done;
+	}
+	crash_point(e, "generate:before-write");
+	if (fs_exists(path)) {
+		/* A crashed run wrote it: use it, never replace a key. */
+		if ((key = key_load(path)) == NULL)
+			goto done;
+	} else {
+		if ((key = key_generate(s->alg)) == NULL)
+			goto done;
+		if (key_write_new(path, key, 0600, (uid_t)-1, (gid_t)-1) != 0)
+			goto done;
+	}
+	crash_point(e, "generate:after-write");
+	if (key_spki_hex(key, spki) != 0)
+		goto done;
+	if (store_begin(e->store) != 0)
+		goto done;
+	if (store_key_add(e->store, s->slot.id, "next", path, spki, now, 0)
+	    != 0 || store_action_finish(e->store, id, OUT_OK, now) != 0) {
+		store_rollback(e->store);
+		goto done;
+	}
+	if (store_commit(e->store) != 0)
+		goto done;
+	log_msg(LOG_LVL_NOTICE, h->name, key_alg_str(s->alg),
+	    "generated the next key %s (3 1 1 %s)", path, spki);
+	o = OUT_OK;
+done:
+	EVP_PKEY_free(key);
+	free(dir);
+	free(path);
+	return o;
+}
+
+/* The names a certificate must cover: the host and every alias. */
+static const char **
+cert_names(const struct conf_host *h, int *n)
+{
+	const char **names = xcalloc((size_t)(1 + h->naliases),
+	    sizeof(*names));
+	int i;
+
+	names[0] = h->name;
+	for (i = 0; i < h->naliases; i++)
+		names[i + 1] = h->aliases[i].name;
+	*n = 1 + h->naliases;
+	return names;
+}
+
+/* Checks an issued chain before anything may use it. */
+static int
+chain_acceptable(const struct conf_host *h, struct view_slot *s,
+    STACK_OF(X509) *chain, EVP_PKEY *key, const char *path, time_t now)
+{
+	X509 *leaf = sk_X509_value(chain, 0);
+	const char **names;
+	int i, n, ok = 1;
+
+	if (!cert_matches_key(leaf, key)) {
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+		    "%s: the certificate is for another key than the "
+		    "pre-published next key %s; refused", path, s->next.path);
+		return 0;
+	}
+	if (!cert_chain_well_formed(chain, path))
+		return 0;
+	if (cert_not_after(leaf) <= now) {
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+		    "%s: the certificate has already expired; refused", path);
+		return 0;
+	}
+	names = cert_names(h, &n);
+	for (i = 0; i < n; i++)
+		if (!cert_covers_name(leaf, names[i])) {
+			log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+			    "%s: the certificate does not cover %s; refused",
+			    path, names[i]);
+			ok = 0;
+		}
+	free(names);
+	return ok;
+}
+
+/* ISSUE: CSR for the next key -> issuer -> checked chain, staged. */
+static enum outcome
+do_issue(struct engine *e, const struct conf_host *h, struct view *v,
+    struct view_slot *s, const struct slot_step *st, time_t now)
+{
+	EVP_PKEY *key = NULL;
+	STACK_OF(X509) *chain = NULL;
+	char *dir = NULL, *csr_path = NULL, *out = NULL, *staged = NULL;
+	char *csr = NULL;
+	const char **names = NULL;
+	int64_t id = 0;
+	int n;
+	enum outcome o = OUT_PERMFAIL;
+
+	if (e->be->issuer == NULL) {
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+		    "no ACME issuer backend in this build; cannot request a "
+		    "certificate");
+		goto done;
+	}
+	dir = host_key_dir(e, h);
+	csr_path = xasprintf("%s/%s.%lld.csr", dir, key_alg_str(s->alg),
+	    (long long)s->next.id);
+	out = xasprintf("%s/%s.%lld.issued.pem", dir, key_alg_str(s->alg),
+	    (long long)s->next.id);
+	staged = xasprintf("%s/%s.%lld.chain.pem", dir, key_alg_str(s->alg),
+	    (long long)s->next.id);
+	if ((key = key_load(s->next.path)) == NULL)
+		goto done;
+	names = cert_names(h, &n);
+	if ((csr = csr_make_pem(key, names, n)) == NULL ||
+	    fs_write_atomic(csr_path, csr, strlen(csr), 0644, (uid_t)-1,
+	    (gid_t)-1) != 0)
+		goto done;
+	if (begin_action(e, h, v, s, st, csr_path, now, &id) != 0)
+		goto done;
+	crash_point(e, "issue:before-hook");
+	o = e->be->issuer->issue(e->conf, h, s->alg, csr_path, out);
+	if (o != OUT_OK)
+		goto finish;
+	crash_point(e, "issue:after-hook");
+	o = OUT_PERMFAIL;
+	if ((chain = cert_load_chain(out)) == NULL ||
+	    !chain_acceptable(h, s, chain, key, out, now))
+		goto finish;
+	/* Only a checked chain gets the name the store points at. */
+	{
+		char *pem = cert_chain_to_pem(chain);
+		int w = fs_write_atomic(staged, pem, strlen(pem), 0644,
+		    (uid_t)-1, (gid_t)-1);
+
+		free(pem);
+		if (w != 0)
+			goto finish;
+	}
+	if (store_begin(e->store) != 0)
+		goto finish;
+	if (store_key_set_chain(e->store, s->next.id, staged,
+	    cert_not_after(sk_X509_value(chain, 0))) != 0 ||
+	    store_action_finish(e->store, id, OUT_OK, now) != 0) {
+		store_rollback(e->store);
+		goto finish;
+	}
+	if (store_commit(e->store) != 0)
+		goto finish;
+	log_msg(LOG_LVL_NOTICE, h->name, key_alg_str(s->alg),
+	    "certificate issued for the next key, staged as %s", staged);
+	o = OUT_OK;
+	goto done;
+finish:
+	(void)finish_action(e, id, o, now);
+done:
+	if (chain != NULL)
+		sk_X509_pop_free(chain, X509_free);
+	EVP_PKEY_free(key);
+	free(names);
+	free(csr);
+	free(dir);
+	free(csr_path);
+	free(out);
+	free(staged);
+	return o;
+}
+
+/* DEPLOY, VERIFY and ROLLBACK: one backend call each, recorded. */
+static enum outcome
+do_backend(struct engine *e, const struct conf_host *h, struct view *v,
+    struct view_slot *s, const struct slot_step *st, time_t now)
+{
+	const char *alg = key_alg_str(s->alg);
+	enum outcome o = OUT_PERMFAIL;
+	int64_t id = 0;
+
+	if ((st->action == ACT_VERIFY && e->be->verifier == NULL) ||
+	    (st->action != ACT_VERIFY && e->be->deployer == NULL)) {
+		log_msg(LOG_LVL_ERR, h->name, alg, "no %s backend in this "
+		    "build; cannot %s", st->action == ACT_VERIFY ? "verifier" :
+		    "deployer", slot_action_str(st->action));
+		return OUT_PERMFAIL;
+	}
+	if (begin_action(e, h, v, s, st, NULL, now, &id) != 0)
+		return OUT_TEMPFAIL;
+	switch (st->action) {
+	case ACT_DEPLOY:
+		crash_point(e, "deploy:before");
+		o = e->be->deployer->deploy(e->conf, h, s->alg, s->next.path,
+		    s->next.chain_path);
+		crash_point(e, "deploy:after");
+		if (o == OUT_OK)
+			(void)store_slot_set_verified(e->store, &s->slot,
+			    VF_UNKNOWN);
+		break;
+	case ACT_ROLLBACK:
+		crash_point(e, "rollback:before");
+		o = e->be->deployer->rollback(e->conf, h, s->alg);
+		crash_point(e, "rollback:after");
+		if (o == OUT_OK)
+			(void)store_slot_set_verified(e->store, &s->slot,
+			    VF_UNKNOWN);
+		break;
+	case ACT_VERIFY:
+		o = e->be->verifier->verify(e->conf, h, s->alg, &v->want);
+		if (o == OUT_OK || o == OUT_PERMFAIL)
+			(void)store_slot_set_verified(e->store, &s->slot,
+			    o == OUT_OK ? VF_OK : VF_FAILED);
+		if (o == OUT_PERMFAIL) {
+			(void)finish_action(e, id, o, now);
+			/* A definite mismatch is a fact, not a failure to
+			 * retry: the machine rolls back next. */
+			return OUT_OK;
+		}
+		break;
+	default:
+		break;
+	}
+	(void)finish_action(e, id, o, now);
+	return o;
+}
+
+/* PROMOTE: next becomes current, the old key retires; one transaction. */
+static enum outcome
+do_promote(struct engine *e, const struct conf_host *h, struct view *v,
+    struct view_slot *s, const struct slot_step *st, time_t now)
+{
+	if (store_begin(e->store) != 0)
+		return OUT_TEMPFAIL;
+	if (store_slot_set_state(e->store, &s->slot, h->name, st->state,
+	    st->reason, now) != 0 ||
+	    store_key_promote(e->store, s->slot.id, now) != 0 ||
+	    store_slot_set_verified(e->store, &s->slot, VF_UNKNOWN) != 0 ||
+	    store_host_force(e->store, v->host_id, 0) != 0) {
+		store_rollback(e->store);
+		return OUT_TEMPFAIL;
+	}
+	if (store_commit(e->store) != 0)
+		return OUT_TEMPFAIL;
+	crash_point(e, "promote:after");
+	return OUT_OK;
+}
+
+/*
+ * The last line of defence before DNS changes: every chain a slot serves
+ * must match the RRset about to be published.
+ */
+static int
+publish_safe(const struct view *v)
+{
+	int i;
+
+	for (i = 0; i < v->nslots; i++) {
+		const struct view_slot *s = &v->slots[i];
+
+		if (s->deployed_ok && !tlsa_set_matches_chain(&v->want,
+		    s->deployed_chain)) {
+			log_msg(LOG_LVL_ERR, v->host->name, key_alg_str(s->alg),
+			    "refusing to publish: the chain served from %s "
+			    "matches no record of the new RRset",
+			    s->cert_path);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* First contact with an owner: record what it serves as version 0, so
+ * that ageing accounts for resolvers still holding it. */
+static enum outcome
+record_first_contact(struct engine *e, const struct view *v,
+    const struct view_owner *o, time_t now)
+{
+	struct obs_report rep;
+	struct tlsa_set none = { 0 };
+	char *records = NULL;
+	int64_t id;
+	enum outcome r;
+
+	memset(&rep, 0, sizeof(rep));
+	r = e->be->observer->observe(e->conf, v->host, o->name, &none, &rep);
+	if (r != OUT_OK && r != OUT_PENDING)
+		goto done;
+	records = tlsa_set_format(&rep.served);
+	r = OUT_TEMPFAIL;
+	if (store_begin(e->store) != 0)
+		goto done;
+	if (store_rrset_add(e->store, o->id, 1, rep.any_tlsa ? records : "",
+	    rep.any_tlsa ? rep.served_ttl : 0, rep.neg_ttl, now, &id) != 0 ||
+	    store_rrset_propagated(e->store, id, now, rep.neg_ttl) != 0) {
+		store_rollback(e->store);
+		goto done;
+	}
+	if (store_commit(e->store) != 0)
+		goto done;
+	log_msg(LOG_LVL_INFO, v->host->name, NULL, "%s serves %s today",
+	    o->name, rep.any_tlsa ? "a TLSA RRset" : "no TLSA RRset");
+	r = OUT_OK;
+done:
+	free(records);
+	obs_report_free(&rep);
+	return r;
+}
+
+/* PUBLISH: the wanted RRset at every owner name, one update each. */
+static enum outcome
+do_publish(struct engine *e, struct view *v, time_t now)
+{
+	char *want = tlsa_set_format(&v->want);
+	enum outcome o = OUT_OK;
+	int i;
+
+	if (!publish_safe(v)) {
+		free(want);
+		return OUT_PERMFAIL;
+	}
+	for (i = 0; i < v->nowners && o == OUT_OK; i++) {
+		struct view_owner *ow = &v->owners[i];
+		const struct backend_publisher *pub;
+		const struct store_rrset *last = view_last(ow);
+		struct publish_req req;
+		struct tlsa_set prev = { 0 };
+		int64_t id;
+
+		if (last != NULL && strcmp(last->records, want) == 0 &&
+		    (last->observed || last->published_at != 0))
+			continue;
+		pub = backend_publisher_for(e->be, ow->publisher->type);
+		if (pub == NULL || e->be->observer == NULL) {
+			log_msg(LOG_LVL_ERR, v->host->name, NULL, "%s: no %s "
+			    "backend in this build; cannot publish",
+			    ow->name, pub == NULL ? publisher_type_str(
+			    ow->publisher->type) : "propagation observer");
+			o = OUT_PERMFAIL;
+			break;
+		}
+		if (last == NULL) {
+			o = record_first_contact(e, v, ow, now);
+			if (o != OUT_OK)
+				break;
+			/* The new version comes after version 0. */
+			store_rrsets_free(ow->v, ow->nv);
+			if (store_rrsets(e->store, ow->id, &ow->v, &ow->nv) != 0) {
+				o = OUT_TEMPFAIL;
+				break;
+			}
+			last = view_last(ow);
+			if (strcmp(last->records, want) == 0)
+				continue;
+		}
+		o = OUT_TEMPFAIL;
+		if (store_begin(e->store) != 0)
+			break;
+		if (!last->observed && last->published_at == 0 &&
+		    strcmp(last->records, want) == 0)
+			id = last->id;	/* a crashed run's version: resend */
+		else if (store_rrset_add(e->store, ow->id, 0, want,
+		    v->host->timing.ttl, last->neg_ttl, now, &id) != 0) {
+			store_rollback(e->store);
+			break;
+		}
+		if (store_commit(e->store) != 0)
+			break;
+		crash_point(e, "publish:before-send");
+		view_last_set(ow, &prev);
+		req.owner = ow->name;
+		req.ttl = v->host->timing.ttl;
+		req.prev = &prev;
+		req.want = &v->want;
+		o = pub->replace(e->conf, ow->publisher, &req);
+		tlsa_set_free(&prev);
+		if (o != OUT_OK)
+			break;
+		crash_point(e, "publish:after-send");
+		if (store_begin(e->store) != 0 ||
+		    store_rrset_published(e->store, id, now) != 0 ||
+		    store_event(e->store, now, v->host->name, NULL, NULL, NULL,
+		    "published the TLSA RRset") != 0 ||
+		    store_commit(e->store) != 0) {
+			store_rollback(e->store);
+			o = OUT_TEMPFAIL;
+			break;
+		}
+		log_msg(LOG_LVL_NOTICE, v->host->name, NULL, "published %zu "
+		    "record%s at %s", v->want.n, v->want.n == 1 ? "" : "s",
+		    ow->name);
+	}
+	free(want);
+	return o;
+}
+
+/* OBSERVE: have all addresses caught up with the newest version? */
+static enum outcome
+do_observe(struct engine *e, struct view *v, time_t now, int *changed)
+{
+	enum outcome o = OUT_OK;
+	int i, j;
+
+	*changed = 0;
+	if (e->be->observer == NULL) {
+		log_msg(LOG_LVL_ERR, v->host->name, NULL, "no propagation "
+		    "observer in this build; cannot prove propagation");
+		return OUT_PERMFAIL;
+	}
+	for (i = 0; i < v->nowners; i++) {
+		const struct view_owner *ow = &v->owners[i];
+		const struct store_rrset *last = view_last(ow);
+		struct tlsa_set want = { 0 };
+		struct obs_report rep;
+		enum outcome r;
+
+		if (last == NULL || last->propagated_at != 0)
+			continue;
+		memset(&rep, 0, sizeof(rep));
+		(void)tlsa_set_parse(last->records, &want);
+		r = e->be->observer->observe(e->conf, v->host, ow->name, &want,
+		    &rep);
+		tlsa_set_free(&want);
+		if (r != OUT_OK && r != OUT_PENDING) {
+			obs_report_free(&rep);
+			o = r;
+			continue;
+		}
+		if (store_begin(e->store) != 0) {
+			obs_report_free(&rep);
+			return OUT_TEMPFAIL;
+		}
+		for (j = 0; j < rep.nservers; j++) {
+			const struct obs_server *sv = &rep.servers[j];
+
+			(void)store_observation(e->store, last->id, sv->addr,
+			    sv->ns, obs_result_str(sv->result), sv->serial,
+			    now);
+			if (sv->result != OBS_MATCH)
+				log_msg(LOG_LVL_NOTICE, v->host->name, NULL,
+				    "%s: waiting for %s (%s): %s", ow->name,
+				    sv->addr, sv->ns,
+				    obs_result_str(sv->result));
+		}
+		if (rep.all_match && rep.nservers > 0) {
+			(void)store_rrset_propagated(e->store, last->id, now,
+			    rep.neg_ttl);
+			(void)store_event(e->store, now, v->host->name, NULL,
+			    NULL, NULL, "every authoritative address serves "
+			    "the RRset");
+			log_msg(LOG_LVL_NOTICE, v->host->name, NULL, "%s: all "
+			    "%d authoritative addresses serve the RRset",
+			    ow->name, rep.nservers);
+			*changed = 1;
+		}
+		obs_report_free(&rep);
+		if (store_commit(e->store) != 0)
+			return OUT_TEMPFAIL;
+	}
+	return o;
+}
+
+static void
+worse(struct engine_result *r, enum outcome o)
+{
+	if (o > r->outcome)
+		r->outcome = o;
+}
+
+/* Runs one slot-local action; returns its outcome. */
+static enum outcome
+slot_action(struct engine *e, const struct conf_host *h, struct view *v,
+    struct view_slot *s, const struct slot_step *st, time_t now)
+{
+	int64_t id = 0;
+	enum outcome o;
+
+	switch (st->action) {
+	case ACT_ADOPT:
+		if (begin_action(e, h, v, s, st, s->cert_path, now, &id) != 0)
+			return OUT_TEMPFAIL;
+		o = do_adopt(e, h, s, now);
+		(void)finish_action(e, id, o, now);
+		return o;
+	case ACT_GENERATE:
+		return do_generate(e, h, v, s, st, now);
+	case ACT_ISSUE:
+		return do_issue(e, h, v, s, st, now);
+	case ACT_PROMOTE:
+		return do_promote(e, h, v, s, st, now);
+	default:
+		return do_backend(e, h, v, s, st, now);
+	}
+}
+
+void
+engine_host(struct engine *e, const struct conf_host *h,
+    struct engine_result *res)
+{
+	const struct slot_policy pol = view_policy(h);
+	int iter;
+
+	memset(res, 0, sizeof(*res));
+	for (iter = 0; iter < ENGINE_MAX_STEPS; iter++) {
+		time_t now = util_now();
+		struct view v;
+		int i, progress = 0, want_publish = 0, want_observe = 0;
+
+		res->wake_at = 0;
+		res->busy = 0;
+		res->alert = ALERT_NONE;
+		if (view_load(e->store, h, now, !e->dry_run, &v) != 0) {
+			view_free(&v);
+			worse(res, OUT_TEMPFAIL);
+			return;
+		}
+		for (i = 0; i < v.nslots; i++) {
+			struct view_slot *s = &v.slots[i];
+			struct slot_facts f;
+			struct slot_step st;
+			enum outcome o;
+
+			view_facts(&v, s, now, &f);
+			st = machine_step(s->slot.state, &f, now, &pol);
+			if (st.alert > res->alert)
+				res->alert = st.alert;
+			if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
+				res->busy = 1;
+			if (st.action == ACT_NONE) {
+				if (st.wake_at != 0 && (res->wake_at == 0 ||
+				    st.wake_at < res->wake_at))
+					res->wake_at = st.wake_at;
+				if (!e->dry_run && (store_begin(e->store) != 0 ||
+				    store_slot_set_state(e->store, &s->slot,
+				    h->name, st.state, st.reason, now) != 0 ||
+				    store_slot_set_wake(e->store, &s->slot,
+				    st.wake_at) != 0 ||
+				    store_commit(e->store) != 0)) {
+					store_rollback(e->store);
+					worse(res, OUT_TEMPFAIL);
+				}
+				if (st.alert != ALERT_NONE && st.alert_reason)
+					log_msg(st.alert == ALERT_CRITICAL ?
+					    LOG_LVL_ERR : LOG_LVL_WARN, h->name,
+					    key_alg_str(s->alg), "%s",
+					    st.alert_reason);
+				continue;
+			}
+			if (e->dry_run) {
+				log_msg(LOG_LVL_NOTICE, h->name,
+				    key_alg_str(s->alg), "would %s: %s "
+				    "(dry run)", slot_action_str(st.action),
+				    st.reason);
+				continue;
+			}
+			if (st.action == ACT_PUBLISH) {
+				want_publish = 1;
+				continue;
+			}
+			if (st.action == ACT_OBSERVE) {
+				want_observe = 1;
+				continue;
+			}
+			log_clear_error();
+			o = slot_action(e, h, &v, s, &st, now);
+			if (o == OUT_OK) {
+				(void)succeeded(e, s);
+				progress = 1;
+			} else {
+				failed(e, h, s, st.action, o, now);
+				worse(res, o);
+			}
+		}
+		if (!progress && (want_publish || want_observe)) {
+			enum outcome o;
+			int changed = 0;
+
+			log_clear_error();
+			if (want_publish)
+				o = do_publish(e, &v, now);
+			else
+				o = do_observe(e, &v, now, &changed);
+			for (i = 0; i < v.nslots; i++) {
+				struct view_slot *s = &v.slots[i];
+				struct slot_facts f;
+				struct slot_step st;
+
+				view_facts(&v, s, now, &f);
+				st = machine_step(s->slot.state, &f, now, &pol);
+				if (st.action != ACT_PUBLISH &&
+				    st.action != ACT_OBSERVE)
+					continue;
+				if (o == OUT_OK) {
+					if (store_begin(e->store) == 0 &&
+					    store_slot_set_state(e->store,
+					    &s->slot, h->name, st.state,
+					    st.reason, now) == 0)
+						(void)store_commit(e->store);
+					else
+						store_rollback(e->store);
+					(void)succeeded(e, s);
+				} else if (o != OUT_PENDING)
+					failed(e, h, s, st.action, o, now);
+			}
+			if (o == OUT_OK && (want_publish || changed))
+				progress = 1;
+			else if (o == OUT_OK || o == OUT_PENDING) {
+				time_t poll = now + OBSERVE_POLL;
+
+				if (res->wake_at == 0 || poll < res->wake_at)
+					res->wake_at = poll;
+			} else
+				worse(res, o);
+		}
+		view_free(&v);
+		if (!progress)
+			return;
+	}
+	log_msg(LOG_LVL_WARN, h->name, NULL, "still busy after %d steps; "
+	    "continuing on the next run", ENGINE_MAX_STEPS);
+}

@@ -1,0 +1,231 @@
+/*
+ * plan - the dry-run plan. See include/plan.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "machine.h"
+#include "plan.h"
+#include "view.h"
+
+#define PLAN_MAX_STEPS	32
+/* The plan's guess of how long DNS takes to reach every address. */
+#define PLAN_PROPAGATION 30
+
+char *
+plan_nsupdate(const char *owner, int64_t ttl, const struct tlsa_set *prev,
+    const struct tlsa_set *want)
+{
+	struct buf b = { 0 };
+	size_t i;
+
+	/* Prerequisites: the RRset is what we last saw, so a concurrent
+	 * editor makes the update fail instead of being overwritten. */
+	if (prev->n == 0)
+		buf_printf(&b, "prereq nxrrset %s. TLSA\n", owner);
+	for (i = 0; i < prev->n; i++) {
+		char *r = tlsa_format(&prev->rr[i]);
+
+		if (!tlsa_set_has(want, &prev->rr[i]))
+			buf_printf(&b, "update delete %s. TLSA %s\n", owner, r);
+		free(r);
+	}
+	for (i = 0; i < want->n; i++) {
+		char *r = tlsa_format(&want->rr[i]);
+
+		if (!tlsa_set_has(prev, &want->rr[i]))
+			buf_printf(&b, "update add %s. %lld TLSA %s\n", owner,
+			    (long long)ttl, r);
+		free(r);
+	}
+	buf_puts(&b, "send\n");
+	return b.data;
+}
+
+/* What an action touches: files written and commands run. */
+static void
+effects(const struct conf *c, const struct conf_host *h,
+    const struct view_slot *s, enum slot_action a, json_t *j, FILE *out)
+{
+	char *cmd = NULL;
+	const char *what = NULL;
+
+	switch (a) {
+	case ACT_GENERATE:
+		what = c->key_dir;
+		if (out)
+			fprintf(out, "%27swrites a new key under %s/%s/\n", "",
+			    c->key_dir, h->name);
+		break;
+	case ACT_ISSUE:
+		if (h->acme_hook.argv != NULL)
+			cmd = exec_argv_str(h->acme_hook.argv);
+		if (out)
+			fprintf(out, "%27sruns %s\n", "",
+			    cmd ? cmd : "(no acme_hook configured)");
+		break;
+	case ACT_DEPLOY:
+	case ACT_ROLLBACK:
+		what = s->cert_path;
+		if (h->reload.argv != NULL)
+			cmd = exec_argv_str(h->reload.argv);
+		if (out)
+			fprintf(out, "%27swrites %s, then runs %s\n", "",
+			    s->cert_path ? s->cert_path : "?",
+			    cmd ? cmd : "(no reload configured)");
+		break;
+	default:
+		break;
+	}
+	if (j != NULL) {
+		if (what != NULL)
+			json_object_set_new(j, "writes", json_string(what));
+		if (cmd != NULL)
+			json_object_set_new(j, "runs", json_string(cmd));
+	}
+	free(cmd);
+}
+
+static void
+print_when(FILE *out, time_t at, time_t now)
+{
+	char b[32];
+
+	if (at <= now)
+		fprintf(out, "    %-10s", "now");
+	else
+		fprintf(out, "    +%-9s",
+		    util_fmt_duration((int64_t)(at - now), b, sizeof(b)));
+}
+
+static void
+plan_slot(const struct conf *c, const struct conf_host *h,
+    const struct view *v, const struct view_slot *s, time_t now, FILE *out,
+    json_t *jslot)
+{
+	const struct slot_policy pol = view_policy(h);
+	json_t *steps = json_array();
+	enum slot_state state = s->slot.state;
+	struct slot_facts f;
+	const struct store_rrset *last = v->nowners ? view_last(&v->owners[0]) :
+	    NULL;
+	/* Negative caching counts only before the first RRset exists. */
+	int64_t neg = last != NULL && *last->records == '\0' ? last->neg_ttl : 0;
+	time_t t = now;
+	int i;
+	char tb[32];
+
+	view_facts(v, s, now, &f);
+	for (i = 0; i < PLAN_MAX_STEPS; i++) {
+		struct slot_step st = machine_step(state, &f, t, &pol);
+		json_t *js;
+
+		state = st.state;
+		if (st.action == ACT_NONE) {
+			if (st.wake_at == 0 || st.state == SLOT_STANDBY ||
+			    st.state == SLOT_FAILED) {
+				if (out) {
+					print_when(out, st.wake_at ? st.wake_at :
+					    t, now);
+					fprintf(out, "%-10s %s%s%s\n",
+					    slot_state_str(st.state), st.reason,
+					    st.wake_at ? " until " : "",
+					    st.wake_at ? util_fmt_time(st.wake_at,
+					    tb, sizeof(tb)) : "");
+				}
+				js = json_pack("{s:s, s:s, s:I}", "state",
+				    slot_state_str(st.state), "reason",
+				    st.reason, "until", (json_int_t)st.wake_at);
+				json_array_append_new(steps, js);
+				break;
+			}
+			t = st.wake_at > t ? st.wake_at : t + 1;
+			continue;
+		}
+		js = json_pack("{s:s, s:s, s:s, s:I}", "action",
+		    slot_action_str(st.action), "state",
+		    slot_state_str(st.state), "reason", st.reason, "at",
+		    (json_int_t)t);
+		if (out) {
+			print_when(out, t, now);
+			fprintf(out, "%-10s %s\n", slot_action_str(st.action),
+			    st.reason);
+		}
+		effects(c, h, s, st.action, js, out);
+		json_array_append_new(steps, js);
+		machine_simulate(st.action, &f, t, PLAN_PROPAGATION,
+		    h->timing.ttl, neg, h->timing.margin, &pol);
+		if (st.action == ACT_OBSERVE)
+			neg = 0;
+		if (st.action == ACT_OBSERVE)
+			t += PLAN_PROPAGATION;
+	}
+	json_object_set_new(jslot, "steps", steps);
+}
+
+int
+plan_host(struct store *st, const struct conf *c, const struct conf_host *h,
+    time_t now, FILE *out, json_t *arr)
+{
+	struct view v;
+	json_t *jh = NULL, *jslots = NULL, *jdns = NULL;
+	int i, rc = -1;
+
+	if (view_load(st, h, now, 0, &v) != 0)
+		goto done;
+	jh = json_pack("{s:s, s:s}", "host", h->name, "scheme",
+	    conf_scheme_str(h->scheme));
+	jslots = json_array();
+	jdns = json_array();
+	if (out)
+		fprintf(out, "%s (%s)\n", h->name, conf_scheme_str(h->scheme));
+	for (i = 0; i < v.nslots; i++) {
+		const struct view_slot *s = &v.slots[i];
+		json_t *js = json_pack("{s:s, s:s}", "algorithm",
+		    key_alg_str(s->alg), "state", slot_state_str(s->slot.state));
+
+		if (out)
+			fprintf(out, "  %s: %s\n", key_alg_str(s->alg),
+			    slot_state_str(s->slot.state));
+		plan_slot(c, h, &v, s, now, out, js);
+		json_array_append_new(jslots, js);
+	}
+	/* The next DNS change, exactly, if the wanted RRset differs. */
+	for (i = 0; i < v.nowners; i++) {
+		struct tlsa_set prev = { 0 };
+		const struct store_rrset *last = view_last(&v.owners[i]);
+		char *want = tlsa_set_format(&v.want);
+
+		view_last_set(&v.owners[i], &prev);
+		if (v.want.n > 0 && (last == NULL ||
+		    strcmp(last->records, want) != 0 ||
+		    (!last->observed && last->published_at == 0))) {
+			char *ns = plan_nsupdate(v.owners[i].name,
+			    h->timing.ttl, &prev, &v.want);
+
+			if (out)
+				fprintf(out, "  DNS change at %s (publisher "
+				    "%s):\n%s", v.owners[i].name,
+				    v.owners[i].publisher->name, ns);
+			json_array_append_new(jdns, json_pack("{s:s, s:s, "
+			    "s:s}", "owner", v.owners[i].name, "publisher",
+			    v.owners[i].publisher->name, "nsupdate", ns));
+			free(ns);
+		}
+		free(want);
+		tlsa_set_free(&prev);
+	}
+	if (out)
+		fputc('\n', out);
+	json_object_set_new(jh, "slots", jslots);
+	json_object_set_new(jh, "dns_changes", jdns);
+	if (arr != NULL)
+		json_array_append(arr, jh);
+	rc = 0;
+done:
+	json_decref(jh);
+	view_free(&v);
+	return rc;
+}

@@ -1,0 +1,328 @@
+/*
+ * view - one host as the engine sees it. See include/view.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ageing.h"
+#include "fsutil.h"
+#include "key.h"
+#include "log.h"
+#include "view.h"
+
+static void
+add_spki(struct tlsa_set *set, uint8_t usage, const char *hex)
+{
+	unsigned char d[32];
+	struct tlsa_rr rr;
+
+	if (util_unhex(hex, d, sizeof(d)) != 32)
+		return;
+	rr.usage = usage;
+	rr.selector = TLSA_SEL_SPKI;
+	rr.mtype = TLSA_MT_SHA256;
+	rr.data = d;
+	rr.len = sizeof(d);
+	tlsa_set_add(set, &rr);
+}
+
+static void
+add_pins(struct tlsa_set *set, const struct conf_host *h)
+{
+	int i;
+
+	for (i = 0; i < h->nissuer_spki; i++) {
+		struct tlsa_rr rr = { TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI,
+		    TLSA_MT_SHA256, h->issuer_spki[i], 32 };
+
+		tlsa_set_add(set, &rr);
+	}
+}
+
+/*
+ * The RRset a host should publish: every slot's current key and, under
+ * current+next, its next key; under current+issuer, the pinned CAs. Old
+ * keys are absent: they left when PROMOTE proved them no longer served.
+ */
+static void
+compute_want(struct view *v)
+{
+	int i;
+
+	for (i = 0; i < v->nslots; i++) {
+		struct view_slot *s = &v->slots[i];
+
+		if (s->has_current)
+			add_spki(&v->want, TLSA_USAGE_DANE_EE, s->current.spki);
+		if (s->has_next && v->host->scheme == SCHEME_CURRENT_NEXT)
+			add_spki(&v->want, TLSA_USAGE_DANE_EE, s->next.spki);
+	}
+	if (v->host->scheme == SCHEME_CURRENT_ISSUER)
+		add_pins(&v->want, v->host);
+}
+
+/* Where a slot's served chain and key live, per the configured layout. */
+static void
+slot_paths(const struct conf_files *f, enum key_alg alg, char **cert,
+    char **key)
+{
+	if (f->combined_file != NULL) {
+		*cert = conf_path_for(f->combined_file, alg);
+		*key = conf_path_for(f->combined_file, alg);
+	} else if (f->live_link != NULL) {
+		char *dir = conf_path_for(f->live_link, alg);
+
+		*cert = xasprintf("%s/fullchain.pem", dir);
+		*key = xasprintf("%s/privkey.pem", dir);
+		free(dir);
+	} else {
+		*cert = conf_path_for(f->fullchain_file != NULL ?
+		    f->fullchain_file : f->cert_file, alg);
+		*key = conf_path_for(f->key_file, alg);
+	}
+}
+
+static void
+load_deployed(struct view_slot *s, const struct conf_host *h)
+{
+	unsigned char d[32];
+
+	slot_paths(&h->files, s->alg, &s->cert_path, &s->key_path);
+	if (s->cert_path == NULL || !fs_exists(s->cert_path))
+		return;
+	if ((s->deployed_chain = cert_load_chain(s->cert_path)) == NULL)
+		return;
+	if (cert_spki_sha256(sk_X509_value(s->deployed_chain, 0), d) != 0)
+		return;
+	util_hex(d, sizeof(d), s->deployed_spki);
+	s->deployed_not_after = cert_not_after(
+	    sk_X509_value(s->deployed_chain, 0));
+	s->deployed_ok = 1;
+}
+
+int
+view_load(struct store *st, const struct conf_host *h, time_t now,
+    int create, struct view *v)
+{
+	int i, a, rc = -1;
+
+	memset(v, 0, sizeof(*v));
+	v->host = h;
+	if (store_host_id(st, h->name, create, now, &v->host_id) < 0)
+		goto done;
+	v->forced = v->host_id != 0 && store_host_forced(st, v->host_id);
+
+	v->nowners = 1 + h->naliases;
+	v->owners = xcalloc((size_t)v->nowners, sizeof(*v->owners));
+	for (i = 0; i < v->nowners; i++) {
+		struct view_owner *o = &v->owners[i];
+
+		o->name = i == 0 ? h->owner : h->aliases[i - 1].owner;
+		o->publisher = i == 0 || h->aliases[i - 1].publisher == NULL ?
+		    h->publisher : h->aliases[i - 1].publisher;
+		if (v->host_id == 0)
+			continue;
+		if (store_owner_id(st, v->host_id, o->name, create, &o->id) < 0)
+			goto done;
+		if (o->id != 0 && store_rrsets(st, o->id, &o->v, &o->nv) != 0)
+			goto done;
+	}
+
+	for (a = 0; a < KEY_ALG_COUNT; a++) {
+		struct view_slot *s;
+
+		if (!(h->algs & (1u << a)))
+			continue;
+		s = &v->slots[v->nslots++];
+		s->alg = (enum key_alg)a;
+		s->slot.alg = s->alg;
+		if (v->host_id != 0 && store_slot_get(st, v->host_id, s->alg,
+		    create, now, &s->slot) < 0)
+			goto done;
+		if (s->slot.id != 0) {
+			if ((s->has_current = store_key_get(st, s->slot.id,
+			    "current", &s->current)) < 0 ||
+			    (s->has_next = store_key_get(st, s->slot.id,
+			    "next", &s->next)) < 0)
+				goto done;
+		}
+		load_deployed(s, h);
+		if (s->has_next && s->next.chain_path != NULL &&
+		    fs_exists(s->next.chain_path))
+			s->staged = cert_load_chain(s->next.chain_path);
+	}
+	compute_want(v);
+	rc = 0;
+done:
+	return rc;
+}
+
+void
+view_free(struct view *v)
+{
+	int i;
+
+	for (i = 0; i < v->nowners; i++)
+		store_rrsets_free(v->owners[i].v, v->owners[i].nv);
+	free(v->owners);
+	for (i = 0; i < v->nslots; i++) {
+		struct view_slot *s = &v->slots[i];
+
+		store_slot_free(&s->slot);
+		store_key_free(&s->current);
+		store_key_free(&s->next);
+		free(s->cert_path);
+		free(s->key_path);
+		if (s->deployed_chain)
+			sk_X509_pop_free(s->deployed_chain, X509_free);
+		if (s->staged)
+			sk_X509_pop_free(s->staged, X509_free);
+	}
+	tlsa_set_free(&v->want);
+	memset(v, 0, sizeof(*v));
+}
+
+const struct store_rrset *
+view_last(const struct view_owner *o)
+{
+	return o->nv > 0 ? &o->v[o->nv - 1] : NULL;
+}
+
+void
+view_last_set(const struct view_owner *o, struct tlsa_set *out)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = o->nv - 1; i >= 0; i--) {
+		if (o->v[i].observed || o->v[i].published_at != 0) {
+			(void)tlsa_set_parse(o->v[i].records, out);
+			return;
+		}
+	}
+}
+
+struct slot_policy
+view_policy(const struct conf_host *h)
+{
+	struct slot_policy p;
+
+	memset(&p, 0, sizeof(p));
+	p.scheme = h->scheme;
+	p.renew_before = h->timing.renew_before;
+	p.rotate_after = h->timing.rotate_after;
+	p.expiry_alert = h->timing.expiry_alert;
+	p.verify_attempts = 3;
+	p.cert_lifetime = 90 * 86400;
+	return p;
+}
+
+/* Does what this slot would deploy next match the records of a version? */
+static int
+would_match(const struct view *v, const struct view_slot *s,
+    const struct tlsa_set *set)
+{
+	struct tlsa_set want = { 0 };
+	size_t i;
+	int m = 0;
+
+	if (s->staged != NULL)
+		return tlsa_set_matches_chain(set, s->staged);
+	if (s->has_next && v->host->scheme == SCHEME_CURRENT_NEXT) {
+		add_spki(&want, TLSA_USAGE_DANE_EE, s->next.spki);
+		m = tlsa_set_has(set, &want.rr[0]);
+	} else if (v->host->scheme == SCHEME_CURRENT_ISSUER) {
+		/* Before issuance: a chain from any pinned CA. */
+		add_pins(&want, v->host);
+		for (i = 0; i < want.n && !m; i++)
+			m = tlsa_set_has(set, &want.rr[i]);
+	} else
+		m = 1;	/* nothing to deploy next */
+	tlsa_set_free(&want);
+	return m;
+}
+
+/* The deploy guard over every owner name: the worst verdict wins. */
+static void
+guard(const struct view *v, const struct view_slot *s, struct slot_facts *f)
+{
+	int i, j;
+
+	f->guard = AGE_SAFE;
+	f->guard_at = 0;
+	for (i = 0; i < v->nowners; i++) {
+		const struct view_owner *o = &v->owners[i];
+		struct rrset_version *hist;
+		enum ageing_verdict g;
+		time_t at = 0;
+
+		if (o->nv == 0) {
+			f->guard = AGE_NEVER;
+			return;
+		}
+		hist = xcalloc((size_t)o->nv, sizeof(*hist));
+		for (j = 0; j < o->nv; j++) {
+			struct tlsa_set set = { 0 };
+
+			(void)tlsa_set_parse(o->v[j].records, &set);
+			hist[j].exists = set.n > 0;
+			hist[j].matches = set.n > 0 && would_match(v, s, &set);
+			hist[j].ttl = o->v[j].ttl;
+			hist[j].neg_ttl = o->v[j].neg_ttl;
+			hist[j].propagated_at = o->v[j].propagated_at;
+			tlsa_set_free(&set);
+		}
+		g = ageing_safe_at(hist, o->nv, v->host->timing.margin, &at);
+		free(hist);
+		if (g > f->guard)
+			f->guard = g;
+		if (g == AGE_SAFE && at > f->guard_at)
+			f->guard_at = at;
+	}
+}
+
+void
+view_facts(const struct view *v, const struct view_slot *s, time_t now,
+    struct slot_facts *f)
+{
+	int i;
+
+	(void)now;
+	memset(f, 0, sizeof(*f));
+	f->has_current = s->has_current;
+	f->has_next = s->has_next;
+	if (!s->deployed_ok)
+		f->deployed = DK_NONE;
+	else if (s->has_current && strcmp(s->deployed_spki,
+	    s->current.spki) == 0)
+		f->deployed = DK_CURRENT;
+	else if (s->has_next && strcmp(s->deployed_spki, s->next.spki) == 0)
+		f->deployed = DK_NEXT;
+	else
+		f->deployed = DK_UNKNOWN;
+	f->cert_not_after = s->deployed_not_after;
+	f->current_since = s->current.current_since;
+	f->force_roll = v->forced;
+
+	/* Published: every owner's newest version is the wanted RRset and
+	 * was sent (or found there at first contact). */
+	f->published = 1;
+	for (i = 0; i < v->nowners && f->published; i++) {
+		const struct store_rrset *last = view_last(&v->owners[i]);
+		struct tlsa_set set = { 0 };
+
+		if (last == NULL || (!last->observed && last->published_at == 0))
+			f->published = 0;
+		else {
+			(void)tlsa_set_parse(last->records, &set);
+			f->published = tlsa_set_equal(&set, &v->want);
+			tlsa_set_free(&set);
+		}
+	}
+	guard(v, s, f);
+	f->chain_staged = s->staged != NULL;
+	f->verified = s->slot.verified;
+	f->failures = s->slot.failures;
+	f->retry_at = s->slot.retry_at;
+}
