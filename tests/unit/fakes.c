@@ -1,1 +1,510 @@
-/* Test doubles for the backend interfaces (filled by the engine tests). */
+/*
+ * fakes - test doubles and the invariant prober. See fakes.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "fakes.h"
+#include "fsutil.h"
+#include "key.h"
+#include "tlsa.h"
+#include "util.h"
+
+#define MAX_OWNERS	8
+#define MAX_HISTORY	64
+#define MAX_LIVE	8
+
+struct fake_world fake;
+
+/* One RRset as the authoritative servers served it, [from, until). */
+struct served {
+	struct tlsa_set	 set;
+	int64_t		 ttl;
+	time_t		 from, until;	/* until 0: still served */
+};
+
+static struct owner {
+	char		 name[256];
+	struct served	 hist[MAX_HISTORY];
+	int		 n;
+	struct tlsa_set	 pending;	/* published, not yet served */
+	int64_t		 pending_ttl;
+	int		 has_pending, lag;
+} owners[MAX_OWNERS];
+static int nowners;
+
+/* Live files, by path; what they serve is always read from disk, so a
+ * crashed child's deploy is seen by the parent as a real MTA would. */
+static struct live {
+	char		 path[512];
+} lives[MAX_LIVE];
+static int nlives;
+
+static EVP_PKEY	*ca_key;
+static X509	*ca_cert;
+
+void
+fake_clock(time_t t)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%lld", (long long)t);
+	setenv("DANEROLL_NOW", b, 1);
+}
+
+time_t
+fake_now(void)
+{
+	return util_now();
+}
+
+static void
+violation(const char *what, const char *where)
+{
+	fake.violations++;
+	snprintf(fake.last_violation, sizeof(fake.last_violation), "%s at %s",
+	    what, where);
+	fprintf(stdout, "    PROBER: %s at %s\n", what, where);
+}
+
+static struct owner *
+owner_get(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nowners; i++)
+		if (strcmp(owners[i].name, name) == 0)
+			return &owners[i];
+	if (nowners == MAX_OWNERS)
+		abort();
+	snprintf(owners[nowners].name, sizeof(owners[nowners].name), "%s",
+	    name);
+	return &owners[nowners++];
+}
+
+static STACK_OF(X509) *
+live_chain(const char *path)
+{
+	char *pem = fs_exists(path) ? fs_read_file(path, 1 << 20, NULL) : NULL;
+	STACK_OF(X509) *chain = NULL;
+
+	if (pem != NULL)
+		chain = cert_chain_from_pem(pem, strlen(pem), path);
+	free(pem);
+	return chain;
+}
+
+/* Every live chain must match every RRset a resolver may cache now. */
+static void
+probe(const char *where)
+{
+	time_t now = util_now();
+	int i, j, k;
+
+	for (k = 0; k < nlives; k++) {
+		STACK_OF(X509) *chain = live_chain(lives[k].path);
+
+		if (chain == NULL)
+			continue;
+		for (i = 0; i < nowners; i++)
+			for (j = 0; j < owners[i].n; j++) {
+				struct served *s = &owners[i].hist[j];
+
+				if (s->set.n == 0)
+					continue; /* no TLSA: no DANE */
+				if (s->until != 0 && s->until + s->ttl <= now)
+					continue; /* expired from caches */
+				if (!tlsa_set_matches_chain(&s->set, chain))
+					violation("live chain matches no "
+					    "record of a cacheable RRset",
+					    where);
+			}
+		sk_X509_pop_free(chain, X509_free);
+	}
+}
+
+void
+fake_served(const char *owner, struct tlsa_set *out)
+{
+	struct owner *o = owner_get(owner);
+
+	memset(out, 0, sizeof(*out));
+	if (o->n > 0)
+		tlsa_set_copy(out, &o->hist[o->n - 1].set);
+}
+
+/* The pending RRset reaches every server. */
+static void
+serve(struct owner *o)
+{
+	time_t now = util_now();
+
+	if (o->n > 0)
+		o->hist[o->n - 1].until = now;
+	if (o->n == MAX_HISTORY)
+		abort();
+	memset(&o->hist[o->n], 0, sizeof(o->hist[o->n]));
+	tlsa_set_copy(&o->hist[o->n].set, &o->pending);
+	o->hist[o->n].ttl = o->pending_ttl;
+	o->hist[o->n].from = now;
+	o->n++;
+	tlsa_set_free(&o->pending);
+	o->has_pending = 0;
+	probe("serve");
+}
+
+static enum outcome
+fake_replace(const struct conf *c, const struct conf_publisher *p,
+    const struct publish_req *r)
+{
+	struct owner *o = owner_get(r->owner);
+
+	(void)c;
+	(void)p;
+	if (fake.publish_outcome != OUT_OK)
+		return fake.publish_outcome;
+	fake.publishes++;
+	tlsa_set_free(&o->pending);
+	tlsa_set_copy(&o->pending, r->want);
+	o->pending_ttl = r->ttl;
+	o->has_pending = 1;
+	o->lag = fake.lag;
+	if (o->lag == 0)
+		serve(o);
+	return OUT_OK;
+}
+
+static enum outcome
+fake_observe(const struct conf *c, const struct conf_host *h,
+    const char *name, const struct tlsa_set *want, struct obs_report *rep)
+{
+	struct owner *o = owner_get(name);
+	const struct tlsa_set *cur;
+	int i;
+
+	(void)c;
+	(void)h;
+	if (o->has_pending && o->lag-- <= 0)
+		serve(o);
+	cur = o->n > 0 ? &o->hist[o->n - 1].set : NULL;
+	memset(rep, 0, sizeof(*rep));
+	rep->nservers = 2;
+	rep->servers = xcalloc(2, sizeof(*rep->servers));
+	for (i = 0; i < 2; i++) {
+		snprintf(rep->servers[i].addr, sizeof(rep->servers[i].addr),
+		    "192.0.2.%d", i + 1);
+		snprintf(rep->servers[i].ns, sizeof(rep->servers[i].ns),
+		    "ns%d.example.", i + 1);
+		/* While lagging, the secondary still serves the old set. */
+		if (i == 1 && o->has_pending)
+			rep->servers[i].result = OBS_STALE;
+		else if (cur != NULL && cur->n > 0 && tlsa_set_equal(cur, want))
+			rep->servers[i].result = OBS_MATCH;
+		else if (cur == NULL || cur->n == 0)
+			rep->servers[i].result = want->n == 0 ? OBS_MATCH :
+			    OBS_MISSING;
+		else
+			rep->servers[i].result = OBS_STALE;
+	}
+	rep->all_match = rep->servers[0].result == OBS_MATCH &&
+	    rep->servers[1].result == OBS_MATCH;
+	rep->any_tlsa = cur != NULL && cur->n > 0;
+	if (cur != NULL)
+		tlsa_set_copy(&rep->served, cur);
+	rep->neg_ttl = 5;
+	rep->served_ttl = o->n > 0 ? o->hist[o->n - 1].ttl : 0;
+	return OUT_OK;
+}
+
+static X509 *
+ca_sign(EVP_PKEY *pub, const char *const *names, int n, int days)
+{
+	X509 *x = X509_new();
+	X509_NAME *nm = X509_NAME_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	struct buf san = { 0 };
+	int i;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(random() & 0xffffff));
+	X509_time_adj_ex(X509_getm_notBefore(x), -1, 0,
+	    &(time_t){ util_now() });
+	X509_time_adj_ex(X509_getm_notAfter(x), days, 0,
+	    &(time_t){ util_now() });
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)names[0], -1, -1, 0);
+	X509_set_subject_name(x, nm);
+	X509_set_issuer_name(x, X509_get_subject_name(ca_cert));
+	X509_set_pubkey(x, pub);
+	for (i = 0; i < n; i++)
+		buf_printf(&san, "%sDNS:%s", i ? "," : "", names[i]);
+	X509V3_set_ctx(&ctx, ca_cert, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san.data);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	X509_sign(x, ca_key, EVP_sha256());
+	X509_NAME_free(nm);
+	buf_free(&san);
+	return x;
+}
+
+static char *
+pem_of(X509 *leaf, EVP_PKEY *key)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p, *out;
+	long n;
+
+	if (key != NULL)
+		PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL);
+	PEM_write_bio_X509(b, leaf);
+	PEM_write_bio_X509(b, ca_cert);
+	n = BIO_get_mem_data(b, &p);
+	out = xmalloc((size_t)n + 1);
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	BIO_free(b);
+	return out;
+}
+
+static struct live *
+live_get(const char *path)
+{
+	int i;
+
+	for (i = 0; i < nlives; i++)
+		if (strcmp(lives[i].path, path) == 0)
+			return &lives[i];
+	if (nlives == MAX_LIVE)
+		abort();
+	snprintf(lives[nlives].path, sizeof(lives[nlives].path), "%s", path);
+	return &lives[nlives++];
+}
+
+static void
+go_live(const char *path, const char *pem)
+{
+	char prev[600];
+	char *old;
+
+	(void)live_get(path);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	if ((old = fs_exists(path) ? fs_read_file(path, 1 << 20, NULL) :
+	    NULL) != NULL) {
+		(void)fs_write_atomic(prev, old, strlen(old), 0600, (uid_t)-1,
+		    (gid_t)-1);
+		free(old);
+	}
+	(void)fs_write_atomic(path, pem, strlen(pem), 0600, (uid_t)-1,
+	    (gid_t)-1);
+	probe("deploy");
+}
+
+int
+fake_deploy_initial(const char *path, const char *host, enum key_alg alg,
+    int days)
+{
+	EVP_PKEY *key = key_generate(alg);
+	X509 *leaf = ca_sign(key, &host, 1, days);
+	char *pem = pem_of(leaf, key);
+
+	go_live(path, pem);
+	free(pem);
+	X509_free(leaf);
+	EVP_PKEY_free(key);
+	return 0;
+}
+
+static enum outcome
+fake_issue(const struct conf *c, const struct conf_host *h, enum key_alg alg,
+    const char *csr_path, const char *chain_path)
+{
+	BIO *b = BIO_new_file(csr_path, "r");
+	X509_REQ *req = b ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *pub = req ? X509_REQ_get_pubkey(req) : NULL;
+	EVP_PKEY *other = NULL;
+	const char **names = xcalloc((size_t)(1 + h->naliases), sizeof(char *));
+	X509 *leaf = NULL;
+	char *pem = NULL;
+	enum outcome o = fake.issue_outcome;
+	int i;
+
+	(void)c;
+	BIO_free(b);
+	if (o != OUT_OK || pub == NULL) {
+		o = pub == NULL ? OUT_PERMFAIL : o;
+		goto done;
+	}
+	fake.issues++;
+	names[0] = h->name;
+	for (i = 0; i < h->naliases; i++)
+		names[i + 1] = h->aliases[i].name;
+	if (fake.issue_wrong_key)
+		other = key_generate(alg);
+	leaf = ca_sign(other ? other : pub, names, 1 + h->naliases, 90);
+	pem = pem_of(leaf, NULL);
+	o = fs_write_atomic(chain_path, pem, strlen(pem), 0644, (uid_t)-1,
+	    (gid_t)-1) == 0 ? OUT_OK : OUT_TEMPFAIL;
+done:
+	free(names);
+	free(pem);
+	X509_free(leaf);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(other);
+	X509_REQ_free(req);
+	return o;
+}
+
+static char *
+live_path(const struct conf_host *h, enum key_alg alg)
+{
+	return conf_path_for(h->files.combined_file, alg);
+}
+
+static enum outcome
+fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
+    const char *key_path, const char *chain_path)
+{
+	char *path = live_path(h, alg), *k = NULL, *ch = NULL;
+	struct buf b = { 0 };
+	enum outcome o = OUT_PERMFAIL;
+
+	(void)c;
+	if (fake.deploy_outcome != OUT_OK) {
+		o = fake.deploy_outcome;
+		goto done;
+	}
+	if ((k = fs_read_file(key_path, 1 << 20, NULL)) == NULL ||
+	    (ch = fs_read_file(chain_path, 1 << 20, NULL)) == NULL)
+		goto done;
+	buf_puts(&b, k);
+	buf_puts(&b, ch);
+	fake.deploys++;
+	go_live(path, b.data);
+	o = OUT_OK;
+done:
+	buf_free(&b);
+	free(path);
+	free(k);
+	free(ch);
+	return o;
+}
+
+static enum outcome
+fake_rollback(const struct conf *c, const struct conf_host *h,
+    enum key_alg alg)
+{
+	char *path = live_path(h, alg), prev[600];
+	char *pem;
+
+	(void)c;
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	pem = fs_exists(prev) ? fs_read_file(prev, 1 << 20, NULL) : NULL;
+	if (pem == NULL) {
+		free(path);
+		return OUT_PERMFAIL;
+	}
+	fake.rollbacks++;
+	go_live(path, pem);
+	free(pem);
+	free(path);
+	return OUT_OK;
+}
+
+static enum outcome
+fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
+    const struct tlsa_set *want)
+{
+	char *path = live_path(h, alg);
+	STACK_OF(X509) *chain = live_chain(path);
+	enum outcome o;
+
+	(void)c;
+	free(path);
+	fake.verifies++;
+	if (chain == NULL)
+		return OUT_TEMPFAIL;
+	o = tlsa_set_matches_chain(want, chain) ? OUT_OK : OUT_PERMFAIL;
+	/* A broken deploy: the new chain fails live, the restored passes. */
+	if (fake.verify_fails && fake.rollbacks == 0)
+		o = OUT_PERMFAIL;
+	sk_X509_pop_free(chain, X509_free);
+	return o;
+}
+
+static const struct backend_publisher fake_pub_rfc2136 = {
+	PUB_RFC2136, fake_replace
+};
+static const struct backend_publisher fake_pub_pdns = {
+	PUB_PDNS, fake_replace
+};
+static const struct backend_publisher *const fake_publishers[] = {
+	&fake_pub_rfc2136, &fake_pub_pdns, NULL
+};
+static const struct backend_observer fake_observer = { fake_observe };
+static const struct backend_issuer fake_issuer = { fake_issue };
+static const struct backend_deployer fake_deployer = {
+	fake_deploy, fake_rollback
+};
+static const struct backend_verifier fake_verifier = { fake_verify };
+
+const struct backends fake_backends = {
+	fake_publishers, &fake_observer, &fake_issuer, &fake_deployer,
+	&fake_verifier
+};
+
+void
+fake_ca_spki(char out[65])
+{
+	(void)key_spki_hex(ca_key, out);
+}
+
+void
+fake_reset(const char *ca_dir)
+{
+	const char *cn = "daneroll test CA";
+	int i;
+
+	(void)ca_dir;
+	for (i = 0; i < nowners; i++) {
+		int j;
+
+		for (j = 0; j < owners[i].n; j++)
+			tlsa_set_free(&owners[i].hist[j].set);
+		tlsa_set_free(&owners[i].pending);
+	}
+	memset(owners, 0, sizeof(owners));
+	nowners = 0;
+	memset(lives, 0, sizeof(lives));
+	nlives = 0;
+	memset(&fake, 0, sizeof(fake));
+	if (ca_key == NULL) {
+		X509_NAME *nm = X509_NAME_new();
+		X509V3_CTX ctx;
+		X509_EXTENSION *ext;
+
+		ca_key = key_generate(KEY_ALG_ECDSA_P256);
+		ca_cert = X509_new();
+		X509_set_version(ca_cert, 2);
+		ASN1_INTEGER_set(X509_get_serialNumber(ca_cert), 1);
+		X509_gmtime_adj(X509_getm_notBefore(ca_cert), -86400L * 365);
+		X509_gmtime_adj(X509_getm_notAfter(ca_cert), 86400L * 365 * 30);
+		X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+		    (const unsigned char *)cn, -1, -1, 0);
+		X509_set_subject_name(ca_cert, nm);
+		X509_set_issuer_name(ca_cert, nm);
+		X509_set_pubkey(ca_cert, ca_key);
+		X509V3_set_ctx(&ctx, ca_cert, ca_cert, NULL, NULL, 0);
+		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+		    "critical,CA:TRUE");
+		X509_add_ext(ca_cert, ext, -1);
+		X509_EXTENSION_free(ext);
+		X509_sign(ca_cert, ca_key, EVP_sha256());
+		X509_NAME_free(nm);
+	}
+}

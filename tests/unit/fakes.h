@@ -1,0 +1,45 @@
+/*
+ * fakes - test doubles for the five backends, over an in-memory DNS world
+ * with a resolver-cache model, and an independent invariant prober.
+ *
+ * The prober knows nothing of the engine: it watches what the fake DNS
+ * served and when, and what chain the fake deployer put live, and counts a
+ * violation whenever a live chain fails to match an RRset that a validating
+ * resolver may still hold in its cache (served until `until`, cached for
+ * its TTL after that), or whenever DNS starts serving an RRset that the
+ * live chain does not match.
+ */
+#ifndef DANEROLL_FAKES_H
+#define DANEROLL_FAKES_H
+
+#include "backend.h"
+
+struct fake_world {
+	int		 lag;		/* observe calls before a change shows */
+	enum outcome	 publish_outcome;	/* forced result, OUT_OK normally */
+	enum outcome	 issue_outcome;
+	enum outcome	 deploy_outcome;
+	int		 issue_wrong_key;	/* hook returns another key's cert */
+	int		 verify_fails;		/* live check sees a mismatch */
+	int		 publishes, deploys, issues, rollbacks, verifies;
+	int		 violations;
+	char		 last_violation[512];
+};
+
+extern struct fake_world fake;
+extern const struct backends fake_backends;
+
+/* Resets the world; ca_dir gets the fake CA's key and certificate. */
+void	fake_reset(const char *ca_dir);
+/* Writes a combined key+chain file issued by the fake CA for host. */
+int	fake_deploy_initial(const char *combined_path, const char *host,
+	    enum key_alg, int days);
+/* What the fake DNS serves at owner now (empty set if nothing). */
+void	fake_served(const char *owner, struct tlsa_set *);
+/* Hex SHA-256 of the fake CA's SPKI, for issuer_spki. */
+void	fake_ca_spki(char out[65]);
+/* Sets the clock seen by util_now() (DANEROLL_NOW). */
+void	fake_clock(time_t);
+time_t	fake_now(void);
+
+#endif

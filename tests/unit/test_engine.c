@@ -1,0 +1,485 @@
+/*
+ * Unit tests: the engine over test doubles (tests/unit/fakes.c), with the
+ * independent prober counting safety violations: whole rollovers for both
+ * schemes, the deploy guard, refusals, rollback, failures and back-off,
+ * first contact, dry run, and a SIGKILL at every side-effect point followed
+ * by runs until stable.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "conf.h"
+#include "engine.h"
+#include "fakes.h"
+#include "store.h"
+#include "t.h"
+#include "view.h"
+
+#define T0	1800000000
+#define DAY	86400
+
+static struct conf	*conf;
+static struct store	*st;
+static struct engine	 eng;
+static char		 dir[512];
+
+static void
+teardown(void)
+{
+	store_close(st);
+	conf_free(conf);
+	st = NULL;
+	conf = NULL;
+}
+
+/* A fresh world: config, state, one host; returns the host. */
+static const struct conf_host *
+setup(const char *name, const char *scheme, const char *algs, int deployed)
+{
+	static int n;
+	struct buf c = { 0 };
+	char spki[65], path[600];
+	const char *cfg;
+
+	teardown();
+	snprintf(dir, sizeof(dir), "%s/w%d", t_tmpdir(), ++n);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/live", dir);
+	mkdir(path, 0700);
+	fake_reset(dir);
+	fake_clock(T0);
+	fake_ca_spki(spki);
+	buf_printf(&c, "[global]\nstate_dir = %s/state\nttl = 60\n"
+	    "margin = 10\nretry_min = 30s\nretry_max = 10m\n\n"
+	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
+	    "[host %s]\nscheme = %s\nalgorithms = %s\n"
+	    "combined_file = %s/live/%s-%%a.pem\npublisher = dns\n"
+	    "acme_hook = /bin/true\nreload = /bin/true\n", dir, dir, name,
+	    scheme, algs, dir, name);
+	if (strcmp(scheme, "current+issuer") == 0)
+		buf_printf(&c, "issuer_spki = %s\n", spki);
+	snprintf(path, sizeof(path), "w%d.conf", n);
+	cfg = t_write(path, c.data);
+	buf_free(&c);
+	if ((conf = conf_load(cfg)) == NULL)
+		return NULL;
+	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
+		return NULL;
+	memset(&eng, 0, sizeof(eng));
+	eng.conf = conf;
+	eng.store = st;
+	eng.be = &fake_backends;
+	if (deployed) {
+		int a;
+
+		for (a = 0; a < KEY_ALG_COUNT; a++) {
+			char *p;
+
+			if (!(conf->hosts[0].algs & (1u << a)))
+				continue;
+			p = conf_path_for(conf->hosts[0].files.combined_file,
+			    (enum key_alg)a);
+			fake_deploy_initial(p, name, (enum key_alg)a, 90);
+			free(p);
+		}
+	}
+	return &conf->hosts[0];
+}
+
+/* The state of a slot as stored. */
+static enum slot_state
+state_of(const struct conf_host *h, enum key_alg alg)
+{
+	struct store_slot s;
+	int64_t hid;
+	enum slot_state r = SLOT_STATE_COUNT;
+
+	if (store_host_id(st, h->name, 0, 0, &hid) == 1 &&
+	    store_slot_get(st, hid, alg, 0, 0, &s) == 1)
+		r = s.state;
+	store_slot_free(&s);
+	return r;
+}
+
+/*
+ * Runs the engine as a timer would: run, then jump the clock to the
+ * wake-up time, until every slot is standby (or failed) and not busy, or
+ * until limit runs.
+ */
+static int
+run_until_stable(const struct conf_host *h, int limit)
+{
+	struct engine_result r;
+	int runs;
+
+	for (runs = 0; runs < limit; runs++) {
+		engine_host(&eng, h, &r);
+		if (!r.busy)
+			return runs + 1;
+		fake_clock(r.wake_at > fake_now() ? r.wake_at :
+		    fake_now() + 5);
+	}
+	return -1;
+}
+
+static void
+spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
+    char out[65])
+{
+	struct store_slot s;
+	struct store_key k;
+	int64_t hid;
+
+	out[0] = '\0';
+	if (store_host_id(st, h->name, 0, 0, &hid) == 1 &&
+	    store_slot_get(st, hid, alg, 0, 0, &s) == 1 &&
+	    store_key_get(st, s.id, role, &k) == 1)
+		memcpy(out, k.spki, 65);
+	store_key_free(&k);
+	store_slot_free(&s);
+}
+
+static int
+served_has(const char *owner, const char *spki)
+{
+	struct tlsa_set set;
+	char *text;
+	int has;
+
+	fake_served(owner, &set);
+	text = tlsa_set_format(&set);
+	has = spki[0] != '\0' && strstr(text, spki) != NULL;
+	free(text);
+	tlsa_set_free(&set);
+	return has;
+}
+
+static void
+test_adopt_and_roll(void)
+{
+	const struct conf_host *h = setup("mx1.example.org", "current+next",
+	    "rsa2048 ecdsa-p256", 1);
+	char cur[65], next[65], cur2[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	fake.lag = 2;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(state_of(h, KEY_ALG_RSA2048), SLOT_STANDBY);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	/* Both slots' records went out in one update. */
+	T_INT(fake.publishes, 1);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+	T_CHECK(served_has(h->owner, cur) && served_has(h->owner, next));
+	T_INT(fake.deploys, 0);
+
+	/* Sixty days on, renewal is due: one full rollover. */
+	fake_clock(T0 + 61 * DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	T_INT(fake.deploys, 2);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur2);
+	T_STR(cur2, next);			/* the pre-published key */
+	T_CHECK(!served_has(h->owner, cur));	/* the old one retired */
+	T_CHECK(served_has(h->owner, cur2));
+	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+	T_CHECK(served_has(h->owner, next));	/* the following next */
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_bootstrap(void)
+{
+	const struct conf_host *h = setup("mx2.example.org", "current+next",
+	    "ecdsa-p256", 0);
+	char cur[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	T_INT(fake.deploys, 1);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_CHECK(served_has(h->owner, cur));
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_issuer_cycle(void)
+{
+	const struct conf_host *h = setup("mx3.example.org",
+	    "current+issuer", "ecdsa-p256", 1);
+	char spki[65], cur[65], cur2[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	fake_ca_spki(spki);
+	T_CHECK(served_has(h->owner, spki));	/* the 2 1 1 pin */
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_CHECK(served_has(h->owner, cur));
+	fake_clock(T0 + 61 * DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur2);
+	T_CHECK(strcmp(cur, cur2) != 0);
+	T_CHECK(served_has(h->owner, cur2) && !served_has(h->owner, cur));
+	T_CHECK(served_has(h->owner, spki));
+	T_INT(fake.deploys, 1);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_guard_holds_until_aged(void)
+{
+	const struct conf_host *h = setup("mx4.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	int i;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	/* Renewal already due at first sight: issue may come early, but
+	 * no deploy before the next record is served and aged. */
+	fake_clock(T0 + 70 * DAY);
+	fake.lag = 3;
+	for (i = 0; i < 6; i++) {
+		engine_host(&eng, h, &r);
+		T_INT(fake.deploys, 0);
+		fake_clock(fake_now() + 5);
+	}
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 1);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_wrong_key_refused(void)
+{
+	const struct conf_host *h = setup("mx5.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_clock(T0 + 61 * DAY);
+	fake.issue_wrong_key = 1;
+	engine_host(&eng, h, &r);
+	T_INT(fake.deploys, 0);
+	T_INT(r.outcome, OUT_PERMFAIL);
+	T_CHECK(t_log_has("for another key than the pre-published next key"));
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_ISSUING);
+	/* The hook is fixed: the retry goes through. */
+	fake.issue_wrong_key = 0;
+	fake_clock(fake_now() + 3600);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 1);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_verify_fails_rollback(void)
+{
+	const struct conf_host *h = setup("mx6.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char cur[65], next[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+	fake_clock(T0 + 61 * DAY);
+	fake.verify_fails = 1;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_FAILED);
+	T_INT(fake.rollbacks, 1);
+	/* Both records stay; the old chain is live again. */
+	T_CHECK(served_has(h->owner, cur) && served_has(h->owner, next));
+	T_CHECK(t_log_has("rolled back after a failed live check"));
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_publish_failure_backs_off(void)
+{
+	const struct conf_host *h = setup("mx7.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	struct tlsa_set before;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_served(h->owner, &before);
+	fake_clock(T0 + 61 * DAY);
+	fake.publish_outcome = OUT_TEMPFAIL;
+	T_CHECK(run_until_stable(h, 5) < 0);	/* never gets through */
+	engine_host(&eng, h, &r);
+	T_CHECK(r.wake_at > fake_now());	/* backing off */
+	/* Deployed, verified, but the old record was not removed. */
+	{
+		struct tlsa_set now;
+
+		fake_served(h->owner, &now);
+		T_CHECK(tlsa_set_equal(&before, &now));
+		tlsa_set_free(&now);
+	}
+	fake.publish_outcome = OUT_OK;
+	fake_clock(fake_now() + DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	tlsa_set_free(&before);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_dry_run_changes_nothing(void)
+{
+	const struct conf_host *h = setup("mx8.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	eng.dry_run = 1;
+	engine_host(&eng, h, &r);
+	T_INT(fake.publishes + fake.deploys + fake.issues, 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STATE_COUNT);
+	T_CHECK(t_log_has("would adopt"));
+}
+
+static void
+test_missing_backend(void)
+{
+	static const struct backends none = { NULL, NULL, NULL, NULL, NULL };
+	const struct conf_host *h = setup("mx9.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	eng.be = &none;
+	engine_host(&eng, h, &r);
+	T_INT(r.outcome, OUT_PERMFAIL);
+	T_CHECK(t_log_has("no rfc2136 backend in this build"));
+	T_INT(fake.publishes, 0);
+}
+
+/* Crash tests: SIGKILL-like _exit at a named point, then resume. */
+static const char *crash_at;
+
+static void
+crash_hook(const char *point)
+{
+	if (crash_at != NULL && strcmp(point, crash_at) == 0)
+		_exit(137);
+}
+
+static int
+integrity_ok(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int ok = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "PRAGMA integrity_check;",
+	    -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return ok;
+}
+
+static void
+test_crash_points(void)
+{
+	static const char *points[] = {
+		"generate:before-write", "generate:after-write",
+		"publish:before-send", "publish:after-send",
+		"issue:before-hook", "issue:after-hook", "deploy:before",
+		"deploy:after", "promote:after",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		const struct conf_host *h = setup("mxc.example.org",
+		    "current+next", "ecdsa-p256", 1);
+		char db[600], cur[65], next[65];
+		pid_t pid;
+		int status = 0;
+
+		if (!T_CHECK(h != NULL))
+			return;
+		T_CHECK(run_until_stable(h, 40) > 0);
+		fake_clock(T0 + 61 * DAY);
+		/* The child's fake DNS and deploys die with it: the parent
+		 * must replay what it did from the files and the store. */
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			crash_at = points[i];
+			eng.crash_point = crash_hook;
+			store_close(st);
+			st = NULL;
+			if (store_open(conf->state_dir, 0, &eng.store) != OUT_OK)
+				_exit(3);
+			(void)run_until_stable(h, 40);
+			_exit(0);
+		}
+		waitpid(pid, &status, 0);
+		if (!T_CHECK(WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 137))
+			printf("    crash point %s not reached\n", points[i]);
+		snprintf(db, sizeof(db), "%s/%s", conf->state_dir,
+		    STORE_DB_NAME);
+		T_CHECK(integrity_ok(db));
+		T_CHECK(run_until_stable(h, 60) > 0);
+		if (!T_CHECK(state_of(h, KEY_ALG_ECDSA_P256) == SLOT_STANDBY))
+			printf("    after crash at %s\n", points[i]);
+		spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+		spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+		T_CHECK(cur[0] != '\0' && next[0] != '\0');
+		T_CHECK(served_has(h->owner, cur) &&
+		    served_has(h->owner, next));
+		if (!T_INT(fake.violations, 0))
+			printf("    after crash at %s: %s\n", points[i],
+			    fake.last_violation);
+	}
+}
+
+static void
+test_cleanup(void)
+{
+	teardown();
+	T_CHECK(1);
+}
+
+static const struct t_case cases[] = {
+	{ "adopt, then a full current+next rollover, two algorithms",
+	  test_adopt_and_roll },
+	{ "bootstrap a host with nothing deployed", test_bootstrap },
+	{ "current+issuer cycle", test_issuer_cycle },
+	{ "deploy guard holds the certificate until aged",
+	  test_guard_holds_until_aged },
+	{ "certificate for another key is refused", test_wrong_key_refused },
+	{ "failed verification rolls back and stops",
+	  test_verify_fails_rollback },
+	{ "publish failure backs off, removes nothing",
+	  test_publish_failure_backs_off },
+	{ "dry run changes nothing", test_dry_run_changes_nothing },
+	{ "missing backend stops safe", test_missing_backend },
+	{ "crash at every side-effect point, then converge",
+	  test_crash_points },
+	{ "cleanup", test_cleanup },
+};
+T_MAIN(cases)
