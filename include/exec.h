@@ -9,7 +9,8 @@
  * own environment leaks through. stdin is the given data (or /dev/null).
  * stdout and stderr are captured together, up to max_output bytes (the rest
  * is read and dropped). At the timeout the child's process group gets
- * SIGTERM, then SIGKILL 5 s later.
+ * SIGTERM, then SIGKILL 5 s later; timeout_secs <= 0 means no time limit.
+ * An extra_env entry named PATH or LANG replaces the fixed one.
  */
 #ifndef DANEROLL_EXEC_H
 #define DANEROLL_EXEC_H

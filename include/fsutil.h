@@ -13,7 +13,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Atomically replaces (or creates) path with data. uid/gid -1: unchanged. */
+/*
+ * Atomically replaces (or creates) path with data. uid/gid -1: unchanged.
+ * The mode is set exactly (umask does not apply). A symlink at path is
+ * itself replaced, not followed.
+ */
 int	 fs_write_atomic(const char *path, const void *data, size_t len,
 	    mode_t mode, uid_t uid, gid_t gid);
 /* Like fs_write_atomic but fails (errno EEXIST) if path exists. */
@@ -22,7 +26,7 @@ int	 fs_write_new(const char *path, const void *data, size_t len,
 /* Atomically points symlink path at target (temp link + rename). */
 int	 fs_symlink_atomic(const char *target, const char *path);
 int	 fs_fsync_dir_of(const char *path);
-/* mkdir -p with mode for the directories it creates. */
+/* mkdir -p with mode (less the umask) for the directories it creates. */
 int	 fs_mkdirs(const char *path, mode_t mode);
 /*
  * Reads a whole file of at most maxlen bytes (NUL-terminated, *lenp set if
@@ -38,9 +42,13 @@ char	*fs_read_file(const char *path, size_t maxlen, size_t *lenp);
 char	*fs_read_secret(const char *path, size_t maxlen, size_t *lenp);
 /* 0 if the file passes the checks of fs_read_secret, else -1 (logged). */
 int	 fs_check_secret(const char *path);
-/* Resolves a user / group name; (uid_t)-1 for NULL; -1 return if unknown. */
+/*
+ * Resolves a user / group name (or a numeric id, as chown(1) takes);
+ * (uid_t)-1 for NULL; -1 return if unknown.
+ */
 int	 fs_lookup_owner(const char *user, const char *group, uid_t *,
 	    gid_t *);
+/* 1 if the name exists (lstat: a dangling symlink counts), else 0. */
 int	 fs_exists(const char *path);
 
 #endif

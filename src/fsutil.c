@@ -1,0 +1,606 @@
+/*
+ * fsutil - atomic file installs and secret file checks.
+ *
+ * fs_write_atomic / fs_write_new write a temp file ".NAME.XXXXXX" beside
+ * the target (same directory, so the final rename or link cannot cross a
+ * file system), give it its owner and mode before any data goes in, fsync
+ * it, then rename it over the target (or link it, which never replaces),
+ * and fsync the directory so the new name survives a crash. On any failure
+ * the temp file is removed and the old target is left as it was.
+ *
+ * fs_read_secret opens with O_NOFOLLOW and checks the opened descriptor
+ * (fstat), so what is checked is what is read. Buffers returned by the
+ * fs_read_ functions belong to the caller; on a failure a partly read
+ * secret is wiped before it is freed.
+ *
+ * Every failure is logged once here, naming the path; callers only look at
+ * the return value.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "util.h"
+
+/* The directory part of path ("." for a bare name); caller frees. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xasprintf("%.*s", (int)(slash - path), path);
+}
+
+/* "DIR/.BASE." : the prefix of a temp name beside path; caller frees. */
+static char *
+temp_prefix(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xasprintf(".%s.", path);
+	return xasprintf("%.*s/.%s.", (int)(slash - path), path, slash + 1);
+}
+
+/* Logs a failed write-side operation; a full disk gets a plain message. */
+static void
+log_write_error(const char *path, const char *what, int err)
+{
+	if (err == ENOSPC)
+		log_err("%s: %s: no space left on device; %s was not changed",
+		    path, what, path);
+	else if (err == EDQUOT)
+		log_err("%s: %s: disk quota exceeded; %s was not changed",
+		    path, what, path);
+	else
+		log_err("%s: %s: %s", path, what, strerror(err));
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fs_fsync_dir_of(const char *path)
+{
+	char *dir = dir_of(path);
+	int fd = -1, rc = -1;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		log_err("%s: open directory: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* Some file systems cannot fsync a directory; nothing to do then. */
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
+		log_err("%s: fsync directory: %s", dir, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	free(dir);
+	return rc;
+}
+
+/*
+ * Writes data to a fresh temp file beside path, then renames it over path
+ * (replace) or links it to path (!replace, never overwriting).
+ */
+static int
+install_file(const char *path, const void *data, size_t len, mode_t mode,
+    uid_t uid, gid_t gid, int replace)
+{
+	char *prefix = temp_prefix(path), *tmp = NULL;
+	int fd = -1, rc = -1, err = 0, tmp_exists = 0;
+
+	tmp = xasprintf("%sXXXXXX", prefix);
+	/* mkostemp creates it 0600: never more open than asked, meanwhile. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		err = errno;
+		log_write_error(path, "create temp file", err);
+		goto out;
+	}
+	tmp_exists = 1;
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(fd, uid, gid) < 0) {
+		err = errno;
+		log_err("%s: chown %ld:%ld: %s", path, (long)(int)uid,
+		    (long)(int)gid, strerror(err));
+		goto out;
+	}
+	/* After fchown, which may clear set-id bits; before any data. */
+	if (fchmod(fd, mode) < 0) {
+		err = errno;
+		log_err("%s: chmod %04o: %s", path, (unsigned)mode,
+		    strerror(err));
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0) {
+		err = errno;
+		log_write_error(path, "write", err);
+		goto out;
+	}
+	if (fsync(fd) < 0) {
+		err = errno;
+		log_write_error(path, "fsync", err);
+		goto out;
+	}
+	/* close can report a delayed write error (NFS): check it. */
+	if (close(fd) < 0) {
+		fd = -1;
+		err = errno;
+		log_write_error(path, "close", err);
+		goto out;
+	}
+	fd = -1;
+	if (replace) {
+		if (rename(tmp, path) < 0) {
+			err = errno;
+			log_err("%s: rename from %s: %s", path, tmp,
+			    strerror(err));
+			goto out;
+		}
+		tmp_exists = 0;
+	} else {
+		if (link(tmp, path) < 0) {
+			err = errno;
+			if (err == EEXIST)
+				log_err("%s exists, not overwritten", path);
+			else
+				log_err("%s: link from %s: %s", path, tmp,
+				    strerror(err));
+			goto out;
+		}
+		/* path now names the file; the temp name goes. */
+		if (unlink(tmp) < 0)
+			log_warn("%s: cannot remove: %s", tmp,
+			    strerror(errno));
+		tmp_exists = 0;
+	}
+	if (fs_fsync_dir_of(path) < 0) {
+		err = errno;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	if (tmp_exists)
+		(void)unlink(tmp);
+	free(tmp);
+	free(prefix);
+	if (rc < 0 && err != 0)
+		errno = err;
+	return rc;
+}
+
+int
+fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+    uid_t uid, gid_t gid)
+{
+	return install_file(path, data, len, mode, uid, gid, 1);
+}
+
+int
+fs_write_new(const char *path, const void *data, size_t len, mode_t mode,
+    uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	/* Cheap early answer; the link in install_file is the real guard. */
+	if (lstat(path, &st) == 0) {
+		log_err("%s exists, not overwritten", path);
+		errno = EEXIST;
+		return -1;
+	}
+	return install_file(path, data, len, mode, uid, gid, 0);
+}
+
+int
+fs_symlink_atomic(const char *target, const char *path)
+{
+	static const char chars[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	char *prefix = temp_prefix(path), *tmp = NULL;
+	unsigned char rnd[6];
+	int rc = -1, tries, made = 0, err = 0;
+	size_t i;
+
+	for (tries = 0; tries < 100 && !made; tries++) {
+		char suffix[sizeof(rnd) + 1];
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			log_err("%s: getrandom: %s", path, strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < sizeof(rnd); i++)
+			suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+		suffix[sizeof(rnd)] = '\0';
+		free(tmp);
+		tmp = xasprintf("%s%s", prefix, suffix);
+		if (symlink(target, tmp) == 0)
+			made = 1;
+		else if (errno != EEXIST) {
+			err = errno;
+			log_err("%s: symlink: %s", tmp, strerror(err));
+			goto out;
+		}
+	}
+	if (!made) {
+		err = EEXIST;
+		log_err("%s: no free temp name for the symlink", path);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		err = errno;
+		log_err("%s: rename from %s: %s", path, tmp, strerror(err));
+		goto out;
+	}
+	made = 0;
+	if (fs_fsync_dir_of(path) < 0) {
+		err = errno;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (made)
+		(void)unlink(tmp);
+	free(tmp);
+	free(prefix);
+	if (rc < 0 && err != 0)
+		errno = err;
+	return rc;
+}
+
+int
+fs_mkdirs(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path), *s;
+	struct stat st;
+	int rc = -1;
+
+	if (*p == '\0') {
+		log_err("mkdir: empty path");
+		errno = ENOENT;
+		goto out;
+	}
+	/* Each prefix ending before a '/', then the whole path. */
+	for (s = p + 1; ; s++) {
+		int last = (*s == '\0');
+
+		if (*s != '/' && !last)
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0) {
+			if (errno != EEXIST) {
+				log_err("%s: mkdir: %s", p, strerror(errno));
+				goto out;
+			}
+			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				log_err("%s: exists and is not a directory",
+				    p);
+				errno = ENOTDIR;
+				goto out;
+			}
+		}
+		if (last)
+			break;
+		*s = '/';
+		while (s[1] == '/')
+			s++;
+		if (s[1] == '\0')
+			break;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+/*
+ * Reads all of fd (at most maxlen bytes) into a NUL-terminated buffer.
+ * Secret contents are never left in freed memory: growing copies and
+ * wipes, and a failure wipes what was read.
+ */
+static char *
+read_fd(int fd, const char *path, const struct stat *st, size_t maxlen,
+    size_t *lenp, int secret)
+{
+	char *data = NULL, *ret = NULL;
+	size_t cap, len = 0;
+
+	if (S_ISREG(st->st_mode) && (uintmax_t)st->st_size > maxlen) {
+		log_err("%s: file is %jd bytes, larger than the limit of %zu "
+		    "bytes", path, (intmax_t)st->st_size, maxlen);
+		goto out;
+	}
+	cap = S_ISREG(st->st_mode) ? (size_t)st->st_size : 4096;
+	if (cap > maxlen)
+		cap = maxlen;
+	data = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char probe, *bigger;
+			size_t ncap;
+
+			/* Full: is there more, and may there be? */
+			n = read(fd, &probe, 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				log_err("%s: read: %s", path, strerror(errno));
+				goto out;
+			}
+			if (n == 0)
+				break;
+			if (len >= maxlen) {
+				log_err("%s: file is larger than the limit of "
+				    "%zu bytes", path, maxlen);
+				goto out;
+			}
+			ncap = cap < maxlen / 2 ? cap * 2 + 1 : maxlen;
+			bigger = xmalloc(ncap + 1);
+			memcpy(bigger, data, len);
+			explicit_bzero(data, cap + 1);
+			free(data);
+			data = bigger;
+			cap = ncap;
+			data[len++] = probe;
+			continue;
+		}
+		n = read(fd, data + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	data[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	ret = data;
+	data = NULL;
+out:
+	if (data != NULL) {
+		if (secret)
+			explicit_bzero(data, cap + 1);
+		free(data);
+	}
+	return ret;
+}
+
+char *
+fs_read_file(const char *path, size_t maxlen, size_t *lenp)
+{
+	struct stat st;
+	char *ret = NULL;
+	int fd = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_err("%s: fstat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_err("%s: is a directory", path);
+		goto out;
+	}
+	ret = read_fd(fd, path, &st, maxlen, lenp, 0);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return ret;
+}
+
+/*
+ * Opens a secret file and checks the descriptor: a regular file, owned by
+ * root or the effective user, no access for group or others, in a
+ * directory that others cannot swap files in. Returns the fd or -1.
+ */
+static int
+open_secret(const char *path, struct stat *st)
+{
+	struct stat dst;
+	char *dir = NULL;
+	int fd = -1, ret = -1;
+	uid_t euid = geteuid();
+	unsigned mode;
+
+	/* O_NONBLOCK: a FIFO planted here must not hang us before fstat. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			log_err("%s: is a symbolic link; a secret file must "
+			    "be read directly", path);
+		else
+			log_err("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, st) < 0) {
+		log_err("%s: fstat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		log_err("%s: not a regular file", path);
+		goto out;
+	}
+	if (st->st_uid != 0 && st->st_uid != euid) {
+		log_err("%s: owned by uid %ld, not by root or uid %ld; chown "
+		    "%ld %s", path, (long)st->st_uid, (long)euid, (long)euid,
+		    path);
+		goto out;
+	}
+	mode = (unsigned)(st->st_mode & 07777);
+	if (mode & 077) {
+		log_err("%s: mode %04o is %s by group or others; chmod 600 %s",
+		    path, mode, (mode & 044) ? "readable" : "accessible",
+		    path);
+		goto out;
+	}
+	dir = dir_of(path);
+	if (stat(dir, &dst) < 0) {
+		log_err("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX)) {
+		log_err("%s: directory %s is world-writable without the sticky "
+		    "bit; anyone could replace the file", path, dir);
+		goto out;
+	}
+	ret = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	free(dir);
+	return ret;
+}
+
+char *
+fs_read_secret(const char *path, size_t maxlen, size_t *lenp)
+{
+	struct stat st;
+	char *ret = NULL;
+	int fd = -1;
+
+	if ((fd = open_secret(path, &st)) < 0)
+		goto out;
+	ret = read_fd(fd, path, &st, maxlen, lenp, 1);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return ret;
+}
+
+int
+fs_check_secret(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open_secret(path, &st)) < 0)
+		return -1;
+	(void)close(fd);
+	return 0;
+}
+
+/* A purely numeric name is taken as an id, as chown(1) does. */
+static int
+numeric_id(const char *s, long *id)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	*id = strtol(s, &end, 10);
+	return errno == 0 && *end == '\0' && *id >= 0 && *id < INT_MAX;
+}
+
+int
+fs_lookup_owner(const char *user, const char *group, uid_t *uidp,
+    gid_t *gidp)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char *buf = NULL;
+	size_t bufsz = 16384;
+	long id;
+	int rc = -1, e;
+
+	if (uidp != NULL)
+		*uidp = (uid_t)-1;
+	if (gidp != NULL)
+		*gidp = (gid_t)-1;
+	buf = xmalloc(bufsz);
+	if (user != NULL) {
+		while ((e = getpwnam_r(user, &pw, buf, bufsz, &pwp)) == ERANGE
+		    && bufsz < 1024 * 1024) {
+			bufsz *= 2;
+			buf = xrealloc(buf, bufsz);
+		}
+		if (pwp != NULL) {
+			if (uidp != NULL)
+				*uidp = pwp->pw_uid;
+		} else if (numeric_id(user, &id)) {
+			if (uidp != NULL)
+				*uidp = (uid_t)id;
+		} else {
+			log_err("unknown user %s%s%s", user, e ? ": " : "",
+			    e ? strerror(e) : "");
+			goto out;
+		}
+	}
+	if (group != NULL) {
+		while ((e = getgrnam_r(group, &gr, buf, bufsz, &grp)) == ERANGE
+		    && bufsz < 1024 * 1024) {
+			bufsz *= 2;
+			buf = xrealloc(buf, bufsz);
+		}
+		if (grp != NULL) {
+			if (gidp != NULL)
+				*gidp = grp->gr_gid;
+		} else if (numeric_id(group, &id)) {
+			if (gidp != NULL)
+				*gidp = (gid_t)id;
+		} else {
+			log_err("unknown group %s%s%s", group, e ? ": " : "",
+			    e ? strerror(e) : "");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int
+fs_exists(const char *path)
+{
+	struct stat st;
+
+	/* lstat: a dangling symlink is still a name that exists. */
+	return lstat(path, &st) == 0;
+}

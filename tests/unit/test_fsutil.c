@@ -1,0 +1,424 @@
+/* Unit tests: fsutil (atomic installs, secret checks, bounded reads). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "t.h"
+#include "util.h"
+
+/* Names in dir that start with '.', other than "." and "..": temp files. */
+static int
+count_hidden(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int
+mode_of(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -1;
+	return (int)(st.st_mode & 07777);
+}
+
+static const char *
+make_dir(const char *name, mode_t mode)
+{
+	const char *p = t_path(name);
+
+	(void)mkdir(p, 0700);
+	(void)chmod(p, mode);
+	return p;
+}
+
+static void
+test_atomic_replace(void)
+{
+	const char *dir = make_dir("atomic", 0755);
+	char path[512], *got;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	T_INT(fs_write_atomic(path, "first\n", 6, 0644, (uid_t)-1,
+	    (gid_t)-1), 0);
+	T_STR(got = t_read(path), "first\n");
+	free(got);
+	T_INT(mode_of(path), 0644);
+
+	T_INT(fs_write_atomic(path, "second\n", 7, 0640, 1234, 4321), 0);
+	T_STR(got = t_read(path), "second\n");
+	free(got);
+	T_INT(mode_of(path), 0640);
+	T_CHECK(stat(path, &st) == 0 && st.st_uid == 1234 &&
+	    st.st_gid == 4321);
+
+	/* Mode is exactly as asked, whatever the umask. */
+	{
+		mode_t old = umask(0077);
+
+		T_INT(fs_write_atomic(path, "", 0, 0604, (uid_t)-1, (gid_t)-1),
+		    0);
+		umask(old);
+	}
+	T_INT(mode_of(path), 0604);
+	T_CHECK(stat(path, &st) == 0 && st.st_size == 0);
+	T_INT(count_hidden(dir), 0);
+}
+
+static void
+test_write_new(void)
+{
+	const char *dir = make_dir("new", 0755);
+	char path[512], *got;
+
+	snprintf(path, sizeof(path), "%s/key.pem", dir);
+	T_INT(fs_write_new(path, "secret-1", 8, 0600, (uid_t)-1, (gid_t)-1),
+	    0);
+	T_INT(mode_of(path), 0600);
+	t_log_reset();
+	errno = 0;
+	T_INT(fs_write_new(path, "secret-2", 8, 0600, (uid_t)-1, (gid_t)-1),
+	    -1);
+	T_INT(errno, EEXIST);
+	T_CHECK(t_log_has("key.pem exists, not overwritten"));
+	T_STR(got = t_read(path), "secret-1");
+	free(got);
+	T_INT(count_hidden(dir), 0);
+
+	/* A dangling symlink is a name too: never write through it. */
+	snprintf(path, sizeof(path), "%s/dangling", dir);
+	T_INT(symlink("nowhere", path), 0);
+	T_INT(fs_write_new(path, "x", 1, 0600, (uid_t)-1, (gid_t)-1), -1);
+	T_CHECK(!fs_exists(t_path("new/nowhere")));
+}
+
+/* A file that fails the secret checks, with the message it must give. */
+static void
+test_secret_refused(void)
+{
+	static const struct {
+		const char	*name;
+		int		 mode;
+		const char	*msg;
+	} rows[] = {
+		{ "s0644", 0644,
+		  "mode 0644 is readable by group or others; chmod 600 " },
+		{ "s0640", 0640,
+		  "mode 0640 is readable by group or others; chmod 600 " },
+		{ "s0604", 0604, "mode 0604 is readable by group" },
+		{ "s0620", 0620, "mode 0620 is accessible by group" },
+		{ "s0601", 0601, "mode 0601 is accessible by group" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *p = t_write(rows[i].name, "tsig-secret\n");
+		size_t len = 99;
+
+		T_INT(chmod(p, (mode_t)rows[i].mode), 0);
+		t_log_reset();
+		T_CHECK(fs_read_secret(p, 4096, &len) == NULL);
+		T_CHECK(t_log_has(rows[i].msg));
+		T_CHECK(t_log_has(p));
+		T_INT(fs_check_secret(p), -1);
+		/* The contents never appear in a message. */
+		T_CHECK(!t_log_has("tsig-secret"));
+	}
+}
+
+static void
+test_secret_kinds(void)
+{
+	const char *real = t_write("real-secret", "k");
+	const char *link = t_path("link-secret");
+	const char *dir = make_dir("dir-secret", 0700);
+	const char *other = t_write("other-secret", "k");
+	const char *open_dir = make_dir("open", 01777);
+	char path[512], *got;
+	size_t len = 0;
+
+	T_INT(symlink(real, link), 0);
+	t_log_reset();
+	T_CHECK(fs_read_secret(link, 4096, NULL) == NULL);
+	T_CHECK(t_log_has("is a symbolic link"));
+
+	t_log_reset();
+	T_CHECK(fs_read_secret(dir, 4096, NULL) == NULL);
+	T_CHECK(t_log_has("not a regular file"));
+
+	T_INT(chown(other, 1234, 0), 0);
+	t_log_reset();
+	T_INT(fs_check_secret(other), -1);
+	T_CHECK(t_log_has("owned by uid 1234"));
+
+	/* World-writable directory: fine with the sticky bit, not without. */
+	snprintf(path, sizeof(path), "%s/key", open_dir);
+	T_INT(fs_write_atomic(path, "k2", 2, 0600, (uid_t)-1, (gid_t)-1), 0);
+	T_INT(fs_check_secret(path), 0);
+	T_INT(chmod(open_dir, 0777), 0);
+	t_log_reset();
+	T_INT(fs_check_secret(path), -1);
+	T_CHECK(t_log_has("world-writable without the sticky bit"));
+
+	/* And the good case. */
+	t_log_reset();
+	T_INT(fs_check_secret(real), 0);
+	got = fs_read_secret(real, 4096, &len);
+	T_STR(got, "k");
+	T_INT(len, 1);
+	free(got);
+	T_STR(t_log_text(), "");
+}
+
+static void
+test_read_limit(void)
+{
+	const char *p = t_write("sized", "0123456789");
+	size_t len = 0;
+	char *got;
+
+	got = fs_read_file(p, 10, &len);
+	T_STR(got, "0123456789");
+	T_INT(len, 10);
+	free(got);
+
+	t_log_reset();
+	T_CHECK(fs_read_file(p, 9, &len) == NULL);
+	T_CHECK(t_log_has("limit of 9 bytes"));
+	t_log_reset();
+	T_CHECK(fs_read_secret(p, 9, &len) == NULL);
+	T_CHECK(t_log_has("limit of 9 bytes"));
+
+	/* Not a regular file: the limit holds while reading, too. */
+	t_log_reset();
+	T_CHECK(fs_read_file("/dev/zero", 100, &len) == NULL);
+	T_CHECK(t_log_has("limit of 100 bytes"));
+
+	got = fs_read_file(t_write("empty", ""), 10, &len);
+	T_STR(got, "");
+	T_INT(len, 0);
+	free(got);
+
+	t_log_reset();
+	T_CHECK(fs_read_file(t_path("absent"), 10, &len) == NULL);
+	T_CHECK(t_log_has("absent: No such file or directory"));
+}
+
+static void
+test_symlink_swap(void)
+{
+	const char *dir = make_dir("versions", 0755);
+	char link[512], buf[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/current", dir);
+	T_INT(fs_symlink_atomic("v1", link), 0);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	T_INT(n, 2);
+	buf[n > 0 ? n : 0] = '\0';
+	T_STR(buf, "v1");
+	T_INT(fs_symlink_atomic("v2", link), 0);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	T_STR(buf, "v2");
+	T_INT(count_hidden(dir), 0);
+
+	/* Never over a real directory; no temp link is left behind. */
+	snprintf(link, sizeof(link), "%s/sub", dir);
+	T_INT(mkdir(link, 0700), 0);
+	snprintf(link, sizeof(link), "%s/sub/f", dir);
+	T_INT(fs_write_atomic(link, "x", 1, 0600, (uid_t)-1, (gid_t)-1), 0);
+	snprintf(link, sizeof(link), "%s/sub", dir);
+	T_INT(fs_symlink_atomic("v3", link), -1);
+	T_CHECK(mode_of(link) >= 0 && mode_of(t_path("versions/sub/f")) ==
+	    0600);
+	T_INT(count_hidden(dir), 0);
+}
+
+static void
+test_mkdirs(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/m1/m2//m3/", t_tmpdir());
+	T_INT(fs_mkdirs(path, 0700), 0);
+	T_INT(mode_of(t_path("m1/m2/m3")), 0700);
+	T_INT(fs_mkdirs(path, 0700), 0);	/* again: nothing to do */
+	snprintf(path, sizeof(path), "%s/m1/m2/m3", t_tmpdir());
+	T_INT(fs_mkdirs(path, 0700), 0);
+
+	t_write("plainfile", "x");
+	snprintf(path, sizeof(path), "%s/plainfile/sub", t_tmpdir());
+	t_log_reset();
+	T_INT(fs_mkdirs(path, 0700), -1);
+	T_CHECK(t_log_has("plainfile: exists and is not a directory"));
+	T_CHECK(access(path, F_OK) != 0);
+	snprintf(path, sizeof(path), "%s/plainfile", t_tmpdir());
+	t_log_reset();
+	T_INT(fs_mkdirs(path, 0700), -1);
+	T_CHECK(t_log_has("plainfile: exists and is not a directory"));
+	t_log_reset();
+	T_INT(fs_mkdirs("", 0700), -1);
+	T_CHECK(t_log_has("empty path"));
+}
+
+/* A failure at each stage leaves the old file and no temp file behind. */
+static void
+test_failure_keeps_old(void)
+{
+	const char *dir = make_dir("fail", 0755);
+	char path[512], big[16384], *got;
+	struct rlimit old, small;
+
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	T_INT(fs_write_atomic(path, "old\n", 4, 0644, (uid_t)-1, (gid_t)-1),
+	    0);
+	memset(big, 'x', sizeof(big));
+
+	/*
+	 * The write itself fails halfway, as root too: the file size limit
+	 * stops it at 4 KiB (SIGXFSZ ignored, so write gets EFBIG).
+	 */
+	T_INT(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 4096;
+	signal(SIGXFSZ, SIG_IGN);
+	T_INT(setrlimit(RLIMIT_FSIZE, &small), 0);
+	t_log_reset();
+	T_INT(fs_write_atomic(path, big, sizeof(big), 0644, (uid_t)-1,
+	    (gid_t)-1), -1);
+	T_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	T_CHECK(t_log_has("main.cf: write: File too large"));
+	T_STR(got = t_read(path), "old\n");
+	free(got);
+	T_INT(count_hidden(dir), 0);
+
+	/* The rename fails (a non-empty directory is in the way). */
+	snprintf(path, sizeof(path), "%s/blocked", dir);
+	T_INT(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/blocked/keep", dir);
+	T_INT(fs_write_atomic(path, "k", 1, 0600, (uid_t)-1, (gid_t)-1), 0);
+	snprintf(path, sizeof(path), "%s/blocked", dir);
+	t_log_reset();
+	T_INT(fs_write_atomic(path, "new", 3, 0644, (uid_t)-1, (gid_t)-1),
+	    -1);
+	T_CHECK(t_log_has("rename"));
+	T_INT(count_hidden(dir), 0);
+	T_STR(got = t_read(t_path("fail/blocked/keep")), "k");
+	free(got);
+
+	/* The temp file cannot even be made: parent is a plain file. */
+	snprintf(path, sizeof(path), "%s/main.cf/x", dir);
+	t_log_reset();
+	T_INT(fs_write_atomic(path, "new", 3, 0644, (uid_t)-1, (gid_t)-1),
+	    -1);
+	T_CHECK(t_log_has("Not a directory"));
+	T_STR(got = t_read(t_path("fail/main.cf")), "old\n");
+	free(got);
+	T_INT(count_hidden(dir), 0);
+
+	/* An unknown owner is refused before anything is created. */
+	{
+		uid_t u;
+		gid_t g;
+
+		T_INT(fs_lookup_owner("root", "root", &u, &g), 0);
+		T_CHECK(u == 0 && g == 0);
+		T_INT(fs_lookup_owner(NULL, "0", &u, &g), 0);
+		T_CHECK(u == (uid_t)-1 && g == 0);
+		t_log_reset();
+		T_INT(fs_lookup_owner("no-such-user-daneroll", NULL, &u, &g),
+		    -1);
+		T_CHECK(t_log_has("unknown user no-such-user-daneroll"));
+	}
+}
+
+/*
+ * A real full disk: a 64 KiB tmpfs in a private mount namespace (the tests
+ * run as root). The message names the path and says the disk is full.
+ */
+static void
+test_disk_full(void)
+{
+	const char *mnt = make_dir("small", 0755);
+	char path[512], filler[512], chunk[4096], *got;
+	int fd, mounted = 0;
+	ssize_t n;
+
+	if (!T_CHECK(unshare(CLONE_NEWNS) == 0) ||
+	    !T_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) ||
+	    !T_CHECK(mount("tmpfs", mnt, "tmpfs", 0, "size=64k") == 0)) {
+		printf("    (needs root with CAP_SYS_ADMIN: %s)\n",
+		    strerror(errno));
+		return;
+	}
+	mounted = 1;
+	snprintf(path, sizeof(path), "%s/fullchain.pem", mnt);
+	T_INT(fs_write_atomic(path, "old chain\n", 10, 0644, (uid_t)-1,
+	    (gid_t)-1), 0);
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	T_CHECK(fd >= 0);
+	memset(chunk, 'f', sizeof(chunk));
+	do
+		n = write(fd, chunk, sizeof(chunk));
+	while (n > 0);
+	T_INT(errno, ENOSPC);
+	close(fd);
+
+	t_log_reset();
+	T_INT(fs_write_atomic(path, chunk, sizeof(chunk), 0644, (uid_t)-1,
+	    (gid_t)-1), -1);
+	T_CHECK(t_log_has("fullchain.pem: write: no space left on device; "));
+	T_CHECK(t_log_has("fullchain.pem was not changed"));
+	T_STR(got = t_read(path), "old chain\n");
+	free(got);
+	T_INT(count_hidden(mnt), 0);
+	if (mounted)
+		T_INT(umount2(mnt, MNT_DETACH), 0);
+}
+
+static void
+test_exists(void)
+{
+	T_CHECK(fs_exists(t_write("here", "x")));
+	T_CHECK(!fs_exists(t_path("not-here")));
+}
+
+static const struct t_case cases[] = {
+	{ "atomic write replaces, mode and owner as asked", test_atomic_replace },
+	{ "write_new never replaces", test_write_new },
+	{ "secret refused for group/other access", test_secret_refused },
+	{ "secret: symlink, directory, owner, open dir", test_secret_kinds },
+	{ "read size limit", test_read_limit },
+	{ "symlink swap", test_symlink_swap },
+	{ "mkdirs", test_mkdirs },
+	{ "failure mid-way keeps the old file", test_failure_keeps_old },
+	{ "disk full keeps the old file", test_disk_full },
+	{ "exists", test_exists },
+};
+T_MAIN(cases)
