@@ -16,6 +16,10 @@
 
 #include "conf.h"
 
+/* Limits on certificate input: a chain longer or larger is refused. */
+#define CERT_CHAIN_MAX	16		/* certificates in one chain */
+#define CERT_PEM_MAX	(1024 * 1024)	/* bytes of PEM (key files too) */
+
 EVP_PKEY	*key_generate(enum key_alg);
 /*
  * Writes a private key in PKCS#8 PEM: temp file made with O_EXCL under a
@@ -30,14 +34,18 @@ int		 key_write_new(const char *path, EVP_PKEY *, mode_t,
 EVP_PKEY	*key_load(const char *path);
 /* PEM private key for deployment, without the mode check. */
 EVP_PKEY	*key_load_unchecked(const char *path);
-/* The algorithm of a key, or -1 when daneroll does not roll it. */
+/* The algorithm of a key, or -1 when daneroll does not roll it (RSA of
+ * another size, another curve or key type). */
 int		 key_alg_of(EVP_PKEY *);
 /* SHA-256 of the DER SubjectPublicKeyInfo, as in "3 1 1"; 0 or -1. */
 int		 key_spki_sha256(EVP_PKEY *, unsigned char out[32]);
 /* Same, as 64 hex digits plus NUL. */
 int		 key_spki_hex(EVP_PKEY *, char out[65]);
 
-/* PEM certificates, leaf first; at least one; NULL (logged) otherwise. */
+/* PEM certificates, leaf first; at least one; NULL (logged) otherwise.
+ * PRIVATE KEY blocks are skipped (combined key + chain files); any other
+ * PEM block, more than CERT_CHAIN_MAX certificates or more than
+ * CERT_PEM_MAX bytes are errors. */
 STACK_OF(X509)	*cert_load_chain(const char *path);
 /* Same, from memory (name is used in messages). */
 STACK_OF(X509)	*cert_chain_from_pem(const char *pem, size_t len,
@@ -46,15 +54,21 @@ STACK_OF(X509)	*cert_chain_from_pem(const char *pem, size_t len,
 char		*cert_chain_to_pem(STACK_OF(X509) *);
 /* 1 if the certificate's public key is the key's, else 0. */
 int		 cert_matches_key(X509 *, EVP_PKEY *);
+/* Validity bounds; (time_t)-1 (logged) if unreadable. */
 time_t		 cert_not_after(X509 *);
 time_t		 cert_not_before(X509 *);
-/* 1 if subjectAltName DNS names (or CN when no SAN) cover host. */
+/* 1 if subjectAltName DNS names (or the CN when the certificate has no
+ * SAN DNS name) cover host: case-insensitive, a trailing dot ignored, "*"
+ * only as a whole leftmost label, matching one label. */
 int		 cert_covers_name(X509 *, const char *host);
 /*
  * 1 if every certificate in the chain was issued by the next one
  * (signature verifies, issuer name matches subject), else 0 (logged).
  */
 int		 cert_chain_well_formed(STACK_OF(X509) *, const char *name);
+/* 1 if issuer's subject is x's issuer name and its key verifies x's
+ * signature, else 0; never logs (a question, not a failure). */
+int		 cert_issued_by(X509 *x, X509 *issuer);
 /* SHA-256 of the certificate's SPKI; 0 or -1. */
 int		 cert_spki_sha256(X509 *, unsigned char out[32]);
 

@@ -6,6 +6,11 @@
  * owns its records (freed by tlsa_set_free). Sets are kept sorted in
  * canonical order (usage, selector, mtype, data) without duplicates, so two
  * sets compare equal exactly when they hold the same records.
+ *
+ * Functions that fill a struct tlsa_rr (tlsa_from_*, tlsa_parse,
+ * tlsa_rr_copy) overwrite it without freeing what it held, and leave it
+ * empty (data NULL) on failure. tlsa_set_copy and tlsa_set_parse replace
+ * the records of dst/set, freeing the old ones: pass a zeroed or used set.
  */
 #ifndef DANEROLL_TLSA_H
 #define DANEROLL_TLSA_H
@@ -60,15 +65,19 @@ void	 tlsa_set_copy(struct tlsa_set *dst, const struct tlsa_set *src);
 void	 tlsa_set_free(struct tlsa_set *);
 /* Records one per line ("3 1 1 ..."), canonical order; caller frees. */
 char	*tlsa_set_format(const struct tlsa_set *);
-/* Parses tlsa_set_format() output back; -1 on bad input. */
+/* Parses tlsa_set_format() output back (blank lines and lines starting
+ * with ';' or '#' skipped); -1 on bad input (logged with the line number),
+ * leaving the set empty. */
 int	 tlsa_set_parse(const char *, struct tlsa_set *);
 
 /*
  * Would a DANE client (RFC 7671/7672 semantics for SMTP) accept this chain
  * as sent by the server (leaf first) against this set? Usage 3 matches the
  * leaf; usage 2 matches a certificate in the chain above the leaf (which
- * must then have issued the chain below it). Usages 0 and 1 are ignored,
- * as SMTP clients do. Returns 1 if some record matches, else 0.
+ * must then have issued the chain below it), or, for a record holding the
+ * whole TA (2 0 0, 2 1 0), a TA that signed the top of such a chain even
+ * if not sent. Usages 0 and 1 are ignored, as SMTP clients do. Names and
+ * expiry are not checked here. Returns 1 if some record matches, else 0.
  */
 int	 tlsa_set_matches_chain(const struct tlsa_set *, STACK_OF(X509) *);
 
