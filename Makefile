@@ -69,7 +69,7 @@ $(BUILD)/libdaneroll.a: $(OBJS)
 daneroll: $(BUILD)/main.o $(BUILD)/libdaneroll.a
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(BUILD)/main.o $(BUILD)/libdaneroll.a $(PKG_LIBS)
 
-$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/t.h $(wildcard include/*.h)
+$(BUILD)/tests/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -79,7 +79,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TSUPPORT) $(BUILD)/libdaneroll.
 # The README's test command. Installs what is missing, builds, runs
 # every unit and integration test and prints "N passed, N failed".
 check:
-	sh tests/deps.sh test
+	sh tests/deps.sh world
 	$(MAKE) WERROR=$(WERROR) check-build
 	sh tests/run.sh $(BUILD)
 
@@ -98,9 +98,9 @@ bench: pkgcheck daneroll
 	sh bench/run.sh
 
 demo:
-	sh tests/deps.sh world
+	sh tests/deps.sh test
 	$(MAKE) daneroll
-	sh tests/world/demo.sh
+	sh examples/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \

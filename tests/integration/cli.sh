@@ -1,0 +1,132 @@
+#!/bin/sh
+# The daneroll binary as an operator meets it: exit codes, file:line
+# errors, adoption of a deployed certificate, key files, dry runs, locks,
+# and secrets that never show.
+set -u
+. "$(dirname "$0")/lib.sh"
+bin=${DANEROLL_BIN:-./daneroll}
+top=${DANEROLL_TOP:-.}
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+mkdir -p "$t/live" "$t/state"
+
+# A certificate "deployed" for mx1, as Postfix would serve it.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
+	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
+cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
+chmod 600 "$t/live/mx1-ecdsa-p256.pem"
+printf 'key "dr" { algorithm hmac-sha256; secret "c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr"; };\n' > "$t/tsig.key"
+chmod 600 "$t/tsig.key"
+
+cat > "$t/d.conf" <<CONF
+[global]
+state_dir = $t/state
+lock_timeout = 1s
+ttl = 60
+
+[publisher bind]
+type = rfc2136
+tsig_key_file = $t/tsig.key
+
+[host mx1.example.org]
+algorithms = ecdsa-p256
+combined_file = $t/live/mx1-%a.pem
+publisher = bind
+acme_hook = /bin/true
+reload = /bin/true
+CONF
+
+out=$("$bin" -c "$t/d.conf" config check 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "config check accepts a good file" || not_ok "config check accepts a good file" "$out"
+
+out=$("$bin" -c "$top/examples/daneroll.conf" config check 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "examples/daneroll.conf is valid" || not_ok "examples/daneroll.conf is valid" "$out"
+
+sed 's/^ttl = 60/ttl = 60\nbogus_key = 1/' "$t/d.conf" > "$t/bad.conf"
+out=$("$bin" -c "$t/bad.conf" config check 2>&1); rc=$?
+if [ $rc -eq 78 ] && echo "$out" | grep -q "bad.conf:5:"; then ok "unknown key: exit 78 with file:line"
+else not_ok "unknown key: exit 78 with file:line" "rc=$rc $out"; fi
+
+out=$("$bin" -c "$t/missing.conf" plan 2>&1); rc=$?
+[ $rc -eq 78 ] && ok "missing config: exit 78" || not_ok "missing config: exit 78" "rc=$rc $out"
+
+"$bin" --help >/dev/null 2>&1 && ok "--help exits 0" || not_ok "--help exits 0"
+"$bin" --version | grep -q '^daneroll [0-9]' && ok "--version" || not_ok "--version"
+"$bin" -c "$t/d.conf" frobnicate >/dev/null 2>&1; rc=$?
+[ $rc -eq 64 ] && ok "unknown command: exit 64" || not_ok "unknown command: exit 64" "rc=$rc"
+"$bin" -c "$t/d.conf" status nosuch.example.org >/dev/null 2>&1; rc=$?
+[ $rc -eq 64 ] && ok "unknown host: exit 64" || not_ok "unknown host: exit 64" "rc=$rc"
+
+# Dry run on an empty state: nothing created.
+rm -rf "$t/state"
+out=$("$bin" -c "$t/d.conf" run -n 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$t/state" ] && echo "$out" | grep -q "would adopt"; then
+	ok "run -n decides and creates nothing"
+else not_ok "run -n decides and creates nothing" "rc=$rc $out"; fi
+
+out=$("$bin" -c "$t/d.conf" plan 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "adopt" && echo "$out" | grep -q "publish"; then
+	ok "plan lists adopt and publish"
+else not_ok "plan lists adopt and publish" "$out"; fi
+
+# A real run: adopts, generates the next key, then stops safe because this
+# build has no RFC 2136 publisher yet - and says so.
+out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
+if [ $rc -eq 69 ] && echo "$out" | grep -q "no rfc2136 backend in this build"; then
+	ok "run without a publisher backend stops safe (69) and says why"
+else not_ok "run without a publisher backend stops safe (69) and says why" "rc=$rc $out"; fi
+key=$(ls "$t"/state/keys/mx1.example.org/ecdsa-p256.*.key 2>/dev/null | head -n 1)
+if [ -n "$key" ] && [ "$(stat -c %a "$key")" = 600 ]; then ok "next key written with mode 0600"
+else not_ok "next key written with mode 0600" "$(ls -l "$t"/state/keys/* 2>&1)"; fi
+sum1=$(sha256sum "$key" | cut -d' ' -f1)
+"$bin" -c "$t/d.conf" run >/dev/null 2>&1
+sum2=$(sha256sum "$key" | cut -d' ' -f1)
+n=$(ls "$t"/state/keys/mx1.example.org/*.key | wc -l)
+[ "$sum1" = "$sum2" ] && [ "$n" -eq 1 ] && ok "a second run keeps the key, makes no other" || not_ok "a second run keeps the key, makes no other" "n=$n"
+
+out=$("$bin" -c "$t/d.conf" status 2>&1)
+if echo "$out" | grep -q "current 3 1 1" && echo "$out" | grep -q "next    3 1 1"; then
+	ok "status shows the adopted current and the next key"
+else not_ok "status shows the adopted current and the next key" "$out"; fi
+"$bin" -c "$t/d.conf" status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["slots"][0]["current_spki"]' 2>/dev/null &&
+	ok "status --json parses" || not_ok "status --json parses"
+
+want=$(openssl x509 -in "$t/c.pem" -pubkey -noout | openssl pkey -pubin -outform DER | openssl sha256 -r | cut -d' ' -f1)
+out=$("$bin" -c "$t/d.conf" records mx1.example.org 2>&1)
+echo "$out" | grep -q "_25._tcp.mx1.example.org. 60 IN TLSA 3 1 1 $want" &&
+	ok "records: the deployed key's 3 1 1 (checked with openssl)" || not_ok "records: the deployed key's 3 1 1 (checked with openssl)" "$out"
+[ "$(echo "$out" | grep -c 'TLSA 3 1 1')" -eq 2 ] && ok "records: current + next" || not_ok "records: current + next" "$out"
+
+"$bin" -c "$t/d.conf" roll mx1.example.org >/dev/null 2>&1 &&
+	"$bin" -c "$t/d.conf" status | grep -q "rollover forced by the operator" &&
+	ok "roll records a forced rollover" || not_ok "roll records a forced rollover"
+
+# Two runs at once: the second waits lock_timeout, then exits 75.
+if command -v flock >/dev/null; then
+	flock "$t/state/locks/_25._tcp.mx1.example.org" sleep 4 &
+	fl=$!
+	sleep 0.5
+	out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
+	kill $fl 2>/dev/null; wait $fl 2>/dev/null
+	if [ $rc -eq 75 ] && echo "$out" | grep -q "locked"; then ok "concurrent run: exit 75 after the lock timeout"
+	else not_ok "concurrent run: exit 75 after the lock timeout" "rc=$rc $out"; fi
+else skip "concurrent run" "no flock(1)"; fi
+
+# A corrupt database is refused and left as it was.
+cp "$t/state/daneroll.db" "$t/db.bak"
+printf 'garbage' | dd of="$t/state/daneroll.db" bs=1 seek=100 conv=notrunc 2>/dev/null
+rm -f "$t/state/daneroll.db-wal" "$t/state/daneroll.db-shm"
+before=$(sha256sum "$t/state/daneroll.db" | cut -d' ' -f1)
+"$bin" -c "$t/d.conf" run >/dev/null 2>&1; rc=$?
+after=$(sha256sum "$t/state/daneroll.db" | cut -d' ' -f1)
+[ $rc -ne 0 ] && [ "$before" = "$after" ] && ok "damaged database refused, not overwritten" || not_ok "damaged database refused, not overwritten" "rc=$rc"
+cp "$t/db.bak" "$t/state/daneroll.db"
+
+# Secrets: the TSIG secret and private keys never show anywhere.
+secret=c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr
+all=$("$bin" -c "$t/d.conf" -v run 2>&1; "$bin" -c "$t/d.conf" plan --json 2>&1; "$bin" -c "$t/d.conf" status --json 2>&1)
+if echo "$all" | grep -q -e "$secret" -e "PRIVATE KEY"; then not_ok "no secret in any output"; else ok "no secret in any output"; fi
+if grep -a -q -e "$secret" -e "PRIVATE KEY" "$t"/state/daneroll.db*; then not_ok "no secret in the database"; else ok "no secret in the database"; fi
+
+summary

@@ -1,0 +1,210 @@
+/*
+ * Unit tests: the store - migrations recorded in user_version, refusal of
+ * databases that are not ours, newer or damaged (and never overwritten),
+ * the read-only path that creates nothing, an interrupted transaction that
+ * leaves no trace, and the append-only event log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "t.h"
+
+static const char *
+fresh_dir(const char *name)
+{
+	const char *d = t_path(name);
+
+	mkdir(d, 0700);
+	return d;
+}
+
+static int
+sql(const char *dir, const char *q)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_NAME);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(db, q, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void
+test_migrate(void)
+{
+	const char *d = fresh_dir("migrate");
+	struct store *st = NULL;
+	struct stat sb;
+	char db[600];
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_schema_version(st), store_schema_latest());
+	T_CHECK(store_schema_latest() >= 1);
+	store_close(st);
+	snprintf(db, sizeof(db), "%s/%s", d, STORE_DB_NAME);
+	T_CHECK(stat(db, &sb) == 0 && (sb.st_mode & 077) == 0);
+	/* Reopening migrates nothing and keeps the data. */
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_schema_version(st), store_schema_latest());
+	store_close(st);
+}
+
+static void
+test_refuse_newer(void)
+{
+	const char *d = fresh_dir("newer");
+	struct store *st = NULL;
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	store_close(st);
+	T_INT(sql(d, "PRAGMA user_version = 999;"), 0);
+	st = NULL;
+	T_INT(store_open(d, 0, &st), OUT_PERMFAIL);
+	T_CHECK(st == NULL);
+	T_CHECK(t_log_has("written by a newer daneroll (schema 999"));
+}
+
+static void
+test_refuse_foreign(void)
+{
+	const char *d = fresh_dir("foreign");
+	struct store *st = NULL;
+	char path[600];
+	char *before, *after;
+
+	T_INT(sql(d, "CREATE TABLE mail (id INTEGER);"), 0);
+	snprintf(path, sizeof(path), "%s/%s", d, STORE_DB_NAME);
+	before = t_read(path);
+	T_INT(store_open(d, 0, &st), OUT_PERMFAIL);
+	T_CHECK(t_log_has("not a daneroll database"));
+	after = t_read(path);
+	T_CHECK(before && after && strcmp(before, after) == 0);
+	free(before);
+	free(after);
+}
+
+static void
+test_refuse_corrupt(void)
+{
+	const char *d = fresh_dir("corrupt");
+	struct store *st = NULL;
+	char name[600];
+	const char *path;
+	char *after;
+
+	snprintf(name, sizeof(name), "corrupt/%s", STORE_DB_NAME);
+	path = t_write(name, "this is not an SQLite database, just text\n"
+	    "that happens to sit where the state should be\n");
+	T_INT(store_open(d, 0, &st), OUT_PERMFAIL);
+	T_CHECK(st == NULL);
+	after = t_read(path);
+	T_STR(after, "this is not an SQLite database, just text\n"
+	    "that happens to sit where the state should be\n");
+	free(after);
+}
+
+static void
+test_readonly_creates_nothing(void)
+{
+	const char *d = t_path("never-created");
+	struct store *st = NULL;
+	struct stat sb;
+	int64_t id = 0;
+
+	T_INT(store_open(d, 1, &st), OUT_OK);
+	T_INT(store_host_id(st, "mx.example.org", 0, 0, &id), 0);
+	store_close(st);
+	T_CHECK(stat(d, &sb) != 0);
+}
+
+static void
+test_interrupted_transaction(void)
+{
+	const char *d = fresh_dir("interrupted");
+	struct store *st = NULL;
+	int64_t id = 0;
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_begin(st), 0);
+	T_INT(store_host_id(st, "mx.example.org", 1, 100, &id), 1);
+	/* Closed mid-transaction, as a crash would: nothing survives. */
+	store_close(st);
+	st = NULL;
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_host_id(st, "mx.example.org", 0, 0, &id), 0);
+	store_close(st);
+}
+
+static void
+test_state_and_events(void)
+{
+	const char *d = fresh_dir("events");
+	struct store *st = NULL;
+	struct store_slot s;
+	int64_t hid = 0;
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 1, 100, &s), 1);
+	T_INT(s.state, SLOT_NEW);
+	T_INT(store_slot_set_state(st, &s, "mx.example.org", SLOT_PUBLISHING,
+	    "test", 101), 0);
+	T_CHECK(t_log_has("new -> publishing: test"));
+	store_slot_free(&s);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_INT(s.state, SLOT_PUBLISHING);
+	store_slot_free(&s);
+	store_close(st);
+	/* The event log refuses edits. */
+	T_INT(sql(d, "UPDATE events SET reason = 'x';"), -1);
+	T_INT(sql(d, "DELETE FROM events;"), -1);
+}
+
+static void
+test_one_next_key(void)
+{
+	const char *d = fresh_dir("keys");
+	struct store *st = NULL;
+	struct store_slot s;
+	struct store_key k;
+	int64_t hid = 0;
+	const char *spki =
+	    "0000000000000000000000000000000000000000000000000000000000000000";
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 1, 100, &s), 1);
+	T_INT(store_key_add(st, s.id, "next", "/k1", spki, 100, 0), 0);
+	T_INT(store_key_add(st, s.id, "next", "/k2", spki, 100, 0), -1);
+	T_INT(store_key_promote(st, s.id, 200), 0);
+	T_INT(store_key_get(st, s.id, "current", &k), 1);
+	T_STR(k.path, "/k1");
+	T_INT(k.current_since, 200);
+	store_key_free(&k);
+	T_INT(store_key_get(st, s.id, "next", &k), 0);
+	store_slot_free(&s);
+	store_close(st);
+}
+
+static const struct t_case cases[] = {
+	{ "migrations recorded in user_version", test_migrate },
+	{ "newer database refused", test_refuse_newer },
+	{ "foreign database refused and untouched", test_refuse_foreign },
+	{ "corrupt database refused and untouched", test_refuse_corrupt },
+	{ "read-only open creates nothing", test_readonly_creates_nothing },
+	{ "interrupted transaction leaves no trace",
+	  test_interrupted_transaction },
+	{ "state transitions logged, events append-only",
+	  test_state_and_events },
+	{ "one next key per slot", test_one_next_key },
+};
+T_MAIN(cases)
