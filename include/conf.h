@@ -131,6 +131,7 @@ struct conf {
 	char			*path;
 	char			*state_dir;	/* --state-dir overrides */
 	char			*key_dir;	/* staged keys: STATE_DIR/keys */
+	int			 key_dir_set;	/* key_dir was in the file */
 	char			*resolver;	/* "addr" or "addr#port"; NULL: resolv.conf */
 	int64_t			 lock_timeout;	/* default 30s */
 	int			 ttl_advice_min, ttl_advice_max; /* 1800, 3600 */
@@ -143,11 +144,17 @@ struct conf {
 
 struct conf	*conf_load(const char *path);
 void		 conf_free(struct conf *);
-/* The host section named name, or NULL. */
+/*
+ * Replaces state_dir (for --state-dir); key_dir follows it unless the file
+ * set key_dir. Returns -1 (logged) if dir is not an absolute path.
+ */
+int		 conf_set_state_dir(struct conf *, const char *dir);
+/* The host section named name (any case, trailing dot ignored), or NULL. */
 struct conf_host *conf_host_find(const struct conf *, const char *name);
 
 const char	*conf_scheme_str(enum conf_scheme);
 const char	*key_alg_str(enum key_alg);
+/* 0 and *alg set if the name is known, else -1 (nothing logged). */
 int		 key_alg_parse(const char *, enum key_alg *);
 const char	*publisher_type_str(enum publisher_type);
 /* Expands "%a" in a configured path for alg; caller frees. NULL stays NULL. */
