@@ -20,7 +20,8 @@ enum log_level {
 	LOG_LVL_DEBUG	/* shown with -vv */
 };
 
-/* verbosity: -1 quiet (errors only), 0 default, 1 -v, 2 -vv. */
+/* verbosity: -2 silent (tests), -1 quiet (errors only), 0 default,
+ * 1 -v, 2 -vv. */
 void	 log_init(int verbosity, int use_syslog);
 void	 log_msg(enum log_level, const char *host, const char *slot,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

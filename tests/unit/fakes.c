@@ -145,8 +145,13 @@ serve(struct owner *o)
 
 	if (o->n > 0)
 		o->hist[o->n - 1].until = now;
-	if (o->n == MAX_HISTORY)
-		abort();
+	if (o->n == MAX_HISTORY) {
+		/* Forget the oldest version (long out of every cache). */
+		tlsa_set_free(&o->hist[0].set);
+		memmove(&o->hist[0], &o->hist[1],
+		    (MAX_HISTORY - 1) * sizeof(o->hist[0]));
+		o->n--;
+	}
 	memset(&o->hist[o->n], 0, sizeof(o->hist[o->n]));
 	tlsa_set_copy(&o->hist[o->n].set, &o->pending);
 	o->hist[o->n].ttl = o->pending_ttl;

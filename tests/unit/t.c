@@ -180,7 +180,7 @@ t_run(const struct t_case *cases, size_t n, int argc, char **argv)
 	size_t i;
 
 	/* Keep test output terse: messages go to the capture sink only. */
-	log_init(getenv("T_VERBOSE") ? 2 : -1, 0);
+	log_init(getenv("T_VERBOSE") ? 2 : -2, 0);
 	t_log_capture();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < n; i++) {

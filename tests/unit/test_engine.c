@@ -97,7 +97,7 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 static enum slot_state
 state_of(const struct conf_host *h, enum key_alg alg)
 {
-	struct store_slot s;
+	struct store_slot s = { 0 };
 	int64_t hid;
 	enum slot_state r = SLOT_STATE_COUNT;
 
@@ -133,8 +133,8 @@ static void
 spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
     char out[65])
 {
-	struct store_slot s;
-	struct store_key k;
+	struct store_slot s = { 0 };
+	struct store_key k = { 0 };
 	int64_t hid;
 
 	out[0] = '\0';
@@ -258,6 +258,46 @@ test_guard_holds_until_aged(void)
 	}
 	T_CHECK(run_until_stable(h, 40) > 0);
 	T_INT(fake.deploys, 1);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_forced_roll_while_ageing(void)
+{
+	const struct conf_host *h = setup("mx10.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	char first[65], cur[65];
+	int64_t hid;
+	int i, forced = 0;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", first);
+	fake_clock(T0 + 61 * DAY);
+	/* Roll once; the moment the following next key's record is out
+	 * and ageing, the operator forces another roll. A deploy before it
+	 * has aged would meet resolvers that cache the RRset without it. */
+	for (i = 0; i < 80; i++) {
+		engine_host(&eng, h, &r);
+		spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+		if (!forced && strcmp(cur, first) != 0 &&
+		    state_of(h, KEY_ALG_ECDSA_P256) == SLOT_AGEING) {
+			T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+			T_INT(store_host_force(st, hid, 1), 0);
+			forced = 1;
+			/* Act at once, inside the ageing window. */
+			fake_clock(fake_now() + 1);
+			continue;
+		}
+		if (forced && !r.busy)
+			break;
+		fake_clock(r.wake_at > fake_now() ? r.wake_at :
+		    fake_now() + 5);
+	}
+	T_CHECK(forced);
+	T_INT(fake.deploys, 2);
 	T_INT(fake.violations, 0);
 }
 
@@ -471,6 +511,8 @@ static const struct t_case cases[] = {
 	{ "current+issuer cycle", test_issuer_cycle },
 	{ "deploy guard holds the certificate until aged",
 	  test_guard_holds_until_aged },
+	{ "forced roll while the next record ages waits for it",
+	  test_forced_roll_while_ageing },
 	{ "certificate for another key is refused", test_wrong_key_refused },
 	{ "failed verification rolls back and stops",
 	  test_verify_fails_rollback },
