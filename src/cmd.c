@@ -42,7 +42,7 @@ static const char usage_text[] =
 "  -n                run: decide, change nothing\n"
 "  --wait            run: stay until every host is stable\n"
 "  --json            machine-readable output\n"
-"  --syslog          log to syslog (the default without a terminal)\n"
+"  --syslog          log to syslog instead of standard error\n"
 "  -v, -q            more, less output\n"
 "  --help, --version\n";
 
@@ -65,7 +65,7 @@ cmd_parse(int argc, char **argv, struct cli *c)
 
 	memset(c, 0, sizeof(*c));
 	c->conf_path = CONF_DEFAULT_PATH;
-	c->use_syslog = !isatty(STDERR_FILENO);
+	c->use_syslog = 0;	/* stderr: cron mails it, journald keeps it */
 	/* Options may come before or after the command. */
 	while ((ch = getopt_long(argc, argv, "+c:nqvh", opts, NULL)) != -1 ||
 	    (optind < argc && c->command == NULL)) {
@@ -150,9 +150,10 @@ load_conf(const struct cli *c)
 {
 	struct conf *conf = conf_load(c->conf_path);
 
-	if (conf != NULL && c->state_dir != NULL) {
-		free(conf->state_dir);
-		conf->state_dir = xstrdup(c->state_dir);
+	if (conf != NULL && c->state_dir != NULL &&
+	    conf_set_state_dir(conf, c->state_dir) != 0) {
+		conf_free(conf);
+		return NULL;
 	}
 	return conf;
 }

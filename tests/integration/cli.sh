@@ -3,7 +3,7 @@
 # errors, adoption of a deployed certificate, key files, dry runs, locks,
 # and secrets that never show.
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/testlib"
 bin=${DANEROLL_BIN:-./daneroll}
 top=${DANEROLL_TOP:-.}
 t=$(mktemp -d)
