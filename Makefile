@@ -94,7 +94,12 @@ check-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check-unit
 
-bench: pkgcheck daneroll
+$(BUILD)/bench/%: bench/%.c $(TSUPPORT) $(BUILD)/libdaneroll.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(TSUPPORT) $(BUILD)/libdaneroll.a $(PKG_LIBS)
+
+bench: pkgcheck daneroll $(BUILD)/bench/steady_setup
 	sh bench/run.sh
 
 demo:
