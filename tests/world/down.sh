@@ -23,6 +23,19 @@ done
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 T0=$(now_ms)
 
+# 0. An up.sh still at work for this world (killed half-way, or running
+#    concurrently) and its background helper: stop them first, so they
+#    start nothing more. Never our own caller (up.sh runs us on failure).
+for f in "$WORLD_DIR"/pids/*.shpid; do
+	[ -f "$f" ] || continue
+	pid=$(cat "$f")
+	if [ "$pid" != "$PPID" ] && [ "$pid" != $$ ] && pid_alive "$pid" &&
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'up\.sh'; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -f "$f"
+done
+
 # 1. The daemons we recorded, Postfix first (its master stops its children),
 #    then the rest in parallel-ish order. stop_pid only signals a pid that
 #    really is inside our namespace.

@@ -68,6 +68,26 @@ wait_for() {
 	return 1
 }
 
+# wait_up NAME SECONDS DESCRIPTION CMD...: wait_for, but give up at once
+# when the daemon NAME (pid in $WORLD_DIR/pids/NAME.pid) has exited.
+wait_up() {
+	local name=$1 limit=$2 what=$3 i=0 max pid
+	shift 3
+	pid=$(cat "$WORLD_DIR/pids/$name.pid" 2>/dev/null)
+	max=$((limit * 10))
+	while [ "$i" -lt "$max" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		if ! pid_alive "$pid"; then
+			say "$name (pid ${pid:-?}) exited while waiting for: $what"
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	say "timed out after ${limit}s waiting for: $what"
+	return 1
+}
+
 # pid_alive PID: the process exists and is not a zombie.
 pid_alive() {
 	local st
@@ -152,4 +172,15 @@ set_env_pid() {
 # ns_exists: the namespace $WORLD_NS exists.
 ns_exists() {
 	ip netns list 2>/dev/null | awk -v n="$WORLD_NS" '$1 == n { f = 1 } END { exit !f }'
+}
+
+# banner ADDRESS: an SMTP server on ADDRESS port 25 greets with 220.
+banner() {
+	nsx timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/25" && head -c 3 <&3 | grep -q 220' "$1"
+}
+
+# require_world: a world made by up.sh exists in $WORLD_DIR.
+require_world() {
+	[ -f "$WORLD_DIR/$WORLD_MARK" ] && [ -f "$WORLD_DIR/env" ] && ns_exists ||
+		die "no world is up in $WORLD_DIR (namespace $WORLD_NS): run tests/world/up.sh"
 }

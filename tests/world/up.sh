@@ -104,6 +104,9 @@ mkdir -p "$WORLD_DIR" || die "cannot create $WORLD_DIR"
 chmod 0755 "$WORLD_DIR"
 : >"$WORLD_DIR/$WORLD_MARK"
 mkdir -p "$WORLD_DIR/pids" "$WORLD_DIR/log"
+# Our own pid, so that a down.sh run while this script is still at work
+# (after it was killed, say) can stop it before it starts anything more.
+echo $$ >"$WORLD_DIR/pids/up.shpid"
 # Postfix's unprivileged processes must traverse the directories above
 # their spool and data directories.
 d=$WORLD_DIR
@@ -682,41 +685,41 @@ if [ "$WANT_MAIL" = 1 ] || [ "$WANT_ACME" = 1 ]; then make_ca; step "local CA ma
 start_knot
 start_pdns
 step "Knot and PowerDNS started"
-# The MX hosts meanwhile, in the background: the first "postfix check" of
-# an instance takes about 2 s (it creates the queue), the DNS about as long.
-MAIL_JOB=""
+# The MX hosts meanwhile, in the background, one job each (they need no
+# DNS to start). Their pids are recorded for down.sh.
+MAIL_JOBS=""
 if [ "$WANT_MAIL" = 1 ]; then
 	(
 		issue_cert "$WORLD_DIR/mx1" mx1.example rsa mx1.example mx.knot.example mx.pdns.example
 		issue_cert "$WORLD_DIR/mx1" mx1.example ecdsa mx1.example mx.knot.example mx.pdns.example
-		issue_cert "$WORLD_DIR/mx2" mx2.example rsa mx2.example mail2.example
 		make_postfix mx1 "$MX1_V4" "$MX1_V6" mx1.example \
-			"$WORLD_DIR/mx1/rsa.pem, $WORLD_DIR/mx1/ecdsa.pem" &
-		j1=$!
-		make_postfix mx2 "$MX2_V4" "$MX2_V6" mx2.example "$WORLD_DIR/mx2/rsa.pem" &
-		j2=$!
-		wait "$j1"; r1=$?
-		wait "$j2"; r2=$?
-		[ "$r1" = 0 ] && [ "$r2" = 0 ]
+			"$WORLD_DIR/mx1/rsa.pem, $WORLD_DIR/mx1/ecdsa.pem"
 	) &
-	MAIL_JOB=$!
+	echo $! >"$WORLD_DIR/pids/up-mx1.shpid"
+	MAIL_JOBS="$MAIL_JOBS $!"
+	(
+		issue_cert "$WORLD_DIR/mx2" mx2.example rsa mx2.example mail2.example
+		make_postfix mx2 "$MX2_V4" "$MX2_V6" mx2.example "$WORLD_DIR/mx2/rsa.pem"
+	) &
+	echo $! >"$WORLD_DIR/pids/up-mx2.shpid"
+	MAIL_JOBS="$MAIL_JOBS $!"
 fi
-wait_for 10 "Knot to sign $ZONE_KNOT" signed "$ZONE_KNOT" "$KNOT_V4" || die "Knot"
-wait_for 10 "PowerDNS to serve $ZONE_PDNS" signed "$ZONE_PDNS" "$PDNS_V4" || die "PowerDNS"
+wait_up knot 10 "Knot to sign $ZONE_KNOT" signed "$ZONE_KNOT" "$KNOT_V4" || die "Knot"
+wait_up pdns 10 "PowerDNS to serve $ZONE_PDNS" signed "$ZONE_PDNS" "$PDNS_V4" || die "PowerDNS"
 DS_KNOT=$(ds_of "$ZONE_KNOT" "$KNOT_V4") || die "no DS for $ZONE_KNOT"
 DS_PDNS=$(ds_of "$ZONE_PDNS" "$PDNS_V4") || die "no DS for $ZONE_PDNS"
 step "knot.example. and pdns.example. signed"
 
 # 2. example. on the primary; its DS goes into the root.
 start_ns1
-wait_for 10 "ns1 to sign $ZONE_BIND" signed "$ZONE_BIND" "$NS1_V4" || die "BIND primary"
+wait_up ns1 10 "ns1 to sign $ZONE_BIND" signed "$ZONE_BIND" "$NS1_V4" || die "BIND primary"
 DS_EXAMPLE=$(ds_of "$ZONE_BIND" "$NS1_V4") || die "no DS for $ZONE_BIND"
 step "example. signed on the primary"
 
 # 3. The secondary and the root, side by side.
 start_ns2
 start_root
-wait_for 10 "the root to be signed" signed . "$ROOT_V4" || die "root"
+wait_up root 10 "the root to be signed" signed . "$ROOT_V4" || die "root"
 # The trust anchor: the root's KSK/CSK (flags 257) as DNSKEY and as DS.
 nsx dig +norec +noall +answer @"$ROOT_V4" . DNSKEY |
 	awk '$4 == "DNSKEY" && $5 == 257' >"$WORLD_DIR/trust-anchor.key"
@@ -730,22 +733,19 @@ start_unbound
 ad_set() {
 	nsx dig +dnssec +time=1 +tries=1 @"$RESOLVER_V4" "$1" SOA | grep -q 'flags:.* ad'
 }
-wait_for 10 "unbound to validate $ZONE_BIND" ad_set "$ZONE_BIND" || die "unbound"
+wait_up unbound 10 "unbound to validate $ZONE_BIND" ad_set "$ZONE_BIND" || die "unbound"
 step "unbound validates"
-wait_for 10 "ns2 to load $ZONE_BIND" signed "$ZONE_BIND" "$NS2_V4" || die "BIND secondary"
+wait_up ns2 10 "ns2 to load $ZONE_BIND" signed "$ZONE_BIND" "$NS2_V4" || die "BIND secondary"
 step "secondary serves example."
 
 # 5. ACME.
 if [ "$WANT_ACME" = 1 ]; then
 	start_pebble
-	wait_for 10 "pebble's management port" fetch_pebble_ca || die "pebble"
+	wait_up pebble 10 "pebble's management port" fetch_pebble_ca || die "pebble"
 	step "pebble up, its CA fetched"
 fi
 
 # 6. Mail: both instances answer with a banner on every address.
-banner() {
-	nsx bash -c 'exec 3<>/dev/tcp/$0/25 && head -c 3 <&3 | grep -q 220' "$1"
-}
 if [ "$WANT_MAIL" = 1 ]; then
 	mkdir -p "$WORLD_DIR/posttls"
 	cat >"$WORLD_DIR/posttls/main.cf" <<EOF
@@ -757,7 +757,9 @@ smtp_tls_security_level = dane
 inet_protocols = all
 smtp_tls_loglevel = 1
 EOF
-	wait "$MAIL_JOB" || die "Postfix could not be set up (see log/mx1.log, log/mx2.log)"
+	for j in $MAIL_JOBS; do
+		wait "$j" || die "Postfix could not be set up (see log/mx1.log, log/mx2.log)"
+	done
 	PID_MX1=$(cat "$WORLD_DIR/pids/mx1.pid")
 	PID_MX2=$(cat "$WORLD_DIR/pids/mx2.pid")
 	step "Postfix mx1 and mx2 started"
@@ -837,6 +839,7 @@ q() { printf "%s='%s'\n" "$1" "$2"; }
 	q PIDS_DIR "$WORLD_DIR/pids"
 } >"$WORLD_DIR/env"
 
+rm -f "$WORLD_DIR"/pids/*.shpid
 UP_DONE=1
 T1=$(now_ms)
 say "up in $(((T1 - T0) / 1000)).$(printf '%03d' $(((T1 - T0) % 1000))) s: . $WORLD_DIR/env"
