@@ -783,6 +783,10 @@ q() { printf "%s='%s'\n" "$1" "$2"; }
 	for v in ROOT NS1 NS2 KNOT PDNS RESOLVER MX1 MX2 ACME; do
 		eval "q ${v}_V4 \"\$${v}_V4\"; q ${v}_V6 \"\$${v}_V6\""
 	done
+	# Every authoritative address of each zone (what daneroll must poll).
+	q AUTH_BIND "$NS1_V4 $NS1_V6 $NS2_V4 $NS2_V6"
+	q AUTH_KNOT "$KNOT_V4 $KNOT_V6"
+	q AUTH_PDNS "$PDNS_V4 $PDNS_V6"
 	q ZONE_BIND "$ZONE_BIND"
 	q ZONE_KNOT "$ZONE_KNOT"
 	q ZONE_PDNS "$ZONE_PDNS"
