@@ -77,7 +77,7 @@ step() {
 # An old world (ours or a half-failed one) goes first.
 if ns_exists || [ -e "$WORLD_DIR" ]; then
 	say "a world is already up: tearing it down first"
-	"$HERE/down.sh" || die "could not tear down the old world"
+	bash "$HERE/down.sh" || die "could not tear down the old world"
 fi
 [ -e "$WORLD_DIR" ] && die "$WORLD_DIR still exists"
 T0=$(now_ms)
@@ -94,7 +94,7 @@ on_exit() {
 	if [ "$KEEP_ON_FAILURE" = 1 ]; then
 		say "--keep-on-failure: leaving the half-made world; run down.sh"
 	else
-		"$HERE/down.sh" >&2
+		bash "$HERE/down.sh" >&2
 	fi
 }
 trap on_exit EXIT
