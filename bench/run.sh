@@ -19,18 +19,20 @@ db="$d/state/daneroll.db"
 state=$(sqlite3 "$db" "SELECT group_concat(DISTINCT state) FROM slots;")
 echo "hosts: $n   slot states: $state"
 
-# Median wall time of RUNS runs, in milliseconds, and the peak RSS.
+# Median wall time of RUNS runs (nanosecond clock), and the peak RSS.
 measure() {
 	i=0
 	: > "$d/times"
 	while [ $i -lt "$runs" ]; do
-		/usr/bin/time -f '%e %M' -o "$d/one" "$@" >/dev/null 2>"$d/err" || {
+		t0=$(date +%s%N)
+		/usr/bin/time -f '%M' -o "$d/one" "$@" >/dev/null 2>"$d/err" || {
 			cat "$d/err" >&2; exit 1; }
-		cat "$d/one" >> "$d/times"
+		t1=$(date +%s%N)
+		echo "$(( (t1 - t0) / 1000 )) $(cat "$d/one")" >> "$d/times"
 		i=$((i + 1))
 	done
 	sort -n "$d/times" | awk -v n="$runs" 'NR == int((n + 1) / 2) {
-		printf "%.1f ms median wall, ", $1 * 1000 }
+		printf "%.1f ms median wall, ", $1 / 1000 }
 		{ if ($2 > m) m = $2 } END { printf "%.1f MiB peak RSS\n", m / 1024 }'
 }
 

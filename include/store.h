@@ -50,6 +50,11 @@ struct store_slot {
 	time_t		 wake_at;
 	enum verify_fact verified;
 	char		*last_error;
+	/* What the configured files deployed when last parsed, keyed by
+	 * their stat signature (a cache: steady state parses nothing). */
+	char		*deployed_sig;
+	char		 deployed_spki[65];
+	time_t		 deployed_not_after;
 };
 void		 store_slot_free(struct store_slot *);
 
@@ -78,8 +83,10 @@ void		 store_rrsets_free(struct store_rrset *, int n);
 /* Hosts and slots: created on first sight, found by name. */
 int	 store_host_id(struct store *, const char *name, int create,
 	    time_t now, int64_t *id);
+/* Same, also reading the host's forced-roll flag (forced may be NULL). */
+int	 store_host_get(struct store *, const char *name, int create,
+	    time_t now, int64_t *id, int *forced);
 int	 store_host_force(struct store *, int64_t host_id, int on);
-int	 store_host_forced(struct store *, int64_t host_id);
 int	 store_slot_get(struct store *, int64_t host_id, enum key_alg,
 	    int create, time_t now, struct store_slot *);
 /* Moves the slot to state, logging "old -> new: reason" as an event when
@@ -91,10 +98,17 @@ int	 store_slot_set_failure(struct store *, struct store_slot *,
 int	 store_slot_set_verified(struct store *, struct store_slot *,
 	    enum verify_fact);
 int	 store_slot_set_wake(struct store *, struct store_slot *, time_t);
+int	 store_slot_set_deployed(struct store *, struct store_slot *,
+	    const char *sig, const char *spki, time_t not_after);
 
 /* Keys: 1 found, 0 none, -1 error. */
 int	 store_key_get(struct store *, int64_t slot_id, const char *role,
 	    struct store_key *);
+/* A slot's current and next keys in one query; sets *has_current and
+ * *has_next; 0 or -1. */
+int	 store_keys_live(struct store *, int64_t slot_id,
+	    struct store_key *current, int *has_current,
+	    struct store_key *next, int *has_next);
 int	 store_key_add(struct store *, int64_t slot_id, const char *role,
 	    const char *path, const char *spki, time_t now, time_t not_after);
 int	 store_key_set_chain(struct store *, int64_t key_id,

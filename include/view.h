@@ -36,7 +36,9 @@ struct view_slot {
 	int			 deployed_ok;	/* a chain is deployed */
 	char			 deployed_spki[65];
 	time_t			 deployed_not_after;
-	STACK_OF(X509)		*deployed_chain;
+	char			*deployed_sig;	/* stat signature of cert_path */
+	int			 deployed_parsed; /* not from the cache */
+	STACK_OF(X509)		*deployed_chain; /* view_deployed_chain() */
 	STACK_OF(X509)		*staged;	/* chain issued for next */
 };
 
@@ -58,6 +60,8 @@ void	 view_free(struct view *);
 void	 view_facts(const struct view *, const struct view_slot *,
 	    time_t now, struct slot_facts *);
 struct slot_policy view_policy(const struct conf_host *);
+/* The deployed chain, parsed on first use (NULL if none). */
+STACK_OF(X509)	*view_deployed_chain(struct view_slot *);
 /* The last version of an owner's RRset, or NULL. */
 const struct store_rrset *view_last(const struct view_owner *);
 /* The set of the last version daneroll knows was served (for prerequisites

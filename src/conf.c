@@ -161,6 +161,9 @@ struct pctx {
 	int		 nsects;
 	int		 cur;		/* index in sects, -1 before any */
 	int		 skip;		/* keys under a rejected header */
+	int		*index;		/* hash of host/publisher sections: i+1 */
+	size_t		 indexcap;	/* a power of two, or 0 */
+	int		 indexed;	/* sects[0..indexed) are in the index */
 };
 
 struct keydef;
@@ -1176,25 +1179,70 @@ sect_add(struct pctx *ctx, enum sect_kind kind, int idx, const char *label,
 	return s;
 }
 
-/* The earlier section of this kind and name, or NULL. */
+static const char *
+sect_name(const struct pctx *ctx, const struct sect *s)
+{
+	return s->kind == SECT_HOST ? ctx->conf->hosts[s->idx].name :
+	    ctx->conf->publishers[s->idx].name;
+}
+
+static size_t
+sect_hash(enum sect_kind kind, const char *name)
+{
+	size_t h = 5381 + (size_t)kind;
+
+	while (*name != '\0')
+		h = h * 33 + (unsigned char)*name++;
+	return h;
+}
+
+/* Adds sects[indexed..nsects) to the hash index, growing it as needed. */
+static void
+sect_index(struct pctx *ctx)
+{
+	size_t i, cap = ctx->indexcap;
+
+	if ((size_t)ctx->nsects * 2 >= cap) {
+		while ((size_t)ctx->nsects * 2 >= cap)
+			cap = cap ? cap * 2 : 64;
+		free(ctx->index);
+		ctx->index = xcalloc(cap, sizeof(*ctx->index));
+		ctx->indexcap = cap;
+		ctx->indexed = 0;
+	}
+	for (; ctx->indexed < ctx->nsects; ctx->indexed++) {
+		const struct sect *s = &ctx->sects[ctx->indexed];
+
+		if (s->broken || s->kind == SECT_GLOBAL)
+			continue;
+		i = sect_hash(s->kind, sect_name(ctx, s)) & (cap - 1);
+		while (ctx->index[i] != 0)
+			i = (i + 1) & (cap - 1);
+		ctx->index[i] = ctx->indexed + 1;
+	}
+}
+
+/* The earlier section of this kind and name, or NULL. Hashed, so that a
+ * configuration with thousands of hosts parses in linear time. */
 static struct sect *
 sect_find(struct pctx *ctx, enum sect_kind kind, const char *name)
 {
-	struct sect *s;
-	const char *sname;
-	int i;
+	size_t i;
+	int j;
 
-	for (i = 0; i < ctx->nsects; i++) {
-		s = &ctx->sects[i];
-		if (s->kind != kind || s->broken)
-			continue;
-		if (kind == SECT_GLOBAL)
-			return s;
-		if (kind == SECT_HOST)
-			sname = ctx->conf->hosts[s->idx].name;
-		else
-			sname = ctx->conf->publishers[s->idx].name;
-		if (strcmp(sname, name) == 0)
+	if (kind == SECT_GLOBAL) {
+		for (j = 0; j < ctx->nsects; j++)
+			if (ctx->sects[j].kind == SECT_GLOBAL &&
+			    !ctx->sects[j].broken)
+				return &ctx->sects[j];
+		return NULL;
+	}
+	sect_index(ctx);
+	for (i = sect_hash(kind, name) & (ctx->indexcap - 1);
+	    ctx->index[i] != 0; i = (i + 1) & (ctx->indexcap - 1)) {
+		struct sect *s = &ctx->sects[ctx->index[i] - 1];
+
+		if (s->kind == kind && strcmp(sect_name(ctx, s), name) == 0)
 			return s;
 	}
 	return NULL;
@@ -1651,14 +1699,26 @@ finish_host(struct pctx *ctx, const struct sect *s)
 	}
 }
 
+struct owner {
+	const char	*name;
+	int		 line;
+	int		 order;
+};
+
+static int
+owner_cmp(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+
+	return c != 0 ? c : x->order - y->order;
+}
+
 /* Two names whose TLSA RRsets would be managed twice. */
 static void
 check_owners(struct pctx *ctx)
 {
-	struct owner {
-		const char	*name;
-		int		 line;
-	} *v = NULL;
+	struct owner *v = NULL;
 	struct conf_host *h;
 	struct sect *s;
 	int i, j, n = 0;
@@ -1670,37 +1730,51 @@ check_owners(struct pctx *ctx)
 		h = &ctx->conf->hosts[s->idx];
 		v = xrealloc(v, ((size_t)n + 1 + (size_t)h->naliases) *
 		    sizeof(*v));
+		v[n].order = n;
 		v[n].name = h->owner;
 		v[n++].line = s->seen[K_TLSA_OWNER] ? s->seen[K_TLSA_OWNER] :
 		    s->line;
 		for (j = 0; j < h->naliases; j++) {
+			v[n].order = n;
 			v[n].name = h->aliases[j].owner;
 			v[n++].line = h->aliases[j].line;
 		}
 	}
-	for (i = 1; i < n; i++) {
-		for (j = 0; j < i; j++) {
-			if (strcasecmp(v[i].name, v[j].name) == 0) {
-				conf_error(ctx, v[i].line, "TLSA owner \"%s\" "
-				    "is also managed at line %d", v[i].name,
-				    v[j].line);
-				break;
-			}
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), owner_cmp);
+	for (i = 1, j = 0; i < n; i++) {
+		if (strcasecmp(v[i].name, v[j].name) != 0) {
+			j = i;
+			continue;
 		}
+		conf_error(ctx, v[i].line, "TLSA owner \"%s\" is also "
+		    "managed at line %d", v[i].name, v[j].line);
 	}
 	free(v);
+}
+
+struct file {
+	char		*path;
+	const char	*key;
+	const char	*host;
+	int		 line;
+	int		 order;
+};
+
+static int
+file_cmp(const void *a, const void *b)
+{
+	const struct file *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c != 0 ? c : x->order - y->order;
 }
 
 /* Two slots, of one host or two, that would write the same file. */
 static void
 check_files(struct pctx *ctx)
 {
-	struct file {
-		char		*path;
-		const char	*key;
-		const char	*host;
-		int		 line;
-	} *v = NULL;
+	struct file *v = NULL;
 	struct conf_host *h;
 	struct sect *s;
 	const char *path;
@@ -1719,6 +1793,7 @@ check_files(struct pctx *ctx)
 				if (!(h->algs & (1u << a)))
 					continue;
 				v = xrealloc(v, ((size_t)n + 1) * sizeof(*v));
+				v[n].order = n;
 				v[n].path = conf_path_for(path,
 				    (enum key_alg)a);
 				v[n].key = keys[k].name;
@@ -1730,15 +1805,17 @@ check_files(struct pctx *ctx)
 			}
 		}
 	}
-	for (i = 1; i < n; i++) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(v[i].path, v[j].path) == 0) {
-				conf_error(ctx, v[i].line, "%s \"%s\" is also "
-				    "the %s of [host %s] at line %d", v[i].key,
-				    v[i].path, v[j].key, v[j].host, v[j].line);
-				break;
-			}
+	/* Sorted, duplicates are neighbours: O(n log n) for big configs. */
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), file_cmp);
+	for (i = 1, j = 0; i < n; i++) {
+		if (strcmp(v[i].path, v[j].path) != 0) {
+			j = i;	/* the first, in file order, of a new run */
+			continue;
 		}
+		conf_error(ctx, v[i].line, "%s \"%s\" is also the %s of "
+		    "[host %s] at line %d", v[i].key, v[i].path, v[j].key,
+		    v[j].host, v[j].line);
 	}
 	for (i = 0; i < n; i++)
 		free(v[i].path);
@@ -1824,6 +1901,7 @@ sects_free(struct pctx *ctx)
 		strv_free(s->aliasref, s->naliasref);
 	}
 	free(ctx->sects);
+	free(ctx->index);
 }
 
 struct conf *

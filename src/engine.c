@@ -122,6 +122,8 @@ do_adopt(struct engine *e, const struct conf_host *h, struct view_slot *s,
 
 	if ((key = key_load_unchecked(s->key_path)) == NULL)
 		goto done;
+	if (view_deployed_chain(s) == NULL)
+		goto done;
 	if (!cert_matches_key(sk_X509_value(s->deployed_chain, 0), key)) {
 		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
 		    "%s and %s do not belong together: the deployed key is "
@@ -421,15 +423,15 @@ do_promote(struct engine *e, const struct conf_host *h, struct view *v,
  * must match the RRset about to be published.
  */
 static int
-publish_safe(const struct view *v)
+publish_safe(struct view *v)
 {
 	int i;
 
 	for (i = 0; i < v->nslots; i++) {
-		const struct view_slot *s = &v->slots[i];
+		struct view_slot *s = &v->slots[i];
 
-		if (s->deployed_ok && !tlsa_set_matches_chain(&v->want,
-		    s->deployed_chain)) {
+		if (s->deployed_ok && (view_deployed_chain(s) == NULL ||
+		    !tlsa_set_matches_chain(&v->want, s->deployed_chain))) {
 			log_msg(LOG_LVL_ERR, v->host->name, key_alg_str(s->alg),
 			    "refusing to publish: the chain served from %s "
 			    "matches no record of the new RRset",
@@ -630,6 +632,24 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 	return o;
 }
 
+/* Stores what was parsed from the deployed files, for the next run. */
+static void
+remember_deployed(struct engine *e, struct view *v)
+{
+	int i;
+
+	for (i = 0; i < v->nslots && !e->dry_run; i++) {
+		struct view_slot *s = &v->slots[i];
+
+		if (!s->deployed_parsed)
+			continue;
+		if (store_slot_set_deployed(e->store, &s->slot,
+		    s->deployed_sig, s->deployed_spki,
+		    s->deployed_not_after) != 0)
+			return;
+	}
+}
+
 static void
 worse(struct engine_result *r, enum outcome o)
 {
@@ -684,6 +704,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 			worse(res, OUT_TEMPFAIL);
 			return;
 		}
+		remember_deployed(e, &v);
 		for (i = 0; i < v.nslots; i++) {
 			struct view_slot *s = &v.slots[i];
 			struct slot_facts f;
@@ -700,7 +721,9 @@ engine_host(struct engine *e, const struct conf_host *h,
 				if (st.wake_at != 0 && (res->wake_at == 0 ||
 				    st.wake_at < res->wake_at))
 					res->wake_at = st.wake_at;
-				if (!e->dry_run && (store_begin(e->store) != 0 ||
+				if (!e->dry_run && (s->slot.state != st.state ||
+				    s->slot.wake_at != st.wake_at) &&
+				    (store_begin(e->store) != 0 ||
 				    store_slot_set_state(e->store, &s->slot,
 				    h->name, st.state, st.reason, now) != 0 ||
 				    store_slot_set_wake(e->store, &s->slot,

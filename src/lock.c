@@ -181,7 +181,8 @@ lock_acquire(const char *state_dir, const char *const *names, int nnames,
 	}
 
 	dir = xasprintf("%s/locks", state_dir);
-	if (fs_mkdirs(dir, 0700) < 0)
+	/* Usually there already: one stat instead of a mkdir per level. */
+	if (!fs_exists(dir) && fs_mkdirs(dir, 0700) < 0)
 		goto out;
 	if (timeout_secs <= 0)
 		deadline = now_ms();	/* one try */

@@ -218,23 +218,13 @@ check_identity(struct store *st, int *version)
 		    *version, store_schema_latest());
 		return -1;
 	}
-	{
-		sqlite3_stmt *s = NULL;
-
-		/* quick_check is cheap and catches a damaged file early. */
-		if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check;", -1, &s,
-		    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
-			const unsigned char *r = sqlite3_column_text(s, 0);
-
-			ok = r != NULL && strcmp((const char *)r, "ok") == 0;
-			if (!ok)
-				log_err("%s: database is damaged (%s); "
-				    "refusing to touch it", st->path,
-				    r ? (const char *)r : "?");
-		} else
-			db_error(st, "database is damaged");
-		sqlite3_finalize(s);
-	}
+	/*
+	 * No PRAGMA quick_check here: it reads the whole file on every run.
+	 * SQLite reports a damaged page as SQLITE_CORRUPT when it reads it,
+	 * which fails the transaction and leaves the file alone; a file
+	 * that is not a database at all failed the pragmas above.
+	 */
+	ok = 1;
 	return ok ? 0 : -1;
 }
 
@@ -359,7 +349,15 @@ int
 store_host_id(struct store *st, const char *name, int create, time_t now,
     int64_t *id)
 {
-	static const char q[] = "SELECT id FROM hosts WHERE name = ?;";
+	return store_host_get(st, name, create, now, id, NULL);
+}
+
+int
+store_host_get(struct store *st, const char *name, int create, time_t now,
+    int64_t *id, int *forced)
+{
+	static const char q[] = "SELECT id, force_roll FROM hosts "
+	    "WHERE name = ?;";
 	static const char ins[] =
 	    "INSERT INTO hosts (name, created_at) VALUES (?, ?);";
 	sqlite3_stmt *s = stmt(st, q, "s", name);
@@ -367,8 +365,12 @@ store_host_id(struct store *st, const char *name, int create, time_t now,
 
 	if (s == NULL)
 		return -1;
+	if (forced != NULL)
+		*forced = 0;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*id = sqlite3_column_int64(s, 0);
+		if (forced != NULL)
+			*forced = sqlite3_column_int(s, 1);
 		sqlite3_reset(s);
 		return 1;
 	}
@@ -393,20 +395,6 @@ store_host_force(struct store *st, int64_t host_id, int on)
 	return run(st, stmt(st, q, "di", on, host_id));
 }
 
-int
-store_host_forced(struct store *st, int64_t host_id)
-{
-	static const char q[] = "SELECT force_roll FROM hosts WHERE id = ?;";
-	sqlite3_stmt *s = stmt(st, q, "i", host_id);
-	int v = 0;
-
-	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	if (s != NULL)
-		sqlite3_reset(s);
-	return v;
-}
-
 static enum verify_fact
 verified_parse(const char *s)
 {
@@ -428,7 +416,8 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
     int create, time_t now, struct store_slot *out)
 {
 	static const char q[] = "SELECT id, state, state_since, failures, "
-	    "retry_at, wake_at, verified, last_error FROM slots "
+	    "retry_at, wake_at, verified, last_error, deployed_sig, "
+	    "deployed_spki, deployed_not_after FROM slots "
 	    "WHERE host_id = ? AND alg = ?;";
 	static const char ins[] = "INSERT INTO slots (host_id, alg, state, "
 	    "state_since) VALUES (?, ?, 'new', ?);";
@@ -458,6 +447,11 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 		out->verified = verified_parse(
 		    (const char *)sqlite3_column_text(s, 6));
 		out->last_error = col_str(s, 7);
+		out->deployed_sig = col_str(s, 8);
+		if (sqlite3_column_text(s, 9) != NULL)
+			snprintf(out->deployed_spki, sizeof(out->deployed_spki),
+			    "%s", (const char *)sqlite3_column_text(s, 9));
+		out->deployed_not_after = (time_t)sqlite3_column_int64(s, 10);
 		sqlite3_reset(s);
 		return 1;
 	}
@@ -480,7 +474,9 @@ void
 store_slot_free(struct store_slot *s)
 {
 	free(s->last_error);
+	free(s->deployed_sig);
 	s->last_error = NULL;
+	s->deployed_sig = NULL;
 }
 
 int
@@ -545,14 +541,47 @@ store_slot_set_wake(struct store *st, struct store_slot *sl, time_t at)
 	return 0;
 }
 
+int
+store_slot_set_deployed(struct store *st, struct store_slot *sl,
+    const char *sig, const char *spki, time_t not_after)
+{
+	static const char q[] = "UPDATE slots SET deployed_sig = ?, "
+	    "deployed_spki = ?, deployed_not_after = ? WHERE id = ?;";
+
+	if (run(st, stmt(st, q, "ssti", sig, spki, not_after, sl->id)) != 0)
+		return -1;
+	free(sl->deployed_sig);
+	sl->deployed_sig = sig ? xstrdup(sig) : NULL;
+	snprintf(sl->deployed_spki, sizeof(sl->deployed_spki), "%s",
+	    spki ? spki : "");
+	sl->deployed_not_after = not_after;
+	return 0;
+}
+
 /* Keys. */
+
+#define KEY_COLUMNS "id, role, path, spki_sha256, created_at, " \
+	    "current_since, chain_path, cert_not_after"
+
+static void
+key_row(sqlite3_stmt *s, struct store_key *k)
+{
+	k->id = sqlite3_column_int64(s, 0);
+	k->role = col_str(s, 1);
+	k->path = col_str(s, 2);
+	snprintf(k->spki, sizeof(k->spki), "%s",
+	    (const char *)sqlite3_column_text(s, 3));
+	k->created_at = (time_t)sqlite3_column_int64(s, 4);
+	k->current_since = (time_t)sqlite3_column_int64(s, 5);
+	k->chain_path = col_str(s, 6);
+	k->cert_not_after = (time_t)sqlite3_column_int64(s, 7);
+}
 
 int
 store_key_get(struct store *st, int64_t slot_id, const char *role,
     struct store_key *k)
 {
-	static const char q[] = "SELECT id, role, path, spki_sha256, "
-	    "created_at, current_since, chain_path, cert_not_after FROM keys "
+	static const char q[] = "SELECT " KEY_COLUMNS " FROM keys "
 	    "WHERE slot_id = ? AND role = ? ORDER BY id DESC LIMIT 1;";
 	sqlite3_stmt *s = stmt(st, q, "is", slot_id, role);
 	int rc;
@@ -567,17 +596,39 @@ store_key_get(struct store *st, int64_t slot_id, const char *role,
 		db_error(st, "read");
 		return -1;
 	}
-	k->id = sqlite3_column_int64(s, 0);
-	k->role = col_str(s, 1);
-	k->path = col_str(s, 2);
-	snprintf(k->spki, sizeof(k->spki), "%s",
-	    (const char *)sqlite3_column_text(s, 3));
-	k->created_at = (time_t)sqlite3_column_int64(s, 4);
-	k->current_since = (time_t)sqlite3_column_int64(s, 5);
-	k->chain_path = col_str(s, 6);
-	k->cert_not_after = (time_t)sqlite3_column_int64(s, 7);
+	key_row(s, k);
 	sqlite3_reset(s);
 	return 1;
+}
+
+int
+store_keys_live(struct store *st, int64_t slot_id, struct store_key *cur,
+    int *has_cur, struct store_key *next, int *has_next)
+{
+	/* The unique index keeps at most one row per role here. */
+	static const char q[] = "SELECT " KEY_COLUMNS " FROM keys "
+	    "WHERE slot_id = ? AND role IN ('current', 'next');";
+	sqlite3_stmt *s = stmt(st, q, "i", slot_id);
+	int rc;
+
+	memset(cur, 0, sizeof(*cur));
+	memset(next, 0, sizeof(*next));
+	*has_cur = *has_next = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int is_next = strcmp((const char *)sqlite3_column_text(s, 1),
+		    "next") == 0;
+
+		key_row(s, is_next ? next : cur);
+		*(is_next ? has_next : has_cur) = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ageing.h"
 #include "fsutil.h"
@@ -83,14 +84,52 @@ slot_paths(const struct conf_files *f, enum key_alg alg, char **cert,
 	}
 }
 
+/* dev:ino:size:mtime:ctime of the file behind path, or NULL. */
+static char *
+stat_sig(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return NULL;
+	return xasprintf("%llu:%llu:%lld:%lld.%09ld:%lld.%09ld",
+	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino,
+	    (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+	    sb.st_mtim.tv_nsec, (long long)sb.st_ctim.tv_sec,
+	    sb.st_ctim.tv_nsec);
+}
+
+STACK_OF(X509) *
+view_deployed_chain(struct view_slot *s)
+{
+	if (s->deployed_chain == NULL && s->deployed_ok)
+		s->deployed_chain = cert_load_chain(s->cert_path);
+	return s->deployed_chain;
+}
+
+/*
+ * What the configured files serve. Parsing a certificate is the costly
+ * part of a steady-state run, so the result is cached in the slot under
+ * the file's stat signature; any rewrite (an atomic rename is a new inode)
+ * invalidates it.
+ */
 static void
 load_deployed(struct view_slot *s, const struct conf_host *h)
 {
 	unsigned char d[32];
 
 	slot_paths(&h->files, s->alg, &s->cert_path, &s->key_path);
-	if (s->cert_path == NULL || !fs_exists(s->cert_path))
+	if (s->cert_path == NULL ||
+	    (s->deployed_sig = stat_sig(s->cert_path)) == NULL)
 		return;
+	if (s->slot.deployed_sig != NULL &&
+	    strcmp(s->slot.deployed_sig, s->deployed_sig) == 0 &&
+	    strlen(s->slot.deployed_spki) == 64) {
+		memcpy(s->deployed_spki, s->slot.deployed_spki, 65);
+		s->deployed_not_after = s->slot.deployed_not_after;
+		s->deployed_ok = 1;
+		return;
+	}
 	if ((s->deployed_chain = cert_load_chain(s->cert_path)) == NULL)
 		return;
 	if (cert_spki_sha256(sk_X509_value(s->deployed_chain, 0), d) != 0)
@@ -99,6 +138,7 @@ load_deployed(struct view_slot *s, const struct conf_host *h)
 	s->deployed_not_after = cert_not_after(
 	    sk_X509_value(s->deployed_chain, 0));
 	s->deployed_ok = 1;
+	s->deployed_parsed = 1;
 }
 
 int
@@ -109,9 +149,9 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 
 	memset(v, 0, sizeof(*v));
 	v->host = h;
-	if (store_host_id(st, h->name, create, now, &v->host_id) < 0)
+	if (store_host_get(st, h->name, create, now, &v->host_id,
+	    &v->forced) < 0)
 		goto done;
-	v->forced = v->host_id != 0 && store_host_forced(st, v->host_id);
 
 	v->nowners = 1 + h->naliases;
 	v->owners = xcalloc((size_t)v->nowners, sizeof(*v->owners));
@@ -141,10 +181,8 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 		    create, now, &s->slot) < 0)
 			goto done;
 		if (s->slot.id != 0) {
-			if ((s->has_current = store_key_get(st, s->slot.id,
-			    "current", &s->current)) < 0 ||
-			    (s->has_next = store_key_get(st, s->slot.id,
-			    "next", &s->next)) < 0)
+			if (store_keys_live(st, s->slot.id, &s->current,
+			    &s->has_current, &s->next, &s->has_next) != 0)
 				goto done;
 		}
 		load_deployed(s, h);
@@ -174,6 +212,7 @@ view_free(struct view *v)
 		store_key_free(&s->next);
 		free(s->cert_path);
 		free(s->key_path);
+		free(s->deployed_sig);
 		if (s->deployed_chain)
 			sk_X509_pop_free(s->deployed_chain, X509_free);
 		if (s->staged)
