@@ -58,6 +58,37 @@ test_migrate(void)
 	store_close(st);
 }
 
+extern const char *const store_migrations[];
+
+static void
+test_migrate_keeps_data(void)
+{
+	const char *d = fresh_dir("from-v1");
+	struct store *st = NULL;
+	struct store_slot sl;
+	int64_t hid = 0;
+	char pragma[64];
+
+	/* A database as schema 1 left it, with a host and a slot. */
+	T_INT(sql(d, store_migrations[0]), 0);
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d;",
+	    0x44526f6c);
+	T_INT(sql(d, pragma), 0);
+	T_INT(sql(d, "PRAGMA user_version = 1; INSERT INTO hosts (name, "
+	    "created_at) VALUES ('mx.example.org', 1); INSERT INTO slots "
+	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
+	    "'standby', 1);"), 0);
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_schema_version(st), store_schema_latest());
+	T_CHECK(store_schema_latest() >= 2);
+	T_INT(store_host_id(st, "mx.example.org", 0, 0, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
+	T_INT(sl.state, SLOT_STANDBY);
+	T_CHECK(sl.deployed_sig == NULL);	/* the new column, empty */
+	store_slot_free(&sl);
+	store_close(st);
+}
+
 static void
 test_refuse_newer(void)
 {
@@ -197,6 +228,7 @@ test_one_next_key(void)
 
 static const struct t_case cases[] = {
 	{ "migrations recorded in user_version", test_migrate },
+	{ "migration from schema 1 keeps the data", test_migrate_keeps_data },
 	{ "newer database refused", test_refuse_newer },
 	{ "foreign database refused and untouched", test_refuse_foreign },
 	{ "corrupt database refused and untouched", test_refuse_corrupt },
