@@ -124,23 +124,28 @@ plan_slot(const struct conf *c, const struct conf_host *h,
 
 		state = st.state;
 		if (st.action == ACT_NONE) {
-			if (st.wake_at == 0 || st.state == SLOT_STANDBY ||
-			    st.state == SLOT_FAILED) {
-				if (out) {
-					print_when(out, st.wake_at ? st.wake_at :
-					    t, now);
-					fprintf(out, "%-10s %s%s%s\n",
-					    slot_state_str(st.state), st.reason,
-					    st.wake_at ? " until " : "",
-					    st.wake_at ? util_fmt_time(st.wake_at,
-					    tb, sizeof(tb)) : "");
-				}
-				js = json_pack("{s:s, s:s, s:I}", "state",
-				    slot_state_str(st.state), "reason",
-				    st.reason, "until", (json_int_t)st.wake_at);
-				json_array_append_new(steps, js);
-				break;
+			int final = st.wake_at == 0 || st.state == SLOT_STANDBY ||
+			    st.state == SLOT_FAILED;
+
+			if (out) {
+				print_when(out, final && st.wake_at ?
+				    st.wake_at : t, now);
+				fprintf(out, "%-10s %s", final ?
+				    slot_state_str(st.state) : "wait",
+				    st.reason);
+				if (st.wake_at)
+					fprintf(out, " until %s",
+					    util_fmt_time(st.wake_at, tb,
+					    sizeof(tb)));
+				fputc('\n', out);
 			}
+			js = json_pack("{s:s, s:s, s:s, s:I}", "action",
+			    final ? "none" : "wait", "state",
+			    slot_state_str(st.state), "reason", st.reason,
+			    "until", (json_int_t)st.wake_at);
+			json_array_append_new(steps, js);
+			if (final)
+				break;
 			t = st.wake_at > t ? st.wake_at : t + 1;
 			continue;
 		}
