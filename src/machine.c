@@ -210,6 +210,15 @@ machine_step(enum slot_state s, const struct slot_facts *f, time_t now,
 		r = prepare(s, f, now, p);
 
 	/* Alerts a monitor must see, whatever the step. */
+	if (f->has_current && f->deployed == DK_UNKNOWN) {
+		/* The classic DANE outage: something (an ACME client
+		 * renewing with a fresh key) put a key live that no
+		 * published record vouches for. */
+		r.alert = ALERT_CRITICAL;
+		r.alert_reason = "the served files hold a key daneroll did "
+		    "not publish; DANE senders cannot authenticate it: "
+		    "`daneroll roll HOST` deploys the pre-published next key";
+	}
 	if (r.alert == ALERT_NONE && f->cert_not_after != 0 &&
 	    f->deployed != DK_NONE) {
 		if (now >= f->cert_not_after) {

@@ -383,6 +383,57 @@ test_publish_failure_backs_off(void)
 }
 
 static void
+test_rekeyed_behind_our_back(void)
+{
+	const struct conf_host *h = setup("mx11.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	struct tlsa_set before, after;
+	char *p;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_served(h->owner, &before);
+	/* An ACME client renews in place with a fresh key. */
+	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+	fake_clock(fake_now() + 600);
+	fake.no_probe = 1;	/* the outage is staged on purpose */
+	fake_deploy_initial(p, h->name, KEY_ALG_ECDSA_P256, 90);
+	fake.no_probe = 0;
+	free(p);
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_INT(r.alert, ALERT_CRITICAL);
+	T_CHECK(t_log_has("a key daneroll did not publish"));
+	/* Nothing changes by itself: no RRset the served key fails. */
+	fake_clock(fake_now() + 600);
+	engine_host(&eng, h, &r);
+	fake_served(h->owner, &after);
+	T_CHECK(tlsa_set_equal(&before, &after));
+	tlsa_set_free(&after);
+	T_INT(fake.deploys, 0);
+	/* The remedy the alert names: a roll puts the pre-published, aged
+	 * next key live, and the outage ends without a new one. */
+	{
+		int64_t hid;
+		char cur[65];
+
+		T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+		T_INT(store_host_force(st, hid, 1), 0);
+		fake.violations = 0;
+		T_CHECK(run_until_stable(h, 40) > 0);
+		T_INT(fake.deploys, 1);
+		spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+		T_CHECK(served_has(h->owner, cur));
+		T_INT(fake.violations, 0);
+		engine_host(&eng, h, &r);
+		T_INT(r.alert, ALERT_NONE);
+	}
+	tlsa_set_free(&before);
+}
+
+static void
 test_dry_run_changes_nothing(void)
 {
 	const struct conf_host *h = setup("mx8.example.org", "current+next",
@@ -518,6 +569,8 @@ static const struct t_case cases[] = {
 	  test_verify_fails_rollback },
 	{ "publish failure backs off, removes nothing",
 	  test_publish_failure_backs_off },
+	{ "a key put live behind our back raises a critical alert",
+	  test_rekeyed_behind_our_back },
 	{ "dry run changes nothing", test_dry_run_changes_nothing },
 	{ "missing backend stops safe", test_missing_backend },
 	{ "crash at every side-effect point, then converge",

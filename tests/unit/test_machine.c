@@ -148,6 +148,9 @@ static const struct row rows[] = {
 	{ "rolled back and verified: stop with alert", SCHEME_CURRENT_NEXT,
 	  SLOT_ROLLBACK, { STEADY, .chain_staged = 1, .verified = VF_OK },
 	  SLOT_FAILED, ACT_NONE, 0, ALERT_CRITICAL },
+	{ "a key nobody published went live: critical", SCHEME_CURRENT_NEXT,
+	  SLOT_STANDBY, { STEADY, .deployed = DK_UNKNOWN },
+	  SLOT_STANDBY, ACT_NONE, NOW + 30 * DAY, ALERT_CRITICAL },
 	{ "failed stays failed", SCHEME_CURRENT_NEXT, SLOT_FAILED,
 	  { STEADY }, SLOT_FAILED, ACT_NONE, 0, ALERT_CRITICAL },
 	/* Failures of a step: back off, alert as expiry nears. */
