@@ -447,6 +447,22 @@ done:
 	return rc;
 }
 
+/* The one host a command names, or NULL after logging why not. */
+static const struct conf_host *
+one_host(const struct cli *c, const struct conf *conf)
+{
+	const struct conf_host *h;
+
+	if (c->nargs != 1) {
+		log_err("%s takes exactly one host name", c->command);
+		return NULL;
+	}
+	if ((h = conf_host_find(conf, c->args[0])) == NULL)
+		log_err("%s: no [host %s] in %s", c->args[0], c->args[0],
+		    conf->path);
+	return h;
+}
+
 static int
 cmd_records(const struct cli *c, struct conf *conf)
 {
@@ -458,15 +474,8 @@ cmd_records(const struct cli *c, struct conf *conf)
 	size_t k;
 
 	memset(&v, 0, sizeof(v));
-	if (c->nargs != 1) {
-		log_err("records takes exactly one host name");
+	if ((h = one_host(c, conf)) == NULL)
 		return EX_USAGE;
-	}
-	if ((h = conf_host_find(conf, c->args[0])) == NULL) {
-		log_err("%s: no [host %s] in %s", c->args[0], c->args[0],
-		    conf->path);
-		return EX_USAGE;
-	}
 	if (store_open(conf->state_dir, 1, &st) != OUT_OK)
 		return EX_NOINPUT;
 	if (view_load(st, h, util_now(), 0, &v) != 0)
@@ -506,15 +515,8 @@ cmd_roll(const struct cli *c, struct conf *conf)
 	int i, rc = EX_SOFTWARE;
 
 	memset(&v, 0, sizeof(v));
-	if (c->nargs != 1) {
-		log_err("roll takes exactly one host name");
+	if ((h = one_host(c, conf)) == NULL)
 		return EX_USAGE;
-	}
-	if ((h = conf_host_find(conf, c->args[0])) == NULL) {
-		log_err("%s: no [host %s] in %s", c->args[0], c->args[0],
-		    conf->path);
-		return EX_USAGE;
-	}
 	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
 		return EX_CANTCREAT;
 	if (view_load(st, h, now, 1, &v) != 0 || store_begin(st) != 0)

@@ -343,6 +343,40 @@ store_rollback(struct store *st)
 		(void)exec(st, "ROLLBACK;");
 }
 
+/*
+ * Steps a SELECT whose first column is an id: 1 with *id set (and the
+ * statement left on the row for the caller to read more columns from
+ * before resetting it), 0 if no row, -1 on error (logged).
+ */
+static int
+select_id(struct store *st, sqlite3_stmt *s, int64_t *id)
+{
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs an INSERT; 1 with *id the new row, -1 on error. */
+static int
+insert_id(struct store *st, sqlite3_stmt *s, int64_t *id)
+{
+	if (run(st, s) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 1;
+}
+
 /* Hosts and slots. */
 
 int
@@ -363,28 +397,16 @@ store_host_get(struct store *st, const char *name, int create, time_t now,
 	sqlite3_stmt *s = stmt(st, q, "s", name);
 	int rc;
 
-	if (s == NULL)
-		return -1;
 	if (forced != NULL)
 		*forced = 0;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
+	if ((rc = select_id(st, s, id)) == 1) {
 		if (forced != NULL)
 			*forced = sqlite3_column_int(s, 1);
 		sqlite3_reset(s);
-		return 1;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		return -1;
-	}
-	if (!create)
-		return 0;
-	if (run(st, stmt(st, ins, "st", name, now)) != 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 1;
+	if (rc != 0 || !create)
+		return rc;
+	return insert_id(st, stmt(st, ins, "st", name, now), id);
 }
 
 int
@@ -699,24 +721,11 @@ store_owner_id(struct store *st, int64_t host_id, const char *name,
 	sqlite3_stmt *s = stmt(st, q, "is", host_id, name);
 	int rc;
 
-	if (s == NULL)
-		return -1;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
+	if ((rc = select_id(st, s, id)) == 1)
 		sqlite3_reset(s);
-		return 1;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		return -1;
-	}
-	if (!create)
-		return 0;
-	if (run(st, stmt(st, ins, "is", host_id, name)) != 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 1;
+	if (rc != 0 || !create)
+		return rc;
+	return insert_id(st, stmt(st, ins, "is", host_id, name), id);
 }
 
 int
