@@ -16,6 +16,9 @@
 
 #include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "backend.h"
 #include "conf.h"
 #include "machine.h"
@@ -40,6 +43,15 @@ struct engine_result {
 /* Advances one host as far as possible now. Caller holds its lock. */
 void	engine_host(struct engine *, const struct conf_host *,
 	    struct engine_result *);
+
+/*
+ * Checks a chain before anything may use it: its leaf is key's, it is well
+ * formed, unexpired, and covers the host and its aliases. 1 if acceptable,
+ * else 0 (logged, naming path and key_name).
+ */
+int	engine_chain_acceptable(const struct conf_host *, enum key_alg,
+	    STACK_OF(X509) *chain, EVP_PKEY *key, const char *key_name,
+	    const char *path, time_t now);
 
 /* Back-off after the nth consecutive failure. */
 int64_t	engine_backoff(const struct conf_timing *, int failures);

@@ -109,8 +109,10 @@ int	 store_key_get(struct store *, int64_t slot_id, const char *role,
 int	 store_keys_live(struct store *, int64_t slot_id,
 	    struct store_key *current, int *has_current,
 	    struct store_key *next, int *has_next);
+/* Adds a key; *id (if not NULL) is its row. */
 int	 store_key_add(struct store *, int64_t slot_id, const char *role,
-	    const char *path, const char *spki, time_t now, time_t not_after);
+	    const char *path, const char *spki, time_t now, time_t not_after,
+	    int64_t *id);
 int	 store_key_set_chain(struct store *, int64_t key_id,
 	    const char *chain_path, time_t not_after);
 /* next -> current, current -> retired, in the caller's transaction. */

@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "engine.h"
+#include "intake.h"
 #include "lock.h"
 #include "log.h"
 #include "plan.h"
@@ -35,6 +36,8 @@ static const char usage_text[] =
 "  roll [--resume] host          force a rollover at the next run, or resume\n"
 "                                a stopped one\n"
 "  config check                  validate the configuration, change nothing\n"
+"  acme-hook [host]              take a certificate an ACME client renewed\n"
+"                                (certbot, lego, acme.sh, dehydrated hooks)\n"
 "\n"
 "options:\n"
 "  -c file           configuration (default " CONF_DEFAULT_PATH ")\n"
@@ -556,6 +559,88 @@ done:
 	return rc;
 }
 
+/* Hook events of dehydrated that are not for us. */
+static int
+other_dehydrated_event(const char *ev)
+{
+	static const char *const evs[] = { "deploy_challenge",
+	    "clean_challenge", "sync_cert", "deploy_ocsp", "unchanged_cert",
+	    "invalid_challenge", "request_failure", "generate_csr",
+	    "startup_hook", "exit_hook", "this_hookscript_is_broken__dehydrated_is_working_fine__please_ignore_unknown_hooks_in_your_script",
+	    NULL };
+	int i;
+
+	for (i = 0; evs[i] != NULL; i++)
+		if (strcmp(ev, evs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cmd_acme_hook(const struct cli *c, struct conf *conf)
+{
+	const struct conf_host *h = NULL;
+	struct intake_files f;
+	struct store *st = NULL;
+	struct lock_set *lk = NULL;
+	struct engine e;
+	struct engine_result r;
+	const char **owners = NULL;
+	int no, rc = EX_SOFTWARE;
+	enum outcome o;
+
+	memset(&f, 0, sizeof(f));
+	if (c->nargs > 0 && other_dehydrated_event(c->args[0]))
+		return EX_OK;
+	if (intake_from_client(c->nargs, c->args, &f) != 0)
+		return EX_NOINPUT;
+	if (c->nargs == 1)
+		h = conf_host_find(conf, c->args[0]);
+	else
+		h = intake_host(conf, f.domain);
+	if (h == NULL) {
+		if (c->nargs == 1)
+			log_err("%s: no [host %s] in %s", c->args[0],
+			    c->args[0], conf->path);
+		rc = EX_USAGE;
+		goto done;
+	}
+	owners = host_owners(h, &no);
+	if ((o = lock_acquire(conf->state_dir, owners, no, conf->lock_timeout,
+	    &lk)) != OUT_OK) {
+		rc = outcome_exit(o);
+		goto done;
+	}
+	if (store_open(conf->state_dir, 0, &st) != OUT_OK) {
+		rc = EX_CANTCREAT;
+		goto done;
+	}
+	memset(&e, 0, sizeof(e));
+	e.conf = conf;
+	e.store = st;
+	e.be = backend_builtin();
+	if ((o = intake_stage(conf, st, e.be, h, &f, util_now())) != OUT_OK) {
+		rc = o == OUT_TEMPFAIL ? EX_TEMPFAIL : EX_DATAERR;
+		goto done;
+	}
+	/* Go on with the rollover now: publish, observe, deploy if aged. */
+	engine_host(&e, h, &r);
+	if (r.busy && r.wake_at != 0) {
+		char tb[32];
+
+		log_notice("%s: certificate staged; the next run after %s "
+		    "continues the rollover", h->name,
+		    util_fmt_time(r.wake_at, tb, sizeof(tb)));
+	}
+	rc = outcome_exit(r.outcome);
+done:
+	lock_release(lk);
+	store_close(st);
+	free(owners);
+	intake_files_free(&f);
+	return rc;
+}
+
 int
 cmd_dispatch(const struct cli *c)
 {
@@ -568,6 +653,7 @@ cmd_dispatch(const struct cli *c)
 		{ "status", cmd_status },
 		{ "records", cmd_records },
 		{ "roll", cmd_roll },
+		{ "acme-hook", cmd_acme_hook },
 	};
 	struct conf *conf;
 	size_t i;

@@ -140,7 +140,7 @@ do_adopt(struct engine *e, const struct conf_host *h, struct view_slot *s,
 	if (store_begin(e->store) != 0)
 		goto done;
 	if (store_key_add(e->store, s->slot.id, "current", s->key_path,
-	    s->deployed_spki, now, s->deployed_not_after) != 0 ||
+	    s->deployed_spki, now, s->deployed_not_after, NULL) != 0 ||
 	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
 	    NULL, "adopted the deployed key as current") != 0) {
 		store_rollback(e->store);
@@ -192,8 +192,8 @@ do_generate(struct engine *e, const struct conf_host *h, struct view *v,
 		goto done;
 	if (store_begin(e->store) != 0)
 		goto done;
-	if (store_key_add(e->store, s->slot.id, "next", path, spki, now, 0)
-	    != 0 || store_action_finish(e->store, id, OUT_OK, now) != 0) {
+	if (store_key_add(e->store, s->slot.id, "next", path, spki, now, 0,
+	    NULL) != 0 || store_action_finish(e->store, id, OUT_OK, now) != 0) {
 		store_rollback(e->store);
 		goto done;
 	}
@@ -224,32 +224,32 @@ cert_names(const struct conf_host *h, int *n)
 	return names;
 }
 
-/* Checks an issued chain before anything may use it. */
-static int
-chain_acceptable(const struct conf_host *h, struct view_slot *s,
-    STACK_OF(X509) *chain, EVP_PKEY *key, const char *path, time_t now)
+int
+engine_chain_acceptable(const struct conf_host *h, enum key_alg alg,
+    STACK_OF(X509) *chain, EVP_PKEY *key, const char *key_name,
+    const char *path, time_t now)
 {
 	X509 *leaf = sk_X509_value(chain, 0);
 	const char **names;
 	int i, n, ok = 1;
 
 	if (!cert_matches_key(leaf, key)) {
-		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
-		    "%s: the certificate is for another key than the "
-		    "pre-published next key %s; refused", path, s->next.path);
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(alg),
+		    "%s: the certificate is for another key than %s; "
+		    "refused", path, key_name);
 		return 0;
 	}
 	if (!cert_chain_well_formed(chain, path))
 		return 0;
 	if (cert_not_after(leaf) <= now) {
-		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(alg),
 		    "%s: the certificate has already expired; refused", path);
 		return 0;
 	}
 	names = cert_names(h, &n);
 	for (i = 0; i < n; i++)
 		if (!cert_covers_name(leaf, names[i])) {
-			log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
+			log_msg(LOG_LVL_ERR, h->name, key_alg_str(alg),
 			    "%s: the certificate does not cover %s; refused",
 			    path, names[i]);
 			ok = 0;
@@ -301,7 +301,8 @@ do_issue(struct engine *e, const struct conf_host *h, struct view *v,
 	crash_point(e, "issue:after-hook");
 	o = OUT_PERMFAIL;
 	if ((chain = cert_load_chain(out)) == NULL ||
-	    !chain_acceptable(h, s, chain, key, out, now))
+	    !engine_chain_acceptable(h, s->alg, chain, key,
+	    "the pre-published next key", out, now))
 		goto finish;
 	/* Only a checked chain gets the name the store points at. */
 	{

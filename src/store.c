@@ -664,15 +664,20 @@ store_key_free(struct store_key *k)
 
 int
 store_key_add(struct store *st, int64_t slot_id, const char *role,
-    const char *path, const char *spki, time_t now, time_t not_after)
+    const char *path, const char *spki, time_t now, time_t not_after,
+    int64_t *id)
 {
 	static const char q[] = "INSERT INTO keys (slot_id, role, path, "
 	    "spki_sha256, created_at, current_since, cert_not_after) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?);";
 	time_t since = strcmp(role, "current") == 0 ? now : 0;
 
-	return run(st, stmt(st, q, "issstti", slot_id, role, path, spki, now,
-	    since, (int64_t)not_after));
+	if (run(st, stmt(st, q, "issstti", slot_id, role, path, spki, now,
+	    since, (int64_t)not_after)) != 0)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
 }
 
 int

@@ -327,6 +327,39 @@ fake_deploy_initial(const char *path, const char *host, enum key_alg alg,
 	return 0;
 }
 
+int
+fake_client_cert(const char *dir, const char *host, enum key_alg alg,
+    const char *reuse_key)
+{
+	EVP_PKEY *key = reuse_key ? key_load(reuse_key) : key_generate(alg);
+	X509 *leaf;
+	char *pem, path[600];
+	BIO *b;
+	char *p;
+	long n;
+	int rc = -1;
+
+	if (key == NULL)
+		return -1;
+	leaf = ca_sign(key, &host, 1, 90);
+	pem = pem_of(leaf, NULL);
+	snprintf(path, sizeof(path), "%s/fullchain.pem", dir);
+	if (fs_write_atomic(path, pem, strlen(pem), 0644, (uid_t)-1,
+	    (gid_t)-1) != 0)
+		goto done;
+	b = BIO_new(BIO_s_mem());
+	PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL);
+	n = BIO_get_mem_data(b, &p);
+	snprintf(path, sizeof(path), "%s/privkey.pem", dir);
+	rc = fs_write_atomic(path, p, (size_t)n, 0600, (uid_t)-1, (gid_t)-1);
+	BIO_free(b);
+done:
+	free(pem);
+	X509_free(leaf);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 static enum outcome
 fake_issue(const struct conf *c, const struct conf_host *h, enum key_alg alg,
     const char *csr_path, const char *chain_path)

@@ -35,6 +35,10 @@ void	fake_reset(const char *ca_dir);
 /* Writes a combined key+chain file issued by the fake CA for host. */
 int	fake_deploy_initial(const char *combined_path, const char *host,
 	    enum key_alg, int days);
+/* An ACME client's renewal in dir: privkey.pem (0600, a fresh key, or
+ * the key in reuse_key if not NULL) and fullchain.pem from the fake CA. */
+int	fake_client_cert(const char *dir, const char *host, enum key_alg,
+	    const char *reuse_key);
 /* What the fake DNS serves at owner now (empty set if nothing). */
 void	fake_served(const char *owner, struct tlsa_set *);
 /* Hex SHA-256 of the fake CA's SPKI, for issuer_spki. */

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "fakes.h"
+#include "intake.h"
 #include "store.h"
 #include "t.h"
 #include "view.h"
@@ -316,7 +317,7 @@ test_wrong_key_refused(void)
 	engine_host(&eng, h, &r);
 	T_INT(fake.deploys, 0);
 	T_INT(r.outcome, OUT_PERMFAIL);
-	T_CHECK(t_log_has("for another key than the pre-published next key"));
+	T_CHECK(t_log_has("for another key than the pre-published next key; refused"));
 	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_ISSUING);
 	/* The hook is fixed: the retry goes through. */
 	fake.issue_wrong_key = 0;
@@ -431,6 +432,124 @@ test_rekeyed_behind_our_back(void)
 		T_INT(r.alert, ALERT_NONE);
 	}
 	tlsa_set_free(&before);
+}
+
+/* certbot's --deploy-hook, as the engine sees it. */
+static enum outcome
+intake(const struct conf_host *h, const char *lineage)
+{
+	struct intake_files f;
+	enum outcome o;
+
+	setenv("RENEWED_LINEAGE", lineage, 1);
+	setenv("RENEWED_DOMAINS", h->name, 1);
+	if (intake_from_client(0, NULL, &f) != 0)
+		return OUT_PERMFAIL;
+	unsetenv("RENEWED_LINEAGE");
+	unsetenv("RENEWED_DOMAINS");
+	o = intake_stage(conf, st, &fake_backends, intake_host(conf, f.domain),
+	    &f, fake_now());
+	intake_files_free(&f);
+	return o;
+}
+
+static void
+test_intake_rekeyed_is_held(void)
+{
+	const struct conf_host *h = setup("mx12.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char lineage[600], cur[65], next[65];
+	struct engine_result r;
+	int i;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
+	mkdir(lineage, 0700);
+	/* certbot renews with a fresh key, as it does by default. */
+	fake_clock(T0 + 61 * DAY);
+	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
+	fake.lag = 2;
+	T_INT(intake(h, lineage), OUT_OK);
+	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+	/* Held: published, observed, but not live until aged. */
+	for (i = 0; i < 4; i++) {
+		engine_host(&eng, h, &r);
+		T_INT(fake.deploys, 0);
+		fake_clock(fake_now() + 5);
+	}
+	T_CHECK(served_has(h->owner, next));
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 1);
+	T_INT(fake.issues, 0);		/* the client's certificate was used */
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_STR(cur, next);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_intake_next_key(void)
+{
+	const struct conf_host *h = setup("mx13.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char lineage[600], cur[65], next[65];
+	struct store_slot s = { 0 };
+	struct store_key k = { 0 };
+	int64_t hid;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_INT(store_key_get(st, s.id, "next", &k), 1);
+	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
+	mkdir(lineage, 0700);
+	/* A client configured to reuse daneroll's pre-published key. */
+	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, k.path),
+	    0);
+	memcpy(next, k.spki, 65);
+	store_key_free(&k);
+	store_slot_free(&s);
+	T_INT(intake(h, lineage), OUT_OK);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 1);
+	T_INT(fake.issues, 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_STR(cur, next);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_intake_refuses_mismatch(void)
+{
+	const struct conf_host *h = setup("mx14.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char lineage[600], other[600];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	mkdir(lineage, 0700);
+	mkdir(other, 0700);
+	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
+	T_INT(fake_client_cert(other, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
+	/* The chain of one renewal with the key of another. */
+	{
+		char a[700], b[700];
+
+		snprintf(a, sizeof(a), "%s/privkey.pem", other);
+		snprintf(b, sizeof(b), "%s/privkey.pem", lineage);
+		T_INT(rename(a, b), 0);
+	}
+	T_INT(intake(h, lineage), OUT_PERMFAIL);
+	T_CHECK(t_log_has("is for another key than"));
+	T_CHECK(run_until_stable(h, 10) > 0);
+	T_INT(fake.deploys, 0);
+	T_INT(fake.publishes, 1);	/* only the first, at adoption */
 }
 
 static void
@@ -571,6 +690,11 @@ static const struct t_case cases[] = {
 	  test_publish_failure_backs_off },
 	{ "a key put live behind our back raises a critical alert",
 	  test_rekeyed_behind_our_back },
+	{ "acme-hook: a re-keyed certificate is held until aged",
+	  test_intake_rekeyed_is_held },
+	{ "acme-hook: a certificate for the next key", test_intake_next_key },
+	{ "acme-hook: key and chain that do not match are refused",
+	  test_intake_refuses_mismatch },
 	{ "dry run changes nothing", test_dry_run_changes_nothing },
 	{ "missing backend stops safe", test_missing_backend },
 	{ "crash at every side-effect point, then converge",

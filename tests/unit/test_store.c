@@ -214,8 +214,8 @@ test_one_next_key(void)
 	T_INT(store_open(d, 0, &st), OUT_OK);
 	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
 	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 1, 100, &s), 1);
-	T_INT(store_key_add(st, s.id, "next", "/k1", spki, 100, 0), 0);
-	T_INT(store_key_add(st, s.id, "next", "/k2", spki, 100, 0), -1);
+	T_INT(store_key_add(st, s.id, "next", "/k1", spki, 100, 0, NULL), 0);
+	T_INT(store_key_add(st, s.id, "next", "/k2", spki, 100, 0, NULL), -1);
 	T_INT(store_key_promote(st, s.id, 200), 0);
 	T_INT(store_key_get(st, s.id, "current", &k), 1);
 	T_STR(k.path, "/k1");
