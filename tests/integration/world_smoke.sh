@@ -216,9 +216,9 @@ check "the PowerDNS API refuses a request without the key" pdns_nokey
 # spki FILE: the 3 1 1 digest of a private key or certificate.
 spki_key() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | openssl dgst -sha256 -r | cut -d' ' -f1; }
 spki_cert() { openssl x509 -pubkey -noout 2>/dev/null | openssl pkey -pubin -outform DER 2>/dev/null | openssl dgst -sha256 -r | cut -d' ' -f1; }
-MX1_RSA=$(spki_key "$WORLD_DIR/mx1/rsa.key")
-MX1_EC=$(spki_key "$WORLD_DIR/mx1/ecdsa.key")
-MX2_RSA=$(spki_key "$WORLD_DIR/mx2/rsa.key")
+MX1_RSA=$(spki_key "$WORLD_DIR/mx1/rsa2048.key")
+MX1_EC=$(spki_key "$WORLD_DIR/mx1/ecdsa-p256.key")
+MX2_RSA=$(spki_key "$WORLD_DIR/mx2/rsa2048.key")
 SIG_RSA=rsa_pss_rsae_sha256:rsa_pkcs1_sha256
 SIG_EC=ecdsa_secp256r1_sha256
 # starttls ADDR SIGALGS EXPECTED_SPKI: STARTTLS handshake; the presented

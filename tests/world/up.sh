@@ -191,7 +191,8 @@ make_ca() {
 }
 
 # issue_cert DIR NAME KEYTYPE SANS...: key and certificate for an MX host.
-# KEYTYPE is rsa (RSA-2048) or ecdsa (P-256). Writes DIR/KEYTYPE.key,
+# KEYTYPE is rsa2048 or ecdsa-p256 (daneroll's names, so that a daneroll
+# configuration can say DIR/%a.pem), or ecdsa. Writes DIR/KEYTYPE.key,
 # DIR/KEYTYPE.crt (leaf), DIR/KEYTYPE.fullchain.pem (leaf + intermediate)
 # and DIR/KEYTYPE.pem (key + leaf + intermediate, mode 0600).
 issue_cert() {
@@ -209,9 +210,9 @@ issue_cert() {
 		umask 077
 		cd "$dir" || exit 1
 		case $kt in
-		rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		rsa2048) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 			-out "$kt.key" 2>/dev/null || exit 1 ;;
-		ecdsa) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		ecdsa|ecdsa-p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 			-out "$kt.key" 2>/dev/null || exit 1 ;;
 		esac
 		openssl req -new -key "$kt.key" -subj "/CN=$name" -out "$kt.csr" || exit 1
@@ -690,16 +691,16 @@ step "Knot and PowerDNS started"
 MAIL_JOBS=""
 if [ "$WANT_MAIL" = 1 ]; then
 	(
-		issue_cert "$WORLD_DIR/mx1" mx1.example rsa mx1.example mx.knot.example mx.pdns.example
-		issue_cert "$WORLD_DIR/mx1" mx1.example ecdsa mx1.example mx.knot.example mx.pdns.example
+		issue_cert "$WORLD_DIR/mx1" mx1.example rsa2048 mx1.example mx.knot.example mx.pdns.example
+		issue_cert "$WORLD_DIR/mx1" mx1.example ecdsa-p256 mx1.example mx.knot.example mx.pdns.example
 		make_postfix mx1 "$MX1_V4" "$MX1_V6" mx1.example \
-			"$WORLD_DIR/mx1/rsa.pem, $WORLD_DIR/mx1/ecdsa.pem"
+			"$WORLD_DIR/mx1/rsa2048.pem, $WORLD_DIR/mx1/ecdsa-p256.pem"
 	) &
 	echo $! >"$WORLD_DIR/pids/up-mx1.shpid"
 	MAIL_JOBS="$MAIL_JOBS $!"
 	(
-		issue_cert "$WORLD_DIR/mx2" mx2.example rsa mx2.example mail2.example
-		make_postfix mx2 "$MX2_V4" "$MX2_V6" mx2.example "$WORLD_DIR/mx2/rsa.pem"
+		issue_cert "$WORLD_DIR/mx2" mx2.example rsa2048 mx2.example mail2.example
+		make_postfix mx2 "$MX2_V4" "$MX2_V6" mx2.example "$WORLD_DIR/mx2/rsa2048.pem"
 	) &
 	echo $! >"$WORLD_DIR/pids/up-mx2.shpid"
 	MAIL_JOBS="$MAIL_JOBS $!"
@@ -830,10 +831,10 @@ q() { printf "%s='%s'\n" "$1" "$2"; }
 			M=$(echo "$m" | tr a-z A-Z)
 			q "${M}_CONFIG_DIR" "$WORLD_DIR/$m/conf"
 			q "${M}_RELOAD_CMD" "ip netns exec $WORLD_NS /usr/sbin/postfix -c $WORLD_DIR/$m/conf reload"
-			q "${M}_RSA_CHAIN" "$WORLD_DIR/$m/rsa.pem"
+			q "${M}_RSA_CHAIN" "$WORLD_DIR/$m/rsa2048.pem"
 			q "${M}_MAILLOG" "$WORLD_DIR/$m/maillog"
 		done
-		q MX1_ECDSA_CHAIN "$WORLD_DIR/mx1/ecdsa.pem"
+		q MX1_ECDSA_CHAIN "$WORLD_DIR/mx1/ecdsa-p256.pem"
 		q POSTTLS_MAIL_CONFIG "$WORLD_DIR/posttls"
 	fi
 	for v in ROOT NS1 NS2 KNOT PDNS UNBOUND PEBBLE MX1 MX2; do
