@@ -1,0 +1,97 @@
+#!/bin/bash
+# The independent prober: a DANE-validating SMTP client that knows nothing
+# of daneroll. Once a second it handshakes with every target, for the
+# whole life of a test, and counts failures. Run it inside the world's
+# namespace (the world's resolv.conf points at the validating resolver).
+#
+#   prober.sh OUTDIR NAME:ADDR:ALG ...     until OUTDIR/stop exists
+#
+# NAME is the MX host name (the TLSA owner is _25._tcp.NAME), ADDR an IPv4
+# or IPv6 address, ALG rsa2048 or ecdsa-p256 (the client then offers only
+# that algorithm's signature schemes, so the server must present that
+# chain). Each probe: the TLSA RRset from the validating resolver, which
+# must set the AD bit, then STARTTLS and a handshake that OpenSSL's DANE
+# code must authenticate (-dane_tlsa_rrdata, -verify_return_error). A
+# posttls-finger at dane-only level joins in once per second and host,
+# as a second, unrelated implementation.
+#
+# Writes OUTDIR/log (one line per probe) and, when stopped,
+# OUTDIR/summary: "probes N failures F".
+set -u
+out=$1
+shift
+mkdir -p "$out"
+: >"$out/log"
+resolver=$(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf)
+
+sigalgs() {
+	case $1 in
+	rsa2048) echo "rsa_pss_rsae_sha256:rsa_pkcs1_sha256" ;;
+	ecdsa-p256) echo "ecdsa_secp256r1_sha256" ;;
+	esac
+}
+
+probe_one() { # name addr alg
+	local name=$1 addr=$2 alg=$3 ans args=() rr connect tmp
+	ans=$(dig +dnssec +time=2 +tries=1 @"$resolver" "_25._tcp.$name" TLSA 2>&1)
+	if ! echo "$ans" | grep -q '^;; flags:.* ad'; then
+		echo "FAIL $name $addr $alg: TLSA answer not validated (no AD)"
+		return
+	fi
+	while read -r rr; do
+		args+=(-dane_tlsa_rrdata "$rr")
+	done < <(echo "$ans" | awk '$4 == "TLSA" { $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print }')
+	if [ ${#args[@]} -eq 0 ]; then
+		# No TLSA: a DANE sender uses opportunistic TLS; nothing to fail.
+		echo "ok $name $addr $alg: no TLSA"
+		return
+	fi
+	case $addr in *:*) connect="[$addr]:25" ;; *) connect="$addr:25" ;; esac
+	tmp=$(mktemp "$out/probe.XXXXXX")
+	if timeout 10 openssl s_client -brief -starttls smtp -connect "$connect" \
+		-servername "$name" -dane_tlsa_domain "$name" "${args[@]}" \
+		-sigalgs "$(sigalgs "$alg")" -verify_return_error </dev/null \
+		>"$tmp" 2>&1 && grep -q "Verification: OK" "$tmp"; then
+		echo "ok $name $addr $alg"
+	else
+		echo "FAIL $name $addr $alg: $(grep -m1 -iE 'verify|error|alert' "$tmp" | tr -d '\n')"
+	fi
+	rm -f "$tmp"
+}
+
+finger() { # name
+	local res
+	res=$(MAIL_CONFIG=${POSTTLS_MAIL_CONFIG:-} timeout 15 posttls-finger -c \
+		-l dane-only "[$1]:25" 2>&1)
+	if echo "$res" | grep -q "Verified TLS connection established"; then
+		echo "ok $1 posttls-finger"
+	elif echo "$res" | grep -q "no TLSA records"; then
+		echo "ok $1 posttls-finger: no TLSA"
+	else
+		echo "FAIL $1 posttls-finger: $(echo "$res" | grep -m1 -iE 'fail|error|untrusted|verif' | tr -d '\n')"
+	fi
+}
+
+while [ ! -e "$out/stop" ]; do
+	start=$(date +%s%N)
+	now=$(date +%H:%M:%S)
+	declare -A seen=()
+	for t in "$@"; do
+		IFS=: read -r name rest <<<"$t"
+		alg=${t##*:}
+		addr=${rest%:*}
+		echo "$now $(probe_one "$name" "$addr" "$alg")" >>"$out/log" &
+		if [ -z "${seen[$name]:-}" ] && command -v posttls-finger >/dev/null; then
+			seen[$name]=1
+			echo "$now $(finger "$name")" >>"$out/log" &
+		fi
+	done
+	wait
+	unset seen
+	# Once a second, whatever the probes took.
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$elapsed" -lt 1000 ] && sleep "0.$(printf '%03d' $((1000 - elapsed)))"
+done
+n=$(grep -c . "$out/log")
+f=$(grep -c ' FAIL ' "$out/log")
+echo "probes $n failures $f" >"$out/summary"
