@@ -503,13 +503,16 @@ parse_knot(struct keyfile *kf, const char *text, size_t len, int *last_line)
 		struct span field, val, *slot;
 		const char *s = ln.s;
 
-		if (ln.indent == 0) {
+		int item = ln.n >= 1 && s[0] == '-' && (ln.n == 1 ||
+		    isspace((unsigned char)s[1]));
+
+		/* YAML lets the list start in column 0, under "key:". */
+		if (ln.indent == 0 && !item) {
 			kf_error(kf, ln.no, "unexpected section (only 'key:' "
 			    "may be in a key file)");
 			return -1;
 		}
-		if (ln.n >= 1 && s[0] == '-' && (ln.n == 1 ||
-		    isspace((unsigned char)s[1]))) {
+		if (item) {
 			if (++items > 1) {
 				kf_error(kf, ln.no, "more than one key in "
 				    "the file");
