@@ -400,6 +400,26 @@ else
 fi
 expect_served "bind: signed zone serves the records" $bind _25._tcp.mx1.signed.test "$r1" "$r2"
 
+# ---- the exec publisher with hooks/dns/nsupdate, against BIND ----
+hook="$top/hooks/dns/nsupdate"
+H="DANEROLL_LIVE_COMMAND=$hook -k $t/keys/bind256.key -s $bind"
+publish "exec nsupdate hook: add" ok "" "$r1;$r2" "$H"
+expect_served "exec nsupdate hook: serves the added records" $bind $owner "$r1" "$r2"
+publish "exec nsupdate hook: replace" ok "" "$r3" "$H"
+expect_served "exec nsupdate hook: serves the replacement" $bind $owner "$r3"
+publish "exec nsupdate hook: delete" ok "" "" "$H"
+expect_served "exec nsupdate hook: serves nothing after the delete" $bind $owner
+publish "exec nsupdate hook: REFUSED is PERMFAIL" permfail "" "$r1" \
+	"$H" DANEROLL_LIVE_OWNER=_25._tcp.mx1.other.test DANEROLL_LIVE_ZONE=other.test \
+	DANEROLL_LIVE_LOG="update failed: REFUSED"
+publish "exec nsupdate hook: wrong secret is PERMFAIL" permfail "" "$r1" \
+	"DANEROLL_LIVE_COMMAND=$hook -k $t/keys/wrong.key -s $bind" \
+	DANEROLL_LIVE_SECRET="$secwrong" DANEROLL_LIVE_LOG="exit 1"
+publish "exec nsupdate hook: unreachable server is TEMPFAIL" tempfail "" "$r1" \
+	"DANEROLL_LIVE_COMMAND=$hook -k $t/keys/bind256.key -s 192.0.2.9" \
+	DANEROLL_LIVE_LOG="will retry"
+expect_served "exec nsupdate hook: failures changed nothing" $bind $owner
+
 # No secret in any server-side log either (we never sent it anywhere).
 if grep -qF -e "$sec256" -e "$sec512" "$t/bind/log" "$t/knot/log"; then
 	not_ok "no secret in the server logs"

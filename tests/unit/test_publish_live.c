@@ -19,6 +19,8 @@
  *   DANEROLL_LIVE_LOG       text the log must contain (optional)
  *   DANEROLL_LIVE_SECRET    text the log must not contain (optional)
  *   DANEROLL_LIVE_TIMEOUT   publisher timeout in seconds (default 6)
+ *   DANEROLL_LIVE_COMMAND   blank-separated argv: run the exec publisher
+ *                           with this command instead (a hooks/dns script)
  *
  * The captured log is printed as "# " lines so the script shows it.
  */
@@ -29,6 +31,7 @@
 #include "backend.h"
 #include "conf.h"
 #include "log.h"
+#include "publish_exec.h"
 #include "publish_rfc2136.h"
 #include "t.h"
 #include "tlsa.h"
@@ -102,7 +105,11 @@ test_live(void)
 	const char *ttl = env("DANEROLL_LIVE_TTL");
 	const char *needle = env("DANEROLL_LIVE_LOG");
 	const char *secret = env("DANEROLL_LIVE_SECRET");
+	const char *command = env("DANEROLL_LIVE_COMMAND");
+	const struct backend_publisher *be = &publish_rfc2136;
+	char *words = NULL, *argv[16], *save = NULL;
 	enum outcome o, want_o = outcome_parse(env("DANEROLL_LIVE_EXPECT"));
+	int argc = 0;
 
 	memset(&conf, 0, sizeof(conf));
 	memset(&pub, 0, sizeof(pub));
@@ -113,6 +120,18 @@ test_live(void)
 	pub.zone = (char *)env("DANEROLL_LIVE_ZONE");
 	pub.tsig_key_file = (char *)env("DANEROLL_LIVE_KEY");
 	pub.timeout = t != NULL ? atoi(t) : 6;
+	if (command != NULL) {
+		words = xstrdup(command);
+		for (argv[argc] = strtok_r(words, " ", &save);
+		    argv[argc] != NULL && argc < 15;
+		    argv[argc] = strtok_r(NULL, " ", &save))
+			argc++;
+		argv[argc] = NULL;
+		pub.type = PUB_EXEC;
+		pub.command.argv = argv;
+		pub.command.argc = argc;
+		be = &publish_exec;
+	}
 	T_CHECK(env("DANEROLL_LIVE_OWNER") != NULL);
 	T_INT(parse_records(env("DANEROLL_LIVE_PREV"), &prev), 0);
 	T_INT(parse_records(env("DANEROLL_LIVE_WANT"), &want), 0);
@@ -121,7 +140,7 @@ test_live(void)
 	req.prev = &prev;
 	req.want = &want;
 	if (req.owner != NULL) {
-		o = publish_rfc2136.replace(&conf, &pub, &req);
+		o = be->replace(&conf, &pub, &req);
 		if (!T_STR(outcome_str(o), outcome_str(want_o)))
 			printf("    (outcome %s)\n", outcome_str(o));
 	}
@@ -132,6 +151,7 @@ test_live(void)
 	print_log();
 	tlsa_set_free(&prev);
 	tlsa_set_free(&want);
+	free(words);
 }
 
 static const struct t_case cases[] = {
