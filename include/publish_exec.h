@@ -27,8 +27,9 @@
  * Exit status: 0 done (OUT_OK); 75 (EX_TEMPFAIL) try again later
  * (OUT_TEMPFAIL); anything else, or no exit at all, needs a human
  * (OUT_PERMFAIL) - except a timeout or a death by signal, which are
- * retried (OUT_TEMPFAIL). Output (stdout and stderr, first 64 KiB) is
- * logged when the program fails, and only then.
+ * retried (OUT_TEMPFAIL). Output (stdout and stderr together, up to
+ * 64 KiB captured) is logged when the program fails, and only then: its
+ * last 2000 bytes, as one line.
  */
 #ifndef DANEROLL_PUBLISH_EXEC_H
 #define DANEROLL_PUBLISH_EXEC_H
