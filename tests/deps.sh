@@ -14,7 +14,7 @@ libcurl4-openssl-dev libldns-dev libjansson-dev libsqlite3-dev libinih-dev"
 test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
 procps util-linux"
 world_pkgs="$test_pkgs bind9 bind9-utils knot knot-dnsutils unbound
-pdns-server pdns-backend-sqlite3 pebble certbot lego dehydrated postfix swaks
+pdns-server pdns-backend-sqlite3 pebble certbot lego dehydrated postfix swaks jq curl
 python3"
 
 case "$what" in

@@ -140,7 +140,9 @@ zone "signed.test" {
 	update-policy { grant dr-key zonesub TLSA; };
 };
 EOF
-in_ns named -g -c "$t/bind/named.conf" > "$t/bind/log" 2>&1 &
+# Started with ip netns exec directly (it execs, no fork), so $! is the
+# daemon itself; through a shell function it would be a subshell's.
+ip netns exec "$ns" named -g -c "$t/bind/named.conf" > "$t/bind/log" 2>&1 &
 pids="$pids $!"
 
 # ---- Knot DNS: the same zones, ACL by key ----
@@ -183,7 +185,7 @@ zone:
   - domain: other.test
     acl: other-only
 EOF
-in_ns knotd -c "$t/knot/knot.conf" > "$t/knot/log" 2>&1 &
+ip netns exec "$ns" knotd -c "$t/knot/knot.conf" > "$t/knot/log" 2>&1 &
 pids="$pids $!"
 
 ready() { # server zone
@@ -204,6 +206,10 @@ if ! ready $knot example.test; then
 	summary; exit 1
 fi
 ok "BIND and Knot answer in namespace $ns"
+# The teardown kills these pids: they must be the daemons themselves.
+comms=$(for p in $pids; do cat "/proc/$p/comm" 2>/dev/null; done | tr '\n' ' ')
+if [ "$comms" = "named knotd " ]; then ok "the daemons' pids are known for the teardown"; else
+	not_ok "the daemons' pids are known for the teardown" "pids $pids: $comms"; fi
 
 # ---- helpers ----
 r1="3 1 1 $(printf '%064d' 1)"
@@ -228,12 +234,11 @@ out=""
 publish() {
 	name=$1 expect=$2 prev=$3 want=$4
 	shift 4
-	out=$(in_ns env DANEROLL_LIVE_NS=$ns DANEROLL_LIVE_OWNER=$owner \
+	if out=$(in_ns env DANEROLL_LIVE_NS=$ns DANEROLL_LIVE_OWNER=$owner \
 		DANEROLL_LIVE_ZONE=example.test DANEROLL_LIVE_KEY="$t/keys/bind256.key" \
 		DANEROLL_LIVE_SECRET="$sec256" DANEROLL_LIVE_TIMEOUT=3 \
 		DANEROLL_LIVE_PREV="$prev" DANEROLL_LIVE_WANT="$want" \
-		DANEROLL_LIVE_EXPECT="$expect" "$@" "$live" 2>&1)
-	if [ $? -eq 0 ]; then
+		DANEROLL_LIVE_EXPECT="$expect" "$@" "$live" 2>&1); then
 		ok "$name"
 		[ -n "${V:-}" ] && printf '%s\n' "$out" | grep '^# ' | sed 's/^# /    log: /'
 	else
