@@ -365,6 +365,10 @@ publish "bind: hmac-sha384 key" ok "$r5" "$r1" DANEROLL_LIVE_SERVER=$bind \
 	DANEROLL_LIVE_KEY="$t/keys/bind384.key" DANEROLL_LIVE_SECRET="$sec384"
 expect_served "bind: serves the hmac-sha384 update" $bind $owner "$r1"
 
+publish "bind: update over IPv6" ok "$r1" "$r1;$r2" "DANEROLL_LIVE_SERVER=2001:db8::1#53"
+expect_served "bind: serves the IPv6 update" $bind $owner "$r1" "$r2"
+publish "bind: back to one record" ok "$r1;$r2" "$r1" DANEROLL_LIVE_SERVER=$bind
+
 # A read-back larger than 512 bytes: the answer is truncated over UDP and
 # fetched again over TCP.
 big=""
