@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include "backend.h"
+#include "publish_exec.h"
+#include "publish_rfc2136.h"
 
-/* Real publishers are listed here as they land. */
 static const struct backend_publisher *const builtin_publishers[] = {
+	&publish_rfc2136,
+	&publish_exec,
 	NULL
 };
 

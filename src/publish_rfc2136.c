@@ -1,0 +1,1031 @@
+/*
+ * publish_rfc2136 - RFC 2136 dynamic update with TSIG. See
+ * include/publish_rfc2136.h for the contract.
+ *
+ * ldns builds and parses the messages; the transport (UDP, TCP on
+ * truncation, tries round the addresses) and TSIG (tsig.c) are done here,
+ * because the decisions hang on details ldns's resolver hides: whether a
+ * try timed out or was refused, which address answered, the TSIG error
+ * field. /etc/resolv.conf is read with ldns_resolver_new_frm_file.
+ *
+ * Everything a call allocates hangs off one struct upd and is released
+ * by upd_free; nothing outlives the call.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "backend.h"
+#include "log.h"
+#include "publish_rfc2136.h"
+#include "tlsa.h"
+#include "tsig.h"
+#include "util.h"
+
+#define RFC2136_TRIES		3
+#define RFC2136_MAX_ADDRS	16
+#define RFC2136_MIN_TRY_MS	1000
+#define DNS_MSG_MAX		65535
+
+/* One address to talk to, and how messages name it. */
+struct srv_addr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 label[INET6_ADDRSTRLEN + 8];	/* a#port */
+};
+
+struct addrs {
+	struct srv_addr	 a[RFC2136_MAX_ADDRS];
+	int		 n;
+};
+
+/* One call of replace(): what every message names. */
+struct upd {
+	const struct conf_publisher	*p;
+	const struct publish_req	*req;
+	struct tsig_key			 key;
+	ldns_rdf			*owner;
+	ldns_rdf			*zone;
+	char				*zone_str;	/* "example.org." */
+	struct addrs			 servers;	/* where updates go */
+	const char			*server;	/* the one talked to */
+	int				 discovering;	/* server: a resolver */
+	int				 try_ms;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Logs one error about this change, with the context every reader needs. */
+static void upd_err(const struct upd *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+upd_err(const struct upd *u, const char *fmt, ...)
+{
+	char detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (u->discovering)
+		log_err("publisher %s: finding the zone and primary of %s "
+		    "(resolver %s): %s", u->p->name, u->req->owner,
+		    u->server ? u->server : "?", detail);
+	else
+		log_err("publisher %s: update of %s (zone %s, server %s, key "
+		    "%s): %s", u->p->name, u->req->owner, u->zone_str ?
+		    u->zone_str : "?", u->server ? u->server : "?",
+		    u->key.name[0] ? u->key.name : "?", detail);
+}
+
+static const char *
+rcode_str(int rcode)
+{
+	static const char *names[] = { "NOERROR", "FORMERR", "SERVFAIL",
+	    "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+	    "NXRRSET", "NOTAUTH", "NOTZONE" };
+
+	if (rcode >= 0 && rcode < (int)(sizeof(names) / sizeof(names[0])))
+		return names[rcode];
+	return "unknown rcode";
+}
+
+/* ---- addresses ---- */
+
+/* "addr" or "addr#port" into a; 0 or -1 (not logged). */
+static int
+addr_parse(const char *s, int defport, struct srv_addr *a)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[INET6_ADDRSTRLEN + 1], port[8];
+	const char *hash = strchr(s, '#');
+	size_t hlen = hash != NULL ? (size_t)(hash - s) : strlen(s);
+	long pn = defport;
+	char *end;
+	int ret = -1;
+
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto out;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (hash != NULL) {
+		errno = 0;
+		pn = strtol(hash + 1, &end, 10);
+		if (hash[1] == '\0' || *end != '\0' || errno != 0 || pn < 1 ||
+		    pn > 65535)
+			goto out;
+	}
+	snprintf(port, sizeof(port), "%ld", pn);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL ||
+	    res->ai_addrlen > sizeof(a->ss))
+		goto out;
+	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
+	a->len = res->ai_addrlen;
+	snprintf(a->label, sizeof(a->label), "%s#%ld", host, pn);
+	ret = 0;
+out:
+	if (res != NULL)
+		freeaddrinfo(res);
+	return ret;
+}
+
+/* Adds an A/AAAA rdata as an address; full lists ignore the rest. */
+static void
+addrs_add_rdf(struct addrs *as, const ldns_rdf *rdf, uint16_t port)
+{
+	struct sockaddr_storage *ss = NULL;
+	char *str = NULL, *spec = NULL;
+	size_t len = 0;
+
+	if (as->n >= RFC2136_MAX_ADDRS)
+		goto out;
+	if ((ss = ldns_rdf2native_sockaddr_storage(rdf, port, &len)) == NULL ||
+	    (str = ldns_rdf2str(rdf)) == NULL)
+		goto out;
+	spec = xasprintf("%s#%u", str, (unsigned)port);
+	if (addr_parse(spec, 53, &as->a[as->n]) == 0)
+		as->n++;
+out:
+	free(ss);
+	free(str);
+	free(spec);
+}
+
+/* The resolver's addresses: conf->resolver, else /etc/resolv.conf. */
+static enum outcome
+resolver_addrs(const struct conf *conf, const struct upd *u, struct addrs *as)
+{
+	ldns_resolver *res = NULL;
+	enum outcome o = OUT_PERMFAIL;
+	size_t i;
+
+	memset(as, 0, sizeof(*as));
+	if (conf->resolver != NULL) {
+		if (addr_parse(conf->resolver, 53, &as->a[0]) != 0) {
+			log_err("publisher %s: resolver \"%s\" is not an "
+			    "address or address#port", u->p->name,
+			    conf->resolver);
+			goto out;
+		}
+		as->n = 1;
+		o = OUT_OK;
+		goto out;
+	}
+	if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
+		log_err("publisher %s: cannot read /etc/resolv.conf to find "
+		    "the zone of %s; set resolver in [global], or zone and "
+		    "server in the publisher", u->p->name, u->req->owner);
+		goto out;
+	}
+	for (i = 0; i < ldns_resolver_nameserver_count(res); i++)
+		addrs_add_rdf(as, ldns_resolver_nameservers(res)[i],
+		    ldns_resolver_port(res));
+	if (as->n == 0) {
+		log_err("publisher %s: /etc/resolv.conf lists no usable "
+		    "nameserver", u->p->name);
+		goto out;
+	}
+	o = OUT_OK;
+out:
+	if (res != NULL)
+		ldns_resolver_deep_free(res);
+	return o;
+}
+
+/* ---- transport ---- */
+
+/* Waits for events on fd until the deadline; 0, or -1 with errno. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd;
+	int64_t left;
+	int r;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Does the message look like the answer to query q? */
+static int
+is_answer(const unsigned char *m, size_t n, const struct buf *q)
+{
+	return n >= 12 && m[0] == (unsigned char)q->data[0] &&
+	    m[1] == (unsigned char)q->data[1] && (m[2] & 0x80) != 0;
+}
+
+/* One UDP exchange; 0 with the answer in resp, or -1 with errno. */
+static int
+udp_ask(const struct srv_addr *a, const struct buf *q, int64_t deadline,
+    struct buf *resp)
+{
+	unsigned char *m = NULL;
+	ssize_t n;
+	int fd = -1, ret = -1, err = 0;
+
+	m = xmalloc(DNS_MSG_MAX);
+	if ((fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (const struct sockaddr *)&a->ss, a->len) != 0 ||
+	    send(fd, q->data, q->len, 0) != (ssize_t)q->len) {
+		err = errno;
+		goto out;
+	}
+	for (;;) {
+		if (wait_fd(fd, POLLIN, deadline) != 0) {
+			err = errno;
+			goto out;
+		}
+		if ((n = recv(fd, m, DNS_MSG_MAX, 0)) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = errno;
+			goto out;
+		}
+		/* Stray or spoofed datagrams are dropped, not fatal. */
+		if (is_answer(m, (size_t)n, q))
+			break;
+	}
+	buf_add(resp, m, (size_t)n);
+	ret = 0;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	free(m);
+	errno = err;
+	return ret;
+}
+
+/* Writes or reads exactly n bytes before the deadline; 0 or -1. */
+static int
+tcp_io(int fd, unsigned char *p, size_t n, int writing, int64_t deadline)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		if (wait_fd(fd, writing ? POLLOUT : POLLIN, deadline) != 0)
+			return -1;
+		r = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = ECONNRESET;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* One TCP exchange; 0 with the answer in resp, or -1 with errno. */
+static int
+tcp_ask(const struct srv_addr *a, const struct buf *q, int64_t deadline,
+    struct buf *resp)
+{
+	unsigned char *m = NULL, len[2];
+	socklen_t elen = sizeof(int);
+	size_t n;
+	int fd = -1, ret = -1, err = 0, soerr = 0;
+
+	m = xmalloc(DNS_MSG_MAX + 2);
+	if ((fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) < 0) {
+		err = errno;
+		goto out;
+	}
+	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+		if (errno != EINPROGRESS ||
+		    wait_fd(fd, POLLOUT, deadline) != 0) {
+			err = errno;
+			goto out;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) != 0 ||
+		    soerr != 0) {
+			err = soerr != 0 ? soerr : errno;
+			goto out;
+		}
+	}
+	m[0] = (unsigned char)(q->len >> 8);
+	m[1] = (unsigned char)q->len;
+	memcpy(m + 2, q->data, q->len);
+	if (tcp_io(fd, m, q->len + 2, 1, deadline) != 0 ||
+	    tcp_io(fd, len, 2, 0, deadline) != 0) {
+		err = errno;
+		goto out;
+	}
+	n = (size_t)len[0] << 8 | len[1];
+	if (tcp_io(fd, m, n, 0, deadline) != 0) {
+		err = errno;
+		goto out;
+	}
+	if (!is_answer(m, n, q)) {
+		err = EPROTO;
+		goto out;
+	}
+	buf_add(resp, m, n);
+	ret = 0;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	free(m);
+	errno = err;
+	return ret;
+}
+
+/*
+ * Sends the wire message q to the addresses in to: up to RFC2136_TRIES
+ * tries round them, each u->try_ms long, UDP then TCP if truncated. With
+ * key, every try is signed afresh and the answer's TSIG checked. OUT_OK
+ * with the parsed answer in *resp (and u->server naming who answered);
+ * an unsigned answer to a signed query is let through only when it
+ * reports an error (*unsigned_err set), for the caller to name. Failures
+ * are logged here: "what" says what was being asked.
+ */
+static enum outcome
+exchange(struct upd *u, const struct addrs *to, const struct buf *q,
+    const struct tsig_key *key, const char *what, ldns_pkt **resp,
+    int *unsigned_err)
+{
+	struct buf msg = { 0 }, ans = { 0 };
+	unsigned char mac[TSIG_MAC_MAX];
+	struct tsig_info ti = { 0 };
+	enum tsig_status ts = TSIG_OK;
+	enum outcome o = OUT_TEMPFAIL;
+	size_t mac_len = 0;
+	const char *last_err = "no address";
+	int i, rcode;
+
+	*resp = NULL;
+	*unsigned_err = 0;
+	for (i = 0; i < RFC2136_TRIES && to->n > 0; i++) {
+		const struct srv_addr *a = &to->a[i % to->n];
+		int64_t deadline = now_ms() + u->try_ms;
+
+		buf_free(&msg);
+		buf_free(&ans);
+		buf_add(&msg, q->data, q->len);
+		if (key != NULL && tsig_sign(key, &msg, time(NULL), NULL, 0,
+		    mac, &mac_len) != 0) {
+			log_err("publisher %s: cannot sign the %s", u->p->name,
+			    what);
+			o = OUT_PERMFAIL;
+			goto out;
+		}
+		u->server = a->label;
+		if (udp_ask(a, &msg, deadline, &ans) != 0) {
+			last_err = strerror(errno);
+			log_info("publisher %s: %s: %s: %s (try %d of %d)",
+			    u->p->name, what, a->label, last_err, i + 1,
+			    RFC2136_TRIES);
+			continue;
+		}
+		if ((ans.data[2] & 0x02) != 0) {	/* TC: again over TCP */
+			log_info("publisher %s: %s: the answer from %s was "
+			    "truncated; asking again over TCP", u->p->name,
+			    what, a->label);
+			buf_free(&ans);
+			if (tcp_ask(a, &msg, now_ms() + u->try_ms, &ans) != 0) {
+				last_err = strerror(errno);
+				log_info("publisher %s: %s: %s over TCP: %s "
+				    "(try %d of %d)", u->p->name, what,
+				    a->label, last_err, i + 1, RFC2136_TRIES);
+				continue;
+			}
+		}
+		break;
+	}
+	if (i == RFC2136_TRIES || to->n == 0) {
+		upd_err(u, "%s: no answer after %d tries of %d s (last: %s)",
+		    what, RFC2136_TRIES, u->try_ms / 1000, last_err);
+		goto out;
+	}
+	if (ldns_wire2pkt(resp, (const uint8_t *)ans.data, ans.len) !=
+	    LDNS_STATUS_OK) {
+		upd_err(u, "%s: malformed answer", what);
+		goto out;
+	}
+	rcode = ldns_pkt_get_rcode(*resp);
+	if (key != NULL)
+		ts = tsig_verify(key, (const unsigned char *)ans.data, ans.len,
+		    mac, mac_len, time(NULL), &ti);
+	switch (ts) {
+	case TSIG_OK:
+		o = OUT_OK;
+		break;
+	case TSIG_ERROR:
+		if (ti.error == TSIG_ERR_BADSIG)
+			upd_err(u, "%s: the server rejected our TSIG signature "
+			    "(BADSIG): the secret in %s is not the server's "
+			    "secret for this key", what, u->p->tsig_key_file);
+		else if (ti.error == TSIG_ERR_BADKEY)
+			upd_err(u, "%s: the server does not accept TSIG key %s "
+			    "(BADKEY): it does not know this key name with "
+			    "algorithm %s, or (Knot) no ACL of the zone lets "
+			    "the key update it", what, key->name, key->alg);
+		else if (ti.error == TSIG_ERR_BADTIME)
+			upd_err(u, "%s: the server rejected the TSIG time "
+			    "(BADTIME): this host's clock is %s%lld s off the "
+			    "server's; check NTP", what, ti.server_time < 0 ?
+			    "more than " : "", ti.server_time < 0 ?
+			    (long long)TSIG_FUDGE : (long long)(time(NULL) -
+			    ti.server_time));
+		else
+			upd_err(u, "%s: TSIG error %s (%u)", what,
+			    tsig_error_str(ti.error), ti.error);
+		o = ti.error == TSIG_ERR_BADTIME ? OUT_TEMPFAIL : OUT_PERMFAIL;
+		break;
+	case TSIG_UNSIGNED:
+		if (rcode != LDNS_RCODE_NOERROR &&
+		    rcode != LDNS_RCODE_NXDOMAIN &&
+		    rcode != LDNS_RCODE_YXRRSET &&
+		    rcode != LDNS_RCODE_NXRRSET) {
+			*unsigned_err = 1;
+			o = OUT_OK;
+			break;
+		}
+		upd_err(u, "%s: the answer (%s) is not TSIG-signed; ignored",
+		    what, rcode_str(rcode));
+		break;
+	default:
+		upd_err(u, "%s: the answer (%s) failed TSIG verification "
+		    "with key %s: %s; ignored", what, rcode_str(rcode),
+		    key->name, tsig_status_str(ts));
+		break;
+	}
+out:
+	if (o != OUT_OK && *resp != NULL) {
+		ldns_pkt_free(*resp);
+		*resp = NULL;
+	}
+	buf_free(&msg);
+	buf_free(&ans);
+	return o;
+}
+
+/* ---- messages ---- */
+
+/* Serialises p into out; 0 or -1 (logged). */
+static int
+pkt_wire(const struct upd *u, const ldns_pkt *p, struct buf *out)
+{
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (p == NULL || ldns_pkt2wire(&wire, p, &len) != LDNS_STATUS_OK) {
+		log_err("publisher %s: cannot build a DNS message for %s",
+		    u->p->name, u->req->owner);
+		goto out;
+	}
+	buf_add(out, wire, len);
+	ret = 0;
+out:
+	free(wire);
+	return ret;
+}
+
+/* A query for name/type; rd: recursion desired. 0 or -1 (logged). */
+static int
+query_wire(const struct upd *u, const ldns_rdf *name, ldns_rr_type type,
+    int rd, struct buf *out)
+{
+	ldns_pkt *q = NULL;
+	int ret;
+
+	q = ldns_pkt_query_new(ldns_rdf_clone(name), type, LDNS_RR_CLASS_IN,
+	    rd ? LDNS_RD : 0);
+	if (q != NULL)
+		ldns_pkt_set_random_id(q);
+	ret = pkt_wire(u, q, out);
+	if (q != NULL)
+		ldns_pkt_free(q);
+	return ret;
+}
+
+/* A TLSA RR at owner; class NONE with ttl 0 deletes it in an update. */
+static ldns_rr *
+tlsa_to_ldns(const ldns_rdf *owner, const struct tlsa_rr *t,
+    ldns_rr_class cls, uint32_t ttl)
+{
+	ldns_rr *rr = ldns_rr_new();
+
+	ldns_rr_set_owner(rr, ldns_rdf_clone(owner));
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TLSA);
+	ldns_rr_set_class(rr, cls);
+	ldns_rr_set_ttl(rr, ttl);
+	(void)ldns_rr_push_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8,
+	    t->usage));
+	(void)ldns_rr_push_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8,
+	    t->selector));
+	(void)ldns_rr_push_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8,
+	    t->mtype));
+	(void)ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX,
+	    t->len, t->data));
+	return rr;
+}
+
+/*
+ * The UPDATE: prerequisite that the RRset is prev; delete what prev has
+ * and want has not; add what want has and prev has not; delete and add
+ * again what both have, so the whole RRset takes req->ttl (we do not know
+ * the TTL it had, and Knot leaves an existing record's TTL alone when the
+ * record is merely added again). Counts the records deleted and added.
+ */
+static int
+update_wire(const struct upd *u, struct buf *out, size_t *ndel, size_t *nadd)
+{
+	const struct publish_req *req = u->req;
+	ldns_rr_list *pre = NULL, *upd = NULL;
+	ldns_pkt *p = NULL;
+	ldns_rr *rr;
+	uint32_t ttl = req->ttl < 0 ? 0 : req->ttl > INT32_MAX ? INT32_MAX :
+	    (uint32_t)req->ttl;
+	size_t i;
+	int ret = -1;
+
+	pre = ldns_rr_list_new();
+	upd = ldns_rr_list_new();
+	*ndel = *nadd = 0;
+	if (req->prev->n == 0) {
+		/* RFC 2136 2.4.3: RRset does not exist */
+		rr = ldns_rr_new();
+		ldns_rr_set_owner(rr, ldns_rdf_clone(u->owner));
+		ldns_rr_set_type(rr, LDNS_RR_TYPE_TLSA);
+		ldns_rr_set_class(rr, LDNS_RR_CLASS_NONE);
+		ldns_rr_set_ttl(rr, 0);
+		(void)ldns_rr_list_push_rr(pre, rr);
+	}
+	for (i = 0; i < req->prev->n; i++) {
+		/* RFC 2136 2.4.2: RRset exists (value dependent) */
+		(void)ldns_rr_list_push_rr(pre, tlsa_to_ldns(u->owner,
+		    &req->prev->rr[i], LDNS_RR_CLASS_IN, 0));
+		(void)ldns_rr_list_push_rr(upd, tlsa_to_ldns(u->owner,
+		    &req->prev->rr[i], LDNS_RR_CLASS_NONE, 0));
+		if (!tlsa_set_has(req->want, &req->prev->rr[i]))
+			(*ndel)++;
+	}
+	for (i = 0; i < req->want->n; i++) {
+		(void)ldns_rr_list_push_rr(upd, tlsa_to_ldns(u->owner,
+		    &req->want->rr[i], LDNS_RR_CLASS_IN, ttl));
+		if (!tlsa_set_has(req->prev, &req->want->rr[i]))
+			(*nadd)++;
+	}
+	p = ldns_update_pkt_new(ldns_rdf_clone(u->zone), LDNS_RR_CLASS_IN,
+	    pre, upd, NULL);
+	if (p != NULL) {
+		ldns_pkt_set_rd(p, false);
+		ldns_pkt_set_random_id(p);
+	}
+	ret = pkt_wire(u, p, out);
+	if (p != NULL)
+		ldns_pkt_free(p);
+	ldns_rr_list_deep_free(pre);
+	ldns_rr_list_deep_free(upd);
+	return ret;
+}
+
+/* The TLSA records at owner in an answer. */
+static void
+answer_tlsa(const ldns_pkt *p, const ldns_rdf *owner, struct tlsa_set *set)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(p);
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		struct tlsa_rr t;
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA ||
+		    ldns_rr_rd_count(rr) != 4 ||
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
+			continue;
+		t.usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
+		t.selector = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+		t.mtype = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+		t.data = ldns_rdf_data(ldns_rr_rdf(rr, 3));
+		t.len = ldns_rdf_size(ldns_rr_rdf(rr, 3));
+		tlsa_set_add(set, &t);
+	}
+}
+
+/* "3 1 1 ab..; 3 1 1 cd.." or "no TLSA records"; caller frees. */
+static char *
+set_str(const struct tlsa_set *set)
+{
+	char *lines = NULL, *p;
+
+	if (set->n == 0)
+		return xstrdup("no TLSA records");
+	lines = tlsa_set_format(set);
+	while ((p = strrchr(lines, '\n')) != NULL && p[1] == '\0')
+		*p = '\0';
+	for (p = lines; (p = strchr(p, '\n')) != NULL; p++)
+		*p = ';';
+	return lines;
+}
+
+/* ---- finding the zone and its primary ---- */
+
+/*
+ * Asks the resolver for name/type: OUT_OK with a NOERROR or NXDOMAIN
+ * answer in *ans.
+ */
+static enum outcome
+resolve(struct upd *u, const struct addrs *res, const ldns_rdf *name,
+    ldns_rr_type type, ldns_pkt **ans)
+{
+	struct buf q = { 0 };
+	char *n = NULL, what[600];
+	enum outcome o = OUT_PERMFAIL;
+	int rcode, unsig;
+
+	*ans = NULL;
+	n = ldns_rdf2str(name);
+	snprintf(what, sizeof(what), "%s query for %s",
+	    type == LDNS_RR_TYPE_SOA ? "SOA" : type == LDNS_RR_TYPE_A ? "A" :
+	    "AAAA", n ? n : "?");
+	if (query_wire(u, name, type, 1, &q) != 0)
+		goto out;
+	if ((o = exchange(u, res, &q, NULL, what, ans, &unsig)) != OUT_OK)
+		goto out;
+	rcode = ldns_pkt_get_rcode(*ans);
+	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+		upd_err(u, "%s: the resolver answered %s", what,
+		    rcode_str(rcode));
+		o = rcode == LDNS_RCODE_SERVFAIL ? OUT_TEMPFAIL : OUT_PERMFAIL;
+		ldns_pkt_free(*ans);
+		*ans = NULL;
+	}
+out:
+	free(n);
+	buf_free(&q);
+	return o;
+}
+
+/* The SOA RR owned by exactly name in an answer, or NULL. */
+static const ldns_rr *
+answer_soa(const ldns_pkt *p, const ldns_rdf *name)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(p);
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_rd_count(rr) >= 1 &&
+		    ldns_dname_compare(ldns_rr_owner(rr), name) == 0)
+			return rr;
+	}
+	return NULL;
+}
+
+/*
+ * The zone: the configured one, else the closest enclosing name with an
+ * SOA, asking label by label from the owner up. *mname: a copy of the
+ * SOA MNAME when an SOA was fetched (the caller frees it).
+ */
+static enum outcome
+find_zone(struct upd *u, const struct addrs *res, ldns_rdf **mname)
+{
+	ldns_rdf *name = NULL, *parent;
+	ldns_pkt *ans = NULL;
+	const ldns_rr *soa;
+	enum outcome o = OUT_OK;
+
+	*mname = NULL;
+	name = ldns_rdf_clone(u->p->zone != NULL ? u->zone : u->owner);
+	for (;;) {
+		if ((o = resolve(u, res, name, LDNS_RR_TYPE_SOA, &ans)) !=
+		    OUT_OK)
+			goto out;
+		if ((soa = answer_soa(ans, name)) != NULL) {
+			*mname = ldns_rdf_clone(ldns_rr_rdf(soa, 0));
+			break;
+		}
+		if (u->p->zone != NULL || ldns_dname_label_count(name) == 0) {
+			upd_err(u, "no SOA record found for %s", u->p->zone ?
+			    "the configured zone" : "the owner or any name "
+			    "above it");
+			o = OUT_PERMFAIL;
+			goto out;
+		}
+		parent = ldns_dname_left_chop(name);
+		ldns_rdf_deep_free(name);
+		name = parent;
+		ldns_pkt_free(ans);
+		ans = NULL;
+	}
+	if (u->zone == NULL) {
+		u->zone = name;
+		name = NULL;
+		free(u->zone_str);
+		u->zone_str = ldns_rdf2str(u->zone);
+	}
+out:
+	if (ans != NULL)
+		ldns_pkt_free(ans);
+	if (name != NULL)
+		ldns_rdf_deep_free(name);
+	return o;
+}
+
+/* The addresses of the zone's primary (SOA MNAME). */
+static enum outcome
+mname_addrs(struct upd *u, const struct addrs *res, const ldns_rdf *mname)
+{
+	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A,
+	    LDNS_RR_TYPE_AAAA };
+	ldns_pkt *ans = NULL;
+	char *n = NULL;
+	enum outcome o = OUT_OK;
+	size_t t, i;
+
+	for (t = 0; t < 2; t++) {
+		const ldns_rr_list *an;
+
+		if ((o = resolve(u, res, mname, types[t], &ans)) != OUT_OK)
+			goto out;
+		an = ldns_pkt_answer(ans);
+		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+			if (ldns_rr_get_type(rr) == types[t] &&
+			    ldns_rr_rd_count(rr) == 1)
+				addrs_add_rdf(&u->servers, ldns_rr_rdf(rr, 0),
+				    53);
+		}
+		ldns_pkt_free(ans);
+		ans = NULL;
+	}
+	if (u->servers.n == 0) {
+		n = ldns_rdf2str(mname);
+		upd_err(u, "the zone's primary %s (SOA MNAME) has no address; "
+		    "set server in the publisher", n ? n : "?");
+		o = OUT_PERMFAIL;
+	}
+out:
+	if (ans != NULL)
+		ldns_pkt_free(ans);
+	free(n);
+	return o;
+}
+
+/* Zone and servers, from the configuration or from DNS. */
+static enum outcome
+locate(const struct conf *conf, struct upd *u)
+{
+	const struct conf_publisher *p = u->p;
+	struct addrs res;
+	ldns_rdf *mname = NULL;
+	enum outcome o = OUT_PERMFAIL;
+
+	if ((u->owner = ldns_dname_new_frm_str(u->req->owner)) == NULL) {
+		log_err("publisher %s: invalid owner name %s", p->name,
+		    u->req->owner);
+		goto out;
+	}
+	if (p->zone != NULL) {
+		if ((u->zone = ldns_dname_new_frm_str(p->zone)) == NULL) {
+			log_err("publisher %s: invalid zone %s", p->name,
+			    p->zone);
+			goto out;
+		}
+		u->zone_str = ldns_rdf2str(u->zone);
+	}
+	if (p->server != NULL) {
+		if (addr_parse(p->server, 53, &u->servers.a[0]) != 0) {
+			log_err("publisher %s: server \"%s\" is not an address "
+			    "or address#port", p->name, p->server);
+			goto out;
+		}
+		u->servers.n = 1;
+	}
+	if (p->zone == NULL || p->server == NULL) {
+		u->discovering = 1;
+		if ((o = resolver_addrs(conf, u, &res)) != OUT_OK ||
+		    (o = find_zone(u, &res, &mname)) != OUT_OK)
+			goto out;
+		if (p->server == NULL &&
+		    (o = mname_addrs(u, &res, mname)) != OUT_OK)
+			goto out;
+		u->discovering = 0;
+	}
+	u->server = u->servers.a[0].label;
+	if (ldns_dname_compare(u->owner, u->zone) != 0 &&
+	    !ldns_dname_is_subdomain(u->owner, u->zone)) {
+		upd_err(u, "the owner is not in the zone");
+		o = OUT_PERMFAIL;
+		goto out;
+	}
+	o = OUT_OK;
+out:
+	if (mname != NULL)
+		ldns_rdf_deep_free(mname);
+	return o;
+}
+
+/* ---- the update ---- */
+
+/*
+ * The prerequisite failed: read the RRset back from the server that
+ * answered. It already being want is success (an earlier run got there).
+ */
+static enum outcome
+reconcile(struct upd *u, int rcode)
+{
+	struct addrs at;
+	struct tlsa_set have = { 0 };
+	struct buf q = { 0 };
+	ldns_pkt *ans = NULL;
+	char *hs = NULL, *ps = NULL;
+	const char *answered;
+	enum outcome o = OUT_PERMFAIL;
+	int r, unsig;
+	size_t i;
+
+	/* Ask the address that answered the update, and only that one. */
+	memset(&at, 0, sizeof(at));
+	for (i = 0; i < (size_t)u->servers.n; i++)
+		if (u->server == u->servers.a[i].label)
+			break;
+	if (i == (size_t)u->servers.n)
+		i = 0;
+	answered = u->servers.a[i].label;
+	at.a[at.n++] = u->servers.a[i];
+	log_info("publisher %s: %s: prerequisite failed (%s); reading the "
+	    "RRset back from %s", u->p->name, u->req->owner, rcode_str(rcode),
+	    u->server);
+	if (query_wire(u, u->owner, LDNS_RR_TYPE_TLSA, 0, &q) != 0)
+		goto out;
+	if ((o = exchange(u, &at, &q, &u->key, "read-back",
+	    &ans, &unsig)) != OUT_OK)
+		goto out;
+	r = ldns_pkt_get_rcode(ans);
+	if (unsig || (r != LDNS_RCODE_NOERROR && r != LDNS_RCODE_NXDOMAIN) ||
+	    !ldns_pkt_aa(ans)) {
+		upd_err(u, "prerequisite failed (%s) and the read-back got %s%s",
+		    rcode_str(rcode), rcode_str(r), !ldns_pkt_aa(ans) ?
+		    " without the AA bit" : "");
+		o = OUT_TEMPFAIL;
+		goto out;
+	}
+	answer_tlsa(ans, u->owner, &have);
+	if (tlsa_set_equal(&have, u->req->want)) {
+		log_info("publisher %s: %s: %s already serves the wanted "
+		    "RRset: an earlier update went through", u->p->name,
+		    u->req->owner, u->server);
+		o = OUT_OK;
+		goto out;
+	}
+	hs = set_str(&have);
+	ps = set_str(u->req->prev);
+	log_err("concurrent edit at %s: server has %s, expected %s (zone %s, "
+	    "server %s, %s); nothing changed", u->req->owner, hs, ps,
+	    u->zone_str, u->server, rcode_str(rcode));
+	o = OUT_PERMFAIL;
+out:
+	u->server = answered;	/* not the copy in at, which goes now */
+	if (ans != NULL)
+		ldns_pkt_free(ans);
+	tlsa_set_free(&have);
+	buf_free(&q);
+	free(hs);
+	free(ps);
+	return o;
+}
+
+/* Sends the update and decides on the answer. */
+static enum outcome
+send_update(struct upd *u)
+{
+	struct buf q = { 0 };
+	ldns_pkt *ans = NULL;
+	enum outcome o = OUT_PERMFAIL;
+	size_t ndel, nadd;
+	int rcode, unsig;
+	const char *note;
+
+	if (update_wire(u, &q, &ndel, &nadd) != 0)
+		goto out;
+	if ((o = exchange(u, &u->servers, &q, &u->key, "update", &ans,
+	    &unsig)) != OUT_OK)
+		goto out;
+	rcode = ldns_pkt_get_rcode(ans);
+	note = unsig ? " (the answer was not TSIG-signed)" : "";
+	o = OUT_PERMFAIL;
+	switch (rcode) {
+	case LDNS_RCODE_NOERROR:
+		log_info("publisher %s: %s: %zu deleted, %zu added, TTL %lld "
+		    "(zone %s, server %s)", u->p->name, u->req->owner, ndel,
+		    nadd, (long long)u->req->ttl, u->zone_str, u->server);
+		o = OUT_OK;
+		break;
+	case LDNS_RCODE_YXRRSET:
+	case LDNS_RCODE_NXRRSET:
+		o = reconcile(u, rcode);
+		break;
+	case LDNS_RCODE_SERVFAIL:
+		upd_err(u, "server failure (SERVFAIL)%s; will retry", note);
+		o = OUT_TEMPFAIL;
+		break;
+	case LDNS_RCODE_FORMERR:
+		upd_err(u, "the server found the update malformed (FORMERR)%s",
+		    note);
+		break;
+	case LDNS_RCODE_NOTAUTH:
+		upd_err(u, "the server is not authoritative for the zone "
+		    "(NOTAUTH)%s: check server and zone", note);
+		break;
+	case LDNS_RCODE_REFUSED:
+		upd_err(u, "the server refused the update (REFUSED)%s: key %s "
+		    "may not update this name or zone", note, u->key.name);
+		break;
+	case LDNS_RCODE_NOTZONE:
+		upd_err(u, "the owner is outside the zone (NOTZONE)%s", note);
+		break;
+	case LDNS_RCODE_NOTIMPL:
+		upd_err(u, "the server does not implement UPDATE (NOTIMP)%s",
+		    note);
+		break;
+	default:
+		upd_err(u, "unexpected answer %s (%d)%s", rcode_str(rcode),
+		    rcode, note);
+		break;
+	}
+out:
+	if (ans != NULL)
+		ldns_pkt_free(ans);
+	buf_free(&q);
+	return o;
+}
+
+static enum outcome
+rfc2136_replace(const struct conf *conf, const struct conf_publisher *p,
+    const struct publish_req *req)
+{
+	struct upd u;
+	enum outcome o = OUT_PERMFAIL;
+	int64_t ms = p->timeout * 1000 / RFC2136_TRIES;
+
+	memset(&u, 0, sizeof(u));
+	u.p = p;
+	u.req = req;
+	u.try_ms = ms < RFC2136_MIN_TRY_MS ? RFC2136_MIN_TRY_MS :
+	    ms > INT32_MAX ? INT32_MAX : (int)ms;
+	if (p->tsig_key_file == NULL) {
+		log_err("publisher %s: no tsig_key_file: cannot sign updates",
+		    p->name);
+		goto out;
+	}
+	if (tsig_key_load(p->tsig_key_file, &u.key) != 0 ||
+	    (o = locate(conf, &u)) != OUT_OK)
+		goto out;
+	o = send_update(&u);
+out:
+	tsig_key_free(&u.key);
+	if (u.owner != NULL)
+		ldns_rdf_deep_free(u.owner);
+	if (u.zone != NULL)
+		ldns_rdf_deep_free(u.zone);
+	free(u.zone_str);
+	return o;
+}
+
+const struct backend_publisher publish_rfc2136 = {
+	PUB_RFC2136,
+	rfc2136_replace,
+};
