@@ -30,6 +30,7 @@ ACMESH_CA_BUNDLE=				# CA file for a private ACME server
 # Exit status (daneroll's reading): 0 issued; 75 acme.sh failed (retried
 # later); 78 bad settings; 127 acme.sh missing (not retried).
 set -u
+# shellcheck source=/dev/null # the settings file, an absolute path
 if [ $# -ge 1 ]; then . "$1" || exit 78; fi
 : "${DANEROLL_CSR:?not run by daneroll}" "${DANEROLL_CHAIN:?}"
 [ -x "$ACMESH" ] || { echo "acme.sh: $ACMESH not found" >&2; exit 127; }
