@@ -220,6 +220,18 @@ mode_of(const char *path)
 
 #define P(dir, file)	xasprintf("%s/%s/%s", t_tmpdir(), dir, file)
 
+/* The same in a static buffer, for use inside an expression. */
+static const char *
+Q(const char *dir, const char *file)
+{
+	static char buf[4][600];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s/%s", t_tmpdir(), dir, file);
+	return buf[i];
+}
+
 static void
 test_combined(void)
 {
@@ -261,8 +273,8 @@ test_combined(void)
 	T_CHECK(holds(path, cb));
 	T_CHECK(holds(prev, ca));
 	T_INT(mode_of(prev), 0600);
-	T_CHECK(!fs_exists(P("comb", "mx-ecdsa-p256.pem.new")));
-	T_CHECK(!fs_exists(P("comb", "mx-ecdsa-p256.pem.deploying")));
+	T_CHECK(!fs_exists(Q("comb", "mx-ecdsa-p256.pem.new")));
+	T_CHECK(!fs_exists(Q("comb", "mx-ecdsa-p256.pem.deploying")));
 	T_INT(reloads("comb"), 2);
 
 	/* Again (a repeated action after a crash): .prev is still A. */
@@ -327,12 +339,12 @@ test_failing_reload(void)
 	    b.key_path, b.chain_path), OUT_PERMFAIL);
 	T_CHECK(holds(path, ca));
 	T_CHECK(strstr(log_last_error(), "needs attention") != NULL);
-	unlink(P("frel", "reload-fail"));
+	unlink(Q("frel", "reload-fail"));
 
 	/* The retry, with a working reload, goes through. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
-	T_CHECK(holds(P("frel", "mx.pem.prev"), ca));
+	T_CHECK(holds(Q("frel", "mx.pem.prev"), ca));
 	set_free(&a);
 	set_free(&b);
 done:
@@ -359,7 +371,7 @@ test_reload_not_runnable(void)
 	ca = combined_of(&a);
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    a.key_path, a.chain_path), OUT_OK);
-	chmod(P("nrel", "reload"), 0600);	/* not executable any more */
+	chmod(Q("nrel", "reload"), 0600);	/* not executable any more */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_PERMFAIL);
 	T_CHECK(holds(path, ca));
@@ -414,7 +426,7 @@ test_separate(void)
 	    holds(cp, b.leaf_pem));
 	T_CHECK(holds(kprev, a.key_pem) && holds(fprev, fa));
 	T_INT(mode_of(kprev), 0600);
-	T_CHECK(!fs_exists(P("sep", "key.pem.new")));
+	T_CHECK(!fs_exists(Q("sep", "key.pem.new")));
 	/* Repeated: the previous set survives. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
@@ -499,7 +511,7 @@ test_live_link(void)
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
 	T_CHECK(link_is(link, "live.v2") && link_is(prevlink, "live.v1"));
-	T_CHECK(!fs_exists(P("ll", "live.v3")));
+	T_CHECK(!fs_exists(Q("ll", "live.v3")));
 
 	/* Rollback: one rename back to the adopted files. */
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
@@ -511,7 +523,7 @@ test_live_link(void)
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    d.key_path, d.chain_path), OUT_OK);
 	T_CHECK(link_is(link, "live.v3") && link_is(prevlink, "live.v1"));
-	T_CHECK(!fs_exists(P("ll", "live.v2")));
+	T_CHECK(!fs_exists(Q("ll", "live.v2")));
 	T_CHECK(holds(kp, d.key_pem));
 	T_INT(reloads("ll"), 4);
 
