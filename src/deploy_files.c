@@ -86,6 +86,19 @@ struct dctx {
 	gid_t			 gid;
 };
 
+/*
+ * What step 3 replaced: the previous set before this deploy, so that a
+ * deploy undone after a failed reload leaves the same previous set as
+ * before (a later rollback must go back past the set still served, not
+ * to it). Kept in memory only: a crash in the middle of undoing is a
+ * double fault, and then the previous set is the one served.
+ */
+struct undo {
+	int		 saved;			/* step 3 ran in this call */
+	char		*prev[MAX_FILES];	/* files: PATH.prev contents */
+	char		*prev_target;		/* live_link: LINK.prev's */
+};
+
 #define ERR(c, ...)	log_msg(LOG_LVL_ERR, (c)->h->name, (c)->slot, \
 			    __VA_ARGS__)
 #define WARN(c, ...)	log_msg(LOG_LVL_WARN, (c)->h->name, (c)->slot, \
@@ -94,6 +107,19 @@ struct dctx {
 			    __VA_ARGS__)
 #define INFO(c, ...)	log_msg(LOG_LVL_INFO, (c)->h->name, (c)->slot, \
 			    __VA_ARGS__)
+
+static void wipe_free(char *);
+
+static void
+undo_free(struct undo *u)
+{
+	int i;
+
+	for (i = 0; i < MAX_FILES; i++)
+		wipe_free(u->prev[i]);
+	free(u->prev_target);
+	memset(u, 0, sizeof(*u));
+}
 
 static enum layout
 layout_of(const struct conf_files *f)
@@ -509,13 +535,14 @@ done:
 }
 
 /* Steps 2-4 for combined_file and separate files. *changed: set when a
- * file was replaced. */
+ * file was replaced; u: what step 3 replaced. */
 static enum outcome
-files_deploy(const struct dctx *c, const struct pems *p, int *changed)
+files_deploy(const struct dctx *c, const struct pems *p, int *changed,
+    struct undo *u)
 {
 	struct dfile f[MAX_FILES];
 	char *mark = NULL, *cur = NULL, line[80];
-	int n, r, err;
+	int i, n, r, err;
 	enum outcome o = OUT_TEMPFAIL;
 
 	n = files_of(c, p, f);
@@ -532,6 +559,15 @@ files_deploy(const struct dctx *c, const struct pems *p, int *changed)
 			o = OUT_OK;
 			goto done;
 		}
+		for (i = 0; i < n; i++) {
+			char *prev = with_suffix(f[i].path, SUF_PREV);
+
+			u->prev[i] = read_opt(prev, &err);
+			free(prev);
+			if (err)
+				goto done;
+		}
+		u->saved = 1;
 		if (files_save_prev(c, f, n) != 0 ||
 		    fs_write_atomic(mark, line, strlen(line), 0644, (uid_t)-1,
 		    (gid_t)-1) != 0)
@@ -884,7 +920,8 @@ done:
 
 /* Steps 2-4 for live_link. */
 static enum outcome
-link_deploy(const struct dctx *c, const struct pems *p, int *changed)
+link_deploy(const struct dctx *c, const struct pems *p, int *changed,
+    struct undo *u)
 {
 	char *link = conf_path_for(c->h->files.live_link, c->alg);
 	char *prevlink = with_suffix(link, SUF_PREV);
@@ -909,6 +946,10 @@ link_deploy(const struct dctx *c, const struct pems *p, int *changed)
 			o = OUT_OK;
 			goto done;
 		}
+		if ((u->prev_target = link_target(c, prevlink, &err)) == NULL &&
+		    err)
+			goto done;
+		u->saved = 1;
 		if (fs_symlink_atomic(cur, prevlink) != 0)
 			goto done;
 	}
@@ -1006,6 +1047,52 @@ restore(const struct dctx *c)
 	    files_restore(c);
 }
 
+/* After restore(): the previous set is again what it was before this
+ * deploy. 0, or -1 logged. */
+static int
+undo_prev(const struct dctx *c, const struct undo *u)
+{
+	struct dfile f[MAX_FILES];
+	char *link = NULL, *prev = NULL;
+	int i, n = 0, rc = -1;
+
+	memset(f, 0, sizeof(f));
+	if (!u->saved)
+		return 0;
+	if (layout_of(&c->h->files) == LAYOUT_LINK) {
+		link = conf_path_for(c->h->files.live_link, c->alg);
+		prev = with_suffix(link, SUF_PREV);
+		if (u->prev_target != NULL) {
+			if (fs_symlink_atomic(u->prev_target, prev) != 0)
+				goto done;
+		} else if (unlink(prev) == -1 && errno != ENOENT) {
+			ERR(c, "%s: %s", prev, strerror(errno));
+			goto done;
+		}
+		rc = 0;
+		goto done;
+	}
+	n = files_of(c, NULL, f);
+	for (i = 0; i < n; i++) {
+		free(prev);
+		prev = with_suffix(f[i].path, SUF_PREV);
+		if (u->prev[i] != NULL) {
+			if (fs_write_atomic(prev, u->prev[i], strlen(u->prev[i]),
+			    f[i].mode, c->uid, c->gid) != 0)
+				goto done;
+		} else if (unlink(prev) == -1 && errno != ENOENT) {
+			ERR(c, "%s: %s", prev, strerror(errno));
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	files_free(f, n);
+	free(link);
+	free(prev);
+	return rc;
+}
+
 static int
 dctx_init(struct dctx *c, const struct conf_host *h, enum key_alg alg)
 {
@@ -1037,6 +1124,7 @@ deploy_files_deploy(const struct conf *conf, const struct conf_host *h,
 {
 	struct dctx c;
 	struct pems p = { 0 };
+	struct undo u = { 0 };
 	char *why = NULL, *why2 = NULL;
 	int changed = 0;
 	enum outcome o = OUT_PERMFAIL, r, r2;
@@ -1049,7 +1137,7 @@ deploy_files_deploy(const struct conf *conf, const struct conf_host *h,
 	if ((o = load_set(&c, key_path, chain_path, &p)) != OUT_OK)
 		goto done;
 	o = layout_of(&h->files) == LAYOUT_LINK ? link_deploy(&c, &p,
-	    &changed) : files_deploy(&c, &p, &changed);
+	    &changed, &u) : files_deploy(&c, &p, &changed, &u);
 	if (o != OUT_OK)
 		goto done;
 	if ((r = reload(&c, &why)) == OUT_OK) {
@@ -1070,6 +1158,7 @@ deploy_files_deploy(const struct conf *conf, const struct conf_host *h,
 		o = OUT_PERMFAIL;
 		goto done;
 	}
+	(void)undo_prev(&c, &u);
 	if ((r2 = reload(&c, &why2)) != OUT_OK) {
 		ERR(&c, "%s; the previous set is restored but the reload "
 		    "fails with it too (%s): the MTA needs attention", why,
@@ -1082,6 +1171,7 @@ deploy_files_deploy(const struct conf *conf, const struct conf_host *h,
 	o = r == OUT_PERMFAIL ? OUT_PERMFAIL : OUT_TEMPFAIL;
 done:
 	pems_free(&p);
+	undo_free(&u);
 	free(why);
 	free(why2);
 	return o;

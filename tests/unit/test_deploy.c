@@ -308,17 +308,19 @@ static void
 test_failing_reload(void)
 {
 	struct conf *c;
-	struct set a, b;
+	struct set a, b, d;
 	char *lines = xasprintf("combined_file = %s/frel/mx.pem\n",
 	    t_tmpdir());
-	char *path = P("frel", "mx.pem"), *ca = NULL;
+	char *path = P("frel", "mx.pem"), *ca = NULL, *cb = NULL;
 
 	c = conf_in("frel", lines);
 	if (!T_CHECK(c != NULL))
 		goto done;
 	mkset(&a, "frel-a", NULL);
 	mkset(&b, "frel-b", NULL);
+	mkset(&d, "frel-d", NULL);
 	ca = combined_of(&a);
+	cb = combined_of(&b);
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    a.key_path, a.chain_path), OUT_OK);
 
@@ -341,16 +343,32 @@ test_failing_reload(void)
 	T_CHECK(strstr(log_last_error(), "needs attention") != NULL);
 	unlink(Q("frel", "reload-fail"));
 
+	/* Nothing was kept before the failed deploys: still nothing. */
+	T_CHECK(!fs_exists(Q("frel", "mx.pem.prev")));
+
 	/* The retry, with a working reload, goes through. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
 	T_CHECK(holds(Q("frel", "mx.pem.prev"), ca));
+
+	/* A failed deploy of D leaves A as the previous set, not B, the set
+	 * it restored: a rollback must still go back to A. */
+	fail_reload("frel", "once");
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    d.key_path, d.chain_path), OUT_TEMPFAIL);
+	T_CHECK(holds(path, cb));
+	T_CHECK(holds(Q("frel", "mx.pem.prev"), ca));
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(path, ca));
 	set_free(&a);
 	set_free(&b);
+	set_free(&d);
 done:
 	free(lines);
 	free(path);
 	free(ca);
+	free(cb);
 	conf_free(c);
 }
 
@@ -533,6 +551,11 @@ test_live_link(void)
 	    b.key_path, b.chain_path), OUT_TEMPFAIL);
 	T_CHECK(link_is(link, "live.v3"));
 	T_CHECK(holds(kp, d.key_pem));
+	/* ... and the previous set is still the one before it. */
+	T_CHECK(link_is(prevlink, "live.v1"));
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(kp, a.key_pem));
 	set_free(&a);
 	set_free(&b);
 	set_free(&d);
