@@ -88,15 +88,18 @@ spki_of_leaf() { # PEM chain file -> hex SHA-256 of the first cert's SPKI
 	    openssl dgst -sha256 -r | cut -d' ' -f1
 }
 # What Postfix serves on the wire now: SPKI digest of the leaf, or "none".
-served_spki() {
+served_spki() { # [openssl s_client options, e.g. -sigalgs for RSA]
 	nsx openssl s_client -connect "$ADDR:25" -starttls smtp \
-	    -servername "$HOST" </dev/null 2>/dev/null >"$tmp/wire.txt"
+	    -servername "$HOST" "$@" </dev/null 2>/dev/null >"$tmp/wire.txt"
 	sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' \
 	    "$tmp/wire.txt" >"$tmp/wire.pem"
 	if [ -s "$tmp/wire.pem" ]; then spki_of_leaf "$tmp/wire.pem"; else echo none; fi
 }
-expect_served() { # name, wanted spki
-	got=$(served_spki)
+expect_served() { # name, wanted spki, [s_client options]
+	name=$1 want=$2
+	shift 2
+	got=$(served_spki "$@")
+	set -- "$name" "$want"
 	if [ "$got" = "$2" ]; then ok "$1"; else
 		not_ok "$1" "served $got, wanted $2"; fi
 }
@@ -219,7 +222,7 @@ tsig_key_file = $tmp/tsig.key
 
 [host $HOST]
 publisher = dns
-algorithms = ecdsa-p256
+algorithms = rsa2048 ecdsa-p256
 combined_file = $tmp/tls/mx-%a.pem
 acme_hook = $top/hooks/acme/$1 $tmp/$1.conf
 reload = $tmp/reload
@@ -265,6 +268,20 @@ for a in certbot lego dehydrated; do
 	fi
 done
 
+# An RSA chain too, for the second file of smtpd_tls_chain_files.
+(umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$tmp/keys/rsa.key" 2>/dev/null)
+"$tmp/driver" csr "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+    "$tmp/keys/rsa.key" "$tmp/keys/rsa.csr" 2>/dev/null
+if nsx "$tmp/driver" issue "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+    "$tmp/keys/rsa.csr" "$tmp/keys/rsa.chain" >"$tmp/rsa.log" 2>&1 &&
+    [ "$(spki_of_leaf "$tmp/keys/rsa.chain")" = "$(spki_of_key "$tmp/keys/rsa.key")" ]
+then
+	ok "lego: an RSA-2048 chain for the pre-generated RSA key"
+else
+	not_ok "lego: an RSA-2048 chain" "$(tail -n 5 "$tmp/rsa.log")"
+fi
+
 # A hook that exits 0 without a chain is a temporary failure, said so.
 cat >"$tmp/nochain" <<'EOF'
 #!/bin/sh
@@ -290,7 +307,13 @@ mkdir -p "$pf" "$tmp/spool" "$tmp/data"
 chown postfix "$tmp/data"
 cp /etc/postfix/master.cf "$pf/master.cf" 2>/dev/null ||
     cp /usr/share/postfix/master.cf.dist "$pf/master.cf"
-cat >"$pf/main.cf" <<EOF
+# examples/postfix-main.cf as shipped, its paths moved here, plus what a
+# private instance needs.
+sed "s|/etc/postfix/tls/mx1-|$tmp/tls/mx-|g" "$top/examples/postfix-main.cf" \
+    >"$pf/main.cf"
+cat >>"$pf/main.cf" <<EOF
+
+# ---- the test instance --------------------------------------------------
 compatibility_level = 3.6
 queue_directory = $tmp/spool
 data_directory = $tmp/data
@@ -300,8 +323,6 @@ inet_interfaces = $ADDR
 inet_protocols = ipv4
 maillog_file = $tmp/maillog
 maillog_file_prefixes = /tmp
-smtpd_tls_security_level = may
-smtpd_tls_chain_files = $tmp/tls/mx-ecdsa-p256.pem
 # one session per smtpd process: every connection reads the files anew
 max_use = 1
 EOF
@@ -316,7 +337,16 @@ else
 	not_ok "Postfix master runs" "$(tail -n 5 "$tmp/postfix.log")"
 fi
 
-# The first set: certbot's chain for its key.
+# The RSA slot first: Postfix needs every file of smtpd_tls_chain_files.
+if "$tmp/driver" deploy "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+    "$tmp/keys/rsa.key" "$tmp/keys/rsa.chain" >"$tmp/deploy-rsa.log" 2>&1
+then
+	ok "deploy of the RSA slot (mx-rsa2048.pem)"
+else
+	not_ok "deploy of the RSA slot" "$(cat "$tmp/deploy-rsa.log")"
+fi
+
+# The first ECDSA set: certbot's chain for its key.
 if "$tmp/driver" deploy "$tmp/daneroll-certbot.conf" "$HOST" ecdsa-p256 \
     "$tmp/keys/certbot.key" "$tmp/keys/certbot.chain" >"$tmp/deploy0.log" 2>&1
 then
@@ -327,7 +357,11 @@ fi
 A=$(spki_of_key "$tmp/keys/certbot.key")
 B=$(spki_of_key "$tmp/keys/lego.key")
 C=$(spki_of_key "$tmp/keys/dehydrated.key")
-expect_served "on the wire: certbot's key (set A)" "$A"
+R=$(spki_of_key "$tmp/keys/rsa.key")
+expect_served "on the wire, ECDSA: certbot's key (set A)" "$A"
+RSA_ONLY="-sigalgs rsa_pss_rsae_sha256:rsa_pkcs1_sha256"
+# shellcheck disable=SC2086
+expect_served "on the wire, RSA: the RSA key (second chain file)" "$R" $RSA_ONLY
 
 # Deploy B: the served key changes, and the previous file is kept.
 if "$tmp/driver" deploy "$tmp/daneroll-lego.conf" "$HOST" ecdsa-p256 \
@@ -371,5 +405,7 @@ expect_served "on the wire after rollback: set A again" "$A"
     "$tmp/keys/dehydrated.key" "$tmp/keys/dehydrated.chain" \
     >"$tmp/deploy3.log" 2>&1
 expect_served "on the wire after deploying dehydrated's chain: set C" "$C"
+# shellcheck disable=SC2086
+expect_served "on the wire, RSA: untouched by the ECDSA slot's changes" "$R" $RSA_ONLY
 
 summary
