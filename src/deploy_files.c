@@ -889,7 +889,11 @@ link_prune(const struct dctx *c, const char *link)
 
 	cur = link_target(c, link, &err);
 	prev = link_target(c, prevlink, &err);
-	if (cur == NULL || (dp = opendir(dir)) == NULL)
+	/* Only names this module made (relative, beside the link) are
+	 * compared; a link an operator made otherwise prunes nothing. */
+	if (cur == NULL || strchr(cur, '/') != NULL ||
+	    (prev != NULL && strchr(prev, '/') != NULL) ||
+	    (dp = opendir(dir)) == NULL)
 		goto done;
 	while ((d = readdir(dp)) != NULL) {
 		if (version_of(d->d_name, base) < 0 ||

@@ -575,6 +575,45 @@ done:
 	conf_free(c);
 }
 
+/* A link an operator made, to an absolute path: nothing of it pruned. */
+static void
+test_live_link_absolute(void)
+{
+	struct conf *c;
+	struct set a, b;
+	char *lines = xasprintf("live_link = %s/lla/live\n"
+	    "key_file = %s/lla/key.pem\nfullchain_file = %s/lla/full.pem\n",
+	    t_tmpdir(), t_tmpdir(), t_tmpdir());
+	char *v1 = P("lla", "live.v1"), *link = P("lla", "live");
+	char *fa = NULL;
+
+	c = conf_in("lla", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "lla-a", NULL);
+	mkset(&b, "lla-b", NULL);
+	fa = xasprintf("%s%s", a.leaf_pem, a.int_pem);
+	mkdir(v1, 0755);
+	t_write("lla/live.v1/privkey.pem", a.key_pem);
+	t_write("lla/live.v1/fullchain.pem", fa);
+	T_CHECK(symlink(v1, link) == 0);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(link_is(link, "live.v2"));
+	T_CHECK(fs_exists(Q("lla", "live.v1/privkey.pem")));
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(Q("lla", "key.pem"), a.key_pem));
+	set_free(&a);
+	set_free(&b);
+done:
+	free(lines);
+	free(v1);
+	free(link);
+	free(fa);
+	conf_free(c);
+}
+
 static void
 test_mismatch_refused(void)
 {
@@ -733,6 +772,7 @@ static const struct t_case cases[] = {
 	{ "reload_not_runnable", test_reload_not_runnable },
 	{ "separate", test_separate },
 	{ "live_link", test_live_link },
+	{ "live_link_absolute", test_live_link_absolute },
 	{ "mismatch_refused", test_mismatch_refused },
 	{ "issuer_completion", test_issuer_completion },
 	{ "unknown_owner", test_unknown_owner },
