@@ -29,8 +29,10 @@ dehydrated_event(const char *s)
 		"deploy_challenge", "clean_challenge", "sync_cert",
 		"deploy_ocsp", "unchanged_cert", "invalid_challenge",
 		"request_failure", "generate_csr", "startup_hook",
-		"exit_hook", "this_hookscript_is_broken__dehydrated_is_working_"
-		"fine__please_ignore_unknown_hooks_in_your_script"
+		"exit_hook",
+		/* dehydrated's check that unknown events are ignored */
+		("this_hookscript_is_broken__dehydrated_is_working_fine__"
+		"please_ignore_unknown_hooks_in_your_script")
 	};
 	size_t i;
 
