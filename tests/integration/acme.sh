@@ -1,0 +1,419 @@
+#!/bin/sh
+# Integration: ACME issuance and deployment against real servers, inside a
+# network namespace of its own (dracme, address 192.0.2.80 only):
+#
+#   - pebble (PEBBLE_VA_ALWAYS_VALID=1, no DNS or HTTP validation) with the
+#     certbot, lego and dehydrated adapters of hooks/acme, each run through
+#     daneroll's issuer backend (fixed environment, no shell) for the CSR
+#     daneroll makes for a pre-generated key: the leaf's key must be that
+#     key (checked with openssl);
+#   - a real Postfix (private config directory, STARTTLS on port 25,
+#     smtpd_tls_chain_files with a combined key + chain file) receiving
+#     those chains through daneroll's files deployer, observed on the wire
+#     with openssl s_client -starttls smtp: the served key changes on
+#     deploy, a failing reload leaves the old chain served, a rollback
+#     serves the old chain again.
+#
+# The backends run through tests/integration/acme-driver.c, compiled here
+# against BUILD/libdaneroll.a. Needs root; skips cleanly otherwise or when
+# a package is missing (make check installs them).
+. "$(dirname "$0")/testlib"
+top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${DANEROLL_BUILD:-$top/build}
+NS=dracme
+ADDR=192.0.2.80
+HOST=mx.example.org
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export PATH
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip "acme integration" "needs root (network namespace, Postfix)"
+	summary
+	exit 0
+fi
+missing=""
+for c in pebble certbot lego dehydrated postfix openssl python3 ip cc pkg-config; do
+	command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+done
+if [ -n "$missing" ] || [ ! -f "$build/libdaneroll.a" ]; then
+	skip "acme integration" "missing:${missing:- $build/libdaneroll.a}"
+	summary
+	exit 0
+fi
+
+tmp=$(mktemp -d /tmp/daneroll-acme.XXXXXX)
+chmod 755 "$tmp"
+pebble_pid=""
+postfix_pid=""
+master_pid=""
+teardown() {
+	# "postfix start-fg" runs master as a child of postfix-script: stop
+	# it through Postfix, then make sure of it by its PID.
+	if [ -n "$postfix_pid" ]; then
+		ip netns exec "$NS" postfix -c "$tmp/postfix" stop >/dev/null 2>&1
+		[ -n "$master_pid" ] && kill "$master_pid" 2>/dev/null
+		kill "$postfix_pid" 2>/dev/null
+		wait "$postfix_pid" 2>/dev/null
+	fi
+	if [ -n "$pebble_pid" ]; then
+		kill "$pebble_pid" 2>/dev/null
+		wait "$pebble_pid" 2>/dev/null
+	fi
+	ip netns del "$NS" 2>/dev/null
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$tmp"
+}
+trap teardown EXIT
+trap 'exit 1' INT TERM
+
+nsx() { ip netns exec "$NS" "$@"; }
+
+# HTTPS GET inside the namespace, trusting only CA (python3 is in the
+# test world's packages; curl is not).
+fetch() { # URL CA
+	nsx python3 -c 'import ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], context=ctx,
+    timeout=5).read().decode())' "$1" "$2"
+}
+
+# Waits up to 20 s for a command to succeed.
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+spki_of_key() { # private key file -> hex SHA-256 of its SPKI
+	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null |
+	    openssl dgst -sha256 -r | cut -d' ' -f1
+}
+spki_of_leaf() { # PEM chain file -> hex SHA-256 of the first cert's SPKI
+	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null |
+	    openssl dgst -sha256 -r | cut -d' ' -f1
+}
+# What Postfix serves on the wire now: SPKI digest of the leaf, or "none".
+served_spki() { # [openssl s_client options, e.g. -sigalgs for RSA]
+	nsx openssl s_client -connect "$ADDR:25" -starttls smtp \
+	    -servername "$HOST" "$@" </dev/null 2>/dev/null >"$tmp/wire.txt"
+	sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' \
+	    "$tmp/wire.txt" >"$tmp/wire.pem"
+	if [ -s "$tmp/wire.pem" ]; then spki_of_leaf "$tmp/wire.pem"; else echo none; fi
+}
+expect_served() { # name, wanted spki, [s_client options]
+	name=$1 want=$2
+	shift 2
+	got=$(served_spki "$@")
+	set -- "$name" "$want"
+	if [ "$got" = "$2" ]; then ok "$1"; else
+		not_ok "$1" "served $got, wanted $2"; fi
+}
+
+# ---- the namespace and the driver ---------------------------------------
+ip netns del "$NS" 2>/dev/null
+if ! ip netns add "$NS" || ! ip -n "$NS" link set lo up ||
+    ! ip -n "$NS" addr add "$ADDR/32" dev lo; then
+	not_ok "network namespace $NS"
+	summary
+	exit 1
+fi
+ok "network namespace $NS with $ADDR"
+
+# shellcheck disable=SC2046 # pkg-config prints several words
+if cc -std=c11 -D_GNU_SOURCE -I"$top/include" -o "$tmp/driver" \
+    "$top/tests/integration/acme-driver.c" "$build/libdaneroll.a" \
+    $(pkg-config --libs openssl libcurl ldns jansson sqlite3 inih) \
+    2>"$tmp/cc.log"; then
+	ok "acme-driver built against $build/libdaneroll.a"
+else
+	not_ok "acme-driver built" "$(cat "$tmp/cc.log")"
+	summary
+	exit 1
+fi
+
+# ---- pebble ---------------------------------------------------------------
+mkdir -p "$tmp/pebble" "$tmp/www/.well-known/acme-challenge"
+(
+	cd "$tmp/pebble" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout tls-ca.key -out tls-ca.pem -subj "/CN=pebble test TLS CA" \
+	    -days 2 &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout key.pem -out tls.csr -subj "/CN=pebble" &&
+	printf 'subjectAltName=IP:%s,DNS:pebble\n' "$ADDR" >ext &&
+	openssl x509 -req -in tls.csr -CA tls-ca.pem -CAkey tls-ca.key \
+	    -set_serial 1 -days 2 -extfile ext -out cert.pem
+) >"$tmp/pebble/tls.log" 2>&1
+cat >"$tmp/pebble/config.json" <<EOF
+{ "pebble": {
+    "listenAddress": "$ADDR:14000",
+    "managementListenAddress": "$ADDR:15000",
+    "certificate": "$tmp/pebble/cert.pem",
+    "privateKey": "$tmp/pebble/key.pem",
+    "httpPort": 5002, "tlsPort": 5001,
+    "ocspResponderURL": "", "externalAccountBindingRequired": false } }
+EOF
+PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 \
+    ip netns exec "$NS" pebble -config "$tmp/pebble/config.json" \
+    >"$tmp/pebble/pebble.log" 2>&1 &
+pebble_pid=$!
+CA="$tmp/pebble/tls-ca.pem"
+DIR_URL="https://$ADDR:14000/dir"
+if wait_for fetch "$DIR_URL" "$CA"; then
+	ok "pebble serves its directory at $DIR_URL"
+else
+	not_ok "pebble started" "$(tail -n 5 "$tmp/pebble/pebble.log")"
+	summary
+	exit 1
+fi
+# pebble makes a new root at every start: fetch it and its intermediate.
+fetch "https://$ADDR:15000/roots/0" "$CA" >"$tmp/pebble/root.pem"
+fetch "https://$ADDR:15000/intermediates/0" "$CA" >"$tmp/pebble/intermediate.pem"
+
+# ---- adapter settings and the daneroll configuration --------------------
+cat >"$tmp/certbot.conf" <<EOF
+CERTBOT_SERVER=$DIR_URL
+CERTBOT_EMAIL=postmaster@example.org
+CERTBOT_AUTH="--webroot --webroot-path $tmp/www"
+CERTBOT_CONFIG_DIR=$tmp/certbot/config
+CERTBOT_WORK_DIR=$tmp/certbot/work
+CERTBOT_LOGS_DIR=$tmp/certbot/logs
+CERTBOT_CA_BUNDLE=$CA
+EOF
+cat >"$tmp/lego.conf" <<EOF
+LEGO_SERVER=$DIR_URL
+LEGO_EMAIL=postmaster@example.org
+LEGO_DIR=$tmp/lego
+LEGO_AUTH="--http --http.webroot $tmp/www"
+LEGO_CA_BUNDLE=$CA
+EOF
+mkdir -p "$tmp/dehydrated"
+cat >"$tmp/dehydrated/config" <<EOF
+CA="$DIR_URL"
+CONTACT_EMAIL="postmaster@example.org"
+BASEDIR="$tmp/dehydrated"
+CHALLENGETYPE="http-01"
+WELLKNOWN="$tmp/www/.well-known/acme-challenge"
+CURL_OPTS="--cacert $CA"
+EOF
+cat >"$tmp/dehydrated.conf" <<EOF
+DEHYDRATED_CONFIG=$tmp/dehydrated/config
+EOF
+chmod 600 "$tmp"/*.conf
+
+# The reload: postfix reload, made to fail once while reload-fail exists.
+cat >"$tmp/reload" <<EOF
+#!/bin/sh
+if [ -e "$tmp/reload-fail" ]; then
+	rm -f "$tmp/reload-fail"
+	echo "postfix/postfix-script: fatal: simulated reload failure" >&2
+	exit 1
+fi
+# Postfix checks inet_interfaces: reload from inside the namespace.
+exec /usr/sbin/ip netns exec $NS /usr/sbin/postfix -c "$tmp/postfix" reload
+EOF
+chmod 700 "$tmp/reload"
+
+mkdir -p "$tmp/tls" "$tmp/keys"
+conf() { # acme_hook adapter -> a daneroll.conf for it
+	cat >"$tmp/daneroll-$1.conf" <<EOF
+[global]
+state_dir = $tmp/state
+
+[publisher dns]
+type = rfc2136
+tsig_key_file = $tmp/tsig.key
+
+[host $HOST]
+publisher = dns
+algorithms = rsa2048 ecdsa-p256
+combined_file = $tmp/tls/mx-%a.pem
+acme_hook = $top/hooks/acme/$1 $tmp/$1.conf
+reload = $tmp/reload
+hook_timeout = 60s
+EOF
+	chmod 600 "$tmp/daneroll-$1.conf"
+}
+
+# ---- each adapter issues for a pre-generated key ------------------------
+for a in certbot lego dehydrated; do
+	conf "$a"
+	key="$tmp/keys/$a.key"
+	(umask 077 && openssl genpkey -algorithm EC \
+	    -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null)
+	"$tmp/driver" csr "$tmp/daneroll-$a.conf" "$HOST" ecdsa-p256 "$key" \
+	    "$tmp/keys/$a.csr" 2>/dev/null
+	start=$(date +%s)
+	if nsx "$tmp/driver" issue "$tmp/daneroll-$a.conf" "$HOST" ecdsa-p256 \
+	    "$tmp/keys/$a.csr" "$tmp/keys/$a.chain" >"$tmp/$a.log" 2>&1; then
+		ok "$a: issued by pebble through daneroll's hook ($(($(date +%s) - start)) s)"
+	else
+		not_ok "$a: issued by pebble through daneroll's hook" \
+		    "$(tail -n 5 "$tmp/$a.log")"
+		continue
+	fi
+	want=$(spki_of_key "$key")
+	got=$(spki_of_leaf "$tmp/keys/$a.chain")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		ok "$a: the leaf's key is the pre-generated key"
+	else
+		not_ok "$a: the leaf's key is the pre-generated key" \
+		    "leaf $got, key $want"
+	fi
+	n=$(grep -c 'BEGIN CERTIFICATE' "$tmp/keys/$a.chain")
+	if [ "$n" -ge 2 ] && openssl verify -CAfile "$tmp/pebble/root.pem" \
+	    -untrusted "$tmp/keys/$a.chain" "$tmp/keys/$a.chain" >/dev/null 2>&1
+	then
+		ok "$a: leaf first, then the intermediate ($n certificates, verifies to pebble's root)"
+	else
+		not_ok "$a: leaf first, then the intermediate" \
+		    "$n certificates; $(openssl verify -CAfile "$tmp/pebble/root.pem" \
+		    -untrusted "$tmp/keys/$a.chain" "$tmp/keys/$a.chain" 2>&1)"
+	fi
+done
+
+# An RSA chain too, for the second file of smtpd_tls_chain_files.
+(umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$tmp/keys/rsa.key" 2>/dev/null)
+"$tmp/driver" csr "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+    "$tmp/keys/rsa.key" "$tmp/keys/rsa.csr" 2>/dev/null
+if nsx "$tmp/driver" issue "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+    "$tmp/keys/rsa.csr" "$tmp/keys/rsa.chain" >"$tmp/rsa.log" 2>&1 &&
+    [ "$(spki_of_leaf "$tmp/keys/rsa.chain")" = "$(spki_of_key "$tmp/keys/rsa.key")" ]
+then
+	ok "lego: an RSA-2048 chain for the pre-generated RSA key"
+else
+	not_ok "lego: an RSA-2048 chain" "$(tail -n 5 "$tmp/rsa.log")"
+fi
+
+# A hook that exits 0 without a chain is a temporary failure, said so.
+cat >"$tmp/nochain" <<'EOF'
+#!/bin/sh
+echo "issued, honestly"
+EOF
+chmod 700 "$tmp/nochain"
+sed "s|^acme_hook = .*|acme_hook = $tmp/nochain|" "$tmp/daneroll-certbot.conf" \
+    >"$tmp/daneroll-nochain.conf"
+chmod 600 "$tmp/daneroll-nochain.conf"
+"$tmp/driver" issue "$tmp/daneroll-nochain.conf" "$HOST" ecdsa-p256 \
+    "$tmp/keys/certbot.csr" "$tmp/keys/nochain.pem" >"$tmp/nochain.log" 2>&1
+rc=$?
+if [ "$rc" -eq 75 ] && grep -q 'left no certificate chain' "$tmp/nochain.log"; then
+	ok "a hook exiting 0 without a chain: temporary failure"
+else
+	not_ok "a hook exiting 0 without a chain: temporary failure" \
+	    "exit $rc: $(cat "$tmp/nochain.log")"
+fi
+
+# ---- Postfix --------------------------------------------------------------
+pf="$tmp/postfix"
+mkdir -p "$pf" "$tmp/spool" "$tmp/data"
+chown postfix "$tmp/data"
+cp /etc/postfix/master.cf "$pf/master.cf" 2>/dev/null ||
+    cp /usr/share/postfix/master.cf.dist "$pf/master.cf"
+# examples/postfix-main.cf as shipped, its paths moved here, plus what a
+# private instance needs.
+sed "s|/etc/postfix/tls/mx1-|$tmp/tls/mx-|g" "$top/examples/postfix-main.cf" \
+    >"$pf/main.cf"
+cat >>"$pf/main.cf" <<EOF
+
+# ---- the test instance --------------------------------------------------
+compatibility_level = 3.6
+queue_directory = $tmp/spool
+data_directory = $tmp/data
+myhostname = $HOST
+mydestination =
+inet_interfaces = $ADDR
+inet_protocols = ipv4
+maillog_file = $tmp/maillog
+maillog_file_prefixes = /tmp
+# one session per smtpd process: every connection reads the files anew
+max_use = 1
+EOF
+postconf -c "$pf" -F '*/*/chroot = n' 2>>"$tmp/postfix.log"
+
+ip netns exec "$NS" postfix -c "$pf" start-fg >"$tmp/postfix.log" 2>&1 &
+postfix_pid=$!
+if wait_for test -s "$tmp/spool/pid/master.pid"; then
+	master_pid=$(tr -d ' ' <"$tmp/spool/pid/master.pid")
+	ok "Postfix master runs (pid $master_pid; private config directory, chroot = n)"
+else
+	not_ok "Postfix master runs" "$(tail -n 5 "$tmp/postfix.log")"
+fi
+
+# The RSA slot first: Postfix needs every file of smtpd_tls_chain_files.
+if "$tmp/driver" deploy "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+    "$tmp/keys/rsa.key" "$tmp/keys/rsa.chain" >"$tmp/deploy-rsa.log" 2>&1
+then
+	ok "deploy of the RSA slot (mx-rsa2048.pem)"
+else
+	not_ok "deploy of the RSA slot" "$(cat "$tmp/deploy-rsa.log")"
+fi
+
+# The first ECDSA set: certbot's chain for its key.
+if "$tmp/driver" deploy "$tmp/daneroll-certbot.conf" "$HOST" ecdsa-p256 \
+    "$tmp/keys/certbot.key" "$tmp/keys/certbot.chain" >"$tmp/deploy0.log" 2>&1
+then
+	ok "first deploy: combined file, mode $(stat -c %a "$tmp/tls/mx-ecdsa-p256.pem"), postfix reload"
+else
+	not_ok "first deploy" "$(cat "$tmp/deploy0.log")"
+fi
+A=$(spki_of_key "$tmp/keys/certbot.key")
+B=$(spki_of_key "$tmp/keys/lego.key")
+C=$(spki_of_key "$tmp/keys/dehydrated.key")
+R=$(spki_of_key "$tmp/keys/rsa.key")
+expect_served "on the wire, ECDSA: certbot's key (set A)" "$A"
+RSA_ONLY="-sigalgs rsa_pss_rsae_sha256:rsa_pkcs1_sha256"
+# shellcheck disable=SC2086
+expect_served "on the wire, RSA: the RSA key (second chain file)" "$R" $RSA_ONLY
+
+# Deploy B: the served key changes, and the previous file is kept.
+if "$tmp/driver" deploy "$tmp/daneroll-lego.conf" "$HOST" ecdsa-p256 \
+    "$tmp/keys/lego.key" "$tmp/keys/lego.chain" >"$tmp/deploy1.log" 2>&1; then
+	ok "deploy of lego's chain (set B) with postfix reload"
+else
+	not_ok "deploy of lego's chain (set B)" "$(cat "$tmp/deploy1.log")"
+fi
+expect_served "on the wire after deploy: set B" "$B"
+if [ "$(spki_of_leaf "$tmp/tls/mx-ecdsa-p256.pem.prev")" = "$A" ]; then
+	ok "set A kept as the previous set (.prev)"
+else
+	not_ok "set A kept as the previous set (.prev)"
+fi
+
+# Deploy C with a reload that fails: B must be served again.
+touch "$tmp/reload-fail"
+"$tmp/driver" deploy "$tmp/daneroll-dehydrated.conf" "$HOST" ecdsa-p256 \
+    "$tmp/keys/dehydrated.key" "$tmp/keys/dehydrated.chain" \
+    >"$tmp/deploy2.log" 2>&1
+rc=$?
+if [ "$rc" -eq 75 ] && grep -q 'previous set is restored and reloaded' "$tmp/deploy2.log"; then
+	ok "failing reload: deploy fails (75), previous set restored and reloaded"
+else
+	not_ok "failing reload: deploy fails, previous set restored" \
+	    "exit $rc: $(cat "$tmp/deploy2.log")"
+fi
+expect_served "on the wire after the failed reload: still set B" "$B"
+
+# Rollback (as after a failed live check): A is served again.
+if "$tmp/driver" rollback "$tmp/daneroll-lego.conf" "$HOST" ecdsa-p256 \
+    >"$tmp/rollback.log" 2>&1; then
+	ok "rollback restores the previous set and reloads"
+else
+	not_ok "rollback" "$(cat "$tmp/rollback.log")"
+fi
+expect_served "on the wire after rollback: set A again" "$A"
+
+# And forward again, C this time, with a working reload.
+"$tmp/driver" deploy "$tmp/daneroll-dehydrated.conf" "$HOST" ecdsa-p256 \
+    "$tmp/keys/dehydrated.key" "$tmp/keys/dehydrated.chain" \
+    >"$tmp/deploy3.log" 2>&1
+expect_served "on the wire after deploying dehydrated's chain: set C" "$C"
+# shellcheck disable=SC2086
+expect_served "on the wire, RSA: untouched by the ECDSA slot's changes" "$R" $RSA_ONLY
+
+summary

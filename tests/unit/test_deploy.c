@@ -1,0 +1,781 @@
+/*
+ * Unit tests: the files deployer (src/deploy_files.c) on real files with a
+ * real reload script: the three layouts with their contents, modes and
+ * owners; rollback byte-identical; idempotent re-deploy keeping the real
+ * previous set; failing and unrunnable reloads restoring the previous set;
+ * mismatched pairs refused; current+issuer chain completion.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "conf.h"
+#include "deploy_files.h"
+#include "fsutil.h"
+#include "key.h"
+#include "log.h"
+#include "t.h"
+
+/* A root CA, an intermediate it issued, and an unrelated CA. */
+static EVP_PKEY	*root_key, *int_key, *other_key;
+static X509	*root_cert, *int_cert, *other_cert;
+
+/* One key and its chain (leaf + intermediate) on disk, as staged. */
+struct set {
+	char	 key_path[600], chain_path[600];
+	char	*key_pem, *leaf_pem, *int_pem;
+};
+
+static X509 *
+mk_cert(EVP_PKEY *pub, const char *cn, EVP_PKEY *signer_key, X509 *signer,
+    int ca)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *nm = X509_NAME_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	char san[300];
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 90);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, nm);
+	X509_set_issuer_name(x, signer ? X509_get_subject_name(signer) : nm);
+	X509_set_pubkey(x, pub);
+	X509V3_set_ctx(&ctx, signer ? signer : x, x, NULL, NULL, 0);
+	if (ca)
+		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+		    "critical,CA:TRUE");
+	else {
+		snprintf(san, sizeof(san), "DNS:%s", cn);
+		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
+		    san);
+	}
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	X509_sign(x, signer_key, EVP_sha256());
+	X509_NAME_free(nm);
+	return x;
+}
+
+static char *
+pem_cert(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p, *out;
+	long n;
+
+	PEM_write_bio_X509(b, x);
+	n = BIO_get_mem_data(b, &p);
+	out = xmalloc((size_t)n + 1);
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	BIO_free(b);
+	return out;
+}
+
+static void
+pki(void)
+{
+	if (root_key != NULL)
+		return;
+	root_key = key_generate(KEY_ALG_ECDSA_P256);
+	root_cert = mk_cert(root_key, "daneroll test root", root_key, NULL, 1);
+	int_key = key_generate(KEY_ALG_ECDSA_P256);
+	int_cert = mk_cert(int_key, "daneroll test intermediate", root_key,
+	    root_cert, 1);
+	other_key = key_generate(KEY_ALG_ECDSA_P256);
+	other_cert = mk_cert(other_key, "another CA", other_key, NULL, 1);
+}
+
+/* A staged key and its chain (leaf + intermediate) named name. */
+static void
+mkset(struct set *s, const char *name, EVP_PKEY *for_key)
+{
+	EVP_PKEY *key = key_generate(KEY_ALG_ECDSA_P256);
+	X509 *leaf;
+	char *chain;
+
+	pki();
+	memset(s, 0, sizeof(*s));
+	snprintf(s->key_path, sizeof(s->key_path), "%s/%s.key", t_tmpdir(),
+	    name);
+	snprintf(s->chain_path, sizeof(s->chain_path), "%s/%s.chain",
+	    t_tmpdir(), name);
+	(void)unlink(s->key_path);
+	(void)key_write_new(s->key_path, key, 0600, (uid_t)-1, (gid_t)-1);
+	s->key_pem = t_read(s->key_path);
+	leaf = mk_cert(for_key ? for_key : key, "mx.example.org", int_key,
+	    int_cert, 0);
+	s->leaf_pem = pem_cert(leaf);
+	s->int_pem = pem_cert(int_cert);
+	chain = xasprintf("%s%s", s->leaf_pem, s->int_pem);
+	(void)fs_write_atomic(s->chain_path, chain, strlen(chain), 0644,
+	    (uid_t)-1, (gid_t)-1);
+	free(chain);
+	X509_free(leaf);
+	EVP_PKEY_free(key);
+}
+
+static void
+set_free(struct set *s)
+{
+	free(s->key_pem);
+	free(s->leaf_pem);
+	free(s->int_pem);
+}
+
+static char *
+combined_of(const struct set *s)
+{
+	return xasprintf("%s%s%s", s->key_pem, s->leaf_pem, s->int_pem);
+}
+
+/*
+ * A configuration for host mx.example.org in directory dir (made fresh),
+ * with the given file lines; reload is dir/reload (a script counting its
+ * runs in dir/reloads, failing while dir/reload-fail exists: "once" makes
+ * it fail one time).
+ */
+static struct conf *
+conf_in(const char *dir, const char *files)
+{
+	static int n;
+	struct buf c = { 0 }, r = { 0 };
+	char name[64], path[600];
+	struct conf *conf;
+
+	mkdir(t_path(dir), 0755);
+	buf_printf(&r, "#!/bin/sh\necho x >> %s/%s/reloads\n"
+	    "if [ -e %s/%s/reload-fail ]; then\n"
+	    "  [ \"$(cat %s/%s/reload-fail)\" = once ] && "
+	    "rm -f %s/%s/reload-fail\n"
+	    "  echo 'postfix: fatal: bad TLS configuration' >&2\n  exit 1\n"
+	    "fi\nexit 0\n", t_tmpdir(), dir, t_tmpdir(), dir, t_tmpdir(), dir,
+	    t_tmpdir(), dir);
+	snprintf(path, sizeof(path), "%s/reload", dir);
+	chmod(t_write(path, r.data), 0700);
+	buf_printf(&c, "[global]\nstate_dir = %s/state\n\n"
+	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
+	    "[host mx.example.org]\npublisher = dns\nalgorithms = ecdsa-p256\n"
+	    "reload = %s/%s/reload\nhook_timeout = 10s\n", t_tmpdir(),
+	    t_tmpdir(), t_tmpdir(), dir);
+	buf_puts(&c, files);
+	snprintf(name, sizeof(name), "deploy%d.conf", ++n);
+	conf = conf_load(t_write(name, c.data));
+	buf_free(&c);
+	buf_free(&r);
+	return conf;
+}
+
+static int
+reloads(const char *dir)
+{
+	char path[600], *s;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/reloads", t_tmpdir(), dir);
+	if ((s = t_read(path)) != NULL)
+		n = (int)(strlen(s) / 2);
+	free(s);
+	return n;
+}
+
+static void
+fail_reload(const char *dir, const char *how)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/reload-fail", dir);
+	t_write(path, how);
+}
+
+/* 1 if path holds exactly want. */
+static int
+holds(const char *path, const char *want)
+{
+	char *got = t_read(path);
+	int ok = got != NULL && want != NULL && strcmp(got, want) == 0;
+
+	free(got);
+	return ok;
+}
+
+static unsigned
+mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+}
+
+#define P(dir, file)	xasprintf("%s/%s/%s", t_tmpdir(), dir, file)
+
+/* The same in a static buffer, for use inside an expression. */
+static const char *
+Q(const char *dir, const char *file)
+{
+	static char buf[4][600];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s/%s", t_tmpdir(), dir, file);
+	return buf[i];
+}
+
+static void
+test_combined(void)
+{
+	struct conf *c;
+	struct set a, b;
+	char *lines = xasprintf("combined_file = %s/comb/mx-%%a.pem\n"
+	    "owner = 4242\ngroup = 4343\n", t_tmpdir());
+	char *path = P("comb", "mx-ecdsa-p256.pem");
+	char *prev = P("comb", "mx-ecdsa-p256.pem.prev");
+	char *ca = NULL, *cb = NULL;
+	struct stat st;
+
+	c = conf_in("comb", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "comb-a", NULL);
+	mkset(&b, "comb-b", NULL);
+	ca = combined_of(&a);
+	cb = combined_of(&b);
+
+	/* First deploy: nothing to keep, nothing to roll back to. */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	T_CHECK(holds(path, ca));
+	T_CHECK(!fs_exists(prev));
+	T_INT(mode_of(path), 0600);
+	T_CHECK(stat(path, &st) == 0 && st.st_uid == 4242 &&
+	    st.st_gid == 4343);
+	T_INT(reloads("comb"), 1);
+	t_log_reset();
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_PERMFAIL);
+	T_CHECK(t_log_has("no previous set was kept"));
+	T_CHECK(holds(path, ca));
+
+	/* The next set: one rename, the old one kept byte for byte. */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(holds(path, cb));
+	T_CHECK(holds(prev, ca));
+	T_INT(mode_of(prev), 0600);
+	T_CHECK(!fs_exists(Q("comb", "mx-ecdsa-p256.pem.new")));
+	T_CHECK(!fs_exists(Q("comb", "mx-ecdsa-p256.pem.deploying")));
+	T_INT(reloads("comb"), 2);
+
+	/* Again (a repeated action after a crash): .prev is still A. */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(holds(path, cb));
+	T_CHECK(holds(prev, ca));
+	T_INT(reloads("comb"), 3);	/* a repeated deploy still reloads */
+
+	/* Rollback: A back, byte-identical; twice is the same. */
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(path, ca));
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(path, ca));
+	T_INT(mode_of(path), 0600);
+	T_INT(reloads("comb"), 5);
+	set_free(&a);
+	set_free(&b);
+done:
+	free(ca);
+	free(cb);
+	free(lines);
+	free(path);
+	free(prev);
+	conf_free(c);
+}
+
+static void
+test_failing_reload(void)
+{
+	struct conf *c;
+	struct set a, b, d;
+	char *lines = xasprintf("combined_file = %s/frel/mx.pem\n",
+	    t_tmpdir());
+	char *path = P("frel", "mx.pem"), *ca = NULL, *cb = NULL;
+
+	c = conf_in("frel", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "frel-a", NULL);
+	mkset(&b, "frel-b", NULL);
+	mkset(&d, "frel-d", NULL);
+	ca = combined_of(&a);
+	cb = combined_of(&b);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+
+	/* The MTA refuses the new set once: A is back, reloaded. */
+	fail_reload("frel", "once");
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_TEMPFAIL);
+	T_CHECK(holds(path, ca));
+	T_INT(reloads("frel"), 3);
+	T_CHECK(strstr(log_last_error(), "previous set is restored and "
+	    "reloaded") != NULL);
+	T_CHECK(strstr(log_last_error(), "bad TLS configuration") != NULL);
+
+	/* Every reload fails: restored all the same, and a human is asked. */
+	fail_reload("frel", "always");
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_PERMFAIL);
+	T_CHECK(holds(path, ca));
+	T_CHECK(strstr(log_last_error(), "needs attention") != NULL);
+	unlink(Q("frel", "reload-fail"));
+
+	/* Nothing was kept before the failed deploys: still nothing. */
+	T_CHECK(!fs_exists(Q("frel", "mx.pem.prev")));
+
+	/* The retry, with a working reload, goes through. */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(holds(Q("frel", "mx.pem.prev"), ca));
+
+	/* A failed deploy of D leaves A as the previous set, not B, the set
+	 * it restored: a rollback must still go back to A. */
+	fail_reload("frel", "once");
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    d.key_path, d.chain_path), OUT_TEMPFAIL);
+	T_CHECK(holds(path, cb));
+	T_CHECK(holds(Q("frel", "mx.pem.prev"), ca));
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(path, ca));
+	set_free(&a);
+	set_free(&b);
+	set_free(&d);
+done:
+	free(lines);
+	free(path);
+	free(ca);
+	free(cb);
+	conf_free(c);
+}
+
+static void
+test_reload_not_runnable(void)
+{
+	struct conf *c;
+	struct set a, b;
+	char *lines = xasprintf("combined_file = %s/nrel/mx.pem\n",
+	    t_tmpdir());
+	char *path = P("nrel", "mx.pem"), *ca = NULL;
+
+	c = conf_in("nrel", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "nrel-a", NULL);
+	mkset(&b, "nrel-b", NULL);
+	ca = combined_of(&a);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	chmod(Q("nrel", "reload"), 0600);	/* not executable any more */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_PERMFAIL);
+	T_CHECK(holds(path, ca));
+	set_free(&a);
+	set_free(&b);
+done:
+	free(lines);
+	free(path);
+	free(ca);
+	conf_free(c);
+}
+
+static void
+test_separate(void)
+{
+	struct conf *c;
+	struct set a, b;
+	char *lines = xasprintf("key_file = %s/sep/key.pem\n"
+	    "cert_file = %s/sep/cert.pem\nchain_file = %s/sep/chain.pem\n"
+	    "fullchain_file = %s/sep/full.pem\ncert_mode = 0640\n",
+	    t_tmpdir(), t_tmpdir(), t_tmpdir(), t_tmpdir());
+	char *kp = P("sep", "key.pem"), *cp = P("sep", "cert.pem");
+	char *chp = P("sep", "chain.pem"), *fp = P("sep", "full.pem");
+	char *fa = NULL, *fb = NULL;
+	char *kprev = P("sep", "key.pem.prev"), *fprev = P("sep",
+	    "full.pem.prev");
+
+	c = conf_in("sep", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "sep-a", NULL);
+	mkset(&b, "sep-b", NULL);
+	fa = xasprintf("%s%s", a.leaf_pem, a.int_pem);
+	fb = xasprintf("%s%s", b.leaf_pem, b.int_pem);
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	/* Not atomic: said every time, with what to use instead. */
+	T_CHECK(t_log_has("cannot change in one step"));
+	T_CHECK(t_log_has("combined_file"));
+	T_CHECK(holds(kp, a.key_pem));
+	T_CHECK(holds(cp, a.leaf_pem));
+	T_CHECK(holds(chp, a.int_pem));
+	T_CHECK(holds(fp, fa));
+	T_INT(mode_of(kp), 0600);
+	T_INT(mode_of(cp), 0640);
+	T_INT(mode_of(fp), 0640);
+
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(holds(kp, b.key_pem) && holds(fp, fb) &&
+	    holds(cp, b.leaf_pem));
+	T_CHECK(holds(kprev, a.key_pem) && holds(fprev, fa));
+	T_INT(mode_of(kprev), 0600);
+	T_CHECK(!fs_exists(Q("sep", "key.pem.new")));
+	/* Repeated: the previous set survives. */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(holds(kprev, a.key_pem) && holds(fprev, fa));
+
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(kp, a.key_pem) && holds(fp, fa) &&
+	    holds(cp, a.leaf_pem) && holds(chp, a.int_pem));
+	T_INT(deploy_files_check(&c->hosts[0]), 0);
+	set_free(&a);
+	set_free(&b);
+done:
+	free(lines);
+	free(kp);
+	free(cp);
+	free(chp);
+	free(fp);
+	free(fa);
+	free(fb);
+	free(kprev);
+	free(fprev);
+	conf_free(c);
+}
+
+/* What a path names once symlinks are followed, relative to dir. */
+static int
+link_is(const char *link, const char *want)
+{
+	char buf[600];
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return 0;
+	buf[n] = '\0';
+	return strcmp(buf, want) == 0;
+}
+
+static void
+test_live_link(void)
+{
+	struct conf *c;
+	struct set a, b, d;
+	char *lines = xasprintf("live_link = %s/ll/live\n"
+	    "key_file = %s/ll/key.pem\nfullchain_file = %s/ll/full.pem\n",
+	    t_tmpdir(), t_tmpdir(), t_tmpdir());
+	char *link = P("ll", "live"), *prevlink = P("ll", "live.prev");
+	char *kp = P("ll", "key.pem"), *fp = P("ll", "full.pem");
+	char *lk = P("ll", "live/privkey.pem"), *lf = P("ll",
+	    "live/fullchain.pem"), *lc = P("ll", "live/cert.pem");
+	char *lch = P("ll", "live/chain.pem"), *fa = NULL, *fb = NULL;
+	char *target = P("ll", "live/privkey.pem");
+	struct stat st;
+
+	c = conf_in("ll", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "ll-a", NULL);
+	mkset(&b, "ll-b", NULL);
+	mkset(&d, "ll-d", NULL);
+	fa = xasprintf("%s%s", a.leaf_pem, a.int_pem);
+	fb = xasprintf("%s%s", b.leaf_pem, b.int_pem);
+
+	/* What the MTA serves today, as plain files: adopted as v1. */
+	(void)fs_write_atomic(kp, a.key_pem, strlen(a.key_pem), 0600,
+	    (uid_t)-1, (gid_t)-1);
+	(void)fs_write_atomic(fp, fa, strlen(fa), 0644, (uid_t)-1, (gid_t)-1);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(link_is(link, "live.v2"));
+	T_CHECK(link_is(prevlink, "live.v1"));
+	T_CHECK(holds(lk, b.key_pem) && holds(lf, fb) &&
+	    holds(lc, b.leaf_pem) && holds(lch, b.int_pem));
+	T_INT(mode_of(lk), 0600);
+	T_INT(mode_of(lf), 0644);
+	/* The configured paths follow the link: one switch for all. */
+	T_CHECK(lstat(kp, &st) == 0 && S_ISLNK(st.st_mode));
+	T_CHECK(link_is(kp, target));
+	T_CHECK(holds(kp, b.key_pem) && holds(fp, fb));
+
+	/* Repeated: no new version, the previous one kept. */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(link_is(link, "live.v2") && link_is(prevlink, "live.v1"));
+	T_CHECK(!fs_exists(Q("ll", "live.v3")));
+
+	/* Rollback: one rename back to the adopted files. */
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(link_is(link, "live.v1"));
+	T_CHECK(holds(kp, a.key_pem) && holds(fp, fa));
+
+	/* Onwards: v3, previous v1 (what was served), v2 pruned. */
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    d.key_path, d.chain_path), OUT_OK);
+	T_CHECK(link_is(link, "live.v3") && link_is(prevlink, "live.v1"));
+	T_CHECK(!fs_exists(Q("ll", "live.v2")));
+	T_CHECK(holds(kp, d.key_pem));
+	T_INT(reloads("ll"), 4);
+
+	/* A failing reload switches the link back. */
+	fail_reload("ll", "once");
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_TEMPFAIL);
+	T_CHECK(link_is(link, "live.v3"));
+	T_CHECK(holds(kp, d.key_pem));
+	/* ... and the previous set is still the one before it. */
+	T_CHECK(link_is(prevlink, "live.v1"));
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(kp, a.key_pem));
+	set_free(&a);
+	set_free(&b);
+	set_free(&d);
+done:
+	free(lines);
+	free(link);
+	free(prevlink);
+	free(kp);
+	free(fp);
+	free(lk);
+	free(lf);
+	free(lc);
+	free(lch);
+	free(fa);
+	free(fb);
+	free(target);
+	conf_free(c);
+}
+
+/* A link an operator made, to an absolute path: nothing of it pruned. */
+static void
+test_live_link_absolute(void)
+{
+	struct conf *c;
+	struct set a, b;
+	char *lines = xasprintf("live_link = %s/lla/live\n"
+	    "key_file = %s/lla/key.pem\nfullchain_file = %s/lla/full.pem\n",
+	    t_tmpdir(), t_tmpdir(), t_tmpdir());
+	char *v1 = P("lla", "live.v1"), *link = P("lla", "live");
+	char *fa = NULL;
+
+	c = conf_in("lla", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "lla-a", NULL);
+	mkset(&b, "lla-b", NULL);
+	fa = xasprintf("%s%s", a.leaf_pem, a.int_pem);
+	mkdir(v1, 0755);
+	t_write("lla/live.v1/privkey.pem", a.key_pem);
+	t_write("lla/live.v1/fullchain.pem", fa);
+	T_CHECK(symlink(v1, link) == 0);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    b.key_path, b.chain_path), OUT_OK);
+	T_CHECK(link_is(link, "live.v2"));
+	T_CHECK(fs_exists(Q("lla", "live.v1/privkey.pem")));
+	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
+	    OUT_OK);
+	T_CHECK(holds(Q("lla", "key.pem"), a.key_pem));
+	set_free(&a);
+	set_free(&b);
+done:
+	free(lines);
+	free(v1);
+	free(link);
+	free(fa);
+	conf_free(c);
+}
+
+static void
+test_mismatch_refused(void)
+{
+	struct conf *c;
+	struct set a, bad;
+	EVP_PKEY *other = key_generate(KEY_ALG_ECDSA_P256);
+	char *lines = xasprintf("combined_file = %s/mis/mx.pem\n",
+	    t_tmpdir());
+	char *path = P("mis", "mx.pem"), *ca = NULL;
+
+	c = conf_in("mis", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "mis-a", NULL);
+	mkset(&bad, "mis-bad", other);	/* its chain is for another key */
+	ca = combined_of(&a);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    bad.key_path, bad.chain_path), OUT_PERMFAIL);
+	T_CHECK(t_log_has("refusing to install a mismatched pair"));
+	T_CHECK(holds(path, ca));
+	T_INT(reloads("mis"), 1);
+	set_free(&a);
+	set_free(&bad);
+done:
+	EVP_PKEY_free(other);
+	free(lines);
+	free(path);
+	free(ca);
+	conf_free(c);
+}
+
+static void
+test_issuer_completion(void)
+{
+	struct conf *c = NULL;
+	struct set a;
+	char root_hex[65], int_hex[65], other_hex[65];
+	char *rootf = NULL, *otherf = NULL, *lines = NULL, *want = NULL;
+	char *path = NULL, *root_pem = NULL;
+
+	pki();
+	key_spki_hex(root_key, root_hex);
+	key_spki_hex(int_key, int_hex);
+	key_spki_hex(other_key, other_hex);
+	root_pem = pem_cert(root_cert);
+	rootf = xstrdup(t_write("root.pem", root_pem));
+	{
+		char *o = pem_cert(other_cert);
+
+		otherf = xstrdup(t_write("other.pem", o));
+		free(o);
+	}
+	mkset(&a, "iss-a", NULL);
+	path = P("iss", "mx.pem");
+
+	/* The root is pinned by its certificate: appended to the chain. */
+	lines = xasprintf("scheme = current+issuer\nissuer_cert = %s\n"
+	    "combined_file = %s/iss/mx.pem\n", rootf, t_tmpdir());
+	c = conf_in("iss", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	want = xasprintf("%s%s%s%s", a.key_pem, a.leaf_pem, a.int_pem,
+	    root_pem);
+	T_CHECK(holds(path, want));
+	T_CHECK(t_log_has("appended"));
+	conf_free(c);
+	free(lines);
+	free(want);
+
+	/* The root pinned by SPKI, its certificate in issuer_cert too. */
+	lines = xasprintf("scheme = current+issuer\nissuer_spki = %s\n"
+	    "issuer_cert = %s\ncombined_file = %s/iss/mx2.pem\n", root_hex,
+	    rootf, t_tmpdir());
+	c = conf_in("iss", lines);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	free(path);
+	path = P("iss", "mx2.pem");
+	want = xasprintf("%s%s%s%s", a.key_pem, a.leaf_pem, a.int_pem,
+	    root_pem);
+	T_CHECK(holds(path, want));
+	conf_free(c);
+	free(lines);
+	free(want);
+
+	/* The intermediate pinned: already sent, nothing appended. */
+	lines = xasprintf("scheme = current+issuer\nissuer_spki = %s\n"
+	    "combined_file = %s/iss/mx3.pem\n", int_hex, t_tmpdir());
+	c = conf_in("iss", lines);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	free(path);
+	path = P("iss", "mx3.pem");
+	want = combined_of(&a);
+	T_CHECK(holds(path, want));
+	conf_free(c);
+	free(lines);
+	free(want);
+
+	/* Another CA pinned, and it issued nothing here: refused, and
+	 * nothing is installed. */
+	lines = xasprintf("scheme = current+issuer\nissuer_spki = %s\n"
+	    "issuer_cert = %s\ncombined_file = %s/iss/mx4.pem\n", other_hex,
+	    otherf, t_tmpdir());
+	c = conf_in("iss", lines);
+	want = NULL;
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_CHECK(t_log_has("would not validate"));
+	free(path);
+	path = P("iss", "mx4.pem");
+	T_CHECK(!fs_exists(path));
+	set_free(&a);
+done:
+	conf_free(c);
+	free(lines);
+	free(want);
+	free(path);
+	free(rootf);
+	free(otherf);
+	free(root_pem);
+}
+
+static void
+test_unknown_owner(void)
+{
+	struct conf *c;
+	char *lines = xasprintf("combined_file = %s/own/mx.pem\n"
+	    "owner = no-such-user-daneroll\n", t_tmpdir());
+	struct set a;
+
+	c = conf_in("own", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	mkset(&a, "own-a", NULL);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_CHECK(t_log_has("unknown user no-such-user-daneroll"));
+	T_INT(deploy_files_check(&c->hosts[0]), -1);
+	set_free(&a);
+done:
+	free(lines);
+	conf_free(c);
+}
+
+static const struct t_case cases[] = {
+	{ "combined", test_combined },
+	{ "failing_reload", test_failing_reload },
+	{ "reload_not_runnable", test_reload_not_runnable },
+	{ "separate", test_separate },
+	{ "live_link", test_live_link },
+	{ "live_link_absolute", test_live_link_absolute },
+	{ "mismatch_refused", test_mismatch_refused },
+	{ "issuer_completion", test_issuer_completion },
+	{ "unknown_owner", test_unknown_owner },
+};
+
+T_MAIN(cases)
