@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "backend.h"
+#include "deploy_files.h"
+#include "issue_hook.h"
 #include "publish_exec.h"
 #include "publish_rfc2136.h"
 
@@ -21,8 +23,8 @@ static const struct backend_publisher *const builtin_publishers[] = {
 static const struct backends builtin = {
 	builtin_publishers,
 	NULL,	/* observer */
-	NULL,	/* issuer */
-	NULL,	/* deployer */
+	&issue_hook,
+	&deploy_files,
 	NULL,	/* verifier */
 };
 
