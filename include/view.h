@@ -50,6 +50,7 @@ struct view {
 	int			 nowners;
 	struct view_slot	 slots[KEY_ALG_COUNT];
 	int			 nslots;
+	struct tlsa_set		 pins;		/* current+issuer: 2 1 1 records */
 	struct tlsa_set		 want;		/* the RRset to publish */
 };
 

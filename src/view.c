@@ -28,8 +28,14 @@ add_spki(struct tlsa_set *set, uint8_t usage, const char *hex)
 	tlsa_set_add(set, &rr);
 }
 
-static void
-add_pins(struct tlsa_set *set, const struct conf_host *h)
+/*
+ * The pinned CAs of a current+issuer host as 2 1 1 records: the digests
+ * configured as issuer_spki and those of the issuer_cert files. A file
+ * that cannot be read fails the load: a pin must never drop out of the
+ * wanted RRset by accident.
+ */
+static int
+load_pins(struct tlsa_set *set, const struct conf_host *h)
 {
 	int i;
 
@@ -39,6 +45,26 @@ add_pins(struct tlsa_set *set, const struct conf_host *h)
 
 		tlsa_set_add(set, &rr);
 	}
+	for (i = 0; i < h->nissuer_files; i++) {
+		STACK_OF(X509) *certs = cert_load_chain(h->issuer_files[i]);
+		struct tlsa_rr rr;
+		int j, rc = 0;
+
+		if (certs == NULL)
+			return -1;
+		for (j = 0; j < sk_X509_num(certs) && rc == 0; j++) {
+			memset(&rr, 0, sizeof(rr));
+			if ((rc = tlsa_from_cert(sk_X509_value(certs, j),
+			    TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI, TLSA_MT_SHA256,
+			    &rr)) == 0)
+				tlsa_set_add(set, &rr);
+			tlsa_rr_free(&rr);
+		}
+		sk_X509_pop_free(certs, X509_free);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -59,8 +85,12 @@ compute_want(struct view *v)
 		if (s->has_next && v->host->scheme == SCHEME_CURRENT_NEXT)
 			add_spki(&v->want, TLSA_USAGE_DANE_EE, s->next.spki);
 	}
-	if (v->host->scheme == SCHEME_CURRENT_ISSUER)
-		add_pins(&v->want, v->host);
+	if (v->host->scheme == SCHEME_CURRENT_ISSUER) {
+		size_t i2;
+
+		for (i2 = 0; i2 < v->pins.n; i2++)
+			tlsa_set_add(&v->want, &v->pins.rr[i2]);
+	}
 }
 
 /* Where a slot's served chain and key live, per the configured layout. */
@@ -190,6 +220,8 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 		    fs_exists(s->next.chain_path))
 			s->staged = cert_load_chain(s->next.chain_path);
 	}
+	if (h->scheme == SCHEME_CURRENT_ISSUER && load_pins(&v->pins, h) != 0)
+		goto done;
 	compute_want(v);
 	rc = 0;
 done:
@@ -219,6 +251,7 @@ view_free(struct view *v)
 			sk_X509_pop_free(s->staged, X509_free);
 	}
 	tlsa_set_free(&v->want);
+	tlsa_set_free(&v->pins);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -273,9 +306,8 @@ would_match(const struct view *v, const struct view_slot *s,
 		m = tlsa_set_has(set, &want.rr[0]);
 	} else if (v->host->scheme == SCHEME_CURRENT_ISSUER) {
 		/* Before issuance: a chain from any pinned CA. */
-		add_pins(&want, v->host);
-		for (i = 0; i < want.n && !m; i++)
-			m = tlsa_set_has(set, &want.rr[i]);
+		for (i = 0; i < v->pins.n && !m; i++)
+			m = tlsa_set_has(set, &v->pins.rr[i]);
 	} else
 		m = 1;	/* nothing to deploy next */
 	tlsa_set_free(&want);

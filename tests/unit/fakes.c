@@ -498,6 +498,16 @@ const struct backends fake_backends = {
 	&fake_verifier
 };
 
+int
+fake_ca_write(const char *path)
+{
+	BIO *b = BIO_new_file(path, "w");
+	int ok = b != NULL && PEM_write_bio_X509(b, ca_cert) == 1;
+
+	BIO_free(b);
+	return ok ? 0 : -1;
+}
+
 void
 fake_ca_spki(char out[65])
 {

@@ -41,6 +41,8 @@ int	fake_client_cert(const char *dir, const char *host, enum key_alg,
 	    const char *reuse_key);
 /* What the fake DNS serves at owner now (empty set if nothing). */
 void	fake_served(const char *owner, struct tlsa_set *);
+/* Writes the fake CA's certificate (PEM) to path, for issuer_cert. */
+int	fake_ca_write(const char *path);
 /* Hex SHA-256 of the fake CA's SPKI, for issuer_spki. */
 void	fake_ca_spki(char out[65]);
 /* Sets the clock seen by util_now() (DANEROLL_NOW). */

@@ -27,6 +27,7 @@
 #define DAY	86400
 
 static struct conf	*conf;
+static int		 pin_by_file;	/* issuer_cert instead of issuer_spki */
 static struct store	*st;
 static struct engine	 eng;
 static char		 dir[512];
@@ -64,7 +65,12 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 	    "combined_file = %s/live/%s-%%a.pem\npublisher = dns\n"
 	    "acme_hook = /bin/true\nreload = /bin/true\n", dir, dir, name,
 	    scheme, algs, dir, name);
-	if (strcmp(scheme, "current+issuer") == 0)
+	if (strcmp(scheme, "current+issuer") == 0 && pin_by_file) {
+		snprintf(path, sizeof(path), "%s/ca.pem", dir);
+		if (fake_ca_write(path) != 0)
+			return NULL;
+		buf_printf(&c, "issuer_cert = %s\n", path);
+	} else if (strcmp(scheme, "current+issuer") == 0)
 		buf_printf(&c, "issuer_spki = %s\n", spki);
 	snprintf(path, sizeof(path), "w%d.conf", n);
 	cfg = t_write(path, c.data);
@@ -236,6 +242,14 @@ test_issuer_cycle(void)
 	T_CHECK(served_has(h->owner, spki));
 	T_INT(fake.deploys, 1);
 	T_INT(fake.violations, 0);
+}
+
+static void
+test_issuer_cycle_pinned_by_file(void)
+{
+	pin_by_file = 1;
+	test_issuer_cycle();
+	pin_by_file = 0;
 }
 
 static void
@@ -679,6 +693,8 @@ static const struct t_case cases[] = {
 	  test_adopt_and_roll },
 	{ "bootstrap a host with nothing deployed", test_bootstrap },
 	{ "current+issuer cycle", test_issuer_cycle },
+	{ "current+issuer cycle, CA pinned by issuer_cert",
+	  test_issuer_cycle_pinned_by_file },
 	{ "deploy guard holds the certificate until aged",
 	  test_guard_holds_until_aged },
 	{ "forced roll while the next record ages waits for it",
