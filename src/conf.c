@@ -52,7 +52,7 @@
  *   alias            NAME [PUBLISHER], repeatable; owner _PORT._tcp.NAME
  *   scheme           current+next | current+issuer; current+next
  *   algorithms       rsa2048, ecdsa-p256 or both (blanks or commas); rsa2048
- *   key_file         P%        combined_file, or key_file together with
+ *   key_file         P%        combined_file, live_link, or key_file with
  *   cert_file        P%        fullchain_file or cert_file, is required
  *   chain_file       P%
  *   fullchain_file   P%
@@ -1678,12 +1678,14 @@ finish_host(struct pctx *ctx, const struct sect *s)
 			    "is only used with scheme current+issuer");
 	}
 
-	if (f->combined_file == NULL && (f->key_file == NULL ||
+	if (f->combined_file == NULL && f->live_link == NULL &&
+	    (f->key_file == NULL ||
 	    (f->fullchain_file == NULL && f->cert_file == NULL)) &&
 	    !s->bad[K_COMBINED_FILE] && !s->bad[K_KEY_FILE] &&
-	    !s->bad[K_FULLCHAIN_FILE] && !s->bad[K_CERT_FILE])
-		conf_error(ctx, s->line, "[%s] needs combined_file, or "
-		    "key_file with fullchain_file or cert_file", s->label);
+	    !s->bad[K_FULLCHAIN_FILE] && !s->bad[K_CERT_FILE] &&
+	    !s->bad[K_LIVE_LINK])
+		conf_error(ctx, s->line, "[%s] needs combined_file, live_link, "
+		    "or key_file with fullchain_file or cert_file", s->label);
 
 	for (nalgs = 0, i = 0; i < KEY_ALG_COUNT; i++)
 		if (h->algs & (1u << i))
