@@ -17,6 +17,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "deploy_files.h"
 #include "engine.h"
 #include "intake.h"
 #include "lock.h"
@@ -559,6 +560,31 @@ done:
 	return rc;
 }
 
+/* config check: the file, then what needs the system (owners, groups,
+ * file layouts); nothing is written. */
+static int
+cmd_config_check(const struct cli *c)
+{
+	struct conf *conf;
+	int i, bad = 0;
+
+	if (c->nargs != 1 || strcmp(c->args[0], "check") != 0) {
+		log_err("usage: daneroll config check");
+		return EX_USAGE;
+	}
+	if ((conf = load_conf(c)) == NULL)
+		return EX_CONFIG;
+	for (i = 0; i < conf->nhosts; i++)
+		if (deploy_files_check(&conf->hosts[i]) != 0)
+			bad = 1;
+	if (!bad)
+		printf("%s: ok (%d host%s, %d publisher%s)\n", conf->path,
+		    conf->nhosts, conf->nhosts == 1 ? "" : "s",
+		    conf->npublishers, conf->npublishers == 1 ? "" : "s");
+	conf_free(conf);
+	return bad ? EX_CONFIG : EX_OK;
+}
+
 /* Hook events of dehydrated that are not for us. */
 static int
 other_dehydrated_event(const char *ev)
@@ -659,19 +685,8 @@ cmd_dispatch(const struct cli *c)
 	size_t i;
 	int rc = EX_USAGE;
 
-	if (strcmp(c->command, "config") == 0) {
-		if (c->nargs != 1 || strcmp(c->args[0], "check") != 0) {
-			log_err("usage: daneroll config check");
-			return EX_USAGE;
-		}
-		if ((conf = load_conf(c)) == NULL)
-			return EX_CONFIG;
-		printf("%s: ok (%d host%s, %d publisher%s)\n", conf->path,
-		    conf->nhosts, conf->nhosts == 1 ? "" : "s",
-		    conf->npublishers, conf->npublishers == 1 ? "" : "s");
-		conf_free(conf);
-		return EX_OK;
-	}
+	if (strcmp(c->command, "config") == 0)
+		return cmd_config_check(c);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(c->command, cmds[i].name) != 0)
 			continue;
