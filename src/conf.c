@@ -1663,12 +1663,13 @@ finish_host(struct pctx *ctx, const struct sect *s)
 			conf_error(ctx, s->seen[K_SCHEME], "scheme "
 			    "current+issuer needs issuer_spki or issuer_cert");
 		if (f->fullchain_file == NULL && f->chain_file == NULL &&
-		    f->combined_file == NULL && !s->bad[K_FULLCHAIN_FILE] &&
-		    !s->bad[K_CHAIN_FILE] && !s->bad[K_COMBINED_FILE])
+		    f->combined_file == NULL && f->live_link == NULL &&
+		    !s->bad[K_FULLCHAIN_FILE] && !s->bad[K_CHAIN_FILE] &&
+		    !s->bad[K_COMBINED_FILE] && !s->bad[K_LIVE_LINK])
 			conf_error(ctx, s->seen[K_SCHEME], "scheme "
 			    "current+issuer needs the issuer certificate "
-			    "served: set fullchain_file, chain_file or "
-			    "combined_file");
+			    "served: set fullchain_file, chain_file, "
+			    "combined_file or live_link");
 	} else if (!s->bad[K_SCHEME]) {
 		if (s->seen[K_ISSUER_SPKI] && !s->bad[K_ISSUER_SPKI])
 			conf_error(ctx, s->seen[K_ISSUER_SPKI], "issuer_spki "
