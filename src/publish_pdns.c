@@ -412,8 +412,10 @@ http_request(const struct conf_publisher *p, const char *key,
 			    payload == NULL ? " (a long zone listing? set "
 			    "zone = in the publisher section)" : "");
 		else
-			log_err("%s: %s%s%s", what, curl_easy_strerror(c),
-			    errbuf[0] != '\0' ? ": " : "", errbuf);
+			log_err("%s: %s%s%s%s", what, curl_easy_strerror(c),
+			    errbuf[0] != '\0' ? ": " : "", errbuf,
+			    c == CURLE_PEER_FAILED_VERIFICATION ? " (ca_file "
+			    "names the CA to trust)" : "");
 		r = resp->too_big || curl_permanent(c) ? OUT_PERMFAIL :
 		    OUT_TEMPFAIL;
 		goto done;

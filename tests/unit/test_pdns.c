@@ -20,11 +20,13 @@
 #include <netinet/in.h>
 
 #include <jansson.h>
+#include <openssl/ssl.h>
 
 #include "backend.h"
 #include "conf.h"
 #include "publish_pdns.h"
 #include "t.h"
+#include "t_openssl.h"
 #include "tlsa.h"
 #include "util.h"
 
@@ -198,23 +200,53 @@ struct http_srv {
 	int	port;
 };
 
+static ssize_t
+io_read(int c, SSL *ssl, void *buf, size_t len)
+{
+	if (ssl == NULL)
+		return recv(c, buf, len, 0);
+	return SSL_read(ssl, buf, (int)len);
+}
+
 static void
-srv_serve(int lfd, const struct reply *rs, size_t n, const char *logpath)
+io_write(int c, SSL *ssl, const void *buf, size_t len)
+{
+	if (ssl == NULL)
+		(void)send(c, buf, len, MSG_NOSIGNAL);
+	else
+		(void)SSL_write(ssl, buf, (int)len);
+}
+
+/* Serves n connections in turn (over TLS when ctx is set), one scripted
+ * reply each, appending every request to logpath. */
+static void
+srv_serve(int lfd, const struct reply *rs, size_t n, const char *logpath,
+    SSL_CTX *ctx)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct buf req = { 0 };
+		struct buf req = { 0 }, out = { 0 };
 		char chunk[4096], *hdr_end, *cl;
 		size_t want = 0;
 		ssize_t got;
 		FILE *f;
+		SSL *ssl = NULL;
 		int c = accept(lfd, NULL, NULL);
 
 		if (c < 0)
 			_exit(1);
+		if (ctx != NULL) {
+			ssl = SSL_new(ctx);
+			SSL_set_fd(ssl, c);
+			if (SSL_accept(ssl) != 1) {
+				SSL_free(ssl);
+				close(c);
+				continue;	/* the client refused us */
+			}
+		}
 		/* Headers, then Content-Length octets of body. */
-		while ((got = recv(c, chunk, sizeof(chunk), 0)) > 0) {
+		while ((got = io_read(c, ssl, chunk, sizeof(chunk))) > 0) {
 			buf_add(&req, chunk, (size_t)got);
 			if ((hdr_end = strstr(req.data, "\r\n\r\n")) == NULL)
 				continue;
@@ -238,27 +270,36 @@ srv_serve(int lfd, const struct reply *rs, size_t n, const char *logpath)
 			char *big = malloc(rs[i].big);
 
 			memset(big, 'x', rs[i].big);
-			dprintf(c, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
-			    "Connection: close\r\n\r\n", rs[i].status,
+			buf_printf(&out, "HTTP/1.1 %d X\r\nContent-Length: %zu"
+			    "\r\nConnection: close\r\n\r\n", rs[i].status,
 			    rs[i].big);
-			(void)send(c, big, rs[i].big, MSG_NOSIGNAL);
+			buf_add(&out, big, rs[i].big);
 			free(big);
 		} else
-			dprintf(c, "HTTP/1.1 %d X\r\nContent-Type: "
+			buf_printf(&out, "HTTP/1.1 %d X\r\nContent-Type: "
 			    "application/json\r\nContent-Length: %zu\r\n"
 			    "Connection: close\r\n\r\n%s", rs[i].status,
 			    strlen(rs[i].body), rs[i].body);
+		io_write(c, ssl, out.data, out.len);
+		buf_free(&out);
+		if (ssl != NULL) {
+			SSL_shutdown(ssl);
+			SSL_free(ssl);
+		}
 		close(c);
 	}
 	_exit(0);
 }
 
+/* tls: serve HTTPS with t_path("tls.pem") and its key. */
 static void
-srv_start(struct http_srv *s, const struct reply *rs, size_t n)
+srv_start_tls(struct http_srv *s, const struct reply *rs, size_t n, int tls)
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
+	SSL_CTX *ctx = NULL;
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	char key[512];
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -269,9 +310,25 @@ srv_start(struct http_srv *s, const struct reply *rs, size_t n)
 		abort();
 	s->port = ntohs(sin.sin_port);
 	(void)unlink(t_path("requests"));
+	if (tls) {
+		snprintf(key, sizeof(key), "%s.key", t_path("tls"));
+		if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+		    SSL_CTX_use_certificate_chain_file(ctx,
+		    t_path("tls.pem")) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM)
+		    != 1)
+			abort();
+	}
 	if ((s->pid = fork()) == 0)
-		srv_serve(lfd, rs, n, t_path("requests"));
+		srv_serve(lfd, rs, n, t_path("requests"), ctx);
 	close(lfd);
+	SSL_CTX_free(ctx);
+}
+
+static void
+srv_start(struct http_srv *s, const struct reply *rs, size_t n)
+{
+	srv_start_tls(s, rs, n, 0);
 }
 
 static void
@@ -499,6 +556,65 @@ test_replace_failures(void)
 	tlsa_set_free(&want);
 }
 
+/* HTTPS: verification on by default, ca_file trusted, tls_verify = no. */
+static void
+test_replace_tls(void)
+{
+	static const struct reply ok204[] = { { 204, "", 0 } };
+	struct http_srv s = { 0 };
+	struct conf_publisher p;
+	struct publish_req req;
+	struct tlsa_set want = { 0 }, prev = { 0 };
+	char url[64], *seen;
+
+	if (!T_INT(t_ossl_selfsigned("tls", "ec", "/CN=localhost",
+	    "IP:127.0.0.1,DNS:localhost", "2"), 0))
+		return;
+	set_of("3 1 1 " H1 "\n", &want);
+	req.owner = "_25._tcp.mx1.example.org";
+	req.ttl = 3600;
+	req.prev = &prev;
+	req.want = &want;
+
+	/* A certificate nobody vouches for: refused, and no retry. */
+	srv_start_tls(&s, ok204, 1, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
+	T_CHECK(t_log_has("certificate"));
+	srv_stop(&s);
+	seen = t_read(t_path("requests"));
+	T_CHECK(seen == NULL);		/* not a byte of the request sent */
+	free(seen);
+
+	/* The same server, its certificate given as ca_file. */
+	srv_start_tls(&s, ok204, 1, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	p.ca_file = (char *)t_path("tls.pem");
+	t_log_reset();
+	if (!T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK))
+		printf("    %s", t_log_text());
+	T_CHECK(!t_log_has("warning"));
+	srv_stop(&s);
+	seen = t_read(t_path("requests"));
+	T_CHECK(seen != NULL && strstr(seen, "X-API-Key: " KEY) != NULL);
+	free(seen);
+
+	/* tls_verify = no: works, with a warning every time. */
+	srv_start_tls(&s, ok204, 1, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	p.tls_verify = 0;
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
+	T_CHECK(t_log_has("TLS verification is off"));
+	T_CHECK(strstr(t_log_text(), KEY) == NULL);
+	srv_stop(&s);
+	tlsa_set_free(&want);
+}
+
 static const struct t_case cases[] = {
 	{ "body: REPLACE and DELETE", test_body },
 	{ "zone ids", test_zone_id },
@@ -508,6 +624,8 @@ static const struct t_case cases[] = {
 	{ "replace over HTTP: statuses, discovery, key", test_replace_table },
 	{ "replace over HTTP: body on the wire", test_replace_body_on_wire },
 	{ "replace: transport and key file failures", test_replace_failures },
+	{ "replace over HTTPS: verify, ca_file, tls_verify = no",
+	  test_replace_tls },
 };
 
 T_MAIN(cases)
