@@ -21,6 +21,7 @@
 
 #include <ldns/ldns.h>
 
+#include "conf.h"
 #include "dnsq.h"
 #include "observe.h"
 #include "t.h"
@@ -358,13 +359,41 @@ test_summarize_table(void)
 enum srv_mode {
 	SRV_TC = 1,	/* UDP: empty answer with TC; TCP: the full answer */
 	SRV_FORGE,	/* UDP: a wrong ID first, then the answer */
-	SRV_SILENT	/* reads and never answers */
+	SRV_SILENT,	/* reads and never answers */
+	SRV_ROOT,	/* NXDOMAIN with the root zone's SOA, to anything */
+	SRV_SERVFAIL	/* SERVFAIL to anything */
 };
 
 struct srv {
 	pid_t	pid;
 	int	port;
 };
+
+/* A resolver's answer for SRV_ROOT / SRV_SERVFAIL. */
+static uint8_t *
+srv_resolver_answer(const uint8_t *q, size_t qlen, enum srv_mode mode,
+    size_t *len)
+{
+	static const char *const root_soa[] = { ". 86400 IN SOA a.root-servers"
+	    ".net. nstld.verisign-grs.com. 1 1800 900 604800 86400", NULL };
+	ldns_pkt *qp = NULL;
+	uint8_t *wire;
+	char *name;
+
+	if (ldns_wire2pkt(&qp, q, qlen) != LDNS_STATUS_OK)
+		return NULL;
+	name = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
+	    ldns_pkt_question(qp), 0)));
+	wire = mkresp(name, ldns_rr_get_type(ldns_rr_list_rr(
+	    ldns_pkt_question(qp), 0)), mode == SRV_ROOT ?
+	    LDNS_RCODE_NXDOMAIN : LDNS_RCODE_SERVFAIL, 0, 0, NULL,
+	    mode == SRV_ROOT ? root_soa : NULL, len);
+	/* Our ID back, as a resolver would. */
+	memcpy(wire, q, 2);
+	free(name);
+	ldns_pkt_free(qp);
+	return wire;
+}
 
 /* Answer for a query: one TLSA record; REFUSED if RD is set or DO not. */
 static uint8_t *
@@ -418,6 +447,15 @@ srv_loop(int ufd, int tfd, enum srv_mode mode)
 			    (struct sockaddr *)&from, &fl);
 			if (n <= 0 || mode == SRV_SILENT)
 				continue;
+			if (mode == SRV_ROOT || mode == SRV_SERVFAIL) {
+				w = srv_resolver_answer(buf, (size_t)n, mode,
+				    &wl);
+				if (w != NULL)
+					(void)sendto(ufd, w, wl, 0,
+					    (struct sockaddr *)&from, fl);
+				free(w);
+				continue;
+			}
 			if (mode == SRV_FORGE) {
 				w = srv_answer(buf, (size_t)n, 0, 1, &wl);
 				if (w != NULL)
@@ -632,6 +670,61 @@ test_dnsq_timeout_and_bound(void)
 	srv_stop(&s);
 }
 
+/*
+ * observe() outcomes that a resolver decides: an owner in no delegated
+ * zone is PERMFAIL; a resolver that fails or is not there is TEMPFAIL;
+ * a name that is not a name is PERMFAIL before anything is sent.
+ */
+static void
+test_observe_outcomes(void)
+{
+	static const struct {
+		int		 mode;		/* 0: closed port */
+		const char	*owner;
+		enum outcome	 want;
+		const char	*msg;
+	} rows[] = {
+		{ SRV_ROOT, "_25._tcp.mx.nosuchtld.", OUT_PERMFAIL,
+		  "_25._tcp.mx.nosuchtld. is in no delegated zone" },
+		{ SRV_SERVFAIL, OWNER, OUT_TEMPFAIL, "SOA: SERVFAIL" },
+		{ 0, OWNER, OUT_TEMPFAIL, "connection refused" },
+		{ SRV_ROOT, "a..b.example.", OUT_PERMFAIL,
+		  "not a valid DNS name" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct srv s = { 0 };
+		struct conf conf;
+		struct conf_host host;
+		struct obs_report rep;
+		struct tlsa_set want = { 0 };
+		char res[64];
+
+		memset(&conf, 0, sizeof(conf));
+		memset(&host, 0, sizeof(host));
+		memset(&rep, 0, sizeof(rep));
+		T_CHECK(srv_start(&s, rows[i].mode ? rows[i].mode :
+		    SRV_SILENT) == 0);
+		if (rows[i].mode == 0)
+			srv_stop(&s);	/* nothing listens any more */
+		snprintf(res, sizeof(res), "127.0.0.1#%d", s.port);
+		conf.resolver = res;
+		host.name = "mx.example";
+		t_log_reset();
+		if (!T_INT(observe_dns.observe(&conf, &host, rows[i].owner,
+		    &want, &rep), rows[i].want))
+			printf("    row %zu: %s", i, t_log_text());
+		if (!T_CHECK(t_log_has(rows[i].msg)))
+			printf("    row %zu: %s", i, t_log_text());
+		T_INT(rep.nservers, 0);
+		T_INT(rep.all_match, 0);
+		obs_report_free(&rep);
+		if (rows[i].mode != 0)
+			srv_stop(&s);
+	}
+}
+
 /* Address text as the configuration writes it. */
 static void
 test_dnsq_addr(void)
@@ -679,6 +772,7 @@ static const struct t_case cases[] = {
 	{ "dnsq: closed port refused at once", test_dnsq_refused_port },
 	{ "dnsq: timeouts and in-flight bound", test_dnsq_timeout_and_bound },
 	{ "dnsq: address syntax", test_dnsq_addr },
+	{ "observe: outcomes decided at the resolver", test_observe_outcomes },
 };
 
 T_MAIN(cases)
