@@ -11,18 +11,21 @@
 #include "backend.h"
 #include "deploy_files.h"
 #include "issue_hook.h"
+#include "observe.h"
+#include "publish_pdns.h"
 #include "publish_exec.h"
 #include "publish_rfc2136.h"
 
 static const struct backend_publisher *const builtin_publishers[] = {
 	&publish_rfc2136,
+	&publish_pdns,
 	&publish_exec,
 	NULL
 };
 
 static const struct backends builtin = {
 	builtin_publishers,
-	NULL,	/* observer */
+	&observe_dns,
 	&issue_hook,
 	&deploy_files,
 	NULL,	/* verifier */

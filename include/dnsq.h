@@ -1,0 +1,73 @@
+/*
+ * dnsq - many DNS queries at once, each sent straight to one server
+ * address (no recursion of our own, no caching, no search list).
+ *
+ * dnsq_run() drives every query of the array through one poll() loop over
+ * non-blocking sockets: at most `inflight` queries on the wire at a time, a
+ * timeout per try, up to `udp_tries` UDP sends, and a retry over TCP when
+ * the UDP answer has the TC bit. Every query carries EDNS0 (1232 octets)
+ * with the DO bit, a random ID, and RD only when asked for. An answer is
+ * accepted only if its ID, QR bit and question match the query; a UDP
+ * datagram that does not match is dropped and the wait goes on.
+ *
+ * Why poll() and not threads: a query is a few hundred octets and a wait;
+ * one thread multiplexing sockets needs no locking, no thread limits and
+ * no cancellation, and bounds the work by `inflight` alone.
+ *
+ * Ownership: the caller owns the array. dnsq_run() fills wire/wirelen (the
+ * answer, malloc'd), err and tcp in each element; dnsq_free() frees the
+ * answers. Nothing here logs: callers know what a failed query means.
+ */
+#ifndef DANEROLL_DNSQ_H
+#define DANEROLL_DNSQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct dnsq {
+	/* Set by the caller. */
+	struct sockaddr_storage	 addr;		/* server address and port */
+	socklen_t		 addrlen;
+	char			 qname[256];	/* presentation form */
+	uint16_t		 qtype;		/* LDNS_RR_TYPE_* */
+	int			 rd;		/* set the RD bit */
+	/* Set by dnsq_run(). */
+	uint8_t			*wire;		/* the answer, NULL on error */
+	size_t			 wirelen;
+	int			 err;		/* 0 or an errno value */
+	int			 tcp;		/* answered over TCP */
+};
+
+struct dnsq_limits {
+	int	inflight;	/* queries on the wire at once, >= 1 */
+	int	try_ms;		/* wait for one UDP try */
+	int	udp_tries;	/* UDP sends before ETIMEDOUT */
+	int	tcp_ms;		/* whole TCP exchange */
+};
+
+/* 16 in flight, 1.5 s per UDP try, 3 tries, 5 s over TCP. */
+extern const struct dnsq_limits dnsq_default_limits;
+
+/*
+ * Parses "192.0.2.1", "2001:db8::1", "addr#port" (or "[v6]:port") into a
+ * socket address; default_port when none is given. 0, or -1 (not logged)
+ * if the text is not a numeric address.
+ */
+int	 dnsq_addr_parse(const char *text, int default_port,
+	    struct sockaddr_storage *, socklen_t *);
+/* "192.0.2.1", or "192.0.2.1#5353" when the port is not 53. */
+void	 dnsq_addr_str(const struct sockaddr *, char *out, size_t outlen);
+
+/*
+ * Runs every query to completion (answer or error); never fails as a
+ * whole. err is ETIMEDOUT when no try was answered, EPROTO when a TCP
+ * answer was malformed or did not match, EINVAL for a bad qname, or what
+ * the socket said (ECONNREFUSED, ENETUNREACH, EADDRNOTAVAIL...).
+ */
+void	 dnsq_run(struct dnsq *, size_t n, const struct dnsq_limits *);
+void	 dnsq_free(struct dnsq *, size_t n);
+/* "timed out", "connection refused", "network unreachable"... */
+const char *dnsq_strerror(int err);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * observe - the propagation observer: what does every authoritative
+ * address of a zone serve at a TLSA owner name, right now?
+ *
+ * observe_dns.observe(conf, host, owner, want, report):
+ *   1. finds the zone cut of owner (SOA query through conf->resolver, or
+ *      the first answering nameserver of /etc/resolv.conf), the zone's NS
+ *      RRset, its DNSKEY RRset (is the zone signed?) and the A and AAAA
+ *      records of every NS name;
+ *   2. adds host->extra_servers (hidden primaries, anycast unicast nodes);
+ *   3. asks every address directly, all at once (see dnsq.h): TLSA at
+ *      owner and SOA at the apex, RD=0, EDNS0 with DO;
+ *   4. classifies each answer (observe_classify) and sums up
+ *      (observe_summarize).
+ * Returns OUT_OK with the report filled even when not every address
+ * matches (the engine polls again); OUT_TEMPFAIL (logged) when the zone
+ * cut, the NS RRset or an NS name's addresses cannot be learnt now;
+ * OUT_PERMFAIL (logged) for a bad owner name or an owner in no zone.
+ * want may be empty: a missing RRset is then the match, and the report
+ * says what is served today (any_tlsa, served, served_ttl, neg_ttl).
+ *
+ * The resolver is trusted for addresses only: signatures and answers are
+ * judged at the authoritative servers themselves, never from an AD bit.
+ *
+ * Ownership: report is the caller's, freed with obs_report_free(); its
+ * previous contents are not freed (pass a zeroed one). struct
+ * observe_addr is the caller's; observe_addr_free() frees its served set.
+ */
+#ifndef DANEROLL_OBSERVE_H
+#define DANEROLL_OBSERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+extern const struct backend_observer observe_dns;
+
+/* What one address said, classified. */
+struct observe_addr {
+	struct obs_server	 sv;		/* address, NS name, result, serial */
+	int			 v6;		/* an IPv6 address */
+	int			 no_route;	/* ENETUNREACH / EADDRNOTAVAIL */
+	int			 answered;	/* authoritative: served is meaningful */
+	struct tlsa_set		 served;	/* the TLSA RRset it serves */
+	int64_t			 ttl;		/* its TTL (smallest), if served */
+	int64_t			 neg_ttl;	/* from its SOA, -1 if unknown */
+	char			 note[160];	/* why, for the log */
+};
+void	observe_addr_free(struct observe_addr *);
+
+/*
+ * Classifies an answer (wire format) to "owner TLSA" against want (empty:
+ * no RRset wanted). zone_signed: the zone has a DNSKEY RRset, so a
+ * matching RRset must come with its RRSIG. Fills a->result, a->answered,
+ * a->served, a->ttl and a->note; touches nothing else. Pure: no I/O, no
+ * logging.
+ */
+enum obs_result observe_classify(const uint8_t *wire, size_t len,
+		    const char *owner, const struct tlsa_set *want,
+		    int zone_signed, struct observe_addr *a);
+
+/*
+ * Reads the SOA of an answer to "zone SOA" (answer section, else the
+ * authority section): *serial, *neg_ttl = min(SOA TTL, SOA MINIMUM)
+ * (RFC 2308 section 5) and *is_signed (an RRSIG covers the SOA). 0, or
+ * -1 if the answer holds no SOA for zone (outputs untouched).
+ */
+int	observe_soa(const uint8_t *wire, size_t len, const char *zone,
+	    uint32_t *serial, int64_t *neg_ttl, int *is_signed);
+
+/*
+ * Sums up n classified addresses into report (which must be zeroed):
+ * servers, all_match (every address matches, except unreachable IPv6
+ * addresses when ignore_unreachable_ipv6; never with n == 0), any_tlsa,
+ * served and served_ttl (the RRset most authoritative answers carry; a
+ * tie goes to a non-empty RRset, then to the longest TTL: the choice that
+ * makes ageing wait longer), and neg_ttl (the largest seen, 0 if none).
+ * Returns how many unreachable IPv6 addresses were excused. Pure.
+ */
+int	observe_summarize(const struct observe_addr *, size_t n,
+	    int ignore_unreachable_ipv6, struct obs_report *report);
+
+#endif

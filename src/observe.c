@@ -1,0 +1,846 @@
+/*
+ * observe - the propagation observer over real DNS. See include/observe.h
+ * for the contract.
+ *
+ * Discovery goes through the resolver in three rounds (zone cut, then NS
+ * and DNSKEY together, then every NS name's A and AAAA together); the
+ * observation proper asks every authoritative address for TLSA at the
+ * owner and SOA at the apex, all in one round (dnsq.c). Whatever a server
+ * says, or fails to say, it is named in the report: an address is never
+ * left out because it was silent.
+ *
+ * Whether the zone is signed is a property of the zone, not of one
+ * server: it is signed if the resolver finds a DNSKEY RRset at the apex
+ * or any address signs its SOA. A server that then serves the wanted
+ * RRset without an RRSIG is UNSIGNED, not a match, since validating
+ * resolvers asking it would get a bogus answer.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "backend.h"
+#include "conf.h"
+#include "dnsq.h"
+#include "log.h"
+#include "observe.h"
+#include "tlsa.h"
+#include "util.h"
+
+#define OBS_MAX_RESOLVERS	3	/* as the resolver library reads */
+#define OBS_MAX_LABELS		128
+
+/* The work of one observe() call. */
+struct obs_ctx {
+	const struct conf	*conf;
+	const char		*hname;		/* host name, for the log */
+	const char		*owner;
+	struct sockaddr_storage	 res[OBS_MAX_RESOLVERS];
+	socklen_t		 reslen[OBS_MAX_RESOLVERS];
+	int			 nres;
+	char			 resname[80];	/* the resolver that answered */
+	char			 zone[LDNS_MAX_DOMAINLEN + 2];
+	int			 zone_signed;
+	struct observe_addr	*addrs;
+	struct sockaddr_storage	*sas;		/* beside addrs; family 0: none */
+	socklen_t		*salens;
+	size_t			 naddrs, cap;
+};
+
+void
+observe_addr_free(struct observe_addr *a)
+{
+	tlsa_set_free(&a->served);
+}
+
+/* ---------------------------------------------------------------- pure */
+
+static const char *
+rcode_str(ldns_pkt_rcode rc)
+{
+	static char other[16];
+	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rc);
+
+	if (lt != NULL)
+		return lt->name;
+	snprintf(other, sizeof(other), "RCODE%d", (int)rc);
+	return other;
+}
+
+/* A TLSA record's RDATA as a struct tlsa_rr; 0 or -1 if malformed. */
+static int
+rr_to_tlsa(const ldns_rr *rr, struct tlsa_rr *out)
+{
+	const ldns_rdf *f[4];
+	size_t i;
+
+	if (ldns_rr_rd_count(rr) != 4)
+		return -1;
+	for (i = 0; i < 4; i++)
+		if ((f[i] = ldns_rr_rdf(rr, i)) == NULL)
+			return -1;
+	for (i = 0; i < 3; i++)
+		if (ldns_rdf_size(f[i]) != 1)
+			return -1;
+	out->usage = ldns_rdf_data(f[0])[0];
+	out->selector = ldns_rdf_data(f[1])[0];
+	out->mtype = ldns_rdf_data(f[2])[0];
+	out->len = ldns_rdf_size(f[3]);
+	out->data = xmalloc(out->len ? out->len : 1);
+	memcpy(out->data, ldns_rdf_data(f[3]), out->len);
+	return 0;
+}
+
+/* Is there an RRSIG over type at name in list? */
+static int
+has_rrsig(const ldns_rr_list *list, const ldns_rdf *name, ldns_rr_type type)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(list); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(list, i);
+		const ldns_rdf *tc;
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG ||
+		    ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
+			continue;
+		tc = ldns_rr_rrsig_typecovered(rr);
+		if (tc != NULL && ldns_rdf2rr_type(tc) == type)
+			return 1;
+	}
+	return 0;
+}
+
+enum obs_result
+observe_classify(const uint8_t *wire, size_t len, const char *owner,
+    const struct tlsa_set *want, int zone_signed, struct observe_addr *a)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_rdf *name = NULL;
+	ldns_rr_list *ans;
+	ldns_pkt_rcode rc;
+	size_t i, nwanted = 0;
+	int cname = 0, signed_rrset;
+
+	a->answered = 0;
+	a->ttl = 0;
+	a->note[0] = '\0';
+	tlsa_set_free(&a->served);
+	a->sv.result = OBS_LAME;
+	if ((name = ldns_dname_new_frm_str(owner)) == NULL) {
+		snprintf(a->note, sizeof(a->note), "bad owner name");
+		goto done;
+	}
+	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {
+		snprintf(a->note, sizeof(a->note), "malformed answer");
+		goto done;
+	}
+	rc = ldns_pkt_get_rcode(pkt);
+	if (rc == LDNS_RCODE_REFUSED) {
+		a->sv.result = OBS_REFUSED;
+		snprintf(a->note, sizeof(a->note), "REFUSED: not "
+		    "configured for the zone, or refuses us");
+		goto done;
+	}
+	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
+		snprintf(a->note, sizeof(a->note), "answered %s%s",
+		    rcode_str(rc), rc == LDNS_RCODE_SERVFAIL ?
+		    " (zone not loaded or expired?)" : "");
+		goto done;
+	}
+	if (ldns_pkt_tc(pkt)) {
+		snprintf(a->note, sizeof(a->note), "truncated answer");
+		goto done;
+	}
+	if (!ldns_pkt_aa(pkt)) {
+		snprintf(a->note, sizeof(a->note), "%s", ldns_pkt_ancount(pkt)
+		    == 0 && ldns_pkt_nscount(pkt) > 0 ? "referral: does "
+		    "not serve the zone" : "AA bit clear: not authoritative");
+		goto done;
+	}
+	a->answered = 1;
+	if (rc == LDNS_RCODE_NXDOMAIN) {
+		a->sv.result = want->n == 0 ? OBS_MATCH : OBS_MISSING;
+		snprintf(a->note, sizeof(a->note), "NXDOMAIN");
+		goto done;
+	}
+	ans = ldns_pkt_answer(pkt);
+	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		struct tlsa_rr t;
+
+		if (ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
+			continue;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)
+			cname = 1;
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA)
+			continue;
+		if (rr_to_tlsa(rr, &t) != 0) {
+			a->answered = 0;
+			snprintf(a->note, sizeof(a->note), "malformed TLSA "
+			    "record");
+			goto done;
+		}
+		tlsa_set_add(&a->served, &t);
+		tlsa_rr_free(&t);
+		if (a->ttl == 0 || (int64_t)ldns_rr_ttl(rr) < a->ttl)
+			a->ttl = ldns_rr_ttl(rr);
+	}
+	if (a->served.n == 0 && cname) {
+		/* A CNAME at the owner hides whatever we publish there. */
+		a->sv.result = OBS_STALE;
+		snprintf(a->note, sizeof(a->note), "the owner is a CNAME");
+		goto done;
+	}
+	if (a->served.n == 0) {
+		a->sv.result = want->n == 0 ? OBS_MATCH : OBS_MISSING;
+		snprintf(a->note, sizeof(a->note), "NODATA: no TLSA RRset");
+		goto done;
+	}
+	if (!tlsa_set_equal(&a->served, want)) {
+		for (i = 0; i < want->n; i++)
+			if (tlsa_set_has(&a->served, &want->rr[i]))
+				nwanted++;
+		a->sv.result = OBS_STALE;
+		snprintf(a->note, sizeof(a->note), "serves %zu record%s, "
+		    "%zu of the %zu wanted", a->served.n,
+		    a->served.n == 1 ? "" : "s", nwanted, want->n);
+		goto done;
+	}
+	signed_rrset = has_rrsig(ans, name, LDNS_RR_TYPE_TLSA);
+	if (zone_signed && !signed_rrset) {
+		a->sv.result = OBS_UNSIGNED;
+		snprintf(a->note, sizeof(a->note), "the wanted RRset, but no "
+		    "RRSIG over it in a signed zone");
+		goto done;
+	}
+	a->sv.result = OBS_MATCH;
+	snprintf(a->note, sizeof(a->note), "the wanted RRset%s",
+	    signed_rrset ? ", signed" : "");
+done:
+	if (pkt != NULL)
+		ldns_pkt_free(pkt);
+	if (name != NULL)
+		ldns_rdf_deep_free(name);
+	return a->sv.result;
+}
+
+/* The SOA at zone in one section, and whether an RRSIG covers it. */
+static const ldns_rr *
+find_soa(const ldns_rr_list *list, const ldns_rdf *zone)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(list); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(list, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_rd_count(rr) == 7 &&
+		    ldns_dname_compare(ldns_rr_owner(rr), zone) == 0)
+			return rr;
+	}
+	return NULL;
+}
+
+int
+observe_soa(const uint8_t *wire, size_t len, const char *zone,
+    uint32_t *serial, int64_t *neg_ttl, int *is_signed)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_rdf *name = NULL;
+	const ldns_rr_list *sec = NULL;
+	const ldns_rr *soa = NULL;
+	int64_t minimum;
+	int r = -1;
+
+	if ((name = ldns_dname_new_frm_str(zone)) == NULL ||
+	    ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+		goto done;
+	sec = ldns_pkt_answer(pkt);
+	if ((soa = find_soa(sec, name)) == NULL) {
+		sec = ldns_pkt_authority(pkt);
+		soa = find_soa(sec, name);
+	}
+	if (soa == NULL)
+		goto done;
+	*serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+	minimum = ldns_rdf2native_int32(ldns_rr_rdf(soa, 6));
+	*neg_ttl = (int64_t)ldns_rr_ttl(soa) < minimum ?
+	    (int64_t)ldns_rr_ttl(soa) : minimum;
+	*is_signed = has_rrsig(sec, name, LDNS_RR_TYPE_SOA);
+	r = 0;
+done:
+	if (pkt != NULL)
+		ldns_pkt_free(pkt);
+	if (name != NULL)
+		ldns_rdf_deep_free(name);
+	return r;
+}
+
+int
+observe_summarize(const struct observe_addr *a, size_t n, int ignore_v6,
+    struct obs_report *rep)
+{
+	size_t i, j, best = n;
+	int excused = 0, best_count = 0;
+	int64_t best_ttl = 0;
+
+	rep->servers = xcalloc(n ? n : 1, sizeof(*rep->servers));
+	rep->nservers = (int)n;
+	rep->all_match = n > 0;
+	rep->any_tlsa = 0;
+	rep->neg_ttl = 0;
+	rep->served_ttl = 0;
+	for (i = 0; i < n; i++) {
+		rep->servers[i] = a[i].sv;
+		if (a[i].sv.result != OBS_MATCH) {
+			if (ignore_v6 && a[i].v6 &&
+			    a[i].sv.result == OBS_UNREACHABLE)
+				excused++;
+			else
+				rep->all_match = 0;
+		}
+		if (a[i].answered && a[i].served.n > 0)
+			rep->any_tlsa = 1;
+		if (a[i].neg_ttl > rep->neg_ttl)
+			rep->neg_ttl = a[i].neg_ttl;
+	}
+	/* All excused is no proof at all. */
+	if (excused == (int)n)
+		rep->all_match = 0;
+	for (i = 0; i < n; i++) {
+		int count = 0;
+		int64_t ttl = 0;
+
+		if (!a[i].answered)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (!a[j].answered ||
+			    !tlsa_set_equal(&a[i].served, &a[j].served))
+				continue;
+			count++;
+			if (a[j].ttl > ttl)
+				ttl = a[j].ttl;
+		}
+		if (best == n || count > best_count ||
+		    (count == best_count && a[best].served.n == 0 &&
+		    a[i].served.n > 0) ||
+		    (count == best_count && (a[best].served.n > 0) ==
+		    (a[i].served.n > 0) && ttl > best_ttl)) {
+			best = i;
+			best_count = count;
+			best_ttl = ttl;
+		}
+	}
+	if (best < n) {
+		tlsa_set_copy(&rep->served, &a[best].served);
+		rep->served_ttl = a[best].served.n > 0 ? best_ttl : 0;
+	}
+	return excused;
+}
+
+/* ------------------------------------------------------------- network */
+
+/* The resolvers to ask: conf->resolver, or resolv.conf's nameservers. */
+static int
+load_resolvers(struct obs_ctx *c)
+{
+	FILE *f = NULL;
+	char line[512];
+	int r = -1;
+
+	c->nres = 0;
+	if (c->conf->resolver != NULL) {
+		if (dnsq_addr_parse(c->conf->resolver, 53, &c->res[0],
+		    &c->reslen[0]) != 0) {
+			log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: "
+			    "not a numeric address", c->conf->resolver);
+			goto done;
+		}
+		c->nres = 1;
+		r = 0;
+		goto done;
+	}
+	if ((f = fopen("/etc/resolv.conf", "re")) != NULL) {
+		while (c->nres < OBS_MAX_RESOLVERS &&
+		    fgets(line, sizeof(line), f) != NULL) {
+			char kw[16], addr[128];
+
+			if (sscanf(line, "%15s %127s", kw, addr) != 2 ||
+			    strcmp(kw, "nameserver") != 0)
+				continue;
+			if (dnsq_addr_parse(addr, 53, &c->res[c->nres],
+			    &c->reslen[c->nres]) == 0)
+				c->nres++;
+		}
+	}
+	/* No nameserver line means the local host, as for the libc. */
+	if (c->nres == 0 && dnsq_addr_parse("127.0.0.1", 53, &c->res[0],
+	    &c->reslen[0]) == 0)
+		c->nres = 1;
+	r = c->nres > 0 ? 0 : -1;
+done:
+	if (f != NULL)
+		fclose(f);
+	return r;
+}
+
+static void
+query_init(struct dnsq *q, const struct sockaddr_storage *sa, socklen_t len,
+    const char *name, ldns_rr_type type, int rd)
+{
+	memset(q, 0, sizeof(*q));
+	q->addr = *sa;
+	q->addrlen = len;
+	if (strlen(name) < sizeof(q->qname))
+		memcpy(q->qname, name, strlen(name) + 1);
+	else	/* too long: an invalid name, which dnsq reports as EINVAL */
+		memcpy(q->qname, "..", 3);
+	q->qtype = (uint16_t)type;
+	q->rd = rd;
+}
+
+/*
+ * Parses a resolver's answer; NULL (logged) when it did not answer or
+ * answered anything but NOERROR / NXDOMAIN.
+ */
+static ldns_pkt *
+resolver_answer(struct obs_ctx *c, const struct dnsq *q, const char *what)
+{
+	ldns_pkt *pkt = NULL;
+
+	if (q->err != 0) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: %s %s: %s",
+		    c->resname, q->qname, what, dnsq_strerror(q->err));
+		return NULL;
+	}
+	if (ldns_wire2pkt(&pkt, q->wire, q->wirelen) != LDNS_STATUS_OK) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: %s %s: "
+		    "malformed answer", c->resname, q->qname, what);
+		return NULL;
+	}
+	if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR &&
+	    ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: %s %s: %s",
+		    c->resname, q->qname, what,
+		    rcode_str(ldns_pkt_get_rcode(pkt)));
+		ldns_pkt_free(pkt);
+		return NULL;
+	}
+	return pkt;
+}
+
+/* The zone holding name, from the SOA in the answer or authority. */
+static int
+zone_of(const ldns_pkt *pkt, const ldns_rdf *name, char *zone, size_t len)
+{
+	const ldns_rr *soa = find_soa(ldns_pkt_answer(pkt), name);
+	const ldns_rr_list *auth = ldns_pkt_authority(pkt);
+	size_t i;
+	char *s;
+
+	for (i = 0; soa == NULL && i < ldns_rr_list_rr_count(auth); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
+
+		/* Only an ancestor's SOA: after a CNAME, the authority
+		 * section speaks of the target's zone. */
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    (ldns_dname_compare(ldns_rr_owner(rr), name) == 0 ||
+		    ldns_dname_is_subdomain(name, ldns_rr_owner(rr))))
+			soa = rr;
+	}
+	if (soa == NULL || (s = ldns_rdf2str(ldns_rr_owner(soa))) == NULL)
+		return -1;
+	snprintf(zone, len, "%s", s);
+	free(s);
+	return 0;
+}
+
+/*
+ * Finds the zone cut of the owner: SOA queries walking up from the owner
+ * until an answer names the zone. Also picks the first resolver that
+ * answers for the rest of the run.
+ */
+static enum outcome
+find_zone(struct obs_ctx *c)
+{
+	ldns_rdf *name = NULL, *up;
+	ldns_pkt *pkt = NULL;
+	struct dnsq q;
+	enum outcome r = OUT_TEMPFAIL;
+	char *s = NULL;
+	int i, hop;
+
+	memset(&q, 0, sizeof(q));
+	if ((name = ldns_dname_new_frm_str(c->owner)) == NULL) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "%s: not a valid DNS "
+		    "name", c->owner);
+		r = OUT_PERMFAIL;
+		goto done;
+	}
+	for (hop = 0; hop < OBS_MAX_LABELS; hop++) {
+		free(s);
+		s = ldns_rdf2str(name);
+		for (i = 0; i < c->nres; i++) {
+			dnsq_free(&q, 1);
+			query_init(&q, &c->res[i], c->reslen[i], s,
+			    LDNS_RR_TYPE_SOA, 1);
+			dnsq_run(&q, 1, NULL);
+			dnsq_addr_str((struct sockaddr *)&c->res[i],
+			    c->resname, sizeof(c->resname));
+			if (q.err == 0) {
+				/* Keep the one that answers. */
+				c->res[0] = c->res[i];
+				c->reslen[0] = c->reslen[i];
+				c->nres = 1;
+				break;
+			}
+		}
+		if ((pkt = resolver_answer(c, &q, "SOA")) == NULL)
+			goto done;
+		if (zone_of(pkt, name, c->zone, sizeof(c->zone)) == 0)
+			break;
+		ldns_pkt_free(pkt);
+		pkt = NULL;
+		if (ldns_dname_label_count(name) == 0) {
+			log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s "
+			    "shows no SOA above %s", c->resname, c->owner);
+			goto done;
+		}
+		if ((up = ldns_dname_left_chop(name)) == NULL)
+			goto done;
+		ldns_rdf_deep_free(name);
+		name = up;
+	}
+	if (pkt == NULL)
+		goto done;
+	if (strcmp(c->zone, ".") == 0) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "%s is in no delegated "
+		    "zone (resolver %s puts it in the root zone)", c->owner,
+		    c->resname);
+		r = OUT_PERMFAIL;
+		goto done;
+	}
+	r = OUT_OK;
+done:
+	dnsq_free(&q, 1);
+	free(s);
+	if (pkt != NULL)
+		ldns_pkt_free(pkt);
+	if (name != NULL)
+		ldns_rdf_deep_free(name);
+	return r;
+}
+
+/* Adds one address to observe; a duplicate adds its NS name instead. */
+static void
+add_addr(struct obs_ctx *c, const struct sockaddr_storage *sa,
+    socklen_t salen, const char *text, const char *ns)
+{
+	struct observe_addr *a;
+	size_t i;
+
+	for (i = 0; sa != NULL && i < c->naddrs; i++) {
+		size_t l;
+
+		if (strcmp(c->addrs[i].sv.addr, text) != 0)
+			continue;
+		l = strlen(c->addrs[i].sv.ns);
+		if (strcmp(ns, "extra") != 0 && l + strlen(ns) + 3 <
+		    sizeof(c->addrs[i].sv.ns))
+			snprintf(c->addrs[i].sv.ns + l,
+			    sizeof(c->addrs[i].sv.ns) - l, ", %s", ns);
+		return;
+	}
+	if (c->naddrs == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->addrs = xrealloc(c->addrs, c->cap * sizeof(*c->addrs));
+		c->sas = xrealloc(c->sas, c->cap * sizeof(*c->sas));
+		c->salens = xrealloc(c->salens, c->cap * sizeof(*c->salens));
+	}
+	a = &c->addrs[c->naddrs];
+	memset(a, 0, sizeof(*a));
+	memset(&c->sas[c->naddrs], 0, sizeof(c->sas[c->naddrs]));
+	c->salens[c->naddrs] = 0;
+	snprintf(a->sv.addr, sizeof(a->sv.addr), "%s", text);
+	snprintf(a->sv.ns, sizeof(a->sv.ns), "%s", ns);
+	a->sv.result = OBS_UNREACHABLE;
+	a->neg_ttl = -1;
+	if (sa != NULL) {
+		c->sas[c->naddrs] = *sa;
+		c->salens[c->naddrs] = salen;
+		a->v6 = sa->ss_family == AF_INET6;
+	} else
+		snprintf(a->note, sizeof(a->note), "the NS name has no A "
+		    "or AAAA record: no resolver can reach it");
+	c->naddrs++;
+}
+
+/* Adds the addresses in an A or AAAA answer; -1 (logged) if the lookup
+ * failed, so that the set of servers is unknown. */
+static int
+add_ns_addrs(struct obs_ctx *c, const struct dnsq *q, const char *ns,
+    int *found)
+{
+	ldns_pkt *pkt = resolver_answer(c, q, q->qtype == LDNS_RR_TYPE_A ?
+	    "A" : "AAAA");
+	const ldns_rr_list *ans;
+	size_t i;
+
+	if (pkt == NULL)
+		return -1;
+	ans = ldns_pkt_answer(pkt);
+	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		struct sockaddr_storage ss;
+		char text[64];
+		const ldns_rdf *f;
+
+		if (ldns_rr_get_type(rr) != (ldns_rr_type)q->qtype ||
+		    (f = ldns_rr_rdf(rr, 0)) == NULL)
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		if (q->qtype == LDNS_RR_TYPE_A && ldns_rdf_size(f) == 4) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(53);
+			memcpy(&sin->sin_addr, ldns_rdf_data(f), 4);
+		} else if (q->qtype == LDNS_RR_TYPE_AAAA &&
+		    ldns_rdf_size(f) == 16) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(53);
+			memcpy(&sin6->sin6_addr, ldns_rdf_data(f), 16);
+		} else
+			continue;
+		dnsq_addr_str((struct sockaddr *)&ss, text, sizeof(text));
+		add_addr(c, &ss, ss.ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
+		    text, ns);
+		(*found)++;
+	}
+	ldns_pkt_free(pkt);
+	return 0;
+}
+
+/*
+ * The zone's NS RRset and DNSKEY RRset, then every NS name's addresses,
+ * then the configured extra servers.
+ */
+static enum outcome
+find_servers(struct obs_ctx *c, const struct conf_host *h)
+{
+	struct dnsq q[2], *aq = NULL;
+	ldns_pkt *pkt = NULL;
+	ldns_rdf *zname = NULL;
+	char **ns = NULL;
+	size_t i, nns = 0;
+	enum outcome r = OUT_TEMPFAIL;
+	int k;
+
+	if ((zname = ldns_dname_new_frm_str(c->zone)) == NULL)
+		goto done;
+	query_init(&q[0], &c->res[0], c->reslen[0], c->zone, LDNS_RR_TYPE_NS,
+	    1);
+	query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
+	    LDNS_RR_TYPE_DNSKEY, 1);
+	dnsq_run(q, 2, NULL);
+	if ((pkt = resolver_answer(c, &q[0], "NS")) == NULL)
+		goto done;
+	for (i = 0; i < ldns_rr_list_rr_count(ldns_pkt_answer(pkt)); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(pkt), i);
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
+		    ldns_dname_compare(ldns_rr_owner(rr), zname) != 0 ||
+		    ldns_rr_rdf(rr, 0) == NULL)
+			continue;
+		ns = xrealloc(ns, (nns + 1) * sizeof(*ns));
+		if ((ns[nns] = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL)
+			nns++;
+	}
+	ldns_pkt_free(pkt);
+	pkt = NULL;
+	if (nns == 0) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s shows no NS "
+		    "RRset for zone %s", c->resname, c->zone);
+		goto done;
+	}
+	/* A failed DNSKEY lookup leaves it to the servers' SOA RRSIGs. */
+	if (q[1].err == 0 &&
+	    ldns_wire2pkt(&pkt, q[1].wire, q[1].wirelen) == LDNS_STATUS_OK) {
+		const ldns_rr_list *ans = ldns_pkt_answer(pkt);
+
+		for (i = 0; i < ldns_rr_list_rr_count(ans); i++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(ans, i)) ==
+			    LDNS_RR_TYPE_DNSKEY)
+				c->zone_signed = 1;
+		ldns_pkt_free(pkt);
+		pkt = NULL;
+	}
+
+	aq = xcalloc(2 * nns, sizeof(*aq));
+	for (i = 0; i < nns; i++) {
+		query_init(&aq[2 * i], &c->res[0], c->reslen[0], ns[i],
+		    LDNS_RR_TYPE_A, 1);
+		query_init(&aq[2 * i + 1], &c->res[0], c->reslen[0], ns[i],
+		    LDNS_RR_TYPE_AAAA, 1);
+	}
+	dnsq_run(aq, 2 * nns, NULL);
+	for (i = 0; i < nns; i++) {
+		int found = 0;
+
+		if (add_ns_addrs(c, &aq[2 * i], ns[i], &found) != 0 ||
+		    add_ns_addrs(c, &aq[2 * i + 1], ns[i], &found) != 0)
+			goto done;
+		if (found == 0) {
+			log_msg(LOG_LVL_WARN, c->hname, NULL, "zone %s: NS %s "
+			    "has no address record", c->zone, ns[i]);
+			add_addr(c, NULL, 0, "(no address)", ns[i]);
+		}
+	}
+	for (k = 0; h != NULL && k < h->nextra_servers; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char text[64];
+
+		if (dnsq_addr_parse(h->extra_servers[k], 53, &ss, &sl) != 0) {
+			log_msg(LOG_LVL_ERR, c->hname, NULL, "extra server %s: "
+			    "not a numeric address", h->extra_servers[k]);
+			r = OUT_PERMFAIL;
+			goto done;
+		}
+		dnsq_addr_str((struct sockaddr *)&ss, text, sizeof(text));
+		add_addr(c, &ss, sl, text, "extra");
+	}
+	r = OUT_OK;
+done:
+	dnsq_free(q, 2);
+	dnsq_free(aq, 2 * nns);
+	free(aq);
+	for (i = 0; i < nns; i++)
+		free(ns[i]);
+	free(ns);
+	if (pkt != NULL)
+		ldns_pkt_free(pkt);
+	if (zname != NULL)
+		ldns_rdf_deep_free(zname);
+	return r;
+}
+
+/* Asks every address for TLSA at the owner and SOA at the apex. */
+static void
+ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
+{
+	struct dnsq *q = xcalloc(2 * (c->naddrs ? c->naddrs : 1), sizeof(*q));
+	size_t i, nq = 0;
+	size_t *at = xcalloc(c->naddrs ? c->naddrs : 1, sizeof(*at));
+
+	for (i = 0; i < c->naddrs; i++) {
+		at[i] = nq;
+		if (c->salens[i] == 0)
+			continue;	/* an NS name without address */
+		query_init(&q[nq++], &c->sas[i], c->salens[i], c->owner,
+		    LDNS_RR_TYPE_TLSA, 0);
+		query_init(&q[nq++], &c->sas[i], c->salens[i], c->zone,
+		    LDNS_RR_TYPE_SOA, 0);
+	}
+	dnsq_run(q, nq, NULL);
+	/* Signed zone first: it decides what a match is. */
+	for (i = 0; i < c->naddrs; i++) {
+		struct observe_addr *a = &c->addrs[i];
+		const struct dnsq *soa = &q[at[i] + 1];
+		int is_signed = 0;
+
+		if (c->salens[i] != 0 && soa->err == 0 &&
+		    observe_soa(soa->wire, soa->wirelen, c->zone,
+		    &a->sv.serial, &a->neg_ttl, &is_signed) == 0 && is_signed)
+			c->zone_signed = 1;
+	}
+	for (i = 0; i < c->naddrs; i++) {
+		struct observe_addr *a = &c->addrs[i];
+		const struct dnsq *tq = &q[at[i]];
+
+		if (c->salens[i] == 0)
+			continue;
+		if (tq->err != 0) {
+			a->sv.result = OBS_UNREACHABLE;
+			a->no_route = tq->err == ENETUNREACH ||
+			    tq->err == EADDRNOTAVAIL;
+			snprintf(a->note, sizeof(a->note), "%s%s",
+			    dnsq_strerror(tq->err), a->v6 && a->no_route ?
+			    " (no IPv6 route from this host)" : "");
+			continue;
+		}
+		(void)observe_classify(tq->wire, tq->wirelen, c->owner, want,
+		    c->zone_signed, a);
+	}
+	dnsq_free(q, nq);
+	free(q);
+	free(at);
+}
+
+static enum outcome
+observe_run(const struct conf *conf, const struct conf_host *h,
+    const char *owner, const struct tlsa_set *want, struct obs_report *rep)
+{
+	struct obs_ctx c;
+	enum outcome r;
+	size_t i, nmatch = 0;
+	int excused;
+
+	memset(&c, 0, sizeof(c));
+	c.conf = conf;
+	c.hname = h != NULL ? h->name : NULL;
+	c.owner = owner;
+	memset(rep, 0, sizeof(*rep));
+	if (load_resolvers(&c) != 0) {
+		r = OUT_PERMFAIL;
+		goto done;
+	}
+	if ((r = find_zone(&c)) != OUT_OK)
+		goto done;
+	if ((r = find_servers(&c, h)) != OUT_OK)
+		goto done;
+	ask_servers(&c, want);
+	excused = observe_summarize(c.addrs, c.naddrs,
+	    h != NULL && h->ignore_unreachable_ipv6, rep);
+	for (i = 0; i < c.naddrs; i++) {
+		const struct observe_addr *a = &c.addrs[i];
+		int quiet = a->sv.result != OBS_UNREACHABLE;
+
+		if (a->sv.result == OBS_MATCH)
+			nmatch++;
+		log_msg(quiet ? LOG_LVL_INFO : LOG_LVL_NOTICE, c.hname, NULL,
+		    "%s at %s (%s): %s: %s; serial %u", owner, a->sv.addr,
+		    a->sv.ns, obs_result_str(a->sv.result), a->note,
+		    (unsigned)a->sv.serial);
+		if (a->sv.result == OBS_UNREACHABLE && a->v6 &&
+		    h != NULL && h->ignore_unreachable_ipv6)
+			log_msg(LOG_LVL_NOTICE, c.hname, NULL, "%s: IPv6 "
+			    "address %s (%s) does not count: "
+			    "ignore_unreachable_ipv6 is set", owner,
+			    a->sv.addr, a->sv.ns);
+	}
+	log_msg(LOG_LVL_INFO, c.hname, NULL, "%s: zone %s (%s): %zu of %zu "
+	    "address%s match%s", owner, c.zone, c.zone_signed ? "signed" :
+	    "unsigned", nmatch, c.naddrs, c.naddrs == 1 ? "" : "es",
+	    excused ? ", unreachable IPv6 excused" : "");
+	r = OUT_OK;
+done:
+	for (i = 0; i < c.naddrs; i++)
+		observe_addr_free(&c.addrs[i]);
+	free(c.addrs);
+	free(c.sas);
+	free(c.salens);
+	return r;
+}
+
+const struct backend_observer observe_dns = {
+	observe_run
+};

@@ -1,0 +1,631 @@
+/*
+ * Unit tests: the PowerDNS API publisher. The request body, zone ids and
+ * zone picking as data; HTTP statuses as a table; then whole replace()
+ * calls through libcurl against a scripted HTTP server forked on
+ * 127.0.0.1, which records every request it gets. The API key must reach
+ * the server in the X-API-Key header and never the log.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "backend.h"
+#include "conf.h"
+#include "publish_pdns.h"
+#include "t.h"
+#include "t_openssl.h"
+#include "tlsa.h"
+#include "util.h"
+
+#define KEY	"s3cr3t-Api-Key-never-logged-4711"
+#define H1	"0101010101010101010101010101010101010101010101010101010101010101"
+#define H2	"0202020202020202020202020202020202020202020202020202020202020202"
+
+static void
+set_of(const char *text, struct tlsa_set *set)
+{
+	if (tlsa_set_parse(text, set) != 0)
+		abort();
+}
+
+/* REPLACE with every record, or DELETE; names absolute and lower case. */
+static void
+test_body(void)
+{
+	struct tlsa_set two = { 0 }, none = { 0 };
+	char *b;
+
+	set_of("3 1 1 " H2 "\n3 1 1 " H1 "\n", &two);
+	b = pdns_body("_25._tcp.MX1.example.org", 3600, &two);
+	T_STR(b, "{\"rrsets\":[{\"changetype\":\"REPLACE\","
+	    "\"name\":\"_25._tcp.mx1.example.org.\",\"records\":["
+	    "{\"content\":\"3 1 1 " H1 "\",\"disabled\":false},"
+	    "{\"content\":\"3 1 1 " H2 "\",\"disabled\":false}],"
+	    "\"ttl\":3600,\"type\":\"TLSA\"}]}");
+	free(b);
+	b = pdns_body("_25._tcp.mx1.example.org.", 3600, &none);
+	T_STR(b, "{\"rrsets\":[{\"changetype\":\"DELETE\","
+	    "\"name\":\"_25._tcp.mx1.example.org.\",\"type\":\"TLSA\"}]}");
+	free(b);
+	/* Nothing that could smuggle JSON or a second name. */
+	T_CHECK(pdns_body("a\".example.org", 60, &two) == NULL);
+	T_CHECK(pdns_body("a..example.org", 60, &two) == NULL);
+	T_CHECK(pdns_body("", 60, &two) == NULL);
+	tlsa_set_free(&two);
+}
+
+static void
+test_zone_id(void)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{ "example.org", "example.org." },
+		{ "Example.ORG.", "example.org." },
+		{ "0/25.2.0.192.in-addr.arpa.", "0=2F25.2.0.192.in-addr.arpa." },
+		{ "_under-score.example.", "_under-score.example." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *id = pdns_zone_id(rows[i].in);
+
+		T_STR(id, rows[i].out);
+		free(id);
+	}
+}
+
+static void
+test_pick_zone(void)
+{
+	static const char listing[] =
+	    "[{\"id\":\"example.org.\",\"name\":\"example.org.\","
+	    "\"kind\":\"Native\"},"
+	    "{\"id\":\"mx1.example.org.\",\"name\":\"mx1.example.org.\"},"
+	    "{\"id\":\"ample.org.\",\"name\":\"ample.org.\"},"
+	    "{\"id\":\"org.example.\",\"name\":\"org.example.\"}]";
+	static const struct {
+		const char	*json, *owner;
+		int		 r;
+		const char	*id;
+	} rows[] = {
+		{ listing, "_25._tcp.mx1.example.org", 0, "mx1.example.org." },
+		{ listing, "_25._tcp.mx2.example.org.", 0, "example.org." },
+		{ listing, "_25._tcp.MX2.EXAMPLE.ORG", 0, "example.org." },
+		/* a label boundary, not a string suffix */
+		{ listing, "_25._tcp.mx.xample.org.", 1, NULL },
+		{ listing, "_25._tcp.mx.example.net.", 1, NULL },
+		{ "[]", "_25._tcp.mx.example.org.", 1, NULL },
+		{ "{\"error\":\"x\"}", "_25._tcp.mx.example.org.", -1, NULL },
+		{ "not json", "_25._tcp.mx.example.org.", -1, NULL },
+		{ "[{\"id\":\"x.\"}]", "_25._tcp.mx.example.org.", -1, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *id = NULL;
+
+		if (!T_INT(pdns_pick_zone(rows[i].json, strlen(rows[i].json),
+		    rows[i].owner, &id), rows[i].r))
+			printf("    row %zu\n", i);
+		T_STR(id, rows[i].id);
+		free(id);
+	}
+}
+
+/* Every HTTP status class, and the text shown for it. */
+static void
+test_judge_table(void)
+{
+	static const struct {
+		long		 status;
+		const char	*body;
+		enum outcome	 want;
+		const char	*msg;
+	} rows[] = {
+		{ 204, "", OUT_OK, NULL },
+		{ 200, "[]", OUT_OK, NULL },
+		{ 401, "{\"error\":\"Unauthorized\"}", OUT_PERMFAIL,
+		  "API key rejected (HTTP 401): Unauthorized" },
+		{ 403, "", OUT_PERMFAIL, "API key rejected (HTTP 403)" },
+		{ 404, "{\"error\":\"Could not find domain 'x.'\"}",
+		  OUT_PERMFAIL, "zone/server not found (HTTP 404): Could not "
+		  "find domain 'x.'" },
+		{ 422, "{\"error\":\"RRset a. IN TLSA: Name is out of zone\"}",
+		  OUT_PERMFAIL, "change rejected (HTTP 422): RRset a. IN TLSA: "
+		  "Name is out of zone" },
+		{ 400, "{\"error\":\"bad\"}", OUT_PERMFAIL,
+		  "request refused (HTTP 400): bad" },
+		{ 500, "Internal Server Error\r\nmore", OUT_TEMPFAIL,
+		  "server error (HTTP 500): Internal Server Error; will retry" },
+		{ 503, "", OUT_TEMPFAIL, "server error (HTTP 503); will retry" },
+		{ 301, "", OUT_PERMFAIL, "redirected (HTTP 301), not followed" },
+		/* A server echoing the key gets it masked, and control
+		 * characters cannot forge log lines. */
+		{ 422, "{\"error\":\"bad key " KEY "\\nerror: forged\"}",
+		  OUT_PERMFAIL, "bad key [API key]?error: forged" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		t_log_reset();
+		if (!T_INT(pdns_judge(rows[i].status, rows[i].body,
+		    strlen(rows[i].body), "publisher p", KEY), rows[i].want))
+			printf("    row %zu\n", i);
+		if (rows[i].msg != NULL && !T_CHECK(t_log_has(rows[i].msg)))
+			printf("    row %zu log: %s\n", i, t_log_text());
+		if (rows[i].msg == NULL)
+			T_STR(t_log_text(), "");
+		T_CHECK(strstr(t_log_text(), KEY) == NULL);
+	}
+}
+
+/* A long error text is cut, and says so. */
+static void
+test_judge_long_text(void)
+{
+	char body[2000];
+
+	memset(body, 'x', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	T_INT(pdns_judge(422, body, strlen(body), "publisher p", KEY),
+	    OUT_PERMFAIL);
+	T_CHECK(t_log_has("xxx..."));
+	T_CHECK(strlen(t_log_text()) < 400);
+}
+
+/* ------------------------------------------ a scripted HTTP server */
+
+struct reply {
+	int		 status;	/* 0: accept and never answer */
+	const char	*body;
+	size_t		 big;		/* > 0: a body of this many 'x' */
+};
+
+struct http_srv {
+	pid_t	pid;
+	int	port;
+};
+
+static ssize_t
+io_read(int c, SSL *ssl, void *buf, size_t len)
+{
+	if (ssl == NULL)
+		return recv(c, buf, len, 0);
+	return SSL_read(ssl, buf, (int)len);
+}
+
+static void
+io_write(int c, SSL *ssl, const void *buf, size_t len)
+{
+	if (ssl == NULL)
+		(void)send(c, buf, len, MSG_NOSIGNAL);
+	else
+		(void)SSL_write(ssl, buf, (int)len);
+}
+
+/* Serves n connections in turn (over TLS when ctx is set), one scripted
+ * reply each, appending every request to logpath. */
+static void
+srv_serve(int lfd, const struct reply *rs, size_t n, const char *logpath,
+    SSL_CTX *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct buf req = { 0 }, out = { 0 };
+		char chunk[4096], *hdr_end, *cl;
+		size_t want = 0;
+		ssize_t got;
+		FILE *f;
+		SSL *ssl = NULL;
+		int c = accept(lfd, NULL, NULL);
+
+		if (c < 0)
+			_exit(1);
+		if (ctx != NULL) {
+			ssl = SSL_new(ctx);
+			SSL_set_fd(ssl, c);
+			if (SSL_accept(ssl) != 1) {
+				SSL_free(ssl);
+				close(c);
+				continue;	/* the client refused us */
+			}
+		}
+		/* Headers, then Content-Length octets of body. */
+		while ((got = io_read(c, ssl, chunk, sizeof(chunk))) > 0) {
+			buf_add(&req, chunk, (size_t)got);
+			if ((hdr_end = strstr(req.data, "\r\n\r\n")) == NULL)
+				continue;
+			cl = strcasestr(req.data, "Content-Length:");
+			want = (size_t)(hdr_end - req.data) + 4 +
+			    (cl != NULL && cl < hdr_end ?
+			    strtoul(cl + 15, NULL, 10) : 0);
+			if (req.len >= want)
+				break;
+		}
+		if ((f = fopen(logpath, "a")) != NULL) {
+			fprintf(f, "%s\n=====\n", req.data ? req.data : "");
+			fclose(f);
+		}
+		buf_free(&req);
+		if (rs[i].status == 0) {
+			sleep(30);
+			_exit(0);
+		}
+		if (rs[i].big > 0) {
+			char *big = malloc(rs[i].big);
+
+			memset(big, 'x', rs[i].big);
+			buf_printf(&out, "HTTP/1.1 %d X\r\nContent-Length: %zu"
+			    "\r\nConnection: close\r\n\r\n", rs[i].status,
+			    rs[i].big);
+			buf_add(&out, big, rs[i].big);
+			free(big);
+		} else
+			buf_printf(&out, "HTTP/1.1 %d X\r\nContent-Type: "
+			    "application/json\r\nContent-Length: %zu\r\n"
+			    "Connection: close\r\n\r\n%s", rs[i].status,
+			    strlen(rs[i].body), rs[i].body);
+		io_write(c, ssl, out.data, out.len);
+		buf_free(&out);
+		if (ssl != NULL) {
+			SSL_shutdown(ssl);
+			SSL_free(ssl);
+		}
+		close(c);
+	}
+	_exit(0);
+}
+
+/* tls: serve HTTPS with t_path("tls.pem") and its key. */
+static void
+srv_start_tls(struct http_srv *s, const struct reply *rs, size_t n, int tls)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	SSL_CTX *ctx = NULL;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	char key[512];
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(lfd, 8) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &sl) != 0)
+		abort();
+	s->port = ntohs(sin.sin_port);
+	(void)unlink(t_path("requests"));
+	if (tls) {
+		snprintf(key, sizeof(key), "%s.key", t_path("tls"));
+		if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+		    SSL_CTX_use_certificate_chain_file(ctx,
+		    t_path("tls.pem")) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM)
+		    != 1)
+			abort();
+	}
+	if ((s->pid = fork()) == 0)
+		srv_serve(lfd, rs, n, t_path("requests"), ctx);
+	close(lfd);
+	SSL_CTX_free(ctx);
+}
+
+static void
+srv_start(struct http_srv *s, const struct reply *rs, size_t n)
+{
+	srv_start_tls(s, rs, n, 0);
+}
+
+static void
+srv_stop(struct http_srv *s)
+{
+	int st;
+
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		(void)waitpid(s->pid, &st, 0);
+	}
+	s->pid = 0;
+}
+
+/* A publisher section pointing at the server; key file mode 0600. */
+static void
+pub_init(struct conf_publisher *p, const struct http_srv *s, char *url,
+    size_t urlsz, const char *zone)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(url, urlsz, "http://127.0.0.1:%d/", s->port);
+	p->name = "pdns";
+	p->type = PUB_PDNS;
+	p->api_url = url;
+	p->api_key_file = (char *)t_write("api-key", KEY "\n");
+	p->tls_verify = 1;
+	p->zone = (char *)zone;
+	p->timeout = 5;
+}
+
+/* Whole calls: statuses, discovery, the key on the wire only. */
+static void
+test_replace_table(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*zone;		/* NULL: discover */
+		const char	*want;
+		struct reply	 r[2];
+		size_t		 nr;
+		enum outcome	 out;
+		const char	*msg;		/* in the log */
+		const char	*req;		/* in the request(s) */
+	} rows[] = {
+		{ "replace", "example.org", "3 1 1 " H1 "\n3 1 1 " H2 "\n",
+		  { { 204, "", 0 } }, 1, OUT_OK, NULL,
+		  "PATCH /api/v1/servers/localhost/zones/example.org. "
+		  "HTTP/1.1" },
+		{ "delete", "example.org", "", { { 204, "", 0 } }, 1, OUT_OK,
+		  NULL, "\"changetype\":\"DELETE\"" },
+		{ "zone found by listing", NULL, "3 1 1 " H1 "\n",
+		  { { 200, "[{\"id\":\"example.org.\",\"name\":\"example.org."
+		  "\"},{\"id\":\"mx1.example.org.\",\"name\":\"mx1.example."
+		  "org.\"}]", 0 }, { 204, "", 0 } }, 2, OUT_OK, NULL,
+		  "PATCH /api/v1/servers/localhost/zones/mx1.example.org. " },
+		{ "no zone holds the owner", NULL, "3 1 1 " H1 "\n",
+		  { { 200, "[{\"id\":\"example.net.\",\"name\":\"example.net."
+		  "\"}]", 0 } }, 1, OUT_PERMFAIL, "no zone on server", "GET "
+		  "/api/v1/servers/localhost/zones HTTP/1.1" },
+		{ "401", "example.org", "3 1 1 " H1 "\n",
+		  { { 401, "{\"error\":\"Unauthorized\"}", 0 } }, 1,
+		  OUT_PERMFAIL, "API key rejected", "X-API-Key: " KEY "\r\n" },
+		{ "404", "example.org", "3 1 1 " H1 "\n",
+		  { { 404, "{\"error\":\"Could not find domain "
+		  "'example.org.'\"}", 0 } }, 1, OUT_PERMFAIL,
+		  "zone/server not found (HTTP 404): Could not find domain",
+		  NULL },
+		{ "422", "example.org", "3 1 1 " H1 "\n",
+		  { { 422, "{\"error\":\"RRset _25._tcp.mx1.example.org. IN "
+		  "TLSA: Conflicts with pre-existing RRset\"}", 0 } }, 1,
+		  OUT_PERMFAIL, "Conflicts with pre-existing RRset", NULL },
+		{ "500", "example.org", "3 1 1 " H1 "\n",
+		  { { 500, "{\"error\":\"backend down\"}", 0 } }, 1,
+		  OUT_TEMPFAIL, "server error (HTTP 500): backend down", NULL },
+		{ "answer over 1 MiB", "example.org", "3 1 1 " H1 "\n",
+		  { { 422, NULL, 2 * 1024 * 1024 } }, 1, OUT_PERMFAIL,
+		  "answer larger than 1024 KiB", NULL },
+		{ "owner outside the configured zone", "example.net",
+		  "3 1 1 " H1 "\n", { { 204, "", 0 } }, 0, OUT_PERMFAIL,
+		  "is not in zone example.net", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct http_srv s = { 0 };
+		struct conf_publisher p;
+		struct publish_req req;
+		struct tlsa_set want = { 0 }, prev = { 0 };
+		char url[64], *seen;
+		enum outcome o;
+
+		t_log_reset();
+		srv_start(&s, rows[i].r, rows[i].nr);
+		pub_init(&p, &s, url, sizeof(url), rows[i].zone);
+		set_of(rows[i].want, &want);
+		req.owner = "_25._tcp.mx1.example.org";
+		req.ttl = 3600;
+		req.prev = &prev;
+		req.want = &want;
+		o = publish_pdns.replace(NULL, &p, &req);
+		if (!T_INT(o, rows[i].out))
+			printf("    row %zu (%s): %s", i, rows[i].name,
+			    t_log_text());
+		if (rows[i].msg != NULL && !T_CHECK(t_log_has(rows[i].msg)))
+			printf("    row %zu (%s): %s", i, rows[i].name,
+			    t_log_text());
+		T_CHECK(strstr(t_log_text(), KEY) == NULL);
+		srv_stop(&s);
+		seen = t_read(t_path("requests"));
+		if (rows[i].nr > 0) {
+			T_CHECK(seen != NULL && strstr(seen, "X-API-Key: "
+			    KEY "\r\n") != NULL);
+			T_CHECK(seen != NULL && strstr(seen, "User-Agent: "
+			    "daneroll/") != NULL);
+		}
+		if (rows[i].req != NULL && !T_CHECK(seen != NULL &&
+		    strstr(seen, rows[i].req) != NULL))
+			printf("    row %zu (%s): requests:\n%s\n", i,
+			    rows[i].name, seen ? seen : "(none)");
+		free(seen);
+		tlsa_set_free(&want);
+	}
+}
+
+/* The PATCH body on the wire is the JSON pdns_body makes. */
+static void
+test_replace_body_on_wire(void)
+{
+	static const struct reply r[] = { { 204, "", 0 } };
+	struct http_srv s = { 0 };
+	struct conf_publisher p;
+	struct publish_req req;
+	struct tlsa_set want = { 0 }, prev = { 0 };
+	char url[64], *seen, *body, *want_body;
+
+	srv_start(&s, r, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org.");
+	set_of("3 1 1 " H1 "\n", &want);
+	req.owner = "_25._tcp.mx1.example.org.";
+	req.ttl = 1800;
+	req.prev = &prev;
+	req.want = &want;
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
+	srv_stop(&s);
+	seen = t_read(t_path("requests"));
+	T_CHECK(seen != NULL && strstr(seen, "Content-Type: application/json")
+	    != NULL);
+	body = seen != NULL ? strstr(seen, "\r\n\r\n") : NULL;
+	want_body = pdns_body(req.owner, 1800, &want);
+	T_CHECK(body != NULL && strncmp(body + 4, want_body,
+	    strlen(want_body)) == 0);
+	T_CHECK(strstr(want_body, "\"ttl\":1800") != NULL);
+	free(want_body);
+	free(seen);
+	tlsa_set_free(&want);
+}
+
+/* Transport failures: refused, timed out; a key file anyone can read. */
+static void
+test_replace_failures(void)
+{
+	static const struct reply hang[] = { { 0, "", 0 } };
+	struct http_srv s = { 0 };
+	struct conf_publisher p;
+	struct publish_req req;
+	struct tlsa_set want = { 0 }, prev = { 0 };
+	struct timespec t0, t1;
+	char url[64];
+	int port;
+
+	set_of("3 1 1 " H1 "\n", &want);
+	req.owner = "_25._tcp.mx1.example.org";
+	req.ttl = 3600;
+	req.prev = &prev;
+	req.want = &want;
+
+	/* Connection refused: the server is gone. */
+	srv_start(&s, hang, 0);
+	port = s.port;
+	srv_stop(&s);
+	s.port = port;
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
+	T_CHECK(t_log_has("Couldn't connect") ||
+	    t_log_has("Could not connect"));
+
+	/* No answer within the timeout. */
+	srv_start(&s, hang, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	p.timeout = 1;
+	t_log_reset();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	T_CHECK(t_log_has("Timeout"));
+	T_CHECK(t1.tv_sec - t0.tv_sec < 4);
+	srv_stop(&s);
+
+	/* A world-readable key file is refused before any request. */
+	srv_start(&s, hang, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	T_CHECK(chmod(p.api_key_file, 0644) == 0);
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
+	T_CHECK(t_log_has("api-key"));
+	srv_stop(&s);
+	T_CHECK(t_read(t_path("requests")) == NULL);
+
+	/* An empty key file. */
+	t_write("empty-key", "\n");
+	p.api_key_file = (char *)t_path("empty-key");
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
+	T_CHECK(t_log_has("holds no usable API key"));
+
+	/* tls_verify = no is said out loud. */
+	p.api_key_file = (char *)t_write("api-key", KEY "\n");
+	p.tls_verify = 0;
+	p.api_url = "https://127.0.0.1:1/";
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
+	T_CHECK(t_log_has("TLS verification is off"));
+	T_CHECK(strstr(t_log_text(), KEY) == NULL);
+	tlsa_set_free(&want);
+}
+
+/* HTTPS: verification on by default, ca_file trusted, tls_verify = no. */
+static void
+test_replace_tls(void)
+{
+	static const struct reply ok204[] = { { 204, "", 0 } };
+	struct http_srv s = { 0 };
+	struct conf_publisher p;
+	struct publish_req req;
+	struct tlsa_set want = { 0 }, prev = { 0 };
+	char url[64], *seen;
+
+	if (!T_INT(t_ossl_selfsigned("tls", "ec", "/CN=localhost",
+	    "IP:127.0.0.1,DNS:localhost", "2"), 0))
+		return;
+	set_of("3 1 1 " H1 "\n", &want);
+	req.owner = "_25._tcp.mx1.example.org";
+	req.ttl = 3600;
+	req.prev = &prev;
+	req.want = &want;
+
+	/* A certificate nobody vouches for: refused, and no retry. */
+	srv_start_tls(&s, ok204, 1, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
+	T_CHECK(t_log_has("certificate"));
+	srv_stop(&s);
+	seen = t_read(t_path("requests"));
+	T_CHECK(seen == NULL);		/* not a byte of the request sent */
+	free(seen);
+
+	/* The same server, its certificate given as ca_file. */
+	srv_start_tls(&s, ok204, 1, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	p.ca_file = (char *)t_path("tls.pem");
+	t_log_reset();
+	if (!T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK))
+		printf("    %s", t_log_text());
+	T_CHECK(!t_log_has("warning"));
+	srv_stop(&s);
+	seen = t_read(t_path("requests"));
+	T_CHECK(seen != NULL && strstr(seen, "X-API-Key: " KEY) != NULL);
+	free(seen);
+
+	/* tls_verify = no: works, with a warning every time. */
+	srv_start_tls(&s, ok204, 1, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	p.tls_verify = 0;
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
+	T_CHECK(t_log_has("TLS verification is off"));
+	T_CHECK(strstr(t_log_text(), KEY) == NULL);
+	srv_stop(&s);
+	tlsa_set_free(&want);
+}
+
+static const struct t_case cases[] = {
+	{ "body: REPLACE and DELETE", test_body },
+	{ "zone ids", test_zone_id },
+	{ "zone picked by longest suffix", test_pick_zone },
+	{ "HTTP statuses as a table", test_judge_table },
+	{ "long error text cut", test_judge_long_text },
+	{ "replace over HTTP: statuses, discovery, key", test_replace_table },
+	{ "replace over HTTP: body on the wire", test_replace_body_on_wire },
+	{ "replace: transport and key file failures", test_replace_failures },
+	{ "replace over HTTPS: verify, ca_file, tls_verify = no",
+	  test_replace_tls },
+};
+
+T_MAIN(cases)
