@@ -25,6 +25,8 @@ cat > "$t/daneroll.conf" <<CONF
 [global]
 state_dir = $t/state
 ttl = 3600
+# The demo asks no DNS server outside this machine.
+resolver = 127.0.0.1#9
 
 [publisher bind]
 type = rfc2136

@@ -24,6 +24,9 @@ cat > "$t/d.conf" <<CONF
 state_dir = $t/state
 lock_timeout = 1s
 ttl = 60
+# Tests never ask the machine's own resolver: nothing listens here, so the
+# observer is refused at once and no query leaves this host.
+resolver = 127.0.0.1#9
 
 [publisher bind]
 type = rfc2136
@@ -70,12 +73,12 @@ if [ $rc -eq 0 ] && echo "$out" | grep -q "adopt" && echo "$out" | grep -q "publ
 	ok "plan lists adopt and publish"
 else not_ok "plan lists adopt and publish" "$out"; fi
 
-# A real run: adopts, generates the next key, then stops safe because this
-# build has no RFC 2136 publisher yet - and says so.
+# A real run: adopts, generates the next key, then stops safe because DNS
+# cannot be reached - publishing nothing - and says so; 75: try later.
 out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
-if [ $rc -eq 69 ] && echo "$out" | grep -q "no rfc2136 backend in this build"; then
-	ok "run without a publisher backend stops safe (69) and says why"
-else not_ok "run without a publisher backend stops safe (69) and says why" "rc=$rc $out"; fi
+if [ $rc -eq 75 ] && echo "$out" | grep -q "127.0.0.1"; then
+	ok "run with DNS unreachable stops safe (75) and names the resolver"
+else not_ok "run with DNS unreachable stops safe (75) and names the resolver" "rc=$rc $out"; fi
 key=$(ls "$t"/state/keys/mx1.example.org/ecdsa-p256.*.key 2>/dev/null | head -n 1)
 if [ -n "$key" ] && [ "$(stat -c %a "$key")" = 600 ]; then ok "next key written with mode 0600"
 else not_ok "next key written with mode 0600" "$(ls -l "$t"/state/keys/* 2>&1)"; fi

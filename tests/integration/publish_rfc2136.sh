@@ -66,6 +66,11 @@ sec512=$(openssl rand -base64 64 | tr -d "\n")
 secother=$(openssl rand -base64 32 | tr -d "\n")
 secwrong=$(openssl rand -base64 32 | tr -d "\n")
 umask 077
+# The secrets again, one per file: the driver checks that none shows in the
+# log, and reads them from files so that none is ever on a command line.
+for v in sec256 sec384 sec512 secwrong; do
+	eval "printf '%s\n' \"\$$v\"" > "$t/keys/$v.txt"
+done
 printf 'key "dr-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
 	"$sec256" > "$t/keys/bind256.key"
 printf 'key "dr-384" {\n\talgorithm hmac-sha384;\n\tsecret "%s";\n};\n' \
@@ -236,7 +241,7 @@ publish() {
 	shift 4
 	if out=$(in_ns env DANEROLL_LIVE_NS=$ns DANEROLL_LIVE_OWNER=$owner \
 		DANEROLL_LIVE_ZONE=example.test DANEROLL_LIVE_KEY="$t/keys/bind256.key" \
-		DANEROLL_LIVE_SECRET="$sec256" DANEROLL_LIVE_TIMEOUT=3 \
+		DANEROLL_LIVE_SECRET_FILE="$t/keys/sec256.txt" DANEROLL_LIVE_TIMEOUT=3 \
 		DANEROLL_LIVE_PREV="$prev" DANEROLL_LIVE_WANT="$want" \
 		DANEROLL_LIVE_EXPECT="$expect" "$@" "$live" 2>&1); then
 		ok "$name"
@@ -333,11 +338,11 @@ for srv in bind knot; do
 	# shellcheck disable=SC2086
 	publish "$srv: wrong TSIG secret is BADSIG (PERMFAIL)" permfail "$r1" "$r2" \
 		DANEROLL_LIVE_LOG="BADSIG" $S DANEROLL_LIVE_KEY="$t/keys/wrong.key" \
-		DANEROLL_LIVE_SECRET="$secwrong"
+		DANEROLL_LIVE_SECRET_FILE="$t/keys/secwrong.txt"
 	# shellcheck disable=SC2086
 	publish "$srv: unknown TSIG key is BADKEY (PERMFAIL)" permfail "$r1" "$r2" \
 		DANEROLL_LIVE_LOG="BADKEY" $S DANEROLL_LIVE_KEY="$t/keys/unknown.key" \
-		DANEROLL_LIVE_SECRET="$secwrong"
+		DANEROLL_LIVE_SECRET_FILE="$t/keys/secwrong.txt"
 	expect_served "$srv: nothing changed by rejected keys" $a $owner "$r1"
 
 	# shellcheck disable=SC2086
@@ -356,13 +361,13 @@ for srv in bind knot; do
 	# hmac-sha512 from a Knot-format key file.
 	# shellcheck disable=SC2086
 	publish "$srv: hmac-sha512 key (Knot format)" ok "$r1;$r5" "$r5" $S \
-		DANEROLL_LIVE_KEY="$t/keys/knot512.key" DANEROLL_LIVE_SECRET="$sec512"
+		DANEROLL_LIVE_KEY="$t/keys/knot512.key" DANEROLL_LIVE_SECRET_FILE="$t/keys/sec512.txt"
 	expect_served "$srv: serves the hmac-sha512 update" $a $owner "$r5"
 done
 
 # ---- BIND only ----
 publish "bind: hmac-sha384 key" ok "$r5" "$r1" DANEROLL_LIVE_SERVER=$bind \
-	DANEROLL_LIVE_KEY="$t/keys/bind384.key" DANEROLL_LIVE_SECRET="$sec384"
+	DANEROLL_LIVE_KEY="$t/keys/bind384.key" DANEROLL_LIVE_SECRET_FILE="$t/keys/sec384.txt"
 expect_served "bind: serves the hmac-sha384 update" $bind $owner "$r1"
 
 publish "bind: update over IPv6" ok "$r1" "$r1;$r2" "DANEROLL_LIVE_SERVER=2001:db8::1#53"
@@ -423,7 +428,7 @@ publish "exec nsupdate hook: REFUSED is PERMFAIL" permfail "" "$r1" \
 	DANEROLL_LIVE_LOG="update failed: REFUSED"
 publish "exec nsupdate hook: wrong secret is PERMFAIL" permfail "" "$r1" \
 	"DANEROLL_LIVE_COMMAND=$hook -k $t/keys/wrong.key -s $bind" \
-	DANEROLL_LIVE_SECRET="$secwrong" DANEROLL_LIVE_LOG="exit 1"
+	DANEROLL_LIVE_SECRET_FILE="$t/keys/secwrong.txt" DANEROLL_LIVE_LOG="exit 1"
 publish "exec nsupdate hook: unreachable server is TEMPFAIL" tempfail "" "$r1" \
 	"DANEROLL_LIVE_COMMAND=$hook -k $t/keys/bind256.key -s 192.0.2.9" \
 	DANEROLL_LIVE_LOG="will retry"

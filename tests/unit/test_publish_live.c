@@ -17,7 +17,9 @@
  *   DANEROLL_LIVE_WANT      records, ';'-separated; empty: delete
  *   DANEROLL_LIVE_EXPECT    ok | tempfail | permfail
  *   DANEROLL_LIVE_LOG       text the log must contain (optional)
- *   DANEROLL_LIVE_SECRET    text the log must not contain (optional)
+ *   DANEROLL_LIVE_SECRET_FILE  a file holding text the log must not
+ *                           contain (optional; a file, so that the secret
+ *                           is never on a command line)
  *   DANEROLL_LIVE_TIMEOUT   publisher timeout in seconds (default 6)
  *   DANEROLL_LIVE_COMMAND   blank-separated argv: run the exec publisher
  *                           with this command instead (a hooks/dns script)
@@ -104,7 +106,8 @@ test_live(void)
 	const char *t = env("DANEROLL_LIVE_TIMEOUT");
 	const char *ttl = env("DANEROLL_LIVE_TTL");
 	const char *needle = env("DANEROLL_LIVE_LOG");
-	const char *secret = env("DANEROLL_LIVE_SECRET");
+	const char *secret_file = env("DANEROLL_LIVE_SECRET_FILE");
+	char *secret = secret_file ? t_read(secret_file) : NULL;
 	const char *command = env("DANEROLL_LIVE_COMMAND");
 	const struct backend_publisher *be = &publish_rfc2136;
 	char *words = NULL, *argv[16], *save = NULL;
@@ -146,8 +149,11 @@ test_live(void)
 	}
 	if (needle != NULL && !T_CHECK(t_log_has(needle)))
 		printf("    log lacks: %s\n", needle);
-	if (secret != NULL)
-		T_CHECK(strstr(t_log_text(), secret) == NULL);
+	if (secret != NULL) {
+		secret[strcspn(secret, "\n")] = '\0';
+		T_CHECK(*secret != '\0' && strstr(t_log_text(), secret) == NULL);
+		free(secret);
+	}
 	print_log();
 	tlsa_set_free(&prev);
 	tlsa_set_free(&want);
