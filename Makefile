@@ -103,9 +103,9 @@ bench: pkgcheck daneroll $(BUILD)/bench/steady_setup
 	sh bench/run.sh
 
 demo:
-	sh tests/deps.sh test
+	sh tests/deps.sh world
 	$(MAKE) daneroll
-	sh examples/demo.sh
+	bash tests/world/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
