@@ -409,11 +409,8 @@ record_rules(const struct check_facts *f, struct check_report *rep,
 			    "no-issuer-record", vn->owner, "no DANE-TA record: "
 			    "current + issuer cannot renew safely");
 	}
-	if (f->known == NULL) {
-		check_add(rep, CHECK_OK, h->name, "note", NULL, "no daneroll "
-		    "state here: orphan records not checked");
-		return;
-	}
+	if (f->known == NULL)
+		return;		/* no state: the run says so once */
 	for (i = 0; i < f->nnames; i++) {
 		if (!judged[i])
 			continue;
@@ -815,8 +812,9 @@ check_format_json(const struct check_report *rep, struct buf *b)
 		if (rep->findings[order[i]].host == NULL) {
 			f = &rep->findings[order[i]];
 			json_array_append_new(run, json_pack("{s:s, s:s, s:s}",
-			    "severity", check_sev_str(f->sev), "code", f->code,
-			    "text", f->text));
+			    "severity", f->sev == CHECK_OK ? "NOTE" :
+			    check_sev_str(f->sev), "code", f->code, "text",
+			    f->text));
 		}
 	for (i = 0; i < rep->nhosts; i++) {
 		const struct check_host *h = &rep->hosts[i];
@@ -878,7 +876,7 @@ check_format_json(const struct check_report *rep, struct buf *b)
 		json_array_append_new(hosts, jh);
 	}
 	json_object_set_new(root, "hosts", hosts);
-	json_object_set_new(root, "notes", run);
+	json_object_set_new(root, "findings", run);
 	if ((s = json_dumps(root, JSON_INDENT(2))) != NULL) {
 		buf_puts(b, s);
 		buf_puts(b, "\n");
@@ -963,8 +961,15 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		    "status is the AD bit of %s, trusted over the network path "
 		    "to it", resolve_name(res));
 	db = xasprintf("%s/%s", conf->state_dir, STORE_DB_NAME);
-	if (fs_exists(db) && store_open(conf->state_dir, 1, &st) != OUT_OK)
+	if (!fs_exists(db))
+		check_add(rep, CHECK_OK, NULL, "note", NULL, "no daneroll state "
+		    "in %s: orphan records and dns-differs not checked",
+		    conf->state_dir);
+	else if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
+		check_add(rep, CHECK_UNKNOWN, NULL, "state", NULL, "cannot "
+		    "read the daneroll state in %s", conf->state_dir);
 		st = NULL;
+	}
 	w = xcalloc((size_t)nhosts, sizeof(*w));
 	for (i = 0; i < nhosts; i++) {
 		w[i].h = hosts[i];

@@ -279,6 +279,36 @@ on_reply(struct smtp_session *s, size_t rest)
 	}
 }
 
+/* Parses every whole reply buffered while a reply is awaited; eof: the
+ * server has closed its side. */
+static void
+parse_buffered(struct smtp_session *s, int eof)
+{
+	struct smtp_reply r;
+	const char *why = NULL;
+	size_t used;
+
+	while (smtp_events(s) == POLLIN) {
+		switch (smtp_reply_parse(s->in, s->inlen, &used, &r, &why)) {
+		case SMTP_PARSE_MORE:
+			if (eof)
+				smtp_fail(s, SMTP_E_CLOSED, s->inlen > 0 ?
+				    "connection closed within a reply" :
+				    "connection closed by the server");
+			return;
+		case SMTP_PARSE_BAD:
+			smtp_fail(s, SMTP_E_PROTOCOL, why);
+			return;
+		case SMTP_PARSE_OK:
+			s->last = r;
+			memmove(s->in, s->in + used, s->inlen - used);
+			s->inlen -= used;
+			on_reply(s, s->inlen);
+			break;
+		}
+	}
+}
+
 static void
 do_write(struct smtp_session *s)
 {
@@ -299,15 +329,16 @@ do_write(struct smtp_session *s)
 	}
 	s->state = s->state == SMTP_ST_EHLO_SEND ? SMTP_ST_EHLO_REPLY :
 	    SMTP_ST_STARTTLS_REPLY;
+	/* A reply that came early (before the command) is already here:
+	 * poll would not wake up for it. */
+	if (s->inlen > 0)
+		parse_buffered(s, 0);
 }
 
 /* Reads what is there, then parses every whole reply buffered. */
 static void
 do_read(struct smtp_session *s)
 {
-	struct smtp_reply r;
-	const char *why = NULL;
-	size_t used;
 	ssize_t n;
 	int eof = 0;
 
@@ -335,25 +366,7 @@ do_read(struct smtp_session *s)
 			return;
 		}
 	}
-	while (smtp_events(s) == POLLIN) {
-		switch (smtp_reply_parse(s->in, s->inlen, &used, &r, &why)) {
-		case SMTP_PARSE_MORE:
-			if (eof)
-				smtp_fail(s, SMTP_E_CLOSED, s->inlen > 0 ?
-				    "connection closed within a reply" :
-				    "connection closed by the server");
-			return;
-		case SMTP_PARSE_BAD:
-			smtp_fail(s, SMTP_E_PROTOCOL, why);
-			return;
-		case SMTP_PARSE_OK:
-			s->last = r;
-			memmove(s->in, s->in + used, s->inlen - used);
-			s->inlen -= used;
-			on_reply(s, s->inlen);
-			break;
-		}
-	}
+	parse_buffered(s, eof);
 }
 
 enum smtp_state
