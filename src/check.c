@@ -1014,7 +1014,7 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.host = hosts[i];
 		f.names = w[i].names;
 		f.nnames = w[i].nnames;
-		f.eps = eps + w[i].first_ep;
+		f.eps = eps != NULL ? eps + w[i].first_ep : NULL;
 		f.neps = w[i].neps;
 		f.known = w[i].have_view ? &w[i].known : NULL;
 		f.known_chains = w[i].chains;

@@ -797,9 +797,19 @@ verify_host(const struct conf *conf, const struct conf_host *h,
 	struct verify_endpoint *eps = NULL;
 	const char *a = key_alg_str(alg);
 	enum outcome o = OUT_TEMPFAIL, dns = OUT_OK, v;
-	int nnames = 1 + h->naliases, neps = 0, i;
+	int nnames = 1 + h->naliases, neps = 0, i, usable;
 
 	verify_opts_init(&opts);
+	/* Nothing a sender could use: no verdict, and above all no
+	 * "mismatch" that would roll a good deployment back. */
+	for (i = 0, usable = 0; want != NULL && (size_t)i < want->n; i++)
+		usable += want->rr[i].usage == TLSA_USAGE_DANE_TA ||
+		    want->rr[i].usage == TLSA_USAGE_DANE_EE;
+	if (usable == 0) {
+		log_msg(LOG_LVL_ERR, h->name, a, "nothing to verify against: "
+		    "the published RRset has no DANE-TA or DANE-EE record");
+		goto done;
+	}
 	if (resolve_open(conf->resolver, opts.dns_timeout_secs, &res) !=
 	    OUT_OK)
 		goto done;

@@ -293,6 +293,13 @@ test_engine_verifier(void)
 		T_INT(verify_dane.verify(conf, h, KEY_ALG_RSA2048, &want),
 		    OUT_PERMFAIL);
 	}
+	/* An empty RRset is no reason to roll back: no verdict. */
+	if ((h = host("mx1.dr.test")) != NULL) {
+		struct tlsa_set empty = { NULL, 0 };
+
+		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &empty),
+		    OUT_TEMPFAIL);
+	}
 	/* Nothing listens: could not check, not a mismatch. */
 	if ((h = host("mxr.dr.test")) != NULL)
 		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
