@@ -211,6 +211,30 @@ if [ -f "$p" ] && [ "$(stat -c %a "$p")" = 644 ] &&
 else
 	not_ok "--prometheus" "$(head -n 20 "$p" 2>/dev/null)"
 fi
+# 4. With daneroll's state beside it: a record that matches nothing
+# daneroll deploys or stages is an orphan. `daneroll run` adopts mx1's
+# deployed key and stages a new next key (then stops: this build has no
+# publisher), so DNS's second record (mx1next) matches nothing known.
+bin=${DANEROLL_BIN:-$top/daneroll}
+if [ -x "$bin" ]; then
+	mkdir -p "$VW_DIR/live"
+	cp "$VW_DIR/certs/mx1.pem" "$VW_DIR/live/mx1.dr.test-ecdsa-p256.pem"
+	printf 'key "dr" { algorithm hmac-sha256; secret "c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr"; };\n' >"$VW_DIR/tsig.key"
+	chmod 600 "$VW_DIR/live/mx1.dr.test-ecdsa-p256.pem" "$VW_DIR/tsig.key"
+	"$bin" -c "$conf" run mx1.dr.test >"$VW_DIR/run.out" 2>&1
+	ip netns exec "$VW_NS" "$live" check "$conf" mx1.dr.test >"$VW_DIR/state.out" 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && [ -f "$VW_DIR/state/daneroll.db" ] &&
+		grep -Eq "^WARNING +mx1.dr.test +orphan-record +3 1 1 $(vw_tlsa mx1next):" "$VW_DIR/state.out" &&
+		! grep -q "orphan-record +3 1 1 $(vw_tlsa mx1)" "$VW_DIR/state.out"; then
+		ok "with daneroll's state: the record of no known key is an orphan (WARNING), the deployed key's is not"
+	else
+		not_ok "orphan records with daneroll's state" "rc=$rc $(cat "$VW_DIR/state.out" "$VW_DIR/run.out")"
+	fi
+else
+	skip "orphan records with daneroll's state" "no daneroll binary"
+fi
+
 el=$(($(date +%s) - t0))
 [ $el -lt 120 ] && ok "whole run in $el s (< 120 s)" || not_ok "whole run in $el s (< 120 s)"
 summary
