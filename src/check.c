@@ -190,6 +190,11 @@ name_rules(const struct check_facts *f, int i, struct check_report *rep)
 	char d[32];
 	int64_t ttl;
 
+	if (vn->owner == NULL) {
+		check_add(rep, CHECK_UNKNOWN, hn, "dns-failure", vn->name,
+		    "not looked up");
+		return 0;
+	}
 	switch (vn->addrs.sec) {
 	case RESOLVE_FAIL:
 		check_add(rep, CHECK_UNKNOWN, hn, "dns-failure", vn->name,

@@ -68,8 +68,10 @@ verify_opts_init(struct verify_opts *o)
 	o->total_ms = 45000;
 	o->parallel = 32;
 	o->dns_timeout_secs = 5;
-	if (gethostname(host, sizeof(host)) != 0 ||
-	    (host[sizeof(host) - 1] = '\0', !util_valid_hostname(host)))
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	if (!util_valid_hostname(host))
 		snprintf(host, sizeof(host), "daneroll.invalid");
 	snprintf(o->helo, sizeof(o->helo), "%s", host);
 }
