@@ -1,0 +1,161 @@
+/*
+ * check - `daneroll check [--json] [--prometheus FILE] [HOST...]`: the
+ * monitor. For every configured host (or the named ones), every MX name
+ * (the host and its aliases), every address and every algorithm: what a
+ * DANE sender finds in DNS and sees in the handshake (include/verify.h),
+ * turned into findings with a severity.
+ *
+ * Severities follow the Nagios plugin conventions and are the exit status:
+ * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. The worst finding decides, in
+ * the order CRITICAL > UNKNOWN > WARNING > OK (a definite failure outranks
+ * "could not tell"). Notes (severity OK) explain without alarming.
+ *
+ * Findings (code: severity):
+ *   tlsa-mismatch, starttls-missing, handshake-failed, smtp-error,
+ *   cert-expired, dnssec-unsigned, dnssec-bogus, tlsa-missing,
+ *   tlsa-unusable, no-address: CRITICAL
+ *   cert-expiring, no-next-record, no-issuer-record, orphan-record,
+ *   shared-key, ttl-advice, cname-owner, rrsig-expiring, dns-differs,
+ *   unreachable, timeout, smtp-tempfail: WARNING
+ *   dns-failure, local-error: UNKNOWN
+ *
+ * Output: the first line is the Nagios status line with performance data;
+ * the lines after it (Nagios "long output") are a readable table of
+ * endpoints and findings. With json, one JSON document instead. With a
+ * Prometheus path, node_exporter textfile-collector metrics are also
+ * written there atomically (fs_write_atomic, mode 0644).
+ *
+ * The formatting functions are pure (report in, text out) so that their
+ * output is tested against golden files. A check_report owns everything
+ * it points to; check_report_free() releases it.
+ */
+#ifndef DANEROLL_CHECK_H
+#define DANEROLL_CHECK_H
+
+#include <time.h>
+
+#include "conf.h"
+#include "resolve.h"
+#include "tlsa.h"
+#include "util.h"
+#include "verify.h"
+
+enum check_sev {
+	CHECK_OK = 0,
+	CHECK_WARNING = 1,
+	CHECK_CRITICAL = 2,
+	CHECK_UNKNOWN = 3
+};
+const char	*check_sev_str(enum check_sev);	/* "OK", "WARNING"... */
+enum check_sev	 check_sev_worst(enum check_sev, enum check_sev);
+
+/* Before this, an RRSIG on the TLSA RRset is about to expire. */
+#define CHECK_RRSIG_WARN	(3 * 86400)
+
+struct check_finding {
+	enum check_sev	 sev;
+	char		*host;		/* configured host; NULL: the run */
+	char		*code;		/* "tlsa-mismatch" */
+	char		*subject;	/* "192.0.2.1 ecdsa-p256", a record,
+					 * an owner; may be NULL */
+	char		*text;
+};
+
+struct check_endpoint {
+	char			*host;		/* configured host */
+	char			*name;		/* MX name probed */
+	char			*addr;
+	int			 port;
+	enum key_alg		 alg;
+	enum verify_status	 status;
+	char			*detail;
+	char			*tls_version;	/* "" when no handshake */
+	char			*cipher;
+	int			 usage, selector, mtype, depth;
+	time_t			 not_after;	/* 0 unknown */
+	char			 spki[65];
+	long			 elapsed_ms;
+};
+
+struct check_host {
+	char		*name;
+	enum check_sev	 status;
+	char		*owner;		/* the TLSA owner senders use */
+	enum resolve_sec addr_sec, tlsa_sec;
+	int		 ntlsa;		/* records at owner */
+	int64_t		 ttl;		/* original TTL; -1 unknown */
+	time_t		 rrsig_expires;	/* 0 unknown */
+	int		 naddr;
+};
+
+struct check_report {
+	time_t			 now;
+	long			 duration_ms;
+	struct check_host	*hosts;
+	int			 nhosts;
+	struct check_endpoint	*eps;
+	int			 neps;
+	struct check_finding	*findings;
+	int			 nfindings;
+};
+void		 check_report_free(struct check_report *);
+void		 check_add(struct check_report *, enum check_sev,
+		    const char *host, const char *code, const char *subject,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The worst severity of the report (the Nagios exit status). */
+enum check_sev	 check_report_status(const struct check_report *);
+
+/*
+ * What is known about one configured host, for the rules: DNS per name
+ * (names[0] is the host itself, then its aliases), the handshakes, and
+ * the records of keys daneroll holds (current and next keys, pinned
+ * issuers, deployed and staged chains); known NULL when there is no
+ * daneroll state to ask, which turns the orphan rule off.
+ */
+struct check_facts {
+	const struct conf_host		*host;
+	const struct verify_name	*names;
+	int				 nnames;
+	const struct verify_endpoint	*eps;
+	int				 neps;
+	const struct tlsa_set		*known;
+	STACK_OF(X509)			*const *known_chains;
+	int				 nknown_chains;
+	const struct tlsa_set		*published;	/* last RRset daneroll
+							 * published; NULL */
+	int				 ttl_min, ttl_max;
+	time_t				 now;
+};
+/* Adds the host's findings and its check_host row. Pure: no I/O. */
+void		 check_host_findings(const struct check_facts *,
+		    struct check_report *);
+/* shared-key findings over every endpoint of the report. Pure. */
+void		 check_shared_keys(struct check_report *);
+
+/* Pure formatters (append to b). */
+void		 check_format_nagios(const struct check_report *, struct buf *);
+void		 check_format_table(const struct check_report *, struct buf *);
+void		 check_format_prometheus(const struct check_report *,
+		    struct buf *);
+void		 check_format_json(const struct check_report *, struct buf *);
+
+/*
+ * Looks everything up and handshakes (hosts: NULL-free array of nhosts
+ * configured hosts), filling rep. 0, or -1 (logged) when nothing could be
+ * checked at all.
+ */
+int		 check_gather(const struct conf *,
+		    const struct conf_host *const *hosts, int nhosts,
+		    const struct verify_opts *, struct check_report *rep);
+
+/*
+ * The command: checks the named hosts (all when nhosts is 0), prints the
+ * report on standard output (json: JSON, else the Nagios line and the
+ * table), writes prometheus_path if not NULL, and sets *exit_code to the
+ * Nagios status (0..3). Returns 0, or -1 (logged, *exit_code 3) when it
+ * could not run: an unknown host name, nothing to check.
+ */
+int		 check_main(const struct conf *, char **hosts, int nhosts,
+		    int json, const char *prometheus_path, int *exit_code);
+
+#endif

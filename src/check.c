@@ -1,0 +1,1122 @@
+/*
+ * check - the monitor: gather (DNS, daneroll's state, live handshakes),
+ * judge (pure rules turning facts into findings) and report (Nagios line,
+ * table, JSON, Prometheus textfile). See include/check.h.
+ *
+ * Gathering looks up every name first (one validating resolver, names in
+ * turn) and then makes every handshake of every host in one verify_run(),
+ * so hosts and addresses are checked concurrently and the run lasts about
+ * as long as its slowest endpoint. Findings are data, not log lines: only
+ * failures of the check itself (no resolver, an unwritable metrics file)
+ * are logged.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "check.h"
+#include "fsutil.h"
+#include "key.h"
+#include "log.h"
+#include "store.h"
+#include "view.h"
+
+const char *
+check_sev_str(enum check_sev s)
+{
+	switch (s) {
+	case CHECK_OK:		return "OK";
+	case CHECK_WARNING:	return "WARNING";
+	case CHECK_CRITICAL:	return "CRITICAL";
+	case CHECK_UNKNOWN:	return "UNKNOWN";
+	}
+	return "UNKNOWN";
+}
+
+enum check_sev
+check_sev_worst(enum check_sev a, enum check_sev b)
+{
+	static const int rank[] = { 0, 1, 3, 2 };	/* by enum value */
+
+	return rank[a] >= rank[b] ? a : b;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+check_add(struct check_report *rep, enum check_sev sev, const char *host,
+    const char *code, const char *subject, const char *fmt, ...)
+{
+	struct check_finding *f;
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rep->findings = xrealloc(rep->findings, (size_t)(rep->nfindings + 1) *
+	    sizeof(*rep->findings));
+	f = &rep->findings[rep->nfindings++];
+	f->sev = sev;
+	f->host = dup_or_null(host);
+	f->code = xstrdup(code);
+	f->subject = dup_or_null(subject);
+	f->text = xstrdup(text);
+}
+
+enum check_sev
+check_report_status(const struct check_report *rep)
+{
+	enum check_sev s = CHECK_OK;
+	int i;
+
+	for (i = 0; i < rep->nfindings; i++)
+		s = check_sev_worst(s, rep->findings[i].sev);
+	return s;
+}
+
+void
+check_report_free(struct check_report *rep)
+{
+	int i;
+
+	for (i = 0; i < rep->nfindings; i++) {
+		free(rep->findings[i].host);
+		free(rep->findings[i].code);
+		free(rep->findings[i].subject);
+		free(rep->findings[i].text);
+	}
+	for (i = 0; i < rep->neps; i++) {
+		free(rep->eps[i].host);
+		free(rep->eps[i].name);
+		free(rep->eps[i].addr);
+		free(rep->eps[i].detail);
+		free(rep->eps[i].tls_version);
+		free(rep->eps[i].cipher);
+	}
+	for (i = 0; i < rep->nhosts; i++) {
+		free(rep->hosts[i].name);
+		free(rep->hosts[i].owner);
+	}
+	free(rep->findings);
+	free(rep->eps);
+	free(rep->hosts);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* Every host row's status: the worst of its findings. */
+static void
+update_status(struct check_report *rep)
+{
+	int i, j;
+
+	for (i = 0; i < rep->nhosts; i++) {
+		rep->hosts[i].status = CHECK_OK;
+		for (j = 0; j < rep->nfindings; j++)
+			if (rep->findings[j].host != NULL &&
+			    strcmp(rep->findings[j].host,
+			    rep->hosts[i].name) == 0)
+				rep->hosts[i].status = check_sev_worst(
+				    rep->hosts[i].status, rep->findings[j].sev);
+	}
+}
+
+/* ------------------------------------------------------------- rules */
+
+static const char *
+fmt_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Records a sender can use for SMTP (RFC 7672 3.1.3): usages 2 and 3. */
+static int
+count_usable(const struct tlsa_set *set, int usage)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < set->n; i++) {
+		const struct tlsa_rr *rr = &set->rr[i];
+
+		if ((rr->usage != TLSA_USAGE_DANE_TA &&
+		    rr->usage != TLSA_USAGE_DANE_EE) ||
+		    rr->selector > TLSA_SEL_SPKI || rr->mtype > TLSA_MT_SHA512)
+			continue;
+		if (usage < 0 || rr->usage == usage)
+			n++;
+	}
+	return n;
+}
+
+/* Does validated (or at least answered) DNS give the name a TLSA RRset
+ * a handshake can be judged against? */
+static int
+dns_usable(const struct verify_name *vn)
+{
+	return vn->addrs.sec == RESOLVE_SECURE && vn->addrs.naddr > 0 &&
+	    (vn->tlsa.sec == RESOLVE_SECURE ||
+	    vn->tlsa.sec == RESOLVE_INSECURE) && vn->tlsa.exists &&
+	    count_usable(&vn->tlsa.set, -1) > 0;
+}
+
+static const char *
+conf_owner(const struct conf_host *h, int i)
+{
+	return i == 0 ? h->owner : h->aliases[i - 1].owner;
+}
+
+/* DNS rules for one name; 1 if its TLSA RRset is worth judging further. */
+static int
+name_rules(const struct check_facts *f, int i, struct check_report *rep)
+{
+	const struct verify_name *vn = &f->names[i];
+	const struct resolve_tlsa *t = &vn->tlsa;
+	const char *hn = f->host->name, *own = conf_owner(f->host, i);
+	char d[32];
+	int64_t ttl;
+
+	if (vn->owner == NULL) {
+		check_add(rep, CHECK_UNKNOWN, hn, "dns-failure", vn->name,
+		    "not looked up");
+		return 0;
+	}
+	switch (vn->addrs.sec) {
+	case RESOLVE_FAIL:
+		check_add(rep, CHECK_UNKNOWN, hn, "dns-failure", vn->name,
+		    "cannot resolve the addresses: %s", vn->addrs.why);
+		return 0;
+	case RESOLVE_BOGUS:
+		check_add(rep, CHECK_CRITICAL, hn, "dnssec-bogus", vn->name,
+		    "the addresses fail DNSSEC validation: senders defer "
+		    "mail (%s)", vn->addrs.why);
+		return 0;
+	case RESOLVE_INSECURE:
+		check_add(rep, CHECK_CRITICAL, hn, "dnssec-unsigned", vn->name,
+		    "the addresses are not DNSSEC-validated%s: senders do not "
+		    "use DANE for this name", vn->addrs.expanded != NULL ?
+		    " (through an insecure alias)" : "");
+		return 0;
+	case RESOLVE_SECURE:
+		break;
+	}
+	if (vn->addrs.naddr == 0) {
+		check_add(rep, CHECK_CRITICAL, hn, "no-address", vn->name,
+		    "%s", vn->addrs.nxdomain ? "the name does not exist" :
+		    "no A or AAAA record");
+		return 0;
+	}
+	if (vn->has_other && strcasecmp(vn->owner, own) != 0)
+		check_add(rep, CHECK_WARNING, hn, "cname-owner", vn->name,
+		    "an alias of %s: senders use the TLSA RRset at %s (%zu "
+		    "record(s)), daneroll publishes at %s", vn->addrs.expanded,
+		    vn->owner, t->set.n, own);
+	else if (strcasecmp(vn->owner, own) != 0)
+		check_add(rep, CHECK_WARNING, hn, "cname-owner", vn->name,
+		    "senders use the TLSA RRset at %s, daneroll publishes at "
+		    "%s", vn->owner, own);
+	switch (t->sec) {
+	case RESOLVE_FAIL:
+		check_add(rep, CHECK_UNKNOWN, hn, "dns-failure", vn->owner,
+		    "TLSA lookup failed: %s", t->why);
+		return 0;
+	case RESOLVE_BOGUS:
+		check_add(rep, CHECK_CRITICAL, hn, "dnssec-bogus", vn->owner,
+		    "the TLSA RRset fails DNSSEC validation: senders defer "
+		    "mail (%s)", t->why);
+		return 0;
+	case RESOLVE_INSECURE:
+		check_add(rep, CHECK_CRITICAL, hn, "dnssec-unsigned",
+		    vn->owner, "the TLSA RRset is not DNSSEC-validated: "
+		    "senders ignore it");
+		return 0;
+	case RESOLVE_SECURE:
+		break;
+	}
+	if (!t->exists) {
+		check_add(rep, CHECK_CRITICAL, hn, "tlsa-missing", vn->owner,
+		    "no TLSA RRset (%s, validated): senders do not use DANE",
+		    t->nxdomain ? "NXDOMAIN" : "NODATA");
+		return 0;
+	}
+	if (count_usable(&t->set, -1) == 0) {
+		check_add(rep, CHECK_CRITICAL, hn, "tlsa-unusable", vn->owner,
+		    "none of the %zu record(s) is usable for SMTP (DANE-TA "
+		    "or DANE-EE, selector 0/1, matching type 0-2)", t->set.n);
+		return 0;
+	}
+	ttl = t->orig_ttl >= 0 ? t->orig_ttl : t->ttl;
+	if (ttl < f->ttl_min || ttl > f->ttl_max)
+		check_add(rep, CHECK_WARNING, hn, "ttl-advice", vn->owner,
+		    "TTL %lld s is outside the advised %d..%d s", (long long)ttl,
+		    f->ttl_min, f->ttl_max);
+	if (t->sig_expires != 0 && t->sig_expires - f->now < CHECK_RRSIG_WARN)
+		check_add(rep, CHECK_WARNING, hn, "rrsig-expiring", vn->owner,
+		    "the RRSIG on the TLSA RRset expires on %s (%lld h from "
+		    "now): is the zone still being signed?",
+		    fmt_date(t->sig_expires, d, sizeof(d)),
+		    (long long)(t->sig_expires - f->now) / 3600);
+	return 1;
+}
+
+/* The verify_name an endpoint belongs to. */
+static const struct verify_name *
+name_of(const struct check_facts *f, const struct verify_endpoint *e)
+{
+	int i;
+
+	for (i = 0; i < f->nnames; i++)
+		if (strcmp(f->names[i].name, e->name) == 0)
+			return &f->names[i];
+	return NULL;
+}
+
+static void
+add_endpoint_row(struct check_report *rep, const char *host,
+    const struct verify_endpoint *e)
+{
+	struct check_endpoint *r;
+
+	rep->eps = xrealloc(rep->eps, (size_t)(rep->neps + 1) *
+	    sizeof(*rep->eps));
+	r = &rep->eps[rep->neps++];
+	memset(r, 0, sizeof(*r));
+	r->host = xstrdup(host);
+	r->name = xstrdup(e->name);
+	r->addr = xstrdup(e->addr.text);
+	r->port = e->port;
+	r->alg = e->alg;
+	r->status = e->status;
+	r->detail = xstrdup(e->detail);
+	r->tls_version = xstrdup(e->tls_version);
+	r->cipher = xstrdup(e->cipher);
+	r->usage = e->usage;
+	r->selector = e->selector;
+	r->mtype = e->mtype;
+	r->depth = e->depth;
+	r->not_after = e->not_after;
+	memcpy(r->spki, e->spki, sizeof(r->spki));
+	r->elapsed_ms = e->elapsed_ms;
+}
+
+static void
+endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
+    struct check_report *rep)
+{
+	const struct verify_name *vn = name_of(f, e);
+	const char *hn = f->host->name;
+	char subj[400], d[32];
+	enum check_sev sev;
+	const char *code;
+
+	add_endpoint_row(rep, hn, e);
+	if (strcmp(e->name, hn) != 0)
+		snprintf(subj, sizeof(subj), "%s %s %s", e->name, e->addr.text,
+		    key_alg_str(e->alg));
+	else
+		snprintf(subj, sizeof(subj), "%s %s", e->addr.text,
+		    key_alg_str(e->alg));
+	switch (e->status) {
+	case VS_MATCH:
+		code = NULL;
+		break;
+	case VS_MISMATCH:
+		/* Without a usable RRset, the DNS finding says it all. */
+		code = vn != NULL && dns_usable(vn) ? "tlsa-mismatch" : NULL;
+		break;
+	case VS_NO_STARTTLS:	code = "starttls-missing"; break;
+	case VS_HANDSHAKE:	code = "handshake-failed"; break;
+	case VS_SMTP_PERM:	code = "smtp-error"; break;
+	case VS_SMTP_TEMP:	code = "smtp-tempfail"; break;
+	case VS_UNREACHABLE:	code = "unreachable"; break;
+	case VS_TIMEOUT:	code = "timeout"; break;
+	default:		code = "local-error"; break;
+	}
+	if (code != NULL) {
+		sev = verify_status_outcome(e->status) == OUT_PERMFAIL ?
+		    CHECK_CRITICAL : strcmp(code, "local-error") == 0 ?
+		    CHECK_UNKNOWN : CHECK_WARNING;
+		check_add(rep, sev, hn, code, subj, "%s", e->detail);
+	}
+	if (e->not_after == 0)
+		return;
+	if (e->not_after <= f->now)
+		check_add(rep, CHECK_CRITICAL, hn, "cert-expired", subj,
+		    "the certificate expired on %s%s",
+		    fmt_date(e->not_after, d, sizeof(d)), e->status == VS_MATCH &&
+		    e->usage == TLSA_USAGE_DANE_EE ? " (DANE-EE senders still "
+		    "accept it; others may not)" : "");
+	else if (e->not_after - f->now < f->host->timing.expiry_alert)
+		check_add(rep, CHECK_WARNING, hn, "cert-expiring", subj,
+		    "the certificate expires on %s, in %lld day(s)",
+		    fmt_date(e->not_after, d, sizeof(d)),
+		    (long long)(e->not_after - f->now) / 86400);
+}
+
+/* Does the one record rr match something daneroll deploys or stages? */
+static int
+accounted(const struct check_facts *f, const struct tlsa_rr *rr)
+{
+	struct tlsa_set one = { NULL, 0 };
+	int i, hit = 0;
+
+	if (tlsa_set_has(f->known, rr))
+		return 1;
+	tlsa_set_add(&one, rr);
+	for (i = 0; i < f->neps && !hit; i++)
+		if (f->eps[i].chain != NULL)
+			hit = tlsa_set_matches_chain(&one, f->eps[i].chain);
+	for (i = 0; i < f->nknown_chains && !hit; i++)
+		if (f->known_chains[i] != NULL)
+			hit = tlsa_set_matches_chain(&one, f->known_chains[i]);
+	tlsa_set_free(&one);
+	return hit;
+}
+
+static void
+record_rules(const struct check_facts *f, struct check_report *rep,
+    const int *judged)
+{
+	const struct conf_host *h = f->host;
+	const struct verify_name *vn = &f->names[0];
+	unsigned a;
+	int nalgs = 0, usable, i;
+	size_t j;
+	char *txt;
+
+	for (a = 0; a < KEY_ALG_COUNT; a++)
+		if (h->algs & (1u << a))
+			nalgs++;
+	if (judged[0]) {
+		usable = count_usable(&vn->tlsa.set, -1);
+		if (h->scheme == SCHEME_CURRENT_NEXT && usable < 2 * nalgs)
+			check_add(rep, CHECK_WARNING, h->name, "no-next-record",
+			    vn->owner, "%d usable record(s) for %d algorithm(s):"
+			    " current + next needs %d, so no key can roll over "
+			    "safely", usable, nalgs, 2 * nalgs);
+		if (h->scheme == SCHEME_CURRENT_ISSUER &&
+		    count_usable(&vn->tlsa.set, TLSA_USAGE_DANE_TA) == 0)
+			check_add(rep, CHECK_WARNING, h->name,
+			    "no-issuer-record", vn->owner, "no DANE-TA record: "
+			    "current + issuer cannot renew safely");
+	}
+	if (f->known == NULL)
+		return;		/* no state: the run says so once */
+	for (i = 0; i < f->nnames; i++) {
+		if (!judged[i])
+			continue;
+		vn = &f->names[i];
+		for (j = 0; j < vn->tlsa.set.n; j++) {
+			if (accounted(f, &vn->tlsa.set.rr[j]))
+				continue;
+			txt = tlsa_format(&vn->tlsa.set.rr[j]);
+			check_add(rep, CHECK_WARNING, h->name, "orphan-record",
+			    txt, "at %s: matches no key daneroll deploys or "
+			    "has staged", vn->owner);
+			free(txt);
+		}
+		if (f->published != NULL && f->published->n > 0 &&
+		    strcasecmp(vn->owner, conf_owner(h, i)) == 0 &&
+		    !tlsa_set_equal(f->published, &vn->tlsa.set))
+			check_add(rep, CHECK_WARNING, h->name, "dns-differs",
+			    vn->owner, "DNS serves %zu record(s), daneroll last "
+			    "published %zu", vn->tlsa.set.n, f->published->n);
+	}
+}
+
+void
+check_host_findings(const struct check_facts *f, struct check_report *rep)
+{
+	const struct verify_name *vn = &f->names[0];
+	struct check_host *row;
+	int *judged, i;
+
+	rep->hosts = xrealloc(rep->hosts, (size_t)(rep->nhosts + 1) *
+	    sizeof(*rep->hosts));
+	row = &rep->hosts[rep->nhosts++];
+	memset(row, 0, sizeof(*row));
+	row->name = xstrdup(f->host->name);
+	row->owner = xstrdup(vn->owner != NULL ? vn->owner : f->host->owner);
+	row->addr_sec = vn->addrs.sec;
+	row->tlsa_sec = vn->tlsa.sec;
+	row->ntlsa = (int)vn->tlsa.set.n;
+	row->ttl = vn->tlsa.exists ? (vn->tlsa.orig_ttl >= 0 ?
+	    vn->tlsa.orig_ttl : vn->tlsa.ttl) : -1;
+	row->rrsig_expires = vn->tlsa.sig_expires;
+	row->naddr = vn->addrs.naddr;
+
+	judged = xcalloc((size_t)f->nnames, sizeof(*judged));
+	for (i = 0; i < f->nnames; i++)
+		judged[i] = name_rules(f, i, rep);
+	for (i = 0; i < f->neps; i++)
+		endpoint_rules(f, &f->eps[i], rep);
+	record_rules(f, rep, judged);
+	free(judged);
+	update_status(rep);
+}
+
+void
+check_shared_keys(struct check_report *rep)
+{
+	const struct check_endpoint *a, *b;
+	struct buf others = { NULL, 0, 0 };
+	int i, j, k, seen;
+	char subj[80];
+
+	for (i = 0; i < rep->neps; i++) {
+		a = &rep->eps[i];
+		if (a->spki[0] == '\0')
+			continue;
+		/* Once per (host, key): skip if an earlier row had both. */
+		for (k = 0, seen = 0; k < i && !seen; k++)
+			seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
+			    strcmp(rep->eps[k].host, a->host) == 0;
+		if (seen)
+			continue;
+		others.len = 0;
+		if (others.data != NULL)
+			others.data[0] = '\0';
+		for (j = 0; j < rep->neps; j++) {
+			b = &rep->eps[j];
+			if (strcmp(b->spki, a->spki) != 0 ||
+			    strcmp(b->host, a->host) == 0)
+				continue;
+			/* each other host once */
+			for (k = 0, seen = 0; k < j && !seen; k++)
+				seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
+				    strcmp(rep->eps[k].host, b->host) == 0;
+			if (seen)
+				continue;
+			buf_printf(&others, "%s%s", others.len > 0 ? ", " : "",
+			    b->host);
+		}
+		if (others.len == 0)
+			continue;
+		snprintf(subj, sizeof(subj), "3 1 1 %.16s...", a->spki);
+		check_add(rep, CHECK_WARNING, a->host, "shared-key", subj,
+		    "the same key is served by %s: a mistake in one rollover "
+		    "takes down both", others.data);
+	}
+	buf_free(&others);
+	update_status(rep);
+}
+
+/* ------------------------------------------------------------ output */
+
+/* Findings in the order they matter: CRITICAL, UNKNOWN, WARNING, notes. */
+static int
+sev_rank(enum check_sev s)
+{
+	static const int rank[] = { 0, 1, 3, 2 };
+
+	return rank[s];
+}
+
+static int *
+findings_order(const struct check_report *rep)
+{
+	int *o = xcalloc((size_t)(rep->nfindings > 0 ? rep->nfindings : 1),
+	    sizeof(*o));
+	int i, n = 0, r;
+
+	for (r = 3; r >= 0; r--)
+		for (i = 0; i < rep->nfindings; i++)
+			if (sev_rank(rep->findings[i].sev) == r)
+				o[n++] = i;
+	return o;
+}
+
+/* Nagios text must not hold '|' (it starts the performance data). */
+static void
+put_nagios_text(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++)
+		buf_add(b, *s == '|' ? "/" : *s == '\n' ? " " : s, 1);
+}
+
+void
+check_format_nagios(const struct check_report *rep, struct buf *b)
+{
+	enum check_sev st = check_report_status(rep);
+	int ncrit = 0, nwarn = 0, nunk = 0, ok = 0, i, shown = 0;
+	int *order = findings_order(rep);
+	const struct check_finding *f;
+
+	for (i = 0; i < rep->nfindings; i++) {
+		ncrit += rep->findings[i].sev == CHECK_CRITICAL;
+		nwarn += rep->findings[i].sev == CHECK_WARNING;
+		nunk += rep->findings[i].sev == CHECK_UNKNOWN;
+	}
+	for (i = 0; i < rep->neps; i++)
+		ok += rep->eps[i].status == VS_MATCH;
+	buf_printf(b, "DANE %s - ", check_sev_str(st));
+	if (st == CHECK_OK)
+		buf_printf(b, "%d host%s, %d of %d endpoints DANE-authenticated",
+		    rep->nhosts, rep->nhosts == 1 ? "" : "s", ok, rep->neps);
+	else {
+		buf_printf(b, "%d critical, %d unknown, %d warning: ", ncrit,
+		    nunk, nwarn);
+		for (i = 0; i < rep->nfindings && shown < 3; i++) {
+			f = &rep->findings[order[i]];
+			if (f->sev == CHECK_OK)
+				continue;
+			if (shown++ > 0)
+				buf_puts(b, "; ");
+			put_nagios_text(b, f->host != NULL ? f->host : "-");
+			buf_puts(b, " ");
+			put_nagios_text(b, f->code);
+			if (f->subject != NULL) {
+				buf_puts(b, " ");
+				put_nagios_text(b, f->subject);
+			}
+		}
+		if (ncrit + nwarn + nunk > shown)
+			buf_printf(b, "; and %d more", ncrit + nwarn + nunk -
+			    shown);
+	}
+	buf_printf(b, " | hosts=%d endpoints=%d dane_ok=%d critical=%d "
+	    "warning=%d unknown=%d time=%.3fs\n", rep->nhosts, rep->neps, ok,
+	    ncrit, nwarn, nunk, (double)rep->duration_ms / 1000.0);
+	free(order);
+}
+
+static size_t
+max_len(size_t cur, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 1;
+
+	return n > cur ? n : cur;
+}
+
+void
+check_format_table(const struct check_report *rep, struct buf *b)
+{
+	const struct check_endpoint *e;
+	const struct check_finding *f;
+	size_t wh = 4, wa = 7, wc = 4;
+	int *order = findings_order(rep);
+	char match[48], exp[32];
+	int i;
+
+	for (i = 0; i < rep->neps; i++) {
+		e = &rep->eps[i];
+		wh = max_len(wh, e->name);
+		wa = max_len(wa, e->addr);
+	}
+	buf_printf(b, "%-*s  %-*s  %-10s  %-16s  %-7s  %-15s  %s\n", (int)wh,
+	    "NAME", (int)wa, "ADDRESS", "ALG", "RESULT", "TLS", "MATCHED",
+	    "EXPIRES");
+	for (i = 0; i < rep->neps; i++) {
+		e = &rep->eps[i];
+		if (e->usage >= 0)
+			snprintf(match, sizeof(match), "%d %d %d depth %d",
+			    e->usage, e->selector, e->mtype, e->depth);
+		else
+			snprintf(match, sizeof(match), "-");
+		buf_printf(b, "%-*s  %-*s  %-10s  %-16s  %-7s  %-15s  %s\n",
+		    (int)wh, e->name, (int)wa, e->addr, key_alg_str(e->alg),
+		    verify_status_str(e->status),
+		    e->tls_version[0] != '\0' ? e->tls_version : "-", match,
+		    e->not_after != 0 ? fmt_date(e->not_after, exp,
+		    sizeof(exp)) : "-");
+	}
+	if (rep->nfindings == 0)
+		goto done;
+	wh = 4;
+	for (i = 0; i < rep->nfindings; i++) {
+		wh = max_len(wh, rep->findings[i].host);
+		wc = max_len(wc, rep->findings[i].code);
+	}
+	buf_puts(b, "\n");
+	for (i = 0; i < rep->nfindings; i++) {
+		f = &rep->findings[order[i]];
+		buf_printf(b, "%-8s  %-*s  %-*s  %s%s%s\n", f->sev == CHECK_OK ?
+		    "NOTE" : check_sev_str(f->sev), (int)wh,
+		    f->host != NULL ? f->host : "-", (int)wc, f->code,
+		    f->subject != NULL ? f->subject : "",
+		    f->subject != NULL ? ": " : "", f->text);
+	}
+done:
+	free(order);
+}
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+static void
+put_label(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			buf_add(b, "\\", 1);
+		if (*s == '\n')
+			buf_puts(b, "\\n");
+		else
+			buf_add(b, s, 1);
+	}
+}
+
+static void
+prom_head(struct buf *b, const char *name, const char *help)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static void
+prom_host(struct buf *b, const char *metric, const char *host,
+    long long value)
+{
+	buf_printf(b, "%s{host=\"", metric);
+	put_label(b, host);
+	buf_printf(b, "\"} %lld\n", value);
+}
+
+static void
+prom_ep(struct buf *b, const char *metric, const struct check_endpoint *e,
+    const char *value)
+{
+	buf_printf(b, "%s{host=\"", metric);
+	put_label(b, e->host);
+	buf_puts(b, "\",name=\"");
+	put_label(b, e->name);
+	buf_puts(b, "\",address=\"");
+	put_label(b, e->addr);
+	buf_printf(b, "\",alg=\"%s\"} %s\n", key_alg_str(e->alg), value);
+}
+
+void
+check_format_prometheus(const struct check_report *rep, struct buf *b)
+{
+	static const enum check_sev sevs[] = { CHECK_WARNING, CHECK_CRITICAL,
+	    CHECK_UNKNOWN };
+	const struct check_host *h;
+	char v[64];
+	int i, j, k, n;
+
+	prom_head(b, "daneroll_check_status", "Worst finding per host: 0 OK, "
+	    "1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
+	for (i = 0; i < rep->nhosts; i++)
+		prom_host(b, "daneroll_check_status", rep->hosts[i].name,
+		    rep->hosts[i].status);
+	prom_head(b, "daneroll_check_findings", "Findings per host and "
+	    "severity.");
+	for (i = 0; i < rep->nhosts; i++)
+		for (k = 0; k < 3; k++) {
+			for (j = 0, n = 0; j < rep->nfindings; j++)
+				n += rep->findings[j].sev == sevs[k] &&
+				    rep->findings[j].host != NULL &&
+				    strcmp(rep->findings[j].host,
+				    rep->hosts[i].name) == 0;
+			buf_puts(b, "daneroll_check_findings{host=\"");
+			put_label(b, rep->hosts[i].name);
+			buf_printf(b, "\",severity=\"%s\"} %d\n",
+			    sevs[k] == CHECK_WARNING ? "warning" :
+			    sevs[k] == CHECK_CRITICAL ? "critical" : "unknown",
+			    n);
+		}
+	prom_head(b, "daneroll_tlsa_secure", "1 if the TLSA lookup senders "
+	    "make for the host validated (DNSSEC), else 0.");
+	for (i = 0; i < rep->nhosts; i++)
+		prom_host(b, "daneroll_tlsa_secure", rep->hosts[i].name,
+		    rep->hosts[i].tlsa_sec == RESOLVE_SECURE &&
+		    rep->hosts[i].addr_sec == RESOLVE_SECURE);
+	prom_head(b, "daneroll_tlsa_records", "TLSA records senders find "
+	    "for the host.");
+	for (i = 0; i < rep->nhosts; i++)
+		prom_host(b, "daneroll_tlsa_records", rep->hosts[i].name,
+		    rep->hosts[i].ntlsa);
+	prom_head(b, "daneroll_tlsa_ttl_seconds", "Original TTL of the TLSA "
+	    "RRset.");
+	for (i = 0; i < rep->nhosts; i++)
+		if ((h = &rep->hosts[i])->ttl >= 0)
+			prom_host(b, "daneroll_tlsa_ttl_seconds", h->name,
+			    (long long)h->ttl);
+	prom_head(b, "daneroll_tlsa_rrsig_expiry_timestamp_seconds",
+	    "Earliest expiry of an RRSIG on the TLSA RRset.");
+	for (i = 0; i < rep->nhosts; i++)
+		if ((h = &rep->hosts[i])->rrsig_expires != 0)
+			prom_host(b,
+			    "daneroll_tlsa_rrsig_expiry_timestamp_seconds",
+			    h->name, (long long)h->rrsig_expires);
+	prom_head(b, "daneroll_endpoint_dane_ok", "1 if the address presents, "
+	    "for the algorithm, a chain the TLSA RRset authenticates.");
+	for (i = 0; i < rep->neps; i++)
+		prom_ep(b, "daneroll_endpoint_dane_ok", &rep->eps[i],
+		    rep->eps[i].status == VS_MATCH ? "1" : "0");
+	prom_head(b, "daneroll_endpoint_cert_expiry_timestamp_seconds",
+	    "notAfter of the leaf certificate the address presents.");
+	for (i = 0; i < rep->neps; i++) {
+		if (rep->eps[i].not_after == 0)
+			continue;
+		snprintf(v, sizeof(v), "%lld",
+		    (long long)rep->eps[i].not_after);
+		prom_ep(b, "daneroll_endpoint_cert_expiry_timestamp_seconds",
+		    &rep->eps[i], v);
+	}
+	prom_head(b, "daneroll_endpoint_duration_seconds", "Time from "
+	    "connect to the end of the TLS handshake.");
+	for (i = 0; i < rep->neps; i++) {
+		snprintf(v, sizeof(v), "%.3f",
+		    (double)rep->eps[i].elapsed_ms / 1000.0);
+		prom_ep(b, "daneroll_endpoint_duration_seconds", &rep->eps[i],
+		    v);
+	}
+	prom_head(b, "daneroll_check_duration_seconds", "Time the whole check "
+	    "took.");
+	buf_printf(b, "daneroll_check_duration_seconds %.3f\n",
+	    (double)rep->duration_ms / 1000.0);
+	prom_head(b, "daneroll_check_timestamp_seconds", "When the check "
+	    "ran.");
+	buf_printf(b, "daneroll_check_timestamp_seconds %lld\n",
+	    (long long)rep->now);
+}
+
+static json_t *
+json_time(time_t t)
+{
+	char s[32];
+
+	if (t == 0)
+		return json_null();
+	return json_string(util_fmt_time(t, s, sizeof(s)));
+}
+
+void
+check_format_json(const struct check_report *rep, struct buf *b)
+{
+	json_t *root, *hosts, *jh, *eps, *fs, *run;
+	const struct check_endpoint *e;
+	const struct check_finding *f;
+	int *order = findings_order(rep);
+	char *s;
+	int i, j;
+
+	root = json_object();
+	json_object_set_new(root, "status",
+	    json_string(check_sev_str(check_report_status(rep))));
+	json_object_set_new(root, "exit_code",
+	    json_integer(check_report_status(rep)));
+	json_object_set_new(root, "time", json_time(rep->now));
+	json_object_set_new(root, "duration_ms",
+	    json_integer(rep->duration_ms));
+	hosts = json_array();
+	run = json_array();
+	for (i = 0; i < rep->nfindings; i++)
+		if (rep->findings[order[i]].host == NULL) {
+			f = &rep->findings[order[i]];
+			json_array_append_new(run, json_pack("{s:s, s:s, s:s}",
+			    "severity", f->sev == CHECK_OK ? "NOTE" :
+			    check_sev_str(f->sev), "code", f->code, "text",
+			    f->text));
+		}
+	for (i = 0; i < rep->nhosts; i++) {
+		const struct check_host *h = &rep->hosts[i];
+
+		jh = json_object();
+		json_object_set_new(jh, "host", json_string(h->name));
+		json_object_set_new(jh, "status",
+		    json_string(check_sev_str(h->status)));
+		json_object_set_new(jh, "tlsa_owner", json_string(h->owner));
+		json_object_set_new(jh, "addresses_dnssec",
+		    json_string(resolve_sec_str(h->addr_sec)));
+		json_object_set_new(jh, "tlsa_dnssec",
+		    json_string(resolve_sec_str(h->tlsa_sec)));
+		json_object_set_new(jh, "tlsa_records", json_integer(h->ntlsa));
+		json_object_set_new(jh, "tlsa_ttl", h->ttl >= 0 ?
+		    json_integer(h->ttl) : json_null());
+		json_object_set_new(jh, "rrsig_expires",
+		    json_time(h->rrsig_expires));
+		eps = json_array();
+		for (j = 0; j < rep->neps; j++) {
+			json_t *je;
+
+			e = &rep->eps[j];
+			if (strcmp(e->host, h->name) != 0)
+				continue;
+			je = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
+			    "name", e->name, "address", e->addr, "port",
+			    e->port, "alg", key_alg_str(e->alg), "result",
+			    verify_status_str(e->status), "detail", e->detail);
+			json_object_set_new(je, "tls_version",
+			    e->tls_version[0] != '\0' ?
+			    json_string(e->tls_version) : json_null());
+			json_object_set_new(je, "cipher", e->cipher[0] != '\0' ?
+			    json_string(e->cipher) : json_null());
+			json_object_set_new(je, "matched", e->usage >= 0 ?
+			    json_pack("{s:i, s:i, s:i, s:i}", "usage", e->usage,
+			    "selector", e->selector, "mtype", e->mtype, "depth",
+			    e->depth) : json_null());
+			json_object_set_new(je, "cert_not_after",
+			    json_time(e->not_after));
+			json_object_set_new(je, "spki_sha256", e->spki[0] != '\0'
+			    ? json_string(e->spki) : json_null());
+			json_object_set_new(je, "elapsed_ms",
+			    json_integer(e->elapsed_ms));
+			json_array_append_new(eps, je);
+		}
+		json_object_set_new(jh, "endpoints", eps);
+		fs = json_array();
+		for (j = 0; j < rep->nfindings; j++) {
+			f = &rep->findings[order[j]];
+			if (f->host == NULL || strcmp(f->host, h->name) != 0)
+				continue;
+			json_array_append_new(fs, json_pack("{s:s, s:s, s:s?, "
+			    "s:s}", "severity", f->sev == CHECK_OK ? "NOTE" :
+			    check_sev_str(f->sev), "code", f->code, "subject",
+			    f->subject, "text", f->text));
+		}
+		json_object_set_new(jh, "findings", fs);
+		json_array_append_new(hosts, jh);
+	}
+	json_object_set_new(root, "hosts", hosts);
+	json_object_set_new(root, "findings", run);
+	if ((s = json_dumps(root, JSON_INDENT(2))) != NULL) {
+		buf_puts(b, s);
+		buf_puts(b, "\n");
+		free(s);
+	}
+	json_decref(root);
+	free(order);
+}
+
+/* ------------------------------------------------------------ gather */
+
+struct host_work {
+	const struct conf_host	*h;
+	struct verify_name	*names;
+	int			 nnames;
+	int			 first_ep, neps;
+	int			 have_view;
+	struct view		 view;
+	struct tlsa_set		 known;
+	struct tlsa_set		 published;
+	STACK_OF(X509)		*chains[2 * KEY_ALG_COUNT];
+	int			 nchains;
+};
+
+/* What daneroll's state knows of a host: keys, pins, chains, and the
+ * RRset it last published at the host's own owner name. */
+static void
+load_known(struct store *st, struct host_work *w, time_t now)
+{
+	int i;
+	char *rec;
+	struct tlsa_rr rr;
+
+	if (view_load(st, w->h, now, 0, &w->view) != 0) {
+		view_free(&w->view);
+		return;
+	}
+	w->have_view = 1;
+	tlsa_set_copy(&w->known, &w->view.want);
+	for (i = 0; i < w->view.nslots; i++) {
+		struct view_slot *s = &w->view.slots[i];
+
+		if (s->deployed_ok) {
+			rec = xasprintf("3 1 1 %s", s->deployed_spki);
+			if (tlsa_parse(rec, &rr) == 0) {
+				tlsa_set_add(&w->known, &rr);
+				tlsa_rr_free(&rr);
+			}
+			free(rec);
+		}
+		if (s->deployed_chain != NULL)
+			w->chains[w->nchains++] = s->deployed_chain;
+		if (s->staged != NULL)
+			w->chains[w->nchains++] = s->staged;
+	}
+	if (w->view.nowners > 0)
+		view_last_set(&w->view.owners[0], &w->published);
+}
+
+int
+check_gather(const struct conf *conf, const struct conf_host *const *hosts,
+    int nhosts, const struct verify_opts *opts, struct check_report *rep)
+{
+	struct resolver *res = NULL;
+	struct store *st = NULL;
+	struct host_work *w = NULL;
+	struct verify_endpoint *eps = NULL;
+	struct check_facts f;
+	char *db = NULL;
+	int i, j, k, a, neps = 0, rc = -1;
+
+	if (resolve_open(conf->resolver, opts->dns_timeout_secs, &res) !=
+	    OUT_OK) {
+		for (i = 0; i < nhosts; i++)
+			check_add(rep, CHECK_UNKNOWN, hosts[i]->name,
+			    "dns-failure", NULL, "no resolver to ask");
+		rc = 0;
+		goto done;
+	}
+	if (!resolve_is_local(res))
+		check_add(rep, CHECK_OK, NULL, "note", NULL, "the DNSSEC "
+		    "status is the AD bit of %s, trusted over the network path "
+		    "to it", resolve_name(res));
+	db = xasprintf("%s/%s", conf->state_dir, STORE_DB_NAME);
+	if (!fs_exists(db))
+		check_add(rep, CHECK_OK, NULL, "note", NULL, "no daneroll state "
+		    "in %s: orphan records and dns-differs not checked",
+		    conf->state_dir);
+	else if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
+		check_add(rep, CHECK_UNKNOWN, NULL, "state", NULL, "cannot "
+		    "read the daneroll state in %s", conf->state_dir);
+		st = NULL;
+	}
+	w = xcalloc((size_t)nhosts, sizeof(*w));
+	for (i = 0; i < nhosts; i++) {
+		w[i].h = hosts[i];
+		w[i].nnames = 1 + hosts[i]->naliases;
+		w[i].names = xcalloc((size_t)w[i].nnames,
+		    sizeof(*w[i].names));
+		for (j = 0; j < w[i].nnames; j++)
+			(void)verify_lookup(res, j == 0 ? hosts[i]->name :
+			    hosts[i]->aliases[j - 1].name, hosts[i]->port,
+			    &w[i].names[j]);
+		if (st != NULL)
+			load_known(st, &w[i], rep->now);
+	}
+	/* Every handshake of every host in one concurrent run. */
+	for (i = 0; i < nhosts; i++) {
+		w[i].first_ep = neps;
+		for (j = 0; j < w[i].nnames; j++) {
+			struct verify_name *vn = &w[i].names[j];
+			const struct tlsa_set *set = vn->tlsa.exists &&
+			    (vn->tlsa.sec == RESOLVE_SECURE ||
+			    vn->tlsa.sec == RESOLVE_INSECURE) ?
+			    &vn->tlsa.set : NULL;
+
+			for (k = 0; k < vn->addrs.naddr; k++)
+				for (a = 0; a < KEY_ALG_COUNT; a++) {
+					if (!(hosts[i]->algs & (1u << a)))
+						continue;
+					eps = xrealloc(eps, (size_t)(neps + 1) *
+					    sizeof(*eps));
+					verify_endpoint_init(&eps[neps++],
+					    vn->name, vn->base,
+					    &vn->addrs.addr[k], vn->port,
+					    (enum key_alg)a, set);
+				}
+		}
+		w[i].neps = neps - w[i].first_ep;
+	}
+	if (neps > 0 && verify_run(eps, neps, opts) != 0)
+		goto done;
+	for (i = 0; i < nhosts; i++) {
+		memset(&f, 0, sizeof(f));
+		f.host = hosts[i];
+		f.names = w[i].names;
+		f.nnames = w[i].nnames;
+		f.eps = eps != NULL ? eps + w[i].first_ep : NULL;
+		f.neps = w[i].neps;
+		f.known = w[i].have_view ? &w[i].known : NULL;
+		f.known_chains = w[i].chains;
+		f.nknown_chains = w[i].nchains;
+		f.published = w[i].have_view ? &w[i].published : NULL;
+		f.ttl_min = conf->ttl_advice_min;
+		f.ttl_max = conf->ttl_advice_max;
+		f.now = rep->now;
+		check_host_findings(&f, rep);
+	}
+	check_shared_keys(rep);
+	rc = 0;
+done:
+	for (i = 0; i < neps; i++)
+		verify_endpoint_clear(&eps[i]);
+	free(eps);
+	for (i = 0; w != NULL && i < nhosts; i++) {
+		for (j = 0; j < w[i].nnames; j++)
+			verify_name_free(&w[i].names[j]);
+		free(w[i].names);
+		if (w[i].have_view)
+			view_free(&w[i].view);
+		tlsa_set_free(&w[i].known);
+		tlsa_set_free(&w[i].published);
+	}
+	free(w);
+	free(db);
+	store_close(st);
+	resolve_close(res);
+	return rc;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+check_main(const struct conf *conf, char **names, int nnames, int json,
+    const char *prometheus_path, int *exit_code)
+{
+	struct check_report rep;
+	struct verify_opts opts;
+	const struct conf_host **hosts = NULL;
+	struct buf out = { NULL, 0, 0 }, prom = { NULL, 0, 0 };
+	long long t0 = mono_ms();
+	int i, n = 0, rc = -1;
+
+	memset(&rep, 0, sizeof(rep));
+	*exit_code = CHECK_UNKNOWN;
+	hosts = xcalloc((size_t)(nnames > 0 ? nnames : conf->nhosts + 1),
+	    sizeof(*hosts));
+	if (nnames > 0) {
+		for (i = 0; i < nnames; i++)
+			if ((hosts[n++] = conf_host_find(conf, names[i])) ==
+			    NULL) {
+				log_err("%s: not a host in %s", names[i],
+				    conf->path);
+				goto done;
+			}
+	} else
+		for (i = 0; i < conf->nhosts; i++)
+			hosts[n++] = &conf->hosts[i];
+	if (n == 0) {
+		log_err("no hosts to check");
+		goto done;
+	}
+	verify_opts_init(&opts);
+	rep.now = util_now();
+	if (check_gather(conf, hosts, n, &opts, &rep) != 0)
+		goto done;
+	rep.duration_ms = (long)(mono_ms() - t0);
+	if (json)
+		check_format_json(&rep, &out);
+	else {
+		check_format_nagios(&rep, &out);
+		check_format_table(&rep, &out);
+	}
+	if (out.data != NULL)
+		fputs(out.data, stdout);
+	fflush(stdout);
+	*exit_code = check_report_status(&rep);
+	if (prometheus_path != NULL) {
+		check_format_prometheus(&rep, &prom);
+		if (fs_write_atomic(prometheus_path, prom.data, prom.len, 0644,
+		    (uid_t)-1, (gid_t)-1) != 0)
+			*exit_code = check_sev_worst(*exit_code, CHECK_UNKNOWN);
+	}
+	rc = 0;
+done:
+	check_report_free(&rep);
+	buf_free(&out);
+	buf_free(&prom);
+	free(hosts);
+	return rc;
+}

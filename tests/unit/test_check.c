@@ -1,0 +1,581 @@
+/*
+ * Unit tests: the pure parts of verify and check. The per-address verdict
+ * the engine gets (verify_verdict) as a table; the rules that turn facts
+ * into findings, one synthetic host per case; severity ordering; and the
+ * four outputs (Nagios line, table, Prometheus textfile, JSON) against
+ * golden files in tests/data/check/ (DANEROLL_UPDATE_GOLDEN=1 rewrites
+ * them; review the diff).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "log.h"
+#include "t.h"
+#include "tlsa.h"
+#include "util.h"
+#include "verify.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NOW		((time_t)1790000000)	/* 2026-09-21T14:13:20Z */
+#define DAY		86400
+
+#define K_A	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define K_B	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define K_C	"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+static const char *
+top(void)
+{
+	const char *t = getenv("DANEROLL_TOP");
+
+	return t != NULL ? t : ".";
+}
+
+/* ------------------------------------------------------------ verdict */
+
+static void
+test_verdict(void)
+{
+	static const struct {
+		enum verify_status	 st[3];
+		int			 n;
+		enum outcome		 want;
+	} rows[] = {
+		{ { VS_MATCH }, 0, OUT_TEMPFAIL },	/* no address: unknown */
+		{ { VS_MATCH }, 1, OUT_OK },
+		{ { VS_MATCH, VS_MATCH, VS_MATCH }, 3, OUT_OK },
+		{ { VS_MATCH, VS_TIMEOUT }, 2, OUT_TEMPFAIL },
+		{ { VS_TIMEOUT, VS_MISMATCH }, 2, OUT_PERMFAIL },
+		{ { VS_MISMATCH, VS_TIMEOUT }, 2, OUT_PERMFAIL },
+		{ { VS_UNREACHABLE }, 1, OUT_TEMPFAIL },
+		{ { VS_NO_STARTTLS, VS_MATCH }, 2, OUT_PERMFAIL },
+		{ { VS_MATCH, VS_HANDSHAKE }, 2, OUT_PERMFAIL },
+		{ { VS_SMTP_TEMP }, 1, OUT_TEMPFAIL },
+		{ { VS_SMTP_PERM }, 1, OUT_PERMFAIL },
+		{ { VS_LOCAL, VS_MATCH }, 2, OUT_TEMPFAIL },
+		{ { VS_NOT_RUN }, 1, OUT_TEMPFAIL },
+		{ { VS_MATCH, VS_MATCH, VS_UNREACHABLE }, 3, OUT_TEMPFAIL },
+	};
+	struct verify_endpoint ep[3];
+	size_t r;
+	int i;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		memset(ep, 0, sizeof(ep));
+		for (i = 0; i < rows[r].n; i++)
+			ep[i].status = rows[r].st[i];
+		if (!T_STR(outcome_str(verify_verdict(ep, rows[r].n)),
+		    outcome_str(rows[r].want)))
+			printf("    row %zu\n", r);
+	}
+	T_STR(verify_status_str(VS_NO_STARTTLS), "no-starttls");
+	T_INT(verify_status_outcome(VS_MATCH), OUT_OK);
+	T_INT(verify_status_outcome(VS_TIMEOUT), OUT_TEMPFAIL);
+}
+
+static void
+test_severity(void)
+{
+	T_INT(check_sev_worst(CHECK_OK, CHECK_WARNING), CHECK_WARNING);
+	T_INT(check_sev_worst(CHECK_WARNING, CHECK_UNKNOWN), CHECK_UNKNOWN);
+	T_INT(check_sev_worst(CHECK_UNKNOWN, CHECK_CRITICAL), CHECK_CRITICAL);
+	T_INT(check_sev_worst(CHECK_CRITICAL, CHECK_WARNING), CHECK_CRITICAL);
+	T_INT(check_sev_worst(CHECK_OK, CHECK_OK), CHECK_OK);
+	T_STR(check_sev_str(CHECK_UNKNOWN), "UNKNOWN");
+	T_STR(resolve_sec_str(resolve_sec_worst(RESOLVE_SECURE,
+	    RESOLVE_INSECURE)), "insecure");
+	T_STR(resolve_sec_str(resolve_sec_worst(RESOLVE_FAIL,
+	    RESOLVE_INSECURE)), "failed");
+	T_STR(resolve_sec_str(resolve_sec_worst(RESOLVE_FAIL,
+	    RESOLVE_BOGUS)), "bogus");
+}
+
+/* -------------------------------------------------------- synthetic */
+
+/* One synthetic host: a name with addresses and a TLSA RRset, and
+ * endpoints; everything owned here and freed by fx_free. */
+struct fx {
+	struct conf_host	 h;
+	struct verify_name	 vn;
+	struct resolve_addr	 addr[2];
+	struct verify_endpoint	 ep[4];
+	int			 nep;
+	struct tlsa_set		 known, published;
+	struct check_facts	 f;
+};
+
+static void
+add_rr(struct tlsa_set *set, const char *text)
+{
+	struct tlsa_rr rr;
+
+	if (T_INT(tlsa_parse(text, &rr), 0)) {
+		tlsa_set_add(set, &rr);
+		tlsa_rr_free(&rr);
+	}
+}
+
+/* A healthy host: name, one ECDSA slot, current + next published, one
+ * address serving the current key, signatures and TTL as advised. */
+static void
+fx_init(struct fx *x, const char *name)
+{
+	memset(x, 0, sizeof(*x));
+	x->h.name = (char *)name;
+	x->h.owner = xasprintf("_25._tcp.%s", name);
+	x->h.port = 25;
+	x->h.algs = 1u << KEY_ALG_ECDSA_P256;
+	x->h.scheme = SCHEME_CURRENT_NEXT;
+	x->h.timing.expiry_alert = 14 * DAY;
+	x->vn.name = (char *)name;
+	x->vn.port = 25;
+	x->vn.owner = xstrdup(x->h.owner);
+	x->vn.base = (char *)name;
+	x->vn.addrs.sec = RESOLVE_SECURE;
+	x->vn.addrs.addr = x->addr;
+	x->vn.addrs.naddr = 1;
+	x->addr[0].family = 2;
+	snprintf(x->addr[0].text, sizeof(x->addr[0].text), "192.0.2.1");
+	x->addr[1].family = 10;
+	snprintf(x->addr[1].text, sizeof(x->addr[1].text), "2001:db8::1");
+	x->vn.tlsa.sec = RESOLVE_SECURE;
+	x->vn.tlsa.exists = 1;
+	add_rr(&x->vn.tlsa.set, "3 1 1 " K_A);
+	add_rr(&x->vn.tlsa.set, "3 1 1 " K_B);
+	x->vn.tlsa.ttl = 1000;
+	x->vn.tlsa.orig_ttl = 3600;
+	x->vn.tlsa.sig_expires = NOW + 10 * DAY;
+	x->vn.tlsa.nsigs = 1;
+	add_rr(&x->known, "3 1 1 " K_A);
+	add_rr(&x->known, "3 1 1 " K_B);
+	x->nep = 1;
+	verify_endpoint_init(&x->ep[0], name, name, &x->addr[0], 25,
+	    KEY_ALG_ECDSA_P256, &x->vn.tlsa.set);
+	x->ep[0].status = VS_MATCH;
+	snprintf(x->ep[0].detail, sizeof(x->ep[0].detail), "TLSv1.3 3 1 1 "
+	    "at depth 0");
+	snprintf(x->ep[0].tls_version, sizeof(x->ep[0].tls_version),
+	    "TLSv1.3");
+	snprintf(x->ep[0].cipher, sizeof(x->ep[0].cipher),
+	    "TLS_AES_256_GCM_SHA384");
+	x->ep[0].usage = 3;
+	x->ep[0].selector = 1;
+	x->ep[0].mtype = 1;
+	x->ep[0].depth = 0;
+	x->ep[0].not_after = NOW + 60 * DAY;
+	snprintf(x->ep[0].spki, sizeof(x->ep[0].spki), "%s", K_A);
+	x->ep[0].leaf_alg = KEY_ALG_ECDSA_P256;
+	x->ep[0].elapsed_ms = 12;
+}
+
+/* Adds a second endpoint (the IPv6 address) like the first. */
+static void
+fx_v6(struct fx *x)
+{
+	x->vn.addrs.naddr = 2;
+	x->ep[1] = x->ep[0];
+	x->ep[1].addr = x->addr[1];
+	x->ep[1].elapsed_ms = 15;
+	x->nep = 2;
+}
+
+static void
+fx_facts(struct fx *x)
+{
+	memset(&x->f, 0, sizeof(x->f));
+	x->f.host = &x->h;
+	x->f.names = &x->vn;
+	x->f.nnames = 1;
+	x->f.eps = x->ep;
+	x->f.neps = x->nep;
+	x->f.known = &x->known;
+	x->f.published = x->published.n > 0 ? &x->published : NULL;
+	x->f.ttl_min = 1800;
+	x->f.ttl_max = 3600;
+	x->f.now = NOW;
+}
+
+static void
+fx_free(struct fx *x)
+{
+	free(x->h.owner);
+	free(x->vn.owner);
+	tlsa_set_free(&x->vn.tlsa.set);
+	tlsa_set_free(&x->known);
+	tlsa_set_free(&x->published);
+}
+
+/* "code code" of a report's findings at or above WARNING/UNKNOWN, in
+ * order of appearance. */
+static const char *
+codes(const struct check_report *rep)
+{
+	static char buf[512];
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < rep->nfindings; i++)
+		if (rep->findings[i].sev != CHECK_OK)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+			    n > 0 ? " " : "", rep->findings[i].code);
+	return buf;
+}
+
+enum mutation {
+	M_NONE, M_ORPHAN, M_NO_STATE, M_ONE_RECORD, M_ISSUER, M_TTL_LOW,
+	M_TTL_HIGH, M_TTL_OK, M_RRSIG, M_EXPIRED, M_EXPIRING, M_ADDR_INSECURE,
+	M_ADDR_BOGUS, M_ADDR_FAIL, M_NO_ADDR, M_TLSA_MISSING, M_TLSA_UNUSABLE,
+	M_TLSA_INSECURE, M_MISMATCH, M_MISMATCH_BOGUS, M_CNAME, M_PUBLISHED,
+	M_UNREACHABLE, M_TIMEOUT, M_LOCAL, M_NO_STARTTLS, M_V6_MISMATCH,
+	M_TWO_ALGS
+};
+
+static void
+test_rules(void)
+{
+	static const struct {
+		enum mutation	 m;
+		const char	*codes;
+		enum check_sev	 status;
+	} rows[] = {
+		{ M_NONE, "", CHECK_OK },
+		{ M_ORPHAN, "orphan-record", CHECK_WARNING },
+		{ M_NO_STATE, "", CHECK_OK },
+		{ M_ONE_RECORD, "no-next-record", CHECK_WARNING },
+		{ M_ISSUER, "no-issuer-record", CHECK_WARNING },
+		{ M_TTL_LOW, "ttl-advice", CHECK_WARNING },
+		{ M_TTL_HIGH, "ttl-advice", CHECK_WARNING },
+		{ M_TTL_OK, "", CHECK_OK },
+		{ M_RRSIG, "rrsig-expiring", CHECK_WARNING },
+		{ M_EXPIRED, "cert-expired", CHECK_CRITICAL },
+		{ M_EXPIRING, "cert-expiring", CHECK_WARNING },
+		{ M_ADDR_INSECURE, "dnssec-unsigned", CHECK_CRITICAL },
+		{ M_ADDR_BOGUS, "dnssec-bogus", CHECK_CRITICAL },
+		{ M_ADDR_FAIL, "dns-failure", CHECK_UNKNOWN },
+		{ M_NO_ADDR, "no-address", CHECK_CRITICAL },
+		{ M_TLSA_MISSING, "tlsa-missing", CHECK_CRITICAL },
+		{ M_TLSA_UNUSABLE, "tlsa-unusable", CHECK_CRITICAL },
+		{ M_TLSA_INSECURE, "dnssec-unsigned", CHECK_CRITICAL },
+		{ M_MISMATCH, "tlsa-mismatch", CHECK_CRITICAL },
+		{ M_MISMATCH_BOGUS, "dnssec-bogus", CHECK_CRITICAL },
+		{ M_CNAME, "cname-owner", CHECK_WARNING },
+		{ M_PUBLISHED, "dns-differs", CHECK_WARNING },
+		{ M_UNREACHABLE, "unreachable", CHECK_WARNING },
+		{ M_TIMEOUT, "timeout", CHECK_WARNING },
+		{ M_LOCAL, "local-error", CHECK_UNKNOWN },
+		{ M_NO_STARTTLS, "starttls-missing", CHECK_CRITICAL },
+		{ M_V6_MISMATCH, "tlsa-mismatch", CHECK_CRITICAL },
+		{ M_TWO_ALGS, "no-next-record", CHECK_WARNING },
+	};
+	struct check_report rep;
+	struct fx x;
+	size_t r;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		fx_init(&x, "mx1.example.org");
+		switch (rows[r].m) {
+		case M_NONE:
+			break;
+		case M_ORPHAN:
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
+			break;
+		case M_NO_STATE:
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
+			break;
+		case M_ONE_RECORD:
+			tlsa_set_free(&x.vn.tlsa.set);
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_A);
+			break;
+		case M_ISSUER:
+			x.h.scheme = SCHEME_CURRENT_ISSUER;
+			break;
+		case M_TTL_LOW: x.vn.tlsa.orig_ttl = 300; break;
+		case M_TTL_HIGH: x.vn.tlsa.orig_ttl = 86400; break;
+		case M_TTL_OK:
+			x.vn.tlsa.orig_ttl = -1;	/* served TTL then */
+			x.vn.tlsa.ttl = 1800;
+			break;
+		case M_RRSIG: x.vn.tlsa.sig_expires = NOW + DAY; break;
+		case M_EXPIRED: x.ep[0].not_after = NOW - DAY; break;
+		case M_EXPIRING: x.ep[0].not_after = NOW + 13 * DAY; break;
+		case M_ADDR_INSECURE:
+			x.vn.addrs.sec = RESOLVE_INSECURE;
+			x.vn.tlsa.sec = RESOLVE_INSECURE;
+			break;
+		case M_ADDR_BOGUS: x.vn.addrs.sec = RESOLVE_BOGUS; break;
+		case M_ADDR_FAIL: x.vn.addrs.sec = RESOLVE_FAIL; break;
+		case M_NO_ADDR:
+			x.vn.addrs.naddr = 0;
+			x.nep = 0;
+			break;
+		case M_TLSA_MISSING:
+			tlsa_set_free(&x.vn.tlsa.set);
+			x.vn.tlsa.exists = 0;
+			x.ep[0].status = VS_MISMATCH;
+			break;
+		case M_TLSA_UNUSABLE:
+			tlsa_set_free(&x.vn.tlsa.set);
+			add_rr(&x.vn.tlsa.set, "1 1 1 " K_A);
+			x.ep[0].status = VS_MISMATCH;
+			break;
+		case M_TLSA_INSECURE: x.vn.tlsa.sec = RESOLVE_INSECURE; break;
+		case M_MISMATCH: x.ep[0].status = VS_MISMATCH; break;
+		case M_MISMATCH_BOGUS:
+			x.vn.tlsa.sec = RESOLVE_BOGUS;
+			x.ep[0].status = VS_MISMATCH;
+			break;
+		case M_CNAME:
+			free(x.vn.owner);
+			x.vn.owner = xstrdup("_25._tcp.real.example.org");
+			x.vn.addrs.expanded = (char *)"real.example.org";
+			x.vn.has_other = 1;
+			break;
+		case M_PUBLISHED:
+			add_rr(&x.published, "3 1 1 " K_A);
+			break;
+		case M_UNREACHABLE: x.ep[0].status = VS_UNREACHABLE; break;
+		case M_TIMEOUT: x.ep[0].status = VS_TIMEOUT; break;
+		case M_LOCAL: x.ep[0].status = VS_LOCAL; break;
+		case M_NO_STARTTLS:
+			x.ep[0].status = VS_NO_STARTTLS;
+			x.ep[0].not_after = 0;
+			break;
+		case M_V6_MISMATCH:
+			fx_v6(&x);
+			x.ep[1].status = VS_MISMATCH;
+			break;
+		case M_TWO_ALGS:
+			x.h.algs |= 1u << KEY_ALG_RSA2048;
+			break;
+		}
+		fx_facts(&x);
+		if (rows[r].m == M_NO_STATE)
+			x.f.known = NULL;
+		memset(&rep, 0, sizeof(rep));
+		check_host_findings(&x.f, &rep);
+		if (!T_STR(codes(&rep), rows[r].codes) ||
+		    !T_INT(rep.nhosts, 1) ||
+		    !T_STR(check_sev_str(rep.hosts[0].status),
+		    check_sev_str(rows[r].status)))
+			printf("    row %zu\n", r);
+		T_INT(rep.neps, x.nep);
+		check_report_free(&rep);
+		fx_free(&x);
+	}
+}
+
+/* The orphan finding names the record; the mismatch one the address. */
+static void
+test_rule_subjects(void)
+{
+	struct check_report rep;
+	struct fx x;
+
+	fx_init(&x, "mx1.example.org");
+	add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
+	fx_v6(&x);
+	x.ep[1].status = VS_MISMATCH;
+	fx_facts(&x);
+	memset(&rep, 0, sizeof(rep));
+	check_host_findings(&x.f, &rep);
+	if (T_INT(rep.nfindings, 2)) {
+		T_STR(rep.findings[0].code, "tlsa-mismatch");
+		T_STR(rep.findings[0].subject, "2001:db8::1 ecdsa-p256");
+		T_STR(rep.findings[1].code, "orphan-record");
+		T_STR(rep.findings[1].subject, "3 1 1 " K_C);
+	}
+	T_INT(rep.hosts[0].ntlsa, 3);
+	T_INT(rep.hosts[0].ttl, 3600);
+	check_report_free(&rep);
+	fx_free(&x);
+}
+
+static void
+test_shared_keys(void)
+{
+	struct check_report rep;
+	struct fx a, b, c;
+
+	fx_init(&a, "mx1.example.org");
+	fx_v6(&a);			/* same key twice on one host: fine */
+	fx_init(&b, "mx2.example.org");	/* same key as mx1 */
+	fx_init(&c, "mx3.example.org");
+	snprintf(c.ep[0].spki, sizeof(c.ep[0].spki), "%s", K_C);
+	add_rr(&c.known, "3 1 1 " K_C);
+	fx_facts(&a);
+	fx_facts(&b);
+	fx_facts(&c);
+	memset(&rep, 0, sizeof(rep));
+	check_host_findings(&a.f, &rep);
+	check_host_findings(&b.f, &rep);
+	check_host_findings(&c.f, &rep);
+	check_shared_keys(&rep);
+	T_STR(codes(&rep), "shared-key shared-key");
+	if (T_INT(rep.nfindings, 2)) {
+		T_STR(rep.findings[0].host, "mx1.example.org");
+		T_CHECK(strstr(rep.findings[0].text, "mx2.example.org") != NULL);
+		T_STR(rep.findings[1].host, "mx2.example.org");
+	}
+	T_STR(check_sev_str(rep.hosts[2].status), "OK");
+	T_STR(check_sev_str(rep.hosts[0].status), "WARNING");
+	check_report_free(&rep);
+	fx_free(&a);
+	fx_free(&b);
+	fx_free(&c);
+}
+
+/* ------------------------------------------------------------ golden */
+
+/* A fixed report: a healthy host with two addresses, one with an IPv6
+ * address serving another key and a certificate about to expire, one the
+ * resolver could not answer for, and a run-level note. */
+static void
+golden_report(struct check_report *rep)
+{
+	struct fx a, b, c;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->now = NOW;
+	rep->duration_ms = 1234;
+	check_add(rep, CHECK_OK, NULL, "note", NULL, "no daneroll state in "
+	    "/var/lib/daneroll: orphan records and dns-differs not checked");
+	fx_init(&a, "mx1.example.org");
+	fx_v6(&a);
+	fx_facts(&a);
+	check_host_findings(&a.f, rep);
+
+	fx_init(&b, "mx2.example.org");
+	fx_v6(&b);
+	snprintf(b.ep[0].spki, sizeof(b.ep[0].spki), "%s", K_B);
+	b.ep[0].not_after = NOW + 5 * DAY;
+	b.ep[1].status = VS_MISMATCH;
+	snprintf(b.ep[1].detail, sizeof(b.ep[1].detail), "no matching DANE "
+	    "TLSA records");
+	b.ep[1].usage = b.ep[1].selector = b.ep[1].mtype = b.ep[1].depth = -1;
+	snprintf(b.ep[1].spki, sizeof(b.ep[1].spki), "%s", K_C);
+	tlsa_set_free(&b.vn.tlsa.set);
+	add_rr(&b.vn.tlsa.set, "3 1 1 " K_B);
+	b.vn.tlsa.orig_ttl = 86400;
+	fx_facts(&b);
+	b.f.known = NULL;
+	check_host_findings(&b.f, rep);
+
+	fx_init(&c, "mx3.example.org");
+	c.vn.addrs.sec = RESOLVE_FAIL;
+	snprintf(c.vn.addrs.why, sizeof(c.vn.addrs.why), "no answer from "
+	    "127.0.0.1: timeout");
+	c.vn.addrs.naddr = 0;
+	c.vn.tlsa.sec = RESOLVE_FAIL;
+	c.vn.tlsa.exists = 0;
+	tlsa_set_free(&c.vn.tlsa.set);
+	c.vn.tlsa.sig_expires = 0;
+	c.nep = 0;
+	fx_facts(&c);
+	check_host_findings(&c.f, rep);
+	check_shared_keys(rep);
+	fx_free(&a);
+	fx_free(&b);
+	fx_free(&c);
+}
+
+static void
+golden(const char *name, const char *got)
+{
+	char *path = xasprintf("%s/tests/data/check/%s", top(), name);
+	char *want;
+	FILE *fp;
+
+	if (getenv("DANEROLL_UPDATE_GOLDEN") != NULL) {
+		if (T_CHECK((fp = fopen(path, "w")) != NULL)) {
+			fputs(got, fp);
+			fclose(fp);
+		}
+		printf("    wrote %s\n", path);
+	}
+	want = t_read(path);
+	if (!T_CHECK(want != NULL))
+		printf("    missing %s\n", path);
+	else if (!T_CHECK(strcmp(got, want) == 0))
+		printf("    %s differs; got:\n%s", path, got);
+	free(want);
+	free(path);
+}
+
+static void
+test_golden(void)
+{
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+
+	golden_report(&rep);
+	T_INT(check_report_status(&rep), CHECK_CRITICAL);
+	check_format_nagios(&rep, &b);
+	golden("report.nagios", b.data);
+	b.len = 0;
+	check_format_table(&rep, &b);
+	golden("report.table", b.data);
+	b.len = 0;
+	check_format_prometheus(&rep, &b);
+	golden("report.prom", b.data);
+	b.len = 0;
+	check_format_json(&rep, &b);
+	golden("report.json", b.data);
+	buf_free(&b);
+	check_report_free(&rep);
+}
+
+/* An all-clear report: the OK line, and text that must never break the
+ * Nagios or Prometheus syntax. */
+static void
+test_formats_ok_and_escaping(void)
+{
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+	struct fx a;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.now = NOW;
+	rep.duration_ms = 50;
+	fx_init(&a, "mx1.example.org");
+	fx_v6(&a);
+	fx_facts(&a);
+	check_host_findings(&a.f, &rep);
+	check_format_nagios(&rep, &b);
+	T_STR(b.data, "DANE OK - 1 host, 2 of 2 endpoints DANE-authenticated "
+	    "| hosts=1 endpoints=2 dane_ok=2 critical=0 warning=0 unknown=0 "
+	    "time=0.050s\n");
+	check_report_free(&rep);
+	fx_free(&a);
+
+	memset(&rep, 0, sizeof(rep));
+	check_add(&rep, CHECK_WARNING, "a|b\"c\\d", "x|y", "s|t", "t");
+	rep.hosts = xcalloc(1, sizeof(*rep.hosts));
+	rep.hosts[0].name = xstrdup("a|b\"c\\d");
+	rep.hosts[0].owner = xstrdup("o");
+	rep.hosts[0].ttl = -1;
+	rep.nhosts = 1;
+	b.len = 0;
+	check_format_nagios(&rep, &b);
+	T_CHECK(strchr(b.data, '|') == strrchr(b.data, '|'));	/* one: perf */
+	b.len = 0;
+	check_format_prometheus(&rep, &b);
+	T_CHECK(strstr(b.data, "daneroll_check_status{host=\"a|b\\\"c\\\\d\"} 0")
+	    != NULL);
+	buf_free(&b);
+	check_report_free(&rep);
+}
+
+static const struct t_case cases[] = {
+	{ "verdict over addresses (engine)", test_verdict },
+	{ "severity and DNSSEC status order", test_severity },
+	{ "rules: one change from a healthy host each", test_rules },
+	{ "rules: subjects of findings", test_rule_subjects },
+	{ "shared keys across hosts", test_shared_keys },
+	{ "golden outputs: Nagios, table, Prometheus, JSON", test_golden },
+	{ "OK line and escaping", test_formats_ok_and_escaping },
+};
+
+T_MAIN(cases)
