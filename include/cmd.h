@@ -15,6 +15,7 @@ struct cli {
 	int		 dry_run;	/* run -n */
 	int		 wait;		/* run --wait */
 	int		 resume;	/* roll --resume */
+	const char	*prometheus;	/* check --prometheus FILE */
 	const char	*command;	/* "run", "plan", "config" ... */
 	char		**args;		/* the rest: host names, "check" */
 	int		 nargs;

@@ -15,6 +15,7 @@
 #include "publish_pdns.h"
 #include "publish_exec.h"
 #include "publish_rfc2136.h"
+#include "verify.h"
 
 static const struct backend_publisher *const builtin_publishers[] = {
 	&publish_rfc2136,
@@ -28,7 +29,7 @@ static const struct backends builtin = {
 	&observe_dns,
 	&issue_hook,
 	&deploy_files,
-	NULL,	/* verifier */
+	&verify_dane,
 };
 
 const struct backends *

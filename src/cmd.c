@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "check.h"
 #include "cmd.h"
 #include "conf.h"
 #include "deploy_files.h"
@@ -34,6 +35,10 @@ static const char usage_text[] =
 "  plan [--json] [host ...]      what run would do, step by step, and when\n"
 "  status [--json] [host ...]    each slot's state, keys and recent events\n"
 "  records [--json] host         the TLSA RRset the host should publish\n"
+"  check [--json] [--prometheus file] [host ...]\n"
+"                                live DANE check of every address; Nagios\n"
+"                                exit status (0 ok, 1 warning, 2 critical,\n"
+"                                3 unknown)\n"
 "  roll [--resume] host          force a rollover at the next run, or resume\n"
 "                                a stopped one\n"
 "  config check                  validate the configuration, change nothing\n"
@@ -54,7 +59,7 @@ int
 cmd_parse(int argc, char **argv, struct cli *c)
 {
 	enum { O_STATE = 256, O_SYSLOG, O_JSON, O_WAIT, O_RESUME, O_HELP,
-	    O_VERSION };
+	    O_VERSION, O_PROMETHEUS };
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
@@ -63,6 +68,7 @@ cmd_parse(int argc, char **argv, struct cli *c)
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "prometheus", required_argument, NULL, O_PROMETHEUS },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -87,6 +93,7 @@ cmd_parse(int argc, char **argv, struct cli *c)
 		case O_JSON: c->json = 1; break;
 		case O_WAIT: c->wait = 1; break;
 		case O_RESUME: c->resume = 1; break;
+		case O_PROMETHEUS: c->prometheus = optarg; break;
 		case 'h':
 		case O_HELP:
 			fputs(usage_text, stdout);
@@ -110,6 +117,7 @@ cmd_parse(int argc, char **argv, struct cli *c)
 		case O_JSON: c->json = 1; break;
 		case O_WAIT: c->wait = 1; break;
 		case O_RESUME: c->resume = 1; break;
+		case O_PROMETHEUS: c->prometheus = optarg; break;
 		case O_SYSLOG: c->use_syslog = 1; break;
 		default:
 			fputs(usage_text, stderr);
@@ -560,6 +568,18 @@ done:
 	return rc;
 }
 
+/* check: a Nagios plugin, so its exit status is Nagios', not sysexits. */
+static int
+cmd_check(const struct cli *c, struct conf *conf)
+{
+	int code;
+
+	if (check_main(conf, c->args, c->nargs, c->json, c->prometheus,
+	    &code) != 0)
+		return CHECK_UNKNOWN;
+	return code;
+}
+
 /* config check: the file, then what needs the system (owners, groups,
  * file layouts); nothing is written. */
 static int
@@ -680,6 +700,7 @@ cmd_dispatch(const struct cli *c)
 		{ "records", cmd_records },
 		{ "roll", cmd_roll },
 		{ "acme-hook", cmd_acme_hook },
+		{ "check", cmd_check },
 	};
 	struct conf *conf;
 	size_t i;
