@@ -108,7 +108,18 @@ cmd_parse(int argc, char **argv, struct cli *c)
 		if (c->command != NULL)
 			break;
 	}
-	/* The rest: options after the command, then arguments. */
+	if (c->command == NULL) {
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	/*
+	 * The rest: options anywhere after the command, among host names.
+	 * glibc's getopt keeps the stop-at-first-argument mode of the first
+	 * pass, so restart it (optind = 0) on the vector from the command on.
+	 */
+	argc -= optind - 1;
+	argv += optind - 1;
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "nqv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n': c->dry_run = 1; break;
@@ -123,10 +134,6 @@ cmd_parse(int argc, char **argv, struct cli *c)
 			fputs(usage_text, stderr);
 			return -1;
 		}
-	}
-	if (c->command == NULL) {
-		fputs(usage_text, stderr);
-		return -1;
 	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
@@ -296,7 +303,7 @@ cmd_plan(const struct cli *c, struct conf *conf)
 	struct store *st = NULL;
 	json_t *arr = c->json ? json_array() : NULL;
 	time_t now = util_now();
-	int i, n, rc = EX_SOFTWARE;
+	int i, n, rc = EX_SOFTWARE, failed = 0;
 
 	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
@@ -309,12 +316,12 @@ cmd_plan(const struct cli *c, struct conf *conf)
 	for (i = 0; i < n; i++)
 		if (plan_host(st, conf, hs[i], now, c->json ? NULL : stdout,
 		    arr) != 0)
-			goto done;
+			failed++;	/* said why; plan the others */
 	if (arr != NULL) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	}
-	rc = EX_OK;
+	rc = failed ? EX_DATAERR : EX_OK;
 done:
 	json_decref(arr);
 	store_close(st);
@@ -356,7 +363,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 	json_t *arr = c->json ? json_array() : NULL;
 	FILE *out = c->json ? NULL : stdout;
 	time_t now = util_now();
-	int i, j, n, rc = EX_SOFTWARE;
+	int i, j, n, rc = EX_SOFTWARE, failed_hosts = 0;
 
 	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
@@ -376,10 +383,17 @@ cmd_status(const struct cli *c, struct conf *conf)
 		char tb[32];
 
 		if (view_load(st, hs[i], now, 0, &v) != 0) {
-			json_decref(jh);
+			/* Said why; the other hosts still get their status. */
+			json_object_set_new(jh, "error",
+			    json_string(log_last_error()));
 			json_decref(jslots);
 			view_free(&v);
-			goto done;
+			if (arr != NULL)
+				json_array_append_new(arr, jh);
+			else
+				json_decref(jh);
+			failed_hosts++;
+			continue;
 		}
 		if (out)
 			fprintf(out, "%s (%s)\n", hs[i]->name,
