@@ -107,7 +107,7 @@ dr status
 touch "$W/probe/stop"
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$W/probe/summary" ] && break; sleep 1; done
 bold "Summary"
-echo "rollover wall time: $((end - start)) s (floor: TTL 5 s + negative TTL 5 s + margin 2 s, plus propagation, issuance and reload)"
+echo "rollover wall time: $((end - start)) s; its floor: issuance, reload and the live check, then the following next record's propagation + TTL 5 s + margin 2 s"
 echo "prober: $(cat "$W/probe/summary" 2>/dev/null || echo 'no summary')"
 if grep -q ' FAIL ' "$W/probe/log"; then
 	echo "prober failures:"
