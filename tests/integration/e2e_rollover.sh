@@ -29,8 +29,10 @@ for alg in rsa2048 ecdsa-p256; do
 	n=$(grep -c "mx1.example/$alg: verifying -> publishing: verified on every address" "$log")
 	[ "$n" -ge 1 ] && ok "$alg: verified live before its old record retired" || not_ok "$alg: verified live before its old record retired"
 done
-grep -q "waiting for 192.0.2.2 (ns2.example.)" "$log" &&
-	ok "the secondary was waited for, by name" || ok "the secondary caught up before the first poll"
+# Information, not a check: NOTIFY may beat the first poll.
+if grep -q "waiting for 192.0.2.2 (ns2.example.)" "$log"; then
+	echo "# the secondary lagged and was waited for, by name"
+fi
 [ "$(grep -c 'ageing -> standby' "$log")" -ge 4 ] && ok "both slots back in standby after the rollover" || not_ok "both slots back in standby after the rollover"
 wall=$(sed -n 's/^rollover wall time: \([0-9]*\) s.*/\1/p' "$log")
 echo "# rollover wall time: ${wall:-?} s (TTL 5 s)"
