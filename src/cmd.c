@@ -7,6 +7,7 @@
  * failure: the next timer run continues); 78 configuration error.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,22 @@ host_owners(const struct conf_host *h, int *n)
 	return names;
 }
 
+/*
+ * Tests only: DANEROLL_TEST_CRASH_AT=POINT (e.g. "deploy:after") kills
+ * the run with SIGKILL at that named side-effect point, so the crash tests
+ * can prove that the next run resumes and converges.
+ */
+static void
+test_crash_point(const char *point)
+{
+	const char *at = getenv("DANEROLL_TEST_CRASH_AT");
+
+	if (at != NULL && strcmp(at, point) == 0) {
+		log_warn("test: killed at %s (DANEROLL_TEST_CRASH_AT)", point);
+		(void)kill(getpid(), SIGKILL);
+	}
+}
+
 static void
 countdown(time_t until)
 {
@@ -246,6 +263,8 @@ cmd_run(const struct cli *c, struct conf *conf)
 	e.store = st;
 	e.be = backend_builtin();
 	e.dry_run = c->dry_run;
+	if (getenv("DANEROLL_TEST_CRASH_AT") != NULL)
+		e.crash_point = test_crash_point;
 	for (;;) {
 		time_t wake = 0;
 		int busy = 0;
