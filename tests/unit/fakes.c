@@ -387,7 +387,19 @@ fake_issue(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	if (fake.issue_wrong_key)
 		other = key_generate(alg);
 	leaf = ca_sign(other ? other : pub, names, 1 + h->naliases, 90);
-	pem = pem_of(leaf, NULL);
+	if (fake.issue_leaf_only) {
+		BIO *lb = BIO_new(BIO_s_mem());
+		char *lp;
+		long ln;
+
+		PEM_write_bio_X509(lb, leaf);
+		ln = BIO_get_mem_data(lb, &lp);
+		pem = xmalloc((size_t)ln + 1);
+		memcpy(pem, lp, (size_t)ln);
+		pem[ln] = '\0';
+		BIO_free(lb);
+	} else
+		pem = pem_of(leaf, NULL);
 	o = fs_write_atomic(chain_path, pem, strlen(pem), 0644, (uid_t)-1,
 	    (gid_t)-1) == 0 ? OUT_OK : OUT_TEMPFAIL;
 done:
@@ -424,6 +436,16 @@ fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 		goto done;
 	buf_puts(&b, k);
 	buf_puts(&b, ch);
+	if (fake.issue_leaf_only) {
+		BIO *cb = BIO_new(BIO_s_mem());
+		char *cp;
+		long cn;
+
+		PEM_write_bio_X509(cb, ca_cert);
+		cn = BIO_get_mem_data(cb, &cp);
+		buf_printf(&b, "%.*s", (int)cn, cp);
+		BIO_free(cb);
+	}
 	fake.deploys++;
 	go_live(path, b.data);
 	o = OUT_OK;

@@ -20,6 +20,10 @@ struct fake_world {
 	enum outcome	 issue_outcome;
 	enum outcome	 deploy_outcome;
 	int		 issue_wrong_key;	/* hook returns another key's cert */
+	int		 issue_leaf_only;	/* the CA sends no CA certificate;
+						   deploy appends it, as the
+						   real deployer does from
+						   issuer_cert */
 	int		 verify_fails;		/* live check sees a mismatch */
 	int		 no_probe;		/* benchmarks: O(n^2) probe off */
 	int		 publishes, deploys, issues, rollbacks, verifies;

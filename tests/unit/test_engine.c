@@ -252,6 +252,36 @@ test_issuer_cycle_pinned_by_file(void)
 	pin_by_file = 0;
 }
 
+/*
+ * current+issuer with the root pinned by issuer_cert while the ACME CA
+ * sends no CA certificate (pebble, Let's Encrypt: leaf + intermediate):
+ * the deployer appends the pinned CA, so the deploy guard must judge the
+ * chain as it will be served, not find "no published record matches".
+ */
+static void
+test_issuer_ca_not_sent(void)
+{
+	const struct conf_host *h;
+	char cur[65], cur2[65];
+
+	pin_by_file = 1;
+	h = setup("mx3b.example.org", "current+issuer", "ecdsa-p256", 1);
+	pin_by_file = 0;
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	fake.issue_leaf_only = 1;
+	fake_clock(T0 + 61 * DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake.issue_leaf_only = 0;
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur2);
+	T_CHECK(strcmp(cur, cur2) != 0);
+	T_INT(fake.deploys, 1);
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_guard_holds_until_aged(void)
 {
@@ -695,6 +725,8 @@ static const struct t_case cases[] = {
 	{ "current+issuer cycle", test_issuer_cycle },
 	{ "current+issuer cycle, CA pinned by issuer_cert",
 	  test_issuer_cycle_pinned_by_file },
+	{ "current+issuer: the CA sends no CA certificate",
+	  test_issuer_ca_not_sent },
 	{ "deploy guard holds the certificate until aged",
 	  test_guard_holds_until_aged },
 	{ "forced roll while the next record ages waits for it",
