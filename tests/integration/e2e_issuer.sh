@@ -1,0 +1,190 @@
+#!/bin/bash
+# End to end: a full "current + issuer" cycle, including a change of the
+# issuing CA, driving the real daneroll binary against the namespace world
+# (BIND9 primary + secondary, unbound, pebble + certbot, Postfix mx2, whose
+# MX target mail2.example is a CNAME to mx2.example).
+#
+# 1. mx2 (RSA-2048) taken under management with pebble's root pinned as
+#    "2 1 1": 3 1 1 of the live key + 2 1 1 published and aged.
+# 2. roll + run --wait: a new leaf key, its chain from pebble, deployed
+#    under the aged 2 1 1 (no 3 1 1 pre-published for it); the chain sent
+#    live holds the pinned root (the deployer appends it).
+# 3. The CA changes: pebble restarts with a new root and intermediate; the
+#    new root is added as a second issuer_cert. roll + run --wait: the new
+#    2 1 1 is published and must have been served by every authoritative
+#    address for longer than the TTL before a chain from the new CA goes
+#    live. Checked from an independent watcher (dig at every address, the
+#    live leaf by openssl s_client), from daneroll's log order and from
+#    status --json.
+# The prober handshakes with every address once a second throughout.
+[ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
+set -u
+. "$(dirname "$0")/testlib"
+top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v certbot >/dev/null ||
+	! command -v pebble >/dev/null; then
+	skip "end-to-end current+issuer cycle" "needs root, ip netns, pebble and certbot"
+	summary
+	exit 0
+fi
+. "$(dirname "$0")/e2elib"
+NS=drissuer
+W=/tmp/daneroll-e2e-issuer.$$
+LOGDIR=$(mktemp -d /tmp/daneroll-e2e-issuer-log.XXXXXX)
+cleanup() {
+	[ -n "${WATCH_PID:-}" ] && watch_stop
+	e2e_down
+	if [ "$FAIL" -eq 0 ]; then rm -rf "$LOGDIR"; else echo "# logs kept in $LOGDIR"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if ! e2e_up; then
+	not_ok "the world comes up" "$(tail -n 20 "$LOGDIR/up.log")"
+	summary
+	exit 1
+fi
+ok "the world comes up (namespace $NS)"
+e2e_certbot_settings
+cp "$PEBBLE_CA_FILE" "$D/ca1.pem"
+ca1=$(spki_of "$D/ca1.pem")
+owner=_25._tcp.mx2.example
+servers="$NS1_V4 $NS1_V6 $NS2_V4 $NS2_V6"
+
+write_conf() { # issuer_cert files...
+	{
+		e2e_global
+		cat <<CONF
+[host mx2.example]
+scheme = current+issuer
+algorithms = rsa2048
+combined_file = $W/mx2/%a.pem
+publisher = bind
+acme_hook = $top/hooks/acme/certbot $D/certbot.conf
+reload = /usr/sbin/postfix -c $MX2_CONFIG_DIR reload
+CONF
+		for f in "$@"; do echo "issuer_cert = $f"; done
+	} >"$D/daneroll.conf"
+	chmod 600 "$D/daneroll.conf"
+}
+write_conf "$D/ca1.pem"
+
+e2e_prober mx2.example:"$MX2_V4":rsa2048 mx2.example:"$MX2_V6":rsa2048 \
+	mail2.example:"$MX2_V4":rsa2048 mail2.example:"$MX2_V6":rsa2048
+sleep 2
+
+check "config check" dr config check
+
+# ---------------------------------------------------------------- 1
+spki0=$(live_spki "$MX2_V4" mx2.example)
+if DR_TIMEOUT=150 dr_ts run --wait >/dev/null; then ok "taken under management (run --wait exit 0)"; else not_ok "taken under management (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
+rrset=$(tlsa_at "$NS1_V4" "$owner")
+echo "$rrset" | grep -q "^3 1 1 $spki0\$" && echo "$rrset" | grep -q "^2 1 1 $ca1\$" &&
+	[ "$(echo "$rrset" | wc -l)" -eq 2 ] &&
+	ok "3 1 1 of the live key + 2 1 1 of pebble's root published" ||
+	not_ok "3 1 1 of the live key + 2 1 1 of pebble's root published" "$rrset"
+
+# ---------------------------------------------------------------- 2
+dr roll mx2.example >/dev/null
+if DR_TIMEOUT=150 dr_ts run --wait >/dev/null; then ok "rollover under the pinned CA (exit 0)"; else not_ok "rollover under the pinned CA (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
+live_chain "$MX2_V4" mx2.example >"$LOGDIR/chain1.pem"
+spki1=$(spki_of "$LOGDIR/chain1.pem")
+[ -n "$spki1" ] && [ "$spki1" != "$spki0" ] && ok "a new leaf key is live" ||
+	not_ok "a new leaf key is live" "before $spki0 after $spki1"
+# Every certificate of the live chain, by SPKI: the pinned root among them.
+chain_spkis() { awk '/BEGIN/ { n++ } { print > (f "." n) }' f="$1.split" "$1"; for c in "$1".split.*; do spki_of "$c"; done; rm -f "$1".split.*; }
+chain_spkis "$LOGDIR/chain1.pem" | grep -q "^$ca1\$" &&
+	ok "the live chain sends the pinned root" || not_ok "the live chain sends the pinned root"
+for a in "$MX2_V6"; do
+	[ "$(live_spki "$a" mx2.example)" = "$spki1" ] && ok "the new key is live on $a too" || not_ok "the new key is live on $a too"
+done
+rrset=$(tlsa_at "$NS2_V6" "$owner")
+echo "$rrset" | grep -q "^3 1 1 $spki1\$" && echo "$rrset" | grep -q "^2 1 1 $ca1\$" &&
+	! echo "$rrset" | grep -q "$spki0" &&
+	ok "after the rollover: 3 1 1 of the new key + the 2 1 1; the old key's record retired" ||
+	not_ok "after the rollover: 3 1 1 new + 2 1 1, old retired" "$rrset"
+grep -q "deploying" "$LOGDIR/daneroll.log" && ok "the log shows the deploy" || not_ok "the log shows the deploy"
+
+# ---------------------------------------------------------------- 3
+# The CA changes: a new pebble instance makes a new root and intermediate.
+kill "$(cat "$W/pids/pebble.pid")"
+for _ in $(seq 50); do kill -0 "$(cat "$W/pids/pebble.pid")" 2>/dev/null || break; sleep 0.1; done
+in_ns env PEBBLE_VA_NOSLEEP=1 PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_WFE_NONCEREJECT=0 \
+	/usr/bin/pebble -config "$W/pebble/pebble-config.json" -dnsserver "$RESOLVER_V4:53" \
+	</dev/null >>"$W/log/pebble.log" 2>&1 &
+echo $! >"$W/pids/pebble.pid"
+for _ in $(seq 50); do
+	in_ns curl -sf --cacert "$PEBBLE_TLS_CA_FILE" "$PEBBLE_MGMT_URL/roots/0" -o "$D/ca2.pem" 2>/dev/null &&
+		grep -q 'BEGIN CERTIFICATE' "$D/ca2.pem" && break
+	sleep 0.2
+done
+in_ns curl -sf --cacert "$PEBBLE_TLS_CA_FILE" "$PEBBLE_MGMT_URL/intermediates/0" -o "$D/int2.pem"
+ca2=$(spki_of "$D/ca2.pem")
+[ -n "$ca2" ] && [ "$ca2" != "$ca1" ] && ok "pebble restarted with a new root CA" ||
+	not_ok "pebble restarted with a new root CA" "ca1=$ca1 ca2=$ca2"
+# The new pebble knows no account: certbot registers again.
+rm -rf "$D/certbot/config/accounts"
+write_conf "$D/ca1.pem" "$D/ca2.pem"
+check "config check with two issuer_cert" dr config check
+
+watch_start "$LOGDIR/watch" "$owner" "$ca2" "$MX2_V4" mx2.example rsa2048 $servers
+mark=$(wc -l <"$LOGDIR/daneroll.log")
+t3=$(date +%s.%N)
+dr roll mx2.example >/dev/null
+if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "rollover to the new CA (exit 0)"; else not_ok "rollover to the new CA (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
+sleep 1
+watch_stop
+live_chain "$MX2_V4" mx2.example >"$LOGDIR/chain2.pem"
+spki2=$(spki_of "$LOGDIR/chain2.pem")
+[ -n "$spki2" ] && [ "$spki2" != "$spki1" ] && ok "a new leaf key is live after the CA change" ||
+	not_ok "a new leaf key is live after the CA change" "$spki1 -> $spki2"
+chain_spkis "$LOGDIR/chain2.pem" | grep -q "^$ca2\$" &&
+	ok "the live chain comes from the new CA and sends its root" ||
+	not_ok "the live chain comes from the new CA and sends its root" "$(openssl crl2pkcs7 -nocrl -certfile "$LOGDIR/chain2.pem" | openssl pkcs7 -print_certs -noout)"
+
+# The independent timeline: when every address first served the new 2 1 1,
+# and when the new leaf first went live.
+served=$(first_served "$LOGDIR/watch")
+live=$(first_live "$LOGDIR/watch" "$spki2")
+echo "# new 2 1 1 served by all of $servers at +$(echo "$served - $t3" | bc) s; new chain live at +$(echo "${live:-0} - $t3" | bc) s"
+if [ -n "$served" ] && [ -n "$live" ] && [ "$(echo "$live >= $served + 5" | bc)" -eq 1 ]; then
+	ok "the new CA's chain went live only after its 2 1 1 was served everywhere for longer than the TTL (5 s; $(echo "$live - $served" | bc) s)"
+else
+	not_ok "the new CA's chain went live only after its 2 1 1 aged" "served=$served live=$live"
+fi
+# daneroll's own order: the publish, the hold, then the deploy.
+tail -n +"$((mark + 1))" "$LOGDIR/daneroll.log" >"$LOGDIR/phase3.log"
+n_pub=$(grep -n -m1 'published .* records at' "$LOGDIR/phase3.log" | cut -d: -f1)
+n_held=$(grep -n -m1 'held until its record has aged' "$LOGDIR/phase3.log" | cut -d: -f1)
+n_dep=$(grep -n -m1 -E 'appended .* from issuer_cert|installed .* reloaded|deploying -> verifying' "$LOGDIR/phase3.log" | cut -d: -f1)
+if [ -n "$n_pub" ] && [ -n "$n_held" ] && [ -n "$n_dep" ] && [ "$n_pub" -lt "$n_held" ] && [ "$n_held" -lt "$n_dep" ]; then
+	ok "daneroll's log: publish, certificate held, then deploy (lines $n_pub < $n_held < $n_dep)"
+else
+	not_ok "daneroll's log: publish, certificate held, then deploy" "pub=$n_pub held=$n_held dep=$n_dep"
+fi
+# Its stamped log: no line naming the deploy before the record aged.
+t_dep=$(sed -n "${n_dep:-1}p" "$LOGDIR/phase3.log" | cut -d' ' -f1)
+[ -n "$served" ] && [ -n "$t_dep" ] && [ "$(echo "$t_dep >= $served + 5" | bc)" -eq 1 ] &&
+	ok "daneroll logged the deploy after the record aged" ||
+	not_ok "daneroll logged the deploy after the record aged" "deploy=$t_dep served=$served"
+dr status --json mx2.example >"$LOGDIR/status.json" 2>/dev/null
+if jq -e '.[0].slots[0].state == "standby" and .[0].slots[0].current_spki == "'"$spki2"'" and .[0].slots[0].alert == "ok"' "$LOGDIR/status.json" >/dev/null; then
+	ok "status --json: standby, the new key current, no alert"
+else
+	not_ok "status --json: standby, the new key current, no alert" "$(jq -c '.[0].slots' "$LOGDIR/status.json")"
+fi
+# The status events, oldest first: the hold comes before the move to verifying.
+ev=$(jq -r '.[0].events | reverse | .[] | "\(.at) \(.from) -> \(.to): \(.reason)"' "$LOGDIR/status.json")
+echo "$ev" | sed 's/^/# event: /'
+h=$(echo "$ev" | grep -n -m1 'deploying' | cut -d: -f1)
+v=$(echo "$ev" | grep -n -m1 -- '-> verifying' | cut -d: -f1)
+[ -n "$v" ] && { [ -z "$h" ] || [ "$h" -le "$v" ]; } && ok "status events: deploying before verifying" ||
+	not_ok "status events: deploying before verifying" "$ev"
+rrset=$(tlsa_at "$NS2_V4" "$owner")
+echo "$rrset" | grep -q "^3 1 1 $spki2\$" && echo "$rrset" | grep -q "^2 1 1 $ca2\$" &&
+	! echo "$rrset" | grep -q "$spki1" &&
+	ok "at the end: 3 1 1 of the new key, 2 1 1 of both CAs, the old key retired" ||
+	not_ok "at the end: 3 1 1 new, 2 1 1 of both CAs, old retired" "$rrset"
+
+e2e_prober_stop
+summary
