@@ -184,6 +184,19 @@ h=$(echo "$ev" | grep -n -m1 'deploying' | cut -d: -f1)
 v=$(echo "$ev" | grep -n -m1 -- '-> verifying' | cut -d: -f1)
 [ -n "$v" ] && { [ -z "$h" ] || [ "$h" -le "$v" ]; } && ok "status events: deploying before verifying" ||
 	not_ok "status events: deploying before verifying" "$ev"
+# status --json's own clock: the proof of propagation that preceded the
+# deploy, and the deploy, at least the TTL apart.
+pair=$(jq -r '.[0].events | reverse | . as $e
+	| ([range(length) | select($e[.].to == "verifying")] | first) as $v
+	| ([range($v // 0) | select($e[.].reason | test("every authoritative address serves"))] | last) as $s
+	| if $v == null or $s == null then "" else "\($e[$s].at) \($e[$v].at)" end' "$LOGDIR/status.json")
+if [ -n "$pair" ]; then
+	gap=$(( $(date -d "${pair#* }" +%s) - $(date -d "${pair% *}" +%s) ))
+	[ "$gap" -ge 5 ] && ok "status --json events: deployed ${gap} s after every address served the new RRset (TTL 5 s)" ||
+		not_ok "status --json events: deploy at least the TTL after the proof" "$pair"
+else
+	not_ok "status --json events: a proof of propagation, then the deploy" "$ev"
+fi
 rrset=$(tlsa_at "$NS2_V4" "$owner")
 echo "$rrset" | grep -q "^3 1 1 $spki2\$" && echo "$rrset" | grep -q "^2 1 1 $ca2\$" &&
 	! echo "$rrset" | grep -q "$spki1" &&
