@@ -29,7 +29,7 @@ LOGDIR=$(mktemp -d /tmp/daneroll-e2e-intake-log.XXXXXX)
 cleanup() {
 	[ -n "${WATCH_PID:-}" ] && watch_stop
 	e2e_down
-	if [ "$FAIL" -eq 0 ]; then rm -rf "$LOGDIR"; else echo "# logs kept in $LOGDIR"; fi
+	if [ "$FAIL" -eq 0 ] && [ -z "${E2E_KEEP_LOGS:-}" ]; then rm -rf "$LOGDIR"; else echo "# logs kept in $LOGDIR"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

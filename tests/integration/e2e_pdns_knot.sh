@@ -29,7 +29,7 @@ W=/tmp/daneroll-e2e-pdns.$$
 LOGDIR=$(mktemp -d /tmp/daneroll-e2e-pdns-log.XXXXXX)
 cleanup() {
 	e2e_down
-	if [ "$FAIL" -eq 0 ]; then rm -rf "$LOGDIR"; else echo "# logs kept in $LOGDIR"; fi
+	if [ "$FAIL" -eq 0 ] && [ -z "${E2E_KEEP_LOGS:-}" ]; then rm -rf "$LOGDIR"; else echo "# logs kept in $LOGDIR"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
