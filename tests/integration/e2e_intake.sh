@@ -99,9 +99,12 @@ round() {
 	[ "$(live_spki "$MX1_V4" mx1.example ecdsa-p256)" = "$live_before" ] &&
 		ok "$what: the live key unchanged after the hook" || not_ok "$what: the live key unchanged after the hook"
 	dr status --json mx1.example >"$LOGDIR/status.$what.json" 2>/dev/null
-	jq -e '.[0].slots[] | select(.algorithm == "ecdsa-p256") | .next_spki == "'"$spki"'" and .state == "deploying"' \
+	# Held: the client's key is next, the old one current; the slot is
+	# still proving propagation (publishing) or holding (deploying).
+	jq -e '.[0].slots[] | select(.algorithm == "ecdsa-p256") | .next_spki == "'"$spki"'" and
+		.current_spki == "'"$live_before"'" and (.state == "publishing" or .state == "deploying")' \
 		"$LOGDIR/status.$what.json" >/dev/null &&
-		ok "$what: status --json: the client's key is next, the slot deploying (held)" ||
+		ok "$what: status --json: the client's key is next, the old one current (held; $(jq -r '.[0].slots[] | select(.algorithm == "ecdsa-p256") | .state' "$LOGDIR/status.$what.json"))" ||
 		not_ok "$what: status --json: the client's key is next, held" "$(jq -c '.[0].slots' "$LOGDIR/status.$what.json")"
 	# The watcher now looks for the new key's record.
 	watch_stop
