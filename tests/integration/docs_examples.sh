@@ -266,8 +266,9 @@ done
 # Short options.
 for o in c n q v; do
 	printf '%s\n' "$help" | grep -q -- "-$o" && in_help=1 || in_help=0
-	grep -q "Fl $o\|Fl [a-z]*$o[a-z]* \|Op Fl [a-z]*$o" "$man8" && in_man=1 || in_man=0
-	if [ $in_help -eq $in_man ]; then ok "-$o: --help and daneroll.8 agree"
+	grep -Eq "^\.(It|Op) Fl ${o}( |\$)|^\.Op Fl [a-z]*${o}[a-z]*\$" "$man8" &&
+		in_man=1 || in_man=0
+	if [ "$in_help" -eq "$in_man" ]; then ok "-$o: --help and daneroll.8 agree"
 	else not_ok "-$o: --help ($in_help) and daneroll.8 ($in_man) disagree"; fi
 done
 
