@@ -239,6 +239,12 @@ store_open(const char *dir, int readonly, struct store **out)
 	*out = NULL;
 	st->path = xasprintf("%s/%s", dir, STORE_DB_NAME);
 	exists = stat(st->path, &sb) == 0;
+	if (!exists && errno != ENOENT) {
+		/* Unreadable is not "nothing recorded yet": never show an
+		 * empty state for a database we cannot see. */
+		log_err("%s: %s", st->path, strerror(errno));
+		goto done;
+	}
 	if (readonly && !exists) {
 		/* Nothing recorded yet: an empty in-memory state answers
 		 * read commands without creating anything on disk. */
