@@ -629,36 +629,6 @@ store_key_get(struct store *st, int64_t slot_id, const char *role,
 	return 1;
 }
 
-int
-store_keys_live(struct store *st, int64_t slot_id, struct store_key *cur,
-    int *has_cur, struct store_key *next, int *has_next)
-{
-	/* The unique index keeps at most one row per role here. */
-	static const char q[] = "SELECT " KEY_COLUMNS " FROM keys "
-	    "WHERE slot_id = ? AND role IN ('current', 'next');";
-	sqlite3_stmt *s = stmt(st, q, "i", slot_id);
-	int rc;
-
-	memset(cur, 0, sizeof(*cur));
-	memset(next, 0, sizeof(*next));
-	*has_cur = *has_next = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int is_next = strcmp((const char *)sqlite3_column_text(s, 1),
-		    "next") == 0;
-
-		key_row(s, is_next ? next : cur);
-		*(is_next ? has_next : has_cur) = 1;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		return -1;
-	}
-	return 0;
-}
-
 void
 store_key_free(struct store_key *k)
 {
