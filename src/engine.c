@@ -380,7 +380,17 @@ do_backend(struct engine *e, const struct conf_host *h, struct view *v,
 			    VF_UNKNOWN);
 		break;
 	case ACT_VERIFY:
-		o = e->be->verifier->verify(e->conf, h, s->alg, &v->want);
+		if (st->state == SLOT_VERIFYING) {
+			/* The new chain must be what is served: proven
+			 * against the RRset PROMOTE leaves behind. */
+			struct tlsa_set after;
+
+			view_promote_set(v, s, &after);
+			o = e->be->verifier->verify(e->conf, h, s->alg, &after);
+			tlsa_set_free(&after);
+		} else
+			o = e->be->verifier->verify(e->conf, h, s->alg,
+			    &v->want);
 		if (o == OUT_OK || o == OUT_PERMFAIL)
 			(void)store_slot_set_verified(e->store, &s->slot,
 			    o == OUT_OK ? VF_OK : VF_FAILED);
