@@ -39,7 +39,7 @@ ok "the world comes up"
 settle() {
 	local rc i
 	for i in 1 2 3; do
-		dr run --wait >>"$LOG" 2>&1
+		drwait >>"$LOG" 2>&1
 		rc=$?
 		[ $rc -eq 0 ] && both_standby && return 0
 		echo "## settle: run --wait exited $rc" >>"$LOG"
@@ -81,7 +81,7 @@ after_crash() {
 
 # 1. Take mx1 under management (adopt, generate, publish, age).
 runlog bootstrap
-if dr run --wait >>"$LOG" 2>&1 && both_standby; then ok "bootstrap: mx1 under management"
+if drwait >>"$LOG" 2>&1 && both_standby; then ok "bootstrap: mx1 under management"
 else not_ok "bootstrap: mx1 under management" "$(tail -n 20 "$LOG")"; fi
 
 # 2. One rollover per named point, killed there.
@@ -90,7 +90,7 @@ crash_at() { # point [expected exit of the crashed run]
 	key_sums >"$snap"
 	runlog "crash at $p"
 	dr roll mx1.example >>"$LOG" 2>&1
-	DANEROLL_TEST_CRASH_AT=$p dr run --wait >>"$LOG" 2>&1
+	DANEROLL_TEST_CRASH_AT=$p drwait >>"$LOG" 2>&1
 	rc=$?
 	[ $rc -eq 137 ] && ok "$p: the run dies by SIGKILL there (exit 137)" ||
 		not_ok "$p: the run dies by SIGKILL there (exit 137)" "exit $rc; $(tail -n 5 "$LOG")"
@@ -117,11 +117,11 @@ for p in rollback:before rollback:after; do
 	runlog "crash at $p"
 	touch "$D/reload.noop"
 	dr roll mx1.example >>"$LOG" 2>&1
-	DANEROLL_TEST_CRASH_AT=$p dr run --wait >>"$LOG" 2>&1
+	DANEROLL_TEST_CRASH_AT=$p drwait >>"$LOG" 2>&1
 	rc=$?
 	[ $rc -eq 137 ] && ok "$p: the run dies by SIGKILL there (exit 137)" ||
 		not_ok "$p: the run dies by SIGKILL there (exit 137)" "exit $rc; $(tail -n 5 "$LOG")"
-	dr run --wait >>"$LOG" 2>&1
+	drwait >>"$LOG" 2>&1
 	rc=$?
 	[ $rc -eq 69 ] && ok "$p: the next run completes the rollback and stops safe (exit 69)" ||
 		not_ok "$p: the next run completes the rollback and stops safe (exit 69)" "exit $rc; $(tail -n 8 "$LOG")"
