@@ -14,7 +14,8 @@
 #   7. the state directory on a full filesystem (a tiny tmpfs in a
 #      private mount namespace): a clear error, nothing lost;
 #   8. the clock jumping a day back, then far ahead, then right again:
-#      nothing unsafe happens.
+#      nothing unsafe happens (back at the right time, the slots wait for
+#      the records "published" in the far future, and say so).
 # PowerDNS API 5xx is not covered here.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -312,6 +313,8 @@ mark "clock right"
 timeout 60 ip netns exec "$NS" "$top/daneroll" -c "$CONF" run >>"$LOG" 2>&1
 rc=$?
 echo "# clock right again: run exit $rc; slots: rsa2048 $(slot_state rsa2048), ecdsa-p256 $(slot_state ecdsa-p256)"
+since_mark | grep -q "the clock went back" && ok "clock right again: the run says why it waits: $(since_mark | grep -m1 'the clock went back' | cut -c1-160)" ||
+	not_ok "clock right again: the run says why it waits" "$(since_mark | tail -n 5)"
 ! since_mark | grep -qE "and its chain; reloaded|published [0-9]+ record" && ok "clock right again: nothing deployed or published" ||
 	not_ok "clock right again: nothing deployed or published" "$(since_mark | tail)"
 dns_exact && ok "clock right again: primary and secondary serve exactly current+next (4 records)" ||

@@ -392,6 +392,35 @@ test_stale_server_rolls_back(void)
 	T_INT(fake.violations, 0);
 }
 
+/* The clock went back after records were published: nothing unsafe,
+ * and the run says why the host waits. */
+static void
+test_clock_went_back(void)
+{
+	const struct conf_host *h = setup("mx13.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	char cur[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	fake_clock(T0 + 10 * DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	fake_clock(T0 + 61 * DAY);
+	t_log_reset();
+	fake_clock(T0);		/* back before the records were published */
+	engine_host(&eng, h, &r);
+	T_CHECK(t_log_has("the clock went back"));
+	T_INT(fake.deploys, 0);
+	T_INT(fake.violations, 0);
+	fake_clock(T0 + 61 * DAY);	/* right again: the rollover runs */
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 1);
+	T_INT(fake.violations, 0);
+	(void)cur;
+}
+
 static void
 test_publish_failure_backs_off(void)
 {
@@ -732,6 +761,8 @@ static const struct t_case cases[] = {
 	  test_verify_fails_rollback },
 	{ "deployed but the old chain still served: rolls back, keeps the "
 	  "old record", test_stale_server_rolls_back },
+	{ "the clock went back: nothing deployed, and said",
+	  test_clock_went_back },
 	{ "publish failure backs off, removes nothing",
 	  test_publish_failure_backs_off },
 	{ "a key put live behind our back raises a critical alert",
