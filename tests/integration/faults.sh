@@ -47,8 +47,7 @@ fi
 ok "the world comes up (pebble + certbot)"
 
 settle() { # until run --wait exits 0 with both slots in standby
-	local i
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		drwait >>"$LOG" 2>&1 && both_standby && return 0
 		sleep 2
 	done
