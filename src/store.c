@@ -43,10 +43,18 @@ store_schema_latest(void)
 	return n;
 }
 
+/* SQLite's message, and the system's where there is one: "disk I/O
+ * error" alone does not say that the file system is full. */
 static void
 db_error(struct store *st, const char *what)
 {
-	log_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	int se = sqlite3_system_errno(st->db);
+
+	if (se != 0)
+		log_err("%s: %s: %s (%s)", st->path, what,
+		    sqlite3_errmsg(st->db), strerror(se));
+	else
+		log_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
 /*
@@ -264,8 +272,13 @@ store_open(const char *dir, int readonly, struct store **out)
 	flags = readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) {
-		log_err("%s: cannot open: %s", st->path,
-		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		if (st->db != NULL && sqlite3_system_errno(st->db) != 0)
+			log_err("%s: cannot open: %s (%s)", st->path,
+			    sqlite3_errmsg(st->db),
+			    strerror(sqlite3_system_errno(st->db)));
+		else
+			log_err("%s: cannot open: %s", st->path,
+			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto done;
 	}
 	sqlite3_busy_timeout(st->db, 10000);

@@ -21,6 +21,8 @@ struct fake_world {
 	enum outcome	 deploy_outcome;
 	int		 issue_wrong_key;	/* hook returns another key's cert */
 	int		 verify_fails;		/* live check sees a mismatch */
+	int		 mta_stale;		/* deploy installs, the server
+						 * keeps presenting the old chain */
 	int		 no_probe;		/* benchmarks: O(n^2) probe off */
 	int		 publishes, deploys, issues, rollbacks, verifies;
 	int		 violations;
