@@ -114,7 +114,7 @@ install: all
 	install -m 0644 docs/daneroll.8 $(DESTDIR)$(MANDIR)/man8/daneroll.8
 	install -m 0644 docs/daneroll.conf.5 $(DESTDIR)$(MANDIR)/man5/daneroll.conf.5
 	for d in acme dns; do for f in hooks/$$d/*; do case $$f in \
-	  *.md) ;; *.sh) install -m 0644 "$$f" $(DESTDIR)$(LIBEXECDIR)/$$d/ ;; \
+	  *.md) ;; */common.sh) install -m 0644 "$$f" $(DESTDIR)$(LIBEXECDIR)/$$d/ ;; \
 	  *) [ -f "$$f" ] && install -m 0755 "$$f" $(DESTDIR)$(LIBEXECDIR)/$$d/ ;; \
 	  esac; done; done; true
 

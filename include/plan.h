@@ -11,13 +11,19 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "backend.h"
 #include "conf.h"
 #include "store.h"
 #include "tlsa.h"
 
-/* Appends the host's plan to out (text) or to arr (JSON) ; 0 or -1. */
-int	plan_host(struct store *, const struct conf *, const struct conf_host *,
-	    time_t now, FILE *out, json_t *arr);
+/*
+ * Appends the host's plan to out (text) or to arr (JSON); 0 or -1. An
+ * owner name daneroll has never published at is observed first through
+ * be's observer (DNS queries only) when be is not NULL, so the plan says
+ * what the name serves today and the DNS change is exact.
+ */
+int	plan_host(struct store *, const struct conf *, const struct backends *,
+	    const struct conf_host *, time_t now, FILE *out, json_t *arr);
 /* The nsupdate script turning prev into want at owner; caller frees. */
 char	*plan_nsupdate(const char *owner, int64_t ttl,
 	    const struct tlsa_set *prev, const struct tlsa_set *want);

@@ -104,11 +104,6 @@ int	 store_slot_set_deployed(struct store *, struct store_slot *,
 /* Keys: 1 found, 0 none, -1 error. */
 int	 store_key_get(struct store *, int64_t slot_id, const char *role,
 	    struct store_key *);
-/* A slot's current and next keys in one query; sets *has_current and
- * *has_next; 0 or -1. */
-int	 store_keys_live(struct store *, int64_t slot_id,
-	    struct store_key *current, int *has_current,
-	    struct store_key *next, int *has_next);
 /* Adds a key; *id (if not NULL) is its row. */
 int	 store_key_add(struct store *, int64_t slot_id, const char *role,
 	    const char *path, const char *spki, time_t now, time_t not_after,

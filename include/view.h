@@ -63,6 +63,10 @@ void	 view_facts(const struct view *, const struct view_slot *,
 struct slot_policy view_policy(const struct conf_host *);
 /* The deployed chain, parsed on first use (NULL if none). */
 STACK_OF(X509)	*view_deployed_chain(struct view_slot *);
+/* The RRset a deployed next chain must match before PROMOTE: the wanted
+ * RRset less the current key's record. Caller frees. */
+void	 view_promote_set(const struct view *, const struct view_slot *,
+	    struct tlsa_set *);
 /* The last version of an owner's RRset, or NULL. */
 const struct store_rrset *view_last(const struct view_owner *);
 /* The set of the last version daneroll knows was served (for prerequisites

@@ -333,8 +333,8 @@ cmd_plan(const struct cli *c, struct conf *conf)
 		goto done;
 	}
 	for (i = 0; i < n; i++)
-		if (plan_host(st, conf, hs[i], now, c->json ? NULL : stdout,
-		    arr) != 0)
+		if (plan_host(st, conf, backend_builtin(), hs[i], now,
+		    c->json ? NULL : stdout, arr) != 0)
 			failed++;	/* said why; plan the others */
 	if (arr != NULL) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));

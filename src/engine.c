@@ -380,7 +380,17 @@ do_backend(struct engine *e, const struct conf_host *h, struct view *v,
 			    VF_UNKNOWN);
 		break;
 	case ACT_VERIFY:
-		o = e->be->verifier->verify(e->conf, h, s->alg, &v->want);
+		if (st->state == SLOT_VERIFYING) {
+			/* The new chain must be what is served: proven
+			 * against the RRset PROMOTE leaves behind. */
+			struct tlsa_set after;
+
+			view_promote_set(v, s, &after);
+			o = e->be->verifier->verify(e->conf, h, s->alg, &after);
+			tlsa_set_free(&after);
+		} else
+			o = e->be->verifier->verify(e->conf, h, s->alg,
+			    &v->want);
 		if (o == OUT_OK || o == OUT_PERMFAIL)
 			(void)store_slot_set_verified(e->store, &s->slot,
 			    o == OUT_OK ? VF_OK : VF_FAILED);
@@ -651,6 +661,39 @@ remember_deployed(struct engine *e, struct view *v)
 	}
 }
 
+/*
+ * Times recorded in the future: the clock went back, or ran ahead when
+ * they were recorded. Ageing counts from them, so the host waits until
+ * then - safe, but it would look like a stall: say so, once per run.
+ */
+#define FUTURE_SLACK	60
+
+static void
+warn_future(const struct view *v, time_t now)
+{
+	int i, j;
+
+	for (i = 0; i < v->nowners; i++)
+		for (j = 0; j < v->owners[i].nv; j++) {
+			const struct store_rrset *r = &v->owners[i].v[j];
+			time_t t = r->published_at > r->propagated_at ?
+			    r->published_at : r->propagated_at;
+			char when[64], d[32];
+
+			if (t <= now + FUTURE_SLACK)
+				continue;
+			log_msg(LOG_LVL_ERR, v->host->name, NULL, "%s: RRset "
+			    "version %d is recorded at %s, %s from now: the "
+			    "clock went back, or was ahead then; ageing waits "
+			    "until that time (nothing unsafe is done meanwhile)",
+			    v->owners[i].name, r->version,
+			    util_fmt_time(t, when, sizeof(when)),
+			    util_fmt_duration((int64_t)(t - now), d,
+			    sizeof(d)));
+			return;
+		}
+}
+
 static void
 worse(struct engine_result *r, enum outcome o)
 {
@@ -706,6 +749,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 			return;
 		}
 		remember_deployed(e, &v);
+		if (iter == 0)
+			warn_future(&v, now);
 		for (i = 0; i < v.nslots; i++) {
 			struct view_slot *s = &v.slots[i];
 			struct slot_facts f;

@@ -28,6 +28,13 @@ plan_nsupdate(const char *owner, int64_t ttl, const struct tlsa_set *prev,
 	for (i = 0; i < prev->n; i++) {
 		char *r = tlsa_format(&prev->rr[i]);
 
+		/* Value-dependent: exactly these records exist. */
+		buf_printf(&b, "prereq yxrrset %s. TLSA %s\n", owner, r);
+		free(r);
+	}
+	for (i = 0; i < prev->n; i++) {
+		char *r = tlsa_format(&prev->rr[i]);
+
 		if (!tlsa_set_has(want, &prev->rr[i]))
 			buf_printf(&b, "update delete %s. TLSA %s\n", owner, r);
 		free(r);
@@ -170,9 +177,74 @@ plan_slot(const struct conf *c, const struct conf_host *h,
 	json_object_set_new(jslot, "steps", steps);
 }
 
+/*
+ * First contact: what an owner name serves today, into prev. Records that
+ * match no key daneroll knows will be replaced by the first update: say so.
+ */
+static void
+first_contact(const struct conf *c, const struct backends *be,
+    const struct view *v, const char *owner, struct tlsa_set *prev,
+    FILE *out, json_t *jh)
+{
+	struct obs_report rep;
+	struct tlsa_set none = { 0 };
+	json_t *today = json_array();
+	size_t k;
+
+	memset(&rep, 0, sizeof(rep));
+	if (be->observer->observe(c, v->host, owner, &none, &rep) != OUT_OK) {
+		if (out)
+			fprintf(out, "  %s: could not be observed now (see the "
+			    "error above); the first run will record what it "
+			    "serves before changing it\n", owner);
+		json_decref(today);
+		obs_report_free(&rep);
+		return;
+	}
+	if (out)
+		fprintf(out, "  %s serves today: %s\n", owner, rep.any_tlsa ?
+		    "" : "no TLSA RRset");
+	for (k = 0; rep.any_tlsa && k < rep.served.n; k++) {
+		char *r = tlsa_format(&rep.served.rr[k]);
+		const char *why = NULL;
+		int keep = tlsa_set_has(&v->want, &rep.served.rr[k]), j;
+
+		/* A record the server's live chain matches stays: that key
+		 * becomes the current key at adoption. */
+		for (j = 0; j < v->nslots && !keep; j++) {
+			struct tlsa_set one = { 0 };
+			STACK_OF(X509) *live = view_deployed_chain(
+			    (struct view_slot *)&v->slots[j]);
+
+			tlsa_set_add(&one, &rep.served.rr[k]);
+			if (live != NULL && tlsa_set_matches_chain(&one, live)) {
+				keep = 1;
+				why = key_alg_str(v->slots[j].alg);
+			}
+			tlsa_set_free(&one);
+		}
+		if (out) {
+			if (keep && why != NULL)
+				fprintf(out, "    %s  (kept: the live %s "
+				    "chain)\n", r, why);
+			else
+				fprintf(out, "    %s  (%s)\n", r, keep ? "kept" :
+				    "matches no key daneroll manages: removed "
+				    "by the first update");
+		}
+		json_array_append_new(today, json_pack("{s:s, s:b}", "tlsa", r,
+		    "kept", keep));
+		free(r);
+	}
+	if (rep.any_tlsa)
+		tlsa_set_copy(prev, &rep.served);
+	json_object_set_new(jh, "serves_today", today);
+	obs_report_free(&rep);
+}
+
 int
-plan_host(struct store *st, const struct conf *c, const struct conf_host *h,
-    time_t now, FILE *out, json_t *arr)
+plan_host(struct store *st, const struct conf *c, const struct backends *be,
+    const struct conf_host *h, time_t now, FILE *out, json_t *arr)
 {
 	struct view v;
 	json_t *jh = NULL, *jslots = NULL, *jdns = NULL;
@@ -204,6 +276,9 @@ plan_host(struct store *st, const struct conf *c, const struct conf_host *h,
 		char *want = tlsa_set_format(&v.want);
 
 		view_last_set(&v.owners[i], &prev);
+		if (last == NULL && be != NULL && be->observer != NULL)
+			first_contact(c, be, &v, v.owners[i].name, &prev, out,
+			    jh);
 		if (v.want.n > 0 && (last == NULL ||
 		    strcmp(last->records, want) != 0 ||
 		    (!last->observed && last->published_at == 0))) {
@@ -219,6 +294,12 @@ plan_host(struct store *st, const struct conf *c, const struct conf_host *h,
 			    v.owners[i].publisher->name, "nsupdate", ns));
 			free(ns);
 		}
+		if (v.want.n == 0 && last == NULL && out)
+			fprintf(out, "  DNS change at %s: the first run adopts "
+			    "the live keys, generates the next keys and "
+			    "publishes current + next in one update (through "
+			    "publisher %s)\n", v.owners[i].name,
+			    v.owners[i].publisher->name);
 		free(want);
 		tlsa_set_free(&prev);
 	}

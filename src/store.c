@@ -43,10 +43,18 @@ store_schema_latest(void)
 	return n;
 }
 
+/* SQLite's message, and the system's where there is one: "disk I/O
+ * error" alone does not say that the file system is full. */
 static void
 db_error(struct store *st, const char *what)
 {
-	log_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	int se = sqlite3_system_errno(st->db);
+
+	if (se != 0)
+		log_err("%s: %s: %s (%s)", st->path, what,
+		    sqlite3_errmsg(st->db), strerror(se));
+	else
+		log_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
 /*
@@ -239,6 +247,12 @@ store_open(const char *dir, int readonly, struct store **out)
 	*out = NULL;
 	st->path = xasprintf("%s/%s", dir, STORE_DB_NAME);
 	exists = stat(st->path, &sb) == 0;
+	if (!exists && errno != ENOENT) {
+		/* Unreadable is not "nothing recorded yet": never show an
+		 * empty state for a database we cannot see. */
+		log_err("%s: %s", st->path, strerror(errno));
+		goto done;
+	}
 	if (readonly && !exists) {
 		/* Nothing recorded yet: an empty in-memory state answers
 		 * read commands without creating anything on disk. */
@@ -258,8 +272,13 @@ store_open(const char *dir, int readonly, struct store **out)
 	flags = readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) {
-		log_err("%s: cannot open: %s", st->path,
-		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		if (st->db != NULL && sqlite3_system_errno(st->db) != 0)
+			log_err("%s: cannot open: %s (%s)", st->path,
+			    sqlite3_errmsg(st->db),
+			    strerror(sqlite3_system_errno(st->db)));
+		else
+			log_err("%s: cannot open: %s", st->path,
+			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto done;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
@@ -621,36 +640,6 @@ store_key_get(struct store *st, int64_t slot_id, const char *role,
 	key_row(s, k);
 	sqlite3_reset(s);
 	return 1;
-}
-
-int
-store_keys_live(struct store *st, int64_t slot_id, struct store_key *cur,
-    int *has_cur, struct store_key *next, int *has_next)
-{
-	/* The unique index keeps at most one row per role here. */
-	static const char q[] = "SELECT " KEY_COLUMNS " FROM keys "
-	    "WHERE slot_id = ? AND role IN ('current', 'next');";
-	sqlite3_stmt *s = stmt(st, q, "i", slot_id);
-	int rc;
-
-	memset(cur, 0, sizeof(*cur));
-	memset(next, 0, sizeof(*next));
-	*has_cur = *has_next = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int is_next = strcmp((const char *)sqlite3_column_text(s, 1),
-		    "next") == 0;
-
-		key_row(s, is_next ? next : cur);
-		*(is_next ? has_next : has_cur) = 1;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		return -1;
-	}
-	return 0;
 }
 
 void

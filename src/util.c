@@ -79,6 +79,8 @@ xasprintf(const char *fmt, ...)
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0 && b->data != NULL)
+		return;	/* memcpy from NULL is undefined, even for 0 bytes */
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 
@@ -87,7 +89,8 @@ buf_add(struct buf *b, const void *p, size_t n)
 		b->data = xrealloc(b->data, cap);
 		b->cap = cap;
 	}
-	memcpy(b->data + b->len, p, n);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }

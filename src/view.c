@@ -134,6 +134,31 @@ compute_want(struct view *v)
 	}
 }
 
+/*
+ * What a slot's deployed next chain must be proven against before PROMOTE:
+ * the wanted RRset without the current key's record, which PROMOTE
+ * retires. Verifying against the whole wanted RRset would let a server
+ * that still presents the old chain (a reload that did not take, an MTA
+ * that reads other files) pass, and the old record would then be retired
+ * while that chain is still served.
+ */
+void
+view_promote_set(const struct view *v, const struct view_slot *s,
+    struct tlsa_set *out)
+{
+	struct tlsa_set cur = { 0 };
+
+	memset(out, 0, sizeof(*out));
+	tlsa_set_copy(out, &v->want);
+	if (!s->has_current || (s->has_next &&
+	    strcmp(s->current.spki, s->next.spki) == 0))
+		return;
+	add_spki(&cur, TLSA_USAGE_DANE_EE, s->current.spki);
+	if (cur.n == 1)
+		tlsa_set_del(out, &cur.rr[0]);
+	tlsa_set_free(&cur);
+}
+
 /* Where a slot's served chain and key live, per the configured layout. */
 static void
 slot_paths(const struct conf_files *f, enum key_alg alg, char **cert,
@@ -252,8 +277,12 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 		    create, now, &s->slot) < 0)
 			goto done;
 		if (s->slot.id != 0) {
-			if (store_keys_live(st, s->slot.id, &s->current,
-			    &s->has_current, &s->next, &s->has_next) != 0)
+			/* Two indexed lookups measured cheaper than one
+			 * query with IN (bench/steady.sh, callgrind). */
+			if ((s->has_current = store_key_get(st, s->slot.id,
+			    "current", &s->current)) < 0 ||
+			    (s->has_next = store_key_get(st, s->slot.id,
+			    "next", &s->next)) < 0)
 				goto done;
 		}
 		load_deployed(s, h);

@@ -15,7 +15,7 @@ test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
 procps util-linux"
 world_pkgs="$test_pkgs bind9 bind9-utils knot knot-dnsutils unbound
 pdns-server pdns-backend-sqlite3 pebble certbot lego dehydrated postfix swaks
-curl jq bsdutils
+curl jq bsdutils mandoc
 python3"
 
 case "$what" in

@@ -116,6 +116,16 @@ if command -v flock >/dev/null; then
 	else not_ok "concurrent run: exit 75 after the lock timeout" "rc=$rc $out"; fi
 else skip "concurrent run" "no flock(1)"; fi
 
+# Another user cannot read the state: a clear error, never an empty state.
+if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+	cp "$t/d.conf" "$t/pub.conf"; chmod 644 "$t/pub.conf"; chmod 755 "$t"
+	out=$(su nobody -s /bin/sh -c "$bin -c $t/pub.conf status" 2>&1); rc=$?
+	if [ $rc -eq 66 ] && echo "$out" | grep -q "daneroll.db: Permission denied"; then
+		ok "unreadable state: exit 66 naming the database"
+	else not_ok "unreadable state: exit 66 naming the database" "rc=$rc $out"; fi
+	chmod 700 "$t"
+else skip "unreadable state" "needs root and a nobody user"; fi
+
 # A corrupt database is refused and left as it was.
 cp "$t/state/daneroll.db" "$t/db.bak"
 printf 'garbage' | dd of="$t/state/daneroll.db" bs=1 seek=100 conv=notrunc 2>/dev/null

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -447,6 +448,16 @@ fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 		BIO_free(cb);
 	}
 	fake.deploys++;
+	if (fake.mta_stale && fs_exists(path)) {
+		/* What the server keeps presenting: the chain before. */
+		char stale[600], *old = fs_read_file(path, 1 << 20, NULL);
+
+		snprintf(stale, sizeof(stale), "%s.stale", path);
+		if (old != NULL && !fs_exists(stale))
+			(void)fs_write_atomic(stale, old, strlen(old), 0600,
+			    (uid_t)-1, (gid_t)-1);
+		free(old);
+	}
 	go_live(path, b.data);
 	o = OUT_OK;
 done:
@@ -472,6 +483,12 @@ fake_rollback(const struct conf *c, const struct conf_host *h,
 		return OUT_PERMFAIL;
 	}
 	fake.rollbacks++;
+	{
+		char stale[600];
+
+		snprintf(stale, sizeof(stale), "%s.stale", path);
+		(void)unlink(stale);
+	}
 	go_live(path, pem);
 	free(pem);
 	free(path);
@@ -487,6 +504,16 @@ fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	enum outcome o;
 
 	(void)c;
+	if (fake.mta_stale) {
+		char stale[600];
+
+		snprintf(stale, sizeof(stale), "%s.stale", path);
+		if (fs_exists(stale)) {
+			if (chain != NULL)
+				sk_X509_pop_free(chain, X509_free);
+			chain = live_chain(stale);
+		}
+	}
 	free(path);
 	fake.verifies++;
 	if (chain == NULL)

@@ -394,6 +394,63 @@ test_verify_fails_rollback(void)
 	T_INT(fake.violations, 0);
 }
 
+/*
+ * Deployed, but the server goes on presenting the old chain (a reload that
+ * did not take): the old chain matches the RRset as it stands, so only a
+ * check against the RRset that PROMOTE leaves behind sees it. It must roll
+ * back and keep the old record, never retire it.
+ */
+static void
+test_stale_server_rolls_back(void)
+{
+	const struct conf_host *h = setup("mx12.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char cur[65], next[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+	fake_clock(T0 + 61 * DAY);
+	fake.mta_stale = 1;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_FAILED);
+	T_INT(fake.rollbacks, 1);
+	T_CHECK(served_has(h->owner, cur) && served_has(h->owner, next));
+	T_CHECK(t_log_has("rolled back after a failed live check"));
+	T_INT(fake.violations, 0);
+}
+
+/* The clock went back after records were published: nothing unsafe,
+ * and the run says why the host waits. */
+static void
+test_clock_went_back(void)
+{
+	const struct conf_host *h = setup("mx13.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	char cur[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	fake_clock(T0 + 10 * DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	fake_clock(T0 + 61 * DAY);
+	t_log_reset();
+	fake_clock(T0);		/* back before the records were published */
+	engine_host(&eng, h, &r);
+	T_CHECK(t_log_has("the clock went back"));
+	T_INT(fake.deploys, 0);
+	T_INT(fake.violations, 0);
+	fake_clock(T0 + 61 * DAY);	/* right again: the rollover runs */
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 1);
+	T_INT(fake.violations, 0);
+	(void)cur;
+}
+
 static void
 test_publish_failure_backs_off(void)
 {
@@ -734,6 +791,10 @@ static const struct t_case cases[] = {
 	{ "certificate for another key is refused", test_wrong_key_refused },
 	{ "failed verification rolls back and stops",
 	  test_verify_fails_rollback },
+	{ "deployed but the old chain still served: rolls back, keeps the "
+	  "old record", test_stale_server_rolls_back },
+	{ "the clock went back: nothing deployed, and said",
+	  test_clock_went_back },
 	{ "publish failure backs off, removes nothing",
 	  test_publish_failure_backs_off },
 	{ "a key put live behind our back raises a critical alert",
