@@ -31,10 +31,34 @@ sigalgs() {
 	esac
 }
 
+# The TLSA answer a DANE sender uses for an MX name (RFC 7672 2.2.3): if
+# the name is a (validated) CNAME, the expanded name's records first, then
+# the original name's. Prints the name where records were found, then the
+# dig answer; "NOAD" if an answer was not validated.
+tlsa_for() { # name
+	local name=$1 target ans
+	target=$(dig +dnssec +time=2 +tries=1 @"$resolver" "$name" CNAME 2>&1 |
+		awk '$4 == "CNAME" { sub(/\.$/, "", $5); print $5; exit }')
+	for n in $target $name; do
+		ans=$(dig +dnssec +time=2 +tries=1 @"$resolver" "_25._tcp.$n" TLSA 2>&1)
+		if ! echo "$ans" | grep -q '^;; flags:.* ad'; then
+			echo NOAD
+			return
+		fi
+		if echo "$ans" | awk '$4 == "TLSA"' | grep -q .; then
+			echo "$n"
+			echo "$ans"
+			return
+		fi
+	done
+	echo "$name"
+}
+
 probe_one() { # name addr alg
-	local name=$1 addr=$2 alg=$3 ans args=() rr connect tmp
-	ans=$(dig +dnssec +time=2 +tries=1 @"$resolver" "_25._tcp.$name" TLSA 2>&1)
-	if ! echo "$ans" | grep -q '^;; flags:.* ad'; then
+	local name=$1 addr=$2 alg=$3 ans args=() rr connect tmp owner
+	ans=$(tlsa_for "$name")
+	owner=$(echo "$ans" | head -n 1)
+	if [ "$owner" = NOAD ]; then
 		echo "FAIL $name $addr $alg: TLSA answer not validated (no AD)"
 		return
 	fi
@@ -48,8 +72,9 @@ probe_one() { # name addr alg
 	fi
 	case $addr in *:*) connect="[$addr]:25" ;; *) connect="$addr:25" ;; esac
 	tmp=$(mktemp "$out/probe.XXXXXX")
+	# SNI and the DANE reference name: where the records were found.
 	if timeout 10 openssl s_client -brief -starttls smtp -connect "$connect" \
-		-servername "$name" -dane_tlsa_domain "$name" "${args[@]}" \
+		-servername "$owner" -dane_tlsa_domain "$owner" "${args[@]}" \
 		-sigalgs "$(sigalgs "$alg")" -verify_return_error </dev/null \
 		>"$tmp" 2>&1 && grep -q "Verification: OK" "$tmp"; then
 		echo "ok $name $addr $alg"
