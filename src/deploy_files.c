@@ -39,6 +39,7 @@
 #include "hookout.h"
 #include "key.h"
 #include "log.h"
+#include "pins.h"
 #include "tlsa.h"
 
 #define SUF_PREV	".prev"
@@ -216,55 +217,6 @@ done:
 	return rc;
 }
 
-/* The pins of a current+issuer host: issuer_spki and issuer_cert keys,
- * as "2 1 1" records; the certificates of issuer_cert files in pool. */
-static int
-issuer_pins(const struct dctx *c, struct tlsa_set *pins,
-    STACK_OF(X509) *pool)
-{
-	const struct conf_host *h = c->h;
-	int i, j;
-
-	for (i = 0; i < h->nissuer_spki; i++) {
-		struct tlsa_rr rr = { TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI,
-		    TLSA_MT_SHA256, h->issuer_spki[i], 32 };
-
-		tlsa_set_add(pins, &rr);
-	}
-	for (i = 0; i < h->nissuer_files; i++) {
-		STACK_OF(X509) *certs = cert_load_chain(h->issuer_files[i]);
-
-		if (certs == NULL)
-			return -1;
-		for (j = 0; j < sk_X509_num(certs); j++) {
-			X509 *x = sk_X509_value(certs, j);
-			struct tlsa_rr rr;
-
-			if (tlsa_from_cert(x, TLSA_USAGE_DANE_TA,
-			    TLSA_SEL_SPKI, TLSA_MT_SHA256, &rr) == 0) {
-				tlsa_set_add(pins, &rr);
-				tlsa_rr_free(&rr);
-			}
-			X509_up_ref(x);
-			(void)sk_X509_push(pool, x);
-		}
-		sk_X509_pop_free(certs, X509_free);
-	}
-	return 0;
-}
-
-/* 1 if chain already holds x (same certificate). */
-static int
-chain_has(STACK_OF(X509) *chain, X509 *x)
-{
-	int i;
-
-	for (i = 0; i < sk_X509_num(chain); i++)
-		if (X509_cmp(sk_X509_value(chain, i), x) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * current+issuer: makes sure the served chain sends a pinned CA, appending
  * issuer_cert certificates that issued its top. 0, or -1 logged.
@@ -275,36 +227,25 @@ complete_chain(const struct dctx *c, STACK_OF(X509) *chain)
 	struct tlsa_set pins = { 0 };
 	STACK_OF(X509) *pool = sk_X509_new_null();
 	char subj[256];
-	int i, steps, rc = -1;
+	int i, n, added, ok, rc = -1;
 
 	if (c->h->scheme != SCHEME_CURRENT_ISSUER) {
 		rc = 0;
 		goto done;
 	}
-	if (pool == NULL || issuer_pins(c, &pins, pool) != 0)
+	if (pool == NULL || pins_load(c->h, &pins, pool) != 0)
 		goto done;
-	for (steps = 0; steps <= CERT_CHAIN_MAX; steps++) {
-		X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
-		X509 *up = NULL;
-
-		if (tlsa_set_matches_chain(&pins, chain)) {
-			rc = 0;
-			goto done;
-		}
-		for (i = 0; i < sk_X509_num(pool) && up == NULL; i++) {
-			X509 *x = sk_X509_value(pool, i);
-
-			if (!chain_has(chain, x) && cert_issued_by(top, x))
-				up = x;
-		}
-		if (up == NULL || sk_X509_num(chain) >= CERT_CHAIN_MAX)
-			break;
-		X509_up_ref(up);
-		(void)sk_X509_push(chain, up);
-		X509_NAME_oneline(X509_get_subject_name(up), subj,
-		    sizeof(subj));
+	n = sk_X509_num(chain);
+	ok = pins_complete_chain(chain, &pins, pool, &added);
+	for (i = n; i < n + added; i++) {
+		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain,
+		    i)), subj, sizeof(subj));
 		NOTICE(c, "the issued chain does not send the pinned CA: "
 		    "appended %s from issuer_cert", subj);
+	}
+	if (ok) {
+		rc = 0;
+		goto done;
 	}
 	X509_NAME_oneline(X509_get_issuer_name(sk_X509_value(chain,
 	    sk_X509_num(chain) - 1)), subj, sizeof(subj));

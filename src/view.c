@@ -10,6 +10,7 @@
 #include "fsutil.h"
 #include "key.h"
 #include "log.h"
+#include "pins.h"
 #include "view.h"
 
 static void
@@ -26,86 +27,6 @@ add_spki(struct tlsa_set *set, uint8_t usage, const char *hex)
 	rr.data = d;
 	rr.len = sizeof(d);
 	tlsa_set_add(set, &rr);
-}
-
-/*
- * The pinned CAs of a current+issuer host as 2 1 1 records: the digests
- * configured as issuer_spki and those of the issuer_cert files. A file
- * that cannot be read fails the load: a pin must never drop out of the
- * wanted RRset by accident.
- */
-static int
-load_pins(struct tlsa_set *set, STACK_OF(X509) *pool,
-    const struct conf_host *h)
-{
-	int i;
-
-	for (i = 0; i < h->nissuer_spki; i++) {
-		struct tlsa_rr rr = { TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI,
-		    TLSA_MT_SHA256, h->issuer_spki[i], 32 };
-
-		tlsa_set_add(set, &rr);
-	}
-	for (i = 0; i < h->nissuer_files; i++) {
-		STACK_OF(X509) *certs = cert_load_chain(h->issuer_files[i]);
-		struct tlsa_rr rr;
-		int j, rc = 0;
-
-		if (certs == NULL)
-			return -1;
-		for (j = 0; j < sk_X509_num(certs) && rc == 0; j++) {
-			memset(&rr, 0, sizeof(rr));
-			if ((rc = tlsa_from_cert(sk_X509_value(certs, j),
-			    TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI, TLSA_MT_SHA256,
-			    &rr)) == 0)
-				tlsa_set_add(set, &rr);
-			tlsa_rr_free(&rr);
-			if (rc == 0 && pool != NULL) {
-				X509_up_ref(sk_X509_value(certs, j));
-				(void)sk_X509_push(pool,
-				    sk_X509_value(certs, j));
-			}
-		}
-		sk_X509_pop_free(certs, X509_free);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * current+issuer: the staged chain as the deployer will serve it. The
- * deployer appends the issuer_cert certificates that issued the chain's
- * top until it sends a pinned CA (deploy_files.c), so the deploy guard
- * must judge that chain too: a "2 1 1" of a root matches only a chain
- * that sends the root, and ACME CAs send leaf and intermediate only.
- */
-static void
-complete_staged(STACK_OF(X509) *chain, const struct tlsa_set *pins,
-    STACK_OF(X509) *pool)
-{
-	int i, j, steps, dup;
-
-	for (steps = 0; steps <= CERT_CHAIN_MAX; steps++) {
-		X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
-		X509 *up = NULL;
-
-		if (tlsa_set_matches_chain(pins, chain))
-			return;
-		for (i = 0; i < sk_X509_num(pool) && up == NULL; i++) {
-			X509 *x = sk_X509_value(pool, i);
-
-			for (dup = 0, j = 0; j < sk_X509_num(chain); j++)
-				if (X509_cmp(sk_X509_value(chain, j), x) == 0)
-					dup = 1;
-			if (!dup && cert_issued_by(top, x))
-				up = x;
-		}
-		if (up == NULL || sk_X509_num(chain) >= CERT_CHAIN_MAX)
-			return;
-		X509_up_ref(up);
-		(void)sk_X509_push(chain, up);
-	}
 }
 
 /*
@@ -293,14 +214,18 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 	if (h->scheme == SCHEME_CURRENT_ISSUER) {
 		STACK_OF(X509) *pool = sk_X509_new_null();
 
-		if (pool == NULL || load_pins(&v->pins, pool, h) != 0) {
+		if (pool == NULL || pins_load(h, &v->pins, pool) != 0) {
 			sk_X509_pop_free(pool, X509_free);
 			goto done;
 		}
-		for (a = 0; a < v->nslots; a++)
+		/* Judge the staged chain as the deployer will serve it. */
+		for (a = 0; a < v->nslots; a++) {
+			int added;
+
 			if (v->slots[a].staged != NULL)
-				complete_staged(v->slots[a].staged, &v->pins,
-				    pool);
+				(void)pins_complete_chain(v->slots[a].staged,
+				    &v->pins, pool, &added);
+		}
 		sk_X509_pop_free(pool, X509_free);
 	}
 	compute_want(v);
