@@ -90,11 +90,25 @@ check-build: pkgcheck daneroll $(TBINS)
 check-unit: pkgcheck daneroll $(TBINS)
 	sh tests/run.sh --unit-only $(BUILD)
 
+# The unit tests, then the command-line integration tests that need no
+# test world, against an ASan + UBSan build of the binary.
+ASAN_CLI_TESTS = cli secrets hostile
 check-asan:
 	sh tests/deps.sh build
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" check-unit
+	  LDFLAGS="-fsanitize=address,undefined" check-unit build-asan/daneroll
+	@set -e; for s in $(ASAN_CLI_TESTS); do \
+	  echo "# integration (ASan binary): $$s"; \
+	  DANEROLL_BIN=$(CURDIR)/build-asan/daneroll DANEROLL_TOP=$(CURDIR) \
+	    sh tests/integration/$$s.sh 2>&1 | sed 's/^/  /' > build-asan/$$s.out; \
+	  cat build-asan/$$s.out; \
+	  tail -n 1 build-asan/$$s.out | grep -q ' 0 failed' || exit 1; \
+	done
+
+# The binary in a build directory (check-asan builds build-asan/daneroll).
+$(BUILD)/daneroll: $(BUILD)/main.o $(BUILD)/libdaneroll.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(BUILD)/main.o $(BUILD)/libdaneroll.a $(PKG_LIBS)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang into
 # build-fuzz/ with ASan + UBSan. Each runs FUZZ_SECONDS over its seeds in
