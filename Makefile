@@ -3,6 +3,8 @@
 #   make            build ./daneroll
 #   make check      install missing Debian packages (as root), run the tests
 #   make check-asan the unit tests under AddressSanitizer + UBSan
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (clang)
+#   make fuzz-smoke every libFuzzer target for a few seconds (CI)
 #   make install    PREFIX, DESTDIR, BINDIR, MANDIR, SYSCONFDIR honoured
 #   make demo       a full rollover in a self-contained local world
 
@@ -39,7 +41,7 @@ TBINS    = $(TSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TSUPPORT = $(BUILD)/tests/t.o $(BUILD)/tests/fakes.o
 
 .PHONY: all deps check check-unit check-asan check-world install uninstall \
-        demo bench clean pkgcheck
+        demo bench clean pkgcheck fuzz fuzz-smoke fuzz-build fuzz-bins
 
 all: pkgcheck daneroll
 
@@ -88,11 +90,64 @@ check-build: pkgcheck daneroll $(TBINS)
 check-unit: pkgcheck daneroll $(TBINS)
 	sh tests/run.sh --unit-only $(BUILD)
 
+# The unit tests, then the command-line integration tests that need no
+# test world, against an ASan + UBSan build of the binary.
+ASAN_CLI_TESTS = cli secrets hostile
 check-asan:
 	sh tests/deps.sh build
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" check-unit
+	  LDFLAGS="-fsanitize=address,undefined" check-unit build-asan/daneroll
+	@set -e; for s in $(ASAN_CLI_TESTS); do \
+	  echo "# integration (ASan binary): $$s"; \
+	  DANEROLL_BIN=$(CURDIR)/build-asan/daneroll DANEROLL_TOP=$(CURDIR) \
+	    sh tests/integration/$$s.sh 2>&1 | sed 's/^/  /' > build-asan/$$s.out; \
+	  cat build-asan/$$s.out; \
+	  tail -n 1 build-asan/$$s.out | grep -q ' 0 failed' || exit 1; \
+	done
+
+# The binary in a build directory (check-asan builds build-asan/daneroll).
+$(BUILD)/daneroll: $(BUILD)/main.o $(BUILD)/libdaneroll.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(BUILD)/main.o $(BUILD)/libdaneroll.a $(PKG_LIBS)
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang into
+# build-fuzz/ with ASan + UBSan. Each runs FUZZ_SECONDS over its seeds in
+# tests/fuzz/corpus/NAME (read only); what it finds goes to
+# build-fuzz/corpus/NAME, a crash to build-fuzz/crash-NAME-*.
+FUZZ_SECONDS ?= 10
+FUZZ_CC      ?= clang
+FUZZ_TARGETS  = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+
+fuzz-build:
+	sh tests/deps.sh build
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) \
+	  CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" fuzz-bins
+
+fuzz-bins: pkgcheck $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h \
+    $(BUILD)/libdaneroll.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) -fsanitize=fuzzer \
+	  -o $@ $< tests/fuzz/fuzz.c $(BUILD)/libdaneroll.a $(PKG_LIBS)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t tests/fuzz/corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	  build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/crash-$$t- \
+	    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build-fuzz/$$t.log || \
+	    { tail -n 60 build-fuzz/$$t.log >&2; echo "fuzz: $$t FAILED" >&2; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' build-fuzz/$$t.log | \
+	    sed "s/^stat::number_of_executed_units: */fuzz: $$t ok, executions: /"; \
+	done
+
+fuzz-smoke:
+	$(MAKE) FUZZ_SECONDS=3 fuzz
 
 $(BUILD)/bench/%: bench/%.c $(TSUPPORT) $(BUILD)/libdaneroll.a
 	@mkdir -p $(@D)
@@ -124,4 +179,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -rf build build-asan daneroll
+	rm -rf build build-asan build-fuzz daneroll

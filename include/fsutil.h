@@ -29,6 +29,13 @@ int	 fs_fsync_dir_of(const char *path);
 /* mkdir -p with mode (less the umask) for the directories it creates. */
 int	 fs_mkdirs(const char *path, mode_t mode);
 /*
+ * For a directory daneroll makes itself to hold private keys: 0 if path
+ * is a directory, not a symbolic link, owned by root or the effective
+ * user, and not writable by group or others; else -1 (logged). A planted
+ * symlink would have keys written wherever it points.
+ */
+int	 fs_check_private_dir(const char *path);
+/*
  * Reads a whole file of at most maxlen bytes (NUL-terminated, *lenp set if
  * not NULL). NULL (logged) if absent, unreadable or larger than maxlen.
  */

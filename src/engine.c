@@ -169,7 +169,8 @@ do_generate(struct engine *e, const struct conf_host *h, struct view *v,
 		goto done;
 	if (!pending) {
 		dir = host_key_dir(e, h);
-		if (fs_mkdirs(dir, 0700) != 0)
+		if (fs_mkdirs(dir, 0700) != 0 ||
+		    fs_check_private_dir(dir) != 0)
 			goto done;
 		path = xasprintf("%s/%s.%lld.key", dir, key_alg_str(s->alg),
 		    (long long)now);

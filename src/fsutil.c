@@ -406,6 +406,38 @@ out:
 	return ret;
 }
 
+int
+fs_check_private_dir(const char *path)
+{
+	struct stat st;
+	uid_t euid = geteuid();
+
+	if (lstat(path, &st) < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		log_err("%s: is a symbolic link; a private key directory must "
+		    "be a real directory (remove the link)", path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("%s: exists and is not a directory", path);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != euid) {
+		log_err("%s: owned by uid %ld, not by root or uid %ld", path,
+		    (long)st.st_uid, (long)euid);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_err("%s: mode %04o lets group or others write in it; "
+		    "chmod 700 %s", path, (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
 char *
 fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 {

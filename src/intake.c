@@ -147,7 +147,8 @@ adopt_new_key(const struct conf *c, struct store *st, struct view *v,
 	int64_t id = 0;
 	enum outcome o = OUT_PERMFAIL;
 
-	if (fs_mkdirs(dir, 0700) != 0)
+	if (fs_mkdirs(dir, 0700) != 0 ||
+	    fs_check_private_dir(dir) != 0)
 		goto done;
 	/* Our own copy: the client may replace its files at any time. */
 	path = xasprintf("%s/%s.%lld.intake.key", dir, key_alg_str(s->alg),

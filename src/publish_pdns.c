@@ -196,7 +196,7 @@ error_text(const char *body, size_t len, const char *secret, char *out,
 	json_error_t jerr;
 	const char *s = NULL;
 	struct buf b = { 0 };
-	size_t i, o = 0, sl = secret != NULL ? strlen(secret) : 0;
+	size_t i, n, o = 0, sl = secret != NULL ? strlen(secret) : 0;
 
 	out[0] = '\0';
 	if (body == NULL || len == 0)
@@ -204,11 +204,14 @@ error_text(const char *body, size_t len, const char *secret, char *out,
 	root = json_loadb(body, len, 0, &jerr);
 	if (json_is_object(root))
 		s = json_string_value(json_object_get(root, "error"));
-	if (s != NULL)
+	if (s != NULL) {
 		buf_puts(&b, s);
-	else
-		buf_add(&b, body, strcspn(body, "\r\n") < len ?
-		    strcspn(body, "\r\n") : len);
+	} else {
+		/* body need not be a C string: stay within len. */
+		for (n = 0; n < len && body[n] != '\r' && body[n] != '\n'; n++)
+			;
+		buf_add(&b, body, n);
+	}
 	json_decref(root);
 	if (b.data == NULL)
 		return;

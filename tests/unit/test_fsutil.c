@@ -285,6 +285,31 @@ test_mkdirs(void)
 	T_CHECK(t_log_has("empty path"));
 }
 
+/* A key directory must be real, ours and closed to others: a planted
+ * symlink would have keys written wherever it points (hostile.sh). */
+static void
+test_private_dir(void)
+{
+	T_INT(fs_mkdirs(t_path("kd/real"), 0700), 0);
+	T_INT(fs_check_private_dir(t_path("kd/real")), 0);
+	T_INT(fs_mkdirs(t_path("kd/elsewhere"), 0700), 0);
+	T_INT(symlink(t_path("kd/elsewhere"), t_path("kd/link")), 0);
+	t_log_reset();
+	T_INT(fs_check_private_dir(t_path("kd/link")), -1);
+	T_CHECK(t_log_has("kd/link: is a symbolic link"));
+	T_INT(chmod(t_path("kd/real"), 0770), 0);
+	t_log_reset();
+	T_INT(fs_check_private_dir(t_path("kd/real")), -1);
+	T_CHECK(t_log_has("mode 0770 lets group or others write"));
+	T_INT(chmod(t_path("kd/real"), 0755), 0);
+	T_INT(fs_check_private_dir(t_path("kd/real")), 0);
+	t_write("kd/file", "x");
+	t_log_reset();
+	T_INT(fs_check_private_dir(t_path("kd/file")), -1);
+	T_CHECK(t_log_has("is not a directory"));
+	T_INT(fs_check_private_dir(t_path("kd/absent")), -1);
+}
+
 /* A failure at each stage leaves the old file and no temp file behind. */
 static void
 test_failure_keeps_old(void)
@@ -417,6 +442,7 @@ static const struct t_case cases[] = {
 	{ "read size limit", test_read_limit },
 	{ "symlink swap", test_symlink_swap },
 	{ "mkdirs", test_mkdirs },
+	{ "private key directory: real, ours, closed", test_private_dir },
 	{ "failure mid-way keeps the old file", test_failure_keeps_old },
 	{ "disk full keeps the old file", test_disk_full },
 	{ "exists", test_exists },

@@ -187,6 +187,23 @@ test_judge_long_text(void)
 	T_CHECK(strlen(t_log_text()) < 400);
 }
 
+/* The body is (pointer, length), not a C string: nothing past len is
+ * read (found by fuzz_pdns; ASan sees the exact-size buffer). */
+static void
+test_judge_unterminated(void)
+{
+	static const char text[] = "Bad Gateway from upstream";
+	char *body = xmalloc(sizeof(text) - 1);
+
+	memcpy(body, text, sizeof(text) - 1);
+	T_INT(pdns_judge(502, body, sizeof(text) - 1, "publisher p", KEY),
+	    OUT_TEMPFAIL);
+	T_CHECK(t_log_has("server error (HTTP 502): Bad Gateway from upstream;"));
+	T_INT(pdns_judge(502, body, 3, "publisher p", KEY), OUT_TEMPFAIL);
+	T_CHECK(t_log_has("(HTTP 502): Bad; will retry"));
+	free(body);
+}
+
 /* ------------------------------------------ a scripted HTTP server */
 
 struct reply {
@@ -621,6 +638,7 @@ static const struct t_case cases[] = {
 	{ "zone picked by longest suffix", test_pick_zone },
 	{ "HTTP statuses as a table", test_judge_table },
 	{ "long error text cut", test_judge_long_text },
+	{ "body read within its length", test_judge_unterminated },
 	{ "replace over HTTP: statuses, discovery, key", test_replace_table },
 	{ "replace over HTTP: body on the wire", test_replace_body_on_wire },
 	{ "replace: transport and key file failures", test_replace_failures },

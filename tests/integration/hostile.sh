@@ -1,0 +1,202 @@
+#!/bin/sh
+# Hostile names and paths: shell metacharacters, newlines and ".." in
+# host names and paths, symlinks planted where daneroll writes or reads
+# secrets, and escape sequences in a provider program's output. Each is
+# refused or handled safely, and the test proves nothing unintended was
+# executed (marker files never appear) or written (decoys unchanged).
+#
+# A decoy stands in for /etc/passwd: the real one is never a target.
+# DNS is fake_auth_dns.py on loopback (see secrets.sh); needs root.
+set -u
+. "$(dirname "$0")/testlib"
+bin=$(cd "$(dirname "${DANEROLL_BIN:-./daneroll}")" && pwd)/$(basename "${DANEROLL_BIN:-./daneroll}")
+top=${DANEROLL_TOP:-.}
+top=$(cd "$top" && pwd)
+
+if [ "$(id -u)" -ne 0 ] || ! command -v python3 >/dev/null; then
+	skip "hostile names and paths" "needs root (port 53 on 127.0.0.2) and python3"
+	summary; exit
+fi
+t=$(mktemp -d)
+dnspid=
+trap '[ -n "$dnspid" ] && kill $dnspid 2>/dev/null; [ -n "${T_KEEP:-}" ] || rm -rf "$t"' EXIT
+mkdir -p "$t/live" "$t/state" "$t/rr" "$t/hooks" "$t/ca" "$t/dumps" "$t/elsewhere"
+printf 'root:x:0:0:root:/root:/bin/bash\n' > "$t/decoy"
+chmod 644 "$t/decoy"
+decoy_sum=$(sha256sum "$t/decoy" | cut -d' ' -f1)
+decoy_ok() { [ "$(sha256sum "$t/decoy" | cut -d' ' -f1)" = "$decoy_sum" ] &&
+	[ ! -L "$t/decoy" ] && [ "$(stat -c %a "$t/decoy")" = 644 ]; }
+pwned() { ls "$t"/PWNED* /tmp/PWNED-daneroll* 2>/dev/null; }
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$t/ca/ca.key" -out "$t/ca/ca.pem" -subj "/CN=Test CA" \
+	-days 30 2>/dev/null
+printf 'LOCAL_CA_CERT=%s\nLOCAL_CA_KEY=%s\n' "$t/ca/ca.pem" "$t/ca/ca.key" > "$t/ca/settings"
+chmod 600 "$t/ca/ca.key"
+cat > "$t/hooks/dump" <<HOOK
+#!/bin/sh
+n=\$(date +%s%N)-\$\$
+printf '%s\n' "\$0" "\$@" > "$t/dumps/argv.\$1.\$n"
+case "\$1" in
+publish) shift 2; owner=\$1; shift 2
+	: > "$t/rr/\$owner.tmp"
+	for r in "\$@"; do printf '%s\n' "\$r" >> "$t/rr/\$owner.tmp"; done
+	mv "$t/rr/\$owner.tmp" "$t/rr/\$owner" ;;
+acme) exec "$top/hooks/acme/local-ca" "$t/ca/settings" ;;
+noisy) printf 'first line\n\033]0;owned\007\033[2Jforged: line\r\nlast\n'; exit 1 ;;
+esac
+exit 0
+HOOK
+chmod 755 "$t/hooks/dump"
+printf 'key "dr" { algorithm hmac-sha256; secret "c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr"; };\n' > "$t/tsig.key"
+chmod 600 "$t/tsig.key"
+
+port=$((20000 + ($$ + 7) % 20000))
+python3 "$top/tests/integration/fake_auth_dns.py" "$t/rr" 127.0.0.1:$port \
+	127.0.0.2:53 > "$t/dns.log" 2>&1 &
+dnspid=$!
+i=0
+while ! grep -q ready "$t/dns.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if ! grep -q ready "$t/dns.log"; then
+	skip "hostile names and paths" "fake DNS did not start: $(cat "$t/dns.log")"
+	summary; exit
+fi
+
+# conf HOSTNAME EXTRA_HOST_LINES: a one-host configuration in $t/d.conf.
+conf() {
+	cat > "$t/d.conf" <<CONF
+[global]
+state_dir = $t/state
+lock_timeout = 1s
+ttl = 60
+resolver = 127.0.0.1#$port
+
+[publisher script]
+type = exec
+command = $t/hooks/dump publish
+
+[publisher bind]
+type = rfc2136
+tsig_key_file = $t/tsig-link.key
+
+[publisher noisy]
+type = exec
+command = $t/hooks/dump noisy
+
+[host $1]
+algorithms = ecdsa-p256
+publisher = script
+acme_hook = $t/hooks/dump acme
+$2
+CONF
+}
+
+# 1. Shell metacharacters and ".." in the configuration: refused (78)
+# before anything runs.
+for name in 'mx1.example.org;touch PWNED1' '$(touch PWNED2).example.org' \
+    'mx1.example.org`touch PWNED3`' 'mx1.example.org|touch PWNED4' \
+    'mx1.example.org&&touch PWNED5' "mx1.example.org'x" '../mx1.example.org' \
+    'mx1.example.org/../../etc'; do
+	conf "$name" "combined_file = $t/live/mx1-%a.pem"
+	out=$(cd "$t" && "$bin" -c "$t/d.conf" run 2>&1); rc=$?
+	if [ $rc -eq 78 ] && echo "$out" | grep -q "invalid host name" && [ -z "$(pwned)" ]; then
+		ok "host name [$name] refused (78), nothing run"
+	else not_ok "host name [$name] refused (78), nothing run" "rc=$rc $out $(pwned)"; fi
+done
+for p in "$t/live/../../etc/x.pem" "$t/live/.." "$t/live/mx1-%a.pem
+x"; do
+	conf mx1.example.org "combined_file = $p"
+	out=$("$bin" -c "$t/d.conf" config check 2>&1); rc=$?
+	[ $rc -eq 78 ] && ok "combined_file \"$(echo "$p" | head -n 1)...\" refused (78)" ||
+		not_ok "combined_file \"$p\" refused (78)" "rc=$rc $out"
+done
+
+# 2. Commands are argument vectors, never shell lines: metacharacters in
+# reload reach the program as literal words.
+conf mx1.example.org "combined_file = $t/live/mx1-%a.pem
+reload = $t/hooks/dump reload ;touch $t/PWNED-r1 \$(touch $t/PWNED-r2) |touch $t/PWNED-r3"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
+	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
+cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
+chmod 600 "$t/live/mx1-ecdsa-p256.pem"
+now=$(date +%s)
+"$bin" -c "$t/d.conf" run >"$t/out" 2>&1
+"$bin" -c "$t/d.conf" roll mx1.example.org >>"$t/out" 2>&1
+for s in 1 2 3 4 5 6; do DANEROLL_NOW=$((now + s * 400)) "$bin" -c "$t/d.conf" run >>"$t/out" 2>&1; done
+r=$(ls "$t"/dumps/argv.reload.* 2>/dev/null | head -n 1)
+if [ -n "$r" ] && grep -qx ';touch' "$r" && grep -qx '$(touch' "$r" && [ -z "$(pwned)" ]; then
+	ok "reload: metacharacters passed as literal words, nothing run"
+else not_ok "reload: metacharacters passed as literal words, nothing run" "$(cat "$r" 2>/dev/null) $(pwned) $(tail -n 15 "$t/out")"; fi
+
+# 3. acme-hook: hostile domains from the ACME client's hand-over.
+mkdir -p "$t/lineage"
+cp "$t/k.pem" "$t/lineage/privkey.pem"; cp "$t/c.pem" "$t/lineage/fullchain.pem"
+chmod 600 "$t/lineage/privkey.pem"
+for d in 'mx1.example.org;touch PWNED-a1' '$(touch PWNED-a2)' '../../etc/passwd'; do
+	out=$(cd "$t" && RENEWED_LINEAGE=$t/lineage RENEWED_DOMAINS="$d" "$bin" -c "$t/d.conf" acme-hook 2>&1); rc=$?
+	if [ $rc -ne 0 ] && echo "$out" | grep -q "is not a \[host\]" && [ -z "$(pwned)" ]; then
+		ok "acme-hook: domain \"$d\" refused (exit $rc)"
+	else not_ok "acme-hook: domain \"$d\" refused" "rc=$rc $out"; fi
+done
+out=$(cd "$t" && "$bin" -c "$t/d.conf" acme-hook deploy_cert 'mx1.example.org
+;touch PWNED-a4' "$t/lineage/privkey.pem" "$t/c.pem" "$t/lineage/fullchain.pem" "$t/c.pem" 1 2>&1); rc=$?
+[ $rc -ne 0 ] && [ -z "$(pwned)" ] && ok "acme-hook: dehydrated domain with a newline refused (exit $rc)" ||
+	not_ok "acme-hook: dehydrated domain with a newline refused" "rc=$rc $out"
+
+# 4. Symlinks planted where daneroll writes.
+# 4a. The deployed combined file is a symlink to the decoy: whatever
+# daneroll does, the decoy is not written.
+rm -rf "$t/state" "$t/live"/*; mkdir -p "$t/state"
+conf mx1.example.org "combined_file = $t/live/mx1-%a.pem
+reload = $t/hooks/dump reload"
+ln -s "$t/decoy" "$t/live/mx1-ecdsa-p256.pem"
+"$bin" -c "$t/d.conf" run >"$t/out" 2>&1
+"$bin" -c "$t/d.conf" roll mx1.example.org >>"$t/out" 2>&1
+for s in 1 2 3 4 5 6; do DANEROLL_NOW=$((now + s * 400)) "$bin" -c "$t/d.conf" run >>"$t/out" 2>&1; done
+decoy_ok && ok "combined_file symlinked to a decoy passwd: decoy untouched" ||
+	not_ok "combined_file symlinked to a decoy passwd: decoy untouched" "$(cat "$t/decoy"; tail -n 10 "$t/out")"
+# The deploy replaced the link itself (rename), not what it pointed at.
+f=$t/live/mx1-ecdsa-p256.pem
+if [ -f "$f" ] && [ ! -L "$f" ] && grep -q "BEGIN CERTIFICATE" "$f" &&
+    [ "$(stat -c %a "$f")" = 600 ]; then
+	ok "the deploy replaced the link with a 0600 file of its own"
+else not_ok "the deploy replaced the link with a 0600 file of its own" "$(ls -l "$t/live"; tail -n 10 "$t/out")"; fi
+# 4b. The state database is a symlink to the decoy.
+rm -rf "$t/state"; mkdir -p "$t/state"
+ln -s "$t/decoy" "$t/state/daneroll.db"
+out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
+decoy_ok && [ $rc -ne 0 ] && ok "daneroll.db symlinked to a decoy: refused (exit $rc), decoy untouched" ||
+	not_ok "daneroll.db symlinked to a decoy: refused, decoy untouched" "rc=$rc $out"
+# 4c. The staged-key directory of the host is a symlink elsewhere.
+rm -rf "$t/state"; mkdir -p "$t/state/keys"
+ln -s "$t/elsewhere" "$t/state/keys/mx1.example.org"
+out=$(DANEROLL_NOW=$((now + 5000)) "$bin" -c "$t/d.conf" run 2>&1); rc=$?
+n=$(ls "$t/elsewhere" | wc -l)
+[ "$n" -eq 0 ] && ok "key directory symlinked elsewhere: no key written through it (exit $rc)" ||
+	not_ok "key directory symlinked elsewhere: no key written through it" "rc=$rc files=$(ls "$t/elsewhere") $out"
+# 4d. A secret file that is a symlink is refused, by name.
+ln -sf "$t/tsig.key" "$t/tsig-link.key"
+conf mx3.example.org "combined_file = $t/live/mx3-%a.pem
+publisher = bind"
+sed -i '/^publisher = script$/d' "$t/d.conf"
+rm -rf "$t/state"
+out=$("$bin" -c "$t/d.conf" run 2>&1)
+echo "$out" | grep -q "$t/tsig-link.key: is a symbolic link" &&
+	ok "TSIG key file that is a symlink refused, clearly" ||
+	not_ok "TSIG key file that is a symlink refused, clearly" "$out"
+
+# 5. A provider program's output cannot forge log lines or drive the
+# operator's terminal: one line, no control characters.
+conf mx4.example.org "combined_file = $t/live/mx4-%a.pem"
+sed -i 's/^publisher = script$/publisher = noisy/' "$t/d.conf"
+rm -rf "$t/state"
+"$bin" -c "$t/d.conf" run >"$t/out" 2>&1
+if grep -q "forged: line" "$t/out" && ! grep -q '^forged' "$t/out" &&
+    ! LC_ALL=C grep -q "$(printf '\033')" "$t/out" && ! grep -q "$(printf '\r')" "$t/out"; then
+	ok "exec publisher output logged on one line, control characters removed"
+else not_ok "exec publisher output logged on one line, control characters removed" "$(cat -v "$t/out")"; fi
+
+[ -z "$(pwned)" ] && ok "no marker file anywhere" || not_ok "no marker file anywhere" "$(pwned)"
+decoy_ok && ok "decoy unchanged at the end" || not_ok "decoy unchanged at the end"
+summary
