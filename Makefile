@@ -87,7 +87,7 @@ check:
 
 check-build: pkgcheck daneroll $(TBINS)
 
-check-unit: pkgcheck daneroll $(TBINS)
+check-unit: pkgcheck $(TBINS)
 	sh tests/run.sh --unit-only $(BUILD)
 
 # The unit tests, then the command-line integration tests that need no
