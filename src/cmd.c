@@ -613,8 +613,8 @@ cmd_check(const struct cli *c, struct conf *conf)
 	return code;
 }
 
-/* config check: the file, then what needs the system (owners, groups,
- * file layouts); nothing is written. */
+/* config check: the file, then what needs the host: owners, groups,
+ * file layouts; nothing is written. */
 static int
 cmd_config_check(const struct cli *c)
 {
