@@ -37,6 +37,13 @@ int		 store_schema_version(struct store *);
 int		 store_schema_latest(void);
 
 int		 store_begin(struct store *);
+/*
+ * A read transaction: one snapshot and one set of file locks for many
+ * reads (in autocommit mode SQLite locks and unlocks for every statement).
+ * A write inside it may fail with SQLITE_BUSY if another process wrote
+ * meanwhile: the caller treats that as "try again later".
+ */
+int		 store_begin_read(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 

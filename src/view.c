@@ -166,6 +166,15 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 
 	memset(v, 0, sizeof(*v));
 	v->host = h;
+	/*
+	 * One read transaction for all of the host's rows: one snapshot, and
+	 * one round of file locking instead of one per statement (most of a
+	 * steady-state run's system time). Rows are inserted only at first
+	 * sight of a host; if another run wrote meanwhile, that insert fails
+	 * and this host waits for the next run.
+	 */
+	if (store_begin_read(st) != 0)
+		return -1;
 	if (store_host_get(st, h->name, create, now, &v->host_id,
 	    &v->forced) < 0)
 		goto done;
@@ -231,6 +240,10 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 	compute_want(v);
 	rc = 0;
 done:
+	if (rc == 0 && store_commit(st) != 0)
+		rc = -1;
+	if (rc != 0)
+		store_rollback(st);
 	return rc;
 }
 
