@@ -21,30 +21,8 @@
 set -u
 . "$(dirname "$0")/testlib"
 top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v certbot >/dev/null ||
-	! command -v pebble >/dev/null; then
-	skip "end-to-end current+issuer cycle" "needs root, ip netns, pebble and certbot"
-	summary
-	exit 0
-fi
 . "$(dirname "$0")/e2elib"
-NS=drissuer
-W=/tmp/daneroll-e2e-issuer.$$
-LOGDIR=$(mktemp -d /tmp/daneroll-e2e-issuer-log.XXXXXX)
-cleanup() {
-	[ -n "${WATCH_PID:-}" ] && watch_stop
-	e2e_down
-	if [ "$FAIL" -eq 0 ] && [ -z "${E2E_KEEP_LOGS:-}" ]; then rm -rf "$LOGDIR"; else echo "# logs kept in $LOGDIR"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-if ! e2e_up; then
-	not_ok "the world comes up" "$(tail -n 20 "$LOGDIR/up.log")"
-	summary
-	exit 1
-fi
-ok "the world comes up (namespace $NS)"
+e2e_start issuer "end-to-end current+issuer cycle" certbot pebble
 e2e_certbot_settings
 cp "$PEBBLE_CA_FILE" "$D/ca1.pem"
 ca1=$(spki_of "$D/ca1.pem")

@@ -17,29 +17,8 @@
 set -u
 . "$(dirname "$0")/testlib"
 top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v certbot >/dev/null ||
-	! command -v pdns_server >/dev/null || ! command -v knotd >/dev/null; then
-	skip "end-to-end rollover through BIND, PowerDNS and Knot" "needs root, ip netns, certbot, PowerDNS and Knot"
-	summary
-	exit 0
-fi
 . "$(dirname "$0")/e2elib"
-NS=drpdns
-W=/tmp/daneroll-e2e-pdns.$$
-LOGDIR=$(mktemp -d /tmp/daneroll-e2e-pdns-log.XXXXXX)
-cleanup() {
-	e2e_down
-	if [ "$FAIL" -eq 0 ] && [ -z "${E2E_KEEP_LOGS:-}" ]; then rm -rf "$LOGDIR"; else echo "# logs kept in $LOGDIR"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-if ! e2e_up; then
-	not_ok "the world comes up" "$(tail -n 20 "$LOGDIR/up.log")"
-	summary
-	exit 1
-fi
-ok "the world comes up (namespace $NS)"
+e2e_start pdns "end-to-end rollover through BIND, PowerDNS and Knot" certbot pdns_server knotd
 e2e_certbot_settings
 {
 	e2e_global
