@@ -653,6 +653,51 @@ test_intake_refuses_mismatch(void)
 	T_INT(fake.publishes, 1);	/* only the first, at adoption */
 }
 
+/*
+ * The last line of defence: an RRset that a served chain fails is never
+ * published. A key is put live behind our back, then the unused next key
+ * is lost, so the machine generates another and wants to publish.
+ */
+static void
+test_publish_refused_when_served_chain_fails(void)
+{
+	const struct conf_host *h = setup("mx15.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	struct store_slot s = { 0 };
+	struct store_key k = { 0 };
+	struct tlsa_set before, after;
+	int64_t hid;
+	int publishes;
+	char *p;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_served(h->owner, &before);
+	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+	fake.no_probe = 1;
+	fake_deploy_initial(p, h->name, KEY_ALG_ECDSA_P256, 90);
+	fake.no_probe = 0;
+	free(p);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_INT(store_key_get(st, s.id, "next", &k), 1);
+	T_INT(store_key_set_role(st, k.id, "discarded", fake_now()), 0);
+	store_key_free(&k);
+	store_slot_free(&s);
+	publishes = fake.publishes;
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_INT(fake.publishes, publishes);
+	T_CHECK(t_log_has("refusing to publish"));
+	T_INT(r.outcome, OUT_PERMFAIL);
+	fake_served(h->owner, &after);
+	T_CHECK(tlsa_set_equal(&before, &after));
+	tlsa_set_free(&before);
+	tlsa_set_free(&after);
+}
+
 static void
 test_dry_run_changes_nothing(void)
 {
@@ -804,6 +849,8 @@ static const struct t_case cases[] = {
 	{ "acme-hook: a certificate for the next key", test_intake_next_key },
 	{ "acme-hook: key and chain that do not match are refused",
 	  test_intake_refuses_mismatch },
+	{ "no RRset is published that a served chain fails",
+	  test_publish_refused_when_served_chain_fails },
 	{ "dry run changes nothing", test_dry_run_changes_nothing },
 	{ "missing backend stops safe", test_missing_backend },
 	{ "crash at every side-effect point, then converge",
