@@ -392,6 +392,20 @@ do_backend(struct engine *e, const struct conf_host *h, struct view *v,
 		} else
 			o = e->be->verifier->verify(e->conf, h, s->alg,
 			    &v->want);
+		/*
+		 * Right after a deploy, a mismatch may only mean that the
+		 * MTA has not finished reloading (Postfix's running smtpd
+		 * processes keep the old chain a moment): check again after
+		 * the back-off, and roll back only when it persists. Safe:
+		 * both records stay published, and PROMOTE needs VF_OK.
+		 */
+		if (o == OUT_PERMFAIL && st->state == SLOT_VERIFYING &&
+		    s->slot.failures + 1 < view_policy(h).verify_attempts) {
+			log_msg(LOG_LVL_WARN, h->name, key_alg_str(s->alg),
+			    "the new chain is not served everywhere yet; "
+			    "checking again before rolling back");
+			o = OUT_TEMPFAIL;
+		}
 		if (o == OUT_OK || o == OUT_PERMFAIL)
 			(void)store_slot_set_verified(e->store, &s->slot,
 			    o == OUT_OK ? VF_OK : VF_FAILED);

@@ -519,6 +519,11 @@ fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	if (chain == NULL)
 		return OUT_TEMPFAIL;
 	o = tlsa_set_matches_chain(want, chain) ? OUT_OK : OUT_PERMFAIL;
+	if (fake.verify_fail_once > 0) {
+		fake.verify_fail_once--;
+		sk_X509_pop_free(chain, X509_free);
+		return OUT_PERMFAIL;
+	}
 	/* A broken deploy: the new chain fails live, the restored passes. */
 	if (fake.verify_fails && fake.rollbacks == 0)
 		o = OUT_PERMFAIL;

@@ -25,6 +25,8 @@ struct fake_world {
 						   real deployer does from
 						   issuer_cert */
 	int		 verify_fails;		/* live check sees a mismatch */
+	int		 verify_fail_once;	/* mismatches this many times first
+						 * (an MTA still reloading) */
 	int		 mta_stale;		/* deploy installs, the server
 						 * keeps presenting the old chain */
 	int		 no_probe;		/* benchmarks: O(n^2) probe off */

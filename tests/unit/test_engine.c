@@ -452,6 +452,28 @@ test_clock_went_back(void)
 }
 
 static void
+test_verify_retried_while_mta_reloads(void)
+{
+	const struct conf_host *h = setup("mx16.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char next[65], cur[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+	fake_clock(T0 + 61 * DAY);
+	fake.verify_fail_once = 1;	/* the first check races the reload */
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.rollbacks, 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_STR(cur, next);
+	T_CHECK(t_log_has("checking again before rolling back"));
+	T_INT(fake.violations, 0);
+}
+
+static void
 test_publish_failure_backs_off(void)
 {
 	const struct conf_host *h = setup("mx7.example.org", "current+next",
@@ -840,6 +862,8 @@ static const struct t_case cases[] = {
 	  "old record", test_stale_server_rolls_back },
 	{ "the clock went back: nothing deployed, and said",
 	  test_clock_went_back },
+	{ "a live check racing the MTA's reload is retried, not rolled back",
+	  test_verify_retried_while_mta_reloads },
 	{ "publish failure backs off, removes nothing",
 	  test_publish_failure_backs_off },
 	{ "a key put live behind our back raises a critical alert",
