@@ -41,8 +41,9 @@ engine_backoff(const struct conf_timing *t, int failures)
 	return d < t->retry_max ? d : t->retry_max;
 }
 
-/* Records a failed action on a slot: count, back-off and the reason. */
-static void
+/* Records a failed action on a slot: count, back-off and the reason.
+ * Returns when to try again. */
+static time_t
 failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
     enum slot_action a, enum outcome o, time_t now)
 {
@@ -54,18 +55,27 @@ failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
 	snprintf(why, sizeof(why), "%s failed (%s): %s", slot_action_str(a),
 	    outcome_str(o), *err ? err : "no reason given");
 	if (store_begin(e->store) != 0)
-		return;
+		return retry;
 	if (store_slot_set_failure(e->store, &s->slot, n, retry, why) != 0 ||
 	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
 	    NULL, why) != 0) {
 		store_rollback(e->store);
-		return;
+		return retry;
 	}
 	(void)store_commit(e->store);
 	log_msg(LOG_LVL_WARN, h->name, key_alg_str(s->alg),
 	    "%s failed %d time%s; retrying in %s", slot_action_str(a), n,
 	    n == 1 ? "" : "s",
 	    util_fmt_duration((int64_t)(retry - now), back, sizeof(back)));
+	return retry;
+}
+
+/* The earliest of the times to look again. */
+static void
+wake_by(struct engine_result *r, time_t t)
+{
+	if (t != 0 && (r->wake_at == 0 || t < r->wake_at))
+		r->wake_at = t;
 }
 
 static int
@@ -821,7 +831,10 @@ engine_host(struct engine *e, const struct conf_host *h,
 				(void)succeeded(e, s);
 				progress = 1;
 			} else {
-				failed(e, h, s, st.action, o, now);
+				/* run --wait must wake for the retry, not
+				 * for another slot's far-off renewal. */
+				wake_by(res, failed(e, h, s, st.action, o,
+				    now));
 				worse(res, o);
 			}
 		}
@@ -854,7 +867,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 						store_rollback(e->store);
 					(void)succeeded(e, s);
 				} else if (o != OUT_PENDING)
-					failed(e, h, s, st.action, o, now);
+					wake_by(res, failed(e, h, s, st.action,
+					    o, now));
 			}
 			if (o == OUT_OK && (want_publish || changed))
 				progress = 1;
