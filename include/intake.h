@@ -26,22 +26,25 @@
 
 /* What an ACME client hands over, from its environment or arguments. */
 struct intake_files {
-	char	*domain;	/* the certificate's main name, may be NULL */
+	char	*domain;	/* the certificate's names (space or comma
+				 * separated), or NULL */
 	char	*key_path;	/* the client's private key */
 	char	*chain_path;	/* full chain, leaf first */
 };
 
 /*
- * Reads certbot (RENEWED_LINEAGE), lego (LEGO_CERT_PATH,
- * LEGO_CERT_KEY_PATH), acme.sh (CERT_KEY_PATH, CERT_FULLCHAIN_PATH) or
+ * Reads certbot (RENEWED_LINEAGE), lego v5 (LEGO_HOOK_CERT_PATH, ...),
+ * lego v4 (LEGO_CERT_PATH, LEGO_CERT_KEY_PATH), acme.sh (CERT_KEY_PATH,
+ * CERT_FULLCHAIN_PATH) or
  * dehydrated (deploy_cert DOMAIN KEY CERT FULLCHAIN CHAIN TS) conventions.
  * 0, or -1 with a message naming what is missing.
  */
 int	intake_from_client(int argc, char **argv, struct intake_files *);
 void	intake_files_free(struct intake_files *);
 
-/* The host whose name or alias the domain is, or NULL (logged). */
-const struct conf_host *intake_host(const struct conf *, const char *domain);
+/* The host whose name or alias is the first of the domains that is
+ * one, or NULL (logged). */
+const struct conf_host *intake_host(const struct conf *, const char *domains);
 
 /* Stages the client's certificate for the engine. OUT_OK staged;
  * OUT_TEMPFAIL a rollover is mid-deploy, try later; OUT_PERMFAIL refused. */

@@ -45,16 +45,19 @@ intake_from_client(int argc, char **argv, struct intake_files *f)
 		f->chain_path = xstrdup(argv[4]);
 	} else if ((lineage = env_dup("RENEWED_LINEAGE")) != NULL) {
 		/* certbot --deploy-hook */
-		const char *sp = getenv("RENEWED_DOMAINS");
-
+		f->domain = env_dup("RENEWED_DOMAINS");
 		f->key_path = xasprintf("%s/privkey.pem", lineage);
 		f->chain_path = xasprintf("%s/fullchain.pem", lineage);
-		if (sp != NULL && *sp != '\0')
-			f->domain = xasprintf("%.*s", (int)strcspn(sp, " "),
-			    sp);
 		free(lineage);
+	} else if (getenv("LEGO_HOOK_CERT_PATH") != NULL) {
+		/* lego v5 --deploy-hook: as below, renamed; the certificate's
+		 * ID may be any name, its domains are the names it covers. */
+		if ((f->domain = env_dup("LEGO_HOOK_CERT_DOMAINS")) == NULL)
+			f->domain = env_dup("LEGO_HOOK_CERT_NAME");
+		f->key_path = env_dup("LEGO_HOOK_CERT_KEY_PATH");
+		f->chain_path = env_dup("LEGO_HOOK_CERT_PATH");
 	} else if (getenv("LEGO_CERT_PATH") != NULL) {
-		/* lego --run-hook / --renew-hook: LEGO_CERT_PATH is the
+		/* lego v4 --run-hook / --renew-hook: LEGO_CERT_PATH is the
 		 * leaf plus the issuer chain (lego bundles by default). */
 		f->domain = env_dup("LEGO_CERT_DOMAIN");
 		f->key_path = env_dup("LEGO_CERT_KEY_PATH");
@@ -67,8 +70,9 @@ intake_from_client(int argc, char **argv, struct intake_files *f)
 	}
 	if (f->key_path == NULL || f->chain_path == NULL) {
 		log_err("acme-hook: no certificate handed over: expected "
-		    "certbot's RENEWED_LINEAGE, lego's LEGO_CERT_PATH and "
-		    "LEGO_CERT_KEY_PATH, acme.sh's CERT_KEY_PATH and "
+		    "certbot's RENEWED_LINEAGE, lego's LEGO_HOOK_CERT_PATH "
+		    "(v5) or LEGO_CERT_PATH (v4) with the key path, "
+		    "acme.sh's CERT_KEY_PATH and "
 		    "CERT_FULLCHAIN_PATH, or dehydrated's deploy_cert "
 		    "arguments");
 		intake_files_free(f);
@@ -77,28 +81,46 @@ intake_from_client(int argc, char **argv, struct intake_files *f)
 	return 0;
 }
 
-const struct conf_host *
-intake_host(const struct conf *c, const char *domain)
+/* The host named by name, or by one of its aliases; NULL if none. */
+static const struct conf_host *
+host_named(const struct conf *c, const char *name)
 {
 	int i, j;
 
-	if (domain == NULL) {
+	for (i = 0; i < c->nhosts; i++) {
+		const struct conf_host *h = &c->hosts[i];
+
+		if (strcasecmp(h->name, name) == 0)
+			return h;
+		for (j = 0; j < h->naliases; j++)
+			if (strcasecmp(h->aliases[j].name, name) == 0)
+				return h;
+	}
+	return NULL;
+}
+
+const struct conf_host *
+intake_host(const struct conf *c, const char *domains)
+{
+	const struct conf_host *h = NULL;
+	char *list, *name, *save = NULL;
+
+	if (domains == NULL) {
 		log_err("acme-hook: the ACME client did not say which domain; "
 		    "name the host: daneroll acme-hook HOST");
 		return NULL;
 	}
-	for (i = 0; i < c->nhosts; i++) {
-		const struct conf_host *h = &c->hosts[i];
-
-		if (strcasecmp(h->name, domain) == 0)
-			return h;
-		for (j = 0; j < h->naliases; j++)
-			if (strcasecmp(h->aliases[j].name, domain) == 0)
-				return h;
-	}
-	log_err("acme-hook: %s is not a [host] or alias in %s", domain,
-	    c->path);
-	return NULL;
+	/* Clients name every domain of the certificate (certbot with
+	 * spaces, lego with commas); the first that is a host is ours. */
+	list = xstrdup(domains);
+	for (name = strtok_r(list, " ,", &save); name != NULL && h == NULL;
+	    name = strtok_r(NULL, " ,", &save))
+		h = host_named(c, name);
+	free(list);
+	if (h == NULL)
+		log_err("acme-hook: none of %s is a [host] or alias in %s",
+		    domains, c->path);
+	return h;
 }
 
 /* The slot of the key's algorithm; NULL (logged) if not configured. */
