@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "machine.h"
 #include "resolve.h"
 #include "tlsa.h"
 #include "util.h"
@@ -105,6 +106,13 @@ void		 check_add(struct check_report *, enum check_sev,
 /* The worst severity of the report (the Nagios exit status). */
 enum check_sev	 check_report_status(const struct check_report *);
 
+/* An alert the rollover state raises for one slot (what `status` shows). */
+struct check_alert {
+	enum key_alg		 alg;
+	enum alert_level	 level;
+	const char		*reason;	/* static text */
+};
+
 /*
  * What is known about one configured host, for the rules: DNS per name
  * (names[0] is the host itself, then its aliases), the handshakes, and
@@ -123,6 +131,11 @@ struct check_facts {
 	int				 nknown_chains;
 	const struct tlsa_set		*published;	/* last RRset daneroll
 							 * published; NULL */
+	const struct check_alert	*alerts;	/* the rollover's */
+	int				 nalerts;
+	time_t				 future_at;	/* an RRset time recorded
+							 * ahead of now, or 0 */
+	const char			*future_owner;
 	int				 ttl_min, ttl_max;
 	time_t				 now;
 };

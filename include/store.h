@@ -135,6 +135,14 @@ int	 store_rrset_add(struct store *, int64_t owner_id, int observed,
 int	 store_rrset_published(struct store *, int64_t rrset_id, time_t now);
 int	 store_rrset_propagated(struct store *, int64_t rrset_id, time_t at,
 	    int64_t neg_ttl);
+/*
+ * Re-dates to now the host's RRset publish and propagation times later
+ * than rr_after, and its slots' retry times later than retry_after (the
+ * clock went back, or ran ahead when they were written). Inside a
+ * transaction. The number of rows changed, or -1.
+ */
+int	 store_redate_future(struct store *, int64_t host_id, time_t now,
+	    time_t rr_after, time_t retry_after);
 int	 store_observation(struct store *, int64_t rrset_id,
 	    const char *server, const char *ns, const char *result,
 	    uint32_t serial, time_t now);

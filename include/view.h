@@ -67,6 +67,15 @@ STACK_OF(X509)	*view_deployed_chain(struct view_slot *);
  * RRset less the current key's record. Caller frees. */
 void	 view_promote_set(const struct view *, const struct view_slot *,
 	    struct tlsa_set *);
+/*
+ * An RRset version recorded more than VIEW_FUTURE_SLACK seconds after now:
+ * the clock went back, or ran ahead when it was recorded. Ageing counts
+ * from such a time, so the host waits until then - safe, but a stall to
+ * the operator. Its time (0: none), its owner's index and the version.
+ */
+#define VIEW_FUTURE_SLACK	60
+time_t	 view_future_rrset(const struct view *, time_t now, int *owner,
+	    const struct store_rrset **);
 /* The last version of an owner's RRset, or NULL. */
 const struct store_rrset *view_last(const struct view_owner *);
 /* The set of the last version daneroll knows was served (for prerequisites

@@ -438,6 +438,28 @@ record_rules(const struct check_facts *f, struct check_report *rep,
 	}
 }
 
+/* What the rollover state says: a stopped or failing rollover, and a
+ * clock that went back, which makes every rollover wait. */
+static void
+state_rules(const struct check_facts *f, struct check_report *rep)
+{
+	char when[64], d[32];
+	int i;
+
+	for (i = 0; i < f->nalerts; i++)
+		check_add(rep, f->alerts[i].level == ALERT_CRITICAL ?
+		    CHECK_CRITICAL : CHECK_WARNING, f->host->name,
+		    "rollover-alert", key_alg_str(f->alerts[i].alg), "%s",
+		    f->alerts[i].reason);
+	if (f->future_at != 0)
+		check_add(rep, CHECK_WARNING, f->host->name, "clock-skew",
+		    f->future_owner, "an RRset is recorded at %s, %s from now: "
+		    "the clock went back, or was ahead then; rollovers wait "
+		    "until that time", util_fmt_time(f->future_at, when,
+		    sizeof(when)), util_fmt_duration((int64_t)(f->future_at -
+		    f->now), d, sizeof(d)));
+}
+
 void
 check_host_findings(const struct check_facts *f, struct check_report *rep)
 {
@@ -465,6 +487,7 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 	for (i = 0; i < f->neps; i++)
 		endpoint_rules(f, &f->eps[i], rep);
 	record_rules(f, rep, judged);
+	state_rules(f, rep);
 	free(judged);
 	update_status(rep);
 }
@@ -904,14 +927,39 @@ struct host_work {
 	struct tlsa_set		 published;
 	STACK_OF(X509)		*chains[2 * KEY_ALG_COUNT];
 	int			 nchains;
+	struct check_alert	 alerts[KEY_ALG_COUNT];
+	int			 nalerts;
+	time_t			 future_at;
+	const char		*future_owner;
 };
 
-/* What daneroll's state knows of a host: keys, pins, chains, and the
- * RRset it last published at the host's own owner name. */
+/* The alert the state machine raises for the slot now, as status does. */
+static void
+alert_of(const struct view *v, const struct view_slot *s, time_t now,
+    const struct slot_policy *pol, struct host_work *w)
+{
+	struct slot_facts f;
+	struct slot_step step;
+
+	view_facts(v, s, now, &f);
+	step = machine_step(s->slot.state, &f, now, pol);
+	if (step.alert == ALERT_NONE)
+		return;
+	w->alerts[w->nalerts].alg = s->alg;
+	w->alerts[w->nalerts].level = step.alert;
+	w->alerts[w->nalerts].reason = step.alert_reason;
+	w->nalerts++;
+}
+
+/* What daneroll's state knows of a host: keys, pins, chains, the RRset
+ * it last published at the host's own owner name, the rollover's alerts
+ * and a time recorded ahead of the clock. */
 static void
 load_known(struct store *st, struct host_work *w, time_t now)
 {
-	int i;
+	const struct slot_policy pol = view_policy(w->h);
+	const struct store_rrset *ahead;
+	int i, o;
 	char *rec;
 	struct tlsa_rr rr;
 
@@ -936,9 +984,12 @@ load_known(struct store *st, struct host_work *w, time_t now)
 			w->chains[w->nchains++] = s->deployed_chain;
 		if (s->staged != NULL)
 			w->chains[w->nchains++] = s->staged;
+		alert_of(&w->view, s, now, &pol, w);
 	}
 	if (w->view.nowners > 0)
 		view_last_set(&w->view.owners[0], &w->published);
+	if ((w->future_at = view_future_rrset(&w->view, now, &o, &ahead)) != 0)
+		w->future_owner = w->view.owners[o].name;
 }
 
 int
@@ -1025,6 +1076,10 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.known_chains = w[i].chains;
 		f.nknown_chains = w[i].nchains;
 		f.published = w[i].have_view ? &w[i].published : NULL;
+		f.alerts = w[i].alerts;
+		f.nalerts = w[i].nalerts;
+		f.future_at = w[i].future_at;
+		f.future_owner = w[i].future_owner;
 		f.ttl_min = conf->ttl_advice_min;
 		f.ttl_max = conf->ttl_advice_max;
 		f.now = rep->now;

@@ -687,36 +687,51 @@ remember_deployed(struct engine *e, struct view *v)
 }
 
 /*
- * Times recorded in the future: the clock went back, or ran ahead when
- * they were recorded. Ageing counts from them, so the host waits until
- * then - safe, but it would look like a stall: say so, once per run.
+ * Times recorded ahead of the clock: an RRset published or served "in
+ * the future" (view_future_rrset), a retry later than any back-off. The
+ * clock went back, or ran ahead when they were written, and ageing would
+ * wait until then. Re-dating them to now is safe: what they record
+ * happened before this run began, so ageing counted from now waits at
+ * least as long as it must. 1 if anything was re-dated (reload the view).
  */
-#define FUTURE_SLACK	60
-
-static void
-warn_future(const struct view *v, time_t now)
+static int
+redate_future(struct engine *e, const struct view *v, time_t now)
 {
-	int i, j;
+	const struct conf_host *h = v->host;
+	const time_t retry_after = now + h->timing.retry_max +
+	    VIEW_FUTURE_SLACK;
+	const struct store_rrset *r;
+	char when[64], d[32], why[512];
+	int o, i, n;
+	time_t t = view_future_rrset(v, now, &o, &r);
 
-	for (i = 0; i < v->nowners; i++)
-		for (j = 0; j < v->owners[i].nv; j++) {
-			const struct store_rrset *r = &v->owners[i].v[j];
-			time_t t = r->published_at > r->propagated_at ?
-			    r->published_at : r->propagated_at;
-			char when[64], d[32];
-
-			if (t <= now + FUTURE_SLACK)
-				continue;
-			log_msg(LOG_LVL_ERR, v->host->name, NULL, "%s: RRset "
-			    "version %d is recorded at %s, %s from now: the "
-			    "clock went back, or was ahead then; ageing waits "
-			    "until that time (nothing unsafe is done meanwhile)",
-			    v->owners[i].name, r->version,
-			    util_fmt_time(t, when, sizeof(when)),
-			    util_fmt_duration((int64_t)(t - now), d,
-			    sizeof(d)));
-			return;
-		}
+	for (i = 0; i < v->nslots && t == 0; i++)
+		if (v->slots[i].slot.retry_at > retry_after)
+			t = v->slots[i].slot.retry_at;
+	if (t == 0)
+		return 0;
+	snprintf(why, sizeof(why), "a time is recorded at %s, %s from now: "
+	    "the clock went back, or was ahead then", util_fmt_time(t, when,
+	    sizeof(when)), util_fmt_duration((int64_t)(t - now), d,
+	    sizeof(d)));
+	if (e->dry_run) {
+		log_msg(LOG_LVL_WARN, h->name, NULL, "%s; a run re-dates it to "
+		    "now", why);
+		return 0;
+	}
+	if (store_begin(e->store) != 0)
+		return 0;
+	if ((n = store_redate_future(e->store, v->host_id, now,
+	    now + VIEW_FUTURE_SLACK, retry_after)) < 0 ||
+	    store_event(e->store, now, h->name, NULL, NULL, NULL, why) != 0) {
+		store_rollback(e->store);
+		return 0;
+	}
+	if (store_commit(e->store) != 0)
+		return 0;
+	log_msg(LOG_LVL_WARN, h->name, NULL, "%s; %d recorded time%s re-dated "
+	    "to now: ageing counts again from now", why, n, n == 1 ? "" : "s");
+	return n > 0;
 }
 
 static void
@@ -774,8 +789,10 @@ engine_host(struct engine *e, const struct conf_host *h,
 			return;
 		}
 		remember_deployed(e, &v);
-		if (iter == 0)
-			warn_future(&v, now);
+		if (iter == 0 && redate_future(e, &v, now)) {
+			view_free(&v);
+			continue;
+		}
 		for (i = 0; i < v.nslots; i++) {
 			struct view_slot *s = &v.slots[i];
 			struct slot_facts f;

@@ -818,6 +818,27 @@ store_rrset_propagated(struct store *st, int64_t id, time_t at,
 }
 
 int
+store_redate_future(struct store *st, int64_t host_id, time_t now,
+    time_t rr_after, time_t retry_after)
+{
+	static const char rr[] = "UPDATE rrsets SET "
+	    "published_at = MIN(published_at, ?1), "
+	    "propagated_at = MIN(propagated_at, ?1) "
+	    "WHERE (published_at > ?2 OR propagated_at > ?2) AND owner_id IN "
+	    "(SELECT id FROM owners WHERE host_id = ?3);";
+	static const char sl[] = "UPDATE slots SET retry_at = ?1 "
+	    "WHERE retry_at > ?2 AND host_id = ?3;";
+	int n;
+
+	if (run(st, stmt(st, rr, "tti", now, rr_after, host_id)) != 0)
+		return -1;
+	n = sqlite3_changes(st->db);
+	if (run(st, stmt(st, sl, "tti", now, retry_after, host_id)) != 0)
+		return -1;
+	return n + sqlite3_changes(st->db);
+}
+
+int
 store_observation(struct store *st, int64_t rrset_id, const char *server,
     const char *ns, const char *result, uint32_t serial, time_t now)
 {

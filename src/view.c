@@ -294,6 +294,27 @@ view_last_set(const struct view_owner *o, struct tlsa_set *out)
 	}
 }
 
+time_t
+view_future_rrset(const struct view *v, time_t now, int *owner,
+    const struct store_rrset **rrset)
+{
+	int i, j;
+
+	for (i = 0; i < v->nowners; i++)
+		for (j = 0; j < v->owners[i].nv; j++) {
+			const struct store_rrset *r = &v->owners[i].v[j];
+			time_t t = r->published_at > r->propagated_at ?
+			    r->published_at : r->propagated_at;
+
+			if (t > now + VIEW_FUTURE_SLACK) {
+				*owner = i;
+				*rrset = r;
+				return t;
+			}
+		}
+	return 0;
+}
+
 struct slot_policy
 view_policy(const struct conf_host *h)
 {

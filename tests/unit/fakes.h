@@ -56,5 +56,8 @@ void	fake_ca_spki(char out[65]);
 /* Sets the clock seen by util_now() (DANEROLL_NOW). */
 void	fake_clock(time_t);
 time_t	fake_now(void);
+/* The wall clock runs this far ahead of real time, which the prober
+ * keeps (0: none); fake_clock() still sets the wall clock. */
+void	fake_skew(time_t ahead);
 
 #endif

@@ -230,7 +230,7 @@ enum mutation {
 	M_ADDR_BOGUS, M_ADDR_FAIL, M_NO_ADDR, M_TLSA_MISSING, M_TLSA_UNUSABLE,
 	M_TLSA_INSECURE, M_MISMATCH, M_MISMATCH_BOGUS, M_CNAME, M_PUBLISHED,
 	M_UNREACHABLE, M_TIMEOUT, M_LOCAL, M_NO_STARTTLS, M_V6_MISMATCH,
-	M_TWO_ALGS
+	M_TWO_ALGS, M_STOPPED, M_FAILING, M_CLOCK_BACK
 };
 
 static void
@@ -269,7 +269,15 @@ test_rules(void)
 		{ M_NO_STARTTLS, "starttls-missing", CHECK_CRITICAL },
 		{ M_V6_MISMATCH, "tlsa-mismatch", CHECK_CRITICAL },
 		{ M_TWO_ALGS, "no-next-record", CHECK_WARNING },
+		{ M_STOPPED, "rollover-alert", CHECK_CRITICAL },
+		{ M_FAILING, "rollover-alert", CHECK_WARNING },
+		{ M_CLOCK_BACK, "clock-skew", CHECK_WARNING },
 	};
+	static const struct check_alert stopped = { KEY_ALG_ECDSA_P256,
+	    ALERT_CRITICAL, "stopped; fix the cause, then `daneroll roll "
+	    "--resume`" };
+	static const struct check_alert failing = { KEY_ALG_ECDSA_P256,
+	    ALERT_WARNING, "the last step failed repeatedly" };
 	struct check_report rep;
 	struct fx x;
 	size_t r;
@@ -350,10 +358,22 @@ test_rules(void)
 		case M_TWO_ALGS:
 			x.h.algs |= 1u << KEY_ALG_RSA2048;
 			break;
+		default:
+			break;
 		}
 		fx_facts(&x);
-		if (rows[r].m == M_NO_STATE)
-			x.f.known = NULL;
+		switch (rows[r].m) {
+		case M_NO_STATE: x.f.known = NULL; break;
+		case M_STOPPED: x.f.alerts = &stopped; x.f.nalerts = 1; break;
+		case M_FAILING: x.f.alerts = &failing; x.f.nalerts = 1; break;
+		case M_CLOCK_BACK:
+			/* As view_future_rrset gives it: past the slack. */
+			x.f.future_at = NOW + DAY;
+			x.f.future_owner = x.h.owner;
+			break;
+		default:
+			break;
+		}
 		memset(&rep, 0, sizeof(rep));
 		check_host_findings(&x.f, &rep);
 		if (!T_STR(codes(&rep), rows[r].codes) ||

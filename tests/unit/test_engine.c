@@ -451,6 +451,51 @@ test_clock_went_back(void)
 	(void)cur;
 }
 
+/* The clock was ahead when a record was published, then put right: the
+ * run re-dates the record to now, and the rollover waits the TTL from
+ * then, not until the date the wrong clock wrote. */
+static void
+test_clock_was_ahead(void)
+{
+	const struct conf_host *h = setup("mx19.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	int64_t hid;
+	time_t real;
+	int deploys;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	/* The wall clock runs 29 days ahead of real time (the prober's): a
+	 * roll deploys the aged next key and publishes the following one
+	 * "29 days from now". */
+	fake_skew(29 * DAY);
+	fake_clock(T0 + 30 * DAY);
+	T_INT(store_host_force(st, hid, 1), 0);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	deploys = fake.deploys;
+	/* Put right (NTP); an operator's roll right away. */
+	real = fake_now() - 29 * DAY;
+	fake_skew(0);
+	fake_clock(real + 60);
+	T_INT(store_host_force(st, hid, 1), 0);
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_CHECK(t_log_has("the clock went back, or was ahead then"));
+	T_CHECK(t_log_has("re-dated to now"));
+	T_INT(fake.deploys, deploys);		/* ageing starts again now */
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, deploys + 1);
+	T_CHECK(fake_now() < real + 3600);	/* TTL 60 + margin 10 */
+	T_INT(fake.violations, 0);
+	/* Said once: the next run finds nothing ahead. */
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_CHECK(!t_log_has("re-dated"));
+}
+
 static void
 test_verify_retried_while_mta_reloads(void)
 {
@@ -860,6 +905,8 @@ static const struct t_case cases[] = {
 	  test_verify_fails_rollback },
 	{ "deployed but the old chain still served: rolls back, keeps the "
 	  "old record", test_stale_server_rolls_back },
+	{ "the clock was ahead: re-dated, rolls after the TTL",
+	    test_clock_was_ahead },
 	{ "the clock went back: nothing deployed, and said",
 	  test_clock_went_back },
 	{ "a live check racing the MTA's reload is retried, not rolled back",
