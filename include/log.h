@@ -25,6 +25,10 @@ enum log_level {
 void	 log_init(int verbosity, int use_syslog);
 void	 log_msg(enum log_level, const char *host, const char *slot,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same, for a line that reports a failure already recorded: it never
+ * becomes log_last_error(), so the next slot's cause stays its own. */
+void	 log_report(enum log_level, const char *host, const char *slot,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #define log_err(...)	log_msg(LOG_LVL_ERR, NULL, NULL, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, NULL, NULL, __VA_ARGS__)

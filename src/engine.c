@@ -63,7 +63,7 @@ failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
 		return retry;
 	}
 	(void)store_commit(e->store);
-	log_msg(LOG_LVL_WARN, h->name, key_alg_str(s->alg),
+	log_report(LOG_LVL_WARN, h->name, key_alg_str(s->alg),
 	    "%s failed %d time%s; retrying in %s", slot_action_str(a), n,
 	    n == 1 ? "" : "s",
 	    util_fmt_duration((int64_t)(retry - now), back, sizeof(back)));

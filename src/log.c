@@ -54,19 +54,17 @@ shown(enum log_level lvl)
 	return (int)lvl <= (int)LOG_LVL_NOTICE + verbosity;
 }
 
-void
-log_msg(enum log_level lvl, const char *host, const char *slot,
-    const char *fmt, ...)
+/* cause: the line may be why a step failed (log_last_error). */
+static void
+vlog(enum log_level lvl, int cause, const char *host, const char *slot,
+    const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE,
 	    LOG_INFO, LOG_DEBUG };
 	static const char *tag[] = { "error: ", "warning: ", "", "", "" };
 	char msg[2048], line[2300];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 
 	if (host != NULL && slot != NULL)
 		snprintf(line, sizeof(line), "%s/%s: %s", host, slot, msg);
@@ -75,7 +73,7 @@ log_msg(enum log_level lvl, const char *host, const char *slot,
 	else
 		snprintf(line, sizeof(line), "%s", msg);
 
-	if (lvl <= LOG_LVL_WARN) {
+	if (cause && lvl <= LOG_LVL_WARN) {
 		size_t n = strlen(line);
 
 		if (n >= sizeof(last_error))
@@ -91,4 +89,26 @@ log_msg(enum log_level lvl, const char *host, const char *slot,
 		syslog(prio[lvl], "%s%s", tag[lvl], line);
 	else
 		fprintf(stderr, "daneroll: %s%s\n", tag[lvl], line);
+}
+
+void
+log_msg(enum log_level lvl, const char *host, const char *slot,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(lvl, 1, host, slot, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_report(enum log_level lvl, const char *host, const char *slot,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(lvl, 0, host, slot, fmt, ap);
+	va_end(ap);
 }

@@ -12,6 +12,7 @@
 #include "fakes.h"
 #include "fsutil.h"
 #include "key.h"
+#include "log.h"
 #include "tlsa.h"
 #include "util.h"
 
@@ -188,8 +189,11 @@ fake_replace(const struct conf *c, const struct conf_publisher *p,
 
 	(void)c;
 	(void)p;
-	if (fake.publish_outcome != OUT_OK)
+	if (fake.publish_outcome != OUT_OK) {
+		log_msg(LOG_LVL_ERR, NULL, NULL, "fake publisher: update of %s "
+		    "refused", o->name);
 		return fake.publish_outcome;
+	}
 	fake.publishes++;
 	tlsa_set_free(&o->pending);
 	tlsa_set_copy(&o->pending, r->want);

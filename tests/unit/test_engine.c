@@ -551,6 +551,36 @@ test_publish_failure_backs_off(void)
 	T_INT(fake.violations, 0);
 }
 
+/* One update serves both algorithms' slots: each records its cause, not
+ * the other slot's "failed 1 time" line. */
+static void
+test_publish_failure_cause_per_slot(void)
+{
+	const struct conf_host *h = setup("mx20.example.org", "current+next",
+	    "rsa2048,ecdsa-p256", 1);
+	struct engine_result r;
+	struct store_slot s = { 0 };
+	int64_t hid;
+	unsigned a;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	fake.publish_outcome = OUT_TEMPFAIL;
+	engine_host(&eng, h, &r);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	for (a = 0; a < KEY_ALG_COUNT; a++) {
+		if (!(h->algs & (1u << a)))
+			continue;
+		if (T_INT(store_slot_get(st, hid, (enum key_alg)a, 0, 0, &s), 1))
+			T_CHECK(s.last_error != NULL && strstr(s.last_error,
+			    "fake publisher: update of _25._tcp.mx20.example.org "
+			    "refused") != NULL);
+		store_slot_free(&s);
+		memset(&s, 0, sizeof(s));
+	}
+	fake.publish_outcome = OUT_OK;
+}
+
 static void
 test_rekeyed_behind_our_back(void)
 {
@@ -911,6 +941,8 @@ static const struct t_case cases[] = {
 	  test_clock_went_back },
 	{ "a live check racing the MTA's reload is retried, not rolled back",
 	  test_verify_retried_while_mta_reloads },
+	{ "publish failure: each slot records the cause",
+	    test_publish_failure_cause_per_slot },
 	{ "publish failure backs off, removes nothing",
 	  test_publish_failure_backs_off },
 	{ "a key put live behind our back raises a critical alert",
