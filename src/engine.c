@@ -668,10 +668,15 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 	return o;
 }
 
-/* Stores what was parsed from the deployed files, for the next run. */
+/* Stores what was parsed from the deployed files, for the next run. A
+ * key that appeared there behind daneroll's back is said, and kept in
+ * the event log: a renewal due at once may replace it in this very run,
+ * and the operator must still learn that something else writes there. */
 static void
-remember_deployed(struct engine *e, struct view *v)
+remember_deployed(struct engine *e, struct view *v, time_t now)
 {
+	struct slot_facts f;
+	char why[256];
 	int i;
 
 	for (i = 0; i < v->nslots && !e->dry_run; i++) {
@@ -683,6 +688,16 @@ remember_deployed(struct engine *e, struct view *v)
 		    s->deployed_sig, s->deployed_spki,
 		    s->deployed_not_after) != 0)
 			return;
+		view_facts(v, s, now, &f);
+		if (!f.has_current || f.deployed != DK_UNKNOWN)
+			continue;
+		snprintf(why, sizeof(why), "%s now holds a key daneroll did "
+		    "not publish (3 1 1 %s): something else writes the "
+		    "deployed files", s->cert_path, s->deployed_spki);
+		log_msg(LOG_LVL_ERR, v->host->name, key_alg_str(s->alg), "%s",
+		    why);
+		(void)store_event(e->store, now, v->host->name,
+		    key_alg_str(s->alg), NULL, NULL, why);
 	}
 }
 
@@ -772,6 +787,7 @@ engine_host(struct engine *e, const struct conf_host *h,
     struct engine_result *res)
 {
 	const struct slot_policy pol = view_policy(h);
+	unsigned alerted = 0;	/* slots whose alert was said, by alg bit */
 	int iter;
 
 	memset(res, 0, sizeof(*res));
@@ -788,7 +804,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 			worse(res, OUT_TEMPFAIL);
 			return;
 		}
-		remember_deployed(e, &v);
+		remember_deployed(e, &v, now);
 		if (iter == 0 && redate_future(e, &v, now)) {
 			view_free(&v);
 			continue;
@@ -803,6 +819,14 @@ engine_host(struct engine *e, const struct conf_host *h,
 			st = machine_step(s->slot.state, &f, now, &pol);
 			if (st.alert > res->alert)
 				res->alert = st.alert;
+			/* Said once a run, whatever the step does about it. */
+			if (st.alert != ALERT_NONE && st.alert_reason != NULL &&
+			    !(alerted & (1u << s->alg))) {
+				alerted |= 1u << s->alg;
+				log_msg(st.alert == ALERT_CRITICAL ?
+				    LOG_LVL_ERR : LOG_LVL_WARN, h->name,
+				    key_alg_str(s->alg), "%s", st.alert_reason);
+			}
 			if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
 				res->busy = 1;
 			if (st.action == ACT_NONE) {
@@ -820,11 +844,6 @@ engine_host(struct engine *e, const struct conf_host *h,
 					store_rollback(e->store);
 					worse(res, OUT_TEMPFAIL);
 				}
-				if (st.alert != ALERT_NONE && st.alert_reason)
-					log_msg(st.alert == ALERT_CRITICAL ?
-					    LOG_LVL_ERR : LOG_LVL_WARN, h->name,
-					    key_alg_str(s->alg), "%s",
-					    st.alert_reason);
 				continue;
 			}
 			if (e->dry_run) {

@@ -581,6 +581,64 @@ test_publish_failure_cause_per_slot(void)
 	fake.publish_outcome = OUT_OK;
 }
 
+struct event_count {
+	const char	*needle;
+	int		 n;
+};
+
+static void
+count_event(time_t at, const char *slot, const char *old_state,
+    const char *new_state, const char *reason, void *arg)
+{
+	struct event_count *a = arg;
+
+	(void)at;
+	(void)slot;
+	(void)old_state;
+	(void)new_state;
+	if (reason != NULL && strstr(reason, a->needle) != NULL)
+		a->n++;
+}
+
+/* Counts the host's events whose reason holds needle. */
+static int
+events_with(const char *host, const char *needle)
+{
+	struct event_count a = { needle, 0 };
+
+	(void)store_events(st, host, 100, count_event, &a);
+	return a.n;
+}
+
+/* A foreign key put live when a renewal is due anyway: the renewal
+ * replaces it in the same run, but the run says so and keeps it in the
+ * event log. */
+static void
+test_foreign_key_renewal_due(void)
+{
+	const struct conf_host *h = setup("mx21.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char *p;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+	fake_clock(T0 + 61 * DAY);	/* the renewal is due */
+	fake.no_probe = 1;		/* the outage is staged on purpose */
+	fake_deploy_initial(p, h->name, KEY_ALG_ECDSA_P256, 10);
+	fake.no_probe = 0;
+	free(p);
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 1);		/* the pre-published next key */
+	T_CHECK(t_log_has("now holds a key daneroll did not publish"));
+	T_CHECK(t_log_has("a key daneroll did not publish; DANE senders"));
+	T_INT(events_with(h->name, "now holds a key daneroll did not "
+	    "publish"), 1);
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_rekeyed_behind_our_back(void)
 {
@@ -941,6 +999,8 @@ static const struct t_case cases[] = {
 	  test_clock_went_back },
 	{ "a live check racing the MTA's reload is retried, not rolled back",
 	  test_verify_retried_while_mta_reloads },
+	{ "a foreign key when a renewal is due: said, and kept as an event",
+	    test_foreign_key_renewal_due },
 	{ "publish failure: each slot records the cause",
 	    test_publish_failure_cause_per_slot },
 	{ "publish failure backs off, removes nothing",
