@@ -27,8 +27,11 @@ ACMESH_AUTH="-w /var/www/acme"			# or "--standalone", "--dns dns_nsupdate"
 ACMESH_EXTRA=""					# more acme.sh options
 ACMESH_CA_BUNDLE=				# CA file for a private ACME server
 #
-# Exit status (daneroll's reading): 0 issued; 75 acme.sh failed (retried
-# later); 78 bad settings; 127 acme.sh missing (not retried).
+# Exit status: 0 issued; 75 acme.sh failed; 78 bad settings; 127 acme.sh
+# missing. daneroll retries every failure with back-off; it reads 126 and
+# 127 as needing the operator (its run exits 69), anything else as temporary
+# (its run exits 75). Every setting, with a staging example: examples/acme-
+# clients.md in daneroll's source.
 set -u
 # shellcheck source=/dev/null # the settings file, an absolute path
 if [ $# -ge 1 ]; then . "$1" || exit 78; fi
