@@ -557,7 +557,7 @@ cmd_roll(const struct cli *c, struct conf *conf)
 	struct store *st = NULL;
 	struct view v;
 	time_t now = util_now();
-	int i, rc = EX_SOFTWARE;
+	int i, nstopped = 0, nbackoff = 0, rc = EX_SOFTWARE;
 
 	memset(&v, 0, sizeof(v));
 	if ((h = one_host(c, conf)) == NULL)
@@ -568,12 +568,24 @@ cmd_roll(const struct cli *c, struct conf *conf)
 		goto done;
 	if (c->resume) {
 		/* Start over from the facts: a stopped slot goes back to
-		 * new, and a chain that failed verification is dropped. */
+		 * new, and a chain that failed verification is dropped. A
+		 * slot backing off retries at the next run: the operator
+		 * says the cause is fixed. */
 		for (i = 0; i < v.nslots; i++) {
 			struct view_slot *s = &v.slots[i];
 
-			if (s->slot.state != SLOT_FAILED)
+			if (s->slot.state != SLOT_FAILED) {
+				if (s->slot.retry_at <= now)
+					continue;
+				if (store_slot_set_failure(st, &s->slot, 0, 0,
+				    s->slot.last_error) != 0 ||
+				    store_event(st, now, h->name,
+				    key_alg_str(s->alg), NULL, NULL, "back-off "
+				    "ended by the operator") != 0)
+					goto fail;
+				nbackoff++;
 				continue;
+			}
 			if (s->has_next && s->next.chain_path != NULL &&
 			    store_key_set_chain(st, s->next.id, NULL, 0) != 0)
 				goto fail;
@@ -582,15 +594,34 @@ cmd_roll(const struct cli *c, struct conf *conf)
 			    store_slot_set_state(st, &s->slot, h->name, SLOT_NEW,
 			    "resumed by the operator", now) != 0)
 				goto fail;
+			nstopped++;
 		}
+	} else if (h->acme_hook.argv == NULL) {
+		/* A forced rollover needs a certificate for the next key,
+		 * and only the ACME client can get one: refuse rather than
+		 * fail every run until the client renews. */
+		log_err("%s: no acme_hook: daneroll cannot request the "
+		    "certificate a rollover needs; have the ACME client "
+		    "renew (e.g. certbot renew --force-renewal): its hook "
+		    "(daneroll acme-hook) hands the certificate over",
+		    h->name);
+		rc = EX_CONFIG;
+		goto fail;
 	} else if (store_host_force(st, v.host_id, 1) != 0 ||
 	    store_event(st, now, h->name, NULL, NULL, NULL,
 	    "rollover forced by the operator") != 0)
 		goto fail;
 	if (store_commit(st) != 0)
 		goto fail;
-	printf("%s: %s at the next run\n", h->name, c->resume ?
-	    "stopped slots resume" : "rollover forced");
+	if (!c->resume)
+		printf("%s: rollover forced at the next run\n", h->name);
+	else if (nstopped + nbackoff == 0)
+		printf("%s: no slot is stopped or backing off; nothing to "
+		    "resume\n", h->name);
+	else
+		printf("%s: %d stopped slot%s and %d back-off%s end: the next "
+		    "run goes on\n", h->name, nstopped, nstopped == 1 ? "" :
+		    "s", nbackoff, nbackoff == 1 ? "" : "s");
 	rc = EX_OK;
 	goto done;
 fail:

@@ -267,6 +267,12 @@ intake_stage(const struct conf *c, struct store *st,
 		o = OUT_OK;
 	} else
 		o = adopt_new_key(c, st, &v, s, key, chain, spki, now);
+	/* A certificate in hand is news a back-off must not sit on (an
+	 * issue that failed for want of an acme_hook, say): go on now. */
+	if (o == OUT_OK && s->slot.retry_at > now &&
+	    store_slot_set_failure(st, &s->slot, s->slot.failures, 0,
+	    s->slot.last_error) != 0)
+		o = OUT_TEMPFAIL;
 done:
 	free(chain_path);
 	if (chain != NULL)

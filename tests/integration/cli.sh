@@ -101,9 +101,41 @@ echo "$out" | grep -q "_25._tcp.mx1.example.org. 60 IN TLSA 3 1 1 $want" &&
 	ok "records: the deployed key's 3 1 1 (checked with openssl)" || not_ok "records: the deployed key's 3 1 1 (checked with openssl)" "$out"
 [ "$(echo "$out" | grep -c 'TLSA 3 1 1')" -eq 2 ] && ok "records: current + next" || not_ok "records: current + next" "$out"
 
+# The run above backs off (DNS unreachable, retry in 5m); the operator
+# says the cause is fixed: roll --resume ends the back-off, and the next
+# run tries again at once.
+out=$("$bin" -c "$t/d.conf" plan 2>&1)
+echo "$out" | grep -q "backing off after a failure" || not_ok "backing off before roll --resume" "$out"
+out=$("$bin" -c "$t/d.conf" roll --resume mx1.example.org 2>&1); rc=$?
+plan=$("$bin" -c "$t/d.conf" plan 2>&1)
+if [ $rc -eq 0 ] && echo "$out" | grep -q "0 stopped slots and 1 back-off end" &&
+    ! echo "$plan" | grep -q "backing off after a failure"; then
+	ok "roll --resume ends a back-off"
+else not_ok "roll --resume ends a back-off" "rc=$rc $out $plan"; fi
+out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
+[ $rc -eq 75 ] && echo "$out" | grep -q "publish failed 1 time" &&
+	ok "the next run tries again at once" || not_ok "the next run tries again at once" "rc=$rc $out"
+"$bin" -c "$t/d.conf" roll --resume mx1.example.org >/dev/null 2>&1
+out=$("$bin" -c "$t/d.conf" roll --resume mx1.example.org 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "nothing to resume" &&
+	ok "roll --resume with nothing stopped or backing off says so" ||
+	not_ok "roll --resume with nothing stopped or backing off says so" "rc=$rc $out"
+
 "$bin" -c "$t/d.conf" roll mx1.example.org >/dev/null 2>&1 &&
 	"$bin" -c "$t/d.conf" status | grep -q "rollover forced by the operator" &&
 	ok "roll records a forced rollover" || not_ok "roll records a forced rollover"
+
+# A host whose ACME client stays in charge (no acme_hook): daneroll
+# cannot get the certificate a roll needs, so roll refuses, forcing
+# nothing, and names what to do instead.
+sed '/^acme_hook = /d' "$t/d.conf" > "$t/noacme.conf"
+before=$("$bin" -c "$t/noacme.conf" status 2>&1 | grep -c "rollover forced")
+out=$("$bin" -c "$t/noacme.conf" roll mx1.example.org 2>&1); rc=$?
+after=$("$bin" -c "$t/noacme.conf" status 2>&1 | grep -c "rollover forced")
+if [ $rc -eq 78 ] && echo "$out" | grep -q "mx1.example.org: no acme_hook: .*daneroll acme-hook" &&
+    [ "$before" = "$after" ]; then
+	ok "roll without acme_hook: refused (78), nothing forced"
+else not_ok "roll without acme_hook: refused (78), nothing forced" "rc=$rc $out ($before/$after)"; fi
 
 # Two runs at once: the second waits lock_timeout, then exits 75.
 if command -v flock >/dev/null; then

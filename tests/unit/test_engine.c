@@ -709,6 +709,44 @@ intake(const struct conf_host *h, const char *lineage)
 	return o;
 }
 
+/* A hand-over ends a back-off: the next key's record is published by
+ * the same acme-hook call, not after retry_at. */
+static void
+test_intake_ends_backoff(void)
+{
+	const struct conf_host *h = setup("mx22.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char lineage[600], next[65];
+	struct store_slot s = { 0 };
+	struct engine_result r;
+	int64_t hid;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
+	mkdir(lineage, 0700);
+	fake_clock(T0 + 61 * DAY);
+	/* An issue failed a while ago (say, no acme_hook): backing off. */
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_INT(store_slot_set_failure(st, &s, 2, fake_now() + 500,
+	    "issue failed (permfail): no acme_hook"), 0);
+	store_slot_free(&s);
+	engine_host(&eng, h, &r);
+	T_CHECK(r.wake_at >= fake_now() + 400);	/* backing off */
+	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
+	T_INT(intake(h, lineage), OUT_OK);
+	memset(&s, 0, sizeof(s));
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_INT(s.retry_at, 0);
+	store_slot_free(&s);
+	engine_host(&eng, h, &r);
+	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
+	T_CHECK(served_has(h->owner, next));
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_intake_rekeyed_is_held(void)
 {
@@ -1007,6 +1045,7 @@ static const struct t_case cases[] = {
 	  test_publish_failure_backs_off },
 	{ "a key put live behind our back raises a critical alert",
 	  test_rekeyed_behind_our_back },
+	{ "acme-hook: a hand-over ends a back-off", test_intake_ends_backoff },
 	{ "acme-hook: a re-keyed certificate is held until aged",
 	  test_intake_rekeyed_is_held },
 	{ "acme-hook: a certificate for the next key", test_intake_next_key },
