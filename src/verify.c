@@ -38,6 +38,13 @@
 #include "smtp.h"
 #include "verify.h"
 
+/*
+ * The largest certificate chain (Certificate handshake message) accepted:
+ * OpenSSL's default, set here so that the limit is ours and documented. A
+ * server sending more is cut off as soon as the message header says so.
+ */
+#define VERIFY_CERT_LIST_MAX	(100 * 1024)
+
 /* What the client offers per algorithm, so that the server must show
  * that algorithm's chain: TLS 1.3 picks the certificate by signature
  * algorithm, TLS 1.2 by the cipher's authentication too. */
@@ -364,6 +371,7 @@ make_ctx(enum key_alg alg)
 		    key_alg_str(alg));
 		goto done;
 	}
+	SSL_CTX_set_max_cert_list(ctx, VERIFY_CERT_LIST_MAX);
 	/* Every handshake a full one: a resumed session shows no chain. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
@@ -549,6 +557,14 @@ step_tls(struct conn *c)
 		c->events = POLLOUT;
 		return;
 	default:
+		if (ERR_GET_LIB(ERR_peek_error()) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(ERR_peek_error()) ==
+		    SSL_R_EXCESSIVE_MESSAGE_SIZE) {
+			finish(c, VS_HANDSHAKE, "a handshake message over the "
+			    "limit: the certificate chain may be at most %d "
+			    "bytes", VERIFY_CERT_LIST_MAX);
+			return;
+		}
 		finish(c, VS_HANDSHAKE, "%s", e == SSL_ERROR_SYSCALL &&
 		    ERR_peek_error() == 0 ? (errno != 0 ? strerror(errno) :
 		    "connection closed during the handshake") :
