@@ -772,9 +772,16 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 			a->sv.result = OBS_UNREACHABLE;
 			a->no_route = tq->err == ENETUNREACH ||
 			    tq->err == EADDRNOTAVAIL;
-			snprintf(a->note, sizeof(a->note), "%s%s",
-			    dnsq_strerror(tq->err), a->v6 && a->no_route ?
-			    " (no IPv6 route from this host)" : "");
+			if (tq->err == ETIME)
+				snprintf(a->note, sizeof(a->note), "the answer "
+				    "over TCP was not complete within %d s (a "
+				    "stalled or trickling server)",
+				    dnsq_default_limits.tcp_ms / 1000);
+			else
+				snprintf(a->note, sizeof(a->note), "%s%s",
+				    dnsq_strerror(tq->err), a->v6 &&
+				    a->no_route ? " (no IPv6 route from this "
+				    "host)" : "");
 			continue;
 		}
 		(void)observe_classify(tq->wire, tq->wirelen, c->owner, want,

@@ -650,14 +650,22 @@ advance(struct conn *c, SSL_CTX *ctx, const struct verify_opts *o,
 
 /* Ends an endpoint whose deadline passed. */
 static void
-time_out(struct conn *c, long long now)
+time_out(struct conn *c, long long now, const struct verify_opts *o)
 {
 	const char *where = c->st == C_CONNECT ? "connecting" :
 	    c->st == C_SMTP ? smtp_state_str(c->smtp->state) : "TLS handshake";
 
-	finish(c, VS_TIMEOUT, "%s: %s after %lld ms", where,
-	    now >= c->deadline ? "total time limit" : "no progress",
-	    now - c->start);
+	if (now >= c->deadline)
+		finish(c, VS_TIMEOUT, "%s: not done within the total time "
+		    "limit of %d s (%lld ms)", where, o->total_ms / 1000,
+		    now - c->start);
+	else if (c->st == C_CONNECT)
+		finish(c, VS_TIMEOUT, "no connection within the limit of %d s",
+		    o->connect_ms / 1000);
+	else
+		finish(c, VS_TIMEOUT, "%s: nothing from the server for %d s, "
+		    "the idle limit (%lld ms in all)", where, o->idle_ms / 1000,
+		    now - c->start);
 }
 
 int
@@ -726,7 +734,7 @@ verify_run(struct verify_endpoint *eps, int n, const struct verify_opts *o)
 				advance(cc, ctx[cc->ep->alg], o,
 				    pfd[i].revents);
 			else if (now >= cc->deadline || now >= cc->idle)
-				time_out(cc, now);
+				time_out(cc, now, o);
 			if (cc->st == C_DONE) {
 				active--;
 				done++;
