@@ -11,7 +11,8 @@
 #
 # The peers are stand-ins, because no real server can be made to misbehave
 # like this: fake_hostile_dns.py (resolver and authoritative server of
-# example.org, with an oversized and a trickling TCP answer),
+# example.org, with an oversized and a trickling TCP answer, and a
+# delegated zone of 40 nameservers),
 # fake_hostile_smtp.py (endless banner, trickling banner, endless EHLO
 # reply, a 4 MB certificate chain after STARTTLS) and fake_hostile_http.py
 # (a PowerDNS API with a 200 MiB or a trickling body). They live in the
@@ -248,6 +249,14 @@ measure -c "$t/obs-slow.conf" run
 bounded "run: authoritative server trickling its TCP answer" 0 20 $RSS \
 	"_25._tcp.slow.example.org at 192.0.2.53 (ns.example.org.): unreachable: the answer over TCP was not complete within 5 s"
 same "run: trickled answer, nothing advances" "$(slot "$t/obs-slow.conf")" "publishing 0"
+conf obs-wide mx.wide.example.org "" "publisher = rr"
+sed -i "s#/live/mx-#/live/wide-#" "$t/obs-wide.conf"
+cp "$t/live/mx-ecdsa-p256.pem" "$t/live/wide-ecdsa-p256.pem"
+measure -c "$t/obs-wide.conf" run
+bounded "run: a zone with 40 nameservers" 75 10 $RSS \
+	"zone wide.example.org. has 40 nameservers, more than the 32 daneroll observes; not observed"
+[ ! -e "$t/rr/_25._tcp.mx.wide.example.org" ] && ok "run: 40 nameservers, no record published" ||
+	not_ok "run: 40 nameservers, no record published"
 
 # ------------------------------------------------- 4. the PowerDNS API
 conf pdns-huge mx.example.org "[publisher pdns]

@@ -14,6 +14,10 @@ Records, read at each query:
                    exec publisher hook of the test writes)
   RRDIR/NAME.a     the A records of NAME, one address per line
 
+The zone wide.example.org, delegated to the same server, has 40 NS names
+(ns1 ... ns40.wide.example.org, all at the first ADDR): more than daneroll
+observes.
+
 Hostile TLSA owners (any owner name with such a label):
 
   "big"   over UDP a truncated (TC) empty answer; over TCP a 65,000-octet
@@ -38,11 +42,24 @@ TTL = 60
 FLAGS = 0x8000 | 0x0400 | 0x0080 | 0x0020      # QR AA RA AD
 TC = 0x0200
 BIG_LIMIT = 65000
+WIDE = "wide." + ZONE
+WIDE_NS = 40
 
 
-def soa():
-    return rr(ZONE, 6, wname("ns." + ZONE) + wname("hostmaster." + ZONE) +
+def soa(zone=ZONE):
+    return rr(zone, 6, wname("ns." + zone) + wname("hostmaster." + zone) +
               struct.pack("!IIIII", 2026112801, 3600, 600, 864000, TTL))
+
+
+def zone_of(qn):
+    """example.org, or the delegated WIDE zone at and below it."""
+    return WIDE if qn == WIDE or qn.endswith("." + WIDE) else ZONE
+
+
+def nameservers(zone):
+    if zone == WIDE:
+        return ["ns%d.%s" % (i, WIDE) for i in range(1, WIDE_NS + 1)]
+    return ["ns." + zone]
 
 
 def header(qid, qflags, rcode, an, ns, extra=0):
@@ -90,11 +107,12 @@ def answer(q, rrdir, ns_addr):
         rcode = 4                                  # NOTIMP
     elif qn != ZONE and not qn.endswith("." + ZONE):
         rcode = 5                                  # REFUSED
-    elif qn == ZONE and qtype == 6:
-        an.append(soa())
-    elif qn == ZONE and qtype == 2:
-        an.append(rr(ZONE, 2, wname("ns." + ZONE)))
-    elif qn == "ns." + ZONE and qtype == 1:
+    elif qn == zone_of(qn) and qtype == 6:
+        an.append(soa(qn))
+    elif qn == zone_of(qn) and qtype == 2:
+        for n in nameservers(qn):
+            an.append(rr(qn, 2, wname(n)))
+    elif qn in nameservers(zone_of(qn)) and qtype == 1:
         an.append(rr(qn, 1, socket.inet_aton(ns_addr)))
     elif qtype == 1 and os.path.exists(os.path.join(rrdir, qn + ".a")):
         with open(os.path.join(rrdir, qn + ".a")) as f:
@@ -109,7 +127,7 @@ def answer(q, rrdir, ns_addr):
                     an.append(rr(qn, 52, bytes(int(x) for x in p[:3]) +
                                  bytes.fromhex(p[3])))
     if rcode == 0 and not an:
-        ns.append(soa())
+        ns.append(soa(zone_of(qn)))
     return (header(qid, qflags, rcode, len(an), len(ns)) + question +
             b"".join(an) + b"".join(ns))
 
