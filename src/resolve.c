@@ -116,8 +116,7 @@ resolve_open(const char *spec, int timeout_secs, struct resolver **out)
 	if (spec == NULL) {
 		if (load_resolv_conf(r) != 0)
 			goto done;
-	} else if (strchr(spec, '[') != NULL ||
-	    dnsq_addr_parse(spec, 53, &r->ns[0], &r->nslen[0]) != 0) {
+	} else if (dnsq_addr_parse(spec, 53, &r->ns[0], &r->nslen[0]) != 0) {
 		log_err("resolver \"%s\": not an address or address#port",
 		    spec);
 		goto done;
@@ -268,7 +267,7 @@ query(struct resolver *r, const ldns_rdf *dname, ldns_rr_type type,
 	ldns_pkt *p = NULL, *cd = NULL;
 	ldns_pkt_rcode rc;
 	enum resolve_sec sec = RESOLVE_FAIL;
-	char cdwhy[8];
+	char cdwhy[256];	/* the first failure is the one told */
 
 	*pkt = NULL;
 	if (ask(r, dname, type, 0, &p, why, whylen) != 0)

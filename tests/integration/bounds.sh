@@ -147,6 +147,7 @@ for hm in banner:31 trickle:32 ehlo:33 chain:34; do
 		>"$t/rr/_25._tcp.mx-$h.example.org"
 done
 echo 192.0.2.35 >"$t/rr/big.example.org.a"
+seq 100 139 | sed 's/^/192.0.2./' >"$t/rr/many.example.org.a"
 echo 192.0.2.35 >"$t/rr/slow.example.org.a"
 start dns python3 "$here/fake_hostile_dns.py" "$t/rr" 192.0.2.53
 for m in banner:31 trickle:32 ehlo:33; do
@@ -205,6 +206,7 @@ for h in banner trickle ehlo chain; do
 		"$h" "$t" "$h" >>"$t/check.conf"
 done
 printf '\n[host big.example.org]\nalgorithms = ecdsa-p256\ncombined_file = %s/live/big-%%a.pem\npublisher = rr\n' "$t" >>"$t/check.conf"
+printf '\n[host many.example.org]\nalgorithms = ecdsa-p256\ncombined_file = %s/live/many-%%a.pem\npublisher = rr\n' "$t" >>"$t/check.conf"
 printf '\n[host slow.example.org]\nalgorithms = ecdsa-p256\ncombined_file = %s/live/slow-%%a.pem\npublisher = rr\n' "$t" >>"$t/check.conf"
 
 # The trickling server costs the whole total limit (45 s): beside the rest.
@@ -231,6 +233,9 @@ bounded "check: 65,000-octet TLSA answer over TCP (${n%% *} records)" 2 10 $RSS 
 	'"code": "tlsa-mismatch"'
 same "check: every record of the oversized RRset read, the chain judged against them" \
 	"$n" "1382 mismatch"
+measure -c "$t/check.conf" check many.example.org
+bounded "check: an MX name with 40 addresses (none checked: no partial verdict)" 3 10 $RSS \
+	"many.example.org has more than 32 A and AAAA records, the most daneroll checks"
 measure -c "$t/check.conf" check slow.example.org
 bounded "check: resolver trickling its TCP answer" 3 10 $RSS \
 	"TLSA lookup failed: no answer from 192.0.2.53: the answer over TCP was not complete within 5 s"
