@@ -6,9 +6,15 @@
  * non-blocking sockets: at most `inflight` queries on the wire at a time, a
  * timeout per try, up to `udp_tries` UDP sends, and a retry over TCP when
  * the UDP answer has the TC bit. Every query carries EDNS0 (1232 octets)
- * with the DO bit, a random ID, and RD only when asked for. An answer is
+ * with the DO bit, a random ID, and RD, AD and CD only when asked for. An answer is
  * accepted only if its ID, QR bit and question match the query; a UDP
  * datagram that does not match is dropped and the wait goes on.
+ *
+ * Bounds: an answer is at most 65,535 octets (the TCP length prefix), and
+ * the whole TCP exchange - connect, query, answer - must be over within
+ * `tcp_ms`, however the server paces its octets: a server trickling one
+ * octet a second is cut off there (ETIME), never waited for octet by
+ * octet as a per-read timeout would.
  *
  * Why poll() and not threads: a query is a few hundred octets and a wait;
  * one thread multiplexing sockets needs no locking, no thread limits and
@@ -32,6 +38,8 @@ struct dnsq {
 	char			 qname[256];	/* presentation form */
 	uint16_t		 qtype;		/* LDNS_RR_TYPE_* */
 	int			 rd;		/* set the RD bit */
+	int			 ad;		/* set AD: the resolver's verdict */
+	int			 cd;		/* set CD: checking disabled */
 	/* Set by dnsq_run(). */
 	uint8_t			*wire;		/* the answer, NULL on error */
 	size_t			 wirelen;
@@ -61,9 +69,10 @@ void	 dnsq_addr_str(const struct sockaddr *, char *out, size_t outlen);
 
 /*
  * Runs every query to completion (answer or error); never fails as a
- * whole. err is ETIMEDOUT when no try was answered, EPROTO when a TCP
- * answer was malformed or did not match, EINVAL for a bad qname, or what
- * the socket said (ECONNREFUSED, ENETUNREACH, EADDRNOTAVAIL...).
+ * whole. err is ETIMEDOUT when no try was answered, ETIME when an answer
+ * over TCP had begun but was not complete within tcp_ms, EPROTO when a
+ * TCP answer was malformed or did not match, EINVAL for a bad qname, or
+ * what the socket said (ECONNREFUSED, ENETUNREACH, EADDRNOTAVAIL...).
  */
 void	 dnsq_run(struct dnsq *, size_t n, const struct dnsq_limits *);
 void	 dnsq_free(struct dnsq *, size_t n);

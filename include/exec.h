@@ -8,7 +8,8 @@
  * LANG=C plus the caller's extra "NAME=value" entries; nothing of daneroll's
  * own environment leaks through. stdin is the given data (or /dev/null).
  * stdout and stderr are captured together, up to max_output bytes (the rest
- * is read and dropped). At the timeout the child's process group gets
+ * is read and dropped, and a warning names the limit): a program writing
+ * without end costs max_output bytes of memory until its timeout. At the timeout the child's process group gets
  * SIGTERM, then SIGKILL 5 s later; timeout_secs <= 0 means no time limit.
  * An extra_env entry named PATH or LANG replaces the fixed one.
  */
@@ -24,6 +25,7 @@ struct exec_result {
 	int		 exit_code;	/* 0..255; -1 when killed or not run */
 	int		 signal;	/* the signal that ended it, or 0 */
 	int		 timed_out;
+	int		 output_cut;	/* more than max_output came */
 	struct buf	 output;	/* caller frees with buf_free */
 };
 

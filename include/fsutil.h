@@ -36,8 +36,10 @@ int	 fs_mkdirs(const char *path, mode_t mode);
  */
 int	 fs_check_private_dir(const char *path);
 /*
- * Reads a whole file of at most maxlen bytes (NUL-terminated, *lenp set if
- * not NULL). NULL (logged) if absent, unreadable or larger than maxlen.
+ * Reads a whole regular file of at most maxlen bytes (NUL-terminated,
+ * *lenp set if not NULL). NULL (logged) if absent, unreadable, not a
+ * regular file (a FIFO or device is refused at once, never waited on) or
+ * larger than maxlen.
  */
 char	*fs_read_file(const char *path, size_t maxlen, size_t *lenp);
 /*

@@ -19,6 +19,10 @@
  * want may be empty: a missing RRset is then the match, and the report
  * says what is served today (any_tlsa, served, served_ttl, neg_ttl).
  *
+ * Bounds: a zone with more than 32 NS names or 64 addresses to ask is not
+ * observed (OUT_TEMPFAIL, logged); every query is bounded by dnsq (an
+ * answer over TCP must be complete within 5 s, see dnsq.h).
+ *
  * The resolver is trusted for addresses only: signatures and answers are
  * judged at the authoritative servers themselves, never from an AD bit.
  *

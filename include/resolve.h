@@ -22,6 +22,13 @@
  *   RESOLVE_FAIL      no usable answer at all (timeout, SERVFAIL with CD
  *                     too, REFUSED): nothing is known, try again later
  *
+ * Bounds: each server gets two UDP tries of timeout_secs; after a
+ * truncated answer the whole TCP exchange must be over within
+ * timeout_secs too, however slowly the server sends (dnsq.h). An answer is
+ * at most 65,535 octets; at most RESOLVE_ADDRS_MAX addresses per name are
+ * taken (more is RESOLVE_FAIL: every address must be checked, and a name
+ * with thousands would hold a check for hours).
+ *
  * Results fill caller-owned structures; free them with the matching
  * *_free function. Lookup failures are not logged (they are findings the
  * caller reports once); resolve_open() logs why it could not start.
@@ -49,7 +56,8 @@ struct resolver;
 
 /*
  * spec: "192.0.2.53", "2001:db8::53", "127.0.0.1#5353", or NULL for
- * /etc/resolv.conf. timeout_secs per try (2 tries per server).
+ * /etc/resolv.conf (its first RESOLVE_NS_MAX nameservers, asked in
+ * turn). timeout_secs per try (2 tries per server).
  * OUT_OK, or OUT_TEMPFAIL (logged) when no resolver can be set up.
  */
 enum outcome	 resolve_open(const char *spec, int timeout_secs,
@@ -60,7 +68,9 @@ const char	*resolve_name(const struct resolver *);
 /* 1 if every nameserver used is a loopback address, else 0. */
 int		 resolve_is_local(const struct resolver *);
 
+#define RESOLVE_NS_MAX		3	/* nameservers used, as the libc */
 #define RESOLVE_ADDR_MAX	46	/* INET6_ADDRSTRLEN */
+#define RESOLVE_ADDRS_MAX	32	/* A + AAAA records of one name */
 #define RESOLVE_CHAIN_MAX	8	/* CNAMEs followed */
 
 struct resolve_addr {
@@ -75,6 +85,7 @@ struct resolve_addrs {
 	char			*expanded;	/* last CNAME target, or NULL */
 	struct resolve_addr	*addr;
 	int			 naddr;
+	int			 too_many;	/* over RESOLVE_ADDRS_MAX */
 	char			 why[256];	/* RESOLVE_FAIL / BOGUS detail */
 };
 void		 resolve_addrs_free(struct resolve_addrs *);

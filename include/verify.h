@@ -22,6 +22,12 @@
  * TLS 1.2 ciphers limited to one key algorithm, so that a server with RSA
  * and ECDSA chains must show the one asked for.
  *
+ * Bounds: the SMTP dialogue is bounded by include/smtp.h; the server's
+ * certificate chain by 100 KiB (VERIFY_CERT_LIST_MAX in verify.c; more
+ * is a failed handshake, said so); and each endpoint by its deadlines:
+ * connect_ms to connect, idle_ms without any event, total_ms in all, so
+ * that a server trickling one byte a second is cut off at total_ms.
+ *
  * Concurrency: one thread, one poll() loop, each endpoint a small state
  * machine (connect -> smtp -> tls -> done) with a total deadline and an
  * idle deadline, at most opts->parallel endpoints open at once. No threads

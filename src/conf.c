@@ -80,6 +80,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -95,6 +96,14 @@
 #include "util.h"
 
 #define CONF_MAX_LINE	4096		/* characters, without the newline */
+/*
+ * A file larger than CONF_FILE_MAX is refused before it is parsed (a
+ * 1,000-host configuration is about 300 KiB); after CONF_ERRORS_MAX
+ * errors the rest are only counted. Together they bound the time and
+ * memory a wrong file (a log, an image, /dev/zero behind a link) costs.
+ */
+#define CONF_FILE_MAX	(8 * 1024 * 1024)
+#define CONF_ERRORS_MAX	100
 #define TTL_MAX		2147483647	/* RFC 2181, section 8 */
 #define BLANKS		" \t"
 
@@ -151,11 +160,12 @@ struct conf_err {
 struct pctx {
 	const char	*path;
 	FILE		*fp;
-	char		*line;		/* getline() buffer */
-	size_t		 linecap;
+	char		 line[CONF_MAX_LINE + 2];	/* read_line() */
+	size_t		 nread;		/* bytes of the file read so far */
 	int		 lineno;	/* of the line inih is working on */
 	struct conf_err	*errs;
 	int		 nerr;
+	int		 nmore;		/* errors past CONF_ERRORS_MAX */
 	struct conf	*conf;
 	struct sect	*sects;
 	int		 nsects;
@@ -545,6 +555,10 @@ conf_error(struct pctx *ctx, int line, const char *fmt, ...)
 	struct conf_err *e;
 	va_list ap;
 
+	if (ctx->nerr >= CONF_ERRORS_MAX) {
+		ctx->nmore++;
+		return;
+	}
 	ctx->errs = xrealloc(ctx->errs, ((size_t)ctx->nerr + 1) *
 	    sizeof(*ctx->errs));
 	e = &ctx->errs[ctx->nerr];
@@ -584,6 +598,10 @@ errors_flush(struct pctx *ctx)
 			log_err("%s: %s", ctx->path, e->msg);
 		free(e->msg);
 	}
+	if (ctx->nmore > 0)
+		log_err("%s: %d more error%s not shown (the first %d are)",
+		    ctx->path, ctx->nmore, ctx->nmore == 1 ? "" : "s",
+		    CONF_ERRORS_MAX);
 	free(ctx->errs);
 	ctx->errs = NULL;
 }
@@ -1419,6 +1437,40 @@ reject:
 	return "";
 }
 
+/*
+ * Reads one line into ctx->line: at most CONF_MAX_LINE + 1 characters are
+ * kept, the rest of a longer line is read and dropped, so that a file
+ * without newlines costs no memory. *len is the whole line's length,
+ * *kept what ctx->line holds (NUL-terminated, no newline). -1 at the end
+ * of the file, or when the file grew past CONF_FILE_MAX (an error).
+ */
+static int
+read_line(struct pctx *ctx, size_t *len, size_t *kept)
+{
+	int ch, any = 0;
+
+	*len = *kept = 0;
+	while ((ch = getc_unlocked(ctx->fp)) != EOF) {
+		any = 1;
+		if (++ctx->nread > CONF_FILE_MAX) {
+			conf_error(ctx, 0, "grew past the limit of %d bytes "
+			    "while being read", CONF_FILE_MAX);
+			return -1;
+		}
+		if (ch == '\n')
+			break;
+		if (*kept < sizeof(ctx->line) - 1)
+			ctx->line[(*kept)++] = (char)ch;
+		(*len)++;
+	}
+	ctx->line[*kept] = '\0';
+	if (ferror(ctx->fp)) {
+		conf_error(ctx, 0, "read error: %s", strerror(errno));
+		return -1;
+	}
+	return any ? 0 : -1;
+}
+
 /* inih's fgets(3): whole lines only, counted. */
 static char *
 conf_reader(char *str, int num, void *arg)
@@ -1426,29 +1478,24 @@ conf_reader(char *str, int num, void *arg)
 	struct pctx *ctx = arg;
 	const char *text;
 	char *line;
-	ssize_t got;
-	size_t len;
+	size_t len, kept;
 
 	errno = 0;
-	if ((got = getline(&ctx->line, &ctx->linecap, ctx->fp)) == -1) {
-		if (ferror(ctx->fp))
-			conf_error(ctx, 0, "read error: %s", strerror(errno));
+	if (read_line(ctx, &len, &kept) == -1)
 		return NULL;
-	}
 	ctx->lineno++;
 	line = ctx->line;
-	len = (size_t)got;
-	if (len > 0 && line[len - 1] == '\n')
-		len--;
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	line[len] = '\0';
-	if (ctx->lineno == 1 && len >= 3 &&
+	if (len == kept && len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	kept = len < kept ? len : kept;
+	if (ctx->lineno == 1 && kept >= 3 &&
 	    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 		line += 3;
 		len -= 3;
 	}
-	/* "\n" and NUL, plus the "\r" inih's documentation asks room for. */
+	/* "\n" and NUL, plus the "\r" inih's documentation asks room for.
+	 * A line over the limit is refused on its length alone, before its
+	 * (partly kept) characters are looked at. */
 	text = line_check(ctx, line, len, (size_t)num - 3);
 	snprintf(str, (size_t)num, "%s\n", text);
 	return str;
@@ -1862,6 +1909,12 @@ check_file(struct pctx *ctx)
 		conf_error(ctx, 0, "not a regular file");
 		return -1;
 	}
+	if (st.st_size > CONF_FILE_MAX) {
+		conf_error(ctx, 0, "%lld bytes, more than the limit of %d "
+		    "bytes for a configuration file", (long long)st.st_size,
+		    CONF_FILE_MAX);
+		return -1;
+	}
 	if (st.st_uid != 0 && st.st_uid != geteuid())
 		conf_error(ctx, 0, "owned by uid %lu, not by root or uid %lu",
 		    (unsigned long)st.st_uid, (unsigned long)geteuid());
@@ -1914,14 +1967,20 @@ conf_load(const char *path)
 	struct pctx ctx;
 	struct conf *conf = NULL;
 	int rc, max_line, multiline, inline_comments, no_value, stop, bom;
+	int fd = -1;
 	char *comments;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.path = path;
 	ctx.cur = -1;
 	ctx.conf = conf_new(path);
-	if ((ctx.fp = fopen(path, "re")) == NULL) {
+	/* O_NONBLOCK: a FIFO at the path must not hang the run before
+	 * check_file() refuses it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1 || (ctx.fp = fdopen(fd, "re")) == NULL) {
 		conf_error(&ctx, 0, "%s", strerror(errno));
+		if (fd != -1)
+			(void)close(fd);
 		goto out;
 	}
 	if (check_file(&ctx) == -1)
@@ -1965,7 +2024,6 @@ out:
 	errors_flush(&ctx);
 	if (ctx.fp != NULL)
 		fclose(ctx.fp);
-	free(ctx.line);
 	sects_free(&ctx);
 	conf_free(ctx.conf);
 	return conf;

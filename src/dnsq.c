@@ -164,6 +164,8 @@ dnsq_strerror(int err)
 	case ENETUNREACH:	return "network unreachable from this host";
 	case EADDRNOTAVAIL:	return "no source address for it on this host";
 	case EHOSTUNREACH:	return "host unreachable";
+	case ETIME:		return "answer over TCP not complete in time "
+				    "(a stalled or trickling server)";
 	case EPROTO:		return "malformed or mismatched answer";
 	case EINVAL:		return "bad query name";
 	case ECONNRESET:	return "connection reset";
@@ -186,7 +188,8 @@ build_query(const struct dnsq *q, struct qstate *st)
 	if ((st->qname = ldns_rdf_clone(name)) == NULL)
 		goto done;
 	pkt = ldns_pkt_query_new(name, (ldns_rr_type)q->qtype,
-	    LDNS_RR_CLASS_IN, q->rd ? LDNS_RD : 0);
+	    LDNS_RR_CLASS_IN, (uint16_t)((q->rd ? LDNS_RD : 0) |
+	    (q->ad ? LDNS_AD : 0) | (q->cd ? LDNS_CD : 0)));
 	name = NULL;	/* the packet owns it now */
 	if (pkt == NULL)
 		goto done;
@@ -416,6 +419,8 @@ on_timeout(struct dnsq *q, struct qstate *st, int64_t now,
 {
 	if (st->phase == Q_UDP && st->tries < lim->udp_tries)
 		udp_send(q, st, now, lim);
+	else if (st->phase == Q_TCP_READ && st->off > 0)
+		finish(q, st, ETIME);	/* it began, and dragged on */
 	else
 		finish(q, st, ETIMEDOUT);
 }

@@ -165,7 +165,7 @@ fail:
  * bytes in out.
  */
 static void
-read_output(int *fd, struct buf *out, size_t max, int reads)
+read_output(int *fd, struct buf *out, size_t max, int reads, int *cut)
 {
 	char chunk[8192];
 	ssize_t n;
@@ -181,6 +181,8 @@ read_output(int *fd, struct buf *out, size_t max, int reads)
 		if (n <= 0)
 			break;
 		/* Past the cap the output is read and dropped. */
+		if ((size_t)n > max - out->len)
+			*cut = 1;
 		if (out->len < max)
 			buf_add(out, chunk, (size_t)n < max - out->len ?
 			    (size_t)n : max - out->len);
@@ -252,7 +254,7 @@ supervise(const char *name, pid_t pid, int *in_fd, int *out_fd,
 			 */
 			if (*out_fd >= 0)
 				read_output(out_fd, &res->output, max_output,
-				    EXEC_DRAIN_READS);
+				    EXEC_DRAIN_READS, &res->output_cut);
 			break;
 		}
 		now = now_ms();
@@ -298,7 +300,7 @@ supervise(const char *name, pid_t pid, int *in_fd, int *out_fd,
 		}
 		if (out_i >= 0 && pfd[out_i].revents != 0)
 			read_output(out_fd, &res->output, max_output,
-			    EXEC_LOOP_READS);
+			    EXEC_LOOP_READS, &res->output_cut);
 		if (in_i >= 0 && pfd[in_i].revents != 0)
 			write_input(in_fd, in_data, in_len, &in_off);
 	}
@@ -454,8 +456,9 @@ exec_run(char *const argv[], char *const extra_env[], const char *stdin_data,
 		log_debug("%s exited 0", name);
 		ret = OUT_OK;
 	}
-	if (res->output.len >= max_output && max_output > 0)
-		log_debug("%s: output cut at %zu bytes", name, max_output);
+	if (res->output_cut)
+		log_warn("%s: output cut at %zu bytes, the rest read and "
+		    "dropped", name, max_output);
 out:
 	if (pid > 0 && !reaped && !unkillable) {
 		(void)kill(-pid, SIGKILL);

@@ -445,7 +445,9 @@ fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 	char *ret = NULL;
 	int fd = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the run. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) <
+	    0) {
 		log_err("%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -455,6 +457,11 @@ fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		log_err("%s: is a directory", path);
+		goto out;
+	}
+	/* A device or FIFO has no end daneroll could wait for. */
+	if (!S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
 		goto out;
 	}
 	ret = read_fd(fd, path, &st, maxlen, lenp, 0);

@@ -105,7 +105,7 @@ slurp(const char *path, size_t max, int secret, size_t *lenp)
 		goto done;
 	}
 	if ((unsigned long long)st.st_size > (unsigned long long)max) {
-		log_err("%s: %lld bytes, more than the limit of %zu", path,
+		log_err("%s: %lld bytes, more than the limit of %zu bytes", path,
 		    (long long)st.st_size, max);
 		goto done;
 	}

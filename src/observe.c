@@ -33,6 +33,14 @@
 
 #define OBS_MAX_RESOLVERS	3	/* as the resolver library reads */
 #define OBS_MAX_LABELS		128
+/*
+ * A zone with more nameservers or addresses than these is not observed
+ * (TEMPFAIL, nothing advances): each costs queries, and an NS RRset of
+ * thousands of silent names would hold every run for many minutes. Real
+ * zones have a handful (a referral must fit in a UDP answer).
+ */
+#define OBS_MAX_NS		32	/* NS names of a zone */
+#define OBS_MAX_ADDRS		64	/* addresses, extra servers included */
 
 /* The work of one observe() call. */
 struct obs_ctx {
@@ -671,6 +679,12 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 		    "RRset for zone %s", c->resname, c->zone);
 		goto done;
 	}
+	if (nns > OBS_MAX_NS) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "zone %s has %zu "
+		    "nameservers, more than the %d daneroll observes; not "
+		    "observed", c->zone, nns, OBS_MAX_NS);
+		goto done;
+	}
 	/* A failed DNSKEY lookup leaves it to the servers' SOA RRSIGs. */
 	if (q[1].err == 0 &&
 	    ldns_wire2pkt(&pkt, q[1].wire, q[1].wirelen) == LDNS_STATUS_OK) {
@@ -717,6 +731,12 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 		}
 		dnsq_addr_str((struct sockaddr *)&ss, text, sizeof(text));
 		add_addr(c, &ss, sl, text, "extra");
+	}
+	if (c->naddrs > OBS_MAX_ADDRS) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "zone %s: %zu nameserver "
+		    "addresses, more than the %d daneroll observes; not "
+		    "observed", c->zone, c->naddrs, OBS_MAX_ADDRS);
+		goto done;
 	}
 	r = OUT_OK;
 done:
@@ -772,9 +792,16 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 			a->sv.result = OBS_UNREACHABLE;
 			a->no_route = tq->err == ENETUNREACH ||
 			    tq->err == EADDRNOTAVAIL;
-			snprintf(a->note, sizeof(a->note), "%s%s",
-			    dnsq_strerror(tq->err), a->v6 && a->no_route ?
-			    " (no IPv6 route from this host)" : "");
+			if (tq->err == ETIME)
+				snprintf(a->note, sizeof(a->note), "the answer "
+				    "over TCP was not complete within %d s (a "
+				    "stalled or trickling server)",
+				    dnsq_default_limits.tcp_ms / 1000);
+			else
+				snprintf(a->note, sizeof(a->note), "%s%s",
+				    dnsq_strerror(tq->err), a->v6 &&
+				    a->no_route ? " (no IPv6 route from this "
+				    "host)" : "");
 			continue;
 		}
 		(void)observe_classify(tq->wire, tq->wirelen, c->owner, want,

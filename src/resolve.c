@@ -9,11 +9,17 @@
  * query is what keeps a broken signature apart from an unreachable
  * authoritative server, which no rcode says by itself.
  *
+ * The queries go through dnsq (dnsq.c), not ldns's resolver: ldns waits
+ * for a TCP answer with a timeout per read, so a resolver trickling one
+ * octet every few seconds would hold a run for hours; dnsq bounds the
+ * whole exchange. ldns still reads /etc/resolv.conf and parses answers.
+ *
  * CNAMEs are followed inside the answer the recursive resolver returns
  * (it chases the chain itself); the AD bit covers the whole answer, chain
  * included.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +28,17 @@
 
 #include <ldns/ldns.h>
 
+#include "dnsq.h"
 #include "log.h"
 #include "resolve.h"
 
 struct resolver {
-	ldns_resolver	*res;
-	char		 name[128];
-	int		 local;
+	struct sockaddr_storage	 ns[RESOLVE_NS_MAX];
+	socklen_t		 nslen[RESOLVE_NS_MAX];
+	int			 nns;
+	struct dnsq_limits	 lim;
+	char			 name[128];
+	int			 local;
 };
 
 const char *
@@ -51,115 +61,88 @@ resolve_sec_worst(enum resolve_sec a, enum resolve_sec b)
 	return rank[a] >= rank[b] ? a : b;
 }
 
-/* Is an A/AAAA rdf a loopback address? */
 static int
-rdf_is_loopback(const ldns_rdf *rd)
+is_loopback(const struct sockaddr_storage *ss)
 {
-	static const unsigned char v6lo[16] = { [15] = 1 };
-	const uint8_t *d = ldns_rdf_data(rd);
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
 
-	if (ldns_rdf_get_type(rd) == LDNS_RDF_TYPE_A &&
-	    ldns_rdf_size(rd) == 4)
-		return d[0] == 127;
-	if (ldns_rdf_get_type(rd) == LDNS_RDF_TYPE_AAAA &&
-	    ldns_rdf_size(rd) == 16)
-		return memcmp(d, v6lo, 16) == 0;
-	return 0;
+	if (ss->ss_family == AF_INET)
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	return ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
 }
 
-/* Parses "addr" or "addr#port" into a nameserver rdf and a port. */
-static ldns_rdf *
-parse_spec(const char *spec, uint16_t *port)
+/* The nameservers of /etc/resolv.conf (ldns reads it as libc would). */
+static int
+load_resolv_conf(struct resolver *r)
 {
-	char host[RESOLVE_ADDR_MAX];
-	unsigned char bin[16];
-	const char *hash = strchr(spec, '#');
-	size_t hlen = hash != NULL ? (size_t)(hash - spec) : strlen(spec);
-	char *end;
-	long p = 53;
+	ldns_resolver *res = NULL;
+	struct sockaddr_storage *ss;
+	ldns_status st;
+	size_t i, len;
 
-	if (hlen == 0 || hlen >= sizeof(host))
-		return NULL;
-	memcpy(host, spec, hlen);
-	host[hlen] = '\0';
-	if (hash != NULL) {
-		p = strtol(hash + 1, &end, 10);
-		if (*end != '\0' || end == hash + 1 || p < 1 || p > 65535)
-			return NULL;
+	if ((st = ldns_resolver_new_frm_file(&res, NULL)) != LDNS_STATUS_OK) {
+		log_err("cannot use /etc/resolv.conf: %s",
+		    ldns_get_errorstr_by_id(st));
+		return -1;
 	}
-	*port = (uint16_t)p;
-	if (inet_pton(AF_INET, host, bin) == 1)
-		return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, 4, bin);
-	if (inet_pton(AF_INET6, host, bin) == 1)
-		return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_AAAA, 16, bin);
-	return NULL;
+	for (i = 0; i < ldns_resolver_nameserver_count(res) &&
+	    r->nns < RESOLVE_NS_MAX; i++) {
+		ss = ldns_rdf2native_sockaddr_storage(
+		    ldns_resolver_nameservers(res)[i],
+		    ldns_resolver_port(res), &len);
+		if (ss == NULL)
+			continue;
+		if (len <= sizeof(r->ns[0])) {
+			memcpy(&r->ns[r->nns], ss, len);
+			r->nslen[r->nns++] = (socklen_t)len;
+		}
+		free(ss);
+	}
+	ldns_resolver_deep_free(res);
+	return 0;
 }
 
 enum outcome
 resolve_open(const char *spec, int timeout_secs, struct resolver **out)
 {
-	struct resolver *r = NULL;
-	ldns_resolver *res = NULL;
-	ldns_rdf *ns = NULL, **nss;
-	struct timeval tv;
+	struct resolver *r = xcalloc(1, sizeof(*r));
 	enum outcome o = OUT_TEMPFAIL;
-	uint16_t port = 53;
-	ldns_status st;
-	size_t i, n;
+	int i, ms = (timeout_secs > 0 && timeout_secs < 600 ?
+	    timeout_secs : 5) * 1000;
 
 	*out = NULL;
 	if (spec == NULL) {
-		if ((st = ldns_resolver_new_frm_file(&res, NULL)) !=
-		    LDNS_STATUS_OK) {
-			log_err("cannot use /etc/resolv.conf: %s",
-			    ldns_get_errorstr_by_id(st));
+		if (load_resolv_conf(r) != 0)
 			goto done;
-		}
-	} else {
-		if ((ns = parse_spec(spec, &port)) == NULL) {
-			log_err("resolver \"%s\": not an address or "
-			    "address#port", spec);
-			goto done;
-		}
-		res = ldns_resolver_new();
-		if (ldns_resolver_push_nameserver(res, ns) != LDNS_STATUS_OK) {
-			log_err("resolver \"%s\": cannot be used", spec);
-			goto done;
-		}
-		ldns_resolver_set_port(res, port);
-	}
-	if ((n = ldns_resolver_nameserver_count(res)) == 0) {
+	} else if (dnsq_addr_parse(spec, 53, &r->ns[0], &r->nslen[0]) != 0) {
+		log_err("resolver \"%s\": not an address or address#port",
+		    spec);
+		goto done;
+	} else
+		r->nns = 1;
+	if (r->nns == 0) {
 		log_err("no nameserver in %s", spec != NULL ? spec :
 		    "/etc/resolv.conf");
 		goto done;
 	}
-	r = xcalloc(1, sizeof(*r));
-	nss = ldns_resolver_nameservers(res);
 	r->local = 1;
-	for (i = 0; i < n; i++)
-		if (!rdf_is_loopback(nss[i]))
+	for (i = 0; i < r->nns; i++)
+		if (!is_loopback(&r->ns[i]))
 			r->local = 0;
 	snprintf(r->name, sizeof(r->name), "%s", spec != NULL ? spec :
 	    "/etc/resolv.conf");
-	ldns_resolver_set_recursive(res, true);
-	ldns_resolver_set_dnssec(res, true);		/* DO */
-	ldns_resolver_set_edns_udp_size(res, 1232);
-	ldns_resolver_set_defnames(res, false);
-	ldns_resolver_set_dnsrch(res, false);
-	ldns_resolver_set_retry(res, 2);
-	ldns_resolver_set_fallback(res, true);		/* TC: retry on TCP */
-	tv.tv_sec = timeout_secs > 0 ? timeout_secs : 5;
-	tv.tv_usec = 0;
-	ldns_resolver_set_timeout(res, tv);
-	r->res = res;
-	res = NULL;
+	/* Two UDP tries per server, and a whole TCP exchange (after a
+	 * truncated answer) in as long as one try. */
+	r->lim.inflight = 1;
+	r->lim.try_ms = ms;
+	r->lim.udp_tries = 2;
+	r->lim.tcp_ms = ms;
 	*out = r;
 	r = NULL;
 	o = OUT_OK;
 done:
-	ldns_rdf_deep_free(ns);
-	if (res != NULL)
-		ldns_resolver_deep_free(res);
 	free(r);
 	return o;
 }
@@ -167,9 +150,6 @@ done:
 void
 resolve_close(struct resolver *r)
 {
-	if (r == NULL)
-		return;
-	ldns_resolver_deep_free(r->res);
 	free(r);
 }
 
@@ -219,6 +199,64 @@ dname_text(const ldns_rdf *d)
 }
 
 /*
+ * One query to the resolver's servers in turn until one answers, with DO
+ * and AD, or CD instead when cd is set; *p is the parsed answer. 0, or -1
+ * with why set.
+ */
+static int
+ask(struct resolver *r, const ldns_rdf *dname, ldns_rr_type type, int cd,
+    ldns_pkt **p, char *why, size_t whylen)
+{
+	struct dnsq q;
+	char *name = ldns_rdf2str(dname), server[80];
+	int i, rc = -1;
+
+	*p = NULL;
+	memset(&q, 0, sizeof(q));
+	if (name == NULL || strlen(name) >= sizeof(q.qname)) {
+		snprintf(why, whylen, "bad query name");
+		goto done;
+	}
+	for (i = 0; i < r->nns && rc != 0; i++) {
+		dnsq_free(&q, 1);
+		memset(&q, 0, sizeof(q));
+		q.addr = r->ns[i];
+		q.addrlen = r->nslen[i];
+		memcpy(q.qname, name, strlen(name) + 1);
+		q.qtype = (uint16_t)type;
+		q.rd = 1;
+		q.ad = !cd;
+		q.cd = cd;
+		dnsq_run(&q, 1, &r->lim);
+		dnsq_addr_str((struct sockaddr *)&r->ns[i], server,
+		    sizeof(server));
+		if (q.err == ETIME) {
+			snprintf(why, whylen, "no answer from %s: the answer "
+			    "over TCP was not complete within %d s (a stalled "
+			    "or trickling server)", server,
+			    r->lim.tcp_ms / 1000);
+			continue;
+		}
+		if (q.err != 0) {
+			snprintf(why, whylen, "no answer from %s: %s", server,
+			    dnsq_strerror(q.err));
+			continue;
+		}
+		if (ldns_wire2pkt(p, q.wire, q.wirelen) != LDNS_STATUS_OK) {
+			snprintf(why, whylen, "malformed answer from %s",
+			    server);
+			*p = NULL;
+			continue;
+		}
+		rc = 0;
+	}
+done:
+	dnsq_free(&q, 1);
+	free(name);
+	return rc;
+}
+
+/*
  * One query with AD and DO. *pkt is set (caller frees) when the resolver
  * answered NOERROR or NXDOMAIN, whatever the status.
  */
@@ -229,16 +267,11 @@ query(struct resolver *r, const ldns_rdf *dname, ldns_rr_type type,
 	ldns_pkt *p = NULL, *cd = NULL;
 	ldns_pkt_rcode rc;
 	enum resolve_sec sec = RESOLVE_FAIL;
-	ldns_status st;
+	char cdwhy[256];	/* the first failure is the one told */
 
 	*pkt = NULL;
-	st = ldns_resolver_send(&p, r->res, dname, type, LDNS_RR_CLASS_IN,
-	    LDNS_RD | LDNS_AD);
-	if (st != LDNS_STATUS_OK || p == NULL) {
-		snprintf(why, whylen, "no answer from %s: %s", r->name,
-		    ldns_get_errorstr_by_id(st));
+	if (ask(r, dname, type, 0, &p, why, whylen) != 0)
 		goto done;
-	}
 	rc = ldns_pkt_get_rcode(p);
 	if (rc == LDNS_RCODE_NOERROR || rc == LDNS_RCODE_NXDOMAIN) {
 		sec = ldns_pkt_ad(p) ? RESOLVE_SECURE : RESOLVE_INSECURE;
@@ -250,9 +283,7 @@ query(struct resolver *r, const ldns_rdf *dname, ldns_rr_type type,
 		snprintf(why, whylen, "%s answered rcode %d", r->name, (int)rc);
 		goto done;
 	}
-	st = ldns_resolver_send(&cd, r->res, dname, type, LDNS_RR_CLASS_IN,
-	    LDNS_RD | LDNS_CD);
-	if (st == LDNS_STATUS_OK && cd != NULL &&
+	if (ask(r, dname, type, 1, &cd, cdwhy, sizeof(cdwhy)) == 0 &&
 	    (ldns_pkt_get_rcode(cd) == LDNS_RCODE_NOERROR ||
 	    ldns_pkt_get_rcode(cd) == LDNS_RCODE_NXDOMAIN)) {
 		snprintf(why, whylen, "DNSSEC validation failed at %s "
@@ -312,6 +343,10 @@ collect_addrs(const ldns_pkt *p, const ldns_rdf *qname, int family,
 		if (ldns_rr_get_type(rr) != want || ldns_rr_rd_count(rr) < 1 ||
 		    ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
 			continue;
+		if (a->naddr >= RESOLVE_ADDRS_MAX) {
+			a->too_many = 1;
+			return;
+		}
 		a->addr = xrealloc(a->addr, (size_t)(a->naddr + 1) *
 		    sizeof(*a->addr));
 		a->addr[a->naddr].family = family;
@@ -361,6 +396,14 @@ resolve_addrs(struct resolver *r, const char *name, struct resolve_addrs *a)
 		collect_addrs(p, qname, families[i], a);
 		ldns_pkt_free(p);
 		p = NULL;
+	}
+	if (a->too_many) {
+		/* Some addresses checked is no verdict on the host. */
+		a->sec = RESOLVE_FAIL;
+		a->naddr = 0;
+		snprintf(a->why, sizeof(a->why), "%s has more than %d A and "
+		    "AAAA records, the most daneroll checks", name,
+		    RESOLVE_ADDRS_MAX);
 	}
 done:
 	ldns_rdf_deep_free(qname);

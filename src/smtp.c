@@ -21,6 +21,10 @@
 
 #include "smtp.h"
 
+/* A limit's value inside a message: the reader is told what was cut. */
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+
 const char *
 smtp_state_str(enum smtp_state s)
 {
@@ -103,9 +107,11 @@ smtp_reply_parse(const char *buf, size_t len, size_t *used,
 		scan = avail < SMTP_LINE_MAX ? avail : SMTP_LINE_MAX;
 		if ((nl = memchr(line, '\n', scan)) == NULL) {
 			if (avail >= SMTP_LINE_MAX)
-				reason = "reply line too long";
+				reason = "a reply line longer than "
+				    STR(SMTP_LINE_MAX) " bytes";
 			else if (len >= SMTP_REPLY_MAX)
-				reason = "reply too long";
+				reason = "a reply longer than "
+				    STR(SMTP_REPLY_MAX) " bytes";
 			else if (!prefix_ok(line, avail, code, out.nlines == 0))
 				reason = "not an SMTP reply line";
 			if (reason != NULL)
@@ -152,12 +158,14 @@ smtp_reply_parse(const char *buf, size_t len, size_t *used,
 		else if (is_keyword(text, textlen, "PIPELINING"))
 			out.ext |= SMTP_EXT_PIPELINING;
 		if (++out.nlines > SMTP_REPLY_LINES) {
-			reason = "too many lines in one reply";
+			reason = "more than " STR(SMTP_REPLY_LINES)
+			    " lines in one reply";
 			goto bad;
 		}
 		off = (size_t)(nl - buf) + 1;
 		if (off > SMTP_REPLY_MAX) {
-			reason = "reply too long";
+			reason = "a reply longer than " STR(SMTP_REPLY_MAX)
+			    " bytes";
 			goto bad;
 		}
 	}
@@ -279,6 +287,18 @@ on_reply(struct smtp_session *s, size_t rest)
 	}
 }
 
+/* What the session waits for, in a message. */
+static const char *
+awaited(const struct smtp_session *s)
+{
+	switch (s->state) {
+	case SMTP_ST_BANNER:		return "greeting";
+	case SMTP_ST_EHLO_REPLY:	return "EHLO reply";
+	case SMTP_ST_STARTTLS_REPLY:	return "STARTTLS reply";
+	default:			return "reply";
+	}
+}
+
 /* Parses every whole reply buffered while a reply is awaited; eof: the
  * server has closed its side. */
 static void
@@ -286,6 +306,7 @@ parse_buffered(struct smtp_session *s, int eof)
 {
 	struct smtp_reply r;
 	const char *why = NULL;
+	char detail[sizeof(s->detail)];
 	size_t used;
 
 	while (smtp_events(s) == POLLIN) {
@@ -297,7 +318,9 @@ parse_buffered(struct smtp_session *s, int eof)
 				    "connection closed by the server");
 			return;
 		case SMTP_PARSE_BAD:
-			smtp_fail(s, SMTP_E_PROTOCOL, why);
+			snprintf(detail, sizeof(detail), "%s: %s", awaited(s),
+			    why);
+			smtp_fail(s, SMTP_E_PROTOCOL, detail);
 			return;
 		case SMTP_PARSE_OK:
 			s->last = r;
@@ -362,7 +385,7 @@ do_read(struct smtp_session *s)
 		s->total += (size_t)n;
 		if (s->total > SMTP_SESSION_MAX) {
 			smtp_fail(s, SMTP_E_PROTOCOL, "the server sent more "
-			    "than 64 KiB before TLS");
+			    "than " STR(SMTP_SESSION_MAX) " bytes before TLS");
 			return;
 		}
 	}

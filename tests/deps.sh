@@ -12,7 +12,7 @@ what=${1:-build}
 build_pkgs="build-essential pkg-config clang libclang-rt-14-dev libssl-dev
 libcurl4-openssl-dev libldns-dev libjansson-dev libsqlite3-dev libinih-dev"
 test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
-procps util-linux"
+procps util-linux time"
 world_pkgs="$test_pkgs bind9 bind9-utils knot knot-dnsutils unbound
 pdns-server pdns-backend-sqlite3 pebble certbot lego dehydrated postfix swaks
 curl jq bsdutils mandoc

@@ -771,6 +771,73 @@ test_file_checks(void)
 	}
 }
 
+/*
+ * Files that are not configurations at all: a FIFO (must not hang), a
+ * device that never ends, a file over the size limit, one enormous line
+ * without a newline, and a file of nothing but errors (only the first
+ * 100 are kept and shown, the rest counted).
+ */
+static void
+test_file_bounds(void)
+{
+	char want[600];
+	const char *path;
+	struct buf b = { 0 };
+	char *blob;
+	int i;
+
+	path = t_path("fifo.conf");
+	T_INT(mkfifo(path, 0600), 0);
+	t_log_reset();
+	T_CHECK(conf_load(path) == NULL);
+	snprintf(want, sizeof(want), "%s: not a regular file", path);
+	T_CHECK(log_has_line(want));
+
+	t_log_reset();
+	T_CHECK(conf_load("/dev/zero") == NULL);
+	T_CHECK(log_has_line("/dev/zero: not a regular file"));
+
+	/* Over 8 MiB: refused on its size, before a line is read. */
+	path = t_path("huge.conf");
+	blob = xmalloc(8 * 1024 * 1024 + 1);
+	memset(blob, '#', 8 * 1024 * 1024 + 1);
+	write_bytes(path, blob, 8 * 1024 * 1024 + 1);
+	t_log_reset();
+	T_CHECK(conf_load(path) == NULL);
+	snprintf(want, sizeof(want), "%s: 8388609 bytes, more than the limit "
+	    "of 8388608 bytes for a configuration file", path);
+	T_CHECK(log_has_line(want));
+	T_INT(log_lines(), 1);
+
+	/* 8 MiB on one line: one error, the line never held whole. */
+	path = t_path("oneline.conf");
+	write_bytes(path, blob, 8 * 1024 * 1024);
+	t_log_reset();
+	T_CHECK(conf_load(path) == NULL);
+	snprintf(want, sizeof(want), "%s:1: line longer than 4096 characters",
+	    path);
+	T_CHECK(log_has_line(want));
+	free(blob);
+
+	/* 1,000 bad lines: 100 errors shown, and a count of the rest. */
+	for (i = 0; i < 1000; i++)
+		buf_puts(&b, "not a key value line\n");
+	path = t_write("errors.conf", b.data);
+	t_log_reset();
+	T_CHECK(conf_load(path) == NULL);
+	snprintf(want, sizeof(want), "%s:100: expected \"key = value\"",
+	    path);
+	T_CHECK(log_has_line(want));
+	snprintf(want, sizeof(want), "%s:101: expected \"key = value\"",
+	    path);
+	T_CHECK(!log_has_line(want));
+	snprintf(want, sizeof(want), "%s: 901 more errors not shown (the "
+	    "first 100 are)", path);
+	T_CHECK(log_has_line(want));
+	T_INT(log_lines(), 101);
+	buf_free(&b);
+}
+
 static void
 test_no_side_effects(void)
 {
@@ -821,6 +888,7 @@ static const struct t_case cases[] = {
 	{ "conf_path_for", test_path_for },
 	{ "conf_host_find", test_host_find },
 	{ "conf_set_state_dir", test_state_dir },
+	{ "FIFO, device, huge file, endless line, error flood", test_file_bounds },
 	{ "long lines", test_long_line },
 	{ "control characters", test_control_chars },
 	{ "CRLF and BOM", test_crlf_bom },

@@ -134,6 +134,7 @@ test_endless_output(void)
 	T_CHECK(now_s() - t0 < 1 + 2);
 	T_INT(res.timed_out, 1);
 	T_INT(res.output.len, 100);
+	T_INT(res.output_cut, 1);
 	T_CHECK(strncmp(res.output.data, "daneroll\ndaneroll\n", 18) == 0);
 	buf_free(&res.output);
 }
@@ -188,10 +189,20 @@ test_output_cap(void)
 	char *argv[] = { "/usr/bin/seq", "1", "100000", NULL };
 	struct exec_result res;
 
+	t_log_reset();
 	T_INT(exec_run(argv, NULL, NULL, 10, 1000, &res), OUT_OK);
 	T_INT(res.output.len, 1000);
+	T_INT(res.output_cut, 1);
+	T_CHECK(t_log_has("/usr/bin/seq: output cut at 1000 bytes"));
 	T_CHECK(strncmp(res.output.data, "1\n2\n3\n", 6) == 0);
 	T_INT(strlen(res.output.data), 1000);
+	buf_free(&res.output);
+
+	/* Exactly the cap is not cut. */
+	argv[2] = "3";
+	T_INT(exec_run(argv, NULL, NULL, 10, 6, &res), OUT_OK);
+	T_STR(res.output.data, "1\n2\n3\n");
+	T_INT(res.output_cut, 0);
 	buf_free(&res.output);
 }
 

@@ -212,10 +212,18 @@ test_read_limit(void)
 	T_CHECK(fs_read_secret(p, 9, &len) == NULL);
 	T_CHECK(t_log_has("limit of 9 bytes"));
 
-	/* Not a regular file: the limit holds while reading, too. */
+	/* Not a regular file: refused at once, a device that never ends
+	 * as well as a FIFO nobody writes to (which must not hang us). */
 	t_log_reset();
 	T_CHECK(fs_read_file("/dev/zero", 100, &len) == NULL);
-	T_CHECK(t_log_has("limit of 100 bytes"));
+	T_CHECK(t_log_has("/dev/zero: not a regular file"));
+	T_CHECK(mkfifo(t_path("fifo"), 0600) == 0);
+	t_log_reset();
+	T_CHECK(fs_read_file(t_path("fifo"), 100, &len) == NULL);
+	T_CHECK(t_log_has("fifo: not a regular file"));
+	t_log_reset();
+	T_CHECK(fs_read_secret(t_path("fifo"), 100, &len) == NULL);
+	T_CHECK(t_log_has("fifo: not a regular file"));
 
 	got = fs_read_file(t_write("empty", ""), 10, &len);
 	T_STR(got, "");

@@ -147,7 +147,7 @@ test_parse_bounds(void)
 	memset(big + 4, 'x', SMTP_LINE_MAX);
 	T_INT(smtp_reply_parse(big, SMTP_LINE_MAX, &used, &r, &why),
 	    SMTP_PARSE_BAD);
-	T_CHECK(why != NULL && strstr(why, "line too long") != NULL);
+	T_CHECK(why != NULL && strstr(why, "line longer than 4096 bytes") != NULL);
 	/* One byte less, still waiting for its end: more. */
 	T_INT(smtp_reply_parse(big, SMTP_LINE_MAX - 1, &used, &r, &why),
 	    SMTP_PARSE_MORE);
@@ -164,7 +164,7 @@ test_parse_bounds(void)
 		len += 7;
 	}
 	T_INT(smtp_reply_parse(big, len, &used, &r, &why), SMTP_PARSE_BAD);
-	T_CHECK(why != NULL && strstr(why, "too many lines") != NULL);
+	T_CHECK(why != NULL && strstr(why, "more than 128 lines") != NULL);
 	/* Exactly SMTP_REPLY_LINES is fine. */
 	memcpy(big + (SMTP_REPLY_LINES - 1) * 7, "220 x\r\n", 7);
 	T_INT(smtp_reply_parse(big, SMTP_REPLY_LINES * 7, &used, &r, &why),
@@ -362,6 +362,10 @@ static const char *const s_trickle[] = { "/220-slow\r\n", NULL };
 static const char *const s_silent[] = { "~5000", NULL };
 static const char *const s_close[] = { ">220 mx\r\n", "<EHLO", ".", NULL };
 static const char *const s_longline[] = { "*220-xxxxxxxxxxxxxxxxxxxx", NULL };
+static const char *const s_ehlo_endless[] = { ">220 mx\r\n", "<EHLO",
+    ">250-mx\r\n", "*250-X-SPAM spam spam\r\n", NULL };
+static const char *const s_ehlo_longline[] = { ">220 mx\r\n", "<EHLO",
+    ">250-mx\r\n", "*250-STARTTLS", NULL };
 
 static void
 test_sessions(void)
@@ -395,9 +399,15 @@ test_sessions(void)
 		{ "garbage", s_garbage, 3000, SMTP_ST_FAILED, SMTP_E_PROTOCOL,
 		    "reply code", 2000 },
 		{ "endless greeting", s_endless, 5000, SMTP_ST_FAILED,
-		    SMTP_E_PROTOCOL, "", 2000 },
+		    SMTP_E_PROTOCOL, "greeting: more than 128 lines", 2000 },
 		{ "endless line", s_longline, 5000, SMTP_ST_FAILED,
-		    SMTP_E_PROTOCOL, "too long", 2000 },
+		    SMTP_E_PROTOCOL, "greeting: a reply line longer than 4096",
+		    2000 },
+		{ "endless EHLO reply", s_ehlo_endless, 5000, SMTP_ST_FAILED,
+		    SMTP_E_PROTOCOL, "EHLO reply: more than 128 lines", 2000 },
+		{ "endless EHLO line", s_ehlo_longline, 5000, SMTP_ST_FAILED,
+		    SMTP_E_PROTOCOL, "EHLO reply: a reply line longer than",
+		    2000 },
 		{ "trickling greeting", s_trickle, 700, SMTP_ST_FAILED,
 		    SMTP_E_TIMEOUT, "time allowed", 1500 },
 		{ "silent server", s_silent, 500, SMTP_ST_FAILED,
