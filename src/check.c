@@ -367,7 +367,20 @@ endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
 		    (long long)(e->not_after - f->now) / 86400);
 }
 
-/* Does the one record rr match something daneroll deploys or stages? */
+/*
+ * May a validating resolver still answer with this replaced version from
+ * its cache? Right after an update, it may: that is the previous RRset
+ * going away on schedule, not an edit behind daneroll's back.
+ */
+static int
+still_cached(const struct check_facts *f, const struct check_replaced *r)
+{
+	return r->gone_at == 0 ||
+	    f->now < r->gone_at + r->ttl + f->host->timing.margin;
+}
+
+/* Does the one record rr match something daneroll deploys or stages, or
+ * a version it replaced that caches may still hold? */
 static int
 accounted(const struct check_facts *f, const struct tlsa_rr *rr)
 {
@@ -376,6 +389,10 @@ accounted(const struct check_facts *f, const struct tlsa_rr *rr)
 
 	if (tlsa_set_has(f->known, rr))
 		return 1;
+	for (i = 0; i < f->nreplaced; i++)
+		if (still_cached(f, &f->replaced[i]) &&
+		    tlsa_set_has(&f->replaced[i].set, rr))
+			return 1;
 	tlsa_set_add(&one, rr);
 	for (i = 0; i < f->neps && !hit; i++)
 		if (f->eps[i].chain != NULL)
@@ -385,6 +402,19 @@ accounted(const struct check_facts *f, const struct tlsa_rr *rr)
 			hit = tlsa_set_matches_chain(&one, f->known_chains[i]);
 	tlsa_set_free(&one);
 	return hit;
+}
+
+/* Is set exactly a replaced version that caches may still hold? */
+static int
+cached_version(const struct check_facts *f, const struct tlsa_set *set)
+{
+	int i;
+
+	for (i = 0; i < f->nreplaced; i++)
+		if (still_cached(f, &f->replaced[i]) &&
+		    tlsa_set_equal(&f->replaced[i].set, set))
+			return 1;
+	return 0;
 }
 
 static void
@@ -426,12 +456,14 @@ record_rules(const struct check_facts *f, struct check_report *rep,
 			txt = tlsa_format(&vn->tlsa.set.rr[j]);
 			check_add(rep, CHECK_WARNING, h->name, "orphan-record",
 			    txt, "at %s: matches no key daneroll deploys or "
-			    "has staged", vn->owner);
+			    "has staged, nor an RRset it replaced within the "
+			    "TTL", vn->owner);
 			free(txt);
 		}
 		if (f->published != NULL && f->published->n > 0 &&
 		    strcasecmp(vn->owner, conf_owner(h, i)) == 0 &&
-		    !tlsa_set_equal(f->published, &vn->tlsa.set))
+		    !tlsa_set_equal(f->published, &vn->tlsa.set) &&
+		    !cached_version(f, &vn->tlsa.set))
 			check_add(rep, CHECK_WARNING, h->name, "dns-differs",
 			    vn->owner, "DNS serves %zu record(s), daneroll last "
 			    "published %zu", vn->tlsa.set.n, f->published->n);
@@ -925,6 +957,8 @@ struct host_work {
 	struct view		 view;
 	struct tlsa_set		 known;
 	struct tlsa_set		 published;
+	struct check_replaced	*replaced;
+	int			 nreplaced;
 	STACK_OF(X509)		*chains[2 * KEY_ALG_COUNT];
 	int			 nchains;
 	struct check_alert	 alerts[KEY_ALG_COUNT];
@@ -951,9 +985,46 @@ alert_of(const struct view *v, const struct view_slot *s, time_t now,
 	w->nalerts++;
 }
 
+/* Was the version published by daneroll, or found served by it? */
+static int
+was_served(const struct store_rrset *r)
+{
+	return r->observed || r->published_at != 0;
+}
+
+/*
+ * The versions of an owner's RRset that a later one replaced, with the
+ * time the first later version was served by every authoritative
+ * address (0: none yet, so the old one may still be served somewhere).
+ */
+static void
+add_replaced(const struct view_owner *o, struct host_work *w)
+{
+	struct check_replaced *r;
+	int j, k, newest = -1;
+
+	for (j = 0; j < o->nv; j++)
+		if (was_served(&o->v[j]))
+			newest = j;
+	for (j = 0; j < newest; j++) {
+		if (!was_served(&o->v[j]))
+			continue;
+		w->replaced = xrealloc(w->replaced, (size_t)(w->nreplaced +
+		    1) * sizeof(*w->replaced));
+		r = &w->replaced[w->nreplaced++];
+		memset(r, 0, sizeof(*r));
+		(void)tlsa_set_parse(o->v[j].records, &r->set);
+		r->ttl = o->v[j].ttl;
+		for (k = j + 1; k < o->nv && r->gone_at == 0; k++)
+			if (was_served(&o->v[k]))
+				r->gone_at = o->v[k].propagated_at;
+	}
+}
+
 /* What daneroll's state knows of a host: keys, pins, chains, the RRset
- * it last published at the host's own owner name, the rollover's alerts
- * and a time recorded ahead of the clock. */
+ * it last published at the host's own owner name and the ones it
+ * replaced, the rollover's alerts and a time recorded ahead of the
+ * clock. */
 static void
 load_known(struct store *st, struct host_work *w, time_t now)
 {
@@ -988,6 +1059,8 @@ load_known(struct store *st, struct host_work *w, time_t now)
 	}
 	if (w->view.nowners > 0)
 		view_last_set(&w->view.owners[0], &w->published);
+	for (i = 0; i < w->view.nowners; i++)
+		add_replaced(&w->view.owners[i], w);
 	if ((w->future_at = view_future_rrset(&w->view, now, &o, &ahead)) != 0)
 		w->future_owner = w->view.owners[o].name;
 }
@@ -1076,6 +1149,8 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.known_chains = w[i].chains;
 		f.nknown_chains = w[i].nchains;
 		f.published = w[i].have_view ? &w[i].published : NULL;
+		f.replaced = w[i].replaced;
+		f.nreplaced = w[i].nreplaced;
 		f.alerts = w[i].alerts;
 		f.nalerts = w[i].nalerts;
 		f.future_at = w[i].future_at;
@@ -1099,6 +1174,9 @@ done:
 			view_free(&w[i].view);
 		tlsa_set_free(&w[i].known);
 		tlsa_set_free(&w[i].published);
+		for (j = 0; j < w[i].nreplaced; j++)
+			tlsa_set_free(&w[i].replaced[j].set);
+		free(w[i].replaced);
 	}
 	free(w);
 	free(db);

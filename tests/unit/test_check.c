@@ -24,6 +24,7 @@
 #define K_A	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define K_B	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define K_C	"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define K_D	"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
 
 static const char *
 top(void)
@@ -103,6 +104,8 @@ struct fx {
 	struct verify_endpoint	 ep[4];
 	int			 nep;
 	struct tlsa_set		 known, published;
+	struct check_replaced	 replaced[1];
+	int			 nreplaced;
 	struct check_facts	 f;
 };
 
@@ -129,6 +132,7 @@ fx_init(struct fx *x, const char *name)
 	x->h.algs = 1u << KEY_ALG_ECDSA_P256;
 	x->h.scheme = SCHEME_CURRENT_NEXT;
 	x->h.timing.expiry_alert = 14 * DAY;
+	x->h.timing.margin = 60;
 	x->vn.name = (char *)name;
 	x->vn.port = 25;
 	x->vn.owner = xstrdup(x->h.owner);
@@ -192,6 +196,8 @@ fx_facts(struct fx *x)
 	x->f.neps = x->nep;
 	x->f.known = &x->known;
 	x->f.published = x->published.n > 0 ? &x->published : NULL;
+	x->f.replaced = x->replaced;
+	x->f.nreplaced = x->nreplaced;
 	x->f.ttl_min = 1800;
 	x->f.ttl_max = 3600;
 	x->f.now = NOW;
@@ -205,6 +211,28 @@ fx_free(struct fx *x)
 	tlsa_set_free(&x->vn.tlsa.set);
 	tlsa_set_free(&x->known);
 	tlsa_set_free(&x->published);
+	tlsa_set_free(&x->replaced[0].set);
+}
+
+/*
+ * Right after a promote: daneroll replaced {A, B} (TTL 3600) by {B, C},
+ * and every authoritative address served {B, C} from gone on (0: not
+ * yet). Its keys are B and C now; the resolver still answers {A, B} from
+ * its cache until gone + TTL + margin.
+ */
+static void
+fx_promoted(struct fx *x, time_t gone)
+{
+	tlsa_set_free(&x->known);
+	add_rr(&x->known, "3 1 1 " K_B);
+	add_rr(&x->known, "3 1 1 " K_C);
+	add_rr(&x->published, "3 1 1 " K_B);
+	add_rr(&x->published, "3 1 1 " K_C);
+	add_rr(&x->replaced[0].set, "3 1 1 " K_A);
+	add_rr(&x->replaced[0].set, "3 1 1 " K_B);
+	x->replaced[0].ttl = 3600;
+	x->replaced[0].gone_at = gone;
+	x->nreplaced = 1;
 }
 
 /* "code code" of a report's findings at or above WARNING/UNKNOWN, in
@@ -230,7 +258,9 @@ enum mutation {
 	M_ADDR_BOGUS, M_ADDR_FAIL, M_NO_ADDR, M_TLSA_MISSING, M_TLSA_UNUSABLE,
 	M_TLSA_INSECURE, M_MISMATCH, M_MISMATCH_BOGUS, M_CNAME, M_PUBLISHED,
 	M_UNREACHABLE, M_TIMEOUT, M_LOCAL, M_NO_STARTTLS, M_V6_MISMATCH,
-	M_TWO_ALGS, M_STOPPED, M_FAILING, M_CLOCK_BACK
+	M_TWO_ALGS, M_STOPPED, M_FAILING, M_CLOCK_BACK, M_PROMOTED,
+	M_PROMOTED_PENDING, M_PROMOTED_EDGE, M_PROMOTED_LATE,
+	M_PROMOTED_FOREIGN, M_PROMOTED_OTHER_SET
 };
 
 static void
@@ -272,6 +302,16 @@ test_rules(void)
 		{ M_STOPPED, "rollover-alert", CHECK_CRITICAL },
 		{ M_FAILING, "rollover-alert", CHECK_WARNING },
 		{ M_CLOCK_BACK, "clock-skew", CHECK_WARNING },
+		/* The previous RRset, cached: neither orphan nor differs ... */
+		{ M_PROMOTED, "", CHECK_OK },
+		{ M_PROMOTED_PENDING, "", CHECK_OK },
+		{ M_PROMOTED_EDGE, "", CHECK_OK },
+		/* ... until its TTL (+ margin) has passed */
+		{ M_PROMOTED_LATE, "orphan-record dns-differs", CHECK_WARNING },
+		/* a record no recent version holds, another RRset */
+		{ M_PROMOTED_FOREIGN, "orphan-record dns-differs",
+		    CHECK_WARNING },
+		{ M_PROMOTED_OTHER_SET, "dns-differs", CHECK_WARNING },
 	};
 	static const struct check_alert stopped = { KEY_ALG_ECDSA_P256,
 	    ALERT_CRITICAL, "stopped; fix the cause, then `daneroll roll "
@@ -357,6 +397,24 @@ test_rules(void)
 			break;
 		case M_TWO_ALGS:
 			x.h.algs |= 1u << KEY_ALG_RSA2048;
+			break;
+		case M_PROMOTED: fx_promoted(&x, NOW - 600); break;
+		case M_PROMOTED_PENDING: fx_promoted(&x, 0); break;
+		case M_PROMOTED_EDGE:
+			fx_promoted(&x, NOW - 3600 - 60 + 1);
+			break;
+		case M_PROMOTED_LATE:
+			fx_promoted(&x, NOW - 3600 - 60);
+			break;
+		case M_PROMOTED_FOREIGN:
+			fx_promoted(&x, NOW - 600);
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_D);
+			break;
+		case M_PROMOTED_OTHER_SET:
+			fx_promoted(&x, NOW - 600);
+			tlsa_set_free(&x.vn.tlsa.set);
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_A);
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
 			break;
 		default:
 			break;
