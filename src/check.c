@@ -417,12 +417,44 @@ cached_version(const struct check_facts *f, const struct tlsa_set *set)
 	return 0;
 }
 
+/* "3 1 1 9c1a892dcf5206f7...": enough of a record to tell it apart. */
+static void
+put_short_rr(struct buf *b, const struct tlsa_rr *rr)
+{
+	char hex[17];
+	size_t n = rr->len < 8 ? rr->len : 8;
+
+	util_hex(rr->data, n, hex);
+	buf_printf(b, "%u %u %u %s%s", rr->usage, rr->selector, rr->mtype,
+	    hex, rr->len > n ? "..." : "");
+}
+
+/* "; LABEL: r1, r2" for the records of set that other lacks. */
+static void
+put_only_in(struct buf *b, const char *label, const struct tlsa_set *set,
+    const struct tlsa_set *other)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < set->n; i++) {
+		if (tlsa_set_has(other, &set->rr[i]))
+			continue;
+		if (n++ == 0)
+			buf_printf(b, "; %s: ", label);
+		else
+			buf_puts(b, ", ");
+		put_short_rr(b, &set->rr[i]);
+	}
+}
+
 static void
 record_rules(const struct check_facts *f, struct check_report *rep,
     const int *judged)
 {
 	const struct conf_host *h = f->host;
 	const struct verify_name *vn = &f->names[0];
+	struct buf diff = { NULL, 0, 0 };
 	unsigned a;
 	int nalgs = 0, usable, i;
 	size_t j;
@@ -460,14 +492,21 @@ record_rules(const struct check_facts *f, struct check_report *rep,
 			    "TTL", vn->owner);
 			free(txt);
 		}
-		if (f->published != NULL && f->published->n > 0 &&
-		    strcasecmp(vn->owner, conf_owner(h, i)) == 0 &&
-		    !tlsa_set_equal(f->published, &vn->tlsa.set) &&
-		    !cached_version(f, &vn->tlsa.set))
-			check_add(rep, CHECK_WARNING, h->name, "dns-differs",
-			    vn->owner, "DNS serves %zu record(s), daneroll last "
-			    "published %zu", vn->tlsa.set.n, f->published->n);
+		if (f->published == NULL || f->published->n == 0 ||
+		    strcasecmp(vn->owner, conf_owner(h, i)) != 0 ||
+		    tlsa_set_equal(f->published, &vn->tlsa.set) ||
+		    cached_version(f, &vn->tlsa.set))
+			continue;
+		diff.len = 0;
+		buf_printf(&diff, "DNS serves %zu record(s), daneroll last "
+		    "published %zu", vn->tlsa.set.n, f->published->n);
+		put_only_in(&diff, "only in DNS", &vn->tlsa.set, f->published);
+		put_only_in(&diff, "only in daneroll's", f->published,
+		    &vn->tlsa.set);
+		check_add(rep, CHECK_WARNING, h->name, "dns-differs",
+		    vn->owner, "%s", diff.data);
 	}
+	buf_free(&diff);
 }
 
 /* What the rollover state says: a stopped or failing rollover, and a

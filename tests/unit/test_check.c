@@ -471,6 +471,58 @@ test_rule_subjects(void)
 	fx_free(&x);
 }
 
+/* dns-differs says which records differ, each short enough to read. */
+static void
+test_dns_differs_text(void)
+{
+	static const struct {
+		const char	*dns[3], *pub[3];
+		const char	*text;
+	} rows[] = {
+		{ { K_A, K_B }, { K_A },
+		  "DNS serves 2 record(s), daneroll last published 1; only in "
+		  "DNS: 3 1 1 bbbbbbbbbbbbbbbb..." },
+		{ { K_A, K_B }, { K_A, K_C, K_D },
+		  "DNS serves 2 record(s), daneroll last published 3; only in "
+		  "DNS: 3 1 1 bbbbbbbbbbbbbbbb...; only in daneroll's: "
+		  "3 1 1 cccccccccccccccc..., 3 1 1 dddddddddddddddd..." },
+		{ { K_A, K_B }, { K_A, K_B, K_C },
+		  "DNS serves 2 record(s), daneroll last published 3; only in "
+		  "daneroll's: 3 1 1 cccccccccccccccc..." },
+	};
+	struct check_report rep;
+	struct fx x;
+	size_t r;
+	int i;
+	char *rr;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		fx_init(&x, "mx1.example.org");
+		tlsa_set_free(&x.vn.tlsa.set);
+		for (i = 0; i < 3; i++) {
+			if (rows[r].dns[i] != NULL) {
+				rr = xasprintf("3 1 1 %s", rows[r].dns[i]);
+				add_rr(&x.vn.tlsa.set, rr);
+				add_rr(&x.known, rr);
+				free(rr);
+			}
+			if (rows[r].pub[i] != NULL) {
+				rr = xasprintf("3 1 1 %s", rows[r].pub[i]);
+				add_rr(&x.published, rr);
+				free(rr);
+			}
+		}
+		fx_facts(&x);
+		memset(&rep, 0, sizeof(rep));
+		check_host_findings(&x.f, &rep);
+		if (!T_STR(codes(&rep), "dns-differs") ||
+		    !T_STR(rep.findings[0].text, rows[r].text))
+			printf("    row %zu\n", r);
+		check_report_free(&rep);
+		fx_free(&x);
+	}
+}
+
 static void
 test_shared_keys(void)
 {
@@ -651,6 +703,7 @@ static const struct t_case cases[] = {
 	{ "severity and DNSSEC status order", test_severity },
 	{ "rules: one change from a healthy host each", test_rules },
 	{ "rules: subjects of findings", test_rule_subjects },
+	{ "rules: dns-differs names the records", test_dns_differs_text },
 	{ "shared keys across hosts", test_shared_keys },
 	{ "golden outputs: Nagios, table, Prometheus, JSON", test_golden },
 	{ "OK line and escaping", test_formats_ok_and_escaping },
