@@ -73,6 +73,8 @@ struct check_endpoint {
 	char			*tls_version;	/* "" when no handshake */
 	char			*cipher;
 	int			 usage, selector, mtype, depth;
+	int			 no_tlsa;	/* judged against no TLSA
+						 * record at all */
 	time_t			 not_after;	/* 0 unknown */
 	char			 spki[65];
 	long			 elapsed_ms;

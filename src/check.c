@@ -308,6 +308,7 @@ add_endpoint_row(struct check_report *rep, const char *host,
 	r->selector = e->selector;
 	r->mtype = e->mtype;
 	r->depth = e->depth;
+	r->no_tlsa = e->tlsa == NULL || e->tlsa->n == 0;
 	r->not_after = e->not_after;
 	memcpy(r->spki, e->spki, sizeof(r->spki));
 	r->elapsed_ms = e->elapsed_ms;
@@ -688,6 +689,19 @@ check_format_nagios(const struct check_report *rep, struct buf *b)
 	free(order);
 }
 
+/*
+ * An endpoint's RESULT (table) and result (JSON): the verify status, but
+ * a "mismatch" without any TLSA record to match is "no-tlsa", as the host's
+ * DNS finding (tlsa-missing, dnssec-bogus...) says.
+ */
+static const char *
+ep_result(const struct check_endpoint *e)
+{
+	if (e->status == VS_MISMATCH && e->no_tlsa)
+		return "no-tlsa";
+	return verify_status_str(e->status);
+}
+
 static size_t
 max_len(size_t cur, const char *s)
 {
@@ -723,7 +737,7 @@ check_format_table(const struct check_report *rep, struct buf *b)
 			snprintf(match, sizeof(match), "-");
 		buf_printf(b, "%-*s  %-*s  %-10s  %-16s  %-7s  %-15s  %s\n",
 		    (int)wh, e->name, (int)wa, e->addr, key_alg_str(e->alg),
-		    verify_status_str(e->status),
+		    ep_result(e),
 		    e->tls_version[0] != '\0' ? e->tls_version : "-", match,
 		    e->not_after != 0 ? fmt_date(e->not_after, exp,
 		    sizeof(exp)) : "-");
@@ -942,7 +956,7 @@ check_format_json(const struct check_report *rep, struct buf *b)
 			je = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
 			    "name", e->name, "address", e->addr, "port",
 			    e->port, "alg", key_alg_str(e->alg), "result",
-			    verify_status_str(e->status), "detail", e->detail);
+			    ep_result(e), "detail", e->detail);
 			json_object_set_new(je, "tls_version",
 			    e->tls_version[0] != '\0' ?
 			    json_string(e->tls_version) : json_null());

@@ -523,6 +523,45 @@ test_dns_differs_text(void)
 	}
 }
 
+/*
+ * With no TLSA RRset, the endpoint's result says so, as the finding does
+ * (tlsa-missing), in the table and in JSON; a real mismatch stays one.
+ */
+static void
+test_no_tlsa_result(void)
+{
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+	struct fx x;
+	int missing;
+
+	for (missing = 1; missing >= 0; missing--) {
+		fx_init(&x, "mx1.example.org");
+		if (missing) {
+			tlsa_set_free(&x.vn.tlsa.set);
+			x.vn.tlsa.exists = 0;
+		}
+		x.ep[0].status = VS_MISMATCH;
+		fx_facts(&x);
+		memset(&rep, 0, sizeof(rep));
+		check_host_findings(&x.f, &rep);
+		T_STR(codes(&rep), missing ? "tlsa-missing" : "tlsa-mismatch");
+		b.len = 0;
+		check_format_table(&rep, &b);
+		T_CHECK(strstr(b.data, missing ? "  no-tlsa  " : "  mismatch  ")
+		    != NULL);
+		T_CHECK(strstr(b.data, missing ? "  mismatch  " : "  no-tlsa  ")
+		    == NULL);
+		b.len = 0;
+		check_format_json(&rep, &b);
+		T_CHECK(strstr(b.data, missing ? "\"result\": \"no-tlsa\"" :
+		    "\"result\": \"mismatch\"") != NULL);
+		check_report_free(&rep);
+		fx_free(&x);
+	}
+	buf_free(&b);
+}
+
 static void
 test_shared_keys(void)
 {
@@ -704,6 +743,7 @@ static const struct t_case cases[] = {
 	{ "rules: one change from a healthy host each", test_rules },
 	{ "rules: subjects of findings", test_rule_subjects },
 	{ "rules: dns-differs names the records", test_dns_differs_text },
+	{ "no TLSA RRset: the endpoint result is no-tlsa", test_no_tlsa_result },
 	{ "shared keys across hosts", test_shared_keys },
 	{ "golden outputs: Nagios, table, Prometheus, JSON", test_golden },
 	{ "OK line and escaping", test_formats_ok_and_escaping },
