@@ -1256,23 +1256,12 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 	const struct conf_host **hosts = NULL;
 	struct buf out = { NULL, 0, 0 }, prom = { NULL, 0, 0 };
 	long long t0 = mono_ms();
-	int i, n = 0, rc = -1;
+	int n = 0, rc = -1;
 
 	memset(&rep, 0, sizeof(rep));
 	*exit_code = CHECK_UNKNOWN;
-	hosts = xcalloc((size_t)(nnames > 0 ? nnames : conf->nhosts + 1),
-	    sizeof(*hosts));
-	if (nnames > 0) {
-		for (i = 0; i < nnames; i++)
-			if ((hosts[n++] = conf_host_find(conf, names[i])) ==
-			    NULL) {
-				log_err("%s: not a host in %s", names[i],
-				    conf->path);
-				goto done;
-			}
-	} else
-		for (i = 0; i < conf->nhosts; i++)
-			hosts[n++] = &conf->hosts[i];
+	if ((hosts = conf_select_hosts(conf, names, nnames, &n)) == NULL)
+		goto done;
 	if (n == 0) {
 		log_err("no hosts to check");
 		goto done;

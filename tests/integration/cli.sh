@@ -60,6 +60,10 @@ out=$("$bin" -c "$t/missing.conf" plan 2>&1); rc=$?
 [ $rc -eq 64 ] && ok "unknown command: exit 64" || not_ok "unknown command: exit 64" "rc=$rc"
 "$bin" -c "$t/d.conf" status nosuch.example.org >/dev/null 2>&1; rc=$?
 [ $rc -eq 64 ] && ok "unknown host: exit 64" || not_ok "unknown host: exit 64" "rc=$rc"
+out=$("$bin" -c "$t/d.conf" check mx9.example 2>&1); rc=$?
+if [ $rc -eq 3 ] && echo "$out" | grep -qF "mx9.example: no [host mx9.example] in $t/d.conf"; then
+	ok "check, unknown host: exit 3, worded as every command"
+else not_ok "check, unknown host: exit 3, worded as every command" "rc=$rc $out"; fi
 
 # Dry run on an empty state: nothing created.
 rm -rf "$t/state"

@@ -562,6 +562,27 @@ test_no_tlsa_result(void)
 	buf_free(&b);
 }
 
+/* An unknown host name, in the words of every command; nothing checked. */
+static void
+test_unknown_host(void)
+{
+	static char *names[] = { (char *)"mx9.example" };
+	struct conf_host h;
+	struct conf c;
+	int code = -1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&h, 0, sizeof(h));
+	h.name = (char *)"mx1.example.org";
+	c.path = (char *)"/etc/daneroll/daneroll.conf";
+	c.hosts = &h;
+	c.nhosts = 1;
+	T_INT(check_main(&c, names, 1, 0, NULL, &code), -1);
+	T_INT(code, CHECK_UNKNOWN);
+	T_CHECK(t_log_has("mx9.example: no [host mx9.example] in "
+	    "/etc/daneroll/daneroll.conf"));
+}
+
 static void
 test_shared_keys(void)
 {
@@ -744,6 +765,7 @@ static const struct t_case cases[] = {
 	{ "rules: subjects of findings", test_rule_subjects },
 	{ "rules: dns-differs names the records", test_dns_differs_text },
 	{ "no TLSA RRset: the endpoint result is no-tlsa", test_no_tlsa_result },
+	{ "unknown host name", test_unknown_host },
 	{ "shared keys across hosts", test_shared_keys },
 	{ "golden outputs: Nagios, table, Prometheus, JSON", test_golden },
 	{ "OK line and escaping", test_formats_ok_and_escaping },
