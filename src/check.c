@@ -10,6 +10,9 @@
  * failures of the check itself (no resolver, an unwritable metrics file)
  * are logged.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1127,6 +1130,7 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 	struct host_work *w = NULL;
 	struct verify_endpoint *eps = NULL;
 	struct check_facts f;
+	struct stat sb;
 	char *db = NULL;
 	int i, j, k, a, neps = 0, rc = -1;
 
@@ -1142,14 +1146,16 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		check_add(rep, CHECK_OK, NULL, "note", NULL, "the DNSSEC "
 		    "status is the AD bit of %s, trusted over the network path "
 		    "to it", resolve_name(res));
+	/* Absent is "nothing to compare with"; unreadable (another user's
+	 * state directory) is not absent: store_open says why. */
 	db = xasprintf("%s/%s", conf->state_dir, STORE_DB_NAME);
-	if (!fs_exists(db))
+	if (lstat(db, &sb) != 0 && errno == ENOENT)
 		check_add(rep, CHECK_OK, NULL, "note", NULL, "no daneroll state "
-		    "in %s: orphan records and dns-differs not checked",
-		    conf->state_dir);
+		    "(%s does not exist): orphan records and dns-differs not "
+		    "checked", db);
 	else if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
 		check_add(rep, CHECK_UNKNOWN, NULL, "state", NULL, "cannot "
-		    "read the daneroll state in %s", conf->state_dir);
+		    "read the daneroll state: %s", log_last_error());
 		st = NULL;
 	}
 	w = xcalloc((size_t)nhosts, sizeof(*w));

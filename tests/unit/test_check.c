@@ -583,6 +583,48 @@ test_unknown_host(void)
 	    "/etc/daneroll/daneroll.conf"));
 }
 
+/*
+ * A state that does not exist (a note) apart from one check cannot read
+ * (UNKNOWN, naming the file and why: here ENOTDIR, which root meets too;
+ * tests/integration/cli.sh has Permission denied). With no host, no name
+ * is looked up and the resolver is never asked.
+ */
+static void
+test_state_absent_or_unreadable(void)
+{
+	struct check_report rep;
+	struct verify_opts o;
+	struct conf c;
+	char *dir, *want;
+	int unreadable;
+
+	memset(&c, 0, sizeof(c));
+	c.path = (char *)"/etc/daneroll/daneroll.conf";
+	c.resolver = (char *)"127.0.0.1#9";
+	verify_opts_init(&o);
+	for (unreadable = 0; unreadable <= 1; unreadable++) {
+		dir = xstrdup(unreadable ? t_write("not-a-dir", "x") :
+		    t_path("no-state"));
+		c.state_dir = dir;
+		memset(&rep, 0, sizeof(rep));
+		T_INT(check_gather(&c, NULL, 0, &o, &rep), 0);
+		want = unreadable ? xasprintf("cannot read the daneroll state: "
+		    "%s/daneroll.db: Not a directory", dir) :
+		    xasprintf("no daneroll state (%s/daneroll.db does not "
+		    "exist): orphan records and dns-differs not checked", dir);
+		if (T_INT(rep.nfindings, 1)) {
+			T_STR(rep.findings[0].code, unreadable ? "state" :
+			    "note");
+			T_STR(rep.findings[0].text, want);
+		}
+		T_INT(check_report_status(&rep), unreadable ? CHECK_UNKNOWN :
+		    CHECK_OK);
+		check_report_free(&rep);
+		free(want);
+		free(dir);
+	}
+}
+
 static void
 test_shared_keys(void)
 {
@@ -766,6 +808,7 @@ static const struct t_case cases[] = {
 	{ "rules: dns-differs names the records", test_dns_differs_text },
 	{ "no TLSA RRset: the endpoint result is no-tlsa", test_no_tlsa_result },
 	{ "unknown host name", test_unknown_host },
+	{ "state absent or unreadable", test_state_absent_or_unreadable },
 	{ "shared keys across hosts", test_shared_keys },
 	{ "golden outputs: Nagios, table, Prometheus, JSON", test_golden },
 	{ "OK line and escaping", test_formats_ok_and_escaping },
