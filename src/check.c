@@ -1244,6 +1244,29 @@ done:
 	return rc;
 }
 
+/*
+ * Writes the textfile. A missing directory is named as such: the atomic
+ * write would only say that it cannot create its temp file there.
+ */
+static int
+write_prometheus(const char *path, const struct buf *prom)
+{
+	char *dir = fs_dir_of(path);
+	struct stat sb;
+	int found = stat(dir, &sb) == 0, rc = -1;
+
+	if (!found && errno == ENOENT)
+		log_err("--prometheus %s: directory %s does not exist", path,
+		    dir);
+	else if (found && !S_ISDIR(sb.st_mode))
+		log_err("--prometheus %s: %s is not a directory", path, dir);
+	else
+		rc = fs_write_atomic(path, prom->data, prom->len, 0644,
+		    (uid_t)-1, (gid_t)-1);
+	free(dir);
+	return rc;
+}
+
 static long long
 mono_ms(void)
 {
@@ -1289,8 +1312,7 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 	*exit_code = check_report_status(&rep);
 	if (prometheus_path != NULL) {
 		check_format_prometheus(&rep, &prom);
-		if (fs_write_atomic(prometheus_path, prom.data, prom.len, 0644,
-		    (uid_t)-1, (gid_t)-1) != 0)
+		if (write_prometheus(prometheus_path, &prom) != 0)
 			*exit_code = check_sev_worst(*exit_code, CHECK_UNKNOWN);
 	}
 	rc = 0;

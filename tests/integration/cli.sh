@@ -130,6 +130,11 @@ dnspid=$!
 i=0
 while ! grep -q ready "$t/dns.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 sed "s/^resolver = .*/resolver = 127.0.0.1#$port/" "$t/d.conf" > "$t/check.conf"
+out=$("$bin" -c "$t/check.conf" check --prometheus "$t/nodir/daneroll.prom" 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ ! -e "$t/nodir" ] &&
+	echo "$out" | grep -qF -- "--prometheus $t/nodir/daneroll.prom: directory $t/nodir does not exist"; then
+	ok "check --prometheus into a missing directory names the directory"
+else not_ok "check --prometheus into a missing directory names the directory" "rc=$rc $out"; fi
 
 # Another user cannot read the state: a clear error, never an empty state.
 if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
