@@ -73,6 +73,8 @@ struct check_endpoint {
 	char			*tls_version;	/* "" when no handshake */
 	char			*cipher;
 	int			 usage, selector, mtype, depth;
+	int			 no_tlsa;	/* judged against no TLSA
+						 * record at all */
 	time_t			 not_after;	/* 0 unknown */
 	char			 spki[65];
 	long			 elapsed_ms;
@@ -114,11 +116,25 @@ struct check_alert {
 };
 
 /*
+ * An RRset version daneroll published (or found served at first contact)
+ * and has since replaced. Validating resolvers may still answer with it
+ * from their caches until its TTL has passed after every authoritative
+ * address served a later version: until gone_at + ttl + the host's margin
+ * (gone_at 0: no later version is served everywhere yet).
+ */
+struct check_replaced {
+	struct tlsa_set		 set;
+	int64_t			 ttl;
+	time_t			 gone_at;
+};
+
+/*
  * What is known about one configured host, for the rules: DNS per name
  * (names[0] is the host itself, then its aliases), the handshakes, and
  * the records of keys daneroll holds (current and next keys, pinned
  * issuers, deployed and staged chains); known NULL when there is no
- * daneroll state to ask, which turns the orphan rule off.
+ * daneroll state to ask, which turns the orphan rule off. Records of a
+ * replaced version still in caches are neither orphans nor a difference.
  */
 struct check_facts {
 	const struct conf_host		*host;
@@ -131,6 +147,8 @@ struct check_facts {
 	int				 nknown_chains;
 	const struct tlsa_set		*published;	/* last RRset daneroll
 							 * published; NULL */
+	const struct check_replaced	*replaced;	/* at any owner */
+	int				 nreplaced;
 	const struct check_alert	*alerts;	/* the rollover's */
 	int				 nalerts;
 	time_t				 future_at;	/* an RRset time recorded

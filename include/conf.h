@@ -151,6 +151,13 @@ void		 conf_free(struct conf *);
 int		 conf_set_state_dir(struct conf *, const char *dir);
 /* The host section named name (any case, trailing dot ignored), or NULL. */
 struct conf_host *conf_host_find(const struct conf *, const char *name);
+/*
+ * The hosts named (n > 0) or all of them, in an array of *count the
+ * caller frees; NULL after logging "NAME: no [host NAME] in FILE" for an
+ * unknown name (the wording of every command).
+ */
+const struct conf_host **conf_select_hosts(const struct conf *,
+		    char **names, int n, int *count);
 
 const char	*conf_scheme_str(enum conf_scheme);
 const char	*key_alg_str(enum key_alg);

@@ -10,6 +10,9 @@
  * failures of the check itself (no resolver, an unwritable metrics file)
  * are logged.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +311,7 @@ add_endpoint_row(struct check_report *rep, const char *host,
 	r->selector = e->selector;
 	r->mtype = e->mtype;
 	r->depth = e->depth;
+	r->no_tlsa = e->tlsa == NULL || e->tlsa->n == 0;
 	r->not_after = e->not_after;
 	memcpy(r->spki, e->spki, sizeof(r->spki));
 	r->elapsed_ms = e->elapsed_ms;
@@ -367,7 +371,20 @@ endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
 		    (long long)(e->not_after - f->now) / 86400);
 }
 
-/* Does the one record rr match something daneroll deploys or stages? */
+/*
+ * May a validating resolver still answer with this replaced version from
+ * its cache? Right after an update, it may: that is the previous RRset
+ * going away on schedule, not an edit behind daneroll's back.
+ */
+static int
+still_cached(const struct check_facts *f, const struct check_replaced *r)
+{
+	return r->gone_at == 0 ||
+	    f->now < r->gone_at + r->ttl + f->host->timing.margin;
+}
+
+/* Does the one record rr match something daneroll deploys or stages, or
+ * a version it replaced that caches may still hold? */
 static int
 accounted(const struct check_facts *f, const struct tlsa_rr *rr)
 {
@@ -376,6 +393,10 @@ accounted(const struct check_facts *f, const struct tlsa_rr *rr)
 
 	if (tlsa_set_has(f->known, rr))
 		return 1;
+	for (i = 0; i < f->nreplaced; i++)
+		if (still_cached(f, &f->replaced[i]) &&
+		    tlsa_set_has(&f->replaced[i].set, rr))
+			return 1;
 	tlsa_set_add(&one, rr);
 	for (i = 0; i < f->neps && !hit; i++)
 		if (f->eps[i].chain != NULL)
@@ -387,12 +408,57 @@ accounted(const struct check_facts *f, const struct tlsa_rr *rr)
 	return hit;
 }
 
+/* Is set exactly a replaced version that caches may still hold? */
+static int
+cached_version(const struct check_facts *f, const struct tlsa_set *set)
+{
+	int i;
+
+	for (i = 0; i < f->nreplaced; i++)
+		if (still_cached(f, &f->replaced[i]) &&
+		    tlsa_set_equal(&f->replaced[i].set, set))
+			return 1;
+	return 0;
+}
+
+/* "3 1 1 9c1a892dcf5206f7...": enough of a record to tell it apart. */
+static void
+put_short_rr(struct buf *b, const struct tlsa_rr *rr)
+{
+	char hex[17];
+	size_t n = rr->len < 8 ? rr->len : 8;
+
+	util_hex(rr->data, n, hex);
+	buf_printf(b, "%u %u %u %s%s", rr->usage, rr->selector, rr->mtype,
+	    hex, rr->len > n ? "..." : "");
+}
+
+/* "; LABEL: r1, r2" for the records of set that other lacks. */
+static void
+put_only_in(struct buf *b, const char *label, const struct tlsa_set *set,
+    const struct tlsa_set *other)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < set->n; i++) {
+		if (tlsa_set_has(other, &set->rr[i]))
+			continue;
+		if (n++ == 0)
+			buf_printf(b, "; %s: ", label);
+		else
+			buf_puts(b, ", ");
+		put_short_rr(b, &set->rr[i]);
+	}
+}
+
 static void
 record_rules(const struct check_facts *f, struct check_report *rep,
     const int *judged)
 {
 	const struct conf_host *h = f->host;
 	const struct verify_name *vn = &f->names[0];
+	struct buf diff = { NULL, 0, 0 };
 	unsigned a;
 	int nalgs = 0, usable, i;
 	size_t j;
@@ -426,16 +492,25 @@ record_rules(const struct check_facts *f, struct check_report *rep,
 			txt = tlsa_format(&vn->tlsa.set.rr[j]);
 			check_add(rep, CHECK_WARNING, h->name, "orphan-record",
 			    txt, "at %s: matches no key daneroll deploys or "
-			    "has staged", vn->owner);
+			    "has staged, nor an RRset it replaced within the "
+			    "TTL", vn->owner);
 			free(txt);
 		}
-		if (f->published != NULL && f->published->n > 0 &&
-		    strcasecmp(vn->owner, conf_owner(h, i)) == 0 &&
-		    !tlsa_set_equal(f->published, &vn->tlsa.set))
-			check_add(rep, CHECK_WARNING, h->name, "dns-differs",
-			    vn->owner, "DNS serves %zu record(s), daneroll last "
-			    "published %zu", vn->tlsa.set.n, f->published->n);
+		if (f->published == NULL || f->published->n == 0 ||
+		    strcasecmp(vn->owner, conf_owner(h, i)) != 0 ||
+		    tlsa_set_equal(f->published, &vn->tlsa.set) ||
+		    cached_version(f, &vn->tlsa.set))
+			continue;
+		diff.len = 0;
+		buf_printf(&diff, "DNS serves %zu record(s), daneroll last "
+		    "published %zu", vn->tlsa.set.n, f->published->n);
+		put_only_in(&diff, "only in DNS", &vn->tlsa.set, f->published);
+		put_only_in(&diff, "only in daneroll's", f->published,
+		    &vn->tlsa.set);
+		check_add(rep, CHECK_WARNING, h->name, "dns-differs",
+		    vn->owner, "%s", diff.data);
 	}
+	buf_free(&diff);
 }
 
 /* What the rollover state says: a stopped or failing rollover, and a
@@ -617,6 +692,19 @@ check_format_nagios(const struct check_report *rep, struct buf *b)
 	free(order);
 }
 
+/*
+ * An endpoint's RESULT (table) and result (JSON): the verify status, but
+ * a "mismatch" without any TLSA record to match is "no-tlsa", as the host's
+ * DNS finding (tlsa-missing, dnssec-bogus...) says.
+ */
+static const char *
+ep_result(const struct check_endpoint *e)
+{
+	if (e->status == VS_MISMATCH && e->no_tlsa)
+		return "no-tlsa";
+	return verify_status_str(e->status);
+}
+
 static size_t
 max_len(size_t cur, const char *s)
 {
@@ -652,7 +740,7 @@ check_format_table(const struct check_report *rep, struct buf *b)
 			snprintf(match, sizeof(match), "-");
 		buf_printf(b, "%-*s  %-*s  %-10s  %-16s  %-7s  %-15s  %s\n",
 		    (int)wh, e->name, (int)wa, e->addr, key_alg_str(e->alg),
-		    verify_status_str(e->status),
+		    ep_result(e),
 		    e->tls_version[0] != '\0' ? e->tls_version : "-", match,
 		    e->not_after != 0 ? fmt_date(e->not_after, exp,
 		    sizeof(exp)) : "-");
@@ -871,7 +959,7 @@ check_format_json(const struct check_report *rep, struct buf *b)
 			je = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
 			    "name", e->name, "address", e->addr, "port",
 			    e->port, "alg", key_alg_str(e->alg), "result",
-			    verify_status_str(e->status), "detail", e->detail);
+			    ep_result(e), "detail", e->detail);
 			json_object_set_new(je, "tls_version",
 			    e->tls_version[0] != '\0' ?
 			    json_string(e->tls_version) : json_null());
@@ -925,6 +1013,8 @@ struct host_work {
 	struct view		 view;
 	struct tlsa_set		 known;
 	struct tlsa_set		 published;
+	struct check_replaced	*replaced;
+	int			 nreplaced;
 	STACK_OF(X509)		*chains[2 * KEY_ALG_COUNT];
 	int			 nchains;
 	struct check_alert	 alerts[KEY_ALG_COUNT];
@@ -951,9 +1041,46 @@ alert_of(const struct view *v, const struct view_slot *s, time_t now,
 	w->nalerts++;
 }
 
+/* Was the version published by daneroll, or found served by it? */
+static int
+was_served(const struct store_rrset *r)
+{
+	return r->observed || r->published_at != 0;
+}
+
+/*
+ * The versions of an owner's RRset that a later one replaced, with the
+ * time the first later version was served by every authoritative
+ * address (0: none yet, so the old one may still be served somewhere).
+ */
+static void
+add_replaced(const struct view_owner *o, struct host_work *w)
+{
+	struct check_replaced *r;
+	int j, k, newest = -1;
+
+	for (j = 0; j < o->nv; j++)
+		if (was_served(&o->v[j]))
+			newest = j;
+	for (j = 0; j < newest; j++) {
+		if (!was_served(&o->v[j]))
+			continue;
+		w->replaced = xrealloc(w->replaced, (size_t)(w->nreplaced +
+		    1) * sizeof(*w->replaced));
+		r = &w->replaced[w->nreplaced++];
+		memset(r, 0, sizeof(*r));
+		(void)tlsa_set_parse(o->v[j].records, &r->set);
+		r->ttl = o->v[j].ttl;
+		for (k = j + 1; k < o->nv && r->gone_at == 0; k++)
+			if (was_served(&o->v[k]))
+				r->gone_at = o->v[k].propagated_at;
+	}
+}
+
 /* What daneroll's state knows of a host: keys, pins, chains, the RRset
- * it last published at the host's own owner name, the rollover's alerts
- * and a time recorded ahead of the clock. */
+ * it last published at the host's own owner name and the ones it
+ * replaced, the rollover's alerts and a time recorded ahead of the
+ * clock. */
 static void
 load_known(struct store *st, struct host_work *w, time_t now)
 {
@@ -988,6 +1115,8 @@ load_known(struct store *st, struct host_work *w, time_t now)
 	}
 	if (w->view.nowners > 0)
 		view_last_set(&w->view.owners[0], &w->published);
+	for (i = 0; i < w->view.nowners; i++)
+		add_replaced(&w->view.owners[i], w);
 	if ((w->future_at = view_future_rrset(&w->view, now, &o, &ahead)) != 0)
 		w->future_owner = w->view.owners[o].name;
 }
@@ -1001,6 +1130,7 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 	struct host_work *w = NULL;
 	struct verify_endpoint *eps = NULL;
 	struct check_facts f;
+	struct stat sb;
 	char *db = NULL;
 	int i, j, k, a, neps = 0, rc = -1;
 
@@ -1016,14 +1146,16 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		check_add(rep, CHECK_OK, NULL, "note", NULL, "the DNSSEC "
 		    "status is the AD bit of %s, trusted over the network path "
 		    "to it", resolve_name(res));
+	/* Absent is "nothing to compare with"; unreadable (another user's
+	 * state directory) is not absent: store_open says why. */
 	db = xasprintf("%s/%s", conf->state_dir, STORE_DB_NAME);
-	if (!fs_exists(db))
+	if (lstat(db, &sb) != 0 && errno == ENOENT)
 		check_add(rep, CHECK_OK, NULL, "note", NULL, "no daneroll state "
-		    "in %s: orphan records and dns-differs not checked",
-		    conf->state_dir);
+		    "(%s does not exist): orphan records and dns-differs not "
+		    "checked", db);
 	else if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
 		check_add(rep, CHECK_UNKNOWN, NULL, "state", NULL, "cannot "
-		    "read the daneroll state in %s", conf->state_dir);
+		    "read the daneroll state: %s", log_last_error());
 		st = NULL;
 	}
 	w = xcalloc((size_t)nhosts, sizeof(*w));
@@ -1076,6 +1208,8 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.known_chains = w[i].chains;
 		f.nknown_chains = w[i].nchains;
 		f.published = w[i].have_view ? &w[i].published : NULL;
+		f.replaced = w[i].replaced;
+		f.nreplaced = w[i].nreplaced;
 		f.alerts = w[i].alerts;
 		f.nalerts = w[i].nalerts;
 		f.future_at = w[i].future_at;
@@ -1099,11 +1233,37 @@ done:
 			view_free(&w[i].view);
 		tlsa_set_free(&w[i].known);
 		tlsa_set_free(&w[i].published);
+		for (j = 0; j < w[i].nreplaced; j++)
+			tlsa_set_free(&w[i].replaced[j].set);
+		free(w[i].replaced);
 	}
 	free(w);
 	free(db);
 	store_close(st);
 	resolve_close(res);
+	return rc;
+}
+
+/*
+ * Writes the textfile. A missing directory is named as such: the atomic
+ * write would only say that it cannot create its temp file there.
+ */
+static int
+write_prometheus(const char *path, const struct buf *prom)
+{
+	char *dir = fs_dir_of(path);
+	struct stat sb;
+	int found = stat(dir, &sb) == 0, rc = -1;
+
+	if (!found && errno == ENOENT)
+		log_err("--prometheus %s: directory %s does not exist", path,
+		    dir);
+	else if (found && !S_ISDIR(sb.st_mode))
+		log_err("--prometheus %s: %s is not a directory", path, dir);
+	else
+		rc = fs_write_atomic(path, prom->data, prom->len, 0644,
+		    (uid_t)-1, (gid_t)-1);
+	free(dir);
 	return rc;
 }
 
@@ -1125,23 +1285,12 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 	const struct conf_host **hosts = NULL;
 	struct buf out = { NULL, 0, 0 }, prom = { NULL, 0, 0 };
 	long long t0 = mono_ms();
-	int i, n = 0, rc = -1;
+	int n = 0, rc = -1;
 
 	memset(&rep, 0, sizeof(rep));
 	*exit_code = CHECK_UNKNOWN;
-	hosts = xcalloc((size_t)(nnames > 0 ? nnames : conf->nhosts + 1),
-	    sizeof(*hosts));
-	if (nnames > 0) {
-		for (i = 0; i < nnames; i++)
-			if ((hosts[n++] = conf_host_find(conf, names[i])) ==
-			    NULL) {
-				log_err("%s: not a host in %s", names[i],
-				    conf->path);
-				goto done;
-			}
-	} else
-		for (i = 0; i < conf->nhosts; i++)
-			hosts[n++] = &conf->hosts[i];
+	if ((hosts = conf_select_hosts(conf, names, nnames, &n)) == NULL)
+		goto done;
 	if (n == 0) {
 		log_err("no hosts to check");
 		goto done;
@@ -1163,8 +1312,7 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 	*exit_code = check_report_status(&rep);
 	if (prometheus_path != NULL) {
 		check_format_prometheus(&rep, &prom);
-		if (fs_write_atomic(prometheus_path, prom.data, prom.len, 0644,
-		    (uid_t)-1, (gid_t)-1) != 0)
+		if (write_prometheus(prometheus_path, &prom) != 0)
 			*exit_code = check_sev_worst(*exit_code, CHECK_UNKNOWN);
 	}
 	rc = 0;

@@ -142,29 +142,6 @@ cmd_parse(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
-/* The hosts named on the command line, or all; NULL after logging an
- * unknown name. Caller frees the array. */
-static const struct conf_host **
-select_hosts(const struct conf *conf, char **names, int n, int *count)
-{
-	const struct conf_host **hs;
-	int i;
-
-	*count = n > 0 ? n : conf->nhosts;
-	hs = xcalloc((size_t)*count, sizeof(*hs));
-	for (i = 0; i < *count; i++) {
-		hs[i] = n > 0 ? conf_host_find(conf, names[i]) :
-		    &conf->hosts[i];
-		if (hs[i] == NULL) {
-			log_err("%s: no [host %s] in %s", names[i], names[i],
-			    conf->path);
-			free(hs);
-			return NULL;
-		}
-	}
-	return hs;
-}
-
 static struct conf *
 load_conf(const struct cli *c)
 {
@@ -250,7 +227,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 	enum outcome worst = OUT_OK;
 	int i, n, rc = EX_SOFTWARE, stopped = 0;
 
-	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
+	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
 		goto done;
 	}
@@ -324,7 +301,7 @@ cmd_plan(const struct cli *c, struct conf *conf)
 	time_t now = util_now();
 	int i, n, rc = EX_SOFTWARE, failed = 0;
 
-	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
+	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
 		goto done;
 	}
@@ -384,7 +361,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 	time_t now = util_now();
 	int i, j, n, rc = EX_SOFTWARE, failed_hosts = 0;
 
-	if ((hs = select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
+	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
 		goto done;
 	}

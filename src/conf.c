@@ -419,6 +419,27 @@ conf_host_find(const struct conf *c, const char *name)
 	return NULL;
 }
 
+const struct conf_host **
+conf_select_hosts(const struct conf *conf, char **names, int n, int *count)
+{
+	const struct conf_host **hs;
+	int i;
+
+	*count = n > 0 ? n : conf->nhosts;
+	hs = xcalloc((size_t)*count, sizeof(*hs));
+	for (i = 0; i < *count; i++) {
+		hs[i] = n > 0 ? conf_host_find(conf, names[i]) :
+		    &conf->hosts[i];
+		if (hs[i] == NULL) {
+			log_err("%s: no [host %s] in %s", names[i], names[i],
+			    conf->path);
+			free(hs);
+			return NULL;
+		}
+	}
+	return hs;
+}
+
 static void
 cmd_free(struct conf_cmd *cmd)
 {

@@ -33,9 +33,8 @@
 #include "log.h"
 #include "util.h"
 
-/* The directory part of path ("." for a bare name); caller frees. */
-static char *
-dir_of(const char *path)
+char *
+fs_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -93,7 +92,7 @@ write_all(int fd, const void *data, size_t len)
 int
 fs_fsync_dir_of(const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = fs_dir_of(path);
 	int fd = -1, rc = -1;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -517,7 +516,7 @@ open_secret(const char *path, struct stat *st)
 		    path);
 		goto out;
 	}
-	dir = dir_of(path);
+	dir = fs_dir_of(path);
 	if (stat(dir, &dst) < 0) {
 		log_err("%s: %s", dir, strerror(errno));
 		goto out;

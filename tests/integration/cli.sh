@@ -7,7 +7,8 @@ set -u
 bin=${DANEROLL_BIN:-./daneroll}
 top=${DANEROLL_TOP:-.}
 t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
+dnspid=
+trap '[ -z "$dnspid" ] || kill "$dnspid" 2>/dev/null; rm -rf "$t"' EXIT
 mkdir -p "$t/live" "$t/state"
 
 # A certificate "deployed" for mx1, as Postfix would serve it.
@@ -60,6 +61,10 @@ out=$("$bin" -c "$t/missing.conf" plan 2>&1); rc=$?
 [ $rc -eq 64 ] && ok "unknown command: exit 64" || not_ok "unknown command: exit 64" "rc=$rc"
 "$bin" -c "$t/d.conf" status nosuch.example.org >/dev/null 2>&1; rc=$?
 [ $rc -eq 64 ] && ok "unknown host: exit 64" || not_ok "unknown host: exit 64" "rc=$rc"
+out=$("$bin" -c "$t/d.conf" check mx9.example 2>&1); rc=$?
+if [ $rc -eq 3 ] && echo "$out" | grep -qF "mx9.example: no [host mx9.example] in $t/d.conf"; then
+	ok "check, unknown host: exit 3, worded as every command"
+else not_ok "check, unknown host: exit 3, worded as every command" "rc=$rc $out"; fi
 
 # Dry run on an empty state: nothing created.
 rm -rf "$t/state"
@@ -148,13 +153,33 @@ if command -v flock >/dev/null; then
 	else not_ok "concurrent run: exit 75 after the lock timeout" "rc=$rc $out"; fi
 else skip "concurrent run" "no flock(1)"; fi
 
+# check answers at once with a fake DNS server on loopback as its
+# resolver (unsigned example.org: mx1 is dnssec-unsigned).
+port=$((20000 + $$ % 20000))
+mkdir -p "$t/rr"
+python3 "$top/tests/integration/fake_auth_dns.py" "$t/rr" 127.0.0.1:$port >"$t/dns.log" 2>&1 &
+dnspid=$!
+i=0
+while ! grep -q ready "$t/dns.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sed "s/^resolver = .*/resolver = 127.0.0.1#$port/" "$t/d.conf" > "$t/check.conf"
+out=$("$bin" -c "$t/check.conf" check --prometheus "$t/nodir/daneroll.prom" 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ ! -e "$t/nodir" ] &&
+	echo "$out" | grep -qF -- "--prometheus $t/nodir/daneroll.prom: directory $t/nodir does not exist"; then
+	ok "check --prometheus into a missing directory names the directory"
+else not_ok "check --prometheus into a missing directory names the directory" "rc=$rc $out"; fi
+
 # Another user cannot read the state: a clear error, never an empty state.
 if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
-	cp "$t/d.conf" "$t/pub.conf"; chmod 644 "$t/pub.conf"; chmod 755 "$t"
+	cp "$t/check.conf" "$t/pub.conf"; chmod 644 "$t/pub.conf"; chmod 755 "$t"
 	out=$(su nobody -s /bin/sh -c "$bin -c $t/pub.conf status" 2>&1); rc=$?
 	if [ $rc -eq 66 ] && echo "$out" | grep -q "daneroll.db: Permission denied"; then
 		ok "unreadable state: exit 66 naming the database"
 	else not_ok "unreadable state: exit 66 naming the database" "rc=$rc $out"; fi
+	out=$(su nobody -s /bin/sh -c "$bin -c $t/pub.conf check" 2>/dev/null); rc=$?
+	if [ $rc -ne 0 ] && ! echo "$out" | grep -q "no daneroll state" &&
+		echo "$out" | grep -Eq "^UNKNOWN +- +state +cannot read the daneroll state: $t/state/daneroll.db: Permission denied$"; then
+		ok "check, unreadable state: UNKNOWN naming the database, not \"no state\""
+	else not_ok "check, unreadable state: UNKNOWN naming the database" "rc=$rc $out"; fi
 	chmod 700 "$t"
 else skip "unreadable state" "needs root and a nobody user"; fi
 

@@ -24,6 +24,7 @@
 #define K_A	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define K_B	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define K_C	"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define K_D	"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
 
 static const char *
 top(void)
@@ -103,6 +104,8 @@ struct fx {
 	struct verify_endpoint	 ep[4];
 	int			 nep;
 	struct tlsa_set		 known, published;
+	struct check_replaced	 replaced[1];
+	int			 nreplaced;
 	struct check_facts	 f;
 };
 
@@ -129,6 +132,7 @@ fx_init(struct fx *x, const char *name)
 	x->h.algs = 1u << KEY_ALG_ECDSA_P256;
 	x->h.scheme = SCHEME_CURRENT_NEXT;
 	x->h.timing.expiry_alert = 14 * DAY;
+	x->h.timing.margin = 60;
 	x->vn.name = (char *)name;
 	x->vn.port = 25;
 	x->vn.owner = xstrdup(x->h.owner);
@@ -192,6 +196,8 @@ fx_facts(struct fx *x)
 	x->f.neps = x->nep;
 	x->f.known = &x->known;
 	x->f.published = x->published.n > 0 ? &x->published : NULL;
+	x->f.replaced = x->replaced;
+	x->f.nreplaced = x->nreplaced;
 	x->f.ttl_min = 1800;
 	x->f.ttl_max = 3600;
 	x->f.now = NOW;
@@ -205,6 +211,28 @@ fx_free(struct fx *x)
 	tlsa_set_free(&x->vn.tlsa.set);
 	tlsa_set_free(&x->known);
 	tlsa_set_free(&x->published);
+	tlsa_set_free(&x->replaced[0].set);
+}
+
+/*
+ * Right after a promote: daneroll replaced {A, B} (TTL 3600) by {B, C},
+ * and every authoritative address served {B, C} from gone on (0: not
+ * yet). Its keys are B and C now; the resolver still answers {A, B} from
+ * its cache until gone + TTL + margin.
+ */
+static void
+fx_promoted(struct fx *x, time_t gone)
+{
+	tlsa_set_free(&x->known);
+	add_rr(&x->known, "3 1 1 " K_B);
+	add_rr(&x->known, "3 1 1 " K_C);
+	add_rr(&x->published, "3 1 1 " K_B);
+	add_rr(&x->published, "3 1 1 " K_C);
+	add_rr(&x->replaced[0].set, "3 1 1 " K_A);
+	add_rr(&x->replaced[0].set, "3 1 1 " K_B);
+	x->replaced[0].ttl = 3600;
+	x->replaced[0].gone_at = gone;
+	x->nreplaced = 1;
 }
 
 /* "code code" of a report's findings at or above WARNING/UNKNOWN, in
@@ -230,7 +258,9 @@ enum mutation {
 	M_ADDR_BOGUS, M_ADDR_FAIL, M_NO_ADDR, M_TLSA_MISSING, M_TLSA_UNUSABLE,
 	M_TLSA_INSECURE, M_MISMATCH, M_MISMATCH_BOGUS, M_CNAME, M_PUBLISHED,
 	M_UNREACHABLE, M_TIMEOUT, M_LOCAL, M_NO_STARTTLS, M_V6_MISMATCH,
-	M_TWO_ALGS, M_STOPPED, M_FAILING, M_CLOCK_BACK
+	M_TWO_ALGS, M_STOPPED, M_FAILING, M_CLOCK_BACK, M_PROMOTED,
+	M_PROMOTED_PENDING, M_PROMOTED_EDGE, M_PROMOTED_LATE,
+	M_PROMOTED_FOREIGN, M_PROMOTED_OTHER_SET
 };
 
 static void
@@ -272,6 +302,16 @@ test_rules(void)
 		{ M_STOPPED, "rollover-alert", CHECK_CRITICAL },
 		{ M_FAILING, "rollover-alert", CHECK_WARNING },
 		{ M_CLOCK_BACK, "clock-skew", CHECK_WARNING },
+		/* The previous RRset, cached: neither orphan nor differs ... */
+		{ M_PROMOTED, "", CHECK_OK },
+		{ M_PROMOTED_PENDING, "", CHECK_OK },
+		{ M_PROMOTED_EDGE, "", CHECK_OK },
+		/* ... until its TTL (+ margin) has passed */
+		{ M_PROMOTED_LATE, "orphan-record dns-differs", CHECK_WARNING },
+		/* a record no recent version holds, another RRset */
+		{ M_PROMOTED_FOREIGN, "orphan-record dns-differs",
+		    CHECK_WARNING },
+		{ M_PROMOTED_OTHER_SET, "dns-differs", CHECK_WARNING },
 	};
 	static const struct check_alert stopped = { KEY_ALG_ECDSA_P256,
 	    ALERT_CRITICAL, "stopped; fix the cause, then `daneroll roll "
@@ -358,6 +398,24 @@ test_rules(void)
 		case M_TWO_ALGS:
 			x.h.algs |= 1u << KEY_ALG_RSA2048;
 			break;
+		case M_PROMOTED: fx_promoted(&x, NOW - 600); break;
+		case M_PROMOTED_PENDING: fx_promoted(&x, 0); break;
+		case M_PROMOTED_EDGE:
+			fx_promoted(&x, NOW - 3600 - 60 + 1);
+			break;
+		case M_PROMOTED_LATE:
+			fx_promoted(&x, NOW - 3600 - 60);
+			break;
+		case M_PROMOTED_FOREIGN:
+			fx_promoted(&x, NOW - 600);
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_D);
+			break;
+		case M_PROMOTED_OTHER_SET:
+			fx_promoted(&x, NOW - 600);
+			tlsa_set_free(&x.vn.tlsa.set);
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_A);
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
+			break;
 		default:
 			break;
 		}
@@ -411,6 +469,160 @@ test_rule_subjects(void)
 	T_INT(rep.hosts[0].ttl, 3600);
 	check_report_free(&rep);
 	fx_free(&x);
+}
+
+/* dns-differs says which records differ, each short enough to read. */
+static void
+test_dns_differs_text(void)
+{
+	static const struct {
+		const char	*dns[3], *pub[3];
+		const char	*text;
+	} rows[] = {
+		{ { K_A, K_B }, { K_A },
+		  "DNS serves 2 record(s), daneroll last published 1; only in "
+		  "DNS: 3 1 1 bbbbbbbbbbbbbbbb..." },
+		{ { K_A, K_B }, { K_A, K_C, K_D },
+		  "DNS serves 2 record(s), daneroll last published 3; only in "
+		  "DNS: 3 1 1 bbbbbbbbbbbbbbbb...; only in daneroll's: "
+		  "3 1 1 cccccccccccccccc..., 3 1 1 dddddddddddddddd..." },
+		{ { K_A, K_B }, { K_A, K_B, K_C },
+		  "DNS serves 2 record(s), daneroll last published 3; only in "
+		  "daneroll's: 3 1 1 cccccccccccccccc..." },
+	};
+	struct check_report rep;
+	struct fx x;
+	size_t r;
+	int i;
+	char *rr;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		fx_init(&x, "mx1.example.org");
+		tlsa_set_free(&x.vn.tlsa.set);
+		for (i = 0; i < 3; i++) {
+			if (rows[r].dns[i] != NULL) {
+				rr = xasprintf("3 1 1 %s", rows[r].dns[i]);
+				add_rr(&x.vn.tlsa.set, rr);
+				add_rr(&x.known, rr);
+				free(rr);
+			}
+			if (rows[r].pub[i] != NULL) {
+				rr = xasprintf("3 1 1 %s", rows[r].pub[i]);
+				add_rr(&x.published, rr);
+				free(rr);
+			}
+		}
+		fx_facts(&x);
+		memset(&rep, 0, sizeof(rep));
+		check_host_findings(&x.f, &rep);
+		if (!T_STR(codes(&rep), "dns-differs") ||
+		    !T_STR(rep.findings[0].text, rows[r].text))
+			printf("    row %zu\n", r);
+		check_report_free(&rep);
+		fx_free(&x);
+	}
+}
+
+/*
+ * With no TLSA RRset, the endpoint's result says so, as the finding does
+ * (tlsa-missing), in the table and in JSON; a real mismatch stays one.
+ */
+static void
+test_no_tlsa_result(void)
+{
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+	struct fx x;
+	int missing;
+
+	for (missing = 1; missing >= 0; missing--) {
+		fx_init(&x, "mx1.example.org");
+		if (missing) {
+			tlsa_set_free(&x.vn.tlsa.set);
+			x.vn.tlsa.exists = 0;
+		}
+		x.ep[0].status = VS_MISMATCH;
+		fx_facts(&x);
+		memset(&rep, 0, sizeof(rep));
+		check_host_findings(&x.f, &rep);
+		T_STR(codes(&rep), missing ? "tlsa-missing" : "tlsa-mismatch");
+		b.len = 0;
+		check_format_table(&rep, &b);
+		T_CHECK(strstr(b.data, missing ? "  no-tlsa  " : "  mismatch  ")
+		    != NULL);
+		T_CHECK(strstr(b.data, missing ? "  mismatch  " : "  no-tlsa  ")
+		    == NULL);
+		b.len = 0;
+		check_format_json(&rep, &b);
+		T_CHECK(strstr(b.data, missing ? "\"result\": \"no-tlsa\"" :
+		    "\"result\": \"mismatch\"") != NULL);
+		check_report_free(&rep);
+		fx_free(&x);
+	}
+	buf_free(&b);
+}
+
+/* An unknown host name, in the words of every command; nothing checked. */
+static void
+test_unknown_host(void)
+{
+	static char *names[] = { (char *)"mx9.example" };
+	struct conf_host h;
+	struct conf c;
+	int code = -1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&h, 0, sizeof(h));
+	h.name = (char *)"mx1.example.org";
+	c.path = (char *)"/etc/daneroll/daneroll.conf";
+	c.hosts = &h;
+	c.nhosts = 1;
+	T_INT(check_main(&c, names, 1, 0, NULL, &code), -1);
+	T_INT(code, CHECK_UNKNOWN);
+	T_CHECK(t_log_has("mx9.example: no [host mx9.example] in "
+	    "/etc/daneroll/daneroll.conf"));
+}
+
+/*
+ * A state that does not exist (a note) apart from one check cannot read
+ * (UNKNOWN, naming the file and why: here ENOTDIR, which root meets too;
+ * tests/integration/cli.sh has Permission denied). With no host, no name
+ * is looked up and the resolver is never asked.
+ */
+static void
+test_state_absent_or_unreadable(void)
+{
+	struct check_report rep;
+	struct verify_opts o;
+	struct conf c;
+	char *dir, *want;
+	int unreadable;
+
+	memset(&c, 0, sizeof(c));
+	c.path = (char *)"/etc/daneroll/daneroll.conf";
+	c.resolver = (char *)"127.0.0.1#9";
+	verify_opts_init(&o);
+	for (unreadable = 0; unreadable <= 1; unreadable++) {
+		dir = xstrdup(unreadable ? t_write("not-a-dir", "x") :
+		    t_path("no-state"));
+		c.state_dir = dir;
+		memset(&rep, 0, sizeof(rep));
+		T_INT(check_gather(&c, NULL, 0, &o, &rep), 0);
+		want = unreadable ? xasprintf("cannot read the daneroll state: "
+		    "%s/daneroll.db: Not a directory", dir) :
+		    xasprintf("no daneroll state (%s/daneroll.db does not "
+		    "exist): orphan records and dns-differs not checked", dir);
+		if (T_INT(rep.nfindings, 1)) {
+			T_STR(rep.findings[0].code, unreadable ? "state" :
+			    "note");
+			T_STR(rep.findings[0].text, want);
+		}
+		T_INT(check_report_status(&rep), unreadable ? CHECK_UNKNOWN :
+		    CHECK_OK);
+		check_report_free(&rep);
+		free(want);
+		free(dir);
+	}
 }
 
 static void
@@ -593,6 +805,10 @@ static const struct t_case cases[] = {
 	{ "severity and DNSSEC status order", test_severity },
 	{ "rules: one change from a healthy host each", test_rules },
 	{ "rules: subjects of findings", test_rule_subjects },
+	{ "rules: dns-differs names the records", test_dns_differs_text },
+	{ "no TLSA RRset: the endpoint result is no-tlsa", test_no_tlsa_result },
+	{ "unknown host name", test_unknown_host },
+	{ "state absent or unreadable", test_state_absent_or_unreadable },
 	{ "shared keys across hosts", test_shared_keys },
 	{ "golden outputs: Nagios, table, Prometheus, JSON", test_golden },
 	{ "OK line and escaping", test_formats_ok_and_escaping },
