@@ -81,8 +81,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ini.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -950,6 +952,19 @@ p_domain(struct pctx *ctx, const struct keydef *kd, const char *val,
 	return 0;
 }
 
+/* A user (group for key "group") that exists, or a number taken as an
+ * id as it is. errno says why a lookup failed, if it did not just miss. */
+static int
+id_known(const char *key, const char *val)
+{
+	if (strspn(val, "0123456789") == strlen(val))
+		return 1;
+	errno = 0;
+	if (strcmp(key, "group") == 0)
+		return getgrnam(val) != NULL;
+	return getpwnam(val) != NULL;
+}
+
 static int
 p_user(struct pctx *ctx, const struct keydef *kd, const char *val,
     void *field)
@@ -962,6 +977,14 @@ p_user(struct pctx *ctx, const struct keydef *kd, const char *val,
 	    "0123456789._-") != n) {
 		conf_error(ctx, ctx->lineno, "%s: invalid name \"%s\"",
 		    kd->name, val);
+		return -1;
+	}
+	/* Looked up here, so that a typo is reported at its line. */
+	if (!id_known(kd->name, val)) {
+		conf_error(ctx, ctx->lineno, "%s: unknown %s \"%s\"%s%s",
+		    kd->name, strcmp(kd->name, "group") == 0 ? "group" :
+		    "user", val, errno != 0 ? ": " : "",
+		    errno != 0 ? strerror(errno) : "");
 		return -1;
 	}
 	free(*out);
