@@ -1691,6 +1691,25 @@ finish_publisher(struct pctx *ctx, const struct sect *s)
 		p->server_id = xstrdup("localhost");
 }
 
+/* A publisher given a zone changes names in it only: a TLSA owner outside
+ * it (a typo in the host name, say) would fail only at the first update. */
+static void
+check_in_zone(struct pctx *ctx, const struct conf_publisher *p,
+    const char *owner, int line)
+{
+	size_t no, nz;
+
+	if (p == NULL || p->zone == NULL || owner == NULL)
+		return;
+	no = strlen(owner);
+	nz = strlen(p->zone);
+	if (strcmp(owner, p->zone) == 0 || (no > nz &&
+	    owner[no - nz - 1] == '.' && strcmp(owner + no - nz, p->zone) == 0))
+		return;
+	conf_error(ctx, line, "TLSA owner %s is not in zone %s of publisher %s",
+	    owner, p->zone, p->name);
+}
+
 static struct conf_publisher *
 publisher_find(struct pctx *ctx, const char *name)
 {
@@ -1747,6 +1766,12 @@ finish_host(struct pctx *ctx, const struct sect *s)
 	    (h->publisher = publisher_find(ctx, s->pubref)) == NULL)
 		conf_error(ctx, s->seen[K_PUBLISHER],
 		    "publisher: unknown publisher \"%s\"", s->pubref);
+	check_in_zone(ctx, h->publisher, h->owner, s->seen[K_TLSA_OWNER] ?
+	    s->seen[K_TLSA_OWNER] : s->line);
+	for (i = 0; i < h->naliases; i++)
+		check_in_zone(ctx, h->aliases[i].publisher != NULL ?
+		    h->aliases[i].publisher : h->publisher,
+		    h->aliases[i].owner, h->aliases[i].line);
 
 	if (!s->bad[K_SCHEME] && h->scheme == SCHEME_CURRENT_ISSUER) {
 		if (h->nissuer_spki == 0 && h->nissuer_files == 0 &&

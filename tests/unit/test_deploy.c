@@ -752,9 +752,18 @@ test_unknown_owner(void)
 	    "owner = no-such-user-daneroll\n", t_tmpdir());
 	struct set a;
 
+	/* The configuration refuses it at its line... */
+	T_CHECK(conf_in("own", lines) == NULL);
+	T_CHECK(t_log_has("owner: unknown user \"no-such-user-daneroll\""));
+	free(lines);
+	/* ...and a user deleted since is refused at deploy time. */
+	lines = xasprintf("combined_file = %s/own/mx.pem\nowner = root\n",
+	    t_tmpdir());
 	c = conf_in("own", lines);
 	if (!T_CHECK(c != NULL))
 		goto done;
+	free(c->hosts[0].files.owner);
+	c->hosts[0].files.owner = xstrdup("no-such-user-daneroll");
 	mkset(&a, "own-a", NULL);
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    a.key_path, a.chain_path), OUT_PERMFAIL);
