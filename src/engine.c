@@ -749,6 +749,27 @@ redate_future(struct engine *e, const struct view *v, time_t now)
 	return n > 0;
 }
 
+/* With -v, what a slot waits for and until when; a back-off with its
+ * cause, since a run that does nothing would otherwise say nothing. */
+static void
+say_waiting(const struct conf_host *h, const struct view_slot *s,
+    const struct slot_step *st)
+{
+	char tb[32];
+	int backoff = s->slot.retry_at != 0 && st->wake_at == s->slot.retry_at;
+
+	log_msg(LOG_LVL_INFO, h->name, key_alg_str(s->alg), "%s%s%s%s%s%s",
+	    st->reason, st->wake_at ? " (until " : "", st->wake_at ?
+	    util_fmt_time(st->wake_at, tb, sizeof(tb)) : "",
+	    st->wake_at ? ")" : "", backoff && s->slot.last_error ?
+	    "; last error: " : "", backoff && s->slot.last_error ?
+	    s->slot.last_error : "");
+	if (backoff)
+		log_msg(LOG_LVL_INFO, h->name, key_alg_str(s->alg), "fixed "
+		    "the cause? `daneroll roll --resume %s` retries at the "
+		    "next run", h->name);
+}
+
 static void
 worse(struct engine_result *r, enum outcome o)
 {
@@ -788,6 +809,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 {
 	const struct slot_policy pol = view_policy(h);
 	unsigned alerted = 0;	/* slots whose alert was said, by alg bit */
+	unsigned waiting = 0;	/* slots whose wait was said (-v) */
 	int iter;
 
 	memset(res, 0, sizeof(*res));
@@ -833,6 +855,10 @@ engine_host(struct engine *e, const struct conf_host *h,
 				if (st.wake_at != 0 && (res->wake_at == 0 ||
 				    st.wake_at < res->wake_at))
 					res->wake_at = st.wake_at;
+				if (!(waiting & (1u << s->alg))) {
+					waiting |= 1u << s->alg;
+					say_waiting(h, s, &st);
+				}
 				if (!e->dry_run && (s->slot.state != st.state ||
 				    s->slot.wake_at != st.wake_at) &&
 				    (store_begin(e->store) != 0 ||

@@ -132,9 +132,10 @@ slot_for(struct view *v, EVP_PKEY *key, const char *path)
 	for (i = 0; i < v->nslots; i++)
 		if ((int)v->slots[i].alg == alg)
 			return &v->slots[i];
-	log_msg(LOG_LVL_ERR, v->host->name, NULL, "%s: a %s key, but the "
-	    "host is not configured for that algorithm; refused", path,
-	    alg < 0 ? "unsupported" : key_alg_str((enum key_alg)alg));
+	log_msg(LOG_LVL_ERR, v->host->name, NULL, "%s: the key is %s, but "
+	    "the host is not configured for that algorithm (algorithms = "
+	    "in its [host]); refused", path, alg < 0 ? "of an unsupported "
+	    "type" : key_alg_str((enum key_alg)alg));
 	return NULL;
 }
 

@@ -51,6 +51,7 @@ struct obs_ctx {
 	socklen_t		 reslen[OBS_MAX_RESOLVERS];
 	int			 nres;
 	char			 resname[80];	/* the resolver that answered */
+	int			 unfit;		/* it offers no recursion */
 	char			 zone[LDNS_MAX_DOMAINLEN + 2];
 	int			 zone_signed;
 	struct observe_addr	*addrs;
@@ -439,6 +440,18 @@ resolver_answer(struct obs_ctx *c, const struct dnsq *q, const char *what)
 		ldns_pkt_free(pkt);
 		return NULL;
 	}
+	/* A referral (neither recursion nor authority) means resolver is
+	 * an authoritative server for some other zone: it would send the
+	 * observer to the wrong zone's servers, to wait there for ever. */
+	if (!ldns_pkt_ra(pkt) && !ldns_pkt_aa(pkt)) {
+		c->unfit = 1;
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: %s %s: a "
+		    "referral, not an answer (neither RA nor AA set): resolver "
+		    "must be a recursive, validating resolver such as unbound",
+		    c->resname, q->qname, what);
+		ldns_pkt_free(pkt);
+		return NULL;
+	}
 	return pkt;
 }
 
@@ -535,6 +548,8 @@ find_zone(struct obs_ctx *c)
 	}
 	r = OUT_OK;
 done:
+	if (c->unfit)
+		r = OUT_PERMFAIL;	/* the configuration, not the network */
 	dnsq_free(&q, 1);
 	free(s);
 	if (pkt != NULL)

@@ -98,7 +98,7 @@ exec_replace(const struct conf *conf, const struct conf_publisher *p,
 		why = "exit 75: temporary failure; will retry";
 	} else {
 		o = OUT_PERMFAIL;
-		why = "permanent failure; not retried";
+		why = "failed; retried after a back-off, but it needs you";
 	}
 	out = output_line(&res.output);
 	if (res.exit_code >= 0 && res.exit_code != PUBLISH_EXEC_TEMPFAIL)

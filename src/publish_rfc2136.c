@@ -428,7 +428,7 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 		break;
 	}
 	if (i == RFC2136_TRIES || to->n == 0) {
-		upd_err(u, "%s: no answer after %d tries of %d s (last: %s)",
+		upd_err(u, "%s: no answer in %d tries (up to %d s each; last: %s)",
 		    what, RFC2136_TRIES, u->try_ms / 1000, last_err);
 		goto out;
 	}

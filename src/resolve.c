@@ -273,6 +273,13 @@ query(struct resolver *r, const ldns_rdf *dname, ldns_rr_type type,
 	if (ask(r, dname, type, 0, &p, why, whylen) != 0)
 		goto done;
 	rc = ldns_pkt_get_rcode(p);
+	if (!ldns_pkt_ra(p) && !ldns_pkt_aa(p)) {
+		/* A referral: an authoritative server for another zone. */
+		snprintf(why, whylen, "%s gave a referral, not an answer "
+		    "(neither RA nor AA set): resolver must be a recursive, "
+		    "validating resolver", r->name);
+		goto done;
+	}
 	if (rc == LDNS_RCODE_NOERROR || rc == LDNS_RCODE_NXDOMAIN) {
 		sec = ldns_pkt_ad(p) ? RESOLVE_SECURE : RESOLVE_INSECURE;
 		*pkt = p;

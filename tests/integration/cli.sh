@@ -109,6 +109,11 @@ echo "$out" | grep -q "_25._tcp.mx1.example.org. 60 IN TLSA 3 1 1 $want" &&
 # The run above backs off (DNS unreachable, retry in 5m); the operator
 # says the cause is fixed: roll --resume ends the back-off, and the next
 # run tries again at once.
+out=$("$bin" -c "$t/d.conf" -v run 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "mx1.example.org/ecdsa-p256: backing off after a failure (until .*); last error: publish failed" &&
+    echo "$out" | grep -q "daneroll roll --resume mx1.example.org"; then
+	ok "run -v while backing off says until when, why, and how to retry now"
+else not_ok "run -v while backing off says until when, why, and how to retry now" "rc=$rc $out"; fi
 out=$("$bin" -c "$t/d.conf" plan 2>&1)
 echo "$out" | grep -q "backing off after a failure" || not_ok "backing off before roll --resume" "$out"
 out=$("$bin" -c "$t/d.conf" roll --resume mx1.example.org 2>&1); rc=$?

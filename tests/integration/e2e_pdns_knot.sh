@@ -184,5 +184,27 @@ dr status --json mx1.example >"$LOGDIR/status.json" 2>/dev/null
 jq -e '[.[0].slots[] | .state == "standby" and .alert == "ok"] | all' "$LOGDIR/status.json" >/dev/null &&
 	ok "status --json: both slots standby, no alert" || not_ok "status --json: both slots standby, no alert" "$(jq -c '.[0].slots' "$LOGDIR/status.json")"
 
+# resolver set to BIND, the authoritative primary of example., for a host
+# in the delegated child knot.example: BIND answers with a referral. The
+# run refuses (69) and says what resolver must be, instead of polling
+# example.'s servers for ever; nothing is published.
+sed -e "s|^resolver = .*|resolver = $NS1_V4|" -e "s|^state_dir = .*|state_dir = $D/state-authres|" \
+	"$D/daneroll.conf" >"$D/authres.conf"
+cat >>"$D/authres.conf" <<CONF
+
+[host mx.knot.example]
+combined_file = $W/mx1/%a.pem
+publisher = knot
+acme_hook = /bin/true
+reload = /bin/true
+CONF
+sed -i '/^\[host mx1.example\]/,/^reload = /d' "$D/authres.conf"
+chmod 600 "$D/authres.conf"
+out=$(in_ns "$top/daneroll" -c "$D/authres.conf" run mx.knot.example 2>&1); rc=$?
+if [ $rc -eq 69 ] && echo "$out" | grep -q "resolver $NS1_V4: _25._tcp.mx.knot.example. SOA: a referral, not an answer" &&
+    ! echo "$out" | grep -q "published"; then
+	ok "resolver set to an authoritative server of the parent: refused (69), named, nothing published"
+else not_ok "resolver set to an authoritative server of the parent: refused (69), named, nothing published" "rc=$rc $out"; fi
+
 e2e_prober_stop
 summary

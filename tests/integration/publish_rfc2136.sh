@@ -393,7 +393,7 @@ if [ "$n" -eq 12 ]; then ok "bind: serves the 12 records"; else
 # Nothing listens there: tries, then TEMPFAIL.
 publish "unreachable server is TEMPFAIL" tempfail "" "$r1" \
 	DANEROLL_LIVE_SERVER=192.0.2.9 DANEROLL_LIVE_TIMEOUT=3 \
-	DANEROLL_LIVE_LOG="no answer after 3 tries"
+	DANEROLL_LIVE_LOG="no answer in 3 tries"
 
 # Inline-signed zone: the update is signed by BIND.
 publish "bind: update in an inline-signed zone" ok "" "$r1;$r2" \

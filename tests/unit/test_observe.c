@@ -361,7 +361,8 @@ enum srv_mode {
 	SRV_FORGE,	/* UDP: a wrong ID first, then the answer */
 	SRV_SILENT,	/* reads and never answers */
 	SRV_ROOT,	/* NXDOMAIN with the root zone's SOA, to anything */
-	SRV_SERVFAIL	/* SERVFAIL to anything */
+	SRV_SERVFAIL,	/* SERVFAIL to anything */
+	SRV_NORA	/* as SRV_ROOT, without RA or AA: a referral */
 };
 
 struct srv {
@@ -369,7 +370,7 @@ struct srv {
 	int	port;
 };
 
-/* A resolver's answer for SRV_ROOT / SRV_SERVFAIL. */
+/* A resolver's answer for SRV_ROOT / SRV_SERVFAIL / SRV_NORA. */
 static uint8_t *
 srv_resolver_answer(const uint8_t *q, size_t qlen, enum srv_mode mode,
     size_t *len)
@@ -385,11 +386,14 @@ srv_resolver_answer(const uint8_t *q, size_t qlen, enum srv_mode mode,
 	name = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
 	    ldns_pkt_question(qp), 0)));
 	wire = mkresp(name, ldns_rr_get_type(ldns_rr_list_rr(
-	    ldns_pkt_question(qp), 0)), mode == SRV_ROOT ?
+	    ldns_pkt_question(qp), 0)), mode != SRV_SERVFAIL ?
 	    LDNS_RCODE_NXDOMAIN : LDNS_RCODE_SERVFAIL, 0, 0, NULL,
-	    mode == SRV_ROOT ? root_soa : NULL, len);
-	/* Our ID back, as a resolver would. */
+	    mode != SRV_SERVFAIL ? root_soa : NULL, len);
+	/* Our ID back and RA, as a resolver would; none for SRV_NORA, an
+	 * authoritative server set as resolver. */
 	memcpy(wire, q, 2);
+	if (mode != SRV_NORA)
+		wire[3] |= 0x80;
 	free(name);
 	ldns_pkt_free(qp);
 	return wire;
@@ -447,7 +451,8 @@ srv_loop(int ufd, int tfd, enum srv_mode mode)
 			    (struct sockaddr *)&from, &fl);
 			if (n <= 0 || mode == SRV_SILENT)
 				continue;
-			if (mode == SRV_ROOT || mode == SRV_SERVFAIL) {
+			if (mode == SRV_ROOT || mode == SRV_SERVFAIL ||
+			    mode == SRV_NORA) {
 				w = srv_resolver_answer(buf, (size_t)n, mode,
 				    &wl);
 				if (w != NULL)
@@ -687,6 +692,8 @@ test_observe_outcomes(void)
 		{ SRV_ROOT, "_25._tcp.mx.nosuchtld.", OUT_PERMFAIL,
 		  "_25._tcp.mx.nosuchtld. is in no delegated zone" },
 		{ SRV_SERVFAIL, OWNER, OUT_TEMPFAIL, "SOA: SERVFAIL" },
+		{ SRV_NORA, OWNER, OUT_PERMFAIL, "SOA: a referral, not an "
+		  "answer (neither RA nor AA set)" },
 		{ 0, OWNER, OUT_TEMPFAIL, "connection refused" },
 		{ SRV_ROOT, "a..b.example.", OUT_PERMFAIL,
 		  "not a valid DNS name" },

@@ -710,7 +710,7 @@ test_rfc2136_config(void)
 	t_log_reset();
 	o = publish_rfc2136.replace(&conf, &pub, &req);
 	T_INT(o, OUT_TEMPFAIL);
-	T_CHECK(t_log_has("no answer after 3 tries"));
+	T_CHECK(t_log_has("no answer in 3 tries"));
 	T_CHECK(t_log_has("Connection refused"));
 	T_CHECK(strstr(t_log_text(), SECRET) == NULL);
 	tlsa_set_free(&one);
@@ -754,8 +754,8 @@ test_exec(void)
 		  "temporary failure; will retry): rate limited, retry after "
 		  "60s" },
 		{ "echo 'HTTP 401'; echo 'bad token'; exit 1", "1", 10,
-		  OUT_PERMFAIL, NULL, "failed (exit 1: permanent failure; not "
-		  "retried): HTTP 401 | bad token" },
+		  OUT_PERMFAIL, NULL, "failed (exit 1: failed; retried after a "
+		  "back-off, but it needs you): HTTP 401 | bad token" },
 		{ "exit 2", "1", 10, OUT_PERMFAIL, NULL, "(no output)" },
 		{ "exec sleep 30", "1", 1, OUT_TEMPFAIL, NULL,
 		  "(timed out; will retry)" },
