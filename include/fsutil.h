@@ -61,5 +61,7 @@ int	 fs_lookup_owner(const char *user, const char *group, uid_t *,
 	    gid_t *);
 /* 1 if the name exists (lstat: a dangling symlink counts), else 0. */
 int	 fs_exists(const char *path);
+/* 1 only if path is certainly not there (ENOENT), not merely unreadable. */
+int	 fs_missing(const char *path);
 
 #endif

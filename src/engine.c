@@ -770,6 +770,55 @@ say_waiting(const struct conf_host *h, const struct view_slot *s,
 		    "next run", h->name);
 }
 
+/*
+ * A next key whose file is gone (deleted by hand, a restore without it)
+ * can never be deployed: every issue would fail. As long as it is not
+ * live or being deployed, it is discarded, so that a new next key is
+ * generated and published in its place; its record goes with the next
+ * update, which is safe since nothing serves that key. 1 if one was
+ * dropped (reload the view).
+ */
+static int
+drop_lost_next(struct engine *e, struct view *v, time_t now)
+{
+	const struct conf_host *h = v->host;
+	struct slot_facts f;
+	char why[600];
+	int i, n = 0;
+
+	for (i = 0; i < v->nslots && !e->dry_run; i++) {
+		struct view_slot *s = &v->slots[i];
+
+		if (!s->has_next || s->next.path == NULL ||
+		    !fs_missing(s->next.path) ||
+		    s->slot.state == SLOT_DEPLOYING ||
+		    s->slot.state == SLOT_VERIFYING ||
+		    s->slot.state == SLOT_ROLLBACK)
+			continue;
+		view_facts(v, s, now, &f);
+		if (f.deployed == DK_NEXT)
+			continue;
+		snprintf(why, sizeof(why), "the next key's file %s is missing "
+		    "(3 1 1 %s, never deployed): discarded; a new next key "
+		    "replaces it", s->next.path, s->next.spki);
+		if (store_begin(e->store) != 0)
+			return 0;
+		if (store_key_set_role(e->store, s->next.id, "discarded",
+		    now) != 0 ||
+		    store_slot_set_failure(e->store, &s->slot, 0, 0, NULL) != 0 ||
+		    store_event(e->store, now, h->name, key_alg_str(s->alg),
+		    NULL, NULL, why) != 0) {
+			store_rollback(e->store);
+			return 0;
+		}
+		if (store_commit(e->store) != 0)
+			return 0;
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg), "%s", why);
+		n++;
+	}
+	return n > 0;
+}
+
 static void
 worse(struct engine_result *r, enum outcome o)
 {
@@ -827,9 +876,14 @@ engine_host(struct engine *e, const struct conf_host *h,
 			return;
 		}
 		remember_deployed(e, &v, now);
-		if (iter == 0 && redate_future(e, &v, now)) {
-			view_free(&v);
-			continue;
+		if (iter == 0) {
+			int again = redate_future(e, &v, now);
+
+			again |= drop_lost_next(e, &v, now);
+			if (again) {
+				view_free(&v);
+				continue;
+			}
 		}
 		for (i = 0; i < v.nslots; i++) {
 			struct view_slot *s = &v.slots[i];

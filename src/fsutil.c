@@ -635,6 +635,14 @@ out:
 }
 
 int
+fs_missing(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) != 0 && errno == ENOENT;
+}
+
+int
 fs_exists(const char *path)
 {
 	struct stat st;

@@ -639,6 +639,42 @@ test_foreign_key_renewal_due(void)
 	T_INT(fake.violations, 0);
 }
 
+/* The next key's file deleted by hand: discarded, a new next key is
+ * published and aged, and the renewal goes through with it. */
+static void
+test_lost_next_key(void)
+{
+	const struct conf_host *h = setup("mx23.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct store_slot s = { 0 };
+	struct store_key k = { 0 };
+	char lost[65], cur[65];
+	int64_t hid;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_INT(store_key_get(st, s.id, "next", &k), 1);
+	memcpy(lost, k.spki, sizeof(lost));
+	T_INT(unlink(k.path), 0);
+	store_key_free(&k);
+	store_slot_free(&s);
+	fake_clock(T0 + 61 * DAY);	/* the renewal is due */
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_CHECK(t_log_has("is missing (3 1 1"));
+	T_INT(events_with(h->name, "discarded; a new next key replaces it"), 1);
+	T_INT(fake.deploys, 1);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_CHECK(strcmp(cur, lost) != 0);
+	T_CHECK(served_has(h->owner, cur));
+	T_CHECK(!served_has(h->owner, lost));
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_rekeyed_behind_our_back(void)
 {
@@ -1039,6 +1075,8 @@ static const struct t_case cases[] = {
 	  test_verify_retried_while_mta_reloads },
 	{ "a foreign key when a renewal is due: said, and kept as an event",
 	    test_foreign_key_renewal_due },
+	{ "a next key file deleted: replaced, then the renewal",
+	    test_lost_next_key },
 	{ "publish failure: each slot records the cause",
 	    test_publish_failure_cause_per_slot },
 	{ "publish failure backs off, removes nothing",
