@@ -203,6 +203,11 @@ countdown(time_t until)
 {
 	char b[32];
 
+	/* Off a terminal, one line, so that a long wait is not silence. */
+	if (!isatty(STDERR_FILENO))
+		log_notice("waiting until %s for the next step",
+		    util_fmt_time(until, b, sizeof(b)));
+
 	for (;;) {
 		time_t now = util_now();
 

@@ -22,7 +22,11 @@ W=${DEMO_DIR:-/tmp/daneroll-demo}
 NS=${DEMO_NS:-drdemo}
 export WORLD_DIR=$W WORLD_NS=$NS
 
-bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+	bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	bold() { printf '\n== %s\n' "$*"; }
+fi
 teardown() {
 	[ -d "$W/probe" ] && touch "$W/probe/stop"
 	sleep 1
