@@ -12,34 +12,7 @@ trap '[ -z "$dnspid" ] || kill "$dnspid" 2>/dev/null; rm -rf "$t"' EXIT
 mkdir -p "$t/live" "$t/state"
 
 # A certificate "deployed" for mx1, as Postfix would serve it.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
-	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
-cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
-chmod 600 "$t/live/mx1-ecdsa-p256.pem"
-printf 'key "dr" { algorithm hmac-sha256; secret "c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr"; };\n' > "$t/tsig.key"
-chmod 600 "$t/tsig.key"
-
-cat > "$t/d.conf" <<CONF
-[global]
-state_dir = $t/state
-lock_timeout = 1s
-ttl = 60
-# Tests never ask the machine's own resolver: nothing listens here, so the
-# observer is refused at once and no query leaves this host.
-resolver = 127.0.0.1#9
-
-[publisher bind]
-type = rfc2136
-tsig_key_file = $t/tsig.key
-
-[host mx1.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx1-%a.pem
-publisher = bind
-acme_hook = /bin/true
-reload = /bin/true
-CONF
+mini_host "$t"
 
 out=$("$bin" -c "$t/d.conf" config check 2>&1); rc=$?
 [ $rc -eq 0 ] && ok "config check accepts a good file" || not_ok "config check accepts a good file" "$out"
@@ -199,7 +172,7 @@ after=$(sha256sum "$t/state/daneroll.db" | cut -d' ' -f1)
 cp "$t/db.bak" "$t/state/daneroll.db"
 
 # Secrets: the TSIG secret and private keys never show anywhere.
-secret=c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr
+secret=$MINI_SECRET
 all=$("$bin" -c "$t/d.conf" -v run 2>&1; "$bin" -c "$t/d.conf" plan --json 2>&1; "$bin" -c "$t/d.conf" status --json 2>&1)
 if echo "$all" | grep -q -e "$secret" -e "PRIVATE KEY"; then not_ok "no secret in any output"; else ok "no secret in any output"; fi
 if grep -a -q -e "$secret" -e "PRIVATE KEY" "$t"/state/daneroll.db*; then not_ok "no secret in the database"; else ok "no secret in the database"; fi

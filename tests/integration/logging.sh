@@ -58,34 +58,9 @@ with_log() {
 		exec "$@"' with_log "$t" "$@"
 }
 
-# The same deployed certificate and host as cli.sh; DNS is unreachable,
+# The host of cli.sh (mini_host in testlib); DNS is unreachable,
 # so a run adopts, generates the next key and backs off (75).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
-	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
-cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
-chmod 600 "$t/live/mx1-ecdsa-p256.pem"
-secret=c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr
-printf 'key "dr" { algorithm hmac-sha256; secret "%s"; };\n' "$secret" > "$t/tsig.key"
-chmod 600 "$t/tsig.key"
-cat > "$t/d.conf" <<CONF
-[global]
-state_dir = $t/state
-lock_timeout = 1s
-ttl = 60
-resolver = 127.0.0.1#9
-
-[publisher bind]
-type = rfc2136
-tsig_key_file = $t/tsig.key
-
-[host mx1.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx1-%a.pem
-publisher = bind
-acme_hook = /bin/true
-reload = /bin/true
-CONF
+mini_host "$t"
 sed 's/^ttl = 60/ttl = 60\nbogus_key = 1/' "$t/d.conf" > "$t/bad.conf"
 
 # capture NAME cmd...: run cmd; its datagrams go to $t/NAME.log, its
@@ -158,7 +133,7 @@ if [ ! -s "$t/tty.log" ] &&
 else not_ok "without --syslog: 'daneroll: [level: ]host/slot: message' on stderr, no syslog" \
 	"$(cat "$t/tty.log" "$t/tty.err")"; fi
 
-if grep -q -e "$secret" -e "PRIVATE KEY" "$t/all" "$t"/*.err; then
+if grep -q -e "$MINI_SECRET" -e "PRIVATE KEY" "$t/all" "$t"/*.err; then
 	not_ok "no secret in any syslog line or stderr"
 else ok "no secret in any syslog line or stderr"; fi
 

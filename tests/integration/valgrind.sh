@@ -24,31 +24,7 @@ t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 mkdir -p "$t/live" "$t/state" "$t/vg"
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
-	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
-cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
-chmod 600 "$t/live/mx1-ecdsa-p256.pem"
-printf 'key "dr" { algorithm hmac-sha256; secret "c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr"; };\n' > "$t/tsig.key"
-chmod 600 "$t/tsig.key"
-cat > "$t/d.conf" <<CONF
-[global]
-state_dir = $t/state
-lock_timeout = 1s
-ttl = 60
-resolver = 127.0.0.1#9
-
-[publisher bind]
-type = rfc2136
-tsig_key_file = $t/tsig.key
-
-[host mx1.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx1-%a.pem
-publisher = bind
-acme_hook = /bin/true
-reload = /bin/true
-CONF
+mini_host "$t"
 
 n=0
 # vg NAME EXPECTED_EXIT_CODES ARGS...: one command under valgrind; every
