@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "deploy_files.h"
 #include "engine.h"
+#include "fsutil.h"
 #include "intake.h"
 #include "lock.h"
 #include "log.h"
@@ -356,6 +357,19 @@ event_cb(time_t at, const char *slot, const char *old_state,
 		    "to", new_state, "reason", reason));
 }
 
+/* A state directory never run with (a mistyped --state-dir, say) shows
+ * every slot as new: say why. */
+static void
+note_no_state(const char *state_dir)
+{
+	char *db = xasprintf("%s/%s", state_dir, STORE_DB_NAME);
+
+	if (fs_missing(db))
+		log_notice("no daneroll state yet: %s does not exist (nothing "
+		    "has run with this state directory)", db);
+	free(db);
+}
+
 static int
 cmd_status(const struct cli *c, struct conf *conf)
 {
@@ -374,6 +388,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 		rc = EX_NOINPUT;
 		goto done;
 	}
+	note_no_state(conf->state_dir);
 	for (i = 0; i < n; i++) {
 		struct view v;
 		const struct slot_policy pol = view_policy(hs[i]);

@@ -39,6 +39,12 @@ if [ $rc -eq 3 ] && echo "$out" | grep -qF "mx9.example: no [host mx9.example] i
 	ok "check, unknown host: exit 3, worded as every command"
 else not_ok "check, unknown host: exit 3, worded as every command" "rc=$rc $out"; fi
 
+# A state directory never run with (a typo in --state-dir): said.
+out=$("$bin" -c "$t/d.conf" --state-dir "$t/no-such-state" status 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "no daneroll state yet: $t/no-such-state/daneroll.db does not exist" &&
+	[ ! -e "$t/no-such-state" ] && ok "status on a state never run with says so, creates nothing" ||
+	not_ok "status on a state never run with says so, creates nothing" "rc=$rc $out"
+
 # Dry run on an empty state: nothing created.
 rm -rf "$t/state"
 out=$("$bin" -c "$t/d.conf" run -n 2>&1); rc=$?
