@@ -2,8 +2,10 @@
 # Runs every unit test program, then every integration test script, and
 # prints the totals as the last line: "N passed, N failed, N skipped".
 #
-#   sh tests/run.sh [--unit-only] [--sanitized] BUILD_DIR
+#   sh tests/run.sh [--unit-only] [--sanitized] BUILD_DIR [TEST...]
 #
+# TEST names a unit test (test_conf) or an integration script (crash) to
+# run alone; without one, every test runs.
 # Each program or script prints its own "N passed, N failed[, N skipped]"
 # as its last such line; a program that crashes or prints no summary counts
 # as one failure, so a broken test can never pass silently.
@@ -24,6 +26,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 build=${1:-build}
+[ $# -gt 0 ] && shift
+only=" $* "
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd) || exit 1
 DANEROLL_BIN=$top/daneroll
@@ -43,7 +47,7 @@ if [ "$sanitized" -eq 1 ]; then
 	# process (report.PID), whatever the test does with stderr. Programs
 	# that are not sanitized (the hooks, the servers) ignore these.
 	opts="log_path=$san/report:exitcode=86:print_stacktrace=1"
-	export ASAN_OPTIONS="$opts:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1"
+	export ASAN_OPTIONS="$opts:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:strict_string_checks=1"
 	export UBSAN_OPTIONS="$opts:halt_on_error=1"
 	# Reports name functions and lines only with a symbolizer.
 	for sym in "$(command -v llvm-symbolizer)" /usr/lib/llvm-*/bin/llvm-symbolizer; do
@@ -66,6 +70,9 @@ san_check() {
 	failed=$((failed + 1))
 }
 
+# wanted NAME: true if NAME is to run.
+wanted() { [ "$only" = "  " ] || case $only in *" $1 "*) true ;; *) false ;; esac; }
+
 tally() { # name status
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -86,6 +93,7 @@ tally() { # name status
 for t in "$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
+	wanted "$name" || continue
 	echo "# unit: $name"
 	"$t" >"$out" 2>&1
 	rc=$?
@@ -98,6 +106,7 @@ if [ "$unit_only" -eq 0 ]; then
 	for t in "$top"/tests/integration/*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
+		wanted "$name" || continue
 		echo "# integration: $name"
 		sh "$t" >"$out" 2>&1
 		rc=$?
