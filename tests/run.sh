@@ -55,6 +55,12 @@ if [ "$sanitized" -eq 1 ]; then
 	done
 fi
 
+# --sanitized on a plain build would pass without checking anything.
+if [ -n "$san" ] && ! grep -q __asan_init "$DANEROLL_BIN" 2>/dev/null; then
+	echo "not ok - $DANEROLL_BIN is not built with AddressSanitizer"
+	failed=$((failed + 1))
+fi
+
 # san_check NAME: a sanitizer report left by test NAME fails it.
 san_check() {
 	[ -n "$san" ] || return 0
