@@ -9,7 +9,7 @@
 set -u
 what=${1:-build}
 
-build_pkgs="build-essential pkg-config clang libclang-rt-14-dev libssl-dev
+build_pkgs="build-essential pkg-config clang libclang-rt-14-dev llvm-14 libssl-dev
 libcurl4-openssl-dev libldns-dev libjansson-dev libsqlite3-dev libinih-dev"
 test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
 procps util-linux time"

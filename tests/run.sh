@@ -2,20 +2,82 @@
 # Runs every unit test program, then every integration test script, and
 # prints the totals as the last line: "N passed, N failed, N skipped".
 #
-#   sh tests/run.sh [--unit-only] BUILD_DIR
+#   sh tests/run.sh [--unit-only] [--sanitized] BUILD_DIR [TEST...]
 #
+# TEST names a unit test (test_conf) or an integration script (crash) to
+# run alone; without one, every test runs.
 # Each program or script prints its own "N passed, N failed[, N skipped]"
 # as its last such line; a program that crashes or prints no summary counts
 # as one failure, so a broken test can never pass silently.
-unit_only=0
-if [ "$1" = "--unit-only" ]; then unit_only=1; shift; fi
+#
+# The integration scripts test DANEROLL_BIN (./daneroll) and the live
+# drivers in DANEROLL_BUILD (BUILD_DIR/tests). With --sanitized, BUILD_DIR
+# is an ASan + UBSan build (make check-asan): the scripts test
+# BUILD_DIR/daneroll, and every sanitizer report (ASan, LeakSanitizer,
+# UBSan, from any process of a test, children included) is written into
+# BUILD_DIR/sanitizer/; a test after which a report is there fails, and the
+# report is shown (and kept in BUILD_DIR/sanitizer/reported/).
+unit_only=0 sanitized=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--unit-only) unit_only=1; shift ;;
+	--sanitized) sanitized=1; shift ;;
+	*) break ;;
+	esac
+done
 build=${1:-build}
+[ $# -gt 0 ] && shift
+only=" $* "
 top=$(cd "$(dirname "$0")/.." && pwd)
-export DANEROLL_TOP="$top" DANEROLL_BIN="$top/daneroll"
+build=$(cd "$build" && pwd) || exit 1
+DANEROLL_BIN=$top/daneroll
+[ "$sanitized" -eq 1 ] && DANEROLL_BIN=$build/daneroll
+export DANEROLL_TOP="$top" DANEROLL_BIN DANEROLL_BUILD="$build"
 
 passed=0 failed=0 skipped=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+
+san=
+if [ "$sanitized" -eq 1 ]; then
+	san=$build/sanitizer
+	rm -rf "$san"
+	mkdir -p "$san/reported" || exit 1
+	# Any report ends the process with 86 and goes to a file, one per
+	# process (report.PID), whatever the test does with stderr. Programs
+	# that are not sanitized (the hooks, the servers) ignore these.
+	opts="log_path=$san/report:exitcode=86:print_stacktrace=1"
+	export ASAN_OPTIONS="$opts:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:strict_string_checks=1"
+	export UBSAN_OPTIONS="$opts:halt_on_error=1"
+	# Reports name functions and lines only with a symbolizer.
+	for sym in "$(command -v llvm-symbolizer)" /usr/lib/llvm-*/bin/llvm-symbolizer; do
+		[ -x "$sym" ] && export ASAN_SYMBOLIZER_PATH="$sym" && break
+	done
+fi
+
+# --sanitized on a plain build would pass without checking anything.
+if [ -n "$san" ] && ! grep -q __asan_init "$DANEROLL_BIN" 2>/dev/null; then
+	echo "not ok - $DANEROLL_BIN is not built with AddressSanitizer"
+	failed=$((failed + 1))
+fi
+
+# san_check NAME: a sanitizer report left by test NAME fails it.
+san_check() {
+	[ -n "$san" ] || return 0
+	set -- "$1" "$san"/report.*
+	[ -e "$2" ] || return 0
+	name=$1; shift
+	echo "not ok - $name: sanitizer report ($# process(es))"
+	for f in "$@"; do
+		echo "  == $f"
+		head -n 200 "$f" | sed 's/^/  /'
+		mv "$f" "$san/reported/$name.${f##*/}"
+	done
+	failed=$((failed + 1))
+}
+
+# wanted NAME: true if NAME is to run.
+wanted() { [ "$only" = "  " ] || case $only in *" $1 "*) true ;; *) false ;; esac; }
 
 tally() { # name status
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
@@ -37,24 +99,30 @@ tally() { # name status
 for t in "$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
+	wanted "$name" || continue
 	echo "# unit: $name"
 	"$t" >"$out" 2>&1
 	rc=$?
 	sed 's/^/  /' "$out" | grep -vE '^  [0-9]+ passed, [0-9]+ failed'
 	tally "$name" "$rc"
+	san_check "$name"
 done
 
 if [ "$unit_only" -eq 0 ]; then
 	for t in "$top"/tests/integration/*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
+		wanted "$name" || continue
 		echo "# integration: $name"
 		sh "$t" >"$out" 2>&1
 		rc=$?
 		sed 's/^/  /' "$out" | grep -vE '^  [0-9]+ passed, [0-9]+ failed'
 		tally "$name" "$rc"
+		san_check "$name"
 	done
 fi
+# A process that outlived its test (a background run) may report late.
+san_check "late report"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

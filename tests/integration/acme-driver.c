@@ -1,6 +1,6 @@
 /*
  * acme-driver - runs one daneroll backend call from the command line, for
- * tests/integration/acme.sh (compiled by it against build/libdaneroll.a):
+ * tests/integration/acme.sh (built by make check-build as BUILD/tests/acme-driver):
  *
  *   acme-driver csr      CONF HOST ALG KEY OUT     daneroll's CSR for KEY
  *   acme-driver issue    CONF HOST ALG CSR OUT     issue_hook.issue

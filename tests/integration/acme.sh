@@ -14,12 +14,14 @@
 #     deploy, a failing reload leaves the old chain served, a rollback
 #     serves the old chain again.
 #
-# The backends run through tests/integration/acme-driver.c, compiled here
-# against BUILD/libdaneroll.a. Needs root; skips cleanly otherwise or when
-# a package is missing (make check installs them).
+# The backends run through tests/integration/acme-driver.c, built by
+# make check-build as BUILD/tests/acme-driver (with BUILD's compiler and
+# sanitizer flags). Needs root; skips cleanly otherwise or when a package
+# is missing (make check installs them).
 . "$(dirname "$0")/testlib"
 top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DANEROLL_BUILD:-$top/build}
+driver=$build/tests/acme-driver
 NS=dracme
 ADDR=192.0.2.80
 HOST=mx.example.org
@@ -32,11 +34,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 missing=""
-for c in pebble certbot lego dehydrated postfix openssl python3 ip cc pkg-config; do
+for c in pebble certbot lego dehydrated postfix openssl python3 ip; do
 	command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
 done
-if [ -n "$missing" ] || [ ! -f "$build/libdaneroll.a" ]; then
-	skip "acme integration" "missing:${missing:- $build/libdaneroll.a}"
+if [ -n "$missing" ] || [ ! -x "$driver" ]; then
+	skip "acme integration" "missing:${missing:- $driver (make check-build)}"
 	summary
 	exit 0
 fi
@@ -122,18 +124,6 @@ if ! ip netns add "$NS" || ! ip -n "$NS" link set lo up ||
 	exit 1
 fi
 ok "network namespace $NS with $ADDR"
-
-# shellcheck disable=SC2046 # pkg-config prints several words
-if cc -std=c11 -D_GNU_SOURCE -I"$top/include" -o "$tmp/driver" \
-    "$top/tests/integration/acme-driver.c" "$build/libdaneroll.a" \
-    $(pkg-config --libs openssl libcurl ldns jansson sqlite3 inih) \
-    2>"$tmp/cc.log"; then
-	ok "acme-driver built against $build/libdaneroll.a"
-else
-	not_ok "acme-driver built" "$(cat "$tmp/cc.log")"
-	summary
-	exit 1
-fi
 
 # ---- pebble ---------------------------------------------------------------
 mkdir -p "$tmp/pebble" "$tmp/www/.well-known/acme-challenge"
@@ -245,10 +235,10 @@ for a in certbot lego dehydrated; do
 	key="$tmp/keys/$a.key"
 	(umask 077 && openssl genpkey -algorithm EC \
 	    -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null)
-	"$tmp/driver" csr "$tmp/daneroll-$a.conf" "$HOST" ecdsa-p256 "$key" \
+	"$driver" csr "$tmp/daneroll-$a.conf" "$HOST" ecdsa-p256 "$key" \
 	    "$tmp/keys/$a.csr" 2>/dev/null
 	start=$(date +%s)
-	if nsx "$tmp/driver" issue "$tmp/daneroll-$a.conf" "$HOST" ecdsa-p256 \
+	if nsx "$driver" issue "$tmp/daneroll-$a.conf" "$HOST" ecdsa-p256 \
 	    "$tmp/keys/$a.csr" "$tmp/keys/$a.chain" >"$tmp/$a.log" 2>&1; then
 		ok "$a: issued by pebble through daneroll's hook ($(($(date +%s) - start)) s)"
 	else
@@ -279,9 +269,9 @@ done
 # An RSA chain too, for the second file of smtpd_tls_chain_files.
 (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
     -out "$tmp/keys/rsa.key" 2>/dev/null)
-"$tmp/driver" csr "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+"$driver" csr "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
     "$tmp/keys/rsa.key" "$tmp/keys/rsa.csr" 2>/dev/null
-if nsx "$tmp/driver" issue "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+if nsx "$driver" issue "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
     "$tmp/keys/rsa.csr" "$tmp/keys/rsa.chain" >"$tmp/rsa.log" 2>&1 &&
     [ "$(spki_of_leaf "$tmp/keys/rsa.chain")" = "$(spki_of_key "$tmp/keys/rsa.key")" ]
 then
@@ -299,7 +289,7 @@ chmod 700 "$tmp/nochain"
 sed "s|^acme_hook = .*|acme_hook = $tmp/nochain|" "$tmp/daneroll-certbot.conf" \
     >"$tmp/daneroll-nochain.conf"
 chmod 600 "$tmp/daneroll-nochain.conf"
-"$tmp/driver" issue "$tmp/daneroll-nochain.conf" "$HOST" ecdsa-p256 \
+"$driver" issue "$tmp/daneroll-nochain.conf" "$HOST" ecdsa-p256 \
     "$tmp/keys/certbot.csr" "$tmp/keys/nochain.pem" >"$tmp/nochain.log" 2>&1
 rc=$?
 if [ "$rc" -eq 75 ] && grep -q 'left no certificate chain' "$tmp/nochain.log"; then
@@ -346,7 +336,7 @@ else
 fi
 
 # The RSA slot first: Postfix needs every file of smtpd_tls_chain_files.
-if "$tmp/driver" deploy "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
+if "$driver" deploy "$tmp/daneroll-lego.conf" "$HOST" rsa2048 \
     "$tmp/keys/rsa.key" "$tmp/keys/rsa.chain" >"$tmp/deploy-rsa.log" 2>&1
 then
 	ok "deploy of the RSA slot (mx-rsa2048.pem)"
@@ -355,7 +345,7 @@ else
 fi
 
 # The first ECDSA set: certbot's chain for its key.
-if "$tmp/driver" deploy "$tmp/daneroll-certbot.conf" "$HOST" ecdsa-p256 \
+if "$driver" deploy "$tmp/daneroll-certbot.conf" "$HOST" ecdsa-p256 \
     "$tmp/keys/certbot.key" "$tmp/keys/certbot.chain" >"$tmp/deploy0.log" 2>&1
 then
 	ok "first deploy: combined file, mode $(stat -c %a "$tmp/tls/mx-ecdsa-p256.pem"), postfix reload"
@@ -372,7 +362,7 @@ RSA_ONLY="-sigalgs rsa_pss_rsae_sha256:rsa_pkcs1_sha256"
 expect_served "on the wire, RSA: the RSA key (second chain file)" "$R" $RSA_ONLY
 
 # Deploy B: the served key changes, and the previous file is kept.
-if "$tmp/driver" deploy "$tmp/daneroll-lego.conf" "$HOST" ecdsa-p256 \
+if "$driver" deploy "$tmp/daneroll-lego.conf" "$HOST" ecdsa-p256 \
     "$tmp/keys/lego.key" "$tmp/keys/lego.chain" >"$tmp/deploy1.log" 2>&1; then
 	ok "deploy of lego's chain (set B) with postfix reload"
 else
@@ -387,7 +377,7 @@ fi
 
 # Deploy C with a reload that fails: B must be served again.
 touch "$tmp/reload-fail"
-"$tmp/driver" deploy "$tmp/daneroll-dehydrated.conf" "$HOST" ecdsa-p256 \
+"$driver" deploy "$tmp/daneroll-dehydrated.conf" "$HOST" ecdsa-p256 \
     "$tmp/keys/dehydrated.key" "$tmp/keys/dehydrated.chain" \
     >"$tmp/deploy2.log" 2>&1
 rc=$?
@@ -400,7 +390,7 @@ fi
 expect_served "on the wire after the failed reload: still set B" "$B"
 
 # Rollback (as after a failed live check): A is served again.
-if "$tmp/driver" rollback "$tmp/daneroll-lego.conf" "$HOST" ecdsa-p256 \
+if "$driver" rollback "$tmp/daneroll-lego.conf" "$HOST" ecdsa-p256 \
     >"$tmp/rollback.log" 2>&1; then
 	ok "rollback restores the previous set and reloads"
 else
@@ -409,7 +399,7 @@ fi
 expect_served "on the wire after rollback: set A again" "$A"
 
 # And forward again, C this time, with a working reload.
-"$tmp/driver" deploy "$tmp/daneroll-dehydrated.conf" "$HOST" ecdsa-p256 \
+"$driver" deploy "$tmp/daneroll-dehydrated.conf" "$HOST" ecdsa-p256 \
     "$tmp/keys/dehydrated.key" "$tmp/keys/dehydrated.chain" \
     >"$tmp/deploy3.log" 2>&1
 expect_served "on the wire after deploying dehydrated's chain: set C" "$C"

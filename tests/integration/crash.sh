@@ -22,7 +22,7 @@ W=${CRASH_DIR:-/tmp/daneroll-crash}
 NS=${CRASH_NS:-drcrash}
 . "$top/tests/integration/worldrun"
 trap world_down EXIT
-[ -x "$top/daneroll" ] || make -C "$top" >/dev/null
+[ -x "$DR_BIN" ] || make -C "$top" >/dev/null
 
 LOG=$W.test.log
 : >"$LOG"
@@ -142,7 +142,7 @@ for i in 1 2 3 4; do
 	runlog "random kill after $t s"
 	dr roll mx1.example >>"$LOG" 2>&1
 	# In a subshell that outlives it, so that no "Killed" line leaks out.
-	( timeout -s KILL "$t" ip netns exec "$NS" "$top/daneroll" -c "$CONF" \
+	( timeout -s KILL "$t" ip netns exec "$NS" "$DR_BIN" -c "$CONF" \
 		run --wait >>"$LOG" 2>&1; echo $? >"$W.rc" ) 2>/dev/null
 	rc=$(cat "$W.rc")
 	echo "# random kill $i after $t s: exit $rc"

@@ -32,7 +32,7 @@ chmod 600 "$D/daneroll.conf"
 owner=_25._tcp.mx1.example
 servers="$NS1_V4 $NS1_V6 $NS2_V4 $NS2_V6"
 CB=$D/certbot
-hook="$top/daneroll -c $D/daneroll.conf acme-hook"
+hook="$DR_BIN -c $D/daneroll.conf acme-hook"
 # certbot, in the namespace, against pebble, with its own directories.
 certbot_ns() {
 	in_ns env REQUESTS_CA_BUNDLE="$PEBBLE_TLS_CA_FILE" certbot "$@" \
@@ -65,7 +65,7 @@ round() {
 		not_ok "$what: certbot's key file is 0600" "$(stat -c %a "$key")"
 	spki=$(spki_of "$CB/config/live/mx1.example/cert.pem")
 	[ "$spki" != "$live_before" ] && ok "$what: certbot made a fresh key" || not_ok "$what: certbot made a fresh key"
-	grep -q "Running deploy-hook command: $top/daneroll" "$CB/logs/letsencrypt.log" &&
+	grep -q "Running deploy-hook command: $DR_BIN" "$CB/logs/letsencrypt.log" &&
 		! grep -qi "reported error code\|hook.*exit status" "$CB/logs/letsencrypt.log" "$LOGDIR/certbot.$what.out" &&
 		ok "$what: certbot ran the deploy hook; daneroll acme-hook exited 0" ||
 		not_ok "$what: certbot ran the deploy hook; acme-hook exited 0" "$(grep -i hook "$CB/logs/letsencrypt.log" | tail -n 5)"

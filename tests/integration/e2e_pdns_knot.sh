@@ -200,7 +200,7 @@ reload = /bin/true
 CONF
 sed -i '/^\[host mx1.example\]/,/^reload = /d' "$D/authres.conf"
 chmod 600 "$D/authres.conf"
-out=$(in_ns "$top/daneroll" -c "$D/authres.conf" run mx.knot.example 2>&1); rc=$?
+out=$(in_ns "$DR_BIN" -c "$D/authres.conf" run mx.knot.example 2>&1); rc=$?
 if [ $rc -eq 69 ] && echo "$out" | grep -q "resolver $NS1_V4: _25._tcp.mx.knot.example. SOA: a referral, not an answer" &&
     ! echo "$out" | grep -q "published"; then
 	ok "resolver set to an authoritative server of the parent: refused (69), named, nothing published"

@@ -32,7 +32,7 @@ NS=${FAULT_NS:-drfault}
 export WORLD_ONLY=dns,acme,mail DR_ACME=certbot
 . "$top/tests/integration/worldrun"
 trap world_down EXIT
-[ -x "$top/daneroll" ] || make -C "$top" >/dev/null
+[ -x "$DR_BIN" ] || make -C "$top" >/dev/null
 
 LOG=$W.test.log
 : >"$LOG"
@@ -165,7 +165,7 @@ rc=$?
 served_is rsa2048 "$cur_r" && served_is ecdsa-p256 "$cur_e" && ok "stale server: the old chains are served" ||
 	not_ok "stale server: the old chains are served"
 # Monitoring sees the stopped rollover, though every handshake passes.
-out=$(ip netns exec "$NS" "$top/daneroll" -c "$CONF" check mx1.example 2>&1); rc=$?
+out=$(ip netns exec "$NS" "$DR_BIN" -c "$CONF" check mx1.example 2>&1); rc=$?
 [ $rc -eq 2 ] && [ "$(echo "$out" | grep -c 'CRITICAL.*rollover-alert.*stopped; fix the cause')" -eq 2 ] &&
 	ok "stale server: check is CRITICAL with a rollover-alert per slot" ||
 	not_ok "stale server: check is CRITICAL with a rollover-alert per slot" "exit $rc; $out"
@@ -189,7 +189,7 @@ sed "s|^tsig_key_file = .*|tsig_key_file = $D/bad-tsig.key|" "$CONF" >"$D/bad.co
 before_dns=$(tlsa_at "$NS1_V4")
 before_st=$(dr status --json | grep -E '"(state|current_spki|next_spki)"')
 before_rr=$(sqlite3 "$STATE/daneroll.db" 'SELECT count(*) FROM rrsets' 2>/dev/null)
-ip netns exec "$NS" "$top/daneroll" -c "$D/bad.conf" run >>"$LOG" 2>&1
+ip netns exec "$NS" "$DR_BIN" -c "$D/bad.conf" run >>"$LOG" 2>&1
 rc=$?
 [ $rc -eq 75 ] || [ $rc -eq 69 ] && ok "bad tsig: run fails (exit $rc)" || not_ok "bad tsig: run fails" "exit $rc"
 err=$(since_mark | grep -v '^## ' | grep -iE "tsig|badsig|badkey|notauth" | head -n 2)
@@ -211,7 +211,7 @@ dr run >>"$LOG" 2>&1 &
 bg=$!
 sleep 2
 t0=$(date +%s%N)
-ip netns exec "$NS" "$top/daneroll" -c "$D/short-lock.conf" run >"$W.second.log" 2>&1
+ip netns exec "$NS" "$DR_BIN" -c "$D/short-lock.conf" run >"$W.second.log" 2>&1
 rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 cat "$W.second.log" >>"$LOG"
@@ -242,23 +242,23 @@ find "$KEYS" -type f -name '*.key' -exec sha256sum {} + | sort -k2 >"$W.full.key
 sqlite3 "$STATE/daneroll.db" 'SELECT count(*) FROM events' >"$W.full.events"
 dd if=/dev/zero of="$STATE/filler" bs=64k >/dev/null 2>&1
 echo "## full: \$(df -k "$STATE" | tail -n 1)"
-ip netns exec "$NS" "$top/daneroll" -c "$CONF" roll mx1.example >"$W.full.out" 2>&1
+ip netns exec "$NS" "$DR_BIN" -c "$CONF" roll mx1.example >"$W.full.out" 2>&1
 echo "roll=\$?" >"$W.full.rc"
-ip netns exec "$NS" "$top/daneroll" -c "$CONF" run >>"$W.full.out" 2>&1
+ip netns exec "$NS" "$DR_BIN" -c "$CONF" run >>"$W.full.out" 2>&1
 echo "run=\$?" >>"$W.full.rc"
 truncate -s -48K "$STATE/filler"
 echo "## 48 KB left: \$(df -k "$STATE" | tail -n 1)"
-ip netns exec "$NS" "$top/daneroll" -c "$CONF" roll mx1.example >"$W.full.out1" 2>&1
+ip netns exec "$NS" "$DR_BIN" -c "$CONF" roll mx1.example >"$W.full.out1" 2>&1
 echo "roll1=\$?" >>"$W.full.rc"
-timeout 150 ip netns exec "$NS" "$top/daneroll" -c "$CONF" run --wait >>"$W.full.out1" 2>&1
+timeout 150 ip netns exec "$NS" "$DR_BIN" -c "$CONF" run --wait >>"$W.full.out1" 2>&1
 echo "run1=\$?" >>"$W.full.rc"
 find "$KEYS" -type f -name '*.key' -exec sha256sum {} + | sort -k2 >"$W.full.keys2"
 # Space again: the state as the failures left it.
 rm -f "$STATE/filler"
 sqlite3 "$STATE/daneroll.db" 'PRAGMA integrity_check' >"$W.full.integrity" 2>&1
 sqlite3 "$STATE/daneroll.db" 'SELECT count(*) FROM events' >"$W.full.events2" 2>&1
-ip netns exec "$NS" "$top/daneroll" -c "$CONF" roll mx1.example >>"$W.full.out2" 2>&1
-timeout 150 ip netns exec "$NS" "$top/daneroll" -c "$CONF" run --wait >>"$W.full.out2" 2>&1
+ip netns exec "$NS" "$DR_BIN" -c "$CONF" roll mx1.example >>"$W.full.out2" 2>&1
+timeout 150 ip netns exec "$NS" "$DR_BIN" -c "$CONF" run --wait >>"$W.full.out2" 2>&1
 echo "after=\$?" >>"$W.full.rc"
 # Back to the real state directory: it carries on from the tmpfs copy.
 cp -a "$STATE/." "$W.state-copy/"
@@ -301,7 +301,7 @@ echo "# clock a day back: run exit $rc"
 ! since_mark | grep -q "and its chain; reloaded" && ok "clock back: nothing deployed" || not_ok "clock back: nothing deployed" "$(since_mark | tail)"
 served_is rsa2048 "$cur_r" && served_is ecdsa-p256 "$cur_e" && ok "clock back: the current chains stay served" || not_ok "clock back: the current chains stay served"
 mark "clock ahead"
-DANEROLL_NOW=$((now + 400 * 86400)) timeout 120 ip netns exec "$NS" "$top/daneroll" -c "$CONF" run >>"$LOG" 2>&1
+DANEROLL_NOW=$((now + 400 * 86400)) timeout 120 ip netns exec "$NS" "$DR_BIN" -c "$CONF" run >>"$LOG" 2>&1
 rc=$?
 echo "# clock 400 days ahead: run exit $rc"
 if since_mark | grep -q "and its chain; reloaded"; then
@@ -316,18 +316,18 @@ f=$(probe_fails_now)
 # says so; the next run re-dates them to now, and ageing counts again
 # from then: the rollover completes after the TTL, not in 400 days.
 mark "clock right"
-out=$(ip netns exec "$NS" "$top/daneroll" -c "$CONF" check mx1.example 2>&1); rc=$?
+out=$(ip netns exec "$NS" "$DR_BIN" -c "$CONF" check mx1.example 2>&1); rc=$?
 [ $rc -ge 1 ] && echo "$out" | grep -q 'WARNING.*clock-skew.*the clock went back' &&
 	ok "clock right again: check warns (clock-skew)" ||
 	not_ok "clock right again: check warns (clock-skew)" "exit $rc; $out"
-timeout 60 ip netns exec "$NS" "$top/daneroll" -c "$CONF" run >>"$LOG" 2>&1
+timeout 60 ip netns exec "$NS" "$DR_BIN" -c "$CONF" run >>"$LOG" 2>&1
 rc=$?
 echo "# clock right again: run exit $rc; slots: rsa2048 $(slot_state rsa2048), ecdsa-p256 $(slot_state ecdsa-p256)"
 since_mark | grep -q "the clock went back.*re-dated to now" && ok "clock right again: the run re-dates, and says why: $(since_mark | grep -m1 'the clock went back' | cut -c1-160)" ||
 	not_ok "clock right again: the run re-dates, and says why" "$(since_mark | tail -n 5)"
 ! since_mark | grep -qE "and its chain; reloaded" && ok "clock right again: nothing deployed before the TTL has passed again" ||
 	not_ok "clock right again: nothing deployed before the TTL has passed again" "$(since_mark | tail)"
-out=$(ip netns exec "$NS" "$top/daneroll" -c "$CONF" check mx1.example 2>&1)
+out=$(ip netns exec "$NS" "$DR_BIN" -c "$CONF" check mx1.example 2>&1)
 ! echo "$out" | grep -q 'clock-skew' && ok "clock right again: check no longer warns" ||
 	not_ok "clock right again: check no longer warns" "$out"
 stable_checks "clock right again"

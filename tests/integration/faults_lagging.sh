@@ -18,7 +18,7 @@ NS=${LAG_NS:-drfaultlag}
 export WORLD_UP_ARGS=--lagging-secondary
 . "$top/tests/integration/worldrun"
 trap world_down EXIT
-[ -x "$top/daneroll" ] || make -C "$top" >/dev/null
+[ -x "$DR_BIN" ] || make -C "$top" >/dev/null
 LOG=$W.test.log
 : >"$LOG"
 

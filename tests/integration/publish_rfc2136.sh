@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/testlib"
 top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-live=${DANEROLL_LIVE_BIN:-$top/build/tests/test_publish_live}
+live=${DANEROLL_LIVE_BIN:-${DANEROLL_BUILD:-$top/build}/tests/test_publish_live}
 ns=drpub
 bind=192.0.2.1
 knot=192.0.2.2

@@ -17,7 +17,7 @@
 # a second and counts DANE failures. Then the world is torn down.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$top/daneroll
+bin=${DANEROLL_BIN:-$top/daneroll}
 W=${DEMO_DIR:-/tmp/daneroll-demo}
 NS=${DEMO_NS:-drdemo}
 export WORLD_DIR=$W WORLD_NS=$NS
