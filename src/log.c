@@ -55,6 +55,9 @@ shown(enum log_level lvl)
 }
 
 /* cause: the line may be why a step failed (log_last_error). */
+static void vlog(enum log_level, int, const char *, const char *,
+    const char *, va_list) __attribute__((format(printf, 5, 0)));
+
 static void
 vlog(enum log_level lvl, int cause, const char *host, const char *slot,
     const char *fmt, va_list ap)

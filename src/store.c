@@ -558,8 +558,10 @@ store_slot_set_failure(struct store *st, struct store_slot *sl, int failures,
 		return -1;
 	sl->failures = failures;
 	sl->retry_at = retry_at;
-	free(sl->last_error);
-	sl->last_error = error ? xstrdup(error) : NULL;
+	if (error != sl->last_error) {	/* the caller may keep the error */
+		free(sl->last_error);
+		sl->last_error = error ? xstrdup(error) : NULL;
+	}
 	return 0;
 }
 
