@@ -227,7 +227,9 @@ extra=$(cat "$t"/dumps/env.* | grep -v -E '^(PATH|LANG|DANEROLL_(PUBLISHER|ZONE|
 # rep NAME FILE MODE HOST: the run for HOST must say why.
 rep() {
 	chmod "$3" "$2"
-	out=$(DANEROLL_NOW=$((now + 9000 + $(date +%s%N | cut -c12-15))) \
+	# A clock past any back-off, jittered; no leading zero (octal).
+	jit=$(date +%N | cut -c1-4 | sed 's/^0*//')
+	out=$(DANEROLL_NOW=$((now + 9000 + ${jit:-0})) \
 		"$bin" -c "$t/d.conf" run "$4" 2>&1)
 	chmod 600 "$2"
 	if echo "$out" | grep -q "$2: mode 0$3 is readable by group or others; chmod 600"; then

@@ -16,7 +16,8 @@
 # as a second, unrelated implementation.
 #
 # Writes OUTDIR/log (one line per probe) and, when stopped,
-# OUTDIR/summary: "probes N failures F".
+# OUTDIR/summary: "probes N failures F", and OUTDIR/skipped: how many
+# probes got no answer at all from the resolver (not counted in N).
 set -u
 out=$1
 shift
@@ -34,13 +35,18 @@ sigalgs() {
 # The TLSA answer a DANE sender uses for an MX name (RFC 7672 2.2.3): if
 # the name is a (validated) CNAME, the expanded name's records first, then
 # the original name's. Prints the name where records were found, then the
-# dig answer; "NOAD" if an answer was not validated.
+# dig answer; "NOAD" if an answer was not validated, "NOANSWER" if the
+# resolver did not answer at all.
 tlsa_for() { # name
 	local name=$1 target ans
 	target=$(dig +dnssec +time=2 +tries=1 @"$resolver" "$name" CNAME 2>&1 |
 		awk '$4 == "CNAME" { sub(/\.$/, "", $5); print $5; exit }')
 	for n in $target $name; do
-		ans=$(dig +dnssec +time=2 +tries=1 @"$resolver" "_25._tcp.$n" TLSA 2>&1)
+		ans=$(dig +dnssec +time=2 +tries=2 @"$resolver" "_25._tcp.$n" TLSA 2>&1)
+		if ! echo "$ans" | grep -q '^;; flags:'; then
+			echo NOANSWER
+			return
+		fi
 		if ! echo "$ans" | grep -q '^;; flags:.* ad'; then
 			echo NOAD
 			return
@@ -60,6 +66,12 @@ probe_one() { # name addr alg
 	owner=$(echo "$ans" | head -n 1)
 	if [ "$owner" = NOAD ]; then
 		echo "FAIL $name $addr $alg: TLSA answer not validated (no AD)"
+		return
+	fi
+	if [ "$owner" = NOANSWER ]; then
+		# The resolver itself did not answer (a loaded machine): a
+		# sender would defer and retry; no DANE verdict either way.
+		echo "SKIP $name $addr $alg: the resolver did not answer (2 x 2 s)"
 		return
 	fi
 	while read -r rr; do
@@ -117,6 +129,7 @@ while [ ! -e "$out/stop" ]; do
 	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 	[ "$elapsed" -lt 1000 ] && sleep "0.$(printf '%03d' $((1000 - elapsed)))"
 done
-n=$(grep -c . "$out/log")
+n=$(grep -vc ' SKIP ' "$out/log")
 f=$(grep -c ' FAIL ' "$out/log")
 echo "probes $n failures $f" >"$out/summary"
+grep -c ' SKIP ' "$out/log" >"$out/skipped"
