@@ -1,12 +1,19 @@
 #!/bin/sh
 # Integration: ACME issuance and deployment against real servers, inside a
-# network namespace of its own (dracme, address 192.0.2.80 only):
+# network namespace of its own (dracme, or $ACME_NS; address 192.0.2.80
+# only):
 #
 #   - pebble (PEBBLE_VA_ALWAYS_VALID=1, no DNS or HTTP validation) with the
-#     certbot, lego and dehydrated adapters of hooks/acme, each run through
-#     daneroll's issuer backend (fixed environment, no shell) for the CSR
-#     daneroll makes for a pre-generated key: the leaf's key must be that
-#     key (checked with openssl);
+#     certbot, lego, dehydrated and acme.sh adapters of hooks/acme, each
+#     run through daneroll's issuer backend (fixed environment, no shell)
+#     for the CSR daneroll makes for a pre-generated key: the leaf's key
+#     must be that key (checked with openssl); acme.sh also for an RSA
+#     key with the account of its first run, and refused by pebble;
+#   - acme.sh in charge (Debian 13's acme.sh 3.1.1, installed by
+#     tests/deps.sh world): --issue for a key of its own, then
+#     --install-cert and --renew run "daneroll acme-hook" as --reloadcmd;
+#     daneroll's status must show acme.sh's key as the next key and the
+#     renewed certificate staged for it;
 #   - a real Postfix (private config directory, STARTTLS on port 25,
 #     smtpd_tls_chain_files with a combined key + chain file) receiving
 #     those chains through daneroll's files deployer, observed on the wire
@@ -22,7 +29,7 @@
 top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DANEROLL_BUILD:-$top/build}
 driver=$build/tests/acme-driver
-NS=dracme
+NS=${ACME_NS:-dracme}
 ADDR=192.0.2.80
 HOST=mx.example.org
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
@@ -42,6 +49,11 @@ if [ -n "$missing" ] || [ ! -x "$driver" ]; then
 	summary
 	exit 0
 fi
+# acme.sh (Debian 13's package; tests/deps.sh world installs it): only
+# its cases are skipped without it.
+ACMESH=${ACMESH_BIN:-$(command -v acme.sh)}
+acmesh_case=acme.sh
+[ -x "$ACMESH" ] || acmesh_case=""
 
 tmp=$(mktemp -d /tmp/daneroll-acme.XXXXXX)
 chmod 755 "$tmp"
@@ -193,6 +205,14 @@ EOF
 cat >"$tmp/dehydrated.conf" <<EOF
 DEHYDRATED_CONFIG=$tmp/dehydrated/config
 EOF
+cat >"$tmp/acme.sh.conf" <<EOF
+ACMESH=$ACMESH
+ACMESH_HOME=$tmp/acmesh
+ACMESH_SERVER=$DIR_URL
+ACMESH_EMAIL=postmaster@example.org
+ACMESH_AUTH="-w $tmp/www"
+ACMESH_CA_BUNDLE=$CA
+EOF
 chmod 600 "$tmp"/*.conf
 
 # The reload: postfix reload, made to fail once while reload-fail exists.
@@ -230,7 +250,7 @@ EOF
 }
 
 # ---- each adapter issues for a pre-generated key ------------------------
-for a in certbot lego dehydrated; do
+for a in certbot lego dehydrated $acmesh_case; do
 	conf "$a"
 	key="$tmp/keys/$a.key"
 	(umask 077 && openssl genpkey -algorithm EC \
@@ -266,6 +286,55 @@ for a in certbot lego dehydrated; do
 	fi
 done
 
+# ---- acme.sh: the account is kept; an ACME error is temporary ----------
+if [ -n "$acmesh_case" ]; then
+	acct() { find "$tmp/acmesh/ca" -name account.key 2>/dev/null; }
+	acct_before=$(acct | xargs -r cat | openssl dgst -sha256 -r)
+	(umask 077 && openssl genpkey -algorithm RSA \
+	    -pkeyopt rsa_keygen_bits:2048 -out "$tmp/keys/acme.sh-rsa.key" 2>/dev/null)
+	"$driver" csr "$tmp/daneroll-acme.sh.conf" "$HOST" rsa2048 \
+	    "$tmp/keys/acme.sh-rsa.key" "$tmp/keys/acme.sh-rsa.csr" 2>/dev/null
+	nsx "$driver" issue "$tmp/daneroll-acme.sh.conf" "$HOST" rsa2048 \
+	    "$tmp/keys/acme.sh-rsa.csr" "$tmp/keys/acme.sh-rsa.chain" \
+	    >"$tmp/acme.sh-rsa.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ "$(spki_of_leaf "$tmp/keys/acme.sh-rsa.chain")" = \
+	    "$(spki_of_key "$tmp/keys/acme.sh-rsa.key")" ]; then
+		ok "acme.sh: an RSA-2048 chain for the pre-generated RSA key"
+	else
+		not_ok "acme.sh: an RSA-2048 chain" \
+		    "exit $rc: $(tail -n 5 "$tmp/acme.sh-rsa.log")"
+	fi
+	n=$(acct | wc -l)
+	if [ "$n" -eq 1 ] && [ "$(acct | xargs -r cat | openssl dgst -sha256 -r)" = "$acct_before" ] &&
+	    [ "$(stat -c %a "$tmp/acmesh")" = 700 ]; then
+		ok "acme.sh: the second run used the account registered by the first (ACMESH_HOME, mode 700)"
+	else
+		not_ok "acme.sh: the second run used the first run's account" \
+		    "$n account keys; ACMESH_HOME mode $(stat -c %a "$tmp/acmesh")"
+	fi
+
+	# pebble refuses a contact without a domain: acme.sh exits 1.
+	sed -e "s|^ACMESH_HOME=.*|ACMESH_HOME=$tmp/acmesh-refused|" \
+	    -e 's|^ACMESH_EMAIL=.*|ACMESH_EMAIL=postmaster|' \
+	    "$tmp/acme.sh.conf" >"$tmp/acme.sh-refused.conf"
+	sed "s|^acme_hook = .*|acme_hook = $top/hooks/acme/acme.sh $tmp/acme.sh-refused.conf|" \
+	    "$tmp/daneroll-acme.sh.conf" >"$tmp/daneroll-acme.sh-refused.conf"
+	chmod 600 "$tmp/acme.sh-refused.conf" "$tmp/daneroll-acme.sh-refused.conf"
+	nsx "$driver" issue "$tmp/daneroll-acme.sh-refused.conf" "$HOST" ecdsa-p256 \
+	    "$tmp/keys/acme.sh.csr" "$tmp/keys/refused.chain" >"$tmp/refused.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 75 ] && grep -q 'exited 75 (temporary failure)' "$tmp/refused.log" &&
+	    grep -q 'invalidContact' "$tmp/refused.log" && [ ! -e "$tmp/keys/refused.chain" ]; then
+		ok "acme.sh: an ACME error (pebble refuses the account's contact) is temporary (75), acme.sh's words in daneroll's log"
+	else
+		not_ok "acme.sh: an ACME error is a temporary failure" \
+		    "exit $rc: $(tail -n 5 "$tmp/refused.log")"
+	fi
+else
+	skip "acme.sh adapter" "missing: acme.sh (sh tests/deps.sh world)"
+fi
+
 # An RSA chain too, for the second file of smtpd_tls_chain_files.
 (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
     -out "$tmp/keys/rsa.key" 2>/dev/null)
@@ -297,6 +366,145 @@ if [ "$rc" -eq 75 ] && grep -q 'left no certificate chain' "$tmp/nochain.log"; t
 else
 	not_ok "a hook exiting 0 without a chain: temporary failure" \
 	    "exit $rc: $(cat "$tmp/nochain.log")"
+fi
+
+# ---- acme.sh in charge: its --reloadcmd runs daneroll acme-hook ---------
+# acme.sh issues for a key of its own and hands each certificate over
+# through "--install-cert --reloadcmd", which it runs with eval. The DNS
+# side is a stub (resolver where nothing listens), so daneroll takes the
+# key over and its publish then fails: acme-hook exits 75.
+DR=${DANEROLL_BIN:-$top/daneroll}
+b="$tmp/b"
+# The first slot of HOST in daneroll's status: next SPKI, current SPKI,
+# number of "re-keyed" events, last error (one line each).
+b_status() {
+	"$DR" -c "$b/daneroll.conf" status --json "$HOST" 2>/dev/null |
+	    python3 -c 'import json, sys
+h = json.load(sys.stdin)[0]
+s = h["slots"][0]
+print(s["next_spki"] or "-")
+print(s["current_spki"] or "-")
+print(sum("the ACME client re-keyed" in e["reason"] for e in h["events"]))
+print(s["last_error"] or "-")'
+}
+serial_of() { openssl x509 -in "$1" -noout -serial 2>/dev/null; }
+# acme.sh ARGS..., in the namespace, in an environment as bare as cron's
+# (the sanitizer settings of tests/run.sh --sanitized pass).
+acmesh_b() {
+	nsx env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	    ${ASAN_OPTIONS:+"ASAN_OPTIONS=$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} \
+	    ${ASAN_SYMBOLIZER_PATH:+"ASAN_SYMBOLIZER_PATH=$ASAN_SYMBOLIZER_PATH"} \
+	    "$ACMESH" --home "$b/acmesh" "$@"
+}
+if [ -z "$acmesh_case" ] || [ ! -x "$DR" ]; then
+	[ -n "$acmesh_case" ] && missing=" $DR" || missing=" acme.sh (sh tests/deps.sh world)"
+	skip "acme.sh in charge, daneroll acme-hook as --reloadcmd" \
+	    "missing:$missing"
+else
+	mkdir -p "$b/live" "$b/state"
+	# A TSIG key never used: no DNS server listens here.
+	(umask 077 && printf 'key "dr" { algorithm hmac-sha256; secret "%s"; };\n' \
+	    "$(openssl rand -base64 32)" >"$b/tsig.key")
+	cat >"$b/daneroll.conf" <<EOF
+[global]
+state_dir = $b/state
+resolver = 127.0.0.1#9
+
+[publisher dns]
+type = rfc2136
+tsig_key_file = $b/tsig.key
+
+[host $HOST]
+publisher = dns
+algorithms = ecdsa-p256
+combined_file = $b/live/mx-%a.pem
+reload = /bin/true
+EOF
+	chmod 600 "$b/daneroll.conf"
+	dom="$b/acmesh/${HOST}_ecc"
+
+	if acmesh_b --issue -d "$HOST" -w "$tmp/www" --server "$DIR_URL" \
+	    --ca-bundle "$CA" --accountemail postmaster@example.org \
+	    >"$b/issue.log" 2>&1 &&
+	    openssl pkey -in "$dom/$HOST.key" -noout -text 2>/dev/null |
+	    grep -q 'NIST CURVE: P-256'; then
+		ok "acme.sh --issue: a certificate for a key of its own, ECDSA P-256 (its default, ec-256)"
+	else
+		not_ok "acme.sh --issue" "$(tail -n 5 "$b/issue.log")"
+	fi
+	K=$(spki_of_key "$dom/$HOST.key")
+
+	# The reload command: daneroll as documented, the environment and
+	# daneroll's exit status noted on the side.
+	reload="env >$b/reload.env; $DR -c $b/daneroll.conf acme-hook; r=\$?; echo \$r >$b/hook.rc; test \$r -eq 0"
+	acmesh_b --install-cert -d "$HOST" --ecc --key-file "$b/key.pem" \
+	    --fullchain-file "$b/fullchain.pem" --reloadcmd "$reload" \
+	    >"$b/install.log" 2>&1
+	rc=$?
+	if grep -qx "CERT_KEY_PATH=$dom/$HOST.key" "$b/reload.env" &&
+	    grep -qx "CERT_FULLCHAIN_PATH=$dom/fullchain.cer" "$b/reload.env" &&
+	    grep -qx "Le_Domain=$HOST" "$b/reload.env"; then
+		ok "--reloadcmd ran with CERT_KEY_PATH, CERT_FULLCHAIN_PATH (acme.sh's own files) and Le_Domain exported"
+	else
+		not_ok "--reloadcmd ran with acme.sh's variables" \
+		    "$(grep -s 'CERT_\|Le_' "$b/reload.env")"
+	fi
+	# shellcheck disable=SC2046 # three words, split on purpose
+	set -- $(b_status | sed -n 1,3p)
+	if [ "${1:-}" = "$K" ] && [ "${2:-}" = - ] && [ "${3:-}" = 1 ] &&
+	    grep -q "the ACME client's new key (3 1 1 $K) becomes the next key" "$b/install.log"
+	then
+		ok "acme-hook (host from Le_Domain): acme.sh's key is the next key, event 'the ACME client re-keyed'"
+	else
+		not_ok "acme-hook took acme.sh's key as the next key" \
+		    "status: $*; acme.sh's key $K; $(tail -n 5 "$b/install.log")"
+	fi
+	copy=$(find "$b/state" -name 'ecdsa-p256.*.intake.key')
+	chain=$(find "$b/state" -name 'ecdsa-p256.*.chain.pem')
+	S1=$(serial_of "$dom/$HOST.cer")
+	if [ -n "$copy" ] && [ "$(stat -c %a "$copy")" = 600 ] &&
+	    [ "$(spki_of_key "$copy")" = "$K" ] && [ -n "$S1" ] &&
+	    [ "$(serial_of "$chain")" = "$S1" ] && [ ! -e "$b/live/mx-ecdsa-p256.pem" ]
+	then
+		ok "daneroll keeps its own copy of the key (mode 600) and the chain; nothing deployed before the record ages"
+	else
+		not_ok "daneroll keeps a copy of key and chain, deploys nothing" \
+		    "copy '$copy' $(stat -c %a "$copy" 2>/dev/null); chain '$chain' $(serial_of "$chain"), acme.sh's $S1"
+	fi
+	last=$(b_status | sed -n 4p)
+	if [ "$(cat "$b/hook.rc" 2>/dev/null)" = 75 ] && [ "$rc" -eq 1 ] &&
+	    grep -q "Reload error for: $HOST" "$b/install.log" &&
+	    case $last in "publish failed"*) true ;; *) false ;; esac
+	then
+		ok "acme-hook exits 75 (taken over, the publish then fails: no DNS here); acme.sh says 'Reload error' and exits 1"
+	else
+		not_ok "acme-hook exits 75; acme.sh reports the reload error" \
+		    "acme-hook $(cat "$b/hook.rc" 2>/dev/null), acme.sh $rc; last error: $last"
+	fi
+
+	# acme.sh renews with the same key: the certificate for daneroll's
+	# (now pre-published) next key is staged.
+	acmesh_b --renew -d "$HOST" --ecc --force >"$b/renew.log" 2>&1
+	rc=$?
+	S2=$(serial_of "$dom/$HOST.cer")
+	if [ -n "$S2" ] && [ "$S2" != "$S1" ] && [ "$(spki_of_key "$dom/$HOST.key")" = "$K" ]; then
+		ok "acme.sh --renew: a new certificate for the same key"
+	else
+		not_ok "acme.sh --renew: a new certificate for the same key" \
+		    "serial $S1 -> $S2; $(tail -n 5 "$b/renew.log")"
+	fi
+	# shellcheck disable=SC2046 # three words, split on purpose
+	set -- $(b_status | sed -n 1,3p)
+	if [ "${1:-}" = "$K" ] && [ "${3:-}" = 1 ] &&
+	    [ "$(serial_of "$chain")" = "$S2" ] &&
+	    grep -q 'certificate for the pre-published next key staged' "$b/renew.log" &&
+	    [ "$(cat "$b/hook.rc")" = 75 ] && [ "$rc" -eq 1 ]; then
+		ok "after the renewal: the renewed certificate staged for the same next key, no second re-key (acme-hook 75 again)"
+	else
+		not_ok "after the renewal: the certificate staged for the same next key" \
+		    "status: $*; chain $(serial_of "$chain"), acme.sh's $S2; acme-hook $(cat "$b/hook.rc"), acme.sh $rc; $(tail -n 5 "$b/renew.log")"
+	fi
 fi
 
 # ---- Postfix --------------------------------------------------------------
@@ -403,6 +611,13 @@ expect_served "on the wire after rollback: set A again" "$A"
     "$tmp/keys/dehydrated.key" "$tmp/keys/dehydrated.chain" \
     >"$tmp/deploy3.log" 2>&1
 expect_served "on the wire after deploying dehydrated's chain: set C" "$C"
+if [ -n "$acmesh_case" ]; then
+	"$driver" deploy "$tmp/daneroll-acme.sh.conf" "$HOST" ecdsa-p256 \
+	    "$tmp/keys/acme.sh.key" "$tmp/keys/acme.sh.chain" \
+	    >"$tmp/deploy4.log" 2>&1
+	expect_served "on the wire after deploying acme.sh's chain: set D" \
+	    "$(spki_of_key "$tmp/keys/acme.sh.key")"
+fi
 # shellcheck disable=SC2086
 expect_served "on the wire, RSA: untouched by the ECDSA slot's changes" "$R" $RSA_ONLY
 
