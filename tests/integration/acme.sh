@@ -14,6 +14,9 @@
 #     --install-cert and --renew run "daneroll acme-hook" as --reloadcmd;
 #     daneroll's status must show acme.sh's key as the next key and the
 #     renewed certificate staged for it;
+#   - lego (4's --run-hook) and dehydrated (its HOOK wrapper) in charge
+#     the same way: each issues for a key of its own, its hook runs
+#     "daneroll acme-hook", and that key must become the next key;
 #   - a real Postfix (private config directory, STARTTLS on port 25,
 #     smtpd_tls_chain_files with a combined key + chain file) receiving
 #     those chains through daneroll's files deployer, observed on the wire
@@ -505,6 +508,69 @@ EOF
 		not_ok "after the renewal: the certificate staged for the same next key" \
 		    "status: $*; chain $(serial_of "$chain"), acme.sh's $S2; acme-hook $(cat "$b/hook.rc"), acme.sh $rc; $(tail -n 5 "$b/renew.log")"
 	fi
+fi
+
+# ---- lego and dehydrated in charge: their renewal hooks run acme-hook -------
+# Each issues for a P-256 key of its own (pebble validates anything) and
+# runs daneroll acme-hook as examples/acme-clients.md shows: lego 4's
+# --run-hook (LEGO_CERT_PATH, LEGO_CERT_KEY_PATH, LEGO_CERT_DOMAIN; no
+# shell) and dehydrated's HOOK wrapper (deploy_cert DOMAIN KEY CERT
+# FULLCHAIN CHAIN TS, and every other event, which acme-hook ignores). No
+# host is named: daneroll finds it from what the client hands over. As
+# above, the DNS side is a stub: acme-hook takes the key over, then its
+# publish fails.
+in_charge_conf() { # DIR: a daneroll state and configuration for HOST there
+	mkdir -p "$1/live" "$1/state"
+	(umask 077 && printf 'key "dr" { algorithm hmac-sha256; secret "%s"; };\n' \
+	    "$(openssl rand -base64 32)" >"$1/tsig.key")
+	printf '[global]\nstate_dir = %s/state\nresolver = 127.0.0.1#9\n\n[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n[host %s]\npublisher = dns\nalgorithms = ecdsa-p256\ncombined_file = %s/live/mx-%%a.pem\nreload = /bin/true\n' \
+	    "$1" "$1" "$HOST" "$1" >"$1/daneroll.conf"
+	chmod 600 "$1/daneroll.conf"
+}
+took_over() { # NAME DIR KEY LOG: daneroll's next key is KEY, one re-key event
+	st=$("$DR" -c "$2/daneroll.conf" status --json "$HOST" 2>/dev/null |
+	    python3 -c 'import json, sys
+h = json.load(sys.stdin)[0]
+s = h["slots"][0]
+print(s["next_spki"] or "-", s["current_spki"] or "-",
+      sum("the ACME client re-keyed" in e["reason"] for e in h["events"]))')
+	if [ -n "$3" ] && [ "$st" = "$3 - 1" ]; then
+		ok "$1 in charge: its hook ran acme-hook, which found $HOST and took the client's key as the next key"
+	else
+		not_ok "$1 in charge: acme-hook took the client's key" \
+		    "status: $st; the client's key ${3:-none}; $(tail -n 8 "$4")"
+	fi
+}
+# CLIENT ARGS..., in the namespace, in an environment as bare as cron's.
+bare() {
+	nsx env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LEGO_CA_CERTIFICATES="$CA" \
+	    ${ASAN_OPTIONS:+"ASAN_OPTIONS=$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} \
+	    ${ASAN_SYMBOLIZER_PATH:+"ASAN_SYMBOLIZER_PATH=$ASAN_SYMBOLIZER_PATH"} "$@"
+}
+if [ ! -x "$DR" ]; then
+	skip "lego and dehydrated in charge" "missing: $DR"
+else
+	c="$tmp/c-lego"
+	in_charge_conf "$c"
+	bare lego --accept-tos --email postmaster@example.org --server "$DIR_URL" \
+	    --domains "$HOST" --key-type ec256 --http --http.webroot "$tmp/www" \
+	    --path "$c/lego" run --run-hook "$DR -q -c $c/daneroll.conf acme-hook" \
+	    >"$c/client.log" 2>&1
+	took_over lego "$c" "$(spki_of_key "$c/lego/certificates/$HOST.key")" "$c/client.log"
+
+	c="$tmp/c-dehydrated"
+	in_charge_conf "$c"
+	mkdir -p "$c/dehydrated"
+	printf '#!/bin/sh\nexec %s -q -c %s acme-hook "$@"\n' "$DR" "$c/daneroll.conf" \
+	    >"$c/dehydrated-hook"
+	chmod 755 "$c/dehydrated-hook"
+	printf 'CA="%s"\nCONTACT_EMAIL="postmaster@example.org"\nBASEDIR="%s/dehydrated"\nCHALLENGETYPE="http-01"\nWELLKNOWN="%s/www/.well-known/acme-challenge"\nCURL_OPTS="--cacert %s"\nKEY_ALGO=prime256v1\nHOOK="%s/dehydrated-hook"\n' \
+	    "$DIR_URL" "$c" "$tmp" "$CA" "$c" >"$c/dehydrated/config"
+	{ bare dehydrated --config "$c/dehydrated/config" --register --accept-terms &&
+	  bare dehydrated --config "$c/dehydrated/config" -c -d "$HOST"; } >"$c/client.log" 2>&1
+	took_over dehydrated "$c" "$(spki_of_key "$c/dehydrated/certs/$HOST/privkey.pem")" \
+	    "$c/client.log"
 fi
 
 # ---- Postfix --------------------------------------------------------------
