@@ -100,16 +100,26 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 	return &conf->hosts[0];
 }
 
+/* The host's slot for alg as stored, into *s (zeroed first; the caller
+ * frees it): 1, or 0 if there is none. */
+static int
+slot_get(const struct conf_host *h, enum key_alg alg, struct store_slot *s)
+{
+	int64_t hid;
+
+	memset(s, 0, sizeof(*s));
+	return store_host_id(st, h->name, 0, 0, &hid) == 1 &&
+	    store_slot_get(st, hid, alg, 0, 0, s) == 1;
+}
+
 /* The state of a slot as stored. */
 static enum slot_state
 state_of(const struct conf_host *h, enum key_alg alg)
 {
-	struct store_slot s = { 0 };
-	int64_t hid;
+	struct store_slot s;
 	enum slot_state r = SLOT_STATE_COUNT;
 
-	if (store_host_id(st, h->name, 0, 0, &hid) == 1 &&
-	    store_slot_get(st, hid, alg, 0, 0, &s) == 1)
+	if (slot_get(h, alg, &s))
 		r = s.state;
 	store_slot_free(&s);
 	return r;
@@ -560,23 +570,20 @@ test_publish_failure_cause_per_slot(void)
 	    "rsa2048,ecdsa-p256", 1);
 	struct engine_result r;
 	struct store_slot s = { 0 };
-	int64_t hid;
 	unsigned a;
 
 	if (!T_CHECK(h != NULL))
 		return;
 	fake.publish_outcome = OUT_TEMPFAIL;
 	engine_host(&eng, h, &r);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
 	for (a = 0; a < KEY_ALG_COUNT; a++) {
 		if (!(h->algs & (1u << a)))
 			continue;
-		if (T_INT(store_slot_get(st, hid, (enum key_alg)a, 0, 0, &s), 1))
+		if (T_CHECK(slot_get(h, (enum key_alg)a, &s)))
 			T_CHECK(s.last_error != NULL && strstr(s.last_error,
 			    "fake publisher: update of _25._tcp.mx20.example.org "
 			    "refused") != NULL);
 		store_slot_free(&s);
-		memset(&s, 0, sizeof(s));
 	}
 	fake.publish_outcome = OUT_OK;
 }
@@ -649,13 +656,11 @@ test_lost_next_key(void)
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 	char lost[65], cur[65];
-	int64_t hid;
 
 	if (!T_CHECK(h != NULL))
 		return;
 	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_key_get(st, s.id, "next", &k), 1);
 	memcpy(lost, k.spki, sizeof(lost));
 	T_INT(unlink(k.path), 0);
@@ -755,7 +760,6 @@ test_intake_ends_backoff(void)
 	char lineage[600], next[65];
 	struct store_slot s = { 0 };
 	struct engine_result r;
-	int64_t hid;
 
 	if (!T_CHECK(h != NULL))
 		return;
@@ -764,8 +768,7 @@ test_intake_ends_backoff(void)
 	mkdir(lineage, 0700);
 	fake_clock(T0 + 61 * DAY);
 	/* An issue failed a while ago (say, no acme_hook): backing off. */
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_slot_set_failure(st, &s, 2, fake_now() + 500,
 	    "issue failed (permfail): no acme_hook"), 0);
 	store_slot_free(&s);
@@ -773,8 +776,7 @@ test_intake_ends_backoff(void)
 	T_CHECK(r.wake_at >= fake_now() + 400);	/* backing off */
 	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
 	T_INT(intake(h, lineage), OUT_OK);
-	memset(&s, 0, sizeof(s));
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(s.retry_at, 0);
 	store_slot_free(&s);
 	engine_host(&eng, h, &r);
@@ -826,13 +828,11 @@ test_intake_next_key(void)
 	char lineage[600], cur[65], next[65];
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
-	int64_t hid;
 
 	if (!T_CHECK(h != NULL))
 		return;
 	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_key_get(st, s.id, "next", &k), 1);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
 	mkdir(lineage, 0700);
@@ -896,7 +896,6 @@ test_publish_refused_when_served_chain_fails(void)
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 	struct tlsa_set before, after;
-	int64_t hid;
 	int publishes;
 	char *p;
 
@@ -909,8 +908,7 @@ test_publish_refused_when_served_chain_fails(void)
 	fake_deploy_initial(p, h->name, KEY_ALG_ECDSA_P256, 90);
 	fake.no_probe = 0;
 	free(p);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_key_get(st, s.id, "next", &k), 1);
 	T_INT(store_key_set_role(st, k.id, "discarded", fake_now()), 0);
 	store_key_free(&k);
