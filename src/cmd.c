@@ -118,11 +118,16 @@ cmd_parse(int argc, char **argv, struct cli *c)
 	 * The rest: options anywhere after the command, among host names.
 	 * glibc's getopt keeps the stop-at-first-argument mode of the first
 	 * pass, so restart it (optind = 0) on the vector from the command on.
+	 * acme-hook's arguments are an ACME client's: dehydrated hands over
+	 * challenge tokens, which may begin with '-'. There options end at
+	 * the first argument.
 	 */
 	argc -= optind - 1;
 	argv += optind - 1;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "nqv", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    strcmp(c->command, "acme-hook") == 0 ? "+nqv" : "nqv", opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'n': c->dry_run = 1; break;
 		case 'q': c->verbosity = -1; break;

@@ -126,6 +126,17 @@ if [ $rc -eq 78 ] && echo "$out" | grep -q "mx1.example.org: no acme_hook: .*dan
 	ok "roll without acme_hook: refused (78), nothing forced"
 else not_ok "roll without acme_hook: refused (78), nothing forced" "rc=$rc $out ($before/$after)"; fi
 
+# dehydrated's HOOK gets every event; a challenge token is base64url and
+# may begin with '-'. acme-hook takes such arguments as the client's, not
+# as its options, and ignores events that are not deploy_cert.
+out=$("$bin" -c "$t/d.conf" acme-hook deploy_challenge mx1.example.org \
+    -vT0k3n -vT0k3n.xYz 2>&1); rc=$?
+out2=$("$bin" -c "$t/d.conf" -q acme-hook clean_challenge mx1.example.org \
+    --json -n 2>&1); rc2=$?
+if [ $rc -eq 0 ] && [ -z "$out" ] && [ $rc2 -eq 0 ] && [ -z "$out2" ]; then
+	ok "acme-hook: dehydrated challenge events with tokens like '-vT0k3n' ignored (exit 0)"
+else not_ok "acme-hook: dehydrated challenge events with tokens like '-vT0k3n' ignored (exit 0)" "rc=$rc $out; rc=$rc2 $out2"; fi
+
 # Two runs at once: the second waits lock_timeout, then exits 75.
 if command -v flock >/dev/null; then
 	flock "$t/state/locks/_25._tcp.mx1.example.org" sleep 4 &
