@@ -217,7 +217,8 @@ machine_step(enum slot_state s, const struct slot_facts *f, time_t now,
 		r.alert = ALERT_CRITICAL;
 		r.alert_reason = "the served files hold a key daneroll did "
 		    "not publish; DANE senders cannot authenticate it: "
-		    "`daneroll roll HOST` deploys the pre-published next key";
+		    "`daneroll roll` of this host deploys the pre-published next "
+		    "key";
 	}
 	if (r.alert == ALERT_NONE && f->cert_not_after != 0 &&
 	    f->deployed != DK_NONE) {
