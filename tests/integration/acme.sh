@@ -104,15 +104,6 @@ wait_for() {
 	return 1
 }
 
-spki_of_key() { # private key file -> hex SHA-256 of its SPKI
-	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null |
-	    openssl dgst -sha256 -r | cut -d' ' -f1
-}
-spki_of_leaf() { # PEM chain file -> hex SHA-256 of the first cert's SPKI
-	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
-	    openssl pkey -pubin -outform DER 2>/dev/null |
-	    openssl dgst -sha256 -r | cut -d' ' -f1
-}
 # What Postfix serves on the wire now: SPKI digest of the leaf, or "none".
 served_spki() { # [openssl s_client options, e.g. -sigalgs for RSA]
 	nsx openssl s_client -connect "$ADDR:25" -starttls smtp \

@@ -82,15 +82,6 @@ VIEW='mount -t overlay daneroll-exim -o "lowerdir=/etc,upperdir=$0/upper,workdir
 in_view() { ip netns exec "$NS" sh -c "$VIEW" "$etc" "$@"; }
 nsx() { ip netns exec "$NS" "$@"; }
 
-spki_of_key() { # private key file -> hex SHA-256 of its SPKI
-	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null |
-	    openssl dgst -sha256 -r | cut -d' ' -f1
-}
-spki_of_leaf() { # PEM chain file -> hex SHA-256 of the first cert's SPKI
-	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
-	    openssl pkey -pubin -outform DER 2>/dev/null |
-	    openssl dgst -sha256 -r | cut -d' ' -f1
-}
 # What Exim serves on the wire now: SPKI digest of the leaf, or "none";
 # the chain it sent in $x/wire.pem.
 served_spki() { # [openssl s_client options]
