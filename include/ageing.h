@@ -41,4 +41,17 @@ enum ageing_verdict ageing_safe_at(const struct rrset_version *, int n,
 		    int64_t margin, time_t *at);
 const char	*ageing_verdict_str(enum ageing_verdict);
 
+/*
+ * A recorded "served everywhere" time as the boot clock dates it: within
+ * the boot that recorded it, now less the boot clock's elapsed seconds,
+ * if that is later than the wall clock's record by more than
+ * AGEING_CLOCK_SLACK (the wall clock jumped forward since: counting on it
+ * would shorten ageing). Otherwise, or in another boot, the record as it
+ * is. Never earlier than the record.
+ */
+#define AGEING_CLOCK_SLACK	2
+time_t		 ageing_boot_dated(time_t recorded_at, const char *boot_id,
+		    int64_t boot_s, const char *now_boot_id, int64_t now_boot_s,
+		    time_t now);
+
 #endif

@@ -84,6 +84,9 @@ struct store_rrset {
 	char		*records;	/* tlsa_set_format(); "" = no RRset */
 	int64_t		 ttl, neg_ttl;
 	time_t		 created_at, published_at, propagated_at;
+	/* The boot clock when propagated_at was recorded (id "" if not). */
+	char		 propagated_boot_id[40];
+	int64_t		 propagated_boot_s;
 };
 void		 store_rrsets_free(struct store_rrset *, int n);
 

@@ -57,4 +57,17 @@ int	 util_valid_hostname(const char *);
 /* The time daneroll believes it is: time(NULL), or DANEROLL_NOW for tests. */
 time_t	 util_now(void);
 
+/*
+ * The boot clock: which boot this is, and CLOCK_BOOTTIME in seconds, a
+ * clock no one sets. Unknown (known = 0) where it cannot be read, and
+ * under a faked wall clock (DANEROLL_NOW), which it would contradict;
+ * tests fake it with DANEROLL_TEST_BOOT="ID:SECONDS" ("off": unknown).
+ */
+struct boot_clock {
+	int	 known;
+	char	 id[40];
+	int64_t	 secs;
+};
+void	 util_boot_clock(struct boot_clock *);
+
 #endif

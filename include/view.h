@@ -52,6 +52,9 @@ struct view {
 	int			 nslots;
 	struct tlsa_set		 pins;		/* current+issuer: 2 1 1 records */
 	struct tlsa_set		 want;		/* the RRset to publish */
+	/* Seconds the wall clock ran ahead of the boot clock since an RRset
+	 * was served everywhere; that time is dated by the boot clock. */
+	int64_t			 clock_ahead;
 };
 
 /* 0 or -1 (logged). create: add missing host/slot/owner rows. */

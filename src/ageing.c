@@ -1,6 +1,8 @@
 /*
  * ageing - the deploy guard's arithmetic. See include/ageing.h.
  */
+#include <string.h>
+
 #include "ageing.h"
 
 static int64_t
@@ -60,4 +62,19 @@ ageing_verdict_str(enum ageing_verdict a)
 	case AGE_NEVER:			return "not published";
 	}
 	return "unknown";
+}
+
+time_t
+ageing_boot_dated(time_t recorded_at, const char *boot_id, int64_t boot_s,
+    const char *now_boot_id, int64_t now_boot_s, time_t now)
+{
+	time_t by_boot;
+
+	if (recorded_at == 0 || boot_id == NULL || *boot_id == '\0' ||
+	    now_boot_id == NULL || strcmp(boot_id, now_boot_id) != 0 ||
+	    now_boot_s < boot_s)
+		return recorded_at;
+	by_boot = now - (time_t)(now_boot_s - boot_s);
+	return by_boot > recorded_at + AGEING_CLOCK_SLACK ? by_boot :
+	    recorded_at;
 }

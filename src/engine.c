@@ -494,6 +494,7 @@ record_first_contact(struct engine *e, const struct view *v,
 	r = e->be->observer->observe(e->conf, v->host, o->name, &none, &rep);
 	if (r != OUT_OK && r != OUT_PENDING)
 		goto done;
+	now = util_now();	/* as in do_observe */
 	records = tlsa_set_format(&rep.served);
 	r = OUT_TEMPFAIL;
 	if (store_begin(e->store) != 0)
@@ -634,6 +635,9 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 			o = r;
 			continue;
 		}
+		/* What was seen holds from the end of the observation on,
+		 * not from the start of the run: queries take time. */
+		now = util_now();
 		if (store_begin(e->store) != 0) {
 			obs_report_free(&rep);
 			return OUT_TEMPFAIL;
@@ -876,6 +880,15 @@ engine_host(struct engine *e, const struct conf_host *h,
 			return;
 		}
 		remember_deployed(e, &v, now);
+		if (iter == 0 && v.clock_ahead > 0) {
+			char d[32];
+
+			log_msg(LOG_LVL_WARN, h->name, NULL, "the wall clock "
+			    "ran %s ahead of the boot clock since the RRset "
+			    "was served everywhere (it was set forward): "
+			    "ageing counts on the boot clock",
+			    util_fmt_duration(v.clock_ahead, d, sizeof(d)));
+		}
 		if (iter == 0) {
 			int again = redate_future(e, &v, now);
 

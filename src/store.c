@@ -735,7 +735,8 @@ store_rrsets(struct store *st, int64_t owner_id, struct store_rrset **out,
     int *n)
 {
 	static const char q[] = "SELECT id, version, origin, records, ttl, "
-	    "neg_ttl, created_at, published_at, propagated_at FROM rrsets "
+	    "neg_ttl, created_at, published_at, propagated_at, "
+	    "propagated_boot_id, propagated_boot_s FROM rrsets "
 	    "WHERE owner_id = ? ORDER BY version;";
 	sqlite3_stmt *s = stmt(st, q, "i", owner_id);
 	struct store_rrset *v = NULL;
@@ -760,6 +761,12 @@ store_rrsets(struct store *st, int64_t owner_id, struct store_rrset **out,
 		r->created_at = (time_t)sqlite3_column_int64(s, 6);
 		r->published_at = (time_t)sqlite3_column_int64(s, 7);
 		r->propagated_at = (time_t)sqlite3_column_int64(s, 8);
+		r->propagated_boot_id[0] = '\0';
+		if (sqlite3_column_type(s, 9) == SQLITE_TEXT)
+			snprintf(r->propagated_boot_id,
+			    sizeof(r->propagated_boot_id), "%s",
+			    (const char *)sqlite3_column_text(s, 9));
+		r->propagated_boot_s = sqlite3_column_int64(s, 10);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -814,9 +821,14 @@ store_rrset_propagated(struct store *st, int64_t id, time_t at,
     int64_t neg_ttl)
 {
 	static const char q[] = "UPDATE rrsets SET propagated_at = ?, "
-	    "neg_ttl = ? WHERE id = ? AND propagated_at IS NULL;";
+	    "neg_ttl = ?, propagated_boot_id = ?, "
+	    "propagated_boot_s = ? WHERE id = ? AND propagated_at IS NULL;";
+	struct boot_clock b;
 
-	return run(st, stmt(st, q, "tii", at, neg_ttl, id));
+	/* Read now, beside at: the caller's time of the proof. */
+	util_boot_clock(&b);
+	return run(st, stmt(st, q, "tisii", at, neg_ttl, b.known ? b.id : NULL,
+	    b.known ? b.secs : (int64_t)0, id));
 }
 
 int

@@ -309,3 +309,36 @@ util_now(void)
 	}
 	return time(NULL);
 }
+
+void
+util_boot_clock(struct boot_clock *b)
+{
+	const char *fake = getenv("DANEROLL_TEST_BOOT");
+	const char *wall = getenv("DANEROLL_NOW");
+	struct timespec ts;
+	FILE *f;
+
+	memset(b, 0, sizeof(*b));
+	if (fake != NULL && *fake != '\0') {
+		long long v;
+		int n = 0;
+
+		if (sscanf(fake, "%39[^:]:%lld%n", b->id, &v, &n) == 2 &&
+		    fake[n] == '\0' && v >= 0) {
+			b->secs = v;
+			b->known = 1;
+		}
+		return;
+	}
+	if (wall != NULL && *wall != '\0')
+		return;
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0 ||
+	    (f = fopen("/proc/sys/kernel/random/boot_id", "r")) == NULL)
+		return;
+	if (fgets(b->id, sizeof(b->id), f) != NULL) {
+		b->id[strcspn(b->id, "\n")] = '\0';
+		b->secs = (int64_t)ts.tv_sec;
+		b->known = b->id[0] != '\0';
+	}
+	fclose(f);
+}

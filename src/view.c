@@ -158,6 +158,32 @@ load_deployed(struct view_slot *s, const struct conf_host *h)
 	s->deployed_parsed = 1;
 }
 
+/* Dates each "served everywhere" time by the boot clock where it can
+ * (ageing_boot_dated): a wall clock that jumped forward since must not
+ * make the TTL look elapsed early. clock_ahead counts only where that
+ * still delays something, so a long-past jump is not said every run. */
+static void
+boot_date(struct view *v, struct view_owner *o, time_t now)
+{
+	const struct conf_timing *tm = &v->host->timing;
+	struct boot_clock b;
+	int j;
+
+	util_boot_clock(&b);
+	for (j = 0; j < o->nv && b.known; j++) {
+		struct store_rrset *r = &o->v[j];
+		time_t t = ageing_boot_dated(r->propagated_at,
+		    r->propagated_boot_id, r->propagated_boot_s, b.id, b.secs,
+		    now);
+		int64_t ttl = r->ttl > tm->ttl ? r->ttl : tm->ttl;
+
+		if (t - r->propagated_at > v->clock_ahead &&
+		    t + ttl + r->neg_ttl + tm->margin > now)
+			v->clock_ahead = t - r->propagated_at;
+		r->propagated_at = t;
+	}
+}
+
 int
 view_load(struct store *st, const struct conf_host *h, time_t now,
     int create, struct view *v)
@@ -193,6 +219,7 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 			goto done;
 		if (o->id != 0 && store_rrsets(st, o->id, &o->v, &o->nv) != 0)
 			goto done;
+		boot_date(v, o, now);
 	}
 
 	for (a = 0; a < KEY_ALG_COUNT; a++) {

@@ -49,13 +49,29 @@ static int nlives;
 static EVP_PKEY	*ca_key;
 static X509	*ca_cert;
 
+/* The prober's clock: real time, which the wall clock may be ahead of. */
+static time_t	 skew;
+static int	 boot_on;
+
 void
 fake_clock(time_t t)
 {
-	char b[32];
+	char b[64];
 
 	snprintf(b, sizeof(b), "%lld", (long long)t);
 	setenv("DANEROLL_NOW", b, 1);
+	if (boot_on) {
+		snprintf(b, sizeof(b), "fake-boot:%lld", (long long)(t - skew));
+		setenv("DANEROLL_TEST_BOOT", b, 1);
+	} else
+		unsetenv("DANEROLL_TEST_BOOT");
+}
+
+void
+fake_boot_clock(int on)
+{
+	boot_on = on;
+	fake_clock(util_now());
 }
 
 time_t
@@ -63,9 +79,6 @@ fake_now(void)
 {
 	return util_now();
 }
-
-/* The prober's clock: real time, which the wall clock may be ahead of. */
-static time_t	 skew;
 
 void
 fake_skew(time_t ahead)
@@ -215,6 +228,8 @@ fake_observe(const struct conf *c, const struct conf_host *h,
 
 	(void)c;
 	(void)h;
+	if (fake.observe_secs > 0)
+		fake_clock(util_now() + fake.observe_secs);
 	if (o->has_pending && o->lag-- <= 0)
 		serve(o);
 	cur = o->n > 0 ? &o->hist[o->n - 1].set : NULL;
@@ -595,6 +610,8 @@ fake_reset(const char *ca_dir)
 
 	(void)ca_dir;
 	skew = 0;
+	boot_on = 0;
+	unsetenv("DANEROLL_TEST_BOOT");
 	for (i = 0; i < nowners; i++) {
 		int j;
 

@@ -30,6 +30,9 @@ struct fake_world {
 	int		 mta_stale;		/* deploy installs, the server
 						 * keeps presenting the old chain */
 	int		 no_probe;		/* benchmarks: O(n^2) probe off */
+	int		 observe_secs;		/* each observation takes this
+						 * long; a change shows at its
+						 * end */
 	int		 publishes, deploys, issues, rollbacks, verifies;
 	int		 violations;
 	char		 last_violation[512];
@@ -59,5 +62,8 @@ time_t	fake_now(void);
 /* The wall clock runs this far ahead of real time, which the prober
  * keeps (0: none); fake_clock() still sets the wall clock. */
 void	fake_skew(time_t ahead);
+/* On: a boot clock (DANEROLL_TEST_BOOT) that keeps real time, set with
+ * every fake_clock(). Off (after fake_reset): none is known. */
+void	fake_boot_clock(int on);
 
 #endif

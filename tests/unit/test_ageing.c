@@ -81,7 +81,35 @@ test_table(void)
 	}
 }
 
+/* A "served everywhere" time dated by the boot clock: only within the
+ * boot that recorded it, only later, and not for a second's rounding. */
+static void
+test_boot_dated(void)
+{
+	const time_t rec = T0 + 100, now = T0 + 100 + 86400 + 30;
+
+	/* Set a day forward: 30 s passed on the boot clock. */
+	T_INT(ageing_boot_dated(rec, "b1", 500, "b1", 530, now), now - 30);
+	/* Another boot, or none recorded or known: the record. */
+	T_INT(ageing_boot_dated(rec, "b1", 500, "b2", 530, now), rec);
+	T_INT(ageing_boot_dated(rec, "", 500, "b1", 530, now), rec);
+	T_INT(ageing_boot_dated(rec, NULL, 500, "b1", 530, now), rec);
+	T_INT(ageing_boot_dated(rec, "b1", 500, NULL, 530, now), rec);
+	/* Clocks that agree, within the slack: the record. */
+	T_INT(ageing_boot_dated(rec, "b1", 500, "b1", 500 + 86430 -
+	    AGEING_CLOCK_SLACK, now), rec);
+	/* Set back (the wall clock shows less time than passed): never
+	 * earlier than the record. */
+	T_INT(ageing_boot_dated(rec, "b1", 500, "b1", 500 + 3 * 86400, now),
+	    rec);
+	/* A boot clock behind the record (impossible in one boot), or no
+	 * record: as they are. */
+	T_INT(ageing_boot_dated(rec, "b1", 500, "b1", 400, now), rec);
+	T_INT(ageing_boot_dated(0, "b1", 500, "b1", 530, now), 0);
+}
+
 static const struct t_case cases[] = {
 	{ "safe_at table", test_table },
+	{ "served-everywhere times dated by the boot clock", test_boot_dated },
 };
 T_MAIN(cases)

@@ -506,6 +506,84 @@ test_clock_was_ahead(void)
 	T_CHECK(!t_log_has("re-dated"));
 }
 
+/* The wall clock is set a day forward right after the following next
+ * key's record was served everywhere: the TTL has not passed in real
+ * time, and within one boot the boot clock says so. No deploy until it
+ * has; the prober (real time) sees no resolver hold a set that misses. */
+static void
+test_clock_set_forward(void)
+{
+	const struct conf_host *h = setup("mx23.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	int64_t hid;
+	int deploys, i;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	fake_boot_clock(1);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	/* A roll: the aged next key goes live, the following one is
+	 * published and served everywhere just now. */
+	T_INT(store_host_force(st, hid, 1), 0);
+	for (i = 0; i < 40 && state_of(h, KEY_ALG_ECDSA_P256) != SLOT_AGEING;
+	    i++) {
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 1);
+	}
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_AGEING);
+	deploys = fake.deploys;
+	fake_skew(DAY);
+	fake_clock(fake_now() + DAY);
+	T_INT(store_host_force(st, hid, 1), 0);
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_CHECK(t_log_has("ran 1d ahead of the boot clock"));
+	T_INT(fake.deploys, deploys);
+	T_CHECK(r.busy && r.wake_at > fake_now());
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, deploys + 1);
+	T_INT(fake.violations, 0);
+	/* Aged since by either clock: not said again. */
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_CHECK(!t_log_has("ahead of the boot clock"));
+}
+
+/* Observations that take 30 s, longer than the margin (10 s), with the
+ * new RRset showing only at their end: ageing counts from the end of
+ * the observation that proved it served, not from the start of the run. */
+static void
+test_slow_observation(void)
+{
+	const struct conf_host *h = setup("mx24.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	int64_t hid;
+	int i;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	fake.observe_secs = 30;
+	fake.lag = 1;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	/* A roll, then another as soon as the following next key's record
+	 * is proved served: it deploys at the very end of ageing. */
+	T_INT(store_host_force(st, hid, 1), 0);
+	for (i = 0; i < 40 && state_of(h, KEY_ALG_ECDSA_P256) != SLOT_AGEING;
+	    i++) {
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 1);
+	}
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_AGEING);
+	T_INT(store_host_force(st, hid, 1), 0);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(fake.deploys, 2);
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_verify_retried_while_mta_reloads(void)
 {
@@ -1069,6 +1147,10 @@ static const struct t_case cases[] = {
 	    test_clock_was_ahead },
 	{ "the clock went back: nothing deployed, and said",
 	  test_clock_went_back },
+	{ "the clock set forward: ageing counts on the boot clock",
+	  test_clock_set_forward },
+	{ "slow observations: ageing counts from their end",
+	  test_slow_observation },
 	{ "a live check racing the MTA's reload is retried, not rolled back",
 	  test_verify_retried_while_mta_reloads },
 	{ "a foreign key when a renewal is due: said, and kept as an event",

@@ -80,7 +80,7 @@ test_migrate_keeps_data(void)
 	    "'standby', 1);"), 0);
 	T_INT(store_open(d, 0, &st), OUT_OK);
 	T_INT(store_schema_version(st), store_schema_latest());
-	T_CHECK(store_schema_latest() >= 2);
+	T_CHECK(store_schema_latest() >= 3);
 	T_INT(store_host_id(st, "mx.example.org", 0, 0, &hid), 1);
 	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
 	T_INT(sl.state, SLOT_STANDBY);
@@ -226,6 +226,39 @@ test_one_next_key(void)
 	store_close(st);
 }
 
+/* "Served everywhere" is recorded with the boot clock beside it, when
+ * one is known. */
+static void
+test_propagated_boot_clock(void)
+{
+	const char *d = fresh_dir("boot");
+	struct store *st = NULL;
+	struct store_rrset *v = NULL;
+	int64_t hid = 0, oid = 0, id1 = 0, id2 = 0;
+	int n = 0;
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	T_INT(store_owner_id(st, hid, "_25._tcp.mx.example.org", 1, &oid), 1);
+	T_INT(store_rrset_add(st, oid, 0, "3 1 1 00", 60, 0, 100, &id1), 0);
+	T_INT(store_rrset_add(st, oid, 0, "3 1 1 01", 60, 0, 100, &id2), 0);
+	setenv("DANEROLL_TEST_BOOT", "boot-a:4242", 1);
+	T_INT(store_rrset_propagated(st, id1, 110, 0), 0);
+	setenv("DANEROLL_TEST_BOOT", "off", 1);
+	T_INT(store_rrset_propagated(st, id2, 120, 0), 0);
+	unsetenv("DANEROLL_TEST_BOOT");
+	T_INT(store_rrsets(st, oid, &v, &n), 0);
+	if (T_INT(n, 2)) {
+		T_INT(v[0].propagated_at, 110);
+		T_STR(v[0].propagated_boot_id, "boot-a");
+		T_INT(v[0].propagated_boot_s, 4242);
+		T_INT(v[1].propagated_at, 120);
+		T_STR(v[1].propagated_boot_id, "");
+	}
+	store_rrsets_free(v, n);
+	store_close(st);
+}
+
 static const struct t_case cases[] = {
 	{ "migrations recorded in user_version", test_migrate },
 	{ "migration from schema 1 keeps the data", test_migrate_keeps_data },
@@ -238,5 +271,7 @@ static const struct t_case cases[] = {
 	{ "state transitions logged, events append-only",
 	  test_state_and_events },
 	{ "one next key per slot", test_one_next_key },
+	{ "served everywhere: recorded with the boot clock",
+	  test_propagated_boot_clock },
 };
 T_MAIN(cases)
