@@ -146,6 +146,24 @@ run_until_stable(const struct conf_host *h, int limit)
 	return -1;
 }
 
+/* Forces a roll and runs, a second at a time, until the ECDSA slot's
+ * following next record is served everywhere and ageing: 1 if it is. */
+static int
+roll_until_ageing(const struct conf_host *h, int64_t hid)
+{
+	struct engine_result r;
+	int i;
+
+	if (store_host_force(st, hid, 1) != 0)
+		return 0;
+	for (i = 0; i < 40 && state_of(h, KEY_ALG_ECDSA_P256) != SLOT_AGEING;
+	    i++) {
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 1);
+	}
+	return state_of(h, KEY_ALG_ECDSA_P256) == SLOT_AGEING;
+}
+
 static void
 spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
     char out[65])
@@ -517,7 +535,7 @@ test_clock_set_forward(void)
 	    "ecdsa-p256", 1);
 	struct engine_result r;
 	int64_t hid;
-	int deploys, i;
+	int deploys;
 
 	if (!T_CHECK(h != NULL))
 		return;
@@ -526,13 +544,7 @@ test_clock_set_forward(void)
 	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
 	/* A roll: the aged next key goes live, the following one is
 	 * published and served everywhere just now. */
-	T_INT(store_host_force(st, hid, 1), 0);
-	for (i = 0; i < 40 && state_of(h, KEY_ALG_ECDSA_P256) != SLOT_AGEING;
-	    i++) {
-		engine_host(&eng, h, &r);
-		fake_clock(fake_now() + 1);
-	}
-	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_AGEING);
+	T_CHECK(roll_until_ageing(h, hid));
 	deploys = fake.deploys;
 	fake_skew(DAY);
 	fake_clock(fake_now() + DAY);
@@ -559,9 +571,7 @@ test_slow_observation(void)
 {
 	const struct conf_host *h = setup("mx24.example.org", "current+next",
 	    "ecdsa-p256", 1);
-	struct engine_result r;
 	int64_t hid;
-	int i;
 
 	if (!T_CHECK(h != NULL))
 		return;
@@ -571,13 +581,7 @@ test_slow_observation(void)
 	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
 	/* A roll, then another as soon as the following next key's record
 	 * is proved served: it deploys at the very end of ageing. */
-	T_INT(store_host_force(st, hid, 1), 0);
-	for (i = 0; i < 40 && state_of(h, KEY_ALG_ECDSA_P256) != SLOT_AGEING;
-	    i++) {
-		engine_host(&eng, h, &r);
-		fake_clock(fake_now() + 1);
-	}
-	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_AGEING);
+	T_CHECK(roll_until_ageing(h, hid));
 	T_INT(store_host_force(st, hid, 1), 0);
 	T_CHECK(run_until_stable(h, 40) > 0);
 	T_INT(fake.deploys, 2);
