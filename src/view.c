@@ -163,17 +163,16 @@ load_deployed(struct view_slot *s, const struct conf_host *h)
  * make the TTL look elapsed early. clock_ahead counts only where that
  * still delays something, so a long-past jump is not said every run. */
 static void
-boot_date(struct view *v, struct view_owner *o, time_t now)
+boot_date(struct view *v, struct view_owner *o, const struct boot_clock *b,
+    time_t now)
 {
 	const struct conf_timing *tm = &v->host->timing;
-	struct boot_clock b;
 	int j;
 
-	util_boot_clock(&b);
-	for (j = 0; j < o->nv && b.known; j++) {
+	for (j = 0; j < o->nv && b->known; j++) {
 		struct store_rrset *r = &o->v[j];
 		time_t t = ageing_boot_dated(r->propagated_at,
-		    r->propagated_boot_id, r->propagated_boot_s, b.id, b.secs,
+		    r->propagated_boot_id, r->propagated_boot_s, b->id, b->secs,
 		    now);
 		int64_t ttl = r->ttl > tm->ttl ? r->ttl : tm->ttl;
 
@@ -188,6 +187,7 @@ int
 view_load(struct store *st, const struct conf_host *h, time_t now,
     int create, struct view *v)
 {
+	struct boot_clock boot;
 	int i, a, rc = -1;
 
 	memset(v, 0, sizeof(*v));
@@ -205,6 +205,7 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 	    &v->forced) < 0)
 		goto done;
 
+	util_boot_clock(&boot);	/* once: a file read, on every run */
 	v->nowners = 1 + h->naliases;
 	v->owners = xcalloc((size_t)v->nowners, sizeof(*v->owners));
 	for (i = 0; i < v->nowners; i++) {
@@ -219,7 +220,7 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 			goto done;
 		if (o->id != 0 && store_rrsets(st, o->id, &o->v, &o->nv) != 0)
 			goto done;
-		boot_date(v, o, now);
+		boot_date(v, o, &boot, now);
 	}
 
 	for (a = 0; a < KEY_ALG_COUNT; a++) {
