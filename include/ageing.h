@@ -10,10 +10,17 @@
  *
  *   safe_at = max over the versions vi (i < n) the chain does NOT match of
  *             q[i+1] + max(ttl[i], ttl[i+1]) + (neg_ttl if vi had no RRset)
- *             + margin
+ *             + 1 s + margin
  *
  * and never while the newest version vn does not match, or while a later
  * version that follows a non-matching one has not reached every address.
+ *
+ * The physics does not depend on margin (the operator's slack): q is kept
+ * in milliseconds, taken at the end of the observation that proved it and
+ * rounded up; resolvers keep cache expiry in whole seconds, so a cached
+ * RRset may outlive its TTL by up to a second (the 1 s above); and the
+ * result is rounded up to the second, so that "now >= safe_at" with now
+ * in whole seconds (rounded down) is never early.
  * No I/O: callers fill the history from the store.
  */
 #ifndef DANEROLL_AGEING_H
@@ -27,8 +34,12 @@ struct rrset_version {
 	int	 matches;	/* the chain in question matches this version */
 	int64_t	 ttl;		/* TTL of the records (0 if !exists) */
 	int64_t	 neg_ttl;	/* SOA negative TTL of the zone */
-	time_t	 propagated_at;	/* every address serves it; 0: not yet */
+	int64_t	 propagated_ms;	/* every address serves it, in ms since
+				 * the epoch, rounded up; 0: not yet */
 };
+
+/* How long past its TTL a resolver may still serve a cached RRset. */
+#define AGEING_RESOLVER_SLACK_MS	1000
 
 enum ageing_verdict {
 	AGE_SAFE = 0,		/* safe from *at on (may be in the past) */

@@ -57,6 +57,7 @@ struct store_slot {
 	time_t		 wake_at;
 	enum verify_fact verified;
 	char		*last_error;
+	enum outcome	 last_outcome;	/* of the last failure; OUT_OK: none */
 	/* What the configured files deployed when last parsed, keyed by
 	 * their stat signature (a cache: steady state parses nothing). */
 	char		*deployed_sig;
@@ -83,7 +84,9 @@ struct store_rrset {
 	int		 observed;	/* found, not published by us */
 	char		*records;	/* tlsa_set_format(); "" = no RRset */
 	int64_t		 ttl, neg_ttl;
-	time_t		 created_at, published_at, propagated_at;
+	time_t		 created_at, published_at;
+	time_t		 propagated_at;	/* whole seconds, rounded up */
+	int64_t		 propagated_ms;	/* ms since the epoch, rounded up */
 	/* The boot clock when propagated_at was recorded (id "" if not). */
 	char		 propagated_boot_id[40];
 	int64_t		 propagated_boot_s;
@@ -103,8 +106,9 @@ int	 store_slot_get(struct store *, int64_t host_id, enum key_alg,
  * the state changes. */
 int	 store_slot_set_state(struct store *, struct store_slot *,
 	    const char *host, enum slot_state, const char *reason, time_t now);
+/* failures 0 clears the failure (o is then ignored). */
 int	 store_slot_set_failure(struct store *, struct store_slot *,
-	    int failures, time_t retry_at, const char *error);
+	    int failures, time_t retry_at, enum outcome o, const char *error);
 int	 store_slot_set_verified(struct store *, struct store_slot *,
 	    enum verify_fact);
 int	 store_slot_set_wake(struct store *, struct store_slot *, time_t);
@@ -136,8 +140,9 @@ int	 store_rrset_add(struct store *, int64_t owner_id, int observed,
 	    const char *records, int64_t ttl, int64_t neg_ttl, time_t now,
 	    int64_t *id);
 int	 store_rrset_published(struct store *, int64_t rrset_id, time_t now);
-int	 store_rrset_propagated(struct store *, int64_t rrset_id, time_t at,
-	    int64_t neg_ttl);
+/* Every address serves it since at_ms (ms since the epoch, rounded up). */
+int	 store_rrset_propagated(struct store *, int64_t rrset_id,
+	    int64_t at_ms, int64_t neg_ttl);
 /*
  * Re-dates to now the host's RRset publish and propagation times later
  * than rr_after, and its slots' retry times later than retry_after (the
@@ -148,7 +153,7 @@ int	 store_redate_future(struct store *, int64_t host_id, time_t now,
 	    time_t rr_after, time_t retry_after);
 int	 store_observation(struct store *, int64_t rrset_id,
 	    const char *server, const char *ns, const char *result,
-	    uint32_t serial, time_t now);
+	    uint32_t serial, int64_t now_ms);
 
 /* Side effects: started before, finished after. */
 int	 store_action_start(struct store *, int64_t host_id, int64_t slot_id,

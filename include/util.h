@@ -21,6 +21,8 @@ enum outcome {
 	OUT_PERMFAIL	/* failed, will not succeed without a human */
 };
 const char	*outcome_str(enum outcome);
+/* The outcome outcome_str named; OUT_OK for NULL or anything else. */
+enum outcome	 outcome_parse(const char *);
 
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
@@ -56,6 +58,10 @@ int	 util_valid_hostname(const char *);
 
 /* The time daneroll believes it is: time(NULL), or DANEROLL_NOW for tests. */
 time_t	 util_now(void);
+/* The same clock in milliseconds since the epoch, rounded up. */
+int64_t	 util_now_ms(void);
+/* Milliseconds to whole seconds, rounded up (0 stays 0). */
+time_t	 util_ms_to_s_ceil(int64_t ms);
 
 /*
  * The boot clock: which boot this is, and CLOCK_BOOTTIME in seconds, a

@@ -15,14 +15,14 @@ enum ageing_verdict
 ageing_safe_at(const struct rrset_version *v, int n, int64_t margin,
     time_t *at)
 {
-	time_t safe = 0;
+	int64_t safe = 0;	/* ms */
 	int i;
 
 	if (n < 1 || !v[n - 1].exists || !v[n - 1].matches)
 		return AGE_NEVER;
 	for (i = 0; i < n - 1; i++) {
-		int64_t wait = v[i].ttl;
-		time_t gone = 0;
+		int64_t wait = v[i].ttl;	/* seconds */
+		int64_t gone = 0;		/* ms */
 		int j;
 
 		if (v[i].exists && v[i].matches)
@@ -36,20 +36,22 @@ ageing_safe_at(const struct rrset_version *v, int n, int64_t margin,
 		 */
 		for (j = i + 1; j < n && gone == 0; j++) {
 			wait = max64(wait, v[j].ttl);
-			gone = v[j].propagated_at;
+			gone = v[j].propagated_ms;
 		}
 		if (gone == 0)
 			return AGE_WAIT_PROPAGATION;
 		wait += margin;
 		if (!v[i].exists)
 			wait += v[i].neg_ttl;
-		if (gone + wait > safe)
-			safe = gone + (time_t)wait;
+		safe = max64(safe, gone + wait * 1000 +
+		    AGEING_RESOLVER_SLACK_MS);
 	}
 	/* The newest version itself must be served everywhere. */
-	if (v[n - 1].propagated_at == 0)
+	if (v[n - 1].propagated_ms == 0)
 		return AGE_WAIT_PROPAGATION;
-	*at = safe > v[n - 1].propagated_at ? safe : v[n - 1].propagated_at;
+	safe = max64(safe, v[n - 1].propagated_ms);
+	/* Up to the second: callers compare with whole seconds. */
+	*at = (time_t)((safe + 999) / 1000);
 	return AGE_SAFE;
 }
 

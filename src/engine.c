@@ -56,7 +56,7 @@ failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
 	    outcome_str(o), *err ? err : "no reason given");
 	if (store_begin(e->store) != 0)
 		return retry;
-	if (store_slot_set_failure(e->store, &s->slot, n, retry, why) != 0 ||
+	if (store_slot_set_failure(e->store, &s->slot, n, retry, o, why) != 0 ||
 	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
 	    NULL, why) != 0) {
 		store_rollback(e->store);
@@ -83,7 +83,7 @@ succeeded(struct engine *e, struct view_slot *s)
 {
 	if (s->slot.failures == 0 && s->slot.retry_at == 0)
 		return 0;
-	return store_slot_set_failure(e->store, &s->slot, 0, 0, NULL);
+	return store_slot_set_failure(e->store, &s->slot, 0, 0, OUT_OK, NULL);
 }
 
 /* Step 1 of the pattern: new state + action started, in one transaction. */
@@ -487,21 +487,22 @@ record_first_contact(struct engine *e, const struct view *v,
 	struct obs_report rep;
 	struct tlsa_set none = { 0 };
 	char *records = NULL;
-	int64_t id;
+	int64_t id, at_ms;
 	enum outcome r;
 
 	memset(&rep, 0, sizeof(rep));
 	r = e->be->observer->observe(e->conf, v->host, o->name, &none, &rep);
 	if (r != OUT_OK && r != OUT_PENDING)
 		goto done;
-	now = util_now();	/* as in do_observe */
+	at_ms = util_now_ms();	/* as in do_observe */
+	now = util_ms_to_s_ceil(at_ms);
 	records = tlsa_set_format(&rep.served);
 	r = OUT_TEMPFAIL;
 	if (store_begin(e->store) != 0)
 		goto done;
 	if (store_rrset_add(e->store, o->id, 1, rep.any_tlsa ? records : "",
 	    rep.any_tlsa ? rep.served_ttl : 0, rep.neg_ttl, now, &id) != 0 ||
-	    store_rrset_propagated(e->store, id, now, rep.neg_ttl) != 0) {
+	    store_rrset_propagated(e->store, id, at_ms, rep.neg_ttl) != 0) {
 		store_rollback(e->store);
 		goto done;
 	}
@@ -622,6 +623,7 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 		struct tlsa_set want = { 0 };
 		struct obs_report rep;
 		enum outcome r;
+		int64_t at_ms;
 
 		if (last == NULL || last->propagated_at != 0)
 			continue;
@@ -636,8 +638,10 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 			continue;
 		}
 		/* What was seen holds from the end of the observation on,
-		 * not from the start of the run: queries take time. */
-		now = util_now();
+		 * not from the start of the run: queries take time. In
+		 * milliseconds, rounded up (the deploy guard's input). */
+		at_ms = util_now_ms();
+		now = util_ms_to_s_ceil(at_ms);
 		if (store_begin(e->store) != 0) {
 			obs_report_free(&rep);
 			return OUT_TEMPFAIL;
@@ -647,7 +651,7 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 
 			(void)store_observation(e->store, last->id, sv->addr,
 			    sv->ns, obs_result_str(sv->result), sv->serial,
-			    now);
+			    at_ms);
 			if (sv->result != OBS_MATCH)
 				log_msg(LOG_LVL_NOTICE, v->host->name, NULL,
 				    "%s: waiting for %s (%s): %s", ow->name,
@@ -655,8 +659,8 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 				    obs_result_str(sv->result));
 		}
 		if (rep.all_match && rep.nservers > 0) {
-			(void)store_rrset_propagated(e->store, last->id, now,
-			    rep.neg_ttl);
+			(void)store_rrset_propagated(e->store, last->id,
+			    at_ms, rep.neg_ttl);
 			(void)store_event(e->store, now, v->host->name, NULL,
 			    NULL, NULL, "every authoritative address serves "
 			    "the RRset");
@@ -809,7 +813,8 @@ drop_lost_next(struct engine *e, struct view *v, time_t now)
 			return 0;
 		if (store_key_set_role(e->store, s->next.id, "discarded",
 		    now) != 0 ||
-		    store_slot_set_failure(e->store, &s->slot, 0, 0, NULL) != 0 ||
+		    store_slot_set_failure(e->store, &s->slot, 0, 0, OUT_OK,
+		    NULL) != 0 ||
 		    store_event(e->store, now, h->name, key_alg_str(s->alg),
 		    NULL, NULL, why) != 0) {
 			store_rollback(e->store);

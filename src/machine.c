@@ -266,7 +266,7 @@ machine_simulate(enum slot_action a, struct slot_facts *f, time_t now,
 	case ACT_OBSERVE:
 		f->guard = AGE_SAFE;
 		f->guard_at = now + (time_t)(prop_delay + ttl + neg_ttl +
-		    margin);
+		    margin) + AGEING_RESOLVER_SLACK_MS / 1000;
 		break;
 	case ACT_ISSUE:
 		f->chain_staged = 1;

@@ -464,7 +464,7 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 {
 	static const char q[] = "SELECT id, state, state_since, failures, "
 	    "retry_at, wake_at, verified, last_error, deployed_sig, "
-	    "deployed_spki, deployed_not_after FROM slots "
+	    "deployed_spki, deployed_not_after, last_outcome FROM slots "
 	    "WHERE host_id = ? AND alg = ?;";
 	static const char ins[] = "INSERT INTO slots (host_id, alg, state, "
 	    "state_since) VALUES (?, ?, 'new', ?);";
@@ -499,6 +499,8 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 			snprintf(out->deployed_spki, sizeof(out->deployed_spki),
 			    "%s", (const char *)sqlite3_column_text(s, 9));
 		out->deployed_not_after = (time_t)sqlite3_column_int64(s, 10);
+		out->last_outcome = outcome_parse(
+		    (const char *)sqlite3_column_text(s, 11));
 		sqlite3_reset(s);
 		return 1;
 	}
@@ -549,15 +551,19 @@ store_slot_set_state(struct store *st, struct store_slot *sl,
 
 int
 store_slot_set_failure(struct store *st, struct store_slot *sl, int failures,
-    time_t retry_at, const char *error)
+    time_t retry_at, enum outcome o, const char *error)
 {
 	static const char q[] = "UPDATE slots SET failures = ?, retry_at = ?, "
-	    "last_error = ? WHERE id = ?;";
+	    "last_outcome = ?, last_error = ? WHERE id = ?;";
 
-	if (run(st, stmt(st, q, "dtsi", failures, retry_at, error, sl->id)) != 0)
+	if (failures == 0)
+		o = OUT_OK;
+	if (run(st, stmt(st, q, "dtssi", failures, retry_at, o == OUT_OK ?
+	    NULL : outcome_str(o), error, sl->id)) != 0)
 		return -1;
 	sl->failures = failures;
 	sl->retry_at = retry_at;
+	sl->last_outcome = o;
 	if (error != sl->last_error) {	/* the caller may keep the error */
 		free(sl->last_error);
 		sl->last_error = error ? xstrdup(error) : NULL;
@@ -736,7 +742,7 @@ store_rrsets(struct store *st, int64_t owner_id, struct store_rrset **out,
 {
 	static const char q[] = "SELECT id, version, origin, records, ttl, "
 	    "neg_ttl, created_at, published_at, propagated_at, "
-	    "propagated_boot_id, propagated_boot_s FROM rrsets "
+	    "propagated_boot_id, propagated_boot_s, propagated_ms FROM rrsets "
 	    "WHERE owner_id = ? ORDER BY version;";
 	sqlite3_stmt *s = stmt(st, q, "i", owner_id);
 	struct store_rrset *v = NULL;
@@ -767,6 +773,14 @@ store_rrsets(struct store *st, int64_t owner_id, struct store_rrset **out,
 			    sizeof(r->propagated_boot_id), "%s",
 			    (const char *)sqlite3_column_text(s, 9));
 		r->propagated_boot_s = sqlite3_column_int64(s, 10);
+		/* Before schema 4, whole seconds rounded down. */
+		if (sqlite3_column_type(s, 11) == SQLITE_INTEGER)
+			r->propagated_ms = sqlite3_column_int64(s, 11);
+		else if (r->propagated_at != 0)
+			r->propagated_ms = (int64_t)r->propagated_at * 1000 +
+			    999;
+		else
+			r->propagated_ms = 0;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -817,18 +831,19 @@ store_rrset_published(struct store *st, int64_t id, time_t now)
 }
 
 int
-store_rrset_propagated(struct store *st, int64_t id, time_t at,
+store_rrset_propagated(struct store *st, int64_t id, int64_t at_ms,
     int64_t neg_ttl)
 {
 	static const char q[] = "UPDATE rrsets SET propagated_at = ?, "
-	    "neg_ttl = ?, propagated_boot_id = ?, "
+	    "propagated_ms = ?, neg_ttl = ?, propagated_boot_id = ?, "
 	    "propagated_boot_s = ? WHERE id = ? AND propagated_at IS NULL;";
 	struct boot_clock b;
 
 	/* Read now, beside at: the caller's time of the proof. */
 	util_boot_clock(&b);
-	return run(st, stmt(st, q, "tisii", at, neg_ttl, b.known ? b.id : NULL,
-	    b.known ? b.secs : (int64_t)0, id));
+	return run(st, stmt(st, q, "tiisii", util_ms_to_s_ceil(at_ms), at_ms,
+	    neg_ttl, b.known ? b.id : NULL, b.known ? b.secs : (int64_t)0,
+	    id));
 }
 
 int
@@ -837,7 +852,8 @@ store_redate_future(struct store *st, int64_t host_id, time_t now,
 {
 	static const char rr[] = "UPDATE rrsets SET "
 	    "published_at = MIN(published_at, ?1), "
-	    "propagated_at = MIN(propagated_at, ?1) "
+	    "propagated_at = MIN(propagated_at, ?1), "
+	    "propagated_ms = MIN(propagated_ms, ?1 * 1000) "
 	    "WHERE (published_at > ?2 OR propagated_at > ?2) AND owner_id IN "
 	    "(SELECT id FROM owners WHERE host_id = ?3);";
 	static const char sl[] = "UPDATE slots SET retry_at = ?1 "
@@ -854,13 +870,14 @@ store_redate_future(struct store *st, int64_t host_id, time_t now,
 
 int
 store_observation(struct store *st, int64_t rrset_id, const char *server,
-    const char *ns, const char *result, uint32_t serial, time_t now)
+    const char *ns, const char *result, uint32_t serial, int64_t now_ms)
 {
 	static const char q[] = "INSERT INTO observations (rrset_id, server, "
-	    "ns, result, serial, observed_at) VALUES (?, ?, ?, ?, ?, ?);";
+	    "ns, result, serial, observed_at, observed_ms) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?);";
 
-	return run(st, stmt(st, q, "isssit", rrset_id, server, ns, result,
-	    (int64_t)serial, now));
+	return run(st, stmt(st, q, "isssiti", rrset_id, server, ns, result,
+	    (int64_t)serial, util_ms_to_s_ceil(now_ms), now_ms));
 }
 
 /* Actions and events. */

@@ -24,6 +24,17 @@ outcome_str(enum outcome o)
 	return "unknown";
 }
 
+enum outcome
+outcome_parse(const char *s)
+{
+	enum outcome o;
+
+	for (o = OUT_OK; s != NULL && o <= OUT_PERMFAIL; o++)
+		if (strcmp(s, outcome_str(o)) == 0)
+			return o;
+	return OUT_OK;
+}
+
 void *
 xmalloc(size_t n)
 {
@@ -308,6 +319,31 @@ util_now(void)
 			return (time_t)v;
 	}
 	return time(NULL);
+}
+
+/*
+ * Milliseconds, rounded up: a time that proves "served since" must not
+ * be earlier than the proof. Under a faked wall clock (seconds apart
+ * from the real one), that clock's whole seconds.
+ */
+int64_t
+util_now_ms(void)
+{
+	struct timespec ts;
+	time_t now = util_now();
+	int64_t ms;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+	    ts.tv_sec < now - 1 || ts.tv_sec > now + 1)
+		return (int64_t)now * 1000;
+	ms = (int64_t)ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000;
+	return ms > (int64_t)now * 1000 ? ms : (int64_t)now * 1000;
+}
+
+time_t
+util_ms_to_s_ceil(int64_t ms)
+{
+	return (time_t)(ms > 0 ? (ms + 999) / 1000 : 0);
 }
 
 void

@@ -179,6 +179,7 @@ boot_date(struct view *v, struct view_owner *o, const struct boot_clock *b,
 		if (t - r->propagated_at > v->clock_ahead &&
 		    t + ttl + r->neg_ttl + tm->margin > now)
 			v->clock_ahead = t - r->propagated_at;
+		r->propagated_ms += (int64_t)(t - r->propagated_at) * 1000;
 		r->propagated_at = t;
 	}
 }
@@ -409,7 +410,7 @@ guard(const struct view *v, const struct view_slot *s, struct slot_facts *f)
 			hist[j].matches = set.n > 0 && would_match(v, s, &set);
 			hist[j].ttl = o->v[j].ttl;
 			hist[j].neg_ttl = o->v[j].neg_ttl;
-			hist[j].propagated_at = o->v[j].propagated_at;
+			hist[j].propagated_ms = o->v[j].propagated_ms;
 			tlsa_set_free(&set);
 		}
 		g = ageing_safe_at(hist, o->nv, v->host->timing.margin, &at);

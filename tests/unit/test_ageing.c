@@ -9,10 +9,13 @@
 
 #define T0	1800000000
 
-/* exists, matches, ttl, neg_ttl, propagated_at */
-#define NONE(neg, q)	{ 0, 0, 0, (neg), (q) }
-#define OLD(ttl, q)	{ 1, 0, (ttl), 300, (q) }
-#define HAS(ttl, q)	{ 1, 1, (ttl), 300, (q) }
+/* exists, matches, ttl, neg_ttl, propagated_ms; q in seconds */
+#define MS(q)		((int64_t)(q) * 1000)
+#define NONE(neg, q)	{ 0, 0, 0, (neg), MS(q) }
+#define OLD(ttl, q)	{ 1, 0, (ttl), 300, MS(q) }
+#define HAS(ttl, q)	{ 1, 1, (ttl), 300, MS(q) }
+/* A resolver may hold an RRset up to a second past its TTL. */
+#define R		1
 
 struct row {
 	const char		*name;
@@ -28,14 +31,16 @@ static const struct row rows[] = {
 	  { HAS(3600, T0) }, 1, 60, AGE_SAFE, T0 },
 	{ "new RRset: TTL plus negative TTL plus margin",
 	  { NONE(300, 0), HAS(3600, T0) }, 2, 60, AGE_SAFE,
-	  T0 + 3600 + 300 + 60 },
+	  T0 + 3600 + 300 + 60 + R },
 	{ "next added to an RRset without it",
 	  { OLD(3600, T0 - 999), HAS(3600, T0) }, 2, 60, AGE_SAFE,
-	  T0 + 3600 + 60 },
+	  T0 + 3600 + 60 + R },
 	{ "TTL lowered: the old, longer TTL counts",
-	  { OLD(86400, T0 - 5), HAS(300, T0) }, 2, 0, AGE_SAFE, T0 + 86400 },
+	  { OLD(86400, T0 - 5), HAS(300, T0) }, 2, 0, AGE_SAFE,
+	  T0 + 86400 + R },
 	{ "TTL raised: the new, longer TTL counts",
-	  { OLD(300, T0 - 5), HAS(3600, T0) }, 2, 0, AGE_SAFE, T0 + 3600 },
+	  { OLD(300, T0 - 5), HAS(3600, T0) }, 2, 0, AGE_SAFE,
+	  T0 + 3600 + R },
 	{ "not yet on every address",
 	  { OLD(3600, T0 - 5), HAS(3600, 0) }, 2, 60,
 	  AGE_WAIT_PROPAGATION, 0 },
@@ -43,7 +48,7 @@ static const struct row rows[] = {
 	  { HAS(3600, T0 - 5), OLD(3600, T0) }, 2, 60, AGE_NEVER, 0 },
 	{ "record removed and re-added: clock restarts",
 	  { HAS(3600, T0 - 9000), OLD(3600, T0 - 5000), HAS(3600, T0) }, 3,
-	  0, AGE_SAFE, T0 + 3600 },
+	  0, AGE_SAFE, T0 + 3600 + R },
 	{ "later versions keep the record: clock from first match",
 	  { OLD(3600, T0 - 9000), HAS(3600, T0 - 5000), HAS(3600, T0) }, 3,
 	  0, AGE_SAFE, T0 },
@@ -52,11 +57,21 @@ static const struct row rows[] = {
 	  0, AGE_WAIT_PROPAGATION, 0 },
 	{ "a failed publish in between hands the clock on",
 	  { OLD(3600, T0 - 9000), HAS(3600, 0), HAS(3600, T0) }, 3, 0,
-	  AGE_SAFE, T0 + 3600 },
+	  AGE_SAFE, T0 + 3600 + R },
 	{ "a failed publish of a longer TTL still counts",
 	  { OLD(300, T0 - 9000), HAS(7200, 0), HAS(300, T0) }, 3, 0,
-	  AGE_SAFE, T0 + 7200 },
+	  AGE_SAFE, T0 + 7200 + R },
 	{ "no versions at all", { HAS(0, 0) }, 0, 0, AGE_NEVER, 0 },
+	/* Issue 12: served everywhere at T0.380 with TTL 10 and margin 0
+	 * was deployed at T0 + 10 (0.38 s early) and a warm resolver's
+	 * copy, expiring in whole seconds, outlived that. */
+	{ "sub-second: rounded up, plus the resolver's second",
+	  { OLD(10, T0 - 50), { 1, 1, 10, 300, MS(T0) + 380 } }, 2, 0,
+	  AGE_SAFE, T0 + 12 },
+	{ "on the second: the resolver's second, not more",
+	  { OLD(10, T0 - 50), HAS(10, T0) }, 2, 0, AGE_SAFE, T0 + 11 },
+	{ "the newest version alone: its own time, rounded up",
+	  { { 1, 1, 10, 300, MS(T0) + 1 } }, 1, 0, AGE_SAFE, T0 + 1 },
 };
 
 static void

@@ -851,7 +851,7 @@ test_intake_ends_backoff(void)
 	fake_clock(T0 + 61 * DAY);
 	/* An issue failed a while ago (say, no acme_hook): backing off. */
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
-	T_INT(store_slot_set_failure(st, &s, 2, fake_now() + 500,
+	T_INT(store_slot_set_failure(st, &s, 2, fake_now() + 500, OUT_TEMPFAIL,
 	    "issue failed (permfail): no acme_hook"), 0);
 	store_slot_free(&s);
 	engine_host(&eng, h, &r);

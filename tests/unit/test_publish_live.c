@@ -72,16 +72,6 @@ parse_records(const char *s, struct tlsa_set *set)
 	return ret;
 }
 
-static enum outcome
-outcome_parse(const char *s)
-{
-	if (s != NULL && strcmp(s, "tempfail") == 0)
-		return OUT_TEMPFAIL;
-	if (s != NULL && strcmp(s, "permfail") == 0)
-		return OUT_PERMFAIL;
-	return OUT_OK;
-}
-
 static void
 print_log(void)
 {

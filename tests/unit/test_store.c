@@ -243,16 +243,19 @@ test_propagated_boot_clock(void)
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 00", 60, 0, 100, &id1), 0);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 01", 60, 0, 100, &id2), 0);
 	setenv("DANEROLL_TEST_BOOT", "boot-a:4242", 1);
-	T_INT(store_rrset_propagated(st, id1, 110, 0), 0);
+	T_INT(store_rrset_propagated(st, id1, 110000, 0), 0);
 	setenv("DANEROLL_TEST_BOOT", "off", 1);
-	T_INT(store_rrset_propagated(st, id2, 120, 0), 0);
+	/* 119.001 s: whole seconds round up, milliseconds are kept. */
+	T_INT(store_rrset_propagated(st, id2, 119001, 0), 0);
 	unsetenv("DANEROLL_TEST_BOOT");
 	T_INT(store_rrsets(st, oid, &v, &n), 0);
 	if (T_INT(n, 2)) {
 		T_INT(v[0].propagated_at, 110);
 		T_STR(v[0].propagated_boot_id, "boot-a");
 		T_INT(v[0].propagated_boot_s, 4242);
+		T_INT(v[0].propagated_ms, 110000);
 		T_INT(v[1].propagated_at, 120);
+		T_INT(v[1].propagated_ms, 119001);
 		T_STR(v[1].propagated_boot_id, "");
 	}
 	store_rrsets_free(v, n);
