@@ -38,6 +38,8 @@ struct engine_result {
 	int			 busy;		/* some slot is mid-rollover */
 	enum alert_level	 alert;		/* worst alert raised */
 	enum outcome		 outcome;	/* worst outcome of an action */
+	int			 stuck;		/* a slot only the operator can
+						 * move on (machine_stuck) */
 };
 
 /* Advances one host as far as possible now. Caller holds its lock. */

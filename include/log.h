@@ -38,6 +38,9 @@ void	 log_report(enum log_level, const char *host, const char *slot,
 
 const char *log_last_error(void);
 void	 log_clear_error(void);
+/* How many error lines were logged so far (a run that said "error:"
+ * must not exit 0). */
+unsigned log_error_count(void);
 
 /* Tests capture every line (already formatted, without prefix). */
 typedef void (*log_sink_fn)(enum log_level, const char *line, void *arg);

@@ -56,7 +56,9 @@ enum deployed_key {
 	DK_NONE = 0,		/* no usable key + certificate deployed */
 	DK_CURRENT,
 	DK_NEXT,
-	DK_UNKNOWN		/* a key the store does not know (adopt it) */
+	DK_UNKNOWN,		/* a key the store does not know (adopt it) */
+	DK_UNREADABLE		/* the served files cannot be read or parsed:
+				 * what is served is unknown, not "none" */
 };
 
 enum verify_fact {
@@ -109,6 +111,10 @@ struct slot_step {
 
 struct slot_step machine_step(enum slot_state, const struct slot_facts *,
 		    time_t now, const struct slot_policy *);
+
+/* Waiting cannot change this step, only the operator can: a critical
+ * alert with nothing to do and no time to wake (run --wait stops). */
+int		 machine_stuck(const struct slot_step *);
 
 /* When renewal is due (0: no certificate, due at once). */
 time_t		 machine_due_at(const struct slot_facts *,

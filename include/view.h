@@ -34,6 +34,10 @@ struct view_slot {
 	char			*cert_path;	/* where the served chain lives */
 	char			*key_path;	/* where the served key lives */
 	int			 deployed_ok;	/* a chain is deployed */
+	/* The served chain's file exists but cannot be read or parsed:
+	 * what is served is unknown (never "none"); why, for the log. */
+	int			 deployed_unknown;
+	char			*deployed_error;
 	char			 deployed_spki[65];
 	time_t			 deployed_not_after;
 	char			*deployed_sig;	/* stat signature of cert_path */
@@ -63,6 +67,9 @@ int	 view_load(struct store *, const struct conf_host *, time_t now,
 void	 view_free(struct view *);
 void	 view_facts(const struct view *, const struct view_slot *,
 	    time_t now, struct slot_facts *);
+/* The first slot whose served chain is unknown (deployed_unknown), or
+ * NULL: nothing may change in DNS or the files of such a host. */
+const struct view_slot *view_unknown_slot(const struct view *);
 struct slot_policy view_policy(const struct conf_host *);
 /* The deployed chain, parsed on first use (NULL if none). */
 STACK_OF(X509)	*view_deployed_chain(struct view_slot *);

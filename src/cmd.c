@@ -236,6 +236,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 	struct store *st = NULL;
 	struct engine e;
 	enum outcome worst = OUT_OK;
+	unsigned errors = 0;
 	int i, n, rc = EX_SOFTWARE, stopped = 0;
 
 	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
@@ -255,10 +256,11 @@ cmd_run(const struct cli *c, struct conf *conf)
 		e.crash_point = test_crash_point;
 	for (;;) {
 		time_t wake = 0;
-		int busy = 0;
+		int busy = 0, stuck = 0;
 
 		worst = OUT_OK;
 		stopped = 0;
+		errors = log_error_count();
 		for (i = 0; i < n; i++) {
 			struct engine_result r;
 			struct lock_set *lk = NULL;
@@ -282,6 +284,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 				worst = r.outcome;
 			if (r.alert == ALERT_CRITICAL)
 				stopped = 1;
+			stuck |= r.stuck;
 			if (r.busy) {
 				busy = 1;
 				if (r.wake_at != 0 && (wake == 0 ||
@@ -289,13 +292,18 @@ cmd_run(const struct cli *c, struct conf *conf)
 					wake = r.wake_at;
 			}
 		}
-		if (!c->wait || !busy || c->dry_run || worst == OUT_PERMFAIL)
+		/* --wait stops where waiting changes nothing: a failure
+		 * that needs the operator, or a slot stopped for one. */
+		if (!c->wait || !busy || c->dry_run || worst == OUT_PERMFAIL ||
+		    stuck)
 			break;
 		/* --wait: sleep to the next due step, then go on. */
 		countdown(wake != 0 ? wake : util_now() + 5);
 	}
 	rc = outcome_exit(worst);
-	if (rc == EX_OK && stopped)
+	/* Never 0 after an "error:" line: the last round (the one whose
+	 * outcome this is) said one, so something needs the operator. */
+	if (rc == EX_OK && (stopped || log_error_count() != errors))
 		rc = EX_UNAVAILABLE;
 done:
 	store_close(st);
@@ -444,6 +452,9 @@ cmd_status(const struct cli *c, struct conf *conf)
 					    "%s\n", s->cert_path, util_fmt_time(
 					    s->deployed_not_after, tb,
 					    sizeof(tb)));
+				else if (s->deployed_unknown)
+					fprintf(out, "    serves  unknown: %s\n",
+					    s->deployed_error);
 				if (step.alert != ALERT_NONE)
 					fprintf(out, "    %s: %s\n",
 					    alert_level_str(step.alert),
@@ -454,7 +465,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 			}
 			json_array_append_new(jslots, json_pack(
 			    "{s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:I, s:s?, "
-			    "s:I, s:s}",
+			    "s:I, s:s, s:s?, s:s?}",
 			    "algorithm", key_alg_str(s->alg),
 			    "state", slot_state_str(s->slot.state),
 			    "next_action", slot_action_str(step.action),
@@ -466,7 +477,10 @@ cmd_status(const struct cli *c, struct conf *conf)
 			    "cert_not_after", (json_int_t)s->deployed_not_after,
 			    "last_error", s->slot.last_error,
 			    "failures", (json_int_t)s->slot.failures,
-			    "alert", alert_level_str(step.alert)));
+			    "alert", alert_level_str(step.alert),
+			    "alert_reason", step.alert_reason,
+			    "served_error", s->deployed_unknown ?
+			    s->deployed_error : NULL));
 		}
 		if (out)
 			fprintf(out, "  recent events:\n");

@@ -463,6 +463,8 @@ publish_safe(struct view *v)
 {
 	int i;
 
+	if (view_unknown_slot(v) != NULL)
+		return 0;	/* said by engine_host */
 	for (i = 0; i < v->nslots; i++) {
 		struct view_slot *s = &v->slots[i];
 
@@ -757,8 +759,12 @@ redate_future(struct engine *e, const struct view *v, time_t now)
 	return n > 0;
 }
 
-/* With -v, what a slot waits for and until when; a back-off with its
- * cause, since a run that does nothing would otherwise say nothing. */
+/*
+ * With -v, what a slot waits for and until when. A back-off is said
+ * without -v, with its cause: a run during it reports the failure that
+ * caused it (and exits with its code), so that a timer or cron job does
+ * not look healthy while a host waits for its operator.
+ */
 static void
 say_waiting(const struct conf_host *h, const struct view_slot *s,
     const struct slot_step *st)
@@ -766,7 +772,8 @@ say_waiting(const struct conf_host *h, const struct view_slot *s,
 	char tb[32];
 	int backoff = s->slot.retry_at != 0 && st->wake_at == s->slot.retry_at;
 
-	log_msg(LOG_LVL_INFO, h->name, key_alg_str(s->alg), "%s%s%s%s%s%s",
+	log_report(backoff ? LOG_LVL_WARN : LOG_LVL_INFO, h->name,
+	    key_alg_str(s->alg), "%s%s%s%s%s%s",
 	    st->reason, st->wake_at ? " (until " : "", st->wake_at ?
 	    util_fmt_time(st->wake_at, tb, sizeof(tb)) : "",
 	    st->wake_at ? ")" : "", backoff && s->slot.last_error ?
@@ -873,6 +880,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 	memset(res, 0, sizeof(*res));
 	for (iter = 0; iter < ENGINE_MAX_STEPS; iter++) {
 		time_t now = util_now();
+		const struct view_slot *unk;
 		struct view v;
 		int i, progress = 0, want_publish = 0, want_observe = 0;
 
@@ -885,6 +893,17 @@ engine_host(struct engine *e, const struct conf_host *h,
 			return;
 		}
 		remember_deployed(e, &v, now);
+		if ((unk = view_unknown_slot(&v)) != NULL) {
+			/* Fail closed: unknown is not "none". */
+			log_msg(LOG_LVL_ERR, h->name, key_alg_str(unk->alg),
+			    "%s: what this host serves is unknown; no DNS "
+			    "change and no deploy until it can be read",
+			    unk->deployed_error);
+			res->alert = ALERT_CRITICAL;
+			res->stuck = 1;
+			view_free(&v);
+			return;
+		}
 		if (iter == 0 && v.clock_ahead > 0) {
 			char d[32];
 
@@ -913,6 +932,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 			st = machine_step(s->slot.state, &f, now, &pol);
 			if (st.alert > res->alert)
 				res->alert = st.alert;
+			if (machine_stuck(&st))
+				res->stuck = 1;
 			/* Said once a run, whatever the step does about it. */
 			if (st.alert != ALERT_NONE && st.alert_reason != NULL &&
 			    !(alerted & (1u << s->alg))) {
@@ -931,6 +952,9 @@ engine_host(struct engine *e, const struct conf_host *h,
 					waiting |= 1u << s->alg;
 					say_waiting(h, s, &st);
 				}
+				if (st.wake_at != 0 &&
+				    st.wake_at == s->slot.retry_at)
+					worse(res, s->slot.last_outcome);
 				if (!e->dry_run && (s->slot.state != st.state ||
 				    s->slot.wake_at != st.wake_at) &&
 				    (store_begin(e->store) != 0 ||

@@ -13,6 +13,7 @@
 static int		 verbosity;
 static int		 use_syslog;
 static char		 last_error[1024];
+static unsigned		 nerrors;
 static log_sink_fn	 sink;
 static void		*sink_arg;
 
@@ -36,6 +37,12 @@ const char *
 log_last_error(void)
 {
 	return last_error;
+}
+
+unsigned
+log_error_count(void)
+{
+	return nerrors;
 }
 
 void
@@ -68,6 +75,8 @@ vlog(enum log_level lvl, int cause, const char *host, const char *slot,
 	char msg[2048], line[2300];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (lvl == LOG_LVL_ERR)
+		nerrors++;
 
 	if (host != NULL && slot != NULL)
 		snprintf(line, sizeof(line), "%s/%s: %s", host, slot, msg);

@@ -70,6 +70,13 @@ machine_due_at(const struct slot_facts *f, const struct slot_policy *p)
 	return due;
 }
 
+int
+machine_stuck(const struct slot_step *r)
+{
+	return r->alert == ALERT_CRITICAL && r->action == ACT_NONE &&
+	    r->wake_at == 0;
+}
+
 static struct slot_step
 step(enum slot_state s, enum slot_action a, time_t wake, const char *why)
 {
@@ -195,6 +202,16 @@ machine_step(enum slot_state s, const struct slot_facts *f, time_t now,
 	if (s == SLOT_FAILED) {
 		r = step(SLOT_FAILED, ACT_NONE, 0,
 		    "stopped; fix the cause, then `daneroll roll --resume`");
+		r.alert = ALERT_CRITICAL;
+		r.alert_reason = r.reason;
+		return r;
+	}
+	if (f->deployed == DK_UNREADABLE) {
+		/* Fail closed: a chain that cannot be read may be served
+		 * all the same; no record may leave, no key go live. */
+		r = step(s, ACT_NONE, 0, "the served certificate cannot be "
+		    "read: what is served is unknown, so nothing changes "
+		    "until it can be read");
 		r.alert = ALERT_CRITICAL;
 		r.alert_reason = r.reason;
 		return r;

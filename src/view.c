@@ -1,6 +1,7 @@
 /*
  * view - one host as the engine sees it. See include/view.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ slot_paths(const struct conf_files *f, enum key_alg alg, char **cert,
 	}
 }
 
-/* dev:ino:size:mtime:ctime of the file behind path, or NULL. */
+/* dev:ino:size:mtime:ctime of the file behind path, or NULL (errno). */
 static char *
 stat_sig(const char *path)
 {
@@ -136,9 +137,17 @@ load_deployed(struct view_slot *s, const struct conf_host *h)
 	unsigned char d[32];
 
 	slot_paths(&h->files, s->alg, &s->cert_path, &s->key_path);
-	if (s->cert_path == NULL ||
-	    (s->deployed_sig = stat_sig(s->cert_path)) == NULL)
+	if (s->cert_path == NULL)
 		return;
+	if ((s->deployed_sig = stat_sig(s->cert_path)) == NULL) {
+		/* Only a file that is not there is "nothing deployed". */
+		if (errno != ENOENT && errno != ENOTDIR) {
+			s->deployed_unknown = 1;
+			s->deployed_error = xasprintf("%s: %s", s->cert_path,
+			    strerror(errno));
+		}
+		return;
+	}
 	if (s->slot.deployed_sig != NULL &&
 	    strcmp(s->slot.deployed_sig, s->deployed_sig) == 0 &&
 	    strlen(s->slot.deployed_spki) == 64) {
@@ -147,10 +156,15 @@ load_deployed(struct view_slot *s, const struct conf_host *h)
 		s->deployed_ok = 1;
 		return;
 	}
-	if ((s->deployed_chain = cert_load_chain(s->cert_path)) == NULL)
+	log_clear_error();
+	if ((s->deployed_chain = cert_load_chain(s->cert_path)) == NULL ||
+	    cert_spki_sha256(sk_X509_value(s->deployed_chain, 0), d) != 0) {
+		s->deployed_unknown = 1;
+		s->deployed_error = *log_last_error() != '\0' ?
+		    xstrdup(log_last_error()) : xasprintf("%s: no usable "
+		    "certificate", s->cert_path);
 		return;
-	if (cert_spki_sha256(sk_X509_value(s->deployed_chain, 0), d) != 0)
-		return;
+	}
 	util_hex(d, sizeof(d), s->deployed_spki);
 	s->deployed_not_after = cert_not_after(
 	    sk_X509_value(s->deployed_chain, 0));
@@ -293,6 +307,7 @@ view_free(struct view *v)
 		free(s->cert_path);
 		free(s->key_path);
 		free(s->deployed_sig);
+		free(s->deployed_error);
 		if (s->deployed_chain)
 			sk_X509_pop_free(s->deployed_chain, X509_free);
 		if (s->staged)
@@ -342,6 +357,17 @@ view_future_rrset(const struct view *v, time_t now, int *owner,
 			}
 		}
 	return 0;
+}
+
+const struct view_slot *
+view_unknown_slot(const struct view *v)
+{
+	int i;
+
+	for (i = 0; i < v->nslots; i++)
+		if (v->slots[i].deployed_unknown)
+			return &v->slots[i];
+	return NULL;
 }
 
 struct slot_policy
@@ -432,7 +458,9 @@ view_facts(const struct view *v, const struct view_slot *s, time_t now,
 	memset(f, 0, sizeof(*f));
 	f->has_current = s->has_current;
 	f->has_next = s->has_next;
-	if (!s->deployed_ok)
+	if (s->deployed_unknown)
+		f->deployed = DK_UNREADABLE;
+	else if (!s->deployed_ok)
 		f->deployed = DK_NONE;
 	else if (s->has_current && strcmp(s->deployed_spki,
 	    s->current.spki) == 0)

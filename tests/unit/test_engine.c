@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "fakes.h"
+#include "fsutil.h"
 #include "intake.h"
 #include "store.h"
 #include "t.h"
@@ -1007,6 +1008,70 @@ test_publish_refused_when_served_chain_fails(void)
 	tlsa_set_free(&after);
 }
 
+/*
+ * Fail closed (issue 12): a served chain whose file exists but cannot be
+ * parsed is unknown, never "nothing deployed". At first contact that
+ * once made daneroll publish the next key's record alone, breaking the
+ * MTA that still served the published key; mid-life, a forced roll would
+ * issue and deploy over it. Each bad content: no publish, no issue, no
+ * deploy, a critical alert naming the file, and run --wait would stop.
+ */
+static void
+test_unreadable_served_chain(void)
+{
+	static const char *const bad[] = {
+		"garbage\n",
+		"",
+		"-----BEGIN CERTIFICATE-----\nMIIB\n",	/* truncated */
+	};
+	const struct conf_host *h;
+	struct engine_result r;
+	struct tlsa_set before, after;
+	size_t i;
+	int64_t hid;
+	char *p;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int fresh = (int)(i % 2 == 0);
+		int pub, dep, iss;
+
+		h = setup(fresh ? "mx30.example.org" : "mx31.example.org",
+		    "current+next", "ecdsa-p256", 1);
+		if (!T_CHECK(h != NULL))
+			return;
+		if (!fresh) {
+			T_CHECK(run_until_stable(h, 40) > 0);
+			T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+			T_INT(store_host_force(st, hid, 1), 0);
+		}
+		fake_served(h->owner, &before);
+		p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+		fake.no_probe = 1;	/* the file is not what the MTA serves */
+		T_INT(fs_write_atomic(p, bad[i], strlen(bad[i]), 0600,
+		    (uid_t)-1, (gid_t)-1), 0);
+		fake.no_probe = 0;
+		pub = fake.publishes;
+		dep = fake.deploys;
+		iss = fake.issues;
+		t_log_reset();
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 3600);
+		engine_host(&eng, h, &r);
+		T_INT(fake.publishes, pub);
+		T_INT(fake.issues, iss);
+		T_INT(fake.deploys, dep);
+		T_INT(r.alert, ALERT_CRITICAL);
+		T_CHECK(r.stuck);
+		if (!T_CHECK(t_log_has(p) && t_log_has("unknown")))
+			printf("    log:\n%s", t_log_text());
+		fake_served(h->owner, &after);
+		T_CHECK(tlsa_set_equal(&before, &after));
+		tlsa_set_free(&before);
+		tlsa_set_free(&after);
+		free(p);
+	}
+}
+
 static void
 test_dry_run_changes_nothing(void)
 {
@@ -1133,6 +1198,8 @@ static const struct t_case cases[] = {
 	{ "adopt, then a full current+next rollover, two algorithms",
 	  test_adopt_and_roll },
 	{ "bootstrap a host with nothing deployed", test_bootstrap },
+	{ "a served chain that cannot be parsed: unknown, nothing changes",
+	  test_unreadable_served_chain },
 	{ "current+issuer cycle", test_issuer_cycle },
 	{ "current+issuer cycle, CA pinned by issuer_cert",
 	  test_issuer_cycle_pinned_by_file },
