@@ -89,10 +89,16 @@ echo "$out" | grep -q "_25._tcp.mx1.example.org. 60 IN TLSA 3 1 1 $want" &&
 # says the cause is fixed: roll --resume ends the back-off, and the next
 # run tries again at once.
 out=$("$bin" -c "$t/d.conf" -v run 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q "mx1.example.org/ecdsa-p256: backing off after a failure (until .*); last error: publish failed" &&
+if [ $rc -eq 75 ] && echo "$out" | grep -q "mx1.example.org/ecdsa-p256: backing off after a failure (until .*); last error: publish failed" &&
     echo "$out" | grep -q "daneroll roll --resume mx1.example.org"; then
 	ok "run -v while backing off says until when, why, and how to retry now"
 else not_ok "run -v while backing off says until when, why, and how to retry now" "rc=$rc $out"; fi
+# Without -v too, and with the failure's own code: a timer or cron job
+# must not look healthy while the host backs off (issue 12).
+out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
+if [ $rc -eq 75 ] && echo "$out" | grep -q "warning: .*backing off after a failure .*last error: publish failed"; then
+	ok "run while backing off reports the cause, exit 75 (not 0)"
+else not_ok "run while backing off reports the cause, exit 75 (not 0)" "rc=$rc $out"; fi
 out=$("$bin" -c "$t/d.conf" plan 2>&1)
 echo "$out" | grep -q "backing off after a failure" || not_ok "backing off before roll --resume" "$out"
 out=$("$bin" -c "$t/d.conf" roll --resume mx1.example.org 2>&1); rc=$?
@@ -187,6 +193,37 @@ before=$(sha256sum "$t/state/daneroll.db" | cut -d' ' -f1)
 after=$(sha256sum "$t/state/daneroll.db" | cut -d' ' -f1)
 [ $rc -ne 0 ] && [ "$before" = "$after" ] && ok "damaged database refused, not overwritten" || not_ok "damaged database refused, not overwritten" "rc=$rc"
 cp "$t/db.bak" "$t/state/daneroll.db"
+
+# Fail closed (issue 12): a served file that exists but is not a
+# certificate is unknown, not "nothing deployed". On a fresh state the run
+# changes nothing (no key generated, no DNS touched: the resolver is a
+# dead port, so any attempt would also show as a 75), names the file,
+# exits 69; run --wait stops at once instead of repeating the error.
+u="$t/unreadable"
+mkdir -p "$u/live"
+sed -e "s|^state_dir = .*|state_dir = $u/state|" \
+    -e "s|^combined_file = .*|combined_file = $u/live/mx1-%a.pem|" "$t/d.conf" > "$u/d.conf"
+for content in garbage "" "-----BEGIN CERTIFICATE-----"; do
+	printf '%s\n' "$content" > "$u/live/mx1-ecdsa-p256.pem"
+	out=$("$bin" -c "$u/d.conf" run 2>&1); rc=$?
+	nkeys=$(ls "$u"/state/keys/mx1.example.org/*.key 2>/dev/null | wc -l)
+	if [ $rc -eq 69 ] && [ "$nkeys" -eq 0 ] &&
+	    echo "$out" | grep -q "$u/live/mx1-ecdsa-p256.pem" &&
+	    echo "$out" | grep -q "unknown" && ! echo "$out" | grep -q "publish"; then
+		ok "served file '$content': unknown, nothing changes, exit 69 naming it"
+	else not_ok "served file '$content': unknown, nothing changes, exit 69 naming it" "rc=$rc keys=$nkeys $out"; fi
+done
+start=$(date +%s)
+out=$(timeout 60 "$bin" -c "$u/d.conf" run --wait 2>&1); rc=$?
+took=$(( $(date +%s) - start ))
+if [ $rc -eq 69 ] && [ "$took" -lt 10 ]; then
+	ok "run --wait on what waiting cannot change exits 69 at once (${took}s)"
+else not_ok "run --wait on what waiting cannot change exits 69 at once" "rc=$rc took=${took}s $out"; fi
+out=$("$bin" -c "$u/d.conf" status 2>&1)
+echo "$out" | grep -q "serves  unknown: $u/live/mx1-ecdsa-p256.pem" &&
+	echo "$out" | grep -q "critical: the served certificate cannot be read" &&
+	ok "status shows the unknown served file and the critical alert" ||
+	not_ok "status shows the unknown served file and the critical alert" "$out"
 
 # Secrets: the TSIG secret and private keys never show anywhere.
 secret=$MINI_SECRET
