@@ -94,6 +94,16 @@ struct backend_deployer {
 struct backend_verifier {
 	enum outcome	(*verify)(const struct conf *, const struct conf_host *,
 			    enum key_alg, const struct tlsa_set *want);
+	/*
+	 * Before DNS changes: would the RRset `would` still authenticate
+	 * every chain the host serves live for alg? OUT_OK: some address
+	 * served a chain and every chain served matches; OUT_PERMFAIL: an
+	 * address serves a chain it does not match (logged, naming it);
+	 * OUT_TEMPFAIL: no chain could be learned (nothing is known). No
+	 * comparison with DNS. NULL: this backend cannot tell.
+	 */
+	enum outcome	(*probe)(const struct conf *, const struct conf_host *,
+			    enum key_alg, const struct tlsa_set *would);
 };
 
 struct backends {

@@ -480,6 +480,54 @@ publish_safe(struct view *v)
 	return 1;
 }
 
+/* Does DNS hold a TLSA RRset at any owner of the host, as last known? */
+static int
+dns_has_records(const struct view *v)
+{
+	struct tlsa_set set;
+	int i, has = 0;
+
+	for (i = 0; i < v->nowners && !has; i++) {
+		view_last_set(&v->owners[i], &set);
+		has = set.n > 0;
+		tlsa_set_free(&set);
+	}
+	return has;
+}
+
+/*
+ * The publish guard's live half, run once before DNS changes: what every
+ * address serves, learned over STARTTLS, must match the RRset about to be
+ * published. A chain served that it does not match refuses (PERMFAIL). If
+ * nothing can be learned live, the files say what is served; where they
+ * hold nothing while DNS publishes records, what is served is unknown,
+ * and nothing is published (TEMPFAIL: the MTA may come back).
+ */
+static enum outcome
+publish_live_safe(struct engine *e, struct view *v)
+{
+	const struct backend_verifier *vf = e->be->verifier;
+	int i;
+
+	for (i = 0; vf != NULL && vf->probe != NULL && i < v->nslots; i++) {
+		struct view_slot *s = &v->slots[i];
+		enum outcome o = vf->probe(e->conf, v->host, s->alg, &v->want);
+
+		if (o == OUT_OK || s->deployed_ok ||
+		    (o != OUT_PERMFAIL && !dns_has_records(v)))
+			continue;
+		log_msg(LOG_LVL_ERR, v->host->name, key_alg_str(s->alg), "%s",
+		    o == OUT_PERMFAIL ? "refusing to publish: a chain served "
+		    "live would fail the new RRset (point the host's files at "
+		    "what the MTA serves, so that daneroll adopts it)" :
+		    "refusing to publish: no certificate is deployed in the "
+		    "configured files and none could be learned live, while "
+		    "DNS publishes a TLSA RRset: what is served is unknown");
+		return o == OUT_PERMFAIL ? OUT_PERMFAIL : OUT_TEMPFAIL;
+	}
+	return OUT_OK;
+}
+
 /* First contact with an owner: record what it serves as version 0, so
  * that ageing accounts for resolvers still holding it. */
 static enum outcome
@@ -525,7 +573,7 @@ do_publish(struct engine *e, struct view *v, time_t now)
 {
 	char *want = tlsa_set_format(&v->want);
 	enum outcome o = OUT_OK;
-	int i;
+	int i, probed = 0;
 
 	if (!publish_safe(v)) {
 		free(want);
@@ -565,6 +613,9 @@ do_publish(struct engine *e, struct view *v, time_t now)
 			if (strcmp(last->records, want) == 0)
 				continue;
 		}
+		/* Before anything is recorded: a refusal changes nothing. */
+		if (!probed++ && (o = publish_live_safe(e, v)) != OUT_OK)
+			break;
 		o = OUT_TEMPFAIL;
 		if (store_begin(e->store) != 0)
 			break;

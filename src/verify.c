@@ -819,12 +819,64 @@ compare_dns(const struct conf_host *h, const char *alg,
 	return o;
 }
 
+/* Every address of the host and its aliases for alg, against set, run:
+ * the caller frees *vn (nnames of them) and *eps. 0, or -1 (logged) when
+ * nothing could be run; *dns is OUT_TEMPFAIL if a name had no address. */
+static int
+run_host(const struct conf *conf, const struct conf_host *h, enum key_alg alg,
+    const struct tlsa_set *set, struct verify_opts *opts,
+    struct verify_name **vnp, struct verify_endpoint **epsp, int *neps,
+    enum outcome *dns)
+{
+	const char *a = key_alg_str(alg);
+	struct resolver *res = NULL;
+	struct verify_name *vn;
+	int nnames = 1 + h->naliases, i, rc = -1;
+
+	*dns = OUT_OK;
+	vn = *vnp = xcalloc((size_t)nnames, sizeof(*vn));
+	if (resolve_open(conf->resolver, opts->dns_timeout_secs, &res) !=
+	    OUT_OK)
+		return -1;
+	for (i = 0; i < nnames; i++) {
+		(void)verify_lookup(res, i == 0 ? h->name :
+		    h->aliases[i - 1].name, h->port, &vn[i]);
+		if (vn[i].addrs.sec == RESOLVE_FAIL ||
+		    vn[i].addrs.sec == RESOLVE_BOGUS ||
+		    vn[i].addrs.naddr == 0) {
+			log_msg(LOG_LVL_ERR, h->name, a, "no addresses for %s "
+			    "to verify: %s", vn[i].name, vn[i].addrs.why[0] !=
+			    '\0' ? vn[i].addrs.why : "no A or AAAA record");
+			*dns = OUT_TEMPFAIL;
+			continue;
+		}
+		add_endpoints(&vn[i], alg, set, epsp, neps);
+	}
+	if (*neps == 0 || verify_run(*epsp, *neps, opts) == 0)
+		rc = 0;
+	resolve_close(res);
+	return rc;
+}
+
+static void
+free_host(const struct conf_host *h, struct verify_name *vn,
+    struct verify_endpoint *eps, int neps)
+{
+	int i;
+
+	for (i = 0; i < neps; i++)
+		verify_endpoint_clear(&eps[i]);
+	for (i = 0; vn != NULL && i < 1 + h->naliases; i++)
+		verify_name_free(&vn[i]);
+	free(eps);
+	free(vn);
+}
+
 static enum outcome
 verify_host(const struct conf *conf, const struct conf_host *h,
     enum key_alg alg, const struct tlsa_set *want)
 {
 	struct verify_opts opts;
-	struct resolver *res = NULL;
 	struct verify_name *vn = NULL;
 	struct verify_endpoint *eps = NULL;
 	const char *a = key_alg_str(alg);
@@ -842,25 +894,7 @@ verify_host(const struct conf *conf, const struct conf_host *h,
 		    "the published RRset has no DANE-TA or DANE-EE record");
 		goto done;
 	}
-	if (resolve_open(conf->resolver, opts.dns_timeout_secs, &res) !=
-	    OUT_OK)
-		goto done;
-	vn = xcalloc((size_t)nnames, sizeof(*vn));
-	for (i = 0; i < nnames; i++) {
-		(void)verify_lookup(res, i == 0 ? h->name :
-		    h->aliases[i - 1].name, h->port, &vn[i]);
-		if (vn[i].addrs.sec == RESOLVE_FAIL ||
-		    vn[i].addrs.sec == RESOLVE_BOGUS ||
-		    vn[i].addrs.naddr == 0) {
-			log_msg(LOG_LVL_ERR, h->name, a, "no addresses for %s "
-			    "to verify: %s", vn[i].name, vn[i].addrs.why[0] !=
-			    '\0' ? vn[i].addrs.why : "no A or AAAA record");
-			dns = OUT_TEMPFAIL;
-			continue;
-		}
-		add_endpoints(&vn[i], alg, want, &eps, &neps);
-	}
-	if (neps > 0 && verify_run(eps, neps, &opts) != 0)
+	if (run_host(conf, h, alg, want, &opts, &vn, &eps, &neps, &dns) != 0)
 		goto done;
 	for (i = 0; i < neps; i++) {
 		if (eps[i].status == VS_MATCH)
@@ -887,16 +921,54 @@ verify_host(const struct conf *conf, const struct conf_host *h,
 		    "present a chain the published RRset authenticates",
 		    neps, neps == 1 ? "" : "es");
 done:
-	for (i = 0; i < neps; i++)
-		verify_endpoint_clear(&eps[i]);
-	for (i = 0; vn != NULL && i < nnames; i++)
-		verify_name_free(&vn[i]);
-	free(eps);
-	free(vn);
-	resolve_close(res);
+	free_host(h, vn, eps, neps);
+	return o;
+}
+
+/*
+ * The publish guard's live half: what each address serves now, judged
+ * against the RRset about to be published. Only a chain that came and
+ * fails it counts against (a handshake the server refuses for this
+ * algorithm, or an address that is down, tells nothing of what senders
+ * are shown); short deadlines, since this runs before every publish.
+ */
+static enum outcome
+probe_host(const struct conf *conf, const struct conf_host *h,
+    enum key_alg alg, const struct tlsa_set *would)
+{
+	struct verify_opts opts;
+	struct verify_name *vn = NULL;
+	struct verify_endpoint *eps = NULL;
+	enum outcome o = OUT_TEMPFAIL, dns;
+	int neps = 0, i, matched = 0, mismatched = 0;
+
+	verify_opts_init(&opts);
+	opts.connect_ms = 5000;
+	opts.total_ms = 15000;
+	if (run_host(conf, h, alg, would, &opts, &vn, &eps, &neps, &dns) != 0)
+		goto done;
+	for (i = 0; i < neps; i++) {
+		if (eps[i].status == VS_MATCH)
+			matched++;
+		else if (eps[i].status == VS_MISMATCH) {
+			mismatched++;
+			log_msg(LOG_LVL_ERR, h->name, key_alg_str(alg), "%s "
+			    "[%s]:%d serves a chain (leaf 3 1 1 %s) that the "
+			    "RRset about to be published does not "
+			    "authenticate", eps[i].name, eps[i].addr.text,
+			    eps[i].port, eps[i].spki[0] ? eps[i].spki : "?");
+		} else
+			log_msg(LOG_LVL_INFO, h->name, key_alg_str(alg), "%s "
+			    "[%s]:%d: %s: %s (nothing learned)", eps[i].name,
+			    eps[i].addr.text, eps[i].port,
+			    verify_status_str(eps[i].status), eps[i].detail);
+	}
+	o = mismatched ? OUT_PERMFAIL : matched ? OUT_OK : OUT_TEMPFAIL;
+done:
+	free_host(h, vn, eps, neps);
 	return o;
 }
 
 const struct backend_verifier verify_dane = {
-	verify_host
+	verify_host, probe_host
 };

@@ -529,15 +529,14 @@ fake_rollback(const struct conf *c, const struct conf_host *h,
 	return OUT_OK;
 }
 
-static enum outcome
-fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
-    const struct tlsa_set *want)
+/* What the fake MTA serves for alg: the file, or with mta_stale what it
+ * loaded before (PATH.stale), or NULL. */
+static STACK_OF(X509) *
+mta_chain(const struct conf_host *h, enum key_alg alg)
 {
 	char *path = live_path(h, alg);
 	STACK_OF(X509) *chain = live_chain(path);
-	enum outcome o;
 
-	(void)c;
 	if (fake.mta_stale) {
 		char stale[600];
 
@@ -549,6 +548,34 @@ fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 		}
 	}
 	free(path);
+	return chain;
+}
+
+/* The publish guard's live look: a chain served, judged against would. */
+static enum outcome
+fake_probe(const struct conf *c, const struct conf_host *h, enum key_alg alg,
+    const struct tlsa_set *would)
+{
+	STACK_OF(X509) *chain = mta_chain(h, alg);
+	enum outcome o;
+
+	(void)c;
+	fake.probes++;
+	if (chain == NULL)
+		return OUT_TEMPFAIL;
+	o = tlsa_set_matches_chain(would, chain) ? OUT_OK : OUT_PERMFAIL;
+	sk_X509_pop_free(chain, X509_free);
+	return o;
+}
+
+static enum outcome
+fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
+    const struct tlsa_set *want)
+{
+	STACK_OF(X509) *chain = mta_chain(h, alg);
+	enum outcome o;
+
+	(void)c;
 	fake.verifies++;
 	if (chain == NULL)
 		return OUT_TEMPFAIL;
@@ -579,7 +606,9 @@ static const struct backend_issuer fake_issuer = { fake_issue };
 static const struct backend_deployer fake_deployer = {
 	fake_deploy, fake_rollback
 };
-static const struct backend_verifier fake_verifier = { fake_verify };
+static const struct backend_verifier fake_verifier = {
+	fake_verify, fake_probe
+};
 
 const struct backends fake_backends = {
 	fake_publishers, &fake_observer, &fake_issuer, &fake_deployer,

@@ -34,6 +34,7 @@ struct fake_world {
 						 * long; a change shows at its
 						 * end */
 	int		 publishes, deploys, issues, rollbacks, verifies;
+	int		 probes;	/* live looks before a publish */
 	int		 violations;
 	char		 last_violation[512];
 };

@@ -1072,6 +1072,40 @@ test_unreadable_served_chain(void)
 	}
 }
 
+/*
+ * The publish guard's live half (issue 12): the configured files hold
+ * nothing, but the MTA serves a chain (it reads other files, or kept
+ * what it loaded). Learned live, that chain would fail the next key's
+ * record published alone: nothing is published, and the run says why.
+ */
+static void
+test_publish_refused_when_live_chain_fails(void)
+{
+	const struct conf_host *h = setup("mx32.example.org", "current+next",
+	    "ecdsa-p256", 0);
+	struct engine_result r;
+	char *p, stale[700];
+	int pub;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+	snprintf(stale, sizeof(stale), "%s.stale", p);
+	fake.mta_stale = 1;
+	fake_deploy_initial(stale, h->name, KEY_ALG_ECDSA_P256, 90);
+	pub = fake.publishes;
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_INT(fake.publishes, pub);
+	T_CHECK(fake.probes > 0);
+	T_INT(r.outcome, OUT_PERMFAIL);
+	if (!T_CHECK(t_log_has("refusing to publish: a chain served live")))
+		printf("    log:\n%s", t_log_text());
+	T_INT(fake.violations, 0);
+	fake.mta_stale = 0;
+	free(p);
+}
+
 static void
 test_dry_run_changes_nothing(void)
 {
@@ -1200,6 +1234,8 @@ static const struct t_case cases[] = {
 	{ "bootstrap a host with nothing deployed", test_bootstrap },
 	{ "a served chain that cannot be parsed: unknown, nothing changes",
 	  test_unreadable_served_chain },
+	{ "no files, but a chain served live that the RRset would fail: "
+	  "nothing published", test_publish_refused_when_live_chain_fails },
 	{ "current+issuer cycle", test_issuer_cycle },
 	{ "current+issuer cycle, CA pinned by issuer_cert",
 	  test_issuer_cycle_pinned_by_file },
