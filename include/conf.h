@@ -121,6 +121,9 @@ struct conf_host {
 	int			 nissuer_spki;
 	char			**issuer_files;	/* the PEM files they came from */
 	int			 nissuer_files;
+	/* A chain from another CA: publish that CA's record, age it, then
+	 * deploy (1, the default), or refuse to deploy it (0). */
+	int			 issuer_follow;
 	/* propagation */
 	char			**extra_servers; /* "addr" or "addr#port" */
 	int			 nextra_servers;

@@ -54,7 +54,14 @@ struct view {
 	int			 nowners;
 	struct view_slot	 slots[KEY_ALG_COUNT];
 	int			 nslots;
-	struct tlsa_set		 pins;		/* current+issuer: 2 1 1 records */
+	struct tlsa_set		 pins;		/* current+issuer: 2 1 1 records,
+						 * configured and followed */
+	/* issuer_follow: the "2 1 1" of CAs no pin names whose chains are
+	 * served or staged (in pins too), and the subject of a staged
+	 * chain's CA that no served chain has yet (a CA change under way;
+	 * "" if none). */
+	struct tlsa_set		 followed;
+	char			 ca_change[256];
 	struct tlsa_set		 want;		/* the RRset to publish */
 	/* Seconds the wall clock ran ahead of the boot clock since an RRset
 	 * was served everywhere; that time is dated by the boot clock. */

@@ -65,6 +65,8 @@
  *   reload           CMD
  *   issuer_spki      64 hex digits, repeatable; current+issuer needs an
  *   issuer_cert      P, repeatable (not read here); issuer, current+next none
+ *   issuer_follow    yes|no; yes: a chain from an unpinned CA is held while
+ *                    that CA's "2 1 1" is published and ages (current+issuer)
  *   extra_server     ADDR, repeatable
  *   ignore_unreachable_ipv6  yes|no; no
  *   ttl 3600, margin 60s, renew_before 30d, rotate_after 0 (off),
@@ -126,7 +128,7 @@ enum key_id {
 	K_KEY_FILE, K_CERT_FILE, K_CHAIN_FILE, K_FULLCHAIN_FILE,
 	K_COMBINED_FILE, K_LIVE_LINK, K_OWNER, K_GROUP, K_KEY_MODE,
 	K_CERT_MODE, K_ACME_HOOK, K_RELOAD, K_ISSUER_SPKI, K_ISSUER_CERT,
-	K_EXTRA_SERVER, K_IGNORE_UNREACHABLE_IPV6,
+	K_EXTRA_SERVER, K_IGNORE_UNREACHABLE_IPV6, K_ISSUER_FOLLOW,
 	K_COUNT
 };
 
@@ -336,6 +338,8 @@ static const struct keydef keys[K_COUNT] = {
 	    p_extra_server },
 	[K_IGNORE_UNREACHABLE_IPV6] = { "ignore_unreachable_ipv6", SECT_HOST,
 	    0, 0, HOFF(ignore_unreachable_ipv6), p_bool },
+	[K_ISSUER_FOLLOW] = { "issuer_follow", SECT_HOST, 0, 0,
+	    HOFF(issuer_follow), p_bool },
 };
 
 static const char *alg_names[KEY_ALG_COUNT] = {
@@ -1327,6 +1331,7 @@ host_add(struct pctx *ctx, const char *name, int broken)
 	h->scheme = SCHEME_CURRENT_NEXT;
 	h->files.key_mode = 0600;
 	h->files.cert_mode = 0644;
+	h->issuer_follow = 1;
 	label = xasprintf("host %s", name);
 	sect_add(ctx, SECT_HOST, c->nhosts++, label, broken);
 	free(label);
@@ -1793,6 +1798,10 @@ finish_host(struct pctx *ctx, const struct sect *s)
 		if (s->seen[K_ISSUER_CERT] && !s->bad[K_ISSUER_CERT])
 			conf_error(ctx, s->seen[K_ISSUER_CERT], "issuer_cert "
 			    "is only used with scheme current+issuer");
+		if (s->seen[K_ISSUER_FOLLOW] && !s->bad[K_ISSUER_FOLLOW])
+			conf_error(ctx, s->seen[K_ISSUER_FOLLOW],
+			    "issuer_follow is only used with scheme "
+			    "current+issuer");
 	}
 
 	if (f->combined_file == NULL && f->live_link == NULL &&

@@ -247,6 +247,16 @@ complete_chain(const struct dctx *c, STACK_OF(X509) *chain)
 		rc = 0;
 		goto done;
 	}
+	if (c->h->issuer_follow && sk_X509_num(chain) >= 2) {
+		/* The engine published this CA's record and let it age
+		 * before choosing DEPLOY (view.c follow_cas). */
+		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain,
+		    1)), subj, sizeof(subj));
+		NOTICE(c, "the chain's CA %s is followed (issuer_follow): "
+		    "its \"2 1 1\" record vouches for it", subj);
+		rc = 0;
+		goto done;
+	}
 	X509_NAME_oneline(X509_get_issuer_name(sk_X509_value(chain,
 	    sk_X509_num(chain) - 1)), subj, sizeof(subj));
 	ERR(c, "the chain sends no certificate of a pinned issuer "

@@ -955,6 +955,11 @@ engine_host(struct engine *e, const struct conf_host *h,
 			view_free(&v);
 			return;
 		}
+		if (iter == 0 && v.ca_change[0] != '\0')
+			log_msg(LOG_LVL_NOTICE, h->name, NULL, "the new "
+			    "certificate comes from a CA no pin names (%s): "
+			    "its \"2 1 1\" record is published and ages "
+			    "before the deploy (issuer_follow)", v.ca_change);
 		if (iter == 0 && v.clock_ahead > 0) {
 			char d[32];
 

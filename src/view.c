@@ -198,6 +198,56 @@ boot_date(struct view *v, struct view_owner *o, const struct boot_clock *b,
 	}
 }
 
+/*
+ * issuer_follow: a chain that no configured pin vouches for adds the
+ * "2 1 1" of the CA that issued its leaf (the certificate it sends after
+ * the leaf), so that the record is published and aged before the chain is
+ * deployed (the deploy guard judges the staged chain against every
+ * version), and leaves when no served or staged chain needs it. 1 if it
+ * added a record no served chain had.
+ */
+static int
+follow_chain(struct view *v, const struct tlsa_set *configured,
+    STACK_OF(X509) *chain, int staged)
+{
+	struct tlsa_rr rr;
+	int fresh = 0;
+
+	if (chain == NULL || sk_X509_num(chain) < 2 ||
+	    tlsa_set_matches_chain(configured, chain) ||
+	    tlsa_from_cert(sk_X509_value(chain, 1), TLSA_USAGE_DANE_TA,
+	    TLSA_SEL_SPKI, TLSA_MT_SHA256, &rr) != 0)
+		return 0;
+	if (!tlsa_set_has(&v->followed, &rr)) {
+		tlsa_set_add(&v->followed, &rr);
+		fresh = staged;
+	}
+	tlsa_rr_free(&rr);
+	return fresh;
+}
+
+static void
+follow_cas(struct view *v)
+{
+	struct tlsa_set configured = { 0 };
+	int i;
+
+	tlsa_set_copy(&configured, &v->pins);
+	/* Served chains first: a staged chain whose CA is served already
+	 * is no CA change. */
+	for (i = 0; i < v->nslots; i++)
+		(void)follow_chain(v, &configured,
+		    view_deployed_chain(&v->slots[i]), 0);
+	for (i = 0; i < v->nslots; i++)
+		if (follow_chain(v, &configured, v->slots[i].staged, 1))
+			X509_NAME_oneline(X509_get_subject_name(
+			    sk_X509_value(v->slots[i].staged, 1)),
+			    v->ca_change, sizeof(v->ca_change));
+	for (i = 0; (size_t)i < v->followed.n; i++)
+		tlsa_set_add(&v->pins, &v->followed.rr[i]);
+	tlsa_set_free(&configured);
+}
+
 int
 view_load(struct store *st, const struct conf_host *h, time_t now,
     int create, struct view *v)
@@ -279,6 +329,8 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 				    &v->pins, pool, &added);
 		}
 		sk_X509_pop_free(pool, X509_free);
+		if (h->issuer_follow)
+			follow_cas(v);
 	}
 	compute_want(v);
 	rc = 0;
@@ -315,6 +367,7 @@ view_free(struct view *v)
 	}
 	tlsa_set_free(&v->want);
 	tlsa_set_free(&v->pins);
+	tlsa_set_free(&v->followed);
 	memset(v, 0, sizeof(*v));
 }
 

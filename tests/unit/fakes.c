@@ -46,8 +46,8 @@ static struct live {
 } lives[MAX_LIVE];
 static int nlives;
 
-static EVP_PKEY	*ca_key;
-static X509	*ca_cert;
+static EVP_PKEY	*ca_key, *first_key;	/* the CA issuing now, the first */
+static X509	*ca_cert, *first_cert;
 
 /* The prober's clock: real time, which the wall clock may be ahead of. */
 static time_t	 skew;
@@ -631,6 +631,33 @@ fake_ca_spki(char out[65])
 	(void)key_spki_hex(ca_key, out);
 }
 
+static void
+make_ca(const char *cn, EVP_PKEY **key, X509 **cert)
+{
+	X509_NAME *nm = X509_NAME_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	*key = key_generate(KEY_ALG_ECDSA_P256);
+	*cert = X509_new();
+	X509_set_version(*cert, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(*cert), 1);
+	X509_gmtime_adj(X509_getm_notBefore(*cert), -86400L * 365);
+	X509_gmtime_adj(X509_getm_notAfter(*cert), 86400L * 365 * 30);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(*cert, nm);
+	X509_set_issuer_name(*cert, nm);
+	X509_set_pubkey(*cert, *key);
+	X509V3_set_ctx(&ctx, *cert, *cert, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+	    "critical,CA:TRUE");
+	X509_add_ext(*cert, ext, -1);
+	X509_EXTENSION_free(ext);
+	X509_sign(*cert, *key, EVP_sha256());
+	X509_NAME_free(nm);
+}
+
 void
 fake_reset(const char *ca_dir)
 {
@@ -653,28 +680,22 @@ fake_reset(const char *ca_dir)
 	memset(lives, 0, sizeof(lives));
 	nlives = 0;
 	memset(&fake, 0, sizeof(fake));
-	if (ca_key == NULL) {
-		X509_NAME *nm = X509_NAME_new();
-		X509V3_CTX ctx;
-		X509_EXTENSION *ext;
+	if (first_key == NULL)
+		make_ca(cn, &first_key, &first_cert);
+	fake_ca_change(NULL);
+}
 
-		ca_key = key_generate(KEY_ALG_ECDSA_P256);
-		ca_cert = X509_new();
-		X509_set_version(ca_cert, 2);
-		ASN1_INTEGER_set(X509_get_serialNumber(ca_cert), 1);
-		X509_gmtime_adj(X509_getm_notBefore(ca_cert), -86400L * 365);
-		X509_gmtime_adj(X509_getm_notAfter(ca_cert), 86400L * 365 * 30);
-		X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-		    (const unsigned char *)cn, -1, -1, 0);
-		X509_set_subject_name(ca_cert, nm);
-		X509_set_issuer_name(ca_cert, nm);
-		X509_set_pubkey(ca_cert, ca_key);
-		X509V3_set_ctx(&ctx, ca_cert, ca_cert, NULL, NULL, 0);
-		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
-		    "critical,CA:TRUE");
-		X509_add_ext(ca_cert, ext, -1);
-		X509_EXTENSION_free(ext);
-		X509_sign(ca_cert, ca_key, EVP_sha256());
-		X509_NAME_free(nm);
+/* A new CA (a name of its own) issues from now on; NULL: the first one
+ * again. The CA a chain sends after the leaf is this CA. */
+void
+fake_ca_change(const char *cn)
+{
+	if (ca_key != NULL && ca_key != first_key) {
+		EVP_PKEY_free(ca_key);
+		X509_free(ca_cert);
 	}
+	ca_key = first_key;
+	ca_cert = first_cert;
+	if (cn != NULL)
+		make_ca(cn, &ca_key, &ca_cert);
 }

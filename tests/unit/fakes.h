@@ -57,6 +57,8 @@ void	fake_served(const char *owner, struct tlsa_set *);
 int	fake_ca_write(const char *path);
 /* Hex SHA-256 of the fake CA's SPKI, for issuer_spki. */
 void	fake_ca_spki(char out[65]);
+/* From now on a new CA named cn issues (NULL: the first CA again). */
+void	fake_ca_change(const char *cn);
 /* Sets the clock seen by util_now() (DANEROLL_NOW). */
 void	fake_clock(time_t);
 time_t	fake_now(void);

@@ -719,11 +719,12 @@ test_issuer_completion(void)
 	free(lines);
 	free(want);
 
-	/* Another CA pinned, and it issued nothing here: refused, and
-	 * nothing is installed. */
+	/* Another CA pinned, and it issued nothing here: with strict
+	 * pinning (issuer_follow = no), refused, and nothing is installed. */
 	lines = xasprintf("scheme = current+issuer\nissuer_spki = %s\n"
-	    "issuer_cert = %s\ncombined_file = %s/iss/mx4.pem\n", other_hex,
-	    otherf, t_tmpdir());
+	    "issuer_cert = %s\nissuer_follow = no\n"
+	    "combined_file = %s/iss/mx4.pem\n", other_hex, otherf,
+	    t_tmpdir());
 	c = conf_in("iss", lines);
 	want = NULL;
 	t_log_reset();
@@ -733,6 +734,23 @@ test_issuer_completion(void)
 	free(path);
 	path = P("iss", "mx4.pem");
 	T_CHECK(!fs_exists(path));
+	conf_free(c);
+	free(lines);
+
+	/* Following the CA (the default): the engine aged its record before
+	 * choosing DEPLOY; the chain, which sends it, is installed as is. */
+	lines = xasprintf("scheme = current+issuer\nissuer_spki = %s\n"
+	    "issuer_cert = %s\ncombined_file = %s/iss/mx5.pem\n", other_hex,
+	    otherf, t_tmpdir());
+	c = conf_in("iss", lines);
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	T_CHECK(t_log_has("is followed (issuer_follow)"));
+	free(path);
+	path = P("iss", "mx5.pem");
+	want = combined_of(&a);
+	T_CHECK(holds(path, want));
 	set_free(&a);
 done:
 	conf_free(c);

@@ -29,6 +29,7 @@
 
 static struct conf	*conf;
 static int		 pin_by_file;	/* issuer_cert instead of issuer_spki */
+static const char	*host_extra = "";	/* more lines for the host */
 static struct store	*st;
 static struct engine	 eng;
 static char		 dir[512];
@@ -73,6 +74,7 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 		buf_printf(&c, "issuer_cert = %s\n", path);
 	} else if (strcmp(scheme, "current+issuer") == 0)
 		buf_printf(&c, "issuer_spki = %s\n", spki);
+	buf_printf(&c, "%s", host_extra);
 	snprintf(path, sizeof(path), "w%d.conf", n);
 	cfg = t_write(path, c.data);
 	buf_free(&c);
@@ -271,6 +273,78 @@ test_issuer_cycle(void)
 	T_CHECK(served_has(h->owner, spki));
 	T_INT(fake.deploys, 1);
 	T_INT(fake.violations, 0);
+}
+
+/*
+ * Issue 18: the CA changes between two renewals (Let's Encrypt picks
+ * among several intermediates; an ACME server may change its root).
+ * Followed: the new CA's "2 1 1" is published and aged before its chain
+ * goes live, with the prober at zero; the configured pin stays. A second
+ * change retires the first followed CA once its chain is gone.
+ */
+static void
+test_issuer_ca_change_followed(void)
+{
+	const struct conf_host *h = setup("mx33.example.org",
+	    "current+issuer", "ecdsa-p256", 1);
+	char first[65], second[65], third[65];
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_ca_spki(first);
+	fake_ca_change("daneroll test CA 2");
+	fake_ca_spki(second);
+	fake_clock(T0 + 61 * DAY);
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	T_INT(fake.deploys, 1);
+	T_CHECK(t_log_has("a CA no pin names"));
+	T_CHECK(served_has(h->owner, second));
+	T_CHECK(served_has(h->owner, first));	/* configured: stays */
+	fake_ca_change("daneroll test CA 3");
+	fake_ca_spki(third);
+	fake_clock(T0 + 122 * DAY);
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_INT(fake.deploys, 2);
+	T_CHECK(served_has(h->owner, third));
+	T_CHECK(!served_has(h->owner, second));	/* followed, then retired */
+	T_CHECK(served_has(h->owner, first));
+	T_INT(fake.violations, 0);
+	fake_ca_change(NULL);
+}
+
+/* issuer_follow = no: strict pinning. Nothing is deployed, one critical
+ * alert, and the slot is one that waiting cannot move on. */
+static void
+test_issuer_ca_change_strict(void)
+{
+	const struct conf_host *h;
+	struct engine_result r;
+	char second[65];
+	int i;
+
+	host_extra = "issuer_follow = no\n";
+	h = setup("mx34.example.org", "current+issuer", "ecdsa-p256", 1);
+	host_extra = "";
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_ca_change("daneroll test CA 2");
+	fake_ca_spki(second);
+	fake_clock(T0 + 61 * DAY);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < 20 && !r.stuck; i++) {
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 60);
+	}
+	T_CHECK(r.stuck);
+	T_INT(r.alert, ALERT_CRITICAL);
+	T_INT(fake.deploys, 0);
+	T_CHECK(!served_has(h->owner, second));
+	T_INT(fake.violations, 0);
+	fake_ca_change(NULL);
 }
 
 static void
@@ -1237,6 +1311,10 @@ static const struct t_case cases[] = {
 	{ "no files, but a chain served live that the RRset would fail: "
 	  "nothing published", test_publish_refused_when_live_chain_fails },
 	{ "current+issuer cycle", test_issuer_cycle },
+	{ "current+issuer: a CA change followed, twice (issuer_follow)",
+	  test_issuer_ca_change_followed },
+	{ "current+issuer: a CA change under strict pinning stops, stuck",
+	  test_issuer_ca_change_strict },
 	{ "current+issuer cycle, CA pinned by issuer_cert",
 	  test_issuer_cycle_pinned_by_file },
 	{ "current+issuer: the CA sends no CA certificate",
