@@ -9,13 +9,18 @@
 # 2. roll + run --wait: a new leaf key, its chain from pebble, deployed
 #    under the aged 2 1 1 (no 3 1 1 pre-published for it); the chain sent
 #    live holds the pinned root (the deployer appends it).
-# 3. The CA changes: pebble restarts with a new root and intermediate; the
-#    new root is added as a second issuer_cert. roll + run --wait: the new
-#    2 1 1 is published and must have been served by every authoritative
-#    address for longer than the TTL before a chain from the new CA goes
-#    live. Checked from an independent watcher (dig at every address, the
-#    live leaf by openssl s_client), from daneroll's log order and from
-#    status --json.
+# 3. The CA changes: pebble restarts with a new root and intermediate,
+#    and the configuration still pins only the first root.
+#    a. issuer_follow = no (strict pinning): roll + run --wait issues a
+#       chain from the new CA, deploys nothing, and exits 69 at once with
+#       one critical alert (it used to repeat an error until killed).
+#    b. issuer_follow on (the default), nothing added by hand: run --wait
+#       publishes the 2 1 1 of the new intermediate (the CA the chain sends
+#       after the leaf), which must have been served by every
+#       authoritative address for longer than the TTL before a chain from
+#       the new CA goes live. Checked from an independent watcher (dig at
+#       every address, the live leaf by openssl s_client), from daneroll's
+#       log order and from status --json.
 # The prober handshakes with every address once a second throughout.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
@@ -42,6 +47,7 @@ acme_hook = $top/hooks/acme/certbot $D/certbot.conf
 reload = /usr/sbin/postfix -c $MX2_CONFIG_DIR reload
 CONF
 		for f in "$@"; do echo "issuer_cert = $f"; done
+		[ -n "${FOLLOW:-}" ] && echo "issuer_follow = $FOLLOW"
 	} >"$D/daneroll.conf"
 	chmod 600 "$D/daneroll.conf"
 }
@@ -98,12 +104,34 @@ for _ in $(seq 50); do
 done
 in_ns curl -sf --cacert "$PEBBLE_TLS_CA_FILE" "$PEBBLE_MGMT_URL/intermediates/0" -o "$D/int2.pem"
 ca2=$(spki_of "$D/ca2.pem")
+int2=$(spki_of "$D/int2.pem")
 [ -n "$ca2" ] && [ "$ca2" != "$ca1" ] && ok "pebble restarted with a new root CA" ||
 	not_ok "pebble restarted with a new root CA" "ca1=$ca1 ca2=$ca2"
 # The new pebble knows no account: certbot registers again.
 rm -rf "$D/certbot/config/accounts"
-write_conf "$D/ca1.pem" "$D/ca2.pem"
-check "config check with two issuer_cert" dr config check
+
+# ---------------------------------------------------------------- 3a
+FOLLOW=no write_conf "$D/ca1.pem"
+check "config check with issuer_follow = no" dr config check
+dr roll mx2.example >/dev/null
+t=$(date +%s)
+DR_TIMEOUT=150 dr_ts run --wait >/dev/null; rc=$?
+took=$(( $(date +%s) - t ))
+if [ "$rc" -eq 69 ] && [ "$took" -lt 120 ]; then
+	ok "strict pinning, a chain from another CA: run --wait exits 69 (${took} s), not a loop"
+else not_ok "strict pinning: run --wait exits 69" "rc=$rc took=${took}s $(tail -n 8 "$LOGDIR/daneroll.log")"; fi
+[ "$(live_spki "$MX2_V4" mx2.example)" = "$spki1" ] && ok "strict pinning: nothing deployed" ||
+	not_ok "strict pinning: nothing deployed"
+! tlsa_at "$NS1_V4" "$owner" | grep -q "$int2" && ok "strict pinning: the new CA's record not published" ||
+	not_ok "strict pinning: the new CA's record not published" "$(tlsa_at "$NS1_V4" "$owner")"
+dr status --json mx2.example >"$LOGDIR/status-strict.json" 2>/dev/null
+jq -e '.[0].slots[0].alert == "critical"' "$LOGDIR/status-strict.json" >/dev/null &&
+	ok "strict pinning: status --json shows a critical alert" ||
+	not_ok "strict pinning: status --json shows a critical alert" "$(jq -c '.[0].slots' "$LOGDIR/status-strict.json")"
+
+# ---------------------------------------------------------------- 3b
+write_conf "$D/ca1.pem"
+check "config check, following the CA (default)" dr config check
 
 watch_start "$LOGDIR/watch" "$owner" "$MX2_V4" mx2.example rsa2048 $servers
 mark=$(wc -l <"$LOGDIR/daneroll.log")
@@ -116,13 +144,15 @@ live_chain "$MX2_V4" mx2.example >"$LOGDIR/chain2.pem"
 spki2=$(spki_of "$LOGDIR/chain2.pem")
 [ -n "$spki2" ] && [ "$spki2" != "$spki1" ] && ok "a new leaf key is live after the CA change" ||
 	not_ok "a new leaf key is live after the CA change" "$spki1 -> $spki2"
-chain_spkis "$LOGDIR/chain2.pem" | grep -q "^$ca2\$" &&
-	ok "the live chain comes from the new CA and sends its root" ||
-	not_ok "the live chain comes from the new CA and sends its root" "$(openssl crl2pkcs7 -nocrl -certfile "$LOGDIR/chain2.pem" | openssl pkcs7 -print_certs -noout)"
+chain_spkis "$LOGDIR/chain2.pem" | grep -q "^$int2\$" &&
+	ok "the live chain comes from the new CA and sends its intermediate" ||
+	not_ok "the live chain comes from the new CA and sends its intermediate" "$(openssl crl2pkcs7 -nocrl -certfile "$LOGDIR/chain2.pem" | openssl pkcs7 -print_certs -noout)"
+grep -q "a CA no pin names" "$LOGDIR/daneroll.log" && ok "daneroll says it follows the new CA" ||
+	not_ok "daneroll says it follows the new CA"
 
 # The independent timeline: when every address first served the new 2 1 1,
 # and when the new leaf first went live.
-served=$(first_served "$ca2" "$LOGDIR/watch")
+served=$(first_served "$int2" "$LOGDIR/watch")
 live=$(first_live "$LOGDIR/watch" "$spki2")
 echo "# new 2 1 1 served by all of $servers at +$(echo "$served - $t3" | bc) s; new chain live at +$(echo "${live:-0} - $t3" | bc) s"
 if [ -n "$served" ] && [ -n "$live" ] && [ "$(echo "$live >= $served + 5" | bc)" -eq 1 ]; then
@@ -176,10 +206,10 @@ else
 	not_ok "status --json events: a proof of propagation, then the deploy" "$ev"
 fi
 rrset=$(tlsa_at "$NS2_V4" "$owner")
-echo "$rrset" | grep -q "^3 1 1 $spki2\$" && echo "$rrset" | grep -q "^2 1 1 $ca2\$" &&
-	! echo "$rrset" | grep -q "$spki1" &&
-	ok "at the end: 3 1 1 of the new key, 2 1 1 of both CAs, the old key retired" ||
-	not_ok "at the end: 3 1 1 new, 2 1 1 of both CAs, old retired" "$rrset"
+echo "$rrset" | grep -q "^3 1 1 $spki2\$" && echo "$rrset" | grep -q "^2 1 1 $int2\$" &&
+	echo "$rrset" | grep -q "^2 1 1 $ca1\$" && ! echo "$rrset" | grep -q "$spki1" &&
+	ok "at the end: 3 1 1 of the new key, 2 1 1 of the pinned root and the followed CA, the old key retired" ||
+	not_ok "at the end: 3 1 1 new, 2 1 1 pinned and followed, old retired" "$rrset"
 
 e2e_prober_stop
 summary
