@@ -154,6 +154,9 @@ struct check_facts {
 	time_t				 future_at;	/* an RRset time recorded
 							 * ahead of now, or 0 */
 	const char			*future_owner;
+	/* current+issuer: the CA a staged chain comes from, followed but
+	 * not served yet (a CA change under way), or NULL */
+	const char			*ca_change;
 	int				 ttl_min, ttl_max;
 	time_t				 now;
 };

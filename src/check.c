@@ -526,6 +526,11 @@ state_rules(const struct check_facts *f, struct check_report *rep)
 		    CHECK_CRITICAL : CHECK_WARNING, f->host->name,
 		    "rollover-alert", key_alg_str(f->alerts[i].alg), "%s",
 		    f->alerts[i].reason);
+	if (f->ca_change != NULL)
+		check_add(rep, CHECK_WARNING, f->host->name, "ca-change",
+		    NULL, "a CA change is under way: the next certificate "
+		    "comes from %s, whose \"2 1 1\" record is published and "
+		    "ages before the deploy", f->ca_change);
 	if (f->future_at != 0)
 		check_add(rep, CHECK_WARNING, f->host->name, "clock-skew",
 		    f->future_owner, "an RRset is recorded at %s, %s from now: "
@@ -1214,6 +1219,8 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.nalerts = w[i].nalerts;
 		f.future_at = w[i].future_at;
 		f.future_owner = w[i].future_owner;
+		f.ca_change = w[i].have_view && w[i].view.ca_change[0] !=
+		    '\0' ? w[i].view.ca_change : NULL;
 		f.ttl_min = conf->ttl_advice_min;
 		f.ttl_max = conf->ttl_advice_max;
 		f.now = rep->now;

@@ -482,6 +482,20 @@ cmd_status(const struct cli *c, struct conf *conf)
 			    "served_error", s->deployed_unknown ?
 			    s->deployed_error : NULL));
 		}
+		for (j = 0; (size_t)j < v.followed.n; j++) {
+			char *r = tlsa_format(&v.followed.rr[j]);
+
+			if (out)
+				fprintf(out, "  followed CA (issuer_follow): "
+				    "%s\n", r);
+			free(r);
+		}
+		if (out && v.ca_change[0] != '\0')
+			fprintf(out, "  CA change under way: the next "
+			    "certificate comes from %s; its record ages "
+			    "before the deploy\n", v.ca_change);
+		json_object_set_new(jh, "ca_change", v.ca_change[0] != '\0' ?
+		    json_string(v.ca_change) : json_null());
 		if (out)
 			fprintf(out, "  recent events:\n");
 		ev.arr = json_array();
