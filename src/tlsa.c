@@ -544,6 +544,28 @@ rr_matches_cert(const struct tlsa_rr *rr, X509 *x)
 }
 
 /*
+ * Digest agility (RFC 7671 9): of the SHA-256 and SHA-512 records of one
+ * usage and selector, a client uses only those of the strongest digest
+ * present; Full(0) records always count. Is rr outranked so?
+ */
+static int
+rr_outranked(const struct tlsa_set *set, const struct tlsa_rr *rr)
+{
+	const struct tlsa_rr *o;
+	size_t i;
+
+	if (rr->mtype != TLSA_MT_SHA256)
+		return 0;
+	for (i = 0; i < set->n; i++) {
+		o = &set->rr[i];
+		if (o->usage == rr->usage && o->selector == rr->selector &&
+		    o->mtype == TLSA_MT_SHA512 && o->len == 64)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * A DANE-TA(2) record carrying the whole TA (2 0 0 or 2 1 0) works even
  * when the server does not send the TA (RFC 7671 5.2.2): did that TA sign
  * x?
@@ -580,8 +602,10 @@ done:
  * leaf, and then every certificate from the leaf up to it must have been
  * issued by the next (RFC 7671 5.2.2); a TA the server does not send
  * counts only when the record holds it whole (2 0 0, 2 1 0) and it signed
- * the top of a well-formed prefix of the chain. The name check that
- * DANE-TA also needs (RFC 7672 3.2.2) is cert_covers_name()'s job.
+ * the top of a well-formed prefix of the chain. Of SHA-256 and SHA-512
+ * records, only the strongest of each usage and selector count (RFC 7671
+ * 9). The name check that DANE-TA also needs (RFC 7672 3.2.2) is
+ * cert_covers_name()'s job.
  */
 int
 tlsa_set_matches_chain(const struct tlsa_set *set, STACK_OF(X509) *chain)
@@ -596,6 +620,8 @@ tlsa_set_matches_chain(const struct tlsa_set *set, STACK_OF(X509) *chain)
 		return 0;
 	for (i = 0; i < set->n; i++) {
 		rr = &set->rr[i];
+		if (rr_outranked(set, rr))
+			continue;
 		if (rr->usage == TLSA_USAGE_DANE_EE &&
 		    rr_matches_cert(rr, sk_X509_value(chain, 0)))
 			return 1;
