@@ -28,6 +28,10 @@
  * The exception, counted: a non-CA issuer sent beside a 2 1 0 record of
  * its key (one_case() says why it is left).
  *
+ * Last, the invariant prober of fakes.c, which judges through
+ * dane_judge(), is shown to count a violation when a chain goes live that
+ * no record of the served RRset matches, and none when one does.
+ *
  * This is the regression test of two fixes to src/tlsa.c, which accepted:
  * - "3 1 1" (or 2 x 1) matches beside a "3 1 2" (2 x 2) record of the same
  *   usage and selector: clients use only the strongest digest present
@@ -46,6 +50,7 @@
 #include <openssl/x509v3.h>
 
 #include "dane_judge.h"
+#include "fakes.h"
 #include "t.h"
 #include "tlsa.h"
 #include "util.h"
@@ -544,9 +549,62 @@ test_record_sets(void)
 	T_CHECK(tally.accepted > 0 && tally.accepted < tally.cases);
 }
 
+/*
+ * The invariant prober in fakes.c judges through dane_judge(): a chain
+ * put live that no record of the served RRset matches is a violation,
+ * one that a record matches is none. Rows: the served set, the count.
+ */
+static void
+test_prober_judges(void)
+{
+	static const struct {
+		const char	*rr;	/* "CA": 2 1 1 of the fake CA */
+		int		 violations;
+	} rows[] = {
+		{ "CA", 0 },
+		{ "3 1 1 0000000000000000000000000000000000000000000000000000000"
+		  "000000000", 1 },
+		{ "2 1 1 1111111111111111111111111111111111111111111111111111111"
+		  "111111111", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(rows); i++) {
+		struct tlsa_set set = { NULL, 0 };
+		struct tlsa_rr rr;
+		struct publish_req req;
+		char hex[65], *text;
+
+		fake_reset(NULL);
+		if (strcmp(rows[i].rr, "CA") == 0) {
+			fake_ca_spki(hex);
+			text = xasprintf("2 1 1 %s", hex);
+		} else
+			text = xstrdup(rows[i].rr);
+		T_INT(tlsa_parse(text, &rr), 0);
+		tlsa_set_add(&set, &rr);
+		memset(&req, 0, sizeof(req));
+		req.owner = "_25._tcp.mx1.example.org";
+		req.ttl = 300;
+		req.want = &set;
+		T_INT(fake_backends.publishers[0]->replace(NULL, NULL, &req),
+		    OUT_OK);
+		T_INT(fake_deploy_initial(t_path("live.pem"),
+		    "mx1.example.org", KEY_ALG_ECDSA_P256, 30), 0);
+		if (!T_INT(fake.violations, rows[i].violations))
+			printf("    row %zu\n", i);
+		tlsa_rr_free(&rr);
+		tlsa_set_free(&set);
+		free(text);
+	}
+	fake_reset(NULL);
+}
+
 static const struct t_case cases[] = {
 	{ "the judge's fixed verdicts", test_judge_fixed },
 	{ "single records on every chain", test_single_records },
 	{ "record sets from fixed seeds", test_record_sets },
+	{ "the prober counts a chain no served record matches",
+	  test_prober_judges },
 };
 T_MAIN(cases)
