@@ -38,7 +38,7 @@ OBJS     = $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/schema.o
 SCHEMA   = $(sort $(wildcard schema/[0-9]*.sql))
 TSRCS    = $(wildcard tests/unit/test_*.c)
 TBINS    = $(TSRCS:tests/unit/%.c=$(BUILD)/tests/%)
-TSUPPORT = $(BUILD)/tests/t.o $(BUILD)/tests/fakes.o
+TSUPPORT = $(BUILD)/tests/t.o $(BUILD)/tests/fakes.o $(BUILD)/tests/dane_judge.o
 
 .PHONY: all deps check check-build check-bins check-unit check-asan check-world \
         install uninstall demo bench clean pkgcheck fuzz fuzz-smoke fuzz-build fuzz-bins

@@ -74,10 +74,13 @@ int	 tlsa_set_parse(const char *, struct tlsa_set *);
  * Would a DANE client (RFC 7671/7672 semantics for SMTP) accept this chain
  * as sent by the server (leaf first) against this set? Usage 3 matches the
  * leaf; usage 2 matches a certificate in the chain above the leaf (which
- * must then have issued the chain below it), or, for a record holding the
+ * must then have issued the chain below it, through CA certificates only,
+ * to a leaf fit for a TLS server), or, for a record holding the
  * whole TA (2 0 0, 2 1 0), a TA that signed the top of such a chain even
- * if not sent. Usages 0 and 1 are ignored, as SMTP clients do. Names and
- * expiry are not checked here. Returns 1 if some record matches, else 0.
+ * if not sent. Usages 0 and 1 are ignored, as SMTP clients do. Of the
+ * SHA-256 and SHA-512 records of one usage and selector, only those of
+ * the strongest digest present count (RFC 7671 9). Names and expiry are
+ * not checked here. Returns 1 if some record matches, else 0.
  */
 int	 tlsa_set_matches_chain(const struct tlsa_set *, STACK_OF(X509) *);
 

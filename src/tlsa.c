@@ -25,6 +25,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "key.h"
 #include "log.h"
@@ -544,6 +545,53 @@ rr_matches_cert(const struct tlsa_rr *rr, X509 *x)
 }
 
 /*
+ * Digest agility (RFC 7671 9): of the SHA-256 and SHA-512 records of one
+ * usage and selector, a client uses only those of the strongest digest
+ * present; Full(0) records always count. Is rr outranked so?
+ */
+static int
+rr_outranked(const struct tlsa_set *set, const struct tlsa_rr *rr)
+{
+	const struct tlsa_rr *o;
+	size_t i;
+
+	if (rr->mtype != TLSA_MT_SHA256)
+		return 0;
+	for (i = 0; i < set->n; i++) {
+		o = &set->rr[i];
+		if (o->usage == rr->usage && o->selector == rr->selector &&
+		    o->mtype == TLSA_MT_SHA512 && o->len == 64)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * May a TLS client take x as a CA above a server certificate (basic
+ * constraints, key usage, extended key usage: OpenSSL's "ssl_server"
+ * purpose for a CA)? DANE-TA(2) is PKIX from the TA down (RFC 7671
+ * 5.2.2), so every issuer up to and including the TA must be one.
+ */
+static int
+ca_ok(X509 *x)
+{
+	int ok = X509_check_purpose(x, X509_PURPOSE_SSL_SERVER, 1) > 0;
+
+	ERR_clear_error();
+	return ok;
+}
+
+/* May x serve TLS as the leaf of a DANE-TA(2) chain (key usage, EKU)? */
+static int
+leaf_ok(X509 *x)
+{
+	int ok = X509_check_purpose(x, X509_PURPOSE_SSL_SERVER, 0) == 1;
+
+	ERR_clear_error();
+	return ok;
+}
+
+/*
  * A DANE-TA(2) record carrying the whole TA (2 0 0 or 2 1 0) works even
  * when the server does not send the TA (RFC 7671 5.2.2): did that TA sign
  * x?
@@ -561,7 +609,7 @@ full_ta_signed(const struct tlsa_rr *rr, X509 *x)
 	if (rr->selector == TLSA_SEL_CERT) {
 		ta = d2i_X509(NULL, &p, (long)rr->len);
 		if (ta != NULL && p == rr->data + rr->len)
-			ok = cert_issued_by(x, ta);
+			ok = cert_issued_by(x, ta) && ca_ok(ta);
 	} else if (rr->selector == TLSA_SEL_SPKI) {
 		key = d2i_PUBKEY(NULL, &p, (long)rr->len);
 		if (key != NULL && p == rr->data + rr->len)
@@ -578,10 +626,13 @@ done:
  * DANE-EE(3) matches the leaf alone (RFC 7672 3.1.1: no name or expiry
  * checks). DANE-TA(2) matches a certificate the server sent above the
  * leaf, and then every certificate from the leaf up to it must have been
- * issued by the next (RFC 7671 5.2.2); a TA the server does not send
- * counts only when the record holds it whole (2 0 0, 2 1 0) and it signed
- * the top of a well-formed prefix of the chain. The name check that
- * DANE-TA also needs (RFC 7672 3.2.2) is cert_covers_name()'s job.
+ * issued by the next, each issuer a CA and the leaf fit for a TLS server
+ * (RFC 7671 5.2.2); a TA the server does not send counts only when the
+ * record holds it whole (2 0 0, 2 1 0) and it signed the top of a
+ * well-formed prefix of the chain. Of SHA-256 and SHA-512 records, only
+ * the strongest of each usage and selector count (RFC 7671 9). The name
+ * check that DANE-TA also needs (RFC 7672 3.2.2) is cert_covers_name()'s
+ * job.
  */
 int
 tlsa_set_matches_chain(const struct tlsa_set *set, STACK_OF(X509) *chain)
@@ -596,17 +647,20 @@ tlsa_set_matches_chain(const struct tlsa_set *set, STACK_OF(X509) *chain)
 		return 0;
 	for (i = 0; i < set->n; i++) {
 		rr = &set->rr[i];
+		if (rr_outranked(set, rr))
+			continue;
 		if (rr->usage == TLSA_USAGE_DANE_EE &&
 		    rr_matches_cert(rr, sk_X509_value(chain, 0)))
 			return 1;
-		if (rr->usage != TLSA_USAGE_DANE_TA)
+		if (rr->usage != TLSA_USAGE_DANE_TA ||
+		    !leaf_ok(sk_X509_value(chain, 0)))
 			continue;
 		for (j = 0; j < n; j++) {
 			x = sk_X509_value(chain, j);
 			if (j > 0) {
 				/* Nothing above a break in the chain counts. */
 				if (!cert_issued_by(sk_X509_value(chain,
-				    j - 1), x))
+				    j - 1), x) || !ca_ok(x))
 					break;
 				if (rr_matches_cert(rr, x))
 					return 1;

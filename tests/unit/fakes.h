@@ -7,7 +7,8 @@
  * violation whenever a live chain fails to match an RRset that a validating
  * resolver may still hold in its cache (served until `until`, cached for
  * its TTL after that), or whenever DNS starts serving an RRset that the
- * live chain does not match.
+ * live chain does not match. It judges with OpenSSL's DANE verifier
+ * (dane_judge.h), never with daneroll's tlsa_set_matches_chain().
  */
 #ifndef DANEROLL_FAKES_H
 #define DANEROLL_FAKES_H

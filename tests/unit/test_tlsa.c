@@ -592,6 +592,12 @@ test_matches_chain(void)
 		{ { "leaf", "int" }, { { 2, 1, 1, "leaf" } }, 0 },
 		{ { "leaf", "int", "ca" }, { { 3, 1, 1, "int" },
 		    { 3, 1, 1, "ca" } }, 0 },
+		/* digest agility (RFC 7671 9): SHA-512 hides SHA-256 */
+		{ { "leaf" }, { { 3, 1, 1, "leaf" }, { 3, 1, 2, "int" } }, 0 },
+		{ { "leaf" }, { { 3, 1, 2, "leaf" }, { 3, 1, 1, "int" } }, 1 },
+		{ { "leaf" }, { { 3, 1, 1, "leaf" }, { 3, 0, 2, "int" } }, 1 },
+		{ { "leaf", "int" }, { { 2, 1, 1, "int" },
+		    { 2, 1, 2, "ca" } }, 0 },
 		/* PKIX usages are ignored by SMTP clients */
 		{ { "leaf", "int", "ca" }, { { 1, 1, 1, "leaf" },
 		    { 0, 1, 1, "ca" } }, 0 },
