@@ -570,6 +570,21 @@ mta_chain(const struct conf_host *h, enum key_alg alg)
 	return chain;
 }
 
+/* The real verifier (verify.c) handshakes with OpenSSL's DANE code: so
+ * do these stand-ins, through the judge. */
+static enum outcome
+judged(const struct tlsa_set *set, STACK_OF(X509) *chain)
+{
+	switch (dane_judge(set, chain)) {
+	case 1:
+		return OUT_OK;
+	case 0:
+		return OUT_PERMFAIL;
+	default:
+		return OUT_TEMPFAIL;
+	}
+}
+
 /* The publish guard's live look: a chain served, judged against would. */
 static enum outcome
 fake_probe(const struct conf *c, const struct conf_host *h, enum key_alg alg,
@@ -582,7 +597,7 @@ fake_probe(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	fake.probes++;
 	if (chain == NULL)
 		return OUT_TEMPFAIL;
-	o = tlsa_set_matches_chain(would, chain) ? OUT_OK : OUT_PERMFAIL;
+	o = judged(would, chain);
 	sk_X509_pop_free(chain, X509_free);
 	return o;
 }
@@ -598,19 +613,7 @@ fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	fake.verifies++;
 	if (chain == NULL)
 		return OUT_TEMPFAIL;
-	/* The real verifier (verify.c) handshakes with OpenSSL's DANE code:
-	 * so does this stand-in, through the judge. */
-	switch (dane_judge(want, chain)) {
-	case 1:
-		o = OUT_OK;
-		break;
-	case 0:
-		o = OUT_PERMFAIL;
-		break;
-	default:
-		o = OUT_TEMPFAIL;
-		break;
-	}
+	o = judged(want, chain);
 	if (fake.verify_fail_once > 0) {
 		fake.verify_fail_once--;
 		sk_X509_pop_free(chain, X509_free);
