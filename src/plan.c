@@ -165,6 +165,9 @@ plan_slot(const struct conf *c, const struct conf_host *h,
 			fprintf(out, "%-10s %s\n", slot_action_str(st.action),
 			    st.reason);
 		}
+		if (st.action == ACT_OBSERVE)
+			json_object_set_new(js, "propagation",
+			    json_integer(PLAN_PROPAGATION));
 		effects(c, h, s, st.action, js, out);
 		json_array_append_new(steps, js);
 		machine_simulate(st.action, &f, t, PLAN_PROPAGATION,
