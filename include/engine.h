@@ -31,6 +31,11 @@ struct engine {
 	int			 dry_run;	/* run -n: decide, change nothing */
 	/* Tests: called at every named side-effect point (may _exit). */
 	void			(*crash_point)(const char *point);
+	/* Tests: told of every action as it is carried out, with the
+	 * slot's algorithm (-1: publish and observe, host-wide), and of
+	 * every new wait (ACT_NONE, until: its end, 0: none). */
+	void			(*on_action)(enum slot_action, int alg,
+				    time_t now, time_t until);
 };
 
 struct engine_result {

@@ -84,7 +84,11 @@ struct slot_facts {
 	/* Deploy guard for what would be deployed next (the next key's
 	 * record, the pinned CA, or the staged chain itself). */
 	enum ageing_verdict	guard;
-	time_t			guard_at;	/* AGE_SAFE: from this time */
+	time_t			guard_at;	/* AGE_SAFE: from this time;
+						 * machine_simulate, while
+						 * WAIT_PROPAGATION: what the
+						 * versions before the newest
+						 * allow (0: it must age) */
 	int			chain_staged;	/* issued chain checked and stored */
 	enum verify_fact	verified;	/* of the deployed key */
 	int			failures;	/* consecutive, of the last action */

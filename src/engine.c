@@ -30,6 +30,14 @@ crash_point(struct engine *e, const char *point)
 		e->crash_point(point);
 }
 
+static void
+on_action(struct engine *e, enum slot_action a, int alg, time_t now,
+    time_t until)
+{
+	if (e->on_action != NULL)
+		e->on_action(a, alg, now, until);
+}
+
 int64_t
 engine_backoff(const struct conf_timing *t, int failures)
 {
@@ -1011,14 +1019,17 @@ engine_host(struct engine *e, const struct conf_host *h,
 				if (st.wake_at != 0 &&
 				    st.wake_at == s->slot.retry_at)
 					worse(res, s->slot.last_outcome);
-				if (!e->dry_run && (s->slot.state != st.state ||
-				    s->slot.wake_at != st.wake_at) &&
-				    (store_begin(e->store) != 0 ||
+				if (e->dry_run || (s->slot.state == st.state &&
+				    s->slot.wake_at == st.wake_at))
+					continue;
+				on_action(e, ACT_NONE, (int)s->alg, now,
+				    st.wake_at);
+				if (store_begin(e->store) != 0 ||
 				    store_slot_set_state(e->store, &s->slot,
 				    h->name, st.state, st.reason, now) != 0 ||
 				    store_slot_set_wake(e->store, &s->slot,
 				    st.wake_at) != 0 ||
-				    store_commit(e->store) != 0)) {
+				    store_commit(e->store) != 0) {
 					store_rollback(e->store);
 					worse(res, OUT_TEMPFAIL);
 				}
@@ -1040,6 +1051,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 				continue;
 			}
 			log_clear_error();
+			on_action(e, st.action, (int)s->alg, now, 0);
 			o = slot_action(e, h, &v, s, &st, now);
 			if (o == OUT_OK) {
 				(void)succeeded(e, s);
@@ -1057,6 +1069,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 			int changed = 0;
 
 			log_clear_error();
+			on_action(e, want_publish ? ACT_PUBLISH : ACT_OBSERVE,
+			    -1, now, 0);
 			if (want_publish)
 				o = do_publish(e, &v, now);
 			else

@@ -273,18 +273,36 @@ machine_simulate(enum slot_action a, struct slot_facts *f, time_t now,
 		break;
 	case ACT_GENERATE:
 		f->has_next = 1;
-		if (p->scheme == SCHEME_CURRENT_NEXT)
+		if (p->scheme == SCHEME_CURRENT_NEXT) {
+			/* Deployed next: a key no published RRset holds. */
 			f->published = 0;
+			f->guard = AGE_NEVER;
+			f->guard_at = 0;
+		}
 		break;
 	case ACT_PUBLISH:
+		/*
+		 * The RRset replaced ages out only if what is deployed next
+		 * does not match it (AGE_NEVER). If it does (current+issuer:
+		 * every RRset holds the pinned CA), the versions that still
+		 * age are those before it: their time, kept in guard_at.
+		 */
+		if (f->guard == AGE_NEVER)
+			f->guard_at = 0;
 		f->published = 1;
 		f->guard = AGE_WAIT_PROPAGATION;
 		break;
-	case ACT_OBSERVE:
+	case ACT_OBSERVE: {
+		time_t served = now + (time_t)prop_delay;
+
+		if (f->guard_at == 0)
+			f->guard_at = served + (time_t)(ttl + neg_ttl +
+			    margin) + AGEING_RESOLVER_SLACK_MS / 1000;
+		else if (f->guard_at < served)
+			f->guard_at = served;
 		f->guard = AGE_SAFE;
-		f->guard_at = now + (time_t)(prop_delay + ttl + neg_ttl +
-		    margin) + AGEING_RESOLVER_SLACK_MS / 1000;
 		break;
+	}
 	case ACT_ISSUE:
 		f->chain_staged = 1;
 		break;

@@ -107,19 +107,54 @@ print_when(FILE *out, time_t at, time_t now)
 		    util_fmt_duration((int64_t)(at - now), b, sizeof(b)));
 }
 
+/*
+ * What the next publish replaces, as the deploy guard will weigh it: the
+ * longest TTL of the RRsets served now (prev->ttl) and, where an owner
+ * serves none, the zone's negative TTL (prev->neg_ttl). From the store, or
+ * for an owner never recorded, from what it was seen to serve (seen[i]).
+ */
+struct plan_prev {
+	int64_t	ttl, neg_ttl;
+};
+
+static void
+plan_prev(const struct view *v, const struct obs_report *seen,
+    const int *seen_ok, struct plan_prev *prev)
+{
+	int i;
+
+	memset(prev, 0, sizeof(*prev));
+	for (i = 0; i < v->nowners; i++) {
+		const struct store_rrset *last = view_last(&v->owners[i]);
+		int64_t ttl = 0, neg = 0;
+
+		if (last != NULL) {
+			ttl = last->ttl;
+			neg = *last->records == '\0' ? last->neg_ttl : 0;
+		} else if (seen_ok[i]) {
+			ttl = seen[i].any_tlsa ? seen[i].served_ttl : 0;
+			neg = seen[i].any_tlsa ? 0 : seen[i].neg_ttl;
+		}
+		if (ttl > prev->ttl)
+			prev->ttl = ttl;
+		if (neg > prev->neg_ttl)
+			prev->neg_ttl = neg;
+	}
+}
+
 static void
 plan_slot(const struct conf *c, const struct conf_host *h,
-    const struct view *v, const struct view_slot *s, time_t now, FILE *out,
-    json_t *jslot)
+    const struct view *v, const struct view_slot *s, time_t now,
+    const struct plan_prev *prev, FILE *out, json_t *jslot)
 {
 	const struct slot_policy pol = view_policy(h);
 	json_t *steps = json_array();
 	enum slot_state state = s->slot.state;
 	struct slot_facts f;
-	const struct store_rrset *last = v->nowners ? view_last(&v->owners[0]) :
-	    NULL;
-	/* Negative caching counts only before the first RRset exists. */
-	int64_t neg = last != NULL && *last->records == '\0' ? last->neg_ttl : 0;
+	/* Until the first publish has propagated, resolvers may cache what
+	 * it replaces: with its TTL, or negatively if it was no RRset. */
+	int64_t ttl = prev->ttl > h->timing.ttl ? prev->ttl : h->timing.ttl;
+	int64_t neg = prev->neg_ttl;
 	time_t t = now;
 	int i;
 	char tb[32];
@@ -165,49 +200,61 @@ plan_slot(const struct conf *c, const struct conf_host *h,
 			fprintf(out, "%-10s %s\n", slot_action_str(st.action),
 			    st.reason);
 		}
+		if (st.action == ACT_OBSERVE)
+			json_object_set_new(js, "propagation",
+			    json_integer(PLAN_PROPAGATION));
 		effects(c, h, s, st.action, js, out);
 		json_array_append_new(steps, js);
-		machine_simulate(st.action, &f, t, PLAN_PROPAGATION,
-		    h->timing.ttl, neg, h->timing.margin, &pol);
-		if (st.action == ACT_OBSERVE)
+		machine_simulate(st.action, &f, t, PLAN_PROPAGATION, ttl, neg,
+		    h->timing.margin, &pol);
+		if (st.action == ACT_OBSERVE) {
+			ttl = h->timing.ttl;
 			neg = 0;
-		if (st.action == ACT_OBSERVE)
 			t += PLAN_PROPAGATION;
+		}
 	}
 	json_object_set_new(jslot, "steps", steps);
 }
 
+/* First contact: what an owner name serves today (DNS queries only). */
+static int
+first_look(const struct conf *c, const struct backends *be,
+    const struct view *v, const char *owner, struct obs_report *rep)
+{
+	struct tlsa_set none = { 0 };
+
+	memset(rep, 0, sizeof(*rep));
+	return be->observer->observe(c, v->host, owner, &none, rep) == OUT_OK;
+}
+
 /*
- * First contact: what an owner name serves today, into prev. Records that
- * match no key daneroll knows will be replaced by the first update: say so.
+ * First contact: what an owner name serves today (rep, from first_look;
+ * ok: it answered), into prev. Records that match no key daneroll knows
+ * will be replaced by the first update: say so.
  */
 static void
-first_contact(const struct conf *c, const struct backends *be,
-    const struct view *v, const char *owner, struct tlsa_set *prev,
-    FILE *out, json_t *jh)
+first_contact(const struct view *v, const char *owner,
+    const struct obs_report *rep, int ok, struct tlsa_set *prev, FILE *out,
+    json_t *jh)
 {
-	struct obs_report rep;
-	struct tlsa_set none = { 0 };
-	json_t *today = json_array();
+	json_t *today;
 	size_t k;
 
-	memset(&rep, 0, sizeof(rep));
-	if (be->observer->observe(c, v->host, owner, &none, &rep) != OUT_OK) {
+	if (!ok) {
 		if (out)
 			fprintf(out, "  %s: could not be observed now (see the "
 			    "error above); the first run will record what it "
 			    "serves before changing it\n", owner);
-		json_decref(today);
-		obs_report_free(&rep);
 		return;
 	}
+	today = json_array();
 	if (out)
-		fprintf(out, "  %s serves today: %s\n", owner, rep.any_tlsa ?
+		fprintf(out, "  %s serves today: %s\n", owner, rep->any_tlsa ?
 		    "" : "no TLSA RRset");
-	for (k = 0; rep.any_tlsa && k < rep.served.n; k++) {
-		char *r = tlsa_format(&rep.served.rr[k]);
+	for (k = 0; rep->any_tlsa && k < rep->served.n; k++) {
+		char *r = tlsa_format(&rep->served.rr[k]);
 		const char *why = NULL;
-		int keep = tlsa_set_has(&v->want, &rep.served.rr[k]), j;
+		int keep = tlsa_set_has(&v->want, &rep->served.rr[k]), j;
 
 		/* A record the server's live chain matches stays: that key
 		 * becomes the current key at adoption. */
@@ -216,7 +263,7 @@ first_contact(const struct conf *c, const struct backends *be,
 			STACK_OF(X509) *live = view_deployed_chain(
 			    (struct view_slot *)&v->slots[j]);
 
-			tlsa_set_add(&one, &rep.served.rr[k]);
+			tlsa_set_add(&one, &rep->served.rr[k]);
 			if (live != NULL && tlsa_set_matches_chain(&one, live)) {
 				keep = 1;
 				why = key_alg_str(v->slots[j].alg);
@@ -236,10 +283,9 @@ first_contact(const struct conf *c, const struct backends *be,
 		    "kept", keep));
 		free(r);
 	}
-	if (rep.any_tlsa)
-		tlsa_set_copy(prev, &rep.served);
+	if (rep->any_tlsa)
+		tlsa_set_copy(prev, &rep->served);
 	json_object_set_new(jh, "serves_today", today);
-	obs_report_free(&rep);
 }
 
 int
@@ -247,11 +293,23 @@ plan_host(struct store *st, const struct conf *c, const struct backends *be,
     const struct conf_host *h, time_t now, FILE *out, json_t *arr)
 {
 	struct view v;
+	struct obs_report *seen = NULL;
+	struct plan_prev prev;
 	json_t *jh = NULL, *jslots = NULL, *jdns = NULL;
-	int i, rc = -1;
+	int i, rc = -1, *seen_ok = NULL;
 
 	if (view_load(st, h, now, 0, &v) != 0)
 		goto done;
+	/* Owner names never recorded are asked first: what they serve
+	 * today is what the first publish replaces, and ages out. */
+	seen = xcalloc((size_t)v.nowners + 1, sizeof(*seen));
+	seen_ok = xcalloc((size_t)v.nowners + 1, sizeof(*seen_ok));
+	for (i = 0; i < v.nowners; i++)
+		if (view_last(&v.owners[i]) == NULL && be != NULL &&
+		    be->observer != NULL)
+			seen_ok[i] = first_look(c, be, &v, v.owners[i].name,
+			    &seen[i]);
+	plan_prev(&v, seen, seen_ok, &prev);
 	jh = json_pack("{s:s, s:s}", "host", h->name, "scheme",
 	    conf_scheme_str(h->scheme));
 	jslots = json_array();
@@ -266,24 +324,24 @@ plan_host(struct store *st, const struct conf *c, const struct backends *be,
 		if (out)
 			fprintf(out, "  %s: %s\n", key_alg_str(s->alg),
 			    slot_state_str(s->slot.state));
-		plan_slot(c, h, &v, s, now, out, js);
+		plan_slot(c, h, &v, s, now, &prev, out, js);
 		json_array_append_new(jslots, js);
 	}
 	/* The next DNS change, exactly, if the wanted RRset differs. */
 	for (i = 0; i < v.nowners; i++) {
-		struct tlsa_set prev = { 0 };
+		struct tlsa_set served = { 0 };
 		const struct store_rrset *last = view_last(&v.owners[i]);
 		char *want = tlsa_set_format(&v.want);
 
-		view_last_set(&v.owners[i], &prev);
+		view_last_set(&v.owners[i], &served);
 		if (last == NULL && be != NULL && be->observer != NULL)
-			first_contact(c, be, &v, v.owners[i].name, &prev, out,
-			    jh);
+			first_contact(&v, v.owners[i].name, &seen[i],
+			    seen_ok[i], &served, out, jh);
 		if (v.want.n > 0 && (last == NULL ||
 		    strcmp(last->records, want) != 0 ||
 		    (!last->observed && last->published_at == 0))) {
 			char *ns = plan_nsupdate(v.owners[i].name,
-			    h->timing.ttl, &prev, &v.want);
+			    h->timing.ttl, &served, &v.want);
 
 			if (out)
 				fprintf(out, "  DNS change at %s (publisher "
@@ -301,7 +359,7 @@ plan_host(struct store *st, const struct conf *c, const struct backends *be,
 			    "publisher %s)\n", v.owners[i].name,
 			    v.owners[i].publisher->name);
 		free(want);
-		tlsa_set_free(&prev);
+		tlsa_set_free(&served);
 	}
 	if (out)
 		fputc('\n', out);
@@ -311,6 +369,10 @@ plan_host(struct store *st, const struct conf *c, const struct backends *be,
 		json_array_append(arr, jh);
 	rc = 0;
 done:
+	for (i = 0; seen != NULL && i < v.nowners; i++)
+		obs_report_free(&seen[i]);
+	free(seen);
+	free(seen_ok);
 	json_decref(jh);
 	view_free(&v);
 	return rc;

@@ -276,7 +276,7 @@ fake_observe(const struct conf *c, const struct conf_host *h,
 	rep->any_tlsa = cur != NULL && cur->n > 0;
 	if (cur != NULL)
 		tlsa_set_copy(&rep->served, cur);
-	rep->neg_ttl = 5;
+	rep->neg_ttl = fake.neg_ttl > 0 ? fake.neg_ttl : 5;
 	rep->served_ttl = o->n > 0 ? o->hist[o->n - 1].ttl : 0;
 	return OUT_OK;
 }

@@ -34,6 +34,8 @@ struct fake_world {
 	int		 observe_secs;		/* each observation takes this
 						 * long; a change shows at its
 						 * end */
+	int		 neg_ttl;		/* the zone's SOA negative TTL
+						 * (0: 5 s) */
 	int		 publishes, deploys, issues, rollbacks, verifies;
 	int		 probes;	/* live looks before a publish */
 	int		 violations;
