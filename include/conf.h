@@ -100,6 +100,8 @@ struct conf_timing {
 	int64_t	retry_max;		/* back-off ceiling: 6h */
 	int64_t	expiry_alert;		/* alert when expiry is this close: 14d */
 	int64_t	hook_timeout;		/* ACME hook, reload: 300s */
+	int64_t	tempfail_limit;		/* temporary failures this long
+					 * need the operator (exit 69): 1d */
 };
 
 struct conf_host {

@@ -58,6 +58,7 @@ struct store_slot {
 	enum verify_fact verified;
 	char		*last_error;
 	enum outcome	 last_outcome;	/* of the last failure; OUT_OK: none */
+	time_t		 failing_since;	/* first failure of the streak; 0 */
 	/* What the configured files deployed when last parsed, keyed by
 	 * their stat signature (a cache: steady state parses nothing). */
 	char		*deployed_sig;
@@ -106,9 +107,11 @@ int	 store_slot_get(struct store *, int64_t host_id, enum key_alg,
  * the state changes. */
 int	 store_slot_set_state(struct store *, struct store_slot *,
 	    const char *host, enum slot_state, const char *reason, time_t now);
-/* failures 0 clears the failure (o is then ignored). */
+/* failures 0 clears the failure (o and now are then ignored); else now
+ * dates the streak's first failure. */
 int	 store_slot_set_failure(struct store *, struct store_slot *,
-	    int failures, time_t retry_at, enum outcome o, const char *error);
+	    int failures, time_t retry_at, enum outcome o, const char *error,
+	    time_t now);
 int	 store_slot_set_verified(struct store *, struct store_slot *,
 	    enum verify_fact);
 int	 store_slot_set_wake(struct store *, struct store_slot *, time_t);

@@ -608,7 +608,7 @@ cmd_roll(const struct cli *c, struct conf *conf)
 				if (s->slot.retry_at <= now)
 					continue;
 				if (store_slot_set_failure(st, &s->slot, 0, 0,
-				    OUT_OK, s->slot.last_error) != 0 ||
+				    OUT_OK, s->slot.last_error, 0) != 0 ||
 				    store_event(st, now, h->name,
 				    key_alg_str(s->alg), NULL, NULL, "back-off "
 				    "ended by the operator") != 0)
@@ -620,7 +620,7 @@ cmd_roll(const struct cli *c, struct conf *conf)
 			    store_key_set_chain(st, s->next.id, NULL, 0) != 0)
 				goto fail;
 			if (store_slot_set_failure(st, &s->slot, 0, 0, OUT_OK,
-			    NULL) != 0 ||
+			    NULL, 0) != 0 ||
 			    store_slot_set_verified(st, &s->slot, VF_UNKNOWN) != 0 ||
 			    store_slot_set_state(st, &s->slot, h->name, SLOT_NEW,
 			    "resumed by the operator", now) != 0)

@@ -70,7 +70,8 @@
  *   extra_server     ADDR, repeatable
  *   ignore_unreachable_ipv6  yes|no; no
  *   ttl 3600, margin 60s, renew_before 30d, rotate_after 0 (off),
- *   retry_min 5m, retry_max 6h, expiry_alert 14d, hook_timeout 300s
+ *   retry_min 5m, retry_max 6h, expiry_alert 14d, hook_timeout 300s,
+ *   tempfail_limit 1d
  *                    D         timing keys, override [global]
  *
  * P%: "%a" stands for the algorithm ("rsa2048", "ecdsa-p256"), and is
@@ -121,7 +122,7 @@ enum key_id {
 	K_STATE_DIR, K_KEY_DIR, K_RESOLVER, K_LOCK_TIMEOUT,
 	K_TTL_ADVICE_MIN, K_TTL_ADVICE_MAX,
 	K_TTL, K_MARGIN, K_RENEW_BEFORE, K_ROTATE_AFTER, K_RETRY_MIN,
-	K_RETRY_MAX, K_EXPIRY_ALERT, K_HOOK_TIMEOUT,
+	K_RETRY_MAX, K_EXPIRY_ALERT, K_HOOK_TIMEOUT, K_TEMPFAIL_LIMIT,
 	K_TYPE, K_ZONE, K_TIMEOUT, K_SERVER, K_TSIG_KEY_FILE, K_API_URL,
 	K_API_KEY_FILE, K_SERVER_ID, K_CA_FILE, K_TLS_VERIFY, K_COMMAND,
 	K_PUBLISHER, K_PORT, K_TLSA_OWNER, K_ALIAS, K_SCHEME, K_ALGORITHMS,
@@ -277,6 +278,8 @@ static const struct keydef keys[K_COUNT] = {
 	    KF_TIMING, TOFF(expiry_alert), p_duration },
 	[K_HOOK_TIMEOUT] = { "hook_timeout", SECT_GLOBAL | SECT_HOST, 0,
 	    KF_TIMING | KF_NONZERO, TOFF(hook_timeout), p_duration },
+	[K_TEMPFAIL_LIMIT] = { "tempfail_limit", SECT_GLOBAL | SECT_HOST, 0,
+	    KF_TIMING | KF_NONZERO, TOFF(tempfail_limit), p_duration },
 
 	[K_TYPE] = { "type", SECT_PUB, 0, KF_REQUIRED, POFF(type),
 	    p_pubtype },
@@ -2019,6 +2022,7 @@ conf_new(const char *path)
 	c->timing.retry_max = 6 * 3600;
 	c->timing.expiry_alert = 14 * 86400;
 	c->timing.hook_timeout = 300;
+	c->timing.tempfail_limit = 86400;
 	return c;
 }
 

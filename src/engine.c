@@ -64,7 +64,8 @@ failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
 	    outcome_str(o), *err ? err : "no reason given");
 	if (store_begin(e->store) != 0)
 		return retry;
-	if (store_slot_set_failure(e->store, &s->slot, n, retry, o, why) != 0 ||
+	if (store_slot_set_failure(e->store, &s->slot, n, retry, o, why,
+	    now) != 0 ||
 	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
 	    NULL, why) != 0) {
 		store_rollback(e->store);
@@ -76,6 +77,29 @@ failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
 	    n == 1 ? "" : "s",
 	    util_fmt_duration((int64_t)(retry - now), back, sizeof(back)));
 	return retry;
+}
+
+/*
+ * A temporary failure that has lasted longer than tempfail_limit needs the
+ * operator after all: said, and counted as one (exit 69), so that a unit
+ * that treats 75 as success does not stay green for weeks. The slot backs
+ * off and retries as before.
+ */
+static enum outcome
+lasting(const struct conf_host *h, const struct view_slot *s, enum outcome o,
+    time_t now)
+{
+	char d[32];
+
+	if (o != OUT_TEMPFAIL || s->slot.failing_since == 0 ||
+	    now - s->slot.failing_since < h->timing.tempfail_limit)
+		return o;
+	log_report(LOG_LVL_ERR, h->name, key_alg_str(s->alg), "failing for "
+	    "%s, longer than tempfail_limit: this needs the operator (last "
+	    "error: %s)", util_fmt_duration((int64_t)(now -
+	    s->slot.failing_since), d, sizeof(d)), s->slot.last_error ?
+	    s->slot.last_error : "none recorded");
+	return OUT_PERMFAIL;
 }
 
 /* The earliest of the times to look again. */
@@ -91,7 +115,8 @@ succeeded(struct engine *e, struct view_slot *s)
 {
 	if (s->slot.failures == 0 && s->slot.retry_at == 0)
 		return 0;
-	return store_slot_set_failure(e->store, &s->slot, 0, 0, OUT_OK, NULL);
+	return store_slot_set_failure(e->store, &s->slot, 0, 0, OUT_OK, NULL,
+	    0);
 }
 
 /* Step 1 of the pattern: new state + action started, in one transaction. */
@@ -880,7 +905,7 @@ drop_lost_next(struct engine *e, struct view *v, time_t now)
 		if (store_key_set_role(e->store, s->next.id, "discarded",
 		    now) != 0 ||
 		    store_slot_set_failure(e->store, &s->slot, 0, 0, OUT_OK,
-		    NULL) != 0 ||
+		    NULL, 0) != 0 ||
 		    store_event(e->store, now, h->name, key_alg_str(s->alg),
 		    NULL, NULL, why) != 0) {
 			store_rollback(e->store);
@@ -1018,7 +1043,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 				}
 				if (st.wake_at != 0 &&
 				    st.wake_at == s->slot.retry_at)
-					worse(res, s->slot.last_outcome);
+					worse(res, lasting(h, s,
+					    s->slot.last_outcome, now));
 				if (e->dry_run || (s->slot.state == st.state &&
 				    s->slot.wake_at == st.wake_at))
 					continue;
@@ -1061,7 +1087,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 				 * for another slot's far-off renewal. */
 				wake_by(res, failed(e, h, s, st.action, o,
 				    now));
-				worse(res, o);
+				worse(res, lasting(h, s, o, now));
 			}
 		}
 		if (!progress && (want_publish || want_observe)) {
@@ -1094,9 +1120,11 @@ engine_host(struct engine *e, const struct conf_host *h,
 					else
 						store_rollback(e->store);
 					(void)succeeded(e, s);
-				} else if (o != OUT_PENDING)
+				} else if (o != OUT_PENDING) {
 					wake_by(res, failed(e, h, s, st.action,
 					    o, now));
+					worse(res, lasting(h, s, o, now));
+				}
 			}
 			if (o == OUT_OK && (want_publish || changed))
 				progress = 1;

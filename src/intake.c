@@ -272,7 +272,7 @@ intake_stage(const struct conf *c, struct store *st,
 	 * issue that failed for want of an acme_hook, say): go on now. */
 	if (o == OUT_OK && s->slot.retry_at > now &&
 	    store_slot_set_failure(st, &s->slot, s->slot.failures, 0,
-	    s->slot.last_outcome, s->slot.last_error) != 0)
+	    s->slot.last_outcome, s->slot.last_error, now) != 0)
 		o = OUT_TEMPFAIL;
 done:
 	free(chain_path);

@@ -464,7 +464,8 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 {
 	static const char q[] = "SELECT id, state, state_since, failures, "
 	    "retry_at, wake_at, verified, last_error, deployed_sig, "
-	    "deployed_spki, deployed_not_after, last_outcome FROM slots "
+	    "deployed_spki, deployed_not_after, last_outcome, failing_since "
+	    "FROM slots "
 	    "WHERE host_id = ? AND alg = ?;";
 	static const char ins[] = "INSERT INTO slots (host_id, alg, state, "
 	    "state_since) VALUES (?, ?, 'new', ?);";
@@ -501,6 +502,7 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 		out->deployed_not_after = (time_t)sqlite3_column_int64(s, 10);
 		out->last_outcome = outcome_parse(
 		    (const char *)sqlite3_column_text(s, 11));
+		out->failing_since = (time_t)sqlite3_column_int64(s, 12);
 		sqlite3_reset(s);
 		return 1;
 	}
@@ -551,19 +553,23 @@ store_slot_set_state(struct store *st, struct store_slot *sl,
 
 int
 store_slot_set_failure(struct store *st, struct store_slot *sl, int failures,
-    time_t retry_at, enum outcome o, const char *error)
+    time_t retry_at, enum outcome o, const char *error, time_t now)
 {
 	static const char q[] = "UPDATE slots SET failures = ?, retry_at = ?, "
-	    "last_outcome = ?, last_error = ? WHERE id = ?;";
+	    "last_outcome = ?, last_error = ?, failing_since = ? "
+	    "WHERE id = ?;";
+	time_t since = failures == 0 ? 0 : sl->failing_since != 0 ?
+	    sl->failing_since : now;
 
 	if (failures == 0)
 		o = OUT_OK;
-	if (run(st, stmt(st, q, "dtssi", failures, retry_at, o == OUT_OK ?
-	    NULL : outcome_str(o), error, sl->id)) != 0)
+	if (run(st, stmt(st, q, "dtssti", failures, retry_at, o == OUT_OK ?
+	    NULL : outcome_str(o), error, since, sl->id)) != 0)
 		return -1;
 	sl->failures = failures;
 	sl->retry_at = retry_at;
 	sl->last_outcome = o;
+	sl->failing_since = since;
 	if (error != sl->last_error) {	/* the caller may keep the error */
 		free(sl->last_error);
 		sl->last_error = error ? xstrdup(error) : NULL;

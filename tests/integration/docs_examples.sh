@@ -274,4 +274,54 @@ for o in c n q v; do
 	else not_ok "-$o: --help ($in_help) and daneroll.8 ($in_man) disagree"; fi
 done
 
+# ---- examples/systemd -------------------------------------------------------
+# The units as systemd reads them: they verify, each service is hardened
+# to an exposure of at most 4.0, every timer that says Persistent= has the
+# OnCalendar= that makes it mean something, a unit is not green for ever
+# on a temporary failure that never ends (SuccessExitStatus=75 goes with
+# daneroll's tempfail_limit), and every directory the shipped ACME hooks
+# write by default is writable under ProtectSystem=strict (certbot failed
+# with "Read-only file system" before).
+units=$top/examples/systemd
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+	skip "examples/systemd" "systemd-analyze not installed (apt-get install systemd)"
+else
+	for u in "$units"/*.service; do
+		n=$(basename "$u")
+		out=$(systemd-analyze verify --man=no "$u" 2>&1 |
+		    grep -v -e "/usr/local/sbin/daneroll" -e "Failed to prepare filename" -e "Unit .* not found")
+		[ -z "$out" ] && ok "systemd-analyze verify $n" ||
+			not_ok "systemd-analyze verify $n" "$out"
+		exp=$(systemd-analyze security --offline=yes "$u" 2>/dev/null |
+		    sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+		if [ -n "$exp" ] && awk -v e="$exp" 'BEGIN { exit !(e <= 4.0) }'; then
+			ok "$n: exposure $exp <= 4.0 (systemd-analyze security)"
+		else not_ok "$n: exposure <= 4.0" "got '$exp'"; fi
+	done
+	for t in "$units"/*.timer; do
+		n=$(basename "$t")
+		if grep -q '^Persistent=true' "$t" && ! grep -q '^OnCalendar=' "$t"; then
+			not_ok "$n: Persistent= without OnCalendar= does nothing"
+		else ok "$n: Persistent= with OnCalendar="; fi
+	done
+	rw=$(sed -n 's/^ReadWritePaths=//p' "$units/daneroll.service" | tr ' ' '\n' | sed 's/^-//')
+	covered() { # dir: under a ReadWritePaths entry or the StateDirectory
+		case $1 in /var/lib/daneroll|/var/lib/daneroll/*) return 0 ;; esac
+		for p in $rw; do
+			case $1 in "$p"|"$p"/*) return 0 ;; esac
+		done
+		return 1
+	}
+	dirs=$(sed -n -e 's/^[A-Z_]*_\(DIR\|HOME\)=\(\/[^ \t#]*\).*/\2/p' \
+	    -e 's/^DEHYDRATED_CONFIG=\(\/[^ \t#]*\)\/[^/]*$/\1/p' \
+	    -e 's/.*webroot[-.a-z]* \(\/[^ "]*\).*/\1/p' -e 's/.*-w \(\/[^ "]*\).*/\1/p' \
+	    "$top"/hooks/acme/certbot "$top"/hooks/acme/lego "$top"/hooks/acme/acme.sh \
+	    "$top"/hooks/acme/dehydrated | sort -u)
+	missing=""
+	for d in $dirs; do covered "$d" || missing="$missing $d"; done
+	if [ -n "$dirs" ] && [ -z "$missing" ]; then
+		ok "daneroll.service lets the ACME hooks write: $(echo $dirs)"
+	else not_ok "daneroll.service lets the ACME hooks write" "not writable:${missing:- (no directories found in hooks/acme)}"; fi
+fi
+
 summary

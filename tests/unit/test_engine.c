@@ -927,7 +927,7 @@ test_intake_ends_backoff(void)
 	/* An issue failed a while ago (say, no acme_hook): backing off. */
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_slot_set_failure(st, &s, 2, fake_now() + 500, OUT_TEMPFAIL,
-	    "issue failed (permfail): no acme_hook"), 0);
+	    "issue failed (permfail): no acme_hook", fake_now()), 0);
 	store_slot_free(&s);
 	engine_host(&eng, h, &r);
 	T_CHECK(r.wake_at >= fake_now() + 400);	/* backing off */
@@ -1180,6 +1180,45 @@ test_publish_refused_when_live_chain_fails(void)
 	free(p);
 }
 
+/*
+ * Exit codes a timer can alert on (issues 12 and 16): a temporary failure
+ * is TEMPFAIL, also in the runs that only back off; once it has lasted
+ * longer than tempfail_limit (1 day) it needs the operator (PERMFAIL,
+ * exit 69). A success ends the streak.
+ */
+static void
+test_tempfail_lasting(void)
+{
+	const struct conf_host *h = setup("mx35.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	time_t start;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_clock(T0 + 61 * DAY);
+	fake.publish_outcome = OUT_TEMPFAIL;
+	T_CHECK(run_until_stable(h, 5) < 0);
+	start = fake_now();
+	engine_host(&eng, h, &r);		/* within the back-off */
+	T_INT(r.outcome, OUT_TEMPFAIL);
+	fake_clock(start + 12 * 3600);
+	engine_host(&eng, h, &r);
+	T_INT(r.outcome, OUT_TEMPFAIL);
+	fake_clock(start + DAY + 3600);
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_INT(r.outcome, OUT_PERMFAIL);
+	T_CHECK(t_log_has("longer than tempfail_limit"));
+	fake.publish_outcome = OUT_OK;
+	fake_clock(fake_now() + DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	engine_host(&eng, h, &r);
+	T_INT(r.outcome, OUT_OK);
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_dry_run_changes_nothing(void)
 {
@@ -1306,6 +1345,8 @@ static const struct t_case cases[] = {
 	{ "adopt, then a full current+next rollover, two algorithms",
 	  test_adopt_and_roll },
 	{ "bootstrap a host with nothing deployed", test_bootstrap },
+	{ "a temporary failure past tempfail_limit needs the operator",
+	  test_tempfail_lasting },
 	{ "a served chain that cannot be parsed: unknown, nothing changes",
 	  test_unreadable_served_chain },
 	{ "no files, but a chain served live that the RRset would fail: "
