@@ -298,9 +298,9 @@ else
 			ok "$n: exposure $exp <= 4.0 (systemd-analyze security)"
 		else not_ok "$n: exposure <= 4.0" "got '$exp'"; fi
 	done
-	for t in "$units"/*.timer; do
-		n=$(basename "$t")
-		if grep -q '^Persistent=true' "$t" && ! grep -q '^OnCalendar=' "$t"; then
+	for timer in "$units"/*.timer; do
+		n=$(basename "$timer")
+		if grep -q '^Persistent=true' "$timer" && ! grep -q '^OnCalendar=' "$timer"; then
 			not_ok "$n: Persistent= without OnCalendar= does nothing"
 		else ok "$n: Persistent= with OnCalendar="; fi
 	done
