@@ -691,9 +691,11 @@ check_format_nagios(const struct check_report *rep, struct buf *b)
 			buf_printf(b, "; and %d more", ncrit + nwarn + nunk -
 			    shown);
 	}
-	buf_printf(b, " | hosts=%d endpoints=%d dane_ok=%d critical=%d "
-	    "warning=%d unknown=%d time=%.3fs\n", rep->nhosts, rep->neps, ok,
-	    ncrit, nwarn, nunk, (double)rep->duration_ms / 1000.0);
+	/* label=value;warn;crit;min;max (Nagios plugin guidelines). */
+	buf_printf(b, " | hosts=%d;;;0 endpoints=%d;;;0 dane_ok=%d;;;0;%d "
+	    "critical=%d;;;0 warning=%d;;;0 unknown=%d;;;0 time=%.3fs;;;0\n",
+	    rep->nhosts, rep->neps, ok, rep->neps, ncrit, nwarn, nunk,
+	    (double)rep->duration_ms / 1000.0);
 	free(order);
 }
 

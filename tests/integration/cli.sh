@@ -38,6 +38,15 @@ out=$("$bin" -c "$t/d.conf" check mx9.example 2>&1); rc=$?
 if [ $rc -eq 3 ] && echo "$out" | grep -qF "mx9.example: no [host mx9.example] in $t/d.conf"; then
 	ok "check, unknown host: exit 3, worded as every command"
 else not_ok "check, unknown host: exit 3, worded as every command" "rc=$rc $out"; fi
+# A Nagios plugin answers every call with a status line and 0-3 (issue 16).
+out=$("$bin" -c "$t/missing.conf" check 2>/dev/null); rc=$?
+if [ $rc -eq 3 ] && echo "$out" | grep -q "^DANE UNKNOWN - configuration error: $t/missing.conf"; then
+	ok "check, configuration error: DANE UNKNOWN on stdout, exit 3"
+else not_ok "check, configuration error: DANE UNKNOWN on stdout, exit 3" "rc=$rc $out"; fi
+out=$("$bin" -c "$t/d.conf" check --no-such-option 2>/dev/null); rc=$?
+if [ $rc -eq 3 ] && echo "$out" | grep -q "^DANE UNKNOWN - usage error"; then
+	ok "check, usage error: DANE UNKNOWN on stdout, exit 3"
+else not_ok "check, usage error: DANE UNKNOWN on stdout, exit 3" "rc=$rc $out"; fi
 
 # A state directory never run with (a typo in --state-dir): said.
 out=$("$bin" -c "$t/d.conf" --state-dir "$t/no-such-state" status 2>&1); rc=$?

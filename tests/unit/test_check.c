@@ -777,8 +777,8 @@ test_formats_ok_and_escaping(void)
 	check_host_findings(&a.f, &rep);
 	check_format_nagios(&rep, &b);
 	T_STR(b.data, "DANE OK - 1 host, 2 of 2 endpoints DANE-authenticated "
-	    "| hosts=1 endpoints=2 dane_ok=2 critical=0 warning=0 unknown=0 "
-	    "time=0.050s\n");
+	    "| hosts=1;;;0 endpoints=2;;;0 dane_ok=2;;;0;2 critical=0;;;0 "
+	    "warning=0;;;0 unknown=0;;;0 time=0.050s;;;0\n");
 	check_report_free(&rep);
 	fx_free(&a);
 
