@@ -91,11 +91,32 @@ struct check_host {
 	int		 naddr;
 };
 
+/*
+ * One slot as daneroll's state has it, for the metrics of the runs
+ * themselves (a stopped timer shows here long before an expiry does).
+ */
+struct check_slot {
+	char			*host;		/* owned (in a report) */
+	enum key_alg		 alg;
+	enum slot_state		 state;
+	int			 failures;	/* consecutive */
+	time_t			 failing_since;	/* 0: not failing */
+	time_t			 due_at;	/* when the last run meant to act
+						 * again (stored); 0: never */
+	time_t			 next_wake;	/* when a run would act, now */
+	enum alert_level	 alert;
+};
+
+/* A slot due for longer than this with no run acting: "stalled". */
+#define CHECK_STALL_GRACE	3600
+
 struct check_report {
 	time_t			 now;
 	long			 duration_ms;
 	struct check_host	*hosts;
 	int			 nhosts;
+	struct check_slot	*slots;
+	int			 nslots;
 	struct check_endpoint	*eps;
 	int			 neps;
 	struct check_finding	*findings;
@@ -151,6 +172,8 @@ struct check_facts {
 	int				 nreplaced;
 	const struct check_alert	*alerts;	/* the rollover's */
 	int				 nalerts;
+	const struct check_slot		*slots;		/* NULL: no state */
+	int				 nslots;
 	time_t				 future_at;	/* an RRset time recorded
 							 * ahead of now, or 0 */
 	const char			*future_owner;

@@ -106,6 +106,9 @@ check_report_free(struct check_report *rep)
 		free(rep->eps[i].tls_version);
 		free(rep->eps[i].cipher);
 	}
+	for (i = 0; i < rep->nslots; i++)
+		free(rep->slots[i].host);
+	free(rep->slots);
 	for (i = 0; i < rep->nhosts; i++) {
 		free(rep->hosts[i].name);
 		free(rep->hosts[i].owner);
@@ -526,6 +529,18 @@ state_rules(const struct check_facts *f, struct check_report *rep)
 		    CHECK_CRITICAL : CHECK_WARNING, f->host->name,
 		    "rollover-alert", key_alg_str(f->alerts[i].alg), "%s",
 		    f->alerts[i].reason);
+	for (i = 0; i < f->nslots; i++) {
+		const struct check_slot *s = &f->slots[i];
+
+		if (s->due_at == 0 || f->now - s->due_at <= CHECK_STALL_GRACE)
+			continue;
+		check_add(rep, CHECK_WARNING, f->host->name, "stalled",
+		    key_alg_str(s->alg), "due since %s (%s ago, %s) and no run "
+		    "has acted: is daneroll's timer or cron job running?",
+		    util_fmt_time(s->due_at, when, sizeof(when)),
+		    util_fmt_duration((int64_t)(f->now - s->due_at), d,
+		    sizeof(d)), slot_state_str(s->state));
+	}
 	if (f->ca_change != NULL)
 		check_add(rep, CHECK_WARNING, f->host->name, "ca-change",
 		    NULL, "a CA change is under way: the next certificate "
@@ -814,6 +829,66 @@ prom_ep(struct buf *b, const char *metric, const struct check_endpoint *e,
 	buf_printf(b, "\",alg=\"%s\"} %s\n", key_alg_str(e->alg), value);
 }
 
+static void
+prom_slot(struct buf *b, const char *metric, const struct check_slot *s,
+    long long value)
+{
+	buf_printf(b, "%s{host=\"", metric);
+	put_label(b, s->host);
+	buf_printf(b, "\",alg=\"%s\"} %lld\n", key_alg_str(s->alg), value);
+}
+
+/* The runs themselves, slot by slot, from daneroll's state. */
+static void
+prom_slots(const struct check_report *rep, struct buf *b)
+{
+	const struct check_slot *s;
+	int i;
+
+	if (rep->nslots == 0)
+		return;
+	prom_head(b, "daneroll_slot_state", "The slot's rollover state (the "
+	    "state label), always 1.");
+	for (i = 0; i < rep->nslots; i++) {
+		s = &rep->slots[i];
+		buf_puts(b, "daneroll_slot_state{host=\"");
+		put_label(b, s->host);
+		buf_printf(b, "\",alg=\"%s\",state=\"%s\"} 1\n",
+		    key_alg_str(s->alg), slot_state_str(s->state));
+	}
+	prom_head(b, "daneroll_slot_alert", "The rollover's alert for the "
+	    "slot: 0 none, 1 warning, 2 critical.");
+	for (i = 0; i < rep->nslots; i++)
+		prom_slot(b, "daneroll_slot_alert", &rep->slots[i],
+		    rep->slots[i].alert);
+	prom_head(b, "daneroll_slot_failures", "Consecutive failures of the "
+	    "slot's current step.");
+	for (i = 0; i < rep->nslots; i++)
+		prom_slot(b, "daneroll_slot_failures", &rep->slots[i],
+		    rep->slots[i].failures);
+	prom_head(b, "daneroll_slot_failing_since_timestamp_seconds", "When "
+	    "the current streak of failures began (absent: not failing).");
+	for (i = 0; i < rep->nslots; i++)
+		if (rep->slots[i].failing_since != 0)
+			prom_slot(b,
+			    "daneroll_slot_failing_since_timestamp_seconds",
+			    &rep->slots[i], rep->slots[i].failing_since);
+	prom_head(b, "daneroll_slot_due_timestamp_seconds", "When the last "
+	    "run meant a run to act again (in the past by more than an hour: "
+	    "no run is acting; absent: never).");
+	for (i = 0; i < rep->nslots; i++)
+		if (rep->slots[i].due_at != 0)
+			prom_slot(b, "daneroll_slot_due_timestamp_seconds",
+			    &rep->slots[i], rep->slots[i].due_at);
+	prom_head(b, "daneroll_slot_next_wake_timestamp_seconds", "When a run "
+	    "would act next, as of this check (absent: nothing due).");
+	for (i = 0; i < rep->nslots; i++)
+		if (rep->slots[i].next_wake != 0)
+			prom_slot(b,
+			    "daneroll_slot_next_wake_timestamp_seconds",
+			    &rep->slots[i], rep->slots[i].next_wake);
+}
+
 void
 check_format_prometheus(const struct check_report *rep, struct buf *b)
 {
@@ -891,6 +966,7 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 		prom_ep(b, "daneroll_endpoint_duration_seconds", &rep->eps[i],
 		    v);
 	}
+	prom_slots(rep, b);
 	prom_head(b, "daneroll_check_duration_seconds", "Time the whole check "
 	    "took.");
 	buf_printf(b, "daneroll_check_duration_seconds %.3f\n",
@@ -1026,6 +1102,8 @@ struct host_work {
 	int			 nchains;
 	struct check_alert	 alerts[KEY_ALG_COUNT];
 	int			 nalerts;
+	struct check_slot	 slots[KEY_ALG_COUNT];
+	int			 nslots;
 	time_t			 future_at;
 	const char		*future_owner;
 };
@@ -1038,8 +1116,18 @@ alert_of(const struct view *v, const struct view_slot *s, time_t now,
 	struct slot_facts f;
 	struct slot_step step;
 
+	struct check_slot *cs = &w->slots[w->nslots++];
+
 	view_facts(v, s, now, &f);
 	step = machine_step(s->slot.state, &f, now, pol);
+	cs->host = NULL;
+	cs->alg = s->alg;
+	cs->state = s->slot.state;
+	cs->failures = s->slot.failures;
+	cs->failing_since = s->slot.failing_since;
+	cs->due_at = s->slot.wake_at;
+	cs->next_wake = step.action != ACT_NONE ? now : step.wake_at;
+	cs->alert = step.alert;
 	if (step.alert == ALERT_NONE)
 		return;
 	w->alerts[w->nalerts].alg = s->alg;
@@ -1219,6 +1307,14 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.nreplaced = w[i].nreplaced;
 		f.alerts = w[i].alerts;
 		f.nalerts = w[i].nalerts;
+		f.slots = w[i].have_view ? w[i].slots : NULL;
+		f.nslots = w[i].nslots;
+		for (j = 0; j < w[i].nslots; j++) {
+			rep->slots = xrealloc(rep->slots, (size_t)(rep->nslots +
+			    1) * sizeof(*rep->slots));
+			rep->slots[rep->nslots] = w[i].slots[j];
+			rep->slots[rep->nslots++].host = xstrdup(hosts[i]->name);
+		}
 		f.future_at = w[i].future_at;
 		f.future_owner = w[i].future_owner;
 		f.ca_change = w[i].have_view && w[i].view.ca_change[0] !=

@@ -27,7 +27,7 @@ test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
 procps util-linux time"
 world_pkgs="$test_pkgs bind9 bind9-utils knot knot-dnsutils unbound
 pdns-server pdns-backend-sqlite3 pebble certbot lego dehydrated postfix swaks
-curl jq bsdutils mandoc systemd
+curl jq bsdutils mandoc systemd prometheus
 python3
 libc6 libcrypt1 libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0
 libnsl2 libpcre2-8-0"

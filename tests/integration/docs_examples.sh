@@ -324,4 +324,21 @@ else
 	else not_ok "daneroll.service lets the ACME hooks write" "not writable:${missing:- (no directories found in hooks/acme)}"; fi
 fi
 
+# ---- examples/prometheus -----------------------------------------------------
+rules=$top/examples/prometheus/daneroll-rules.yml
+if ! command -v promtool >/dev/null 2>&1; then
+	skip "promtool check rules $(basename "$rules")" "promtool not installed (apt-get install prometheus)"
+else
+	out=$(promtool check rules "$rules" 2>&1); rc=$?
+	[ $rc -eq 0 ] && ok "promtool check rules $(basename "$rules")" ||
+		not_ok "promtool check rules $(basename "$rules")" "$out"
+	# Every metric the rules use is one check --prometheus writes.
+	missing=""
+	for m in $(grep -o 'daneroll_[a-z_]*' "$rules" | sort -u); do
+		grep -q "\"$m\"" "$top/src/check.c" || missing="$missing $m"
+	done
+	[ -z "$missing" ] && ok "the rules use only metrics check writes" ||
+		not_ok "the rules use only metrics check writes" "unknown:$missing"
+fi
+
 summary

@@ -260,7 +260,8 @@ enum mutation {
 	M_UNREACHABLE, M_TIMEOUT, M_LOCAL, M_NO_STARTTLS, M_V6_MISMATCH,
 	M_TWO_ALGS, M_STOPPED, M_FAILING, M_CLOCK_BACK, M_PROMOTED,
 	M_PROMOTED_PENDING, M_PROMOTED_EDGE, M_PROMOTED_LATE,
-	M_PROMOTED_FOREIGN, M_PROMOTED_OTHER_SET
+	M_PROMOTED_FOREIGN, M_PROMOTED_OTHER_SET, M_STALLED, M_DUE_RECENTLY,
+	M_CA_CHANGE
 };
 
 static void
@@ -302,6 +303,10 @@ test_rules(void)
 		{ M_STOPPED, "rollover-alert", CHECK_CRITICAL },
 		{ M_FAILING, "rollover-alert", CHECK_WARNING },
 		{ M_CLOCK_BACK, "clock-skew", CHECK_WARNING },
+		/* A run meant to act two hours ago: no timer is running. */
+		{ M_STALLED, "stalled", CHECK_WARNING },
+		{ M_DUE_RECENTLY, "", CHECK_OK },
+		{ M_CA_CHANGE, "ca-change", CHECK_WARNING },
 		/* The previous RRset, cached: neither orphan nor differs ... */
 		{ M_PROMOTED, "", CHECK_OK },
 		{ M_PROMOTED_PENDING, "", CHECK_OK },
@@ -318,6 +323,8 @@ test_rules(void)
 	    "--resume`" };
 	static const struct check_alert failing = { KEY_ALG_ECDSA_P256,
 	    ALERT_WARNING, "the last step failed repeatedly" };
+	struct check_slot slot = { NULL, KEY_ALG_ECDSA_P256, SLOT_STANDBY, 0,
+	    0, 0, 0, ALERT_NONE };
 	struct check_report rep;
 	struct fx x;
 	size_t r;
@@ -428,6 +435,16 @@ test_rules(void)
 			/* As view_future_rrset gives it: past the slack. */
 			x.f.future_at = NOW + DAY;
 			x.f.future_owner = x.h.owner;
+			break;
+		case M_STALLED:
+		case M_DUE_RECENTLY:
+			slot.due_at = NOW - (rows[r].m == M_STALLED ?
+			    2 * 3600 : CHECK_STALL_GRACE);
+			x.f.slots = &slot;
+			x.f.nslots = 1;
+			break;
+		case M_CA_CHANGE:
+			x.f.ca_change = "/CN=R11";
 			break;
 		default:
 			break;
@@ -736,6 +753,50 @@ golden(const char *name, const char *got)
 	free(path);
 }
 
+/* The runs' own metrics, slot by slot. */
+static void
+test_prometheus_slots(void)
+{
+	struct check_slot slots[] = {
+		{ (char *)"mx1.example.org", KEY_ALG_ECDSA_P256, SLOT_AGEING, 2,
+		  NOW - 600, NOW - 2 * 3600, NOW + 60, ALERT_WARNING },
+		{ (char *)"mx1.example.org", KEY_ALG_RSA2048, SLOT_STANDBY, 0, 0,
+		  NOW + 30 * DAY, NOW + 30 * DAY, ALERT_NONE },
+	};
+	struct check_report rep;
+	struct buf b = { 0 };
+	char line[256];
+
+	memset(&rep, 0, sizeof(rep));
+	rep.now = NOW;
+	rep.slots = slots;
+	rep.nslots = 2;
+	check_format_prometheus(&rep, &b);
+	T_CHECK(strstr(b.data, "daneroll_slot_state{host=\"mx1.example.org\","
+	    "alg=\"ecdsa-p256\",state=\"ageing\"} 1\n") != NULL);
+	T_CHECK(strstr(b.data, "daneroll_slot_alert{host=\"mx1.example.org\","
+	    "alg=\"ecdsa-p256\"} 1\n") != NULL);
+	T_CHECK(strstr(b.data, "daneroll_slot_failures{host=\"mx1.example.org\","
+	    "alg=\"ecdsa-p256\"} 2\n") != NULL);
+	snprintf(line, sizeof(line), "daneroll_slot_failing_since_timestamp_"
+	    "seconds{host=\"mx1.example.org\",alg=\"ecdsa-p256\"} %lld\n",
+	    (long long)(NOW - 600));
+	T_CHECK(strstr(b.data, line) != NULL);
+	/* Not failing: no failing_since sample for RSA. */
+	T_CHECK(strstr(b.data, "failing_since_timestamp_seconds{host=\""
+	    "mx1.example.org\",alg=\"rsa2048\"}") == NULL);
+	snprintf(line, sizeof(line), "daneroll_slot_due_timestamp_seconds{"
+	    "host=\"mx1.example.org\",alg=\"rsa2048\"} %lld\n",
+	    (long long)(NOW + 30 * DAY));
+	T_CHECK(strstr(b.data, line) != NULL);
+	T_CHECK(strstr(b.data, "# TYPE daneroll_slot_next_wake_timestamp_"
+	    "seconds gauge") != NULL);
+	rep.slots = NULL;
+	rep.nslots = 0;
+	check_report_free(&rep);
+	buf_free(&b);
+}
+
 static void
 test_golden(void)
 {
@@ -801,6 +862,7 @@ test_formats_ok_and_escaping(void)
 }
 
 static const struct t_case cases[] = {
+	{ "Prometheus: the runs' own metrics per slot", test_prometheus_slots },
 	{ "verdict over addresses (engine)", test_verdict },
 	{ "severity and DNSSEC status order", test_severity },
 	{ "rules: one change from a healthy host each", test_rules },
