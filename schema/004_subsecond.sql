@@ -14,3 +14,6 @@ ALTER TABLE rrsets ADD COLUMN propagated_ms INTEGER;
 ALTER TABLE observations ADD COLUMN observed_ms INTEGER;
 ALTER TABLE slots ADD COLUMN last_outcome TEXT;
 ALTER TABLE slots ADD COLUMN failing_since INTEGER;
+-- status and check read a host's newest events: one index seek per host
+-- instead of a scan of the whole log per host (quadratic in hosts).
+CREATE INDEX events_host ON events (host, id);
