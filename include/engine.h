@@ -47,6 +47,16 @@ struct engine_result {
 						 * move on (machine_stuck) */
 };
 
+/*
+ * Does the host need engine_host now? A read-only look, without the lock:
+ * 0 when every slot waits (nothing due, nothing to record, no back-off or
+ * alert to report), with res filled as engine_host would fill it (busy,
+ * wake_at); else 1. A run skips an idle host entirely: no lock file is
+ * touched and nothing is written.
+ */
+int	engine_due(struct engine *, const struct conf_host *, time_t now,
+	    struct engine_result *);
+
 /* Advances one host as far as possible now. Caller holds its lock. */
 void	engine_host(struct engine *, const struct conf_host *,
 	    struct engine_result *);

@@ -268,6 +268,17 @@ cmd_run(const struct cli *c, struct conf *conf)
 			int no;
 			enum outcome lo = OUT_OK;
 
+			/* Nothing due: no lock, no write (a fleet's idle run). */
+			if (!c->dry_run && !engine_due(&e, hs[i], util_now(),
+			    &r)) {
+				if (r.busy) {
+					busy = 1;
+					if (r.wake_at != 0 && (wake == 0 ||
+					    r.wake_at < wake))
+						wake = r.wake_at;
+				}
+				continue;
+			}
 			owners = host_owners(hs[i], &no);
 			if (!c->dry_run)
 				lo = lock_acquire(conf->state_dir, owners, no,

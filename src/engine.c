@@ -952,6 +952,41 @@ slot_action(struct engine *e, const struct conf_host *h, struct view *v,
 	}
 }
 
+int
+engine_due(struct engine *e, const struct conf_host *h, time_t now,
+    struct engine_result *res)
+{
+	const struct slot_policy pol = view_policy(h);
+	const struct store_rrset *r;
+	struct view v;
+	int i, o, due = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (view_load(e->store, h, now, 0, &v) != 0 || v.host_id == 0 ||
+	    view_unknown_slot(&v) != NULL || v.clock_ahead > 0 ||
+	    view_future_rrset(&v, now, &o, &r) != 0 || v.ca_change[0] != '\0')
+		due = 1;
+	for (i = 0; i < v.nslots && !due; i++) {
+		struct view_slot *s = &v.slots[i];
+		struct slot_facts f;
+		struct slot_step st;
+
+		view_facts(&v, s, now, &f);
+		st = machine_step(s->slot.state, &f, now, &pol);
+		/* Anything to do, record, report or drop is engine_host's. */
+		due = s->slot.id == 0 || s->deployed_parsed ||
+		    st.action != ACT_NONE || st.alert != ALERT_NONE ||
+		    st.state != s->slot.state || st.wake_at != s->slot.wake_at ||
+		    s->slot.retry_at > now || (s->has_next &&
+		    s->next.path != NULL && fs_missing(s->next.path));
+		if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
+			res->busy = 1;
+		wake_by(res, st.wake_at);
+	}
+	view_free(&v);
+	return due;
+}
+
 void
 engine_host(struct engine *e, const struct conf_host *h,
     struct engine_result *res)
