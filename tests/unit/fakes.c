@@ -68,6 +68,37 @@ fake_clock(time_t t)
 		unsetenv("DANEROLL_TEST_BOOT");
 }
 
+/* The wall clock in milliseconds set by fake_clock_ms(); 0: none. */
+static int64_t	 wall_ms;
+
+/* With --wrap=util_now_ms the engine's util_now_ms() comes here; the
+ * real one is __real_util_now_ms, absent (weak, NULL) in a test linked
+ * without the wrap, which never calls this. */
+int64_t	__real_util_now_ms(void) __attribute__((weak));
+int64_t	__wrap_util_now_ms(void);
+
+int64_t
+__wrap_util_now_ms(void)
+{
+	return fake_now_ms();
+}
+
+int64_t
+fake_now_ms(void)
+{
+	if (wall_ms > 0 && wall_ms / 1000 == (int64_t)util_now())
+		return wall_ms;
+	return __real_util_now_ms != NULL ? __real_util_now_ms() :
+	    (int64_t)util_now() * 1000;
+}
+
+void
+fake_clock_ms(int64_t ms)
+{
+	fake_clock((time_t)(ms / 1000));
+	wall_ms = ms;
+}
+
 void
 fake_boot_clock(int on)
 {

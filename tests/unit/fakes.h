@@ -65,6 +65,16 @@ void	fake_ca_change(const char *cn);
 /* Sets the clock seen by util_now() (DANEROLL_NOW). */
 void	fake_clock(time_t);
 time_t	fake_now(void);
+/*
+ * A wall clock below the second: util_now() returns ms / 1000 and
+ * util_now_ms() ms itself, as long as no fake_clock() moved the clock to
+ * another second since. Only in a test linked with
+ * -Wl,--wrap=util_now_ms (see the Makefile: test_model); elsewhere
+ * util_now_ms() stays whole seconds. fake_now_ms() is what util_now_ms()
+ * returns.
+ */
+void	fake_clock_ms(int64_t ms);
+int64_t	fake_now_ms(void);
 /* The wall clock runs this far ahead of real time, which the prober
  * keeps (0: none); fake_clock() still sets the wall clock. */
 void	fake_skew(time_t ahead);
