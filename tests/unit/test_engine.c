@@ -1219,6 +1219,42 @@ test_tempfail_lasting(void)
 	T_INT(fake.violations, 0);
 }
 
+/*
+ * engine_due (issue 15): a host at rest needs no lock and no write; one
+ * with anything to do, report or record does, including one that is only
+ * ageing (its wake time is kept for run --wait).
+ */
+static void
+test_due(void)
+{
+	const struct conf_host *h = setup("mx36.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	int64_t hid;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* first contact */
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(engine_due(&eng, h, fake_now(), &r), 0);
+	T_INT(r.busy, 0);
+	T_CHECK(r.wake_at > fake_now());		/* the renewal */
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_host_force(st, hid, 1), 0);
+	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* a forced roll */
+	T_INT(store_host_force(st, hid, 0), 0);
+	fake_clock(T0 + 61 * DAY);
+	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* renewal due */
+	fake.publish_outcome = OUT_TEMPFAIL;
+	T_CHECK(run_until_stable(h, 5) < 0);
+	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* back-off: said */
+	fake.publish_outcome = OUT_OK;
+	fake_clock(fake_now() + DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(engine_due(&eng, h, fake_now(), &r), 0);
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_dry_run_changes_nothing(void)
 {
@@ -1345,6 +1381,7 @@ static const struct t_case cases[] = {
 	{ "adopt, then a full current+next rollover, two algorithms",
 	  test_adopt_and_roll },
 	{ "bootstrap a host with nothing deployed", test_bootstrap },
+	{ "a host at rest is not due: no lock, no write", test_due },
 	{ "a temporary failure past tempfail_limit needs the operator",
 	  test_tempfail_lasting },
 	{ "a served chain that cannot be parsed: unknown, nothing changes",
