@@ -824,7 +824,7 @@ compare_dns(const struct conf_host *h, const char *alg,
  * nothing could be run; *dns is OUT_TEMPFAIL if a name had no address. */
 static int
 run_host(const struct conf *conf, const struct conf_host *h, enum key_alg alg,
-    const struct tlsa_set *set, struct verify_opts *opts,
+    const struct tlsa_set *set, struct verify_opts *opts, enum log_level lvl,
     struct verify_name **vnp, struct verify_endpoint **epsp, int *neps,
     enum outcome *dns)
 {
@@ -844,7 +844,7 @@ run_host(const struct conf *conf, const struct conf_host *h, enum key_alg alg,
 		if (vn[i].addrs.sec == RESOLVE_FAIL ||
 		    vn[i].addrs.sec == RESOLVE_BOGUS ||
 		    vn[i].addrs.naddr == 0) {
-			log_msg(LOG_LVL_ERR, h->name, a, "no addresses for %s "
+			log_msg(lvl, h->name, a, "no addresses for %s "
 			    "to verify: %s", vn[i].name, vn[i].addrs.why[0] !=
 			    '\0' ? vn[i].addrs.why : "no A or AAAA record");
 			*dns = OUT_TEMPFAIL;
@@ -894,7 +894,8 @@ verify_host(const struct conf *conf, const struct conf_host *h,
 		    "the published RRset has no DANE-TA or DANE-EE record");
 		goto done;
 	}
-	if (run_host(conf, h, alg, want, &opts, &vn, &eps, &neps, &dns) != 0)
+	if (run_host(conf, h, alg, want, &opts, LOG_LVL_ERR, &vn, &eps, &neps,
+	    &dns) != 0)
 		goto done;
 	for (i = 0; i < neps; i++) {
 		if (eps[i].status == VS_MATCH)
@@ -945,7 +946,9 @@ probe_host(const struct conf *conf, const struct conf_host *h,
 	verify_opts_init(&opts);
 	opts.connect_ms = 5000;
 	opts.total_ms = 15000;
-	if (run_host(conf, h, alg, would, &opts, &vn, &eps, &neps, &dns) != 0)
+	/* No address is nothing learned, not an error of this run. */
+	if (run_host(conf, h, alg, would, &opts, LOG_LVL_INFO, &vn, &eps,
+	    &neps, &dns) != 0)
 		goto done;
 	for (i = 0; i < neps; i++) {
 		if (eps[i].status == VS_MATCH)

@@ -208,15 +208,21 @@ boot_date(struct view *v, struct view_owner *o, const struct boot_clock *b,
  */
 static int
 follow_chain(struct view *v, const struct tlsa_set *configured,
-    STACK_OF(X509) *chain, int staged)
+    STACK_OF(X509) *pool, STACK_OF(X509) *chain, int staged)
 {
+	STACK_OF(X509) *served;
 	struct tlsa_rr rr;
-	int fresh = 0;
+	int fresh = 0, pinned, added;
 
-	if (chain == NULL || sk_X509_num(chain) < 2 ||
-	    tlsa_set_matches_chain(configured, chain) ||
-	    tlsa_from_cert(sk_X509_value(chain, 1), TLSA_USAGE_DANE_TA,
-	    TLSA_SEL_SPKI, TLSA_MT_SHA256, &rr) != 0)
+	if (chain == NULL || sk_X509_num(chain) < 2)
+		return 0;
+	/* As the deployer serves it: completed from issuer_cert. */
+	if ((served = X509_chain_up_ref(chain)) == NULL)
+		return 0;
+	pinned = pins_complete_chain(served, configured, pool, &added);
+	sk_X509_pop_free(served, X509_free);
+	if (pinned || tlsa_from_cert(sk_X509_value(chain, 1),
+	    TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI, TLSA_MT_SHA256, &rr) != 0)
 		return 0;
 	if (!tlsa_set_has(&v->followed, &rr)) {
 		tlsa_set_add(&v->followed, &rr);
@@ -227,7 +233,7 @@ follow_chain(struct view *v, const struct tlsa_set *configured,
 }
 
 static void
-follow_cas(struct view *v)
+follow_cas(struct view *v, STACK_OF(X509) *pool)
 {
 	struct tlsa_set configured = { 0 };
 	int i;
@@ -236,10 +242,10 @@ follow_cas(struct view *v)
 	/* Served chains first: a staged chain whose CA is served already
 	 * is no CA change. */
 	for (i = 0; i < v->nslots; i++)
-		(void)follow_chain(v, &configured,
+		(void)follow_chain(v, &configured, pool,
 		    view_deployed_chain(&v->slots[i]), 0);
 	for (i = 0; i < v->nslots; i++)
-		if (follow_chain(v, &configured, v->slots[i].staged, 1))
+		if (follow_chain(v, &configured, pool, v->slots[i].staged, 1))
 			X509_NAME_oneline(X509_get_subject_name(
 			    sk_X509_value(v->slots[i].staged, 1)),
 			    v->ca_change, sizeof(v->ca_change));
@@ -328,9 +334,9 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 				(void)pins_complete_chain(v->slots[a].staged,
 				    &v->pins, pool, &added);
 		}
-		sk_X509_pop_free(pool, X509_free);
 		if (h->issuer_follow)
-			follow_cas(v);
+			follow_cas(v, pool);
+		sk_X509_pop_free(pool, X509_free);
 	}
 	compute_want(v);
 	rc = 0;

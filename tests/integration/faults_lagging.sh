@@ -41,13 +41,16 @@ lag_round() { # name, then what to run before run --wait
 	[ $rc -eq 0 ] && both_standby && ok "$what: run --wait completes, both slots standby ($((t1 - t0)) s)" ||
 		not_ok "$what: run --wait completes" "exit $rc; $(tail -n 10 "$LOG")"
 	waits=$(awk -v w="## $what" '$0 == w { on = 1; next } /^## / { on = 0 } on' "$LOG" | grep -c "waiting for 192.0.2.2 (ns2.example.)")
-	[ "$waits" -ge 2 ] && ok "$what: waited for the lagging secondary, by name ($waits polls name 192.0.2.2)" ||
+	[ "$waits" -ge "${min_waits:-2}" ] && ok "$what: waited for the lagging secondary, by name ($waits polls name 192.0.2.2)" ||
 		not_ok "$what: waited for the lagging secondary, by name" "$waits polls"
 	[ "$(tlsa_at "$NS2_V4")" = "$(tlsa_wanted)" ] && [ "$(tlsa_at "$NS1_V4")" = "$(tlsa_wanted)" ] &&
 		ok "$what: primary and secondary serve exactly what is wanted" || not_ok "$what: primary and secondary serve what is wanted"
 }
 lag_round "bootstrap" true
-lag_round "rollover" dr roll mx1.example
+# The rollover publishes at a time of its own in the secondary's refresh
+# cycle (after an issue, a deploy and a live check): the secondary may be
+# a poll away from refreshing. One poll naming it shows daneroll waited.
+min_waits=1 lag_round "rollover" dr roll mx1.example
 # No deploy before the secondary had the record: every "installed" line
 # comes after the last "waiting for 192.0.2.2" of the round that
 # published the deployed key (the bootstrap), which the ordering of the

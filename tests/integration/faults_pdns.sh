@@ -43,7 +43,11 @@ http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 PY
 ip netns exec "$NS" python3 "$D/stub.py" "$PDNS_V4" 8099 &
 stub_pid=$!
-sleep 0.5
+# Listening, not merely started: on a loaded machine python takes a while.
+for _ in $(seq 100); do
+	ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/$PDNS_V4/8099" 2>/dev/null && break
+	sleep 0.1
+done
 
 # A host whose TLSA owner is in the PowerDNS zone, serving a local cert.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
