@@ -572,11 +572,33 @@ record_first_contact(struct engine *e, const struct view *v,
 	char *records = NULL;
 	int64_t id, at_ms;
 	enum outcome r;
+	int i;
 
 	memset(&rep, 0, sizeof(rep));
 	r = e->be->observer->observe(e->conf, v->host, o->name, &none, &rep);
 	if (r != OUT_OK && r != OUT_PENDING)
 		goto done;
+	/* What an address that did not answer serves is unknown, not "no
+	 * RRset": version 0 must hold what resolvers may have cached. */
+	for (i = 0; i < rep.nservers; i++) {
+		enum obs_result x = rep.servers[i].result;
+
+		if ((x != OBS_UNREACHABLE && x != OBS_REFUSED &&
+		    x != OBS_LAME) || (x == OBS_UNREACHABLE &&
+		    v->host->ignore_unreachable_ipv6 &&
+		    strchr(rep.servers[i].addr, ':') != NULL))
+			continue;
+		log_msg(LOG_LVL_WARN, v->host->name, NULL, "%s: what %s (%s) "
+		    "serves is unknown (%s): nothing is changed until every "
+		    "address answers", o->name, rep.servers[i].addr,
+		    rep.servers[i].ns, obs_result_str(x));
+		r = OUT_TEMPFAIL;
+		goto done;
+	}
+	if (rep.nservers == 0) {
+		r = OUT_TEMPFAIL;
+		goto done;
+	}
 	at_ms = util_now_ms();	/* as in do_observe */
 	now = util_ms_to_s_ceil(at_ms);
 	records = tlsa_set_format(&rep.served);
