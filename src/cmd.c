@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -214,16 +215,23 @@ countdown(time_t until)
 		log_notice("waiting until %s for the next step",
 		    util_fmt_time(until, b, sizeof(b)));
 
+	/* To the millisecond: a deploy guard's deadline is exact, and a
+	 * second slept past it is a second of the rollover lost. */
 	for (;;) {
-		time_t now = util_now();
+		int64_t left = (int64_t)until * 1000 - util_now_ms();
+		struct timespec ts;
 
-		if (now >= until)
+		if (left <= 0)
 			break;
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "\rdaneroll: next step in %-12s",
-			    util_fmt_duration((int64_t)(until - now), b,
+			    util_fmt_duration((left + 999) / 1000, b,
 			    sizeof(b)));
-		sleep(1);
+		if (left > 1000)
+			left = 1000;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		(void)nanosleep(&ts, NULL);
 	}
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);

@@ -21,7 +21,7 @@
 #include "view.h"
 
 #define ENGINE_MAX_STEPS	64
-#define OBSERVE_POLL		5	/* seconds between propagation polls */
+#define OBSERVE_POLL		5	/* seconds between propagation polls, at most */
 
 static void
 crash_point(struct engine *e, const char *point)
@@ -100,6 +100,32 @@ lasting(const struct conf_host *h, const struct view_slot *s, enum outcome o,
 	    s->slot.failing_since), d, sizeof(d)), s->slot.last_error ?
 	    s->slot.last_error : "none recorded");
 	return OUT_PERMFAIL;
+}
+
+/*
+ * When to ask the authoritative servers again: every second while a
+ * change is fresh (most secondaries follow a NOTIFY within seconds), then
+ * every 2 s, and every OBSERVE_POLL seconds for a long lag, so that a
+ * secondary days behind is not asked every second.
+ */
+static time_t
+observe_poll(const struct view *v, time_t now)
+{
+	time_t since = now;
+	int i;
+
+	for (i = 0; i < v->nowners; i++) {
+		const struct store_rrset *r = view_last(&v->owners[i]);
+
+		if (r != NULL && r->propagated_at == 0 && r->published_at != 0 &&
+		    r->published_at < since)
+			since = r->published_at;
+	}
+	if (now - since < 30)
+		return now + 1;
+	if (now - since < 120)
+		return now + 2;
+	return now + OBSERVE_POLL;
 }
 
 /* The earliest of the times to look again. */
@@ -1186,7 +1212,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 			if (o == OUT_OK && (want_publish || changed))
 				progress = 1;
 			else if (o == OUT_OK || o == OUT_PENDING) {
-				time_t poll = now + OBSERVE_POLL;
+				time_t poll = observe_poll(&v, now);
 
 				if (res->wake_at == 0 || poll < res->wake_at)
 					res->wake_at = poll;
