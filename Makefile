@@ -78,6 +78,15 @@ $(BUILD)/tests/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) $(wildcard include
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TSUPPORT) $(BUILD)/libdaneroll.a
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $< $(TSUPPORT) $(BUILD)/libdaneroll.a $(PKG_LIBS)
 
+# The test build: daneroll with its test seams (DANEROLL_NOW,
+# DANEROLL_TEST_BOOT, DANEROLL_TEST_CRASH_AT; see tests/tools/test_main.c)
+# for the tests and benchmarks that fake a clock or a crash. Never
+# installed: daneroll reads none of them.
+$(BUILD)/daneroll-test: tests/tools/test_main.c $(wildcard include/*.h) \
+    $(BUILD)/libdaneroll.a
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/libdaneroll.a $(PKG_LIBS)
+
 # tests/integration/acme.sh's driver of the ACME hook and deploy backends.
 $(BUILD)/tests/acme-driver: tests/integration/acme-driver.c $(wildcard include/*.h) \
     $(BUILD)/libdaneroll.a
@@ -94,15 +103,17 @@ check:
 
 check-build: pkgcheck daneroll check-bins
 
-# What tests/run.sh runs from BUILD: unit tests, live drivers, acme-driver.
-check-bins: pkgcheck $(TBINS) $(BUILD)/tests/acme-driver
+# What tests/run.sh runs from BUILD: unit tests, live drivers, acme-driver,
+# and daneroll-test, the build with test seams.
+check-bins: pkgcheck $(TBINS) $(BUILD)/tests/acme-driver $(BUILD)/daneroll-test
 
 check-unit: pkgcheck $(TBINS)
 	sh tests/run.sh --unit-only $(BUILD)
 
 # The whole suite (tests/run.sh --sanitized) against an ASan + UBSan build
 # in build-asan/: its unit tests and live drivers, and build-asan/daneroll
-# for every integration script. A sanitizer report fails the test that
+# (build-asan/daneroll-test where a script fakes a clock or a crash) for
+# every integration script. A sanitizer report fails the test that
 # caused it (see tests/run.sh); valgrind.sh skips (make check runs it).
 ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
@@ -161,7 +172,7 @@ $(BUILD)/bench/%: bench/%.c $(TSUPPORT) $(BUILD)/libdaneroll.a
 	$(CC) $(CPPFLAGS) -Itests/unit $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(TSUPPORT) $(BUILD)/libdaneroll.a $(PKG_LIBS)
 
-bench: pkgcheck daneroll $(BUILD)/bench/steady_setup
+bench: pkgcheck daneroll $(BUILD)/daneroll-test $(BUILD)/bench/steady_setup
 	sh bench/run.sh
 
 demo:
