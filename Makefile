@@ -82,6 +82,15 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TSUPPORT) $(BUILD)/libdaneroll.
 # fake_clock_ms): util_now_ms() is wrapped for it alone.
 $(BUILD)/tests/test_model: override LDFLAGS += -Wl,--wrap=util_now_ms
 
+# The test build: daneroll with its test seams (DANEROLL_NOW,
+# DANEROLL_TEST_BOOT, DANEROLL_TEST_CRASH_AT; see tests/tools/test_main.c)
+# for the tests and benchmarks that fake a clock or a crash. Never
+# installed: daneroll reads none of them.
+$(BUILD)/daneroll-test: tests/tools/test_main.c $(wildcard include/*.h) \
+    $(BUILD)/libdaneroll.a
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/libdaneroll.a $(PKG_LIBS)
+
 # tests/integration/acme.sh's driver of the ACME hook and deploy backends.
 $(BUILD)/tests/acme-driver: tests/integration/acme-driver.c $(wildcard include/*.h) \
     $(BUILD)/libdaneroll.a
@@ -98,15 +107,17 @@ check:
 
 check-build: pkgcheck daneroll check-bins
 
-# What tests/run.sh runs from BUILD: unit tests, live drivers, acme-driver.
-check-bins: pkgcheck $(TBINS) $(BUILD)/tests/acme-driver
+# What tests/run.sh runs from BUILD: unit tests, live drivers, acme-driver,
+# and daneroll-test, the build with test seams.
+check-bins: pkgcheck $(TBINS) $(BUILD)/tests/acme-driver $(BUILD)/daneroll-test
 
 check-unit: pkgcheck $(TBINS)
 	sh tests/run.sh --unit-only $(BUILD)
 
 # The whole suite (tests/run.sh --sanitized) against an ASan + UBSan build
 # in build-asan/: its unit tests and live drivers, and build-asan/daneroll
-# for every integration script. A sanitizer report fails the test that
+# (build-asan/daneroll-test where a script fakes a clock or a crash) for
+# every integration script. A sanitizer report fails the test that
 # caused it (see tests/run.sh); valgrind.sh skips (make check runs it).
 ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
@@ -165,7 +176,7 @@ $(BUILD)/bench/%: bench/%.c $(TSUPPORT) $(BUILD)/libdaneroll.a
 	$(CC) $(CPPFLAGS) -Itests/unit $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(TSUPPORT) $(BUILD)/libdaneroll.a $(PKG_LIBS)
 
-bench: pkgcheck daneroll $(BUILD)/bench/steady_setup
+bench: pkgcheck daneroll $(BUILD)/daneroll-test $(BUILD)/bench/steady_setup
 	sh bench/run.sh
 
 demo:

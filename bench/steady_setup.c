@@ -3,7 +3,8 @@
  * (standby: current deployed, next published and aged), through the engine
  * and the test doubles of tests/unit/fakes.c, for bench/run.sh to time
  * `daneroll run` on. Prints the fake time at which the state is steady;
- * the benchmark runs daneroll with DANEROLL_NOW set to it.
+ * the benchmark runs the test build (BUILD/daneroll-test) with
+ * DANEROLL_NOW set to it.
  *
  *   steady_setup DIR N
  */

@@ -1,7 +1,7 @@
 /*
- * cmd - the commands of daneroll(8). main() parses the options into a
- * struct cli and calls cmd_dispatch(), which returns a sysexits(3) code;
- * only main decides the exit status.
+ * cmd - the commands of daneroll(8). main() returns cmd_main(), which
+ * parses the options into a struct cli and calls cmd_dispatch(); both
+ * return a sysexits(3) code, and only main decides the exit status.
  */
 #ifndef DANEROLL_CMD_H
 #define DANEROLL_CMD_H
@@ -25,5 +25,15 @@ struct cli {
  * printing help or version (EX_OK), 0 to go on. */
 int	cmd_parse(int argc, char **argv, struct cli *);
 int	cmd_dispatch(const struct cli *);
+/* cmd_parse, then cmd_dispatch: the whole of main. */
+int	cmd_main(int argc, char **argv);
+
+/*
+ * Test seam: run gives fn to struct engine as its crash_point, called
+ * with each named side-effect point ("deploy:after" ...). daneroll never
+ * sets it; the test build's main (tests/tools/test_main.c) does, from
+ * DANEROLL_TEST_CRASH_AT. NULL: none.
+ */
+void	cmd_set_crash_point(void (*fn)(const char *point));
 
 #endif

@@ -56,7 +56,7 @@ int	 util_unhex(const char *, unsigned char *out, size_t outmax);
 /* True if s is a syntactically valid DNS host name (LDH labels, dots). */
 int	 util_valid_hostname(const char *);
 
-/* The time daneroll believes it is: time(NULL), or DANEROLL_NOW for tests. */
+/* The time daneroll believes it is: time(NULL), unless a test set a clock. */
 time_t	 util_now(void);
 /* The same clock in milliseconds since the epoch, rounded up. */
 int64_t	 util_now_ms(void);
@@ -66,8 +66,8 @@ time_t	 util_ms_to_s_ceil(int64_t ms);
 /*
  * The boot clock: which boot this is, and CLOCK_BOOTTIME in seconds, a
  * clock no one sets. Unknown (known = 0) where it cannot be read, and
- * under a faked wall clock (DANEROLL_NOW), which it would contradict;
- * tests fake it with DANEROLL_TEST_BOOT="ID:SECONDS" ("off": unknown).
+ * under a test's clock (util_set_clock), which it would contradict,
+ * unless the test set a boot clock too.
  */
 struct boot_clock {
 	int	 known;
@@ -75,5 +75,17 @@ struct boot_clock {
 	int64_t	 secs;
 };
 void	 util_boot_clock(struct boot_clock *);
+
+/*
+ * Test seams. daneroll never sets them: only the test build's main
+ * (tests/tools/test_main.c, from DANEROLL_NOW and DANEROLL_TEST_BOOT) and
+ * the unit tests do, so no environment can fake the clocks that guard
+ * the safety invariant. util_set_clock makes util_now() return fn();
+ * util_set_boot_clock makes util_boot_clock() return what fn fills in
+ * (a zeroed struct; left so, the boot clock is unknown). NULL: the real
+ * clock again.
+ */
+void	 util_set_clock(time_t (*fn)(void));
+void	 util_set_boot_clock(void (*fn)(struct boot_clock *));
 
 #endif

@@ -7,7 +7,6 @@
  * failure: the next timer run continues); 78 configuration error.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,20 +188,13 @@ host_owners(const struct conf_host *h, int *n)
 	return names;
 }
 
-/*
- * Tests only: DANEROLL_TEST_CRASH_AT=POINT (e.g. "deploy:after") kills
- * the run with SIGKILL at that named side-effect point, so the crash tests
- * can prove that the next run resumes and converges.
- */
-static void
-test_crash_point(const char *point)
-{
-	const char *at = getenv("DANEROLL_TEST_CRASH_AT");
+/* The test seam of struct engine (cmd_set_crash_point): NULL in daneroll. */
+static void (*crash_hook)(const char *point);
 
-	if (at != NULL && strcmp(at, point) == 0) {
-		log_warn("test: killed at %s (DANEROLL_TEST_CRASH_AT)", point);
-		(void)kill(getpid(), SIGKILL);
-	}
+void
+cmd_set_crash_point(void (*fn)(const char *point))
+{
+	crash_hook = fn;
 }
 
 static void
@@ -260,8 +252,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 	e.store = st;
 	e.be = backend_builtin();
 	e.dry_run = c->dry_run;
-	if (getenv("DANEROLL_TEST_CRASH_AT") != NULL)
-		e.crash_point = test_crash_point;
+	e.crash_point = crash_hook;
 	for (;;) {
 		time_t wake = 0;
 		int busy = 0, stuck = 0;
@@ -832,5 +823,25 @@ cmd_dispatch(const struct cli *c)
 		return rc;
 	}
 	log_err("unknown command \"%s\"; see daneroll --help", c->command);
+	return rc;
+}
+
+int
+cmd_main(int argc, char **argv)
+{
+	struct cli cli;
+	int rc;
+
+	if ((rc = cmd_parse(argc, argv, &cli)) != 0)
+		rc = rc < 0 ? EX_USAGE : EX_OK;
+	else
+		rc = cmd_dispatch(&cli);
+	/* check is a Nagios plugin: every exit is 0-3 with a status line. */
+	if (rc > 3 && cli.command != NULL && strcmp(cli.command, "check") == 0) {
+		printf("DANE UNKNOWN - %s: %s\n", rc == EX_USAGE ?
+		    "usage error" : "configuration error", *log_last_error() ?
+		    log_last_error() : "see daneroll check --help");
+		rc = 3;
+	}
 	return rc;
 }

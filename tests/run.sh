@@ -11,9 +11,12 @@
 # as one failure, so a broken test can never pass silently.
 #
 # The integration scripts test DANEROLL_BIN (./daneroll) and the live
-# drivers in DANEROLL_BUILD (BUILD_DIR/tests). With --sanitized, BUILD_DIR
-# is an ASan + UBSan build (make check-asan): the scripts test
-# BUILD_DIR/daneroll, and every sanitizer report (ASan, LeakSanitizer,
+# drivers in DANEROLL_BUILD (BUILD_DIR/tests). Those that fake a clock or
+# a crash (DANEROLL_NOW, DANEROLL_TEST_BOOT, DANEROLL_TEST_CRASH_AT, which
+# daneroll ignores) test DANEROLL_TEST_BIN, BUILD_DIR/daneroll-test, the
+# test build that honours them. With --sanitized, BUILD_DIR is an ASan +
+# UBSan build (make check-asan): the scripts test BUILD_DIR/daneroll (and
+# BUILD_DIR/daneroll-test), and every sanitizer report (ASan, LeakSanitizer,
 # UBSan, from any process of a test, children included) is written into
 # BUILD_DIR/sanitizer/; a test after which a report is there fails, and the
 # report is shown (and kept in BUILD_DIR/sanitizer/reported/).
@@ -32,7 +35,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd) || exit 1
 DANEROLL_BIN=$top/daneroll
 [ "$sanitized" -eq 1 ] && DANEROLL_BIN=$build/daneroll
-export DANEROLL_TOP="$top" DANEROLL_BIN DANEROLL_BUILD="$build"
+DANEROLL_TEST_BIN=$build/daneroll-test
+export DANEROLL_TOP="$top" DANEROLL_BIN DANEROLL_TEST_BIN DANEROLL_BUILD="$build"
 
 passed=0 failed=0 skipped=0
 out=$(mktemp)
@@ -56,9 +60,12 @@ if [ "$sanitized" -eq 1 ]; then
 fi
 
 # --sanitized on a plain build would pass without checking anything.
-if [ -n "$san" ] && ! grep -q __asan_init "$DANEROLL_BIN" 2>/dev/null; then
-	echo "not ok - $DANEROLL_BIN is not built with AddressSanitizer"
-	failed=$((failed + 1))
+if [ -n "$san" ]; then
+	for b in "$DANEROLL_BIN" "$DANEROLL_TEST_BIN"; do
+		grep -q __asan_init "$b" 2>/dev/null && continue
+		echo "not ok - $b is not built with AddressSanitizer"
+		failed=$((failed + 1))
+	done
 fi
 
 # san_check NAME: a sanitizer report left by test NAME fails it.
@@ -113,6 +120,12 @@ if [ "$unit_only" -eq 0 ]; then
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
 		wanted "$name" || continue
+		# Said once: the scripts that need the test build fail without it.
+		if [ ! -x "$DANEROLL_TEST_BIN" ] && [ -z "${no_test_bin:-}" ]; then
+			no_test_bin=1
+			echo "not ok - $DANEROLL_TEST_BIN is missing (make check-bins)"
+			failed=$((failed + 1))
+		fi
 		echo "# integration: $name"
 		sh "$t" >"$out" 2>&1
 		rc=$?

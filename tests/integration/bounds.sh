@@ -24,7 +24,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/testlib"
 top=${DANEROLL_TOP:-$(cd "$here/../.." && pwd)}
-bin=${DANEROLL_BIN:-$top/daneroll}
+# The test build (tests/tools/test_main.c): three cases fake the clock
+# with DANEROLL_NOW, which daneroll ignores.
+bin=${DANEROLL_TEST_BIN:-$top/build/daneroll-test}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
 if [ "$(id -u)" -ne 0 ]; then

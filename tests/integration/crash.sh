@@ -21,8 +21,11 @@ fi
 W=${CRASH_DIR:-/tmp/daneroll-crash}
 NS=${CRASH_NS:-drcrash}
 . "$top/tests/integration/worldrun"
+# The test build (tests/tools/test_main.c): DANEROLL_TEST_CRASH_AT, which
+# daneroll ignores, kills it at a named point.
+DR_BIN=${DANEROLL_TEST_BIN:-$top/build/daneroll-test}
 trap world_down EXIT
-[ -x "$DR_BIN" ] || make -C "$top" >/dev/null
+[ -x "$DR_BIN" ] || make -C "$top" build/daneroll-test >/dev/null
 
 LOG=$W.test.log
 : >"$LOG"

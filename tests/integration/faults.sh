@@ -31,8 +31,11 @@ W=${FAULT_DIR:-/tmp/daneroll-fault}
 NS=${FAULT_NS:-drfault}
 export WORLD_ONLY=dns,acme,mail DR_ACME=certbot
 . "$top/tests/integration/worldrun"
+# The test build (tests/tools/test_main.c): faults 5 and 8 use
+# DANEROLL_TEST_CRASH_AT and DANEROLL_NOW, which daneroll ignores.
+DR_BIN=${DANEROLL_TEST_BIN:-$top/build/daneroll-test}
 trap world_down EXIT
-[ -x "$DR_BIN" ] || make -C "$top" >/dev/null
+[ -x "$DR_BIN" ] || make -C "$top" build/daneroll-test >/dev/null
 
 LOG=$W.test.log
 : >"$LOG"

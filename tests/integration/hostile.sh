@@ -9,7 +9,10 @@
 # DNS is fake_auth_dns.py on loopback (see secrets.sh); needs root.
 set -u
 . "$(dirname "$0")/testlib"
-bin=$(cd "$(dirname "${DANEROLL_BIN:-./daneroll}")" && pwd)/$(basename "${DANEROLL_BIN:-./daneroll}")
+# The test build (tests/tools/test_main.c): the rollovers fake the clock
+# with DANEROLL_NOW, which daneroll ignores.
+bin=${DANEROLL_TEST_BIN:-./build/daneroll-test}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 top=${DANEROLL_TOP:-.}
 top=$(cd "$top" && pwd)
 

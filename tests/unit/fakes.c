@@ -53,19 +53,33 @@ static X509	*ca_cert, *first_cert;
 /* The prober's clock: real time, which the wall clock may be ahead of. */
 static time_t	 skew;
 static int	 boot_on;
+/* The clocks util_now() and util_boot_clock() return once fake_clock()
+ * has set them. */
+static time_t	 wall;
+static int64_t	 boot_secs;
+
+static time_t
+fake_wall(void)
+{
+	return wall;
+}
+
+static void
+fake_boot(struct boot_clock *b)
+{
+	snprintf(b->id, sizeof(b->id), "fake-boot");
+	b->secs = boot_secs;
+	b->known = 1;
+}
 
 void
 fake_clock(time_t t)
 {
-	char b[64];
-
-	snprintf(b, sizeof(b), "%lld", (long long)t);
-	setenv("DANEROLL_NOW", b, 1);
-	if (boot_on) {
-		snprintf(b, sizeof(b), "fake-boot:%lld", (long long)(t - skew));
-		setenv("DANEROLL_TEST_BOOT", b, 1);
-	} else
-		unsetenv("DANEROLL_TEST_BOOT");
+	wall = t;
+	/* The boot clock keeps real time: the wall clock less its skew. */
+	boot_secs = (int64_t)(t - skew);
+	util_set_clock(fake_wall);
+	util_set_boot_clock(boot_on ? fake_boot : NULL);
 }
 
 /* The wall clock in milliseconds set by fake_clock_ms(); 0: none. */
@@ -732,7 +746,7 @@ fake_reset(const char *ca_dir)
 	(void)ca_dir;
 	skew = 0;
 	boot_on = 0;
-	unsetenv("DANEROLL_TEST_BOOT");
+	util_set_boot_clock(NULL);
 	for (i = 0; i < nowners; i++) {
 		int j;
 

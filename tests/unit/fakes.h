@@ -62,7 +62,7 @@ int	fake_ca_write(const char *path);
 void	fake_ca_spki(char out[65]);
 /* From now on a new CA named cn issues (NULL: the first CA again). */
 void	fake_ca_change(const char *cn);
-/* Sets the clock seen by util_now() (DANEROLL_NOW). */
+/* Sets the clock seen by util_now() (util_set_clock). */
 void	fake_clock(time_t);
 time_t	fake_now(void);
 /*
@@ -78,7 +78,7 @@ int64_t	fake_now_ms(void);
 /* The wall clock runs this far ahead of real time, which the prober
  * keeps (0: none); fake_clock() still sets the wall clock. */
 void	fake_skew(time_t ahead);
-/* On: a boot clock (DANEROLL_TEST_BOOT) that keeps real time, set with
+/* On: a boot clock (util_set_boot_clock) that keeps real time, set with
  * every fake_clock(). Off (after fake_reset): none is known. */
 void	fake_boot_clock(int on);
 

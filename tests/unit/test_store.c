@@ -13,6 +13,7 @@
 
 #include "store.h"
 #include "t.h"
+#include "util.h"
 
 static const char *
 fresh_dir(const char *name)
@@ -226,6 +227,21 @@ test_one_next_key(void)
 	store_close(st);
 }
 
+/* The boot clocks of test_propagated_boot_clock: one boot, or none. */
+static void
+boot_a(struct boot_clock *b)
+{
+	snprintf(b->id, sizeof(b->id), "boot-a");
+	b->secs = 4242;
+	b->known = 1;
+}
+
+static void
+boot_off(struct boot_clock *b)
+{
+	(void)b;
+}
+
 /* "Served everywhere" is recorded with the boot clock beside it, when
  * one is known. */
 static void
@@ -242,12 +258,12 @@ test_propagated_boot_clock(void)
 	T_INT(store_owner_id(st, hid, "_25._tcp.mx.example.org", 1, &oid), 1);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 00", 60, 0, 100, &id1), 0);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 01", 60, 0, 100, &id2), 0);
-	setenv("DANEROLL_TEST_BOOT", "boot-a:4242", 1);
+	util_set_boot_clock(boot_a);
 	T_INT(store_rrset_propagated(st, id1, 110000, 0), 0);
-	setenv("DANEROLL_TEST_BOOT", "off", 1);
+	util_set_boot_clock(boot_off);
 	/* 119.001 s: whole seconds round up, milliseconds are kept. */
 	T_INT(store_rrset_propagated(st, id2, 119001, 0), 0);
-	unsetenv("DANEROLL_TEST_BOOT");
+	util_set_boot_clock(NULL);
 	T_INT(store_rrsets(st, oid, &v, &n), 0);
 	if (T_INT(n, 2)) {
 		T_INT(v[0].propagated_at, 110);

@@ -1,5 +1,8 @@
-/* Unit tests: util (durations, hex, host names). */
+/* Unit tests: util (durations, hex, host names, clocks). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "t.h"
 #include "util.h"
@@ -58,10 +61,56 @@ test_hostname(void)
 	T_CHECK(!util_valid_hostname("../etc"));
 }
 
+static time_t
+at_1000(void)
+{
+	return 1000;
+}
+
+static void
+boot_x(struct boot_clock *b)
+{
+	snprintf(b->id, sizeof(b->id), "x");
+	b->secs = 5;
+	b->known = 1;
+}
+
+/* The clocks move only through the injection points: the environment the
+ * test build reads (tests/tools/test_main.c) changes nothing here. */
+static void
+test_clock_seams(void)
+{
+	struct boot_clock b;
+	time_t t0 = time(NULL);
+
+	setenv("DANEROLL_NOW", "1000", 1);
+	setenv("DANEROLL_TEST_BOOT", "x:5", 1);
+	T_CHECK(util_now() >= t0 && util_now() <= time(NULL));
+	util_boot_clock(&b);
+	T_CHECK(strcmp(b.id, "x") != 0);
+
+	util_set_clock(at_1000);
+	T_INT(util_now(), 1000);
+	util_boot_clock(&b);
+	T_INT(b.known, 0);	/* the kernel's would contradict it */
+	util_set_boot_clock(boot_x);
+	util_boot_clock(&b);
+	T_INT(b.known, 1);
+	T_STR(b.id, "x");
+	T_INT(b.secs, 5);
+
+	util_set_clock(NULL);
+	util_set_boot_clock(NULL);
+	T_CHECK(util_now() >= t0 && util_now() <= time(NULL));
+	unsetenv("DANEROLL_NOW");
+	unsetenv("DANEROLL_TEST_BOOT");
+}
+
 static const struct t_case cases[] = {
 	{ "duration parse", test_duration },
 	{ "duration format", test_fmt_duration },
 	{ "hex", test_hex },
 	{ "hostname", test_hostname },
+	{ "clock seams", test_clock_seams },
 };
 T_MAIN(cases)
