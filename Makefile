@@ -165,7 +165,7 @@ bench: pkgcheck daneroll $(BUILD)/bench/steady_setup
 	sh bench/run.sh
 
 demo:
-	sh tests/deps.sh world
+	sh tests/deps.sh demo
 	$(MAKE) daneroll
 	bash tests/world/demo.sh
 
