@@ -144,6 +144,8 @@ cd "$top" || exit 1
 check_files=""
 for f in tests/run.sh tests/deps.sh schema/embed.sh tests/world/*.sh \
     hooks/acme/* hooks/dns/* tests/integration/*; do
+	# Scripts only: not the C and Python sources, not __pycache__/.
+	[ -f "$f" ] || continue
 	case $f in *.c|*.py|*.md|*/deps_guard.sh) ;; *) check_files="$check_files $f" ;; esac
 done
 # shellcheck disable=SC2086 # file names without blanks
