@@ -180,7 +180,7 @@ bench: pkgcheck daneroll $(BUILD)/daneroll-test $(BUILD)/bench/steady_setup
 	sh bench/run.sh
 
 demo:
-	sh tests/deps.sh world
+	sh tests/deps.sh demo
 	$(MAKE) daneroll
 	bash tests/world/demo.sh
 

@@ -2,10 +2,16 @@
 # Installs the Debian packages a target needs, when they are missing.
 #
 #   sh tests/deps.sh build   compiler and libraries
+#   sh tests/deps.sh demo    what make demo uses: the compiler, libraries and
+#                            the servers of its world, nothing more
 #   sh tests/deps.sh test    build + what the test suite runs against
 #   sh tests/deps.sh world   test + the servers of the local test world
+#   sh tests/deps.sh --list TARGET   the Debian packages of TARGET, one a
+#                            line (tests/integration/deps_guard.sh reads them)
 #
-# Only root can install; anyone else is told what is missing.
+# Only root can install; anyone else is told what is missing. apt-get
+# waits up to 10 minutes for a dpkg lock another apt holds (a fresh
+# machine's unattended-upgrades, say) instead of failing at once.
 #
 # acme.sh (for tests/integration/acme.sh) is not in Debian 12: world takes
 # Debian 13's package, an arch-all shell script that needs only curl, as
@@ -21,10 +27,17 @@
 set -u
 what=${1:-build}
 
-build_pkgs="build-essential pkg-config clang libclang-rt-14-dev llvm-14 libssl-dev
-libcurl4-openssl-dev libldns-dev libjansson-dev libsqlite3-dev libinih-dev"
+# make's own compiler and libraries; clang and LLVM for check-asan and fuzz.
+lib_pkgs="build-essential pkg-config libssl-dev libcurl4-openssl-dev
+libldns-dev libjansson-dev libsqlite3-dev libinih-dev"
+build_pkgs="$lib_pkgs clang libclang-rt-14-dev llvm-14"
 test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
-procps util-linux time"
+procps util-linux time valgrind"
+# tests/world/demo.sh: up.sh's world (it always starts Knot and PowerDNS
+# beside BIND), the prober (dig, openssl, posttls-finger) and certbot.
+demo_pkgs="$lib_pkgs openssl sqlite3 bind9-dnsutils iproute2 procps bind9
+bind9-utils knot unbound pdns-server pdns-backend-sqlite3 pebble certbot
+postfix curl"
 world_pkgs="$test_pkgs bind9 bind9-utils knot knot-dnsutils unbound
 pdns-server pdns-backend-sqlite3 pebble certbot lego dehydrated postfix swaks
 curl jq bsdutils mandoc systemd prometheus
@@ -49,12 +62,23 @@ exim4-config_4.96-15+deb12u11_all.deb 975a5a73a532418dcdc2e032db219bbf88eb959a1c
 exim_pools="http://deb.debian.org/debian-security/pool/updates/main/e/exim4
 http://deb.debian.org/debian/pool/main/e/exim4"
 
+list=0
+if [ "$what" = --list ]; then
+	list=1
+	what=${2:-}
+fi
 case "$what" in
 build) pkgs=$build_pkgs ;;
+demo) pkgs=$demo_pkgs ;;
 test) pkgs=$test_pkgs ;;
 world) pkgs=$world_pkgs ;;
-*) echo "usage: $0 build|test|world" >&2; exit 64 ;;
+*) echo "usage: $0 [--list] build|demo|test|world" >&2; exit 64 ;;
 esac
+if [ "$list" = 1 ]; then
+	# shellcheck disable=SC2086
+	printf '%s\n' $pkgs
+	exit 0
+fi
 
 installed() { # package
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -93,9 +117,10 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -n "$missing" ]; then
 	echo "daneroll: installing:$missing"
 	# Stale or absent package lists are the usual cause of a failed install.
-	apt-get update -qq || exit 69
+	apt-get -o DPkg::Lock::Timeout=600 update -qq || exit 69
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 69
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+	    $missing >/dev/null || exit 69
 fi
 [ "$need_acmesh" = 1 ] || [ "$need_exim" = 1 ] || exit 0
 
@@ -125,7 +150,8 @@ if [ "$need_acmesh" = 1 ]; then
 	echo "daneroll: installing: acme.sh (Debian 13's $acmesh_deb)"
 	# shellcheck disable=SC2086 # the URLs, one per word
 	fetch "$acmesh_deb" "$acmesh_sha256" $acmesh_urls || exit 69
-	apt-get install -y -qq --no-install-recommends "$dir/$acmesh_deb" >/dev/null ||
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+	    "$dir/$acmesh_deb" >/dev/null ||
 		exit 69
 fi
 

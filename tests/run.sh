@@ -10,6 +10,10 @@
 # as its last such line; a program that crashes or prints no summary counts
 # as one failure, so a broken test can never pass silently.
 #
+# After each program or script, a progress line: "# NAME: its tally (N s)".
+# At the end, every failed and skipped test with its reason (the first
+# lines of what it printed), then the totals, always the last line.
+#
 # The integration scripts test DANEROLL_BIN (./daneroll) and the live
 # drivers in DANEROLL_BUILD (BUILD_DIR/tests). Those that fake a clock or
 # a crash (DANEROLL_NOW, DANEROLL_TEST_BOOT, DANEROLL_TEST_CRASH_AT, which
@@ -40,7 +44,8 @@ export DANEROLL_TOP="$top" DANEROLL_BIN DANEROLL_TEST_BIN DANEROLL_BUILD="$build
 
 passed=0 failed=0 skipped=0
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+notes=$(mktemp)
+trap 'rm -f "$out" "$notes"' EXIT
 
 san=
 if [ "$sanitized" -eq 1 ]; then
@@ -64,6 +69,7 @@ if [ -n "$san" ]; then
 	for b in "$DANEROLL_BIN" "$DANEROLL_TEST_BIN"; do
 		grep -q __asan_init "$b" 2>/dev/null && continue
 		echo "not ok - $b is not built with AddressSanitizer"
+		echo "FAILED   $b is not built with AddressSanitizer" >>"$notes"
 		failed=$((failed + 1))
 	done
 fi
@@ -75,6 +81,7 @@ san_check() {
 	[ -e "$2" ] || return 0
 	name=$1; shift
 	echo "not ok - $name: sanitizer report ($# process(es))"
+	echo "FAILED   $name: sanitizer report ($# process(es))" >>"$notes"
 	for f in "$@"; do
 		echo "  == $f"
 		head -n 200 "$f" | sed 's/^/  /'
@@ -86,10 +93,26 @@ san_check() {
 # wanted NAME: true if NAME is to run.
 wanted() { [ "$only" = "  " ] || case $only in *" $1 "*) true ;; *) false ;; esac; }
 
-tally() { # name status
+# note NAME: the failed and skipped cases in $out, for the list at the
+# end: a failure with the first three lines that say why, a skip with its
+# reason.
+note() {
+	awk -v n="$1" '
+	/^not ok - / { sub(/^not ok - /, ""); print "FAILED   " n ": " $0; why = 3; next }
+	why > 0 && /^    / { print "           " substr($0, 5); why--; next }
+	{ why = 0 }
+	/^ok - .* # skip/ { s = $0; sub(/^ok - /, "", s); sub(/ # skip */, ": ", s); print "SKIPPED  " n ": " s }
+	' "$out" >>"$notes"
+}
+
+tally() { # name status start-time
+	note "$1"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	secs=$(($(date +%s) - $3))
 	if [ -z "$line" ]; then
 		echo "not ok - $1 (exit $2, no summary line)"
+		echo "FAILED   $1: exit $2, no summary line: $(tail -n 1 "$out")" >>"$notes"
+		echo "# $1: no summary line, exit $2 ($secs s)"
 		failed=$((failed + 1))
 		return
 	fi
@@ -99,8 +122,10 @@ tally() { # name status
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
 	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $1 (exit $2 with no failed case)"
+		echo "FAILED   $1: exit $2 with no failed case" >>"$notes"
 		failed=$((failed + 1))
 	fi
+	echo "# $1: $p passed, $f failed, ${s:-0} skipped ($secs s)"
 }
 
 for t in "$build"/tests/test_*; do
@@ -108,10 +133,11 @@ for t in "$build"/tests/test_*; do
 	name=$(basename "$t")
 	wanted "$name" || continue
 	echo "# unit: $name"
+	t0=$(date +%s)
 	"$t" >"$out" 2>&1
 	rc=$?
 	sed 's/^/  /' "$out" | grep -vE '^  [0-9]+ passed, [0-9]+ failed'
-	tally "$name" "$rc"
+	tally "$name" "$rc" "$t0"
 	san_check "$name"
 done
 
@@ -127,15 +153,20 @@ if [ "$unit_only" -eq 0 ]; then
 			failed=$((failed + 1))
 		fi
 		echo "# integration: $name"
+		t0=$(date +%s)
 		sh "$t" >"$out" 2>&1
 		rc=$?
 		sed 's/^/  /' "$out" | grep -vE '^  [0-9]+ passed, [0-9]+ failed'
-		tally "$name" "$rc"
+		tally "$name" "$rc" "$t0"
 		san_check "$name"
 	done
 fi
 # A process that outlived its test (a background run) may report late.
 san_check "late report"
 
+if [ -s "$notes" ]; then
+	echo "# failed and skipped:"
+	sed 's/^/#   /' "$notes"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

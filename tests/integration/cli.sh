@@ -190,17 +190,27 @@ if [ $rc -ne 0 ] && [ ! -e "$t/nodir" ] &&
 else not_ok "check --prometheus into a missing directory names the directory" "rc=$rc $out"; fi
 
 # Another user cannot read the state: a clear error, never an empty state.
+# nobody runs a copy of the binary in $t/bin, since the checkout (under
+# /root, say) may be closed to other users; where nobody cannot reach even
+# that copy (a TMPDIR of root's own), the test skips and says why.
 if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
 	cp "$t/check.conf" "$t/pub.conf"; chmod 644 "$t/pub.conf"; chmod 755 "$t"
-	out=$(su nobody -s /bin/sh -c "$bin -c $t/pub.conf status" 2>&1); rc=$?
-	if [ $rc -eq 66 ] && echo "$out" | grep -q "daneroll.db: Permission denied"; then
-		ok "unreadable state: exit 66 naming the database"
-	else not_ok "unreadable state: exit 66 naming the database" "rc=$rc $out"; fi
-	out=$(su nobody -s /bin/sh -c "$bin -c $t/pub.conf check" 2>/dev/null); rc=$?
-	if [ $rc -ne 0 ] && ! echo "$out" | grep -q "no daneroll state" &&
-		echo "$out" | grep -Eq "^UNKNOWN +- +state +cannot read the daneroll state: $t/state/daneroll.db: Permission denied$"; then
-		ok "check, unreadable state: UNKNOWN naming the database, not \"no state\""
-	else not_ok "check, unreadable state: UNKNOWN naming the database" "rc=$rc $out"; fi
+	mkdir -m 0755 "$t/bin" && cp "$bin" "$t/bin/daneroll" && chmod 0755 "$t/bin/daneroll"
+	ubin=$t/bin/daneroll
+	if ! su nobody -s /bin/sh -c "test -x $ubin && test -r $t/pub.conf" 2>/dev/null; then
+		skip "unreadable state" "nobody cannot reach $ubin or $t/pub.conf (mode of a directory above $t?)"
+	else
+		out=$(su nobody -s /bin/sh -c "$ubin -c $t/pub.conf status" 2>&1); rc=$?
+		if [ $rc -eq 66 ] && echo "$out" | grep -q "daneroll.db: Permission denied"; then
+			ok "unreadable state: exit 66 naming the database"
+		else not_ok "unreadable state: exit 66 naming the database" "rc=$rc $out"; fi
+		out=$(su nobody -s /bin/sh -c "$ubin -c $t/pub.conf check" 2>"$t/check.err"); rc=$?
+		if [ $rc -ne 0 ] && ! echo "$out" | grep -q "no daneroll state" &&
+			echo "$out" | grep -Eq "^UNKNOWN +- +state +cannot read the daneroll state: $t/state/daneroll.db: Permission denied$"; then
+			ok "check, unreadable state: UNKNOWN naming the database, not \"no state\""
+		else not_ok "check, unreadable state: UNKNOWN naming the database" "rc=$rc $out
+stderr: $(cat "$t/check.err")"; fi
+	fi
 	chmod 700 "$t"
 else skip "unreadable state" "needs root and a nobody user"; fi
 

@@ -94,8 +94,8 @@ round() {
 		ok "$what: certbot's key is live on both addresses" || not_ok "$what: certbot's key is live on both addresses"
 	served=$(first_served "$spki" "$LOGDIR/watch.$what.hook" "$LOGDIR/watch.$what")
 	live=$(first_live "$LOGDIR/watch.$what" "$spki")
-	if [ -n "$served" ] && [ -n "$live" ] && [ "$(echo "$live >= $served + 5" | bc)" -eq 1 ]; then
-		ok "$what: the new key went live $(echo "$live - $served" | bc | cut -c1-4) s after its record was served everywhere (TTL 5 s)"
+	if [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
+		ok "$what: the new key went live $(ts_sub "$live" "$served") s after its record was served everywhere (TTL 5 s)"
 	else
 		not_ok "$what: the new key went live only after its record aged" "served=$served live=$live"
 	fi

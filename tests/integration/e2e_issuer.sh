@@ -154,9 +154,9 @@ grep -q "a CA no pin names" "$LOGDIR/daneroll.log" && ok "daneroll says it follo
 # and when the new leaf first went live.
 served=$(first_served "$int2" "$LOGDIR/watch")
 live=$(first_live "$LOGDIR/watch" "$spki2")
-echo "# new 2 1 1 served by all of $servers at +$(echo "$served - $t3" | bc) s; new chain live at +$(echo "${live:-0} - $t3" | bc) s"
-if [ -n "$served" ] && [ -n "$live" ] && [ "$(echo "$live >= $served + 5" | bc)" -eq 1 ]; then
-	ok "the new CA's chain went live only after its 2 1 1 was served everywhere for longer than the TTL (5 s; $(echo "$live - $served" | bc) s)"
+echo "# new 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$t3") s; new chain live at +$(ts_sub "${live:-0}" "$t3") s"
+if [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
+	ok "the new CA's chain went live only after its 2 1 1 was served everywhere for longer than the TTL (5 s; $(ts_sub "$live" "$served") s)"
 else
 	not_ok "the new CA's chain went live only after its 2 1 1 aged" "served=$served live=$live"
 fi
@@ -176,7 +176,7 @@ else
 fi
 # Its stamped log: no line naming the deploy before the record aged.
 t_dep=$(sed -n "${n_dep:-1}p" "$LOGDIR/phase3.log" | cut -d' ' -f1)
-[ -n "$served" ] && [ -n "$t_dep" ] && [ "$(echo "$t_dep >= $served + 5" | bc)" -eq 1 ] &&
+[ -n "$served" ] && [ -n "$t_dep" ] && ts_aged "$t_dep" "$served" 5 &&
 	ok "daneroll logged the deploy after the record aged" ||
 	not_ok "daneroll logged the deploy after the record aged" "deploy=$t_dep served=$served"
 dr status --json mx2.example >"$LOGDIR/status.json" 2>/dev/null

@@ -156,8 +156,8 @@ done
 # next keys were first served everywhere during the management run.
 t_proven=$(for o in $owners; do grep -m1 "$o: all [0-9]* authoritative" "$LOGDIR/daneroll.log" | cut -d' ' -f1; done | sort -n | tail -n 1)
 t_dep=$(sed -n "${n_dep:-1}p" "$LOGDIR/roll.log" | cut -d' ' -f1)
-[ -n "$t_proven" ] && [ -n "$t_dep" ] && [ "$(echo "$t_dep >= $t_proven + 5" | bc)" -eq 1 ] &&
-	ok "first deploy $(echo "$t_dep - $t_proven" | bc | cut -d. -f1) s after the last zone served the next records (TTL 5 s)" ||
+[ -n "$t_proven" ] && [ -n "$t_dep" ] && ts_aged "$t_dep" "$t_proven" 5 &&
+	ok "first deploy $(ts_sub "$t_dep" "$t_proven") s after the last zone served the next records (TTL 5 s)" ||
 	not_ok "first deploy after the next records aged in every zone" "proven=$t_proven deploy=$t_dep"
 # shellcheck disable=SC2086
 if diff=$(in_step $cur2 $next2); then

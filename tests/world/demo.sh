@@ -14,7 +14,9 @@
 #    them into Postfix, verifies them live on every address, and retires
 #    the old records.
 # All along, the prober handshakes with every address and algorithm once
-# a second and counts DANE failures. Then the world is torn down.
+# a second and counts DANE failures. Then the world is torn down, and the
+# last line is the verdict: "demo: PASS - rollover N s, N probes, 0
+# failures", or "demo: FAIL - ..." saying what failed.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${DANEROLL_BIN:-$top/daneroll}
@@ -22,22 +24,27 @@ W=${DEMO_DIR:-/tmp/daneroll-demo}
 NS=${DEMO_NS:-drdemo}
 export WORLD_DIR=$W WORLD_NS=$NS
 
-if [ -t 1 ]; then
-	bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-else
-	bold() { printf '\n== %s\n' "$*"; }
-fi
-teardown() {
-	[ -d "$W/probe" ] && touch "$W/probe/stop"
-	sleep 1
-	bash "$top/tests/world/down.sh" --dir "$W" --ns "$NS" >/dev/null 2>&1 || true
-}
-trap teardown EXIT
-
 if [ "$(id -u)" -ne 0 ]; then
 	echo "make demo needs root: it builds a network namespace of servers" >&2
 	exit 77
 fi
+stage="starting" verdict=""
+if [ -t 1 ]; then
+	bold() { stage=$*; printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	bold() { stage=$*; printf '\n== %s\n' "$*"; }
+fi
+# On any exit: the world torn down, then the verdict as the last line.
+finish() {
+	rc=$?
+	[ -d "$W/probe" ] && touch "$W/probe/stop"
+	sleep 1
+	bash "$top/tests/world/down.sh" --dir "$W" --ns "$NS" >/dev/null 2>&1 || true
+	[ -n "$verdict" ] || verdict="demo: FAIL - stopped (exit $rc) at: $stage"
+	echo "$verdict"
+}
+trap finish EXIT
+
 bold "Bringing up the world (namespace $NS)"
 bash "$top/tests/world/up.sh" --dir "$W" --ns "$NS" | tail -n 1
 # shellcheck source=/dev/null
@@ -113,8 +120,19 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$W/probe/summary" ] && break; sleep 1; d
 bold "Summary"
 echo "rollover wall time: $((end - start)) s; its floor: issuance, reload and the live check, then the following next record's propagation + TTL 5 s + margin 2 s"
 echo "prober: $(cat "$W/probe/summary" 2>/dev/null || echo 'no summary')"
+# "probes N failures F"
+probes=$(awk '{ print $2 }' "$W/probe/summary" 2>/dev/null)
+fails=$(awk '{ print $4 }' "$W/probe/summary" 2>/dev/null)
+verdict="rollover $((end - start)) s, ${probes:-no} probes, ${fails:-unknown} failures"
 if grep -q ' FAIL ' "$W/probe/log"; then
 	echo "prober failures:"
 	grep ' FAIL ' "$W/probe/log" | head -n 10
+	verdict="demo: FAIL - $verdict"
+	exit 1
+fi
+if [ "${probes:-0}" -gt 0 ] 2>/dev/null && [ "$fails" = 0 ]; then
+	verdict="demo: PASS - $verdict"
+else
+	verdict="demo: FAIL - $verdict (the prober did not report)"
 	exit 1
 fi
