@@ -572,8 +572,8 @@ publish_live_safe(struct engine *e, struct view *v)
 		struct view_slot *s = &v->slots[i];
 		enum outcome o = vf->probe(e->conf, v->host, s->alg, &v->want);
 
-		if (o == OUT_OK || s->deployed_ok ||
-		    (o != OUT_PERMFAIL && !dns_has_records(v)))
+		if (o == OUT_OK || (o != OUT_PERMFAIL && (s->deployed_ok ||
+		    !dns_has_records(v))))
 			continue;
 		log_msg(LOG_LVL_ERR, v->host->name, key_alg_str(s->alg), "%s",
 		    o == OUT_PERMFAIL ? "refusing to publish: a chain served "

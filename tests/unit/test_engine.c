@@ -1255,6 +1255,46 @@ test_due(void)
 	T_INT(fake.violations, 0);
 }
 
+/*
+ * The files hold the current key, but the MTA serves another chain (it
+ * reads other files, or never reloaded): learned live, that chain fails
+ * the RRset a new next key would bring, so nothing is published.
+ */
+static void
+test_publish_refused_when_mta_differs(void)
+{
+	const struct conf_host *h = setup("mx37.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+	struct store_slot s = { 0 };
+	struct store_key k = { 0 };
+	char *p, stale[700];
+	int pub;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+	snprintf(stale, sizeof(stale), "%s.stale", p);
+	fake.no_probe = 1;	/* the prober would count this world itself */
+	fake_deploy_initial(stale, h->name, KEY_ALG_ECDSA_P256, 90);
+	fake.mta_stale = 1;
+	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
+	T_INT(store_key_get(st, s.id, "next", &k), 1);
+	T_INT(store_key_set_role(st, k.id, "discarded", fake_now()), 0);
+	store_key_free(&k);
+	store_slot_free(&s);
+	pub = fake.publishes;
+	t_log_reset();
+	engine_host(&eng, h, &r);
+	T_INT(fake.publishes, pub);
+	T_INT(r.outcome, OUT_PERMFAIL);
+	T_CHECK(t_log_has("refusing to publish: a chain served live"));
+	fake.mta_stale = 0;
+	fake.no_probe = 0;
+	free(p);
+}
+
 static void
 test_dry_run_changes_nothing(void)
 {
@@ -1382,6 +1422,8 @@ static const struct t_case cases[] = {
 	  test_adopt_and_roll },
 	{ "bootstrap a host with nothing deployed", test_bootstrap },
 	{ "a host at rest is not due: no lock, no write", test_due },
+	{ "files fine, but the MTA serves another chain: nothing published",
+	  test_publish_refused_when_mta_differs },
 	{ "a temporary failure past tempfail_limit needs the operator",
 	  test_tempfail_lasting },
 	{ "a served chain that cannot be parsed: unknown, nothing changes",
