@@ -31,6 +31,29 @@ char	*fs_dir_of(const char *path);
 /* mkdir -p with mode (less the umask) for the directories it creates. */
 int	 fs_mkdirs(const char *path, mode_t mode);
 /*
+ * Trust of a path, checked component by component from "/" (relative
+ * paths from the working directory): every directory on the way and the
+ * final name must be owned by root or the effective user and writable by
+ * no one else, so that no one else can swap any of them. The exceptions:
+ * a world-writable directory owned by root with the sticky bit (/tmp) is
+ * allowed above the final name, never as it; a symbolic link owned by
+ * root is followed (/var/run -> /run) and its target checked the same
+ * way, but as the final name only with FS_SP_LINK. Flags:
+ *   FS_SP_DIR      the final name must be a directory
+ *   FS_SP_FILE     the final name must be a regular file
+ *   FS_SP_MISSING  names from the first missing one on may not exist yet
+ *                  (checked up to there)
+ *   FS_SP_LINK     the final name may be root's symbolic link
+ * Returns 0, or -1 logged as "PATH: COMPONENT reason". Nothing is read
+ * or written; a check followed by an open is sound because no one else
+ * can change the checked directories meanwhile.
+ */
+#define FS_SP_DIR	0x01
+#define FS_SP_FILE	0x02
+#define FS_SP_MISSING	0x04
+#define FS_SP_LINK	0x08
+int	 fs_secure_path(const char *path, int flags);
+/*
  * For a directory daneroll makes itself to hold private keys: 0 if path
  * is a directory, not a symbolic link, owned by root or the effective
  * user, and not writable by group or others; else -1 (logged). A planted

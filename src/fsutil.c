@@ -405,6 +405,167 @@ out:
 	return ret;
 }
 
+/* The user name of uid for a message, or "" if it has none. */
+static const char *
+user_name(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	return pw != NULL ? pw->pw_name : "";
+}
+
+/*
+ * One component of a path, found by lstat: 0 if it is owned by root or
+ * the effective user and no one else can write in it, else -1 (logged,
+ * naming the component). A world-writable directory is allowed only as
+ * an ancestor, owned by root, with the sticky bit (/tmp): there no one
+ * can rename or remove what root or we own.
+ */
+static int
+component_ok(const char *path, const char *comp, const struct stat *st,
+    int last)
+{
+	uid_t euid = geteuid();
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+
+	if (st->st_uid != 0 && st->st_uid != euid) {
+		log_err("%s: %s is owned by uid %ld%s%s%s, not by root or uid "
+		    "%ld: that user could replace it", path, comp,
+		    (long)st->st_uid, *user_name(st->st_uid) ? " (" : "",
+		    user_name(st->st_uid), *user_name(st->st_uid) ? ")" : "",
+		    (long)euid);
+		return -1;
+	}
+	if (!last && !S_ISDIR(st->st_mode)) {
+		log_err("%s: %s is not a directory", path, comp);
+		return -1;
+	}
+	if ((mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if (!last && st->st_uid == 0 && (mode & S_ISVTX) &&
+	    (mode & S_IWOTH) && S_ISDIR(st->st_mode))
+		return 0;
+	log_err("%s: %s has mode %04o: %s can write in it%s; chmod go-w %s",
+	    path, comp, mode, (mode & S_IWOTH) ? "anyone" : "its group",
+	    (mode & S_ISVTX) && !last ? " (a sticky directory is allowed "
+	    "only if root owns it)" : (mode & S_ISVTX) ? " (a sticky "
+	    "directory is allowed above it, not as itself)" : "", comp);
+	return -1;
+}
+
+int
+fs_secure_path(const char *path, int flags)
+{
+	char *rest = NULL, *done = NULL, *cwd = NULL, *comp = NULL, *next;
+	char target[PATH_MAX];
+	struct stat st;
+	int links = 0, rc = -1, last;
+	ssize_t n;
+
+	if (*path == '\0') {
+		log_err("empty path");
+		return -1;
+	}
+	if (*path != '/') {
+		if ((cwd = getcwd(NULL, 0)) == NULL) {
+			log_err("%s: getcwd: %s", path, strerror(errno));
+			goto out;
+		}
+		rest = xasprintf("%s/%s", cwd, path);
+	} else
+		rest = xstrdup(path);
+	done = xstrdup("/");
+	if (lstat("/", &st) < 0 || component_ok(path, "/", &st, 0) != 0)
+		goto out;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFDIR;
+	/* done: the checked, symlink-free prefix; rest: what is left. */
+	for (;;) {
+		char *s = rest, *cand;
+
+		while (*s == '/')
+			s++;
+		if (*s == '\0')
+			break;
+		next = strchr(s, '/');
+		free(comp);
+		comp = next ? xasprintf("%.*s", (int)(next - s), s) :
+		    xstrdup(s);
+		memmove(rest, next ? next : s + strlen(s),
+		    strlen(next ? next : s + strlen(s)) + 1);
+		for (s = rest; *s == '/'; s++)
+			;
+		last = *s == '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			char *up = fs_dir_of(done);
+
+			free(done);
+			done = up;
+			continue;
+		}
+		cand = strcmp(done, "/") == 0 ? xasprintf("/%s", comp) :
+		    xasprintf("%s/%s", done, comp);
+		free(done);
+		done = cand;
+		if (lstat(done, &st) < 0) {
+			if (errno == ENOENT && (flags & FS_SP_MISSING)) {
+				rc = 0;
+				goto out;
+			}
+			log_err("%s: %s: %s", path, done, strerror(errno));
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			if (last && !(flags & FS_SP_LINK)) {
+				log_err("%s: is a symbolic link; it must be "
+				    "named directly", path);
+				goto out;
+			}
+			if (st.st_uid != 0) {
+				log_err("%s: %s is a symbolic link owned by "
+				    "uid %ld; only root's links are followed",
+				    path, done, (long)st.st_uid);
+				goto out;
+			}
+			if (++links > 32 || (n = readlink(done, target,
+			    sizeof(target) - 1)) < 0) {
+				log_err("%s: %s: %s", path, done, links > 32 ?
+				    "too many levels of symbolic links" :
+				    strerror(errno));
+				goto out;
+			}
+			target[n] = '\0';
+			s = xasprintf("%s/%s", target, rest);
+			free(rest);
+			rest = s;
+			/* A relative link goes on from its directory. */
+			s = target[0] == '/' ? xstrdup("/") : fs_dir_of(done);
+			free(done);
+			done = s;
+			continue;
+		}
+		if (component_ok(path, done, &st, last) != 0)
+			goto out;
+	}
+	if ((flags & FS_SP_DIR) && !S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory", path);
+		goto out;
+	}
+	if ((flags & FS_SP_FILE) && !S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(rest);
+	free(done);
+	free(cwd);
+	free(comp);
+	return rc;
+}
+
 int
 fs_check_private_dir(const char *path)
 {
