@@ -44,6 +44,11 @@ int	 fs_mkdirs(const char *path, mode_t mode);
  *   FS_SP_MISSING  names from the first missing one on may not exist yet
  *                  (checked up to there)
  *   FS_SP_LINK     the final name may be root's symbolic link
+ *   FS_SP_PARENT   the directories only: the final name is the
+ *                  caller's to check (on the descriptor it opens, or
+ *                  with lstat); with FS_SP_LINK root's link there is
+ *                  still followed and the directories of its target
+ *                  checked
  * Returns 0, or -1 logged as "PATH: COMPONENT reason". Nothing is read
  * or written; a check followed by an open is sound because no one else
  * can change the checked directories meanwhile.
@@ -52,12 +57,14 @@ int	 fs_mkdirs(const char *path, mode_t mode);
 #define FS_SP_FILE	0x02
 #define FS_SP_MISSING	0x04
 #define FS_SP_LINK	0x08
+#define FS_SP_PARENT	0x10
 int	 fs_secure_path(const char *path, int flags);
 /*
  * For a directory daneroll makes itself to hold private keys: 0 if path
- * is a directory, not a symbolic link, owned by root or the effective
- * user, and not writable by group or others; else -1 (logged). A planted
- * symlink would have keys written wherever it points.
+ * is a directory, not a symbolic link, and it and every directory above
+ * it pass fs_secure_path; else -1 (logged). A planted symlink would have
+ * keys written wherever it points; a directory above that someone else
+ * can write lets them rename ours away and put theirs in its place.
  */
 int	 fs_check_private_dir(const char *path);
 /*

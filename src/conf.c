@@ -94,6 +94,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fsutil.h"
 #include "log.h"
 #include "util.h"
 
@@ -554,6 +555,57 @@ path_problem(const char *path, int slot)
 	return NULL;
 }
 
+/* path without "//", "/./" and a trailing "/"; caller frees. */
+static char *
+path_clean(const char *path)
+{
+	char *out = xmalloc(strlen(path) + 2), *o = out;
+	const char *p, *end;
+
+	for (p = path; *p != '\0'; p = end) {
+		p += strspn(p, "/");
+		end = p + strcspn(p, "/");
+		if (end == p || (end - p == 1 && *p == '.'))
+			continue;
+		*o++ = '/';
+		memcpy(o, p, (size_t)(end - p));
+		o += end - p;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	return out;
+}
+
+/* 1 if path is dir or below it, comparing whole components. */
+static int
+path_inside(const char *path, const char *dir)
+{
+	char *p = path_clean(path), *d = path_clean(dir);
+	size_t n = strlen(d);
+	int in = strcmp(d, "/") == 0 || (strncmp(p, d, n) == 0 &&
+	    (p[n] == '/' || p[n] == '\0'));
+
+	free(p);
+	free(d);
+	return in;
+}
+
+/* "state directory" or "key directory" if a deployed file would go
+ * there, else NULL: the MTA's user would be given a name among the
+ * files daneroll trusts (a .prev it owns beside our keys, say). */
+static const char *
+inside_state(const struct conf *c, const char *path)
+{
+	if (c->state_dir != NULL && path_inside(path, c->state_dir))
+		return "state directory";
+	if (c->key_dir != NULL && path_inside(path, c->key_dir))
+		return "key directory";
+	return NULL;
+}
+
+static int	deploy_paths_outside(const struct conf *);
+
 int
 conf_set_state_dir(struct conf *c, const char *dir)
 {
@@ -569,7 +621,7 @@ conf_set_state_dir(struct conf *c, const char *dir)
 		free(c->key_dir);
 		c->key_dir = xasprintf("%s/keys", dir);
 	}
-	return 0;
+	return deploy_paths_outside(c);
 }
 
 static void
@@ -1924,6 +1976,16 @@ check_files(struct pctx *ctx)
 			}
 		}
 	}
+	for (i = 0; i < n; i++) {
+		const char *where = inside_state(ctx->conf, v[i].path);
+
+		if (where != NULL)
+			conf_error(ctx, v[i].line, "%s \"%s\" is inside the %s "
+			    "%s: deployed files go where the MTA reads them, "
+			    "never among daneroll's own", v[i].key, v[i].path,
+			    where, strcmp(where, "key directory") == 0 ?
+			    ctx->conf->key_dir : ctx->conf->state_dir);
+	}
 	/* Sorted, duplicates are neighbours: O(n log n) for big configs. */
 	if (n > 1)
 		qsort(v, (size_t)n, sizeof(*v), file_cmp);
@@ -1939,6 +2001,39 @@ check_files(struct pctx *ctx)
 	for (i = 0; i < n; i++)
 		free(v[i].path);
 	free(v);
+}
+
+/* After --state-dir: no deployed file of any host inside it. 0, or -1
+ * logged naming the host section. */
+static int
+deploy_paths_outside(const struct conf *c)
+{
+	const struct conf_host *h;
+	const char *path, *where;
+	char *p;
+	int i, k, a, rc = 0;
+
+	for (i = 0; i < c->nhosts; i++) {
+		h = &c->hosts[i];
+		for (k = 0; k < K_COUNT; k++) {
+			if (!(keys[k].flags & KF_SLOT))
+				continue;
+			path = *(char *const *)((const char *)h + keys[k].off);
+			for (a = 0; path != NULL && a < KEY_ALG_COUNT; a++) {
+				if (!(h->algs & (1u << a)))
+					continue;
+				p = conf_path_for(path, (enum key_alg)a);
+				if ((where = inside_state(c, p)) != NULL) {
+					log_err("%s:%d: [host %s] %s \"%s\" is "
+					    "inside the %s", c->path, h->line,
+					    h->name, keys[k].name, p, where);
+					rc = -1;
+				}
+				free(p);
+			}
+		}
+	}
+	return rc;
 }
 
 /* The checks that need the whole file. */
@@ -2043,6 +2138,12 @@ conf_load(const char *path)
 	ctx.path = path;
 	ctx.cur = -1;
 	ctx.conf = conf_new(path);
+	/* Root runs what it names: every directory above it must be as
+	 * closed as the file, which check_file() checks (root's links,
+	 * /etc/alternatives say, are followed and their targets checked). */
+	if (fs_secure_path(path, FS_SP_PARENT | FS_SP_LINK | FS_SP_MISSING) !=
+	    0)
+		goto out;
 	/* O_NONBLOCK: a FIFO at the path must not hang the run before
 	 * check_file() refuses it. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==

@@ -428,16 +428,22 @@ component_ok(const char *path, const char *comp, const struct stat *st,
 	uid_t euid = geteuid();
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 
+	int same = strcmp(path, comp) == 0;
+
+	if (same)
+		comp = "";
 	if (st->st_uid != 0 && st->st_uid != euid) {
-		log_err("%s: %s is owned by uid %ld%s%s%s, not by root or uid "
+		log_err("%s: %s%sowned by uid %ld%s%s%s, not by root or uid "
 		    "%ld: that user could replace it", path, comp,
+		    same ? "" : " is ",
 		    (long)st->st_uid, *user_name(st->st_uid) ? " (" : "",
 		    user_name(st->st_uid), *user_name(st->st_uid) ? ")" : "",
 		    (long)euid);
 		return -1;
 	}
 	if (!last && !S_ISDIR(st->st_mode)) {
-		log_err("%s: %s is not a directory", path, comp);
+		log_err("%s: %s%snot a directory", path, comp,
+		    same ? "" : " is ");
 		return -1;
 	}
 	if ((mode & (S_IWGRP | S_IWOTH)) == 0)
@@ -445,11 +451,12 @@ component_ok(const char *path, const char *comp, const struct stat *st,
 	if (!last && st->st_uid == 0 && (mode & S_ISVTX) &&
 	    (mode & S_IWOTH) && S_ISDIR(st->st_mode))
 		return 0;
-	log_err("%s: %s has mode %04o: %s can write in it%s; chmod go-w %s",
-	    path, comp, mode, (mode & S_IWOTH) ? "anyone" : "its group",
+	log_err("%s: %s%smode %04o: %s can write in it%s; chmod go-w %s",
+	    path, comp, same ? "" : " has ", mode, (mode & S_IWOTH) ? "anyone" : "its group",
 	    (mode & S_ISVTX) && !last ? " (a sticky directory is allowed "
 	    "only if root owns it)" : (mode & S_ISVTX) ? " (a sticky "
-	    "directory is allowed above it, not as itself)" : "", comp);
+	    "directory is allowed above it, not as itself)" : "",
+	    same ? path : comp);
 	return -1;
 }
 
@@ -514,7 +521,18 @@ fs_secure_path(const char *path, int flags)
 				rc = 0;
 				goto out;
 			}
-			log_err("%s: %s: %s", path, done, strerror(errno));
+			if (strcmp(path, done) == 0)
+				log_err("%s: %s", path, strerror(errno));
+			else
+				log_err("%s: %s: %s", path, done,
+				    strerror(errno));
+			goto out;
+		}
+		/* FS_SP_PARENT: the caller looks at the final name itself
+		 * (except that root's link there is followed with LINK). */
+		if (last && (flags & FS_SP_PARENT) &&
+		    !(S_ISLNK(st.st_mode) && (flags & FS_SP_LINK))) {
+			rc = 0;
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
@@ -569,33 +587,9 @@ out:
 int
 fs_check_private_dir(const char *path)
 {
-	struct stat st;
-	uid_t euid = geteuid();
-
-	if (lstat(path, &st) < 0) {
-		log_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		log_err("%s: is a symbolic link; a private key directory must "
-		    "be a real directory (remove the link)", path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_err("%s: exists and is not a directory", path);
-		return -1;
-	}
-	if (st.st_uid != 0 && st.st_uid != euid) {
-		log_err("%s: owned by uid %ld, not by root or uid %ld", path,
-		    (long)st.st_uid, (long)euid);
-		return -1;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		log_err("%s: mode %04o lets group or others write in it; "
-		    "chmod 700 %s", path, (unsigned)(st.st_mode & 07777), path);
-		return -1;
-	}
-	return 0;
+	/* Not only the last component: keys/HOST renamed away inside a
+	 * state directory someone else can write is a substituted key. */
+	return fs_secure_path(path, FS_SP_DIR);
 }
 
 char *
@@ -633,14 +627,12 @@ out:
 
 /*
  * Opens a secret file and checks the descriptor: a regular file, owned by
- * root or the effective user, no access for group or others, in a
- * directory that others cannot swap files in. Returns the fd or -1.
+ * root or the effective user, no access for group or others, below
+ * directories that only root or we can change. Returns the fd or -1.
  */
 static int
 open_secret(const char *path, struct stat *st)
 {
-	struct stat dst;
-	char *dir = NULL;
 	int fd = -1, ret = -1;
 	uid_t euid = geteuid();
 	unsigned mode;
@@ -677,22 +669,14 @@ open_secret(const char *path, struct stat *st)
 		    path);
 		goto out;
 	}
-	dir = fs_dir_of(path);
-	if (stat(dir, &dst) < 0) {
-		log_err("%s: %s", dir, strerror(errno));
+	/* Every directory above it, from /: no one else may swap it. */
+	if (fs_secure_path(path, FS_SP_PARENT) != 0)
 		goto out;
-	}
-	if ((dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX)) {
-		log_err("%s: directory %s is world-writable without the sticky "
-		    "bit; anyone could replace the file", path, dir);
-		goto out;
-	}
 	ret = fd;
 	fd = -1;
 out:
 	if (fd >= 0)
 		(void)close(fd);
-	free(dir);
 	return ret;
 }
 

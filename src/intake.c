@@ -222,7 +222,7 @@ intake_stage(const struct conf *c, struct store *st,
 	enum outcome o = OUT_PERMFAIL;
 
 	memset(&v, 0, sizeof(v));
-	if ((key = key_load(f->key_path)) == NULL ||
+	if ((key = key_load_linked(f->key_path)) == NULL ||
 	    (chain = cert_load_chain(f->chain_path)) == NULL ||
 	    key_spki_hex(key, spki) != 0)
 		goto done;

@@ -2,6 +2,8 @@
  * daneroll - keeps DANE TLSA records and SMTP certificates in step through
  * key and certificate rollovers. See daneroll(8).
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 
 #include "cmd.h"
@@ -9,9 +11,15 @@
 int
 main(int argc, char **argv)
 {
+	static const struct rlimit no_core = { 0, 0 };
 	struct cli cli;
 	int rc;
 
+	/* Private keys, TSIG and API secrets pass through this process's
+	 * memory: never into a core file, nor to another process of the
+	 * same user through ptrace or /proc/PID/mem. */
+	(void)setrlimit(RLIMIT_CORE, &no_core);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if ((rc = cmd_parse(argc, argv, &cli)) != 0)
 		return rc < 0 ? EX_USAGE : EX_OK;
 	return cmd_dispatch(&cli);

@@ -849,7 +849,7 @@ test_no_side_effects(void)
 	    "[host mx.example.org]\npublisher = dns\n"
 	    "scheme = current+issuer\n"
 	    "issuer_cert = %s/no-such-ca.pem\n"
-	    "key_file = %s/k.pem\nfullchain_file = %s/c.pem\n"
+	    "key_file = %s-live/k.pem\nfullchain_file = %s-live/c.pem\n"
 	    "[publisher dns]\ntype = rfc2136\n"
 	    "tsig_key_file = %s/no-such-tsig.key\n", state, state, state,
 	    state, state);

@@ -181,7 +181,7 @@ test_secret_kinds(void)
 	T_INT(chmod(open_dir, 0777), 0);
 	t_log_reset();
 	T_INT(fs_check_secret(path), -1);
-	T_CHECK(t_log_has("world-writable without the sticky bit"));
+	T_CHECK(t_log_has("mode 0777: anyone can write in it"));
 
 	/* And the good case. */
 	t_log_reset();
@@ -308,13 +308,13 @@ test_private_dir(void)
 	T_INT(chmod(t_path("kd/real"), 0770), 0);
 	t_log_reset();
 	T_INT(fs_check_private_dir(t_path("kd/real")), -1);
-	T_CHECK(t_log_has("mode 0770 lets group or others write"));
+	T_CHECK(t_log_has("mode 0770: its group can write in it"));
 	T_INT(chmod(t_path("kd/real"), 0755), 0);
 	T_INT(fs_check_private_dir(t_path("kd/real")), 0);
 	t_write("kd/file", "x");
 	t_log_reset();
 	T_INT(fs_check_private_dir(t_path("kd/file")), -1);
-	T_CHECK(t_log_has("is not a directory"));
+	T_CHECK(t_log_has("kd/file: not a directory"));
 	T_INT(fs_check_private_dir(t_path("kd/absent")), -1);
 }
 
@@ -463,7 +463,7 @@ test_secure_path(void)
 		{ "sp/ok", FS_SP_FILE, -1, "not a regular file" },
 		{ "sp/ok/absent", FS_SP_DIR, -1, "No such file" },
 		{ "sp/ok/absent/deeper", FS_SP_DIR | FS_SP_MISSING, 0, NULL },
-		{ "sp/gw", FS_SP_DIR, -1, "has mode 0770: its group can write" },
+		{ "sp/gw", FS_SP_DIR, -1, "mode 0770: its group can write" },
 		{ "sp/gw/file", FS_SP_FILE, -1, "has mode 0770" },
 		{ "sp/ww/file", FS_SP_FILE, -1, "has mode 0777: anyone can" },
 		{ "sp/sticky/sub", FS_SP_DIR, 0, NULL },
@@ -471,7 +471,7 @@ test_secure_path(void)
 		{ "sp/sticky-nobody/sub", FS_SP_DIR, -1, "owned by uid 65534" },
 		{ "sp/nobody/file", FS_SP_FILE, -1, "owned by uid 65534" },
 		{ "sp/ok/nobodyfile", FS_SP_FILE, -1, "owned by uid 65534" },
-		{ "sp/gwfile", FS_SP_FILE, -1, "has mode 0664" },
+		{ "sp/gwfile", FS_SP_FILE, -1, "mode 0664: its group can write" },
 		{ "sp/link-ok/file", FS_SP_FILE, 0, NULL },
 		{ "sp/rel-ok/file", FS_SP_FILE, 0, NULL },
 		{ "sp/link-ok", FS_SP_DIR, -1, "is a symbolic link" },
@@ -481,6 +481,12 @@ test_secure_path(void)
 		  "symbolic link owned by uid 65534" },
 		{ "sp/loop/file", FS_SP_FILE, -1, "too many levels" },
 		{ "sp/./ok//file", FS_SP_FILE, 0, NULL },
+		{ "sp/ok/nobodyfile", FS_SP_PARENT, 0, NULL },
+		{ "sp/gwfile", FS_SP_PARENT, 0, NULL },
+		{ "sp/link-ok", FS_SP_PARENT, 0, NULL },
+		{ "sp/nobody/file", FS_SP_PARENT, -1, "owned by uid 65534" },
+		{ "sp/link-gw/file", FS_SP_PARENT, -1, "mode 0770" },
+		{ "sp/gw/absent", FS_SP_PARENT | FS_SP_MISSING, -1, "0770" },
 	};
 	size_t i;
 
