@@ -42,7 +42,9 @@ int	 fs_mkdirs(const char *path, mode_t mode);
  *   FS_SP_DIR      the final name must be a directory
  *   FS_SP_FILE     the final name must be a regular file
  *   FS_SP_MISSING  names from the first missing one on may not exist yet
- *                  (checked up to there)
+ *                  (checked up to there; so may names below a checked
+ *                  directory we may not search, which no open can
+ *                  reach either)
  *   FS_SP_LINK     the final name may be root's symbolic link
  *   FS_SP_PARENT   the directories only: the final name is the
  *                  caller's to check (on the descriptor it opens, or
@@ -74,6 +76,20 @@ int	 fs_check_private_dir(const char *path);
  * larger than maxlen.
  */
 char	*fs_read_file(const char *path, size_t maxlen, size_t *lenp);
+/* A descriptor of the directory part of path (O_DIRECTORY), or -1
+ * logged; the caller closes it. */
+int	 fs_open_dir_of(const char *path);
+/*
+ * Reads the regular file name in the directory dfd without following a
+ * symbolic link (shown names it in messages): what a deploy reads there
+ * is what it or the MTA's administrator put, never what a link planted
+ * there points at. NULL with *absent 1 if there is no such name; NULL
+ * with *absent 0 (logged) if it is a symbolic link, not a regular file,
+ * unreadable or larger than maxlen. The buffer is the caller's (wipe it
+ * if it may hold a key); a failure wipes what was read.
+ */
+char	*fs_read_at(int dfd, const char *name, const char *shown,
+	    size_t maxlen, size_t *lenp, int *absent);
 /*
  * Reads a secret file: refuses it unless it is a regular file owned by
  * root or by the effective user and neither group- nor world-readable or

@@ -517,7 +517,11 @@ fs_secure_path(const char *path, int flags)
 		free(done);
 		done = cand;
 		if (lstat(done, &st) < 0) {
-			if (errno == ENOENT && (flags & FS_SP_MISSING)) {
+			/* Past a checked directory we may not search, no
+			 * open can reach anything either (EACCES). */
+			if ((errno == ENOENT || errno == EACCES) &&
+			    ((flags & FS_SP_MISSING) ||
+			    (last && (flags & FS_SP_PARENT)))) {
 				rc = 0;
 				goto out;
 			}
@@ -619,6 +623,56 @@ fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 		goto out;
 	}
 	ret = read_fd(fd, path, &st, maxlen, lenp, 0);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return ret;
+}
+
+int
+fs_open_dir_of(const char *path)
+{
+	char *dir = fs_dir_of(path);
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		log_err("%s: open directory: %s", dir, strerror(errno));
+	free(dir);
+	return fd;
+}
+
+char *
+fs_read_at(int dfd, const char *name, const char *shown, size_t maxlen,
+    size_t *lenp, int *absent)
+{
+	struct stat st;
+	char *ret = NULL;
+	int fd = -1;
+
+	*absent = 0;
+	/* O_NONBLOCK: a FIFO planted here must not hang the run. */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			*absent = 1;
+		else if (errno == ELOOP)
+			log_err("%s: is a symbolic link daneroll did not make: "
+			    "it is neither read nor replaced (remove it, or "
+			    "name the real file in the configuration)", shown);
+		else
+			log_err("%s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_err("%s: fstat: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", shown);
+		goto out;
+	}
+	ret = read_fd(fd, shown, &st, maxlen, lenp, 1);
 out:
 	if (fd >= 0)
 		(void)close(fd);
