@@ -680,6 +680,14 @@ cmd_config_check(const struct cli *c)
 	for (i = 0; i < conf->nhosts; i++)
 		if (deploy_files_check(&conf->hosts[i]) != 0)
 			bad = 1;
+	for (i = 0; i < conf->npublishers; i++) {
+		const struct backend_publisher *pb = backend_publisher_for(
+		    backend_builtin(), conf->publishers[i].type);
+
+		if (pb != NULL && pb->check != NULL &&
+		    pb->check(&conf->publishers[i]) != 0)
+			bad = 1;
+	}
 	if (!bad)
 		printf("%s: ok (%d host%s, %d publisher%s)\n", conf->path,
 		    conf->nhosts, conf->nhosts == 1 ? "" : "s",

@@ -42,7 +42,9 @@
  *   api_key_file     P         pdns, required
  *   server_id        NAME      pdns; localhost
  *   ca_file          P         pdns; none: system trust store
- *   tls_verify       yes|no    pdns; yes
+ *   tls_verify       yes|no    pdns; yes; "no" needs ca_file or insecure
+ *   insecure         yes|no    pdns; no: says tls_verify = no is meant
+ *   proxy            URL       pdns; none: no proxy (http_proxy ignored)
  *   command          CMD       exec, required
  *
  *   [host NAME]              NAME: the MX host name
@@ -122,7 +124,8 @@ enum key_id {
 	K_TTL, K_MARGIN, K_RENEW_BEFORE, K_ROTATE_AFTER, K_RETRY_MIN,
 	K_RETRY_MAX, K_EXPIRY_ALERT, K_HOOK_TIMEOUT,
 	K_TYPE, K_ZONE, K_TIMEOUT, K_SERVER, K_TSIG_KEY_FILE, K_API_URL,
-	K_API_KEY_FILE, K_SERVER_ID, K_CA_FILE, K_TLS_VERIFY, K_COMMAND,
+	K_API_KEY_FILE, K_SERVER_ID, K_CA_FILE, K_TLS_VERIFY, K_INSECURE,
+	K_PROXY, K_COMMAND,
 	K_PUBLISHER, K_PORT, K_TLSA_OWNER, K_ALIAS, K_SCHEME, K_ALGORITHMS,
 	K_KEY_FILE, K_CERT_FILE, K_CHAIN_FILE, K_FULLCHAIN_FILE,
 	K_COMBINED_FILE, K_LIVE_LINK, K_OWNER, K_GROUP, K_KEY_MODE,
@@ -296,6 +299,10 @@ static const struct keydef keys[K_COUNT] = {
 	    POFF(ca_file), p_path },
 	[K_TLS_VERIFY] = { "tls_verify", SECT_PUB, PT(PUB_PDNS), 0,
 	    POFF(tls_verify), p_bool },
+	[K_INSECURE] = { "insecure", SECT_PUB, PT(PUB_PDNS), 0,
+	    POFF(insecure), p_bool },
+	[K_PROXY] = { "proxy", SECT_PUB, PT(PUB_PDNS), 0,
+	    POFF(proxy), p_url },
 	[K_COMMAND] = { "command", SECT_PUB, PT(PUB_EXEC), KF_REQUIRED,
 	    POFF(command), p_cmd },
 
@@ -483,6 +490,7 @@ publisher_free(struct conf_publisher *p)
 	free(p->api_key_file);
 	free(p->server_id);
 	free(p->ca_file);
+	free(p->proxy);
 	cmd_free(&p->command);
 }
 
@@ -1741,6 +1749,15 @@ finish_publisher(struct pctx *ctx, const struct sect *s)
 	check_required(ctx, s, PT(p->type));
 	if (p->type == PUB_PDNS && p->server_id == NULL)
 		p->server_id = xstrdup("localhost");
+	/* Without verification anyone on the path reads the API key: only
+	 * when the operator says so, or names the CA to trust instead. */
+	if (p->type == PUB_PDNS && !p->tls_verify && p->ca_file == NULL &&
+	    !p->insecure && s->seen[K_TLS_VERIFY])
+		conf_error(ctx, s->seen[K_TLS_VERIFY], "tls_verify = no in "
+		    "[%s] lets anyone on the path to %s read the API key: "
+		    "set ca_file to the API's CA instead, or insecure = yes "
+		    "to accept that", s->label, p->api_url ? p->api_url :
+		    "the API");
 }
 
 /* A publisher given a zone changes names in it only: a TLSA owner outside
