@@ -596,10 +596,32 @@ fs_check_private_dir(const char *path)
 	return fs_secure_path(path, FS_SP_DIR);
 }
 
+/* read_fd for an opened descriptor that must be a regular file. */
+static char *
+read_regular(int fd, const char *path, size_t maxlen, size_t *lenp,
+    int secret)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		log_err("%s: fstat: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_err("%s: is a directory", path);
+		return NULL;
+	}
+	/* A device or FIFO has no end daneroll could wait for. */
+	if (!S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
+		return NULL;
+	}
+	return read_fd(fd, path, &st, maxlen, lenp, secret);
+}
+
 char *
 fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 {
-	struct stat st;
 	char *ret = NULL;
 	int fd = -1;
 
@@ -609,20 +631,7 @@ fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 		log_err("%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) < 0) {
-		log_err("%s: fstat: %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		log_err("%s: is a directory", path);
-		goto out;
-	}
-	/* A device or FIFO has no end daneroll could wait for. */
-	if (!S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", path);
-		goto out;
-	}
-	ret = read_fd(fd, path, &st, maxlen, lenp, 0);
+	ret = read_regular(fd, path, maxlen, lenp, 0);
 out:
 	if (fd >= 0)
 		(void)close(fd);
@@ -645,7 +654,6 @@ char *
 fs_read_at(int dfd, const char *name, const char *shown, size_t maxlen,
     size_t *lenp, int *absent)
 {
-	struct stat st;
 	char *ret = NULL;
 	int fd = -1;
 
@@ -664,15 +672,7 @@ fs_read_at(int dfd, const char *name, const char *shown, size_t maxlen,
 			log_err("%s: %s", shown, strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) < 0) {
-		log_err("%s: fstat: %s", shown, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", shown);
-		goto out;
-	}
-	ret = read_fd(fd, shown, &st, maxlen, lenp, 1);
+	ret = read_regular(fd, shown, maxlen, lenp, 1);
 out:
 	if (fd >= 0)
 		(void)close(fd);
