@@ -271,7 +271,8 @@ load_set(const struct dctx *c, const char *key_path, const char *chain_path,
 	STACK_OF(X509) *chain = NULL;
 	enum outcome o = OUT_PERMFAIL;
 
-	if ((key = key_load(key_path)) == NULL ||
+	/* Ours (key_dir), or an ACME client's behind root's link. */
+	if ((key = key_load_linked(key_path)) == NULL ||
 	    (chain = cert_load_chain(chain_path)) == NULL)
 		goto done;
 	if (!cert_matches_key(sk_X509_value(chain, 0), key)) {
