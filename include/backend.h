@@ -33,6 +33,9 @@ struct backend_publisher {
 	enum outcome		(*replace)(const struct conf *,
 				    const struct conf_publisher *,
 				    const struct publish_req *);
+	/* config check: warnings about a section (NULL: none); 0, or -1
+	 * if the section cannot work. */
+	int			(*check)(const struct conf_publisher *);
 };
 
 /* What one authoritative address serves for an owner name. */

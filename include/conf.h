@@ -62,6 +62,9 @@ struct conf_publisher {
 	char			*server_id;	/* default "localhost" */
 	char			*ca_file;	/* NULL: system trust store */
 	int			 tls_verify;	/* default 1 */
+	int			 insecure;	/* tls_verify = no is meant */
+	char			*proxy;		/* NULL: none, whatever the
+						 * environment says */
 	/* exec */
 	struct conf_cmd		 command;
 	/* all */

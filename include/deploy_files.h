@@ -67,7 +67,8 @@ extern const struct backend_deployer deploy_files;
 /*
  * Checks a host's file layout for `daneroll check` and config tests:
  * warns about separate key and certificate files (not atomic), fails (-1,
- * logged) when owner/group do not resolve. 0 otherwise.
+ * logged) when owner/group do not resolve or a directory above a
+ * deployed path is not root's (or ours) alone. 0 otherwise.
  */
 int	deploy_files_check(const struct conf_host *);
 

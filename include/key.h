@@ -30,8 +30,15 @@ EVP_PKEY	*key_generate(enum key_alg);
  */
 int		 key_write_new(const char *path, EVP_PKEY *, mode_t,
 		    uid_t, gid_t);
-/* PEM private key; refuses files readable by group or others. */
+/*
+ * PEM private key of daneroll's own: refuses a symbolic link, a file not
+ * owned by the effective user, readable by group or others, or below a
+ * directory someone else could change (fs_secure_path).
+ */
 EVP_PKEY	*key_load(const char *path);
+/* The same for a key an ACME client hands over, whose name may be root's
+ * symbolic link (certbot's live/): the file it resolves to is checked. */
+EVP_PKEY	*key_load_linked(const char *path);
 /* PEM private key for deployment, without the mode check. */
 EVP_PKEY	*key_load_unchecked(const char *path);
 /* The algorithm of a key, or -1 when daneroll does not roll it (RSA of

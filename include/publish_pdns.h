@@ -11,9 +11,11 @@
  * The API key is read from pub->api_key_file (fs_read_secret: owner and
  * mode checked), sent only as the X-API-Key request header, never logged,
  * and wiped from every buffer that held it. TLS peer and host name
- * verification is on unless tls_verify = no (warned about on every use);
- * pub->ca_file replaces the system trust store. Redirects are not
- * followed. Connect time is bounded by min(timeout, 10 s), the whole
+ * verification is on unless tls_verify = no (warned about on every use;
+ * the configuration needs ca_file or insecure = yes for it);
+ * pub->ca_file replaces the system trust store. Proxy variables of the
+ * environment are ignored: a proxy is used only when pub->proxy names
+ * one. Redirects are not followed. Connect time is bounded by min(timeout, 10 s), the whole
  * exchange by pub->timeout; answers beyond 1 MiB are refused.
  *
  * Outcomes: OUT_OK on 2xx. OUT_PERMFAIL: 401/403 ("API key rejected"),
@@ -37,6 +39,8 @@
 
 extern const struct backend_publisher publish_pdns;
 
+/* 1 if the URL's host is this machine (localhost, 127.0.0.0/8, ::1). */
+int		 pdns_url_loopback(const char *url);
 /* The PATCH body for one RRset change. NULL if owner is unusable. */
 char		*pdns_body(const char *owner, int64_t ttl,
 		    const struct tlsa_set *want);

@@ -685,6 +685,21 @@ cmd_check(const struct cli *c, struct conf *conf)
 	return code;
 }
 
+/*
+ * The state and key directories, before a command reads or writes
+ * anything there (a lock, the database, a key): every component from /
+ * must be root's or ours and closed to others. They may not exist yet.
+ */
+static int
+state_dirs_secure(const struct conf *conf)
+{
+	/* key_dir is usually inside: one refusal says it. */
+	if (fs_secure_path(conf->state_dir, FS_SP_DIR | FS_SP_MISSING) != 0 ||
+	    fs_secure_path(conf->key_dir, FS_SP_DIR | FS_SP_MISSING) != 0)
+		return -1;
+	return 0;
+}
+
 /* config check: the file, then what needs the host: owners, groups,
  * file layouts; nothing is written. */
 static int
@@ -699,9 +714,19 @@ cmd_config_check(const struct cli *c)
 	}
 	if ((conf = load_conf(c)) == NULL)
 		return EX_CONFIG;
+	if (state_dirs_secure(conf) != 0)
+		bad = 1;
 	for (i = 0; i < conf->nhosts; i++)
 		if (deploy_files_check(&conf->hosts[i]) != 0)
 			bad = 1;
+	for (i = 0; i < conf->npublishers; i++) {
+		const struct backend_publisher *pb = backend_publisher_for(
+		    backend_builtin(), conf->publishers[i].type);
+
+		if (pb != NULL && pb->check != NULL &&
+		    pb->check(&conf->publishers[i]) != 0)
+			bad = 1;
+	}
 	if (!bad)
 		printf("%s: ok (%d host%s, %d publisher%s)\n", conf->path,
 		    conf->nhosts, conf->nhosts == 1 ? "" : "s",
@@ -818,6 +843,11 @@ cmd_dispatch(const struct cli *c)
 			continue;
 		if ((conf = load_conf(c)) == NULL)
 			return EX_CONFIG;
+		/* check (Nagios) says UNKNOWN for it, through store_open. */
+		if (cmds[i].fn != cmd_check && state_dirs_secure(conf) != 0) {
+			conf_free(conf);
+			return EX_CANTCREAT;
+		}
 		rc = cmds[i].fn(c, conf);
 		conf_free(conf);
 		return rc;

@@ -42,7 +42,9 @@
  *   api_key_file     P         pdns, required
  *   server_id        NAME      pdns; localhost
  *   ca_file          P         pdns; none: system trust store
- *   tls_verify       yes|no    pdns; yes
+ *   tls_verify       yes|no    pdns; yes; "no" needs ca_file or insecure
+ *   insecure         yes|no    pdns; no: says tls_verify = no is meant
+ *   proxy            URL       pdns; none: no proxy (http_proxy ignored)
  *   command          CMD       exec, required
  *
  *   [host NAME]              NAME: the MX host name
@@ -97,6 +99,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fsutil.h"
 #include "log.h"
 #include "util.h"
 
@@ -124,7 +127,8 @@ enum key_id {
 	K_TTL, K_MARGIN, K_RENEW_BEFORE, K_ROTATE_AFTER, K_RETRY_MIN,
 	K_RETRY_MAX, K_EXPIRY_ALERT, K_HOOK_TIMEOUT, K_TEMPFAIL_LIMIT,
 	K_TYPE, K_ZONE, K_TIMEOUT, K_SERVER, K_TSIG_KEY_FILE, K_API_URL,
-	K_API_KEY_FILE, K_SERVER_ID, K_CA_FILE, K_TLS_VERIFY, K_COMMAND,
+	K_API_KEY_FILE, K_SERVER_ID, K_CA_FILE, K_TLS_VERIFY, K_INSECURE,
+	K_PROXY, K_COMMAND,
 	K_PUBLISHER, K_PORT, K_TLSA_OWNER, K_ALIAS, K_SCHEME, K_ALGORITHMS,
 	K_KEY_FILE, K_CERT_FILE, K_CHAIN_FILE, K_FULLCHAIN_FILE,
 	K_COMBINED_FILE, K_LIVE_LINK, K_OWNER, K_GROUP, K_KEY_MODE,
@@ -300,6 +304,10 @@ static const struct keydef keys[K_COUNT] = {
 	    POFF(ca_file), p_path },
 	[K_TLS_VERIFY] = { "tls_verify", SECT_PUB, PT(PUB_PDNS), 0,
 	    POFF(tls_verify), p_bool },
+	[K_INSECURE] = { "insecure", SECT_PUB, PT(PUB_PDNS), 0,
+	    POFF(insecure), p_bool },
+	[K_PROXY] = { "proxy", SECT_PUB, PT(PUB_PDNS), 0,
+	    POFF(proxy), p_url },
 	[K_COMMAND] = { "command", SECT_PUB, PT(PUB_EXEC), KF_REQUIRED,
 	    POFF(command), p_cmd },
 
@@ -489,6 +497,7 @@ publisher_free(struct conf_publisher *p)
 	free(p->api_key_file);
 	free(p->server_id);
 	free(p->ca_file);
+	free(p->proxy);
 	cmd_free(&p->command);
 }
 
@@ -561,6 +570,57 @@ path_problem(const char *path, int slot)
 	return NULL;
 }
 
+/* path without "//", "/./" and a trailing "/"; caller frees. */
+static char *
+path_clean(const char *path)
+{
+	char *out = xmalloc(strlen(path) + 2), *o = out;
+	const char *p, *end;
+
+	for (p = path; *p != '\0'; p = end) {
+		p += strspn(p, "/");
+		end = p + strcspn(p, "/");
+		if (end == p || (end - p == 1 && *p == '.'))
+			continue;
+		*o++ = '/';
+		memcpy(o, p, (size_t)(end - p));
+		o += end - p;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	return out;
+}
+
+/* 1 if path is dir or below it, comparing whole components. */
+static int
+path_inside(const char *path, const char *dir)
+{
+	char *p = path_clean(path), *d = path_clean(dir);
+	size_t n = strlen(d);
+	int in = strcmp(d, "/") == 0 || (strncmp(p, d, n) == 0 &&
+	    (p[n] == '/' || p[n] == '\0'));
+
+	free(p);
+	free(d);
+	return in;
+}
+
+/* "state directory" or "key directory" if a deployed file would go
+ * there, else NULL: the MTA's user would be given a name among the
+ * files daneroll trusts (a .prev it owns beside our keys, say). */
+static const char *
+inside_state(const struct conf *c, const char *path)
+{
+	if (c->state_dir != NULL && path_inside(path, c->state_dir))
+		return "state directory";
+	if (c->key_dir != NULL && path_inside(path, c->key_dir))
+		return "key directory";
+	return NULL;
+}
+
+static int	deploy_paths_outside(const struct conf *);
+
 int
 conf_set_state_dir(struct conf *c, const char *dir)
 {
@@ -576,7 +636,7 @@ conf_set_state_dir(struct conf *c, const char *dir)
 		free(c->key_dir);
 		c->key_dir = xasprintf("%s/keys", dir);
 	}
-	return 0;
+	return deploy_paths_outside(c);
 }
 
 static void
@@ -1697,6 +1757,15 @@ finish_publisher(struct pctx *ctx, const struct sect *s)
 	check_required(ctx, s, PT(p->type));
 	if (p->type == PUB_PDNS && p->server_id == NULL)
 		p->server_id = xstrdup("localhost");
+	/* Without verification anyone on the path reads the API key: only
+	 * when the operator says so, or names the CA to trust instead. */
+	if (p->type == PUB_PDNS && !p->tls_verify && p->ca_file == NULL &&
+	    !p->insecure && s->seen[K_TLS_VERIFY])
+		conf_error(ctx, s->seen[K_TLS_VERIFY], "tls_verify = no in "
+		    "[%s] lets anyone on the path to %s read the API key: "
+		    "set ca_file to the API's CA instead, or insecure = yes "
+		    "to accept that", s->label, p->api_url ? p->api_url :
+		    "the API");
 }
 
 /* A publisher given a zone changes names in it only: a TLSA owner outside
@@ -1936,6 +2005,16 @@ check_files(struct pctx *ctx)
 			}
 		}
 	}
+	for (i = 0; i < n; i++) {
+		const char *where = inside_state(ctx->conf, v[i].path);
+
+		if (where != NULL)
+			conf_error(ctx, v[i].line, "%s \"%s\" is inside the %s "
+			    "%s: deployed files go where the MTA reads them, "
+			    "never among daneroll's own", v[i].key, v[i].path,
+			    where, strcmp(where, "key directory") == 0 ?
+			    ctx->conf->key_dir : ctx->conf->state_dir);
+	}
 	/* Sorted, duplicates are neighbours: O(n log n) for big configs. */
 	if (n > 1)
 		qsort(v, (size_t)n, sizeof(*v), file_cmp);
@@ -1951,6 +2030,39 @@ check_files(struct pctx *ctx)
 	for (i = 0; i < n; i++)
 		free(v[i].path);
 	free(v);
+}
+
+/* After --state-dir: no deployed file of any host inside it. 0, or -1
+ * logged naming the host section. */
+static int
+deploy_paths_outside(const struct conf *c)
+{
+	const struct conf_host *h;
+	const char *path, *where;
+	char *p;
+	int i, k, a, rc = 0;
+
+	for (i = 0; i < c->nhosts; i++) {
+		h = &c->hosts[i];
+		for (k = 0; k < K_COUNT; k++) {
+			if (!(keys[k].flags & KF_SLOT))
+				continue;
+			path = *(char *const *)((const char *)h + keys[k].off);
+			for (a = 0; path != NULL && a < KEY_ALG_COUNT; a++) {
+				if (!(h->algs & (1u << a)))
+					continue;
+				p = conf_path_for(path, (enum key_alg)a);
+				if ((where = inside_state(c, p)) != NULL) {
+					log_err("%s:%d: [host %s] %s \"%s\" is "
+					    "inside the %s", c->path, h->line,
+					    h->name, keys[k].name, p, where);
+					rc = -1;
+				}
+				free(p);
+			}
+		}
+	}
+	return rc;
 }
 
 /* The checks that need the whole file. */
@@ -2056,6 +2168,12 @@ conf_load(const char *path)
 	ctx.path = path;
 	ctx.cur = -1;
 	ctx.conf = conf_new(path);
+	/* Root runs what it names: every directory above it must be as
+	 * closed as the file, which check_file() checks (root's links,
+	 * /etc/alternatives say, are followed and their targets checked). */
+	if (fs_secure_path(path, FS_SP_PARENT | FS_SP_LINK | FS_SP_MISSING) !=
+	    0)
+		goto out;
 	/* O_NONBLOCK: a FIFO at the path must not hang the run before
 	 * check_file() refuses it. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==

@@ -22,6 +22,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,7 @@ struct undo {
 			    __VA_ARGS__)
 
 static void wipe_free(char *);
+static const char *base_of(const char *);
 
 static void
 undo_free(struct undo *u)
@@ -279,7 +281,8 @@ load_set(const struct dctx *c, const char *key_path, const char *chain_path,
 	STACK_OF(X509) *chain = NULL;
 	enum outcome o = OUT_PERMFAIL;
 
-	if ((key = key_load(key_path)) == NULL ||
+	/* Ours (key_dir), or an ACME client's behind root's link. */
+	if ((key = key_load_linked(key_path)) == NULL ||
 	    (chain = cert_load_chain(chain_path)) == NULL)
 		goto done;
 	if (!cert_matches_key(sk_X509_value(chain, 0), key)) {
@@ -299,18 +302,24 @@ done:
 
 /*
  * The content of path, or NULL: *err 0 if it does not exist, 1 if it
- * cannot be read (logged). Caller wipes (it may be a key) and frees.
+ * cannot be read (logged). Read relative to its directory without
+ * following a symbolic link: a link planted at a deployed path would have
+ * a root-only file copied to PATH.prev, owned by the MTA's user. Caller
+ * wipes (it may be a key) and frees.
  */
 static char *
 read_opt(const char *path, int *err)
 {
-	char *data;
+	char *data = NULL;
+	int dfd, absent = 0;
 
-	*err = 0;
-	if (!fs_exists(path))
+	*err = 1;
+	if ((dfd = fs_open_dir_of(path)) < 0)
 		return NULL;
-	if ((data = fs_read_file(path, CERT_PEM_MAX * 2, NULL)) == NULL)
-		*err = 1;
+	data = fs_read_at(dfd, base_of(path), path, CERT_PEM_MAX * 2, NULL,
+	    &absent);
+	(void)close(dfd);
+	*err = data == NULL && !absent;
 	return data;
 }
 
@@ -680,8 +689,9 @@ link_write_dir(const struct dctx *c, const char *link, const char *vname,
 		ERR(c, "%s: mkdir: %s", dir, strerror(errno));
 		goto done;
 	}
-	if ((c->uid != (uid_t)-1 || c->gid != (gid_t)-1) &&
-	    chown(dir, c->uid, c->gid) == -1) {
+	/* The directory stays ours (its files get owner and group): the
+	 * MTA's user must not be able to put names in it. */
+	if (c->gid != (gid_t)-1 && chown(dir, (uid_t)-1, c->gid) == -1) {
 		ERR(c, "%s: chown: %s", dir, strerror(errno));
 		goto done;
 	}
@@ -703,20 +713,68 @@ done:
 	return rc;
 }
 
-/* 1 if the directory link points at holds exactly p, 0 if not, -1. */
+/*
+ * The version directory vname beside link, opened without following a
+ * symbolic link: only a directory this module made is read or pruned.
+ * -1 (logged) otherwise; the caller closes the descriptor.
+ */
 static int
-link_in_place(const char *link, const struct pems *p)
+link_open_version(const struct dctx *c, int dfd, const char *link,
+    const char *vname)
+{
+	int fd;
+
+	if (strchr(vname, '/') != NULL ||
+	    version_of(vname, base_of(link)) < 0) {
+		ERR(c, "%s points at %s, not at a version directory daneroll "
+		    "made beside it; nothing is read through it", link, vname);
+		return -1;
+	}
+	fd = openat(dfd, vname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		ERR(c, "%s: %s beside it: %s", link, vname, errno == ELOOP ||
+		    errno == ENOTDIR ? "not a directory daneroll made (a "
+		    "symbolic link?); nothing is read or removed through it" :
+		    strerror(errno));
+	return fd;
+}
+
+/* 1 if the version directory cur (LINK's target) holds exactly p, 0 if
+ * not, -1 (logged). */
+static int
+link_in_place(const struct dctx *c, const char *link, const char *cur,
+    const struct pems *p)
 {
 	const char *data[MAX_FILES] = { p->key, p->cert, p->chain, p->full };
-	char *path = NULL;
-	int i, r = 1;
+	char *path = NULL, *have = NULL;
+	int i, r = 1, dfd = -1, vfd = -1, absent;
 
+	/* A link an operator made elsewhere: not our set, and not read
+	 * through; the deploy goes on and keeps it as LINK.prev. */
+	if (strchr(cur, '/') != NULL || version_of(cur, base_of(link)) < 0)
+		return 0;
+	if ((dfd = fs_open_dir_of(link)) < 0 ||
+	    (vfd = link_open_version(c, dfd, link, cur)) < 0) {
+		r = -1;
+		goto done;
+	}
 	for (i = 0; i < MAX_FILES && r == 1; i++) {
 		free(path);
+		wipe_free(have);
 		path = xasprintf("%s/%s", link, link_names[i]);
-		r = same_content(path, data[i]);
+		have = fs_read_at(vfd, link_names[i], path, CERT_PEM_MAX * 2,
+		    NULL, &absent);
+		r = have != NULL ? strcmp(have, data[i]) == 0 : absent ? 0 :
+		    -1;
 	}
+done:
+	if (vfd >= 0)
+		(void)close(vfd);
+	if (dfd >= 0)
+		(void)close(dfd);
 	free(path);
+	wipe_free(have);
 	return r;
 }
 
@@ -832,11 +890,11 @@ static void
 link_prune(const struct dctx *c, const char *link)
 {
 	char *dir = dir_of(link), *prevlink = with_suffix(link, SUF_PREV);
-	char *cur, *prev, *vdir = NULL, *path = NULL;
+	char *cur, *prev, *vdir = NULL;
 	const char *base = base_of(link);
 	struct dirent *d;
-	DIR *dp;
-	int i, err;
+	DIR *dp = NULL;
+	int i, err, dfd = -1, vfd, lfd;
 
 	cur = link_target(c, link, &err);
 	prev = link_target(c, prevlink, &err);
@@ -844,8 +902,11 @@ link_prune(const struct dctx *c, const char *link)
 	 * compared; a link an operator made otherwise prunes nothing. */
 	if (cur == NULL || strchr(cur, '/') != NULL ||
 	    (prev != NULL && strchr(prev, '/') != NULL) ||
-	    (dp = opendir(dir)) == NULL)
+	    (dfd = fs_open_dir_of(link)) < 0 || (lfd = dup(dfd)) < 0 ||
+	    (dp = fdopendir(lfd)) == NULL)
 		goto done;
+	/* Relative to the directory's descriptor, never following a
+	 * link: a version name that is a symbolic link is left alone. */
 	while ((d = readdir(dp)) != NULL) {
 		if (version_of(d->d_name, base) < 0 ||
 		    strcmp(d->d_name, cur) == 0 ||
@@ -853,24 +914,26 @@ link_prune(const struct dctx *c, const char *link)
 			continue;
 		free(vdir);
 		vdir = xasprintf("%s/%s", dir, d->d_name);
-		for (i = 0; i < MAX_FILES; i++) {
-			free(path);
-			path = xasprintf("%s/%s", vdir, link_names[i]);
-			(void)unlink(path);
-		}
-		if (rmdir(vdir) == -1)
+		if ((vfd = link_open_version(c, dfd, link, d->d_name)) < 0)
+			continue;
+		for (i = 0; i < MAX_FILES; i++)
+			(void)unlinkat(vfd, link_names[i], 0);
+		(void)close(vfd);
+		if (unlinkat(dfd, d->d_name, AT_REMOVEDIR) == -1)
 			INFO(c, "%s: not removed: %s", vdir, strerror(errno));
 		else
 			INFO(c, "removed the old set %s", vdir);
 	}
-	(void)closedir(dp);
 done:
+	if (dp != NULL)
+		(void)closedir(dp);
+	if (dfd >= 0)
+		(void)close(dfd);
 	free(dir);
 	free(prevlink);
 	free(cur);
 	free(prev);
 	free(vdir);
-	free(path);
 }
 
 /* Steps 2-4 for live_link. */
@@ -894,7 +957,7 @@ link_deploy(const struct dctx *c, const struct pems *p, int *changed,
 	if (link_ensure_aliases(c, link) != 0)
 		goto done;
 	if (cur != NULL) {
-		if ((r = link_in_place(link, p)) < 0)
+		if ((r = link_in_place(c, link, cur, p)) < 0)
 			goto done;
 		if (r == 1) {
 			INFO(c, "the set is already installed (%s)", cur);
@@ -1063,6 +1126,37 @@ dctx_init(struct dctx *c, const struct conf_host *h, enum key_alg alg)
 	return 0;
 }
 
+/*
+ * Every directory above every deployed path (fs_secure_path): owned by
+ * root or us and closed to others, or the MTA's user (or anyone) could
+ * swap names under the deploy. missing_ok: for config check, where a
+ * directory may not be made yet. 0, or -1 logged.
+ */
+static int
+paths_secure(const struct dctx *c, int missing_ok)
+{
+	const struct conf_files *f = &c->h->files;
+	const char *all[] = { f->combined_file, f->live_link, f->key_file,
+	    f->cert_file, f->chain_file, f->fullchain_file };
+	char *path;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (all[i] == NULL)
+			continue;
+		path = conf_path_for(all[i], c->alg);
+		if (fs_secure_path(path, FS_SP_PARENT | (missing_ok ?
+		    FS_SP_MISSING : 0)) != 0) {
+			ERR(c, "%s: refused as a place to deploy to (the "
+			    "reason is above)", path);
+			rc = -1;
+		}
+		free(path);
+	}
+	return rc;
+}
+
 /* Why separate files are unsafe, said once per deploy and by check. */
 static void
 warn_separate(const struct dctx *c)
@@ -1085,7 +1179,7 @@ deploy_files_deploy(const struct conf *conf, const struct conf_host *h,
 	enum outcome o = OUT_PERMFAIL, r, r2;
 
 	(void)conf;
-	if (dctx_init(&c, h, alg) != 0)
+	if (dctx_init(&c, h, alg) != 0 || paths_secure(&c, 0) != 0)
 		goto done;
 	if (layout_of(&h->files) == LAYOUT_FILES)
 		warn_separate(&c);
@@ -1141,7 +1235,7 @@ deploy_files_rollback(const struct conf *conf, const struct conf_host *h,
 	enum outcome o = OUT_PERMFAIL;
 
 	(void)conf;
-	if (dctx_init(&c, h, alg) != 0)
+	if (dctx_init(&c, h, alg) != 0 || paths_secure(&c, 0) != 0)
 		goto done;
 	if ((o = restore(&c)) != OUT_OK)
 		goto done;
@@ -1159,17 +1253,19 @@ int
 deploy_files_check(const struct conf_host *h)
 {
 	struct dctx c;
-	int a;
+	int a, bad = 0;
 
 	for (a = 0; a < KEY_ALG_COUNT; a++) {
 		if (!(h->algs & (1u << a)))
 			continue;
 		if (dctx_init(&c, h, (enum key_alg)a) != 0)
 			return -1;
+		if (paths_secure(&c, 1) != 0)
+			bad = 1;
 		if (layout_of(&h->files) == LAYOUT_FILES)
 			warn_separate(&c);
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 const struct backend_deployer deploy_files = {

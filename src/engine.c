@@ -245,14 +245,20 @@ do_generate(struct engine *e, const struct conf_host *h, struct view *v,
 		    (long long)now);
 		if (begin_action(e, h, v, s, st, path, now, &id) != 0)
 			goto done;
-	}
+	} else
+		dir = fs_dir_of(path);
 	crash_point(e, "generate:before-write");
 	if (fs_exists(path)) {
-		/* A crashed run wrote it: use it, never replace a key. */
+		/* A crashed run wrote it: use it, never replace a key. It
+		 * must still be ours, under its own name, in directories
+		 * no one else can change: key_load checks all of that. */
 		if ((key = key_load(path)) == NULL)
 			goto done;
 	} else {
-		if ((key = key_generate(s->alg)) == NULL)
+		/* A resumed action writes where it said it would, but only
+		 * into a directory that is still ours alone. */
+		if ((pending && fs_check_private_dir(dir) != 0) ||
+		    (key = key_generate(s->alg)) == NULL)
 			goto done;
 		if (key_write_new(path, key, 0600, (uid_t)-1, (gid_t)-1) != 0)
 			goto done;

@@ -405,42 +405,223 @@ out:
 	return ret;
 }
 
+/* The user name of uid for a message, or "" if it has none. */
+static const char *
+user_name(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	return pw != NULL ? pw->pw_name : "";
+}
+
+/*
+ * One component of a path, found by lstat: 0 if it is owned by root or
+ * the effective user and no one else can write in it, else -1 (logged,
+ * naming the component). A world-writable directory is allowed only as
+ * an ancestor, owned by root, with the sticky bit (/tmp): there no one
+ * can rename or remove what root or we own.
+ */
+static int
+component_ok(const char *path, const char *comp, const struct stat *st,
+    int last)
+{
+	uid_t euid = geteuid();
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+
+	int same = strcmp(path, comp) == 0;
+
+	if (same)
+		comp = "";
+	if (st->st_uid != 0 && st->st_uid != euid) {
+		log_err("%s: %s%sowned by uid %ld%s%s%s, not by root or uid "
+		    "%ld: that user could replace it", path, comp,
+		    same ? "" : " is ",
+		    (long)st->st_uid, *user_name(st->st_uid) ? " (" : "",
+		    user_name(st->st_uid), *user_name(st->st_uid) ? ")" : "",
+		    (long)euid);
+		return -1;
+	}
+	if (!last && !S_ISDIR(st->st_mode)) {
+		log_err("%s: %s%snot a directory", path, comp,
+		    same ? "" : " is ");
+		return -1;
+	}
+	if ((mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if (!last && st->st_uid == 0 && (mode & S_ISVTX) &&
+	    (mode & S_IWOTH) && S_ISDIR(st->st_mode))
+		return 0;
+	log_err("%s: %s%smode %04o: %s can write in it%s; chmod go-w %s",
+	    path, comp, same ? "" : " has ", mode, (mode & S_IWOTH) ? "anyone" : "its group",
+	    (mode & S_ISVTX) && !last ? " (a sticky directory is allowed "
+	    "only if root owns it)" : (mode & S_ISVTX) ? " (a sticky "
+	    "directory is allowed above it, not as itself)" : "",
+	    same ? path : comp);
+	return -1;
+}
+
+int
+fs_secure_path(const char *path, int flags)
+{
+	char *rest = NULL, *done = NULL, *cwd = NULL, *comp = NULL, *next;
+	char target[PATH_MAX];
+	struct stat st;
+	int links = 0, rc = -1, last;
+	ssize_t n;
+
+	if (*path == '\0') {
+		log_err("empty path");
+		return -1;
+	}
+	if (*path != '/') {
+		if ((cwd = getcwd(NULL, 0)) == NULL) {
+			log_err("%s: getcwd: %s", path, strerror(errno));
+			goto out;
+		}
+		rest = xasprintf("%s/%s", cwd, path);
+	} else
+		rest = xstrdup(path);
+	done = xstrdup("/");
+	if (lstat("/", &st) < 0 || component_ok(path, "/", &st, 0) != 0)
+		goto out;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFDIR;
+	/* done: the checked, symlink-free prefix; rest: what is left. */
+	for (;;) {
+		char *s = rest, *cand;
+
+		while (*s == '/')
+			s++;
+		if (*s == '\0')
+			break;
+		next = strchr(s, '/');
+		free(comp);
+		comp = next ? xasprintf("%.*s", (int)(next - s), s) :
+		    xstrdup(s);
+		memmove(rest, next ? next : s + strlen(s),
+		    strlen(next ? next : s + strlen(s)) + 1);
+		for (s = rest; *s == '/'; s++)
+			;
+		last = *s == '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			char *up = fs_dir_of(done);
+
+			free(done);
+			done = up;
+			continue;
+		}
+		cand = strcmp(done, "/") == 0 ? xasprintf("/%s", comp) :
+		    xasprintf("%s/%s", done, comp);
+		free(done);
+		done = cand;
+		if (lstat(done, &st) < 0) {
+			/* Past a checked directory we may not search, no
+			 * open can reach anything either (EACCES). */
+			if ((errno == ENOENT || errno == EACCES) &&
+			    ((flags & FS_SP_MISSING) ||
+			    (last && (flags & FS_SP_PARENT)))) {
+				rc = 0;
+				goto out;
+			}
+			if (strcmp(path, done) == 0)
+				log_err("%s: %s", path, strerror(errno));
+			else
+				log_err("%s: %s: %s", path, done,
+				    strerror(errno));
+			goto out;
+		}
+		/* FS_SP_PARENT: the caller looks at the final name itself
+		 * (except that root's link there is followed with LINK). */
+		if (last && (flags & FS_SP_PARENT) &&
+		    !(S_ISLNK(st.st_mode) && (flags & FS_SP_LINK))) {
+			rc = 0;
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			if (last && !(flags & FS_SP_LINK)) {
+				log_err("%s: is a symbolic link; it must be "
+				    "named directly", path);
+				goto out;
+			}
+			if (st.st_uid != 0) {
+				log_err("%s: %s is a symbolic link owned by "
+				    "uid %ld; only root's links are followed",
+				    path, done, (long)st.st_uid);
+				goto out;
+			}
+			if (++links > 32 || (n = readlink(done, target,
+			    sizeof(target) - 1)) < 0) {
+				log_err("%s: %s: %s", path, done, links > 32 ?
+				    "too many levels of symbolic links" :
+				    strerror(errno));
+				goto out;
+			}
+			target[n] = '\0';
+			s = xasprintf("%s/%s", target, rest);
+			free(rest);
+			rest = s;
+			/* A relative link goes on from its directory. */
+			s = target[0] == '/' ? xstrdup("/") : fs_dir_of(done);
+			free(done);
+			done = s;
+			continue;
+		}
+		if (component_ok(path, done, &st, last) != 0)
+			goto out;
+	}
+	if ((flags & FS_SP_DIR) && !S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory", path);
+		goto out;
+	}
+	if ((flags & FS_SP_FILE) && !S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(rest);
+	free(done);
+	free(cwd);
+	free(comp);
+	return rc;
+}
+
 int
 fs_check_private_dir(const char *path)
 {
-	struct stat st;
-	uid_t euid = geteuid();
+	/* Not only the last component: keys/HOST renamed away inside a
+	 * state directory someone else can write is a substituted key. */
+	return fs_secure_path(path, FS_SP_DIR);
+}
 
-	if (lstat(path, &st) < 0) {
-		log_err("%s: %s", path, strerror(errno));
-		return -1;
+/* read_fd for an opened descriptor that must be a regular file. */
+static char *
+read_regular(int fd, const char *path, size_t maxlen, size_t *lenp,
+    int secret)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		log_err("%s: fstat: %s", path, strerror(errno));
+		return NULL;
 	}
-	if (S_ISLNK(st.st_mode)) {
-		log_err("%s: is a symbolic link; a private key directory must "
-		    "be a real directory (remove the link)", path);
-		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		log_err("%s: is a directory", path);
+		return NULL;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_err("%s: exists and is not a directory", path);
-		return -1;
+	/* A device or FIFO has no end daneroll could wait for. */
+	if (!S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
+		return NULL;
 	}
-	if (st.st_uid != 0 && st.st_uid != euid) {
-		log_err("%s: owned by uid %ld, not by root or uid %ld", path,
-		    (long)st.st_uid, (long)euid);
-		return -1;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		log_err("%s: mode %04o lets group or others write in it; "
-		    "chmod 700 %s", path, (unsigned)(st.st_mode & 07777), path);
-		return -1;
-	}
-	return 0;
+	return read_fd(fd, path, &st, maxlen, lenp, secret);
 }
 
 char *
 fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 {
-	struct stat st;
 	char *ret = NULL;
 	int fd = -1;
 
@@ -450,20 +631,48 @@ fs_read_file(const char *path, size_t maxlen, size_t *lenp)
 		log_err("%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) < 0) {
-		log_err("%s: fstat: %s", path, strerror(errno));
+	ret = read_regular(fd, path, maxlen, lenp, 0);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return ret;
+}
+
+int
+fs_open_dir_of(const char *path)
+{
+	char *dir = fs_dir_of(path);
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		log_err("%s: open directory: %s", dir, strerror(errno));
+	free(dir);
+	return fd;
+}
+
+char *
+fs_read_at(int dfd, const char *name, const char *shown, size_t maxlen,
+    size_t *lenp, int *absent)
+{
+	char *ret = NULL;
+	int fd = -1;
+
+	*absent = 0;
+	/* O_NONBLOCK: a FIFO planted here must not hang the run. */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			*absent = 1;
+		else if (errno == ELOOP)
+			log_err("%s: is a symbolic link daneroll did not make: "
+			    "it is neither read nor replaced (remove it, or "
+			    "name the real file in the configuration)", shown);
+		else
+			log_err("%s: %s", shown, strerror(errno));
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		log_err("%s: is a directory", path);
-		goto out;
-	}
-	/* A device or FIFO has no end daneroll could wait for. */
-	if (!S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", path);
-		goto out;
-	}
-	ret = read_fd(fd, path, &st, maxlen, lenp, 0);
+	ret = read_regular(fd, shown, maxlen, lenp, 1);
 out:
 	if (fd >= 0)
 		(void)close(fd);
@@ -472,14 +681,12 @@ out:
 
 /*
  * Opens a secret file and checks the descriptor: a regular file, owned by
- * root or the effective user, no access for group or others, in a
- * directory that others cannot swap files in. Returns the fd or -1.
+ * root or the effective user, no access for group or others, below
+ * directories that only root or we can change. Returns the fd or -1.
  */
 static int
 open_secret(const char *path, struct stat *st)
 {
-	struct stat dst;
-	char *dir = NULL;
 	int fd = -1, ret = -1;
 	uid_t euid = geteuid();
 	unsigned mode;
@@ -516,22 +723,14 @@ open_secret(const char *path, struct stat *st)
 		    path);
 		goto out;
 	}
-	dir = fs_dir_of(path);
-	if (stat(dir, &dst) < 0) {
-		log_err("%s: %s", dir, strerror(errno));
+	/* Every directory above it, from /: no one else may swap it. */
+	if (fs_secure_path(path, FS_SP_PARENT) != 0)
 		goto out;
-	}
-	if ((dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX)) {
-		log_err("%s: directory %s is world-writable without the sticky "
-		    "bit; anyone could replace the file", path, dir);
-		goto out;
-	}
 	ret = fd;
 	fd = -1;
 out:
 	if (fd >= 0)
 		(void)close(fd);
-	free(dir);
 	return ret;
 }
 

@@ -267,7 +267,7 @@ intake_stage(const struct conf *c, struct store *st,
 	enum outcome o = OUT_PERMFAIL;
 
 	memset(&v, 0, sizeof(v));
-	if ((key = key_load(f->key_path)) == NULL ||
+	if ((key = key_load_linked(f->key_path)) == NULL ||
 	    (chain = cert_load_chain(f->chain_path)) == NULL ||
 	    key_spki_hex(key, spki) != 0)
 		goto done;
@@ -305,7 +305,11 @@ intake_stage(const struct conf *c, struct store *st,
 		if ((chain_path = keep_chain(c, h, s->alg, s->current.id,
 		    chain)) == NULL)
 			goto done;
-		o = be->deployer->deploy(c, h, s->alg, s->current.path,
+		/* The client's file (checked, the same key): the current
+		 * key's own path may be the deployed file, which belongs to
+		 * the MTA's user when owner is set, and a key of another
+		 * user's is never loaded. */
+		o = be->deployer->deploy(c, h, s->alg, f->key_path,
 		    chain_path);
 		if (o == OUT_OK)
 			(void)store_event(st, now, h->name, key_alg_str(s->alg),

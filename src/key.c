@@ -4,9 +4,13 @@
  * key_generate() makes an RSA-2048 or ECDSA P-256 (named curve) key in
  * memory; key_write_new() writes it once as unencrypted PKCS#8 PEM,
  * atomically, never over an existing file; key_load() reads a key back
- * after checking that the file is a regular file that group and others
- * can neither read nor write (key_load_unchecked() skips the mode check,
- * for keys deployed with a group-readable mode).
+ * after checking that the file is a regular file of the effective user,
+ * opened under its own name (O_NOFOLLOW), that group and others can
+ * neither read nor write, in directories no one else can change
+ * (fs_secure_path); key_load_linked() also follows root's symbolic links
+ * (an ACME client's live/ directory) and then checks the file it names;
+ * key_load_unchecked() skips these checks, for keys deployed with a
+ * group-readable mode or another owner.
  *
  * Certificates come as PEM chains, leaf first. A chain holds at most
  * CERT_CHAIN_MAX certificates and comes from at most CERT_PEM_MAX bytes
@@ -38,6 +42,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "fsutil.h"
 #include "key.h"
 #include "log.h"
 #include "util.h"
@@ -72,7 +77,8 @@ bio_to_string(BIO *bio)
 /*
  * Reads a whole regular file of at most max bytes into a NUL-terminated
  * buffer (caller wipes if secret, and frees). With secret set, refuses a
- * file that group or others may read or write. NULL if refused, logged.
+ * symbolic link (O_NOFOLLOW), a file not owned by the effective user and
+ * a file that group or others may read or write. NULL if refused, logged.
  */
 static char *
 slurp(const char *path, size_t max, int secret, size_t *lenp)
@@ -84,9 +90,14 @@ slurp(const char *path, size_t max, int secret, size_t *lenp)
 	int fd = -1;
 
 	/* O_NONBLOCK: a FIFO planted at the path must not hang the run. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	    (secret ? O_NOFOLLOW : 0));
 	if (fd == -1) {
-		log_err("%s: %s", path, strerror(errno));
+		if (secret && errno == ELOOP)
+			log_err("%s: is a symbolic link; a private key is read "
+			    "only under its own name", path);
+		else
+			log_err("%s: %s", path, strerror(errno));
 		goto done;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -95,6 +106,13 @@ slurp(const char *path, size_t max, int secret, size_t *lenp)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		log_err("%s: not a regular file", path);
+		goto done;
+	}
+	/* Someone else's key in our place is a substituted key. */
+	if (secret && st.st_uid != geteuid()) {
+		log_err("%s: private key file owned by uid %ld, not by uid %ld "
+		    "that daneroll runs as; refusing it", path,
+		    (long)st.st_uid, (long)geteuid());
 		goto done;
 	}
 	if (secret && (st.st_mode &
@@ -322,6 +340,10 @@ load_key(const char *path, int check_mode)
 	char *data = NULL;
 	size_t len = 0;
 
+	/* Every directory above it too: no one else may swap it (the
+	 * file itself is checked by its descriptor, in slurp). */
+	if (check_mode && fs_secure_path(path, FS_SP_PARENT) != 0)
+		goto done;
 	if ((data = slurp(path, CERT_PEM_MAX, check_mode, &len)) == NULL)
 		goto done;
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
@@ -356,6 +378,24 @@ EVP_PKEY *
 key_load_unchecked(const char *path)
 {
 	return load_key(path, 0);
+}
+
+EVP_PKEY *
+key_load_linked(const char *path)
+{
+	EVP_PKEY *pkey = NULL;
+	char *real = NULL;
+
+	/* Root's links checked on the way; then the file by its own name. */
+	if (fs_secure_path(path, FS_SP_FILE | FS_SP_LINK) != 0)
+		return NULL;
+	if ((real = realpath(path, NULL)) == NULL) {
+		log_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	pkey = load_key(real, 1);
+	free(real);
+	return pkey;
 }
 
 /*

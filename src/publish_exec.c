@@ -123,4 +123,5 @@ out:
 const struct backend_publisher publish_exec = {
 	PUB_EXEC,
 	exec_replace,
+	NULL
 };

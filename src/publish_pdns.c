@@ -10,10 +10,14 @@
  * and quoted in the log only as printable ASCII, cut short, with the API
  * key masked should a server ever echo it.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -407,6 +411,10 @@ http_request(const struct conf_publisher *p, const char *key,
 	    p->tls_verify ? 2L : 0L);
 	if (p->ca_file != NULL)
 		(void)curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
+	/* "" : no proxy, whatever http_proxy or https_proxy say; the API
+	 * key goes through a proxy only if the configuration names one. */
+	(void)curl_easy_setopt(curl, CURLOPT_PROXY, p->proxy != NULL ?
+	    p->proxy : "");
 	c = curl_easy_perform(curl);
 	if (c != CURLE_OK) {
 		if (resp->too_big)
@@ -482,13 +490,56 @@ url_for_log(const char *url)
 static int
 cleartext_remote(const char *url)
 {
-	const char *h;
+	return strncmp(url, "http://", 7) == 0 && !pdns_url_loopback(url);
+}
 
-	if (strncmp(url, "http://", 7) != 0)
+int
+pdns_url_loopback(const char *url)
+{
+	const char *h = strstr(url, "://"), *end;
+	char host[256];
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t n;
+
+	if (h == NULL)
 		return 0;
-	h = url + 7;
-	return strncmp(h, "127.", 4) != 0 && strncmp(h, "localhost", 9) != 0
-	    && strncmp(h, "[::1]", 5) != 0;
+	h += 3;
+	/* user:password@ would come before the host. */
+	end = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(end - h)) != NULL)
+		h = (const char *)memchr(h, '@', (size_t)(end - h)) + 1;
+	if (*h == '[') {
+		h++;
+		n = strcspn(h, "]");
+	} else
+		n = strcspn(h, ":/?#");
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* config check: what a run would warn about, said before it runs. */
+static int
+pdns_check(const struct conf_publisher *p)
+{
+	if (p->api_url != NULL && cleartext_remote(p->api_url))
+		log_warn("publisher %s: api_url %s is plain HTTP to a host "
+		    "that is not this one: the API key would cross the "
+		    "network in clear text; use https://", p->name,
+		    p->api_url);
+	if (!p->tls_verify)
+		log_warn("publisher %s: tls_verify = no: the API's "
+		    "certificate is not checked%s", p->name, p->insecure ?
+		    " (insecure = yes)" : "");
+	return 0;
 }
 
 static enum outcome
@@ -623,5 +674,6 @@ done:
 
 const struct backend_publisher publish_pdns = {
 	PUB_PDNS,
-	pdns_replace
+	pdns_replace,
+	pdns_check
 };

@@ -1028,4 +1028,5 @@ out:
 const struct backend_publisher publish_rfc2136 = {
 	PUB_RFC2136,
 	rfc2136_replace,
+	NULL
 };

@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "store.h"
 
@@ -246,6 +247,11 @@ store_open(const char *dir, int readonly, struct store **out)
 
 	*out = NULL;
 	st->path = xasprintf("%s/%s", dir, STORE_DB_NAME);
+	/* A state directory (or database) someone else can change is
+	 * refused before anything in it is read or written. */
+	if (fs_secure_path(dir, FS_SP_DIR | FS_SP_MISSING) != 0 ||
+	    fs_secure_path(st->path, FS_SP_FILE | FS_SP_MISSING) != 0)
+		goto done;
 	exists = stat(st->path, &sb) == 0;
 	if (!exists && errno != ENOENT) {
 		/* Unreadable is not "nothing recorded yet": never show an
@@ -269,6 +275,9 @@ store_open(const char *dir, int readonly, struct store **out)
 		    strerror(errno));
 		goto done;
 	}
+	/* Again, now that it exists: someone may have made it first. */
+	if (!readonly && fs_secure_path(dir, FS_SP_DIR) != 0)
+		goto done;
 	flags = readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) {

@@ -174,6 +174,29 @@ if command -v flock >/dev/null; then
 	else not_ok "concurrent run: exit 75 after the lock timeout" "rc=$rc $out"; fi
 else skip "concurrent run" "no flock(1)"; fi
 
+# Secrets pass through memory: no core file, no ptrace or /proc/PID/mem
+# for another process of the same user. A run as nobody, waiting for its
+# lock, is looked at from outside: core limit 0 even under ulimit -c
+# unlimited, and /proc/PID/mem is root's (a process that is not dumpable).
+if command -v flock >/dev/null && id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+	chmod 755 "$t"
+	mkdir -p "$t/nstate/locks"; chown -R nobody "$t/nstate"; chmod 700 "$t/nstate"
+	sed 's/^lock_timeout = 1s/lock_timeout = 5s/' "$t/d.conf" > "$t/slow.conf"
+	su nobody -s /bin/sh -c "flock $t/nstate/locks/_25._tcp.mx1.example.org sleep 6" &
+	fl=$!
+	sleep 0.5
+	su nobody -s /bin/sh -c "ulimit -c unlimited; exec $bin -c $t/slow.conf --state-dir $t/nstate run" >/dev/null 2>&1 &
+	sleep 1.5
+	pid=$(pgrep -u nobody -f "slow.conf --state-dir" | head -n 1)
+	core=$(awk '/^Max core file size/ { print $5 " " $6 }' "/proc/$pid/limits" 2>/dev/null)
+	memu=$(stat -c %u "/proc/$pid/mem" 2>/dev/null)
+	kill $fl 2>/dev/null; wait 2>/dev/null
+	chmod 700 "$t"
+	if [ -n "$pid" ] && [ "$core" = "0 0" ] && [ "$memu" = 0 ]; then
+		ok "no core dumps: core limit 0 (under ulimit -c unlimited), not dumpable"
+	else not_ok "no core dumps: core limit 0 (under ulimit -c unlimited), not dumpable" "pid=$pid core=$core mem owner=$memu"; fi
+else skip "no core dumps" "needs root, nobody and flock(1)"; fi
+
 # check answers at once with a fake DNS server on loopback as its
 # resolver (unsigned example.org: mx1 is dnssec-unsigned).
 port=$((20000 + $$ % 20000))

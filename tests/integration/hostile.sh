@@ -148,26 +148,51 @@ out=$(cd "$t" && "$bin" -c "$t/d.conf" acme-hook deploy_cert 'mx1.example.org
 	not_ok "acme-hook: dehydrated domain with a newline refused" "rc=$rc $out"
 
 # 4. Symlinks planted where daneroll writes.
-# 4a. The deployed combined file is a symlink to the decoy: whatever
-# daneroll does, the decoy is not written.
+# 4a. The deployed combined file is a symlink to a root-only file (a key
+# and its chain, as another service's would be), and the deployed files
+# belong to an unprivileged user (owner = nobody, as Debian-exim would
+# be): the deploy must not read through the link, so nothing of that file
+# reaches a PATH.prev that user owns; the decoy is not written either.
 rm -rf "$t/state" "$t/live"/*; mkdir -p "$t/state"
 conf mx1.example.org "combined_file = $t/live/mx1-%a.pem
+owner = nobody
 reload = $t/hooks/dump reload"
-ln -s "$t/decoy" "$t/live/mx1-ecdsa-p256.pem"
+{ echo "ROOT-ONLY-MARKER"; cat "$t/k.pem" "$t/c.pem"; } > "$t/root-only.pem"
+chmod 600 "$t/root-only.pem"
+ln -s "$t/root-only.pem" "$t/live/mx1-ecdsa-p256.pem"
+ln -s "$t/decoy" "$t/live/mx1-ecdsa-p256.pem.prev"
 "$bin" -c "$t/d.conf" run >"$t/out" 2>&1
 "$bin" -c "$t/d.conf" roll mx1.example.org >>"$t/out" 2>&1
 for s in 1 2 3 4 5 6; do DANEROLL_NOW=$((now + s * 400)) "$bin" -c "$t/d.conf" run >>"$t/out" 2>&1; done
-decoy_ok && ok "combined_file symlinked to a decoy passwd: decoy untouched" ||
-	not_ok "combined_file symlinked to a decoy passwd: decoy untouched" "$(cat "$t/decoy"; tail -n 10 "$t/out")"
-# What the link leads to is no certificate: what is served is unknown
-# (issue 12), so nothing is deployed over it, no key made, and every run
-# names the file and exits 69.
-f=$t/live/mx1-ecdsa-p256.pem
-"$bin" -c "$t/d.conf" run >"$t/out2" 2>&1; rc=$?
-if [ -L "$f" ] && [ $rc -eq 69 ] && grep -q "$f: .*what this host serves is unknown" "$t/out2" &&
-    [ -z "$(ls "$t"/state/keys/mx1.example.org/ 2>/dev/null)" ]; then
-	ok "a link to what is no certificate: unknown, nothing deployed over it (exit 69)"
-else not_ok "a link to what is no certificate: unknown, nothing deployed over it" "rc=$rc $(ls -l "$t/live"; tail -n 10 "$t/out2")"; fi
+decoy_ok && ok "combined_file.prev symlinked to a decoy passwd: decoy untouched" ||
+	not_ok "combined_file.prev symlinked to a decoy passwd: decoy untouched" "$(cat "$t/decoy"; tail -n 10 "$t/out")"
+leak=$(grep -rl ROOT-ONLY-MARKER "$t/live" "$t/state" 2>/dev/null)
+if [ -z "$leak" ] && [ "$(stat -c %U:%a "$t/root-only.pem")" = root:600 ]; then
+	ok "combined_file symlinked to a root-only file: nothing of it copied (owner nobody)"
+else not_ok "combined_file symlinked to a root-only file: nothing of it copied (owner nobody)" "$leak $(ls -l "$t/live"; tail -n 10 "$t/out")"; fi
+grep -q "$t/live/mx1-ecdsa-p256.pem: is a symbolic link daneroll did not make" "$t/out" &&
+	ok "the planted link is named and left alone" ||
+	not_ok "the planted link is named and left alone" "$(tail -n 10 "$t/out")"
+# 4a'. live_link: an old version name that is a symbolic link to someone
+# else's directory: pruning old sets must not delete through it.
+rm -rf "$t/state" "$t/live"/* "$t/victim"; mkdir -p "$t/state" "$t/victim" "$t/live/mx1-ecdsa-p256.v3"
+for f in privkey.pem cert.pem chain.pem fullchain.pem; do echo victim > "$t/victim/$f"; done
+cp "$t/k.pem" "$t/live/mx1-ecdsa-p256.v3/privkey.pem"
+cp "$t/c.pem" "$t/live/mx1-ecdsa-p256.v3/cert.pem"
+cp "$t/c.pem" "$t/live/mx1-ecdsa-p256.v3/fullchain.pem"
+: > "$t/live/mx1-ecdsa-p256.v3/chain.pem"
+chmod 600 "$t/live/mx1-ecdsa-p256.v3/privkey.pem"
+ln -s mx1-ecdsa-p256.v3 "$t/live/mx1-ecdsa-p256"
+ln -s "$t/victim" "$t/live/mx1-ecdsa-p256.v1"
+conf mx1.example.org "live_link = $t/live/mx1-%a
+reload = $t/hooks/dump reload"
+"$bin" -c "$t/d.conf" run >"$t/out" 2>&1
+"$bin" -c "$t/d.conf" roll mx1.example.org >>"$t/out" 2>&1
+for s in 1 2 3 4 5 6; do DANEROLL_NOW=$((now + s * 400)) "$bin" -c "$t/d.conf" run >>"$t/out" 2>&1; done
+if [ "$(cat "$t"/victim/* | sort -u)" = victim ] && [ "$(ls "$t/victim" | wc -l)" -eq 4 ] &&
+    [ "$(readlink "$t/live/mx1-ecdsa-p256")" = mx1-ecdsa-p256.v4 ]; then
+	ok "live_link: a version name that is a symlink is not pruned through (the rollover deployed v4)"
+else not_ok "live_link: a version name that is a symlink is not pruned through" "$(ls -l "$t/victim" "$t/live"; tail -n 10 "$t/out")"; fi
 # 4b. The state database is a symlink to the decoy.
 rm -rf "$t/state"; mkdir -p "$t/state"
 ln -s "$t/decoy" "$t/state/daneroll.db"

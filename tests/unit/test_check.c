@@ -626,7 +626,7 @@ test_state_absent_or_unreadable(void)
 		memset(&rep, 0, sizeof(rep));
 		T_INT(check_gather(&c, NULL, 0, &o, &rep), 0);
 		want = unreadable ? xasprintf("cannot read the daneroll state: "
-		    "%s/daneroll.db: Not a directory", dir) :
+		    "%s: not a directory", dir) :
 		    xasprintf("no daneroll state (%s/daneroll.db does not "
 		    "exist): orphan records and dns-differs not checked", dir);
 		if (T_INT(rep.nfindings, 1)) {

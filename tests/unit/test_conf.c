@@ -769,6 +769,20 @@ test_file_checks(void)
 		    "root or uid 0", path);
 		T_CHECK(log_has_line(want));
 	}
+
+	/* Nor replace it: a world-writable directory without the sticky
+	 * bit above it is refused; with the sticky bit (/tmp) it is not. */
+	T_INT(mkdir(t_path("open"), 0755), 0);
+	path = t_write("open/d.conf", minimal);
+	T_INT(chmod(path, 0644), 0);
+	T_INT(chmod(t_path("open"), 0777), 0);
+	t_log_reset();
+	T_CHECK(conf_load(path) == NULL);
+	T_CHECK(t_log_has("open has mode 0777: anyone can write in it"));
+	T_INT(chmod(t_path("open"), 01777), 0);
+	c = conf_load(path);
+	T_CHECK(c != NULL);
+	conf_free(c);
 }
 
 /*
@@ -849,7 +863,7 @@ test_no_side_effects(void)
 	    "[host mx.example.org]\npublisher = dns\n"
 	    "scheme = current+issuer\n"
 	    "issuer_cert = %s/no-such-ca.pem\n"
-	    "key_file = %s/k.pem\nfullchain_file = %s/c.pem\n"
+	    "key_file = %s-live/k.pem\nfullchain_file = %s-live/c.pem\n"
 	    "[publisher dns]\ntype = rfc2136\n"
 	    "tsig_key_file = %s/no-such-tsig.key\n", state, state, state,
 	    state, state);

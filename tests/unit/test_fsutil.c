@@ -181,7 +181,7 @@ test_secret_kinds(void)
 	T_INT(chmod(open_dir, 0777), 0);
 	t_log_reset();
 	T_INT(fs_check_secret(path), -1);
-	T_CHECK(t_log_has("world-writable without the sticky bit"));
+	T_CHECK(t_log_has("mode 0777: anyone can write in it"));
 
 	/* And the good case. */
 	t_log_reset();
@@ -308,13 +308,13 @@ test_private_dir(void)
 	T_INT(chmod(t_path("kd/real"), 0770), 0);
 	t_log_reset();
 	T_INT(fs_check_private_dir(t_path("kd/real")), -1);
-	T_CHECK(t_log_has("mode 0770 lets group or others write"));
+	T_CHECK(t_log_has("mode 0770: its group can write in it"));
 	T_INT(chmod(t_path("kd/real"), 0755), 0);
 	T_INT(fs_check_private_dir(t_path("kd/real")), 0);
 	t_write("kd/file", "x");
 	t_log_reset();
 	T_INT(fs_check_private_dir(t_path("kd/file")), -1);
-	T_CHECK(t_log_has("is not a directory"));
+	T_CHECK(t_log_has("kd/file: not a directory"));
 	T_INT(fs_check_private_dir(t_path("kd/absent")), -1);
 }
 
@@ -442,6 +442,118 @@ test_exists(void)
 	T_CHECK(!fs_exists(t_path("not-here")));
 }
 
+/*
+ * fs_secure_path, as a table over one tree made below t_tmpdir() (itself
+ * under a root-owned sticky /tmp: the case every test fixture is in).
+ * Each row: a path below the tree, flags, 0 or -1, and for -1 the words
+ * the refusal must contain.
+ */
+static void
+test_secure_path(void)
+{
+	static const struct {
+		const char	*path;
+		int		 flags;
+		int		 rc;
+		const char	*msg;
+	} rows[] = {
+		{ "sp/ok", FS_SP_DIR, 0, NULL },
+		{ "sp/ok/file", FS_SP_FILE, 0, NULL },
+		{ "sp/ok/file", FS_SP_DIR, -1, "not a directory" },
+		{ "sp/ok", FS_SP_FILE, -1, "not a regular file" },
+		{ "sp/ok/absent", FS_SP_DIR, -1, "No such file" },
+		{ "sp/ok/absent/deeper", FS_SP_DIR | FS_SP_MISSING, 0, NULL },
+		{ "sp/gw", FS_SP_DIR, -1, "mode 0770: its group can write" },
+		{ "sp/gw/file", FS_SP_FILE, -1, "has mode 0770" },
+		{ "sp/ww/file", FS_SP_FILE, -1, "has mode 0777: anyone can" },
+		{ "sp/sticky/sub", FS_SP_DIR, 0, NULL },
+		{ "sp/sticky", FS_SP_DIR, -1, "not as itself" },
+		{ "sp/sticky-nobody/sub", FS_SP_DIR, -1, "owned by uid 65534" },
+		{ "sp/nobody/file", FS_SP_FILE, -1, "owned by uid 65534" },
+		{ "sp/ok/nobodyfile", FS_SP_FILE, -1, "owned by uid 65534" },
+		{ "sp/gwfile", FS_SP_FILE, -1, "mode 0664: its group can write" },
+		{ "sp/link-ok/file", FS_SP_FILE, 0, NULL },
+		{ "sp/rel-ok/file", FS_SP_FILE, 0, NULL },
+		{ "sp/link-ok", FS_SP_DIR, -1, "is a symbolic link" },
+		{ "sp/link-ok", FS_SP_DIR | FS_SP_LINK, 0, NULL },
+		{ "sp/link-gw/file", FS_SP_FILE, -1, "has mode 0770" },
+		{ "sp/link-nobody/file", FS_SP_FILE, -1,
+		  "symbolic link owned by uid 65534" },
+		{ "sp/loop/file", FS_SP_FILE, -1, "too many levels" },
+		{ "sp/./ok//file", FS_SP_FILE, 0, NULL },
+		{ "sp/ok/nobodyfile", FS_SP_PARENT, 0, NULL },
+		{ "sp/gwfile", FS_SP_PARENT, 0, NULL },
+		{ "sp/link-ok", FS_SP_PARENT, 0, NULL },
+		{ "sp/nobody/file", FS_SP_PARENT, -1, "owned by uid 65534" },
+		{ "sp/link-gw/file", FS_SP_PARENT, -1, "mode 0770" },
+		{ "sp/gw/absent", FS_SP_PARENT | FS_SP_MISSING, -1, "0770" },
+	};
+	size_t i;
+
+	if (geteuid() != 0) {
+		printf("# skipped: fs_secure_path owners need root\n");
+		return;
+	}
+	T_INT(fs_mkdirs(t_path("sp/ok"), 0755), 0);
+	t_write("sp/ok/file", "x");
+	t_write("sp/ok/nobodyfile", "x");
+	T_INT(chown(t_path("sp/ok/nobodyfile"), 65534, 65534), 0);
+	t_write("sp/gwfile", "x");
+	T_INT(chmod(t_path("sp/gwfile"), 0664), 0);
+	T_INT(fs_mkdirs(t_path("sp/gw"), 0755), 0);
+	T_INT(chmod(t_path("sp/gw"), 0770), 0);
+	t_write("sp/gw/file", "x");
+	T_INT(fs_mkdirs(t_path("sp/ww"), 0755), 0);
+	T_INT(chmod(t_path("sp/ww"), 0777), 0);
+	t_write("sp/ww/file", "x");
+	T_INT(fs_mkdirs(t_path("sp/sticky/sub"), 0700), 0);
+	T_INT(chmod(t_path("sp/sticky"), 01777), 0);
+	T_INT(fs_mkdirs(t_path("sp/sticky-nobody/sub"), 0700), 0);
+	T_INT(chmod(t_path("sp/sticky-nobody"), 01777), 0);
+	T_INT(chown(t_path("sp/sticky-nobody"), 65534, 65534), 0);
+	T_INT(fs_mkdirs(t_path("sp/nobody"), 0755), 0);
+	t_write("sp/nobody/file", "x");
+	T_INT(chown(t_path("sp/nobody"), 65534, 65534), 0);
+	T_INT(symlink(t_path("sp/ok"), t_path("sp/link-ok")), 0);
+	T_INT(symlink("ok", t_path("sp/rel-ok")), 0);
+	T_INT(symlink("../sp/gw", t_path("sp/link-gw")), 0);
+	T_INT(symlink(t_path("sp/ok"), t_path("sp/link-nobody")), 0);
+	T_INT(lchown(t_path("sp/link-nobody"), 65534, 65534), 0);
+	T_INT(symlink("loop", t_path("sp/loop")), 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		t_log_reset();
+		if (!T_INT(fs_secure_path(t_path(rows[i].path), rows[i].flags),
+		    rows[i].rc))
+			printf("# row %zu: %s\n", i, rows[i].path);
+		if (rows[i].msg != NULL && !T_CHECK(t_log_has(rows[i].msg)))
+			printf("# row %zu: %s: %s\n", i, rows[i].path,
+			    t_log_text());
+	}
+	/* The refusal names the path asked about. */
+	t_log_reset();
+	T_INT(fs_secure_path(t_path("sp/nobody/file"), FS_SP_FILE), -1);
+	T_CHECK(t_log_has(t_path("sp/nobody/file")));
+	/* Relative to the working directory. */
+	{
+		char *cwd = getcwd(NULL, 0);
+
+		T_INT(chdir(t_path("sp")), 0);
+		T_INT(fs_secure_path("ok/file", FS_SP_FILE), 0);
+		T_INT(fs_secure_path("gw/file", FS_SP_FILE), -1);
+		T_INT(chdir(cwd), 0);
+		free(cwd);
+	}
+	/* A root-owned system link such as Debian's /var/run -> /run. */
+	{
+		struct stat st;
+
+		if (lstat("/var/run", &st) == 0 && S_ISLNK(st.st_mode) &&
+		    st.st_uid == 0)
+			T_INT(fs_secure_path("/var/run", FS_SP_DIR |
+			    FS_SP_LINK), 0);
+	}
+}
+
 static const struct t_case cases[] = {
 	{ "atomic write replaces, mode and owner as asked", test_atomic_replace },
 	{ "write_new never replaces", test_write_new },
@@ -454,5 +566,6 @@ static const struct t_case cases[] = {
 	{ "failure mid-way keeps the old file", test_failure_keeps_old },
 	{ "disk full keeps the old file", test_disk_full },
 	{ "exists", test_exists },
+	{ "secure path: every component from /", test_secure_path },
 };
 T_MAIN(cases)

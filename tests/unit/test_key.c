@@ -759,11 +759,60 @@ test_spki(void)
 	EVP_PKEY_free(lk);
 }
 
+/*
+ * A key substituted under our name (issue 13): a symbolic link, a file of
+ * another user, a directory above it someone else can write. Each is
+ * refused by key_load with its reason; key_load_linked follows root's
+ * link (certbot's live/) to a key of ours, never another user's link.
+ */
+static void
+test_load_substituted(void)
+{
+	EVP_PKEY *k = key_generate(KEY_ALG_ECDSA_P256), *got;
+	const char *real = t_path("sub-real.pem"), *link = t_path("sub-link.pem");
+
+	T_INT(key_write_new(real, k, 0600, (uid_t)-1, (gid_t)-1), 0);
+	T_INT(symlink(real, link), 0);
+	t_log_reset();
+	T_CHECK(key_load(link) == NULL);
+	T_CHECK(t_log_has("sub-link.pem: is a symbolic link"));
+	got = key_load_linked(link);
+	T_CHECK(got != NULL && EVP_PKEY_eq(got, k) == 1);
+	EVP_PKEY_free(got);
+	if (geteuid() == 0) {
+		const char *other = t_path("sub-other.pem");
+		const char *dir = t_path("sub-open");
+		char *inside = xasprintf("%s/k.pem", dir);
+
+		T_INT(key_write_new(other, k, 0600, 65534, 65534), 0);
+		t_log_reset();
+		T_CHECK(key_load(other) == NULL);
+		T_CHECK(t_log_has("sub-other.pem: private key file owned by "
+		    "uid 65534"));
+		/* Another user's link is not followed, even to our key. */
+		T_INT(lchown(link, 65534, 65534), 0);
+		t_log_reset();
+		T_CHECK(key_load_linked(link) == NULL);
+		T_CHECK(t_log_has("symbolic link owned by uid 65534"));
+		/* Our key in a directory of another user's. */
+		T_INT(mkdir(dir, 0755), 0);
+		T_INT(key_write_new(inside, k, 0600, (uid_t)-1, (gid_t)-1), 0);
+		T_INT(chown(dir, 65534, 65534), 0);
+		t_log_reset();
+		T_CHECK(key_load(inside) == NULL);
+		T_CHECK(t_log_has("sub-open: owned by uid 65534") ||
+		    t_log_has("sub-open is owned by uid 65534"));
+		free(inside);
+	}
+	EVP_PKEY_free(k);
+}
+
 static const struct t_case cases[] = {
 	{ "key write new", test_write_new },
 	{ "key write fails cleanly", test_write_fails_cleanly },
 	{ "key load refuses loose modes", test_load_refuses },
 	{ "key load refuses garbage", test_load_garbage },
+	{ "key load refuses a substituted key", test_load_substituted },
 	{ "key alg of", test_alg_of },
 	{ "cert chain load", test_chain_load },
 	{ "cert chain bad input", test_chain_bad },

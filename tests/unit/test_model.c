@@ -718,7 +718,7 @@ model_probe(const struct conf *c, const struct conf_host *h,
 }
 
 static const struct backend_publisher model_pub = {
-	PUB_RFC2136, model_replace
+	PUB_RFC2136, model_replace, NULL
 };
 static const struct backend_publisher *const model_publishers[] = {
 	&model_pub, NULL

@@ -632,6 +632,89 @@ test_replace_tls(void)
 	tlsa_set_free(&want);
 }
 
+/*
+ * http_proxy in the environment is not followed (the API key would cross
+ * a proxy nobody configured); proxy = is. The "proxy" is the test server:
+ * it records what reaches it. The API's address is TEST-NET, unreachable
+ * directly, so a direct attempt just times out.
+ */
+static void
+test_env_proxy_ignored(void)
+{
+	static const struct reply ok204[] = { { 204, "", 0 } };
+	static const char *const vars[] = { "http_proxy", "HTTP_PROXY",
+	    "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+	struct http_srv s = { 0 };
+	struct conf_publisher p;
+	struct publish_req req;
+	struct tlsa_set want = { 0 }, prev = { 0 };
+	char url[64], *seen;
+	size_t i;
+
+	set_of("3 1 1 " H1 "\n", &want);
+	req.owner = "_25._tcp.mx1.example.org";
+	req.ttl = 3600;
+	req.prev = &prev;
+	req.want = &want;
+	srv_start(&s, ok204, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	p.api_url = "http://192.0.2.1:8081/";
+	p.timeout = 1;
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		T_INT(setenv(vars[i], url, 1), 0);
+	(void)unsetenv("no_proxy");
+	(void)unsetenv("NO_PROXY");
+	t_log_reset();
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
+	srv_stop(&s);
+	seen = t_read(t_path("requests"));
+	if (!T_CHECK(seen == NULL || strstr(seen, KEY) == NULL))
+		printf("    the proxy of the environment saw:\n%s\n", seen);
+	free(seen);
+
+	/* proxy = names one: then it is used. */
+	srv_start(&s, ok204, 1);
+	pub_init(&p, &s, url, sizeof(url), "example.org");
+	p.proxy = url;
+	p.api_url = "http://192.0.2.1:8081/";
+	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
+	srv_stop(&s);
+	seen = t_read(t_path("requests"));
+	T_CHECK(seen != NULL && strstr(seen, "192.0.2.1:8081") != NULL);
+	free(seen);
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		(void)unsetenv(vars[i]);
+	tlsa_set_free(&want);
+}
+
+/* Which API URLs are this machine (config check warns for the others). */
+static void
+test_url_loopback(void)
+{
+	static const struct {
+		const char	*url;
+		int		 loop;
+	} rows[] = {
+		{ "http://127.0.0.1:8081", 1 },
+		{ "http://127.1.2.3/", 1 },
+		{ "http://localhost:8081/api", 1 },
+		{ "http://LOCALHOST", 1 },
+		{ "http://[::1]:8081/", 1 },
+		{ "http://user:pw@127.0.0.1:8081/", 1 },
+		{ "http://127.evil.example:8081/", 0 },
+		{ "http://localhost.evil.example/", 0 },
+		{ "http://192.0.2.1:8081", 0 },
+		{ "http://[2001:db8::1]:8081", 0 },
+		{ "http://127.0.0.1@evil.example/", 0 },
+		{ "http://", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (!T_INT(pdns_url_loopback(rows[i].url), rows[i].loop))
+			printf("    %s\n", rows[i].url);
+}
+
 static const struct t_case cases[] = {
 	{ "body: REPLACE and DELETE", test_body },
 	{ "zone ids", test_zone_id },
@@ -644,6 +727,9 @@ static const struct t_case cases[] = {
 	{ "replace: transport and key file failures", test_replace_failures },
 	{ "replace over HTTPS: verify, ca_file, tls_verify = no",
 	  test_replace_tls },
+	{ "http_proxy of the environment ignored, proxy = used",
+	  test_env_proxy_ignored },
+	{ "loopback API URLs", test_url_loopback },
 };
 
 T_MAIN(cases)
