@@ -80,6 +80,14 @@ const struct view_slot *view_unknown_slot(const struct view *);
 struct slot_policy view_policy(const struct conf_host *);
 /* The deployed chain, parsed on first use (NULL if none). */
 STACK_OF(X509)	*view_deployed_chain(struct view_slot *);
+/*
+ * May chain go live now? 1 if every owner name's recorded versions vouch
+ * for it, or the ones that do not have aged out of every cache (the deploy
+ * guard's arithmetic, for a chain already in hand: intake's renewal of the
+ * current key, whose chain may come from another CA).
+ */
+int	 view_chain_safe(const struct view *, STACK_OF(X509) *chain,
+	    time_t now);
 /* The RRset a deployed next chain must match before PROMOTE: the wanted
  * RRset less the current key's record. Caller frees. */
 void	 view_promote_set(const struct view *, const struct view_slot *,

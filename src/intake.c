@@ -159,50 +159,6 @@ keep_chain(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	return path;
 }
 
-/*
- * A renewed certificate for the current key goes live at once only if
- * every recorded RRset version vouches for its chain, or those that do not
- * have aged out of every cache (the deploy guard's arithmetic). Under
- * current+issuer the key's own record may be young, the older versions
- * vouching for the served chain by the CA pin alone: a chain from another
- * CA is then vouched for by nothing they hold (test_model found it).
- */
-static int
-current_chain_safe(const struct view *v, STACK_OF(X509) *chain, time_t now)
-{
-	int i, j, ok = 1;
-
-	for (i = 0; i < v->nowners && ok; i++) {
-		const struct view_owner *o = &v->owners[i];
-		struct rrset_version *hist;
-		time_t at = 0;
-		int all = 1;
-
-		if (o->nv == 0)
-			continue;
-		hist = xcalloc((size_t)o->nv, sizeof(*hist));
-		for (j = 0; j < o->nv; j++) {
-			struct tlsa_set set = { 0 };
-
-			(void)tlsa_set_parse(o->v[j].records, &set);
-			hist[j].exists = set.n > 0;
-			hist[j].matches = set.n > 0 &&
-			    tlsa_set_matches_chain(&set, chain);
-			hist[j].ttl = o->v[j].ttl;
-			hist[j].neg_ttl = o->v[j].neg_ttl;
-			hist[j].propagated_ms = o->v[j].propagated_ms;
-			if (hist[j].exists && !hist[j].matches)
-				all = 0;
-			tlsa_set_free(&set);
-		}
-		if (!all)
-			ok = ageing_safe_at(hist, o->nv, v->host->timing.margin,
-			    &at) == AGE_SAFE && now >= at;
-		free(hist);
-	}
-	return ok;
-}
-
 /* The client re-keyed: its key becomes the next key, ours is dropped. */
 static enum outcome
 adopt_new_key(const struct conf *c, struct store *st, struct view *v,
@@ -287,8 +243,12 @@ intake_stage(const struct conf *c, struct store *st,
 	}
 	if (s->has_current && strcmp(spki, s->current.spki) == 0) {
 		/* Same key, new certificate: live already, safe at once
-		 * unless the chain around it is new to the RRsets. */
-		if (!current_chain_safe(&v, chain, now)) {
+		 * unless the chain around it is new to the RRsets. Under
+		 * current+issuer the key's own record may be young, the
+		 * older versions vouching for the served chain by the CA pin
+		 * alone: a chain from another CA is vouched for by nothing
+		 * they hold (test_model found it). */
+		if (!view_chain_safe(&v, chain, now)) {
 			log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg),
 			    "%s: a certificate for the current key, but a TLSA "
 			    "RRset that resolvers may still hold does not vouch "

@@ -468,43 +468,94 @@ would_match(const struct view *v, const struct view_slot *s,
 	return m;
 }
 
+/* Does what would be deployed match a version (a chain, or the slot's
+ * next key, pin or staged chain)? */
+struct matcher {
+	const struct view	*v;
+	const struct view_slot	*s;		/* would_match(v, s, set) */
+	STACK_OF(X509)		*chain;		/* or this chain */
+};
+
+static int
+matches(const struct matcher *m, const struct tlsa_set *set)
+{
+	return m->chain != NULL ? tlsa_set_matches_chain(set, m->chain) :
+	    would_match(m->v, m->s, set);
+}
+
+/* The deploy guard over one owner name's history (ageing_safe_at); *all:
+ * every version that held records matches. */
+static enum ageing_verdict
+owner_guard(const struct view_owner *o, int64_t margin,
+    const struct matcher *m, time_t *at, int *all)
+{
+	struct rrset_version *hist = xcalloc((size_t)o->nv, sizeof(*hist));
+	enum ageing_verdict g;
+	int j;
+
+	*all = 1;
+	for (j = 0; j < o->nv; j++) {
+		struct tlsa_set set = { 0 };
+
+		(void)tlsa_set_parse(o->v[j].records, &set);
+		hist[j].exists = set.n > 0;
+		hist[j].matches = set.n > 0 && matches(m, &set);
+		hist[j].ttl = o->v[j].ttl;
+		hist[j].neg_ttl = o->v[j].neg_ttl;
+		hist[j].propagated_ms = o->v[j].propagated_ms;
+		if (hist[j].exists && !hist[j].matches)
+			*all = 0;
+		tlsa_set_free(&set);
+	}
+	g = ageing_safe_at(hist, o->nv, margin, at);
+	free(hist);
+	return g;
+}
+
 /* The deploy guard over every owner name: the worst verdict wins. */
 static void
 guard(const struct view *v, const struct view_slot *s, struct slot_facts *f)
 {
-	int i, j;
+	const struct matcher m = { v, s, NULL };
+	int i, all;
 
 	f->guard = AGE_SAFE;
 	f->guard_at = 0;
 	for (i = 0; i < v->nowners; i++) {
-		const struct view_owner *o = &v->owners[i];
-		struct rrset_version *hist;
 		enum ageing_verdict g;
 		time_t at = 0;
 
-		if (o->nv == 0) {
+		if (v->owners[i].nv == 0) {
 			f->guard = AGE_NEVER;
 			return;
 		}
-		hist = xcalloc((size_t)o->nv, sizeof(*hist));
-		for (j = 0; j < o->nv; j++) {
-			struct tlsa_set set = { 0 };
-
-			(void)tlsa_set_parse(o->v[j].records, &set);
-			hist[j].exists = set.n > 0;
-			hist[j].matches = set.n > 0 && would_match(v, s, &set);
-			hist[j].ttl = o->v[j].ttl;
-			hist[j].neg_ttl = o->v[j].neg_ttl;
-			hist[j].propagated_ms = o->v[j].propagated_ms;
-			tlsa_set_free(&set);
-		}
-		g = ageing_safe_at(hist, o->nv, v->host->timing.margin, &at);
-		free(hist);
+		g = owner_guard(&v->owners[i], v->host->timing.margin, &m, &at,
+		    &all);
 		if (g > f->guard)
 			f->guard = g;
 		if (g == AGE_SAFE && at > f->guard_at)
 			f->guard_at = at;
 	}
+}
+
+int
+view_chain_safe(const struct view *v, STACK_OF(X509) *chain, time_t now)
+{
+	const struct matcher m = { v, NULL, chain };
+	int i, all;
+
+	for (i = 0; i < v->nowners; i++) {
+		time_t at = 0;
+		enum ageing_verdict g;
+
+		if (v->owners[i].nv == 0)
+			continue;
+		g = owner_guard(&v->owners[i], v->host->timing.margin, &m, &at,
+		    &all);
+		if (!all && (g != AGE_SAFE || now < at))
+			return 0;
+	}
+	return 1;
 }
 
 void
