@@ -208,7 +208,8 @@ boot_date(struct view *v, struct view_owner *o, const struct boot_clock *b,
  */
 static int
 follow_chain(struct view *v, const struct tlsa_set *configured,
-    STACK_OF(X509) *pool, STACK_OF(X509) *chain, int staged)
+    STACK_OF(X509) *pool, const struct tlsa_set *published,
+    STACK_OF(X509) *chain, int staged)
 {
 	STACK_OF(X509) *served;
 	struct tlsa_rr rr;
@@ -224,6 +225,13 @@ follow_chain(struct view *v, const struct tlsa_set *configured,
 	if (pinned || tlsa_from_cert(sk_X509_value(chain, 1),
 	    TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI, TLSA_MT_SHA256, &rr) != 0)
 		return 0;
+	/* A served chain keeps a CA followed before (its record is
+	 * published); it starts no CA change: its key's own record vouches
+	 * for it, and an adopted chain's CA was never pinned. */
+	if (!staged && !tlsa_set_has(published, &rr)) {
+		tlsa_rr_free(&rr);
+		return 0;
+	}
 	if (!tlsa_set_has(&v->followed, &rr)) {
 		tlsa_set_add(&v->followed, &rr);
 		fresh = staged;
@@ -235,23 +243,27 @@ follow_chain(struct view *v, const struct tlsa_set *configured,
 static void
 follow_cas(struct view *v, STACK_OF(X509) *pool)
 {
-	struct tlsa_set configured = { 0 };
+	struct tlsa_set configured = { 0 }, published = { 0 };
 	int i;
 
 	tlsa_set_copy(&configured, &v->pins);
+	if (v->nowners > 0)
+		view_last_set(&v->owners[0], &published);
 	/* Served chains first: a staged chain whose CA is served already
 	 * is no CA change. */
 	for (i = 0; i < v->nslots; i++)
-		(void)follow_chain(v, &configured, pool,
+		(void)follow_chain(v, &configured, pool, &published,
 		    view_deployed_chain(&v->slots[i]), 0);
 	for (i = 0; i < v->nslots; i++)
-		if (follow_chain(v, &configured, pool, v->slots[i].staged, 1))
+		if (follow_chain(v, &configured, pool, &published,
+		    v->slots[i].staged, 1))
 			X509_NAME_oneline(X509_get_subject_name(
 			    sk_X509_value(v->slots[i].staged, 1)),
 			    v->ca_change, sizeof(v->ca_change));
 	for (i = 0; (size_t)i < v->followed.n; i++)
 		tlsa_set_add(&v->pins, &v->followed.rr[i]);
 	tlsa_set_free(&configured);
+	tlsa_set_free(&published);
 }
 
 int
