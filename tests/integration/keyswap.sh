@@ -10,7 +10,10 @@
 # root's, the same loop changes nothing and the runs go on.
 set -u
 . "$(dirname "$0")/testlib"
-bin=${DANEROLL_BIN:-./daneroll}
+# The test build (tests/tools/test_main.c): the loop fakes the clock and
+# cuts generations short with DANEROLL_NOW and DANEROLL_TEST_CRASH_AT,
+# which daneroll ignores.
+bin=${DANEROLL_TEST_BIN:-./build/daneroll-test}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
