@@ -413,6 +413,12 @@ plan_host(struct store *st, const struct conf *c, const struct backends *be,
 	jdns = json_array();
 	if (out)
 		fprintf(out, "%s (%s)\n", h->name, conf_scheme_str(h->scheme));
+	if (out && v.ca_change[0] != '\0')
+		fprintf(out, "  CA change under way: the next certificate comes "
+		    "from %s; its \"2 1 1\" record ages before the deploy\n",
+		    v.ca_change);
+	json_object_set_new(jh, "ca_change", v.ca_change[0] != '\0' ?
+	    json_string(v.ca_change) : json_null());
 	for (i = 0; i < v.nslots; i++) {
 		const struct view_slot *s = &v.slots[i];
 		json_t *js = json_pack("{s:s, s:s}", "algorithm",

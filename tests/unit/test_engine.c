@@ -20,6 +20,7 @@
 #include "fakes.h"
 #include "fsutil.h"
 #include "intake.h"
+#include "plan.h"
 #include "store.h"
 #include "t.h"
 #include "view.h"
@@ -275,6 +276,20 @@ test_issuer_cycle(void)
 	T_INT(fake.violations, 0);
 }
 
+/* What was written to f, from its start; caller frees. */
+static char *
+slurp_stream(FILE *f)
+{
+	struct buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+
+	rewind(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	return b.data;
+}
+
 /*
  * Issue 18: the CA changes between two renewals (Let's Encrypt picks
  * among several intermediates; an ACME server may change its root).
@@ -287,7 +302,10 @@ test_issuer_ca_change_followed(void)
 {
 	const struct conf_host *h = setup("mx33.example.org",
 	    "current+issuer", "ecdsa-p256", 1);
-	char first[65], second[65], third[65];
+	char first[65], second[65], third[65], *text;
+	struct engine_result r;
+	FILE *f;
+	int i;
 
 	if (!T_CHECK(h != NULL))
 		return;
@@ -297,6 +315,24 @@ test_issuer_ca_change_followed(void)
 	fake_ca_spki(second);
 	fake_clock(T0 + 61 * DAY);
 	t_log_reset();
+	/* Issued, held: plan shows the new CA's record to come. */
+	for (i = 0; i < 10 && fake.issues == 0; i++) {
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 1);
+	}
+	if ((f = tmpfile()) != NULL) {
+		char line[200];
+
+		snprintf(line, sizeof(line), "CA change under way: the next "
+		    "certificate comes from /CN=daneroll test CA 2");
+		T_INT(plan_host(st, conf, &fake_backends, h, fake_now(), f,
+		    NULL), 0);
+		text = slurp_stream(f);
+		if (!T_CHECK(text != NULL && strstr(text, line) != NULL))
+			printf("    plan:\n%s", text ? text : "");
+		free(text);
+		fclose(f);
+	}
 	T_CHECK(run_until_stable(h, 60) > 0);
 	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
 	T_INT(fake.deploys, 1);
