@@ -83,12 +83,15 @@ struct backend_issuer {
 };
 
 /* Installs key + chain for one slot in one atomic step and reloads the
- * MTA; rollback puts the previous set back and reloads. */
+ * MTA; rollback puts the previous set back and reloads; forget deletes
+ * the previous set (it holds a retired private key) and is idempotent. */
 struct backend_deployer {
 	enum outcome	(*deploy)(const struct conf *, const struct conf_host *,
 			    enum key_alg, const char *key_path,
 			    const char *chain_path);
 	enum outcome	(*rollback)(const struct conf *,
+			    const struct conf_host *, enum key_alg);
+	enum outcome	(*forget)(const struct conf *,
 			    const struct conf_host *, enum key_alg);
 };
 

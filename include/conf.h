@@ -93,7 +93,7 @@ struct conf_files {
 	mode_t	 cert_mode;		/* default 0644 */
 };
 
-/* Timings, all in seconds. */
+/* Timings, in seconds, and the key retention they govern. */
 struct conf_timing {
 	int64_t	ttl;			/* TTL of published TLSA records: 3600 */
 	int64_t	margin;			/* added to every TTL wait: 60 */
@@ -105,6 +105,9 @@ struct conf_timing {
 	int64_t	hook_timeout;		/* ACME hook, reload: 300s */
 	int64_t	tempfail_limit;		/* temporary failures this long
 					 * need the operator (exit 69): 1d */
+	/* Not a time, but inherited the same way: retired keys kept on
+	 * disk after their record aged out, newest first (forensics): 0. */
+	int64_t	keep_retired;
 };
 
 struct conf_host {

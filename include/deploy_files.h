@@ -52,6 +52,9 @@
  *
  * rollback() restores the previous set (idempotent: .prev is never
  * consumed) and reloads; OUT_PERMFAIL when there is no previous set.
+ * forget() removes the previous set (PATH.prev, or LINK.prev and its
+ * directory) once the engine knows nothing can roll back to it; it leaves
+ * it while a deploy cut short is pending (OUT_TEMPFAIL).
  *
  * Every failure is logged once, with the host and algorithm; file
  * contents never appear in a message. Buffers that held a private key are

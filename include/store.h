@@ -133,6 +133,17 @@ int	 store_key_promote(struct store *, int64_t slot_id, time_t now);
 int	 store_key_set_role(struct store *, int64_t key_id, const char *role,
 	    time_t now);
 
+/* Retired and discarded keys not yet deleted, newest first; *n = 0 when
+ * there are none. Free with store_keys_free. */
+int	 store_keys_retired(struct store *, int64_t slot_id,
+	    struct store_key **, int *n);
+void	 store_keys_free(struct store_key *, int n);
+/* The key's file is gone from the disk (retired and discarded keys only). */
+int	 store_key_deleted(struct store *, int64_t key_id, time_t now);
+/* Private keys of a slot still on disk: current, next, and the retired and
+ * discarded ones not yet deleted. */
+int	 store_keys_kept(struct store *, int64_t slot_id, int *n);
+
 /* Owners and RRset versions. */
 int	 store_owner_id(struct store *, int64_t host_id, const char *name,
 	    int create, int64_t *id);

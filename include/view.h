@@ -88,6 +88,14 @@ STACK_OF(X509)	*view_deployed_chain(struct view_slot *);
  */
 int	 view_chain_safe(const struct view *, STACK_OF(X509) *chain,
 	    time_t now);
+/*
+ * When did the "3 1 1" record of the key with this SPKI digest (hex) leave
+ * every cache? 1 and *at (may be in the future) when every owner name's
+ * newest version lacks it and is served by every address, the versions
+ * that held it then ageing out at *at (the deploy guard's arithmetic); 0
+ * while it is published, still served somewhere, or nothing is known.
+ */
+int	 view_record_gone_at(const struct view *, const char *spki, time_t *at);
 /* The RRset a deployed next chain must match before PROMOTE: the wanted
  * RRset less the current key's record. Caller frees. */
 void	 view_promote_set(const struct view *, const struct view_slot *,

@@ -420,6 +420,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 		json_t *jslots = json_array();
 		struct event_ctx ev = { NULL, out };
 		char tb[32];
+		int kept, host_kept = 0;
 
 		if (view_load(st, hs[i], now, 0, &v) != 0) {
 			/* Said why; the other hosts still get their status. */
@@ -444,6 +445,10 @@ cmd_status(const struct cli *c, struct conf *conf)
 
 			view_facts(&v, s, now, &f);
 			step = machine_step(s->slot.state, &f, now, &pol);
+			if (s->slot.id == 0 ||
+			    store_keys_kept(st, s->slot.id, &kept) != 0)
+				kept = 0;
+			host_kept += kept;
 			if (out) {
 				fprintf(out, "  %-10s %-10s %s", key_alg_str(s->alg),
 				    slot_state_str(s->slot.state), step.reason);
@@ -465,6 +470,11 @@ cmd_status(const struct cli *c, struct conf *conf)
 				else if (s->deployed_unknown)
 					fprintf(out, "    serves  unknown: %s\n",
 					    s->deployed_error);
+				if (kept > 0)
+					fprintf(out, "    keys    %d private "
+					    "key%s kept, %d retired\n", kept,
+					    kept == 1 ? "" : "s", kept -
+					    s->has_current - s->has_next);
 				if (step.alert != ALERT_NONE)
 					fprintf(out, "    %s: %s\n",
 					    alert_level_str(step.alert),
@@ -491,6 +501,9 @@ cmd_status(const struct cli *c, struct conf *conf)
 			    "alert_reason", step.alert_reason,
 			    "served_error", s->deployed_unknown ?
 			    s->deployed_error : NULL));
+			json_object_set_new(json_array_get(jslots,
+			    json_array_size(jslots) - 1), "keys_kept",
+			    json_integer(kept));
 		}
 		for (j = 0; (size_t)j < v.followed.n; j++) {
 			char *r = tlsa_format(&v.followed.rr[j]);
@@ -506,6 +519,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 			    "before the deploy\n", v.ca_change);
 		json_object_set_new(jh, "ca_change", v.ca_change[0] != '\0' ?
 		    json_string(v.ca_change) : json_null());
+		json_object_set_new(jh, "keys_kept", json_integer(host_kept));
 		if (out)
 			fprintf(out, "  recent events:\n");
 		ev.arr = json_array();

@@ -75,6 +75,9 @@
  *   retry_min 5m, retry_max 6h, expiry_alert 14d, hook_timeout 300s,
  *   tempfail_limit 1d
  *                    D         timing keys, override [global]
+ *   keep_retired     0-100     0: retired keys are deleted once their
+ *                              record has aged out of DNS; N keeps the
+ *                              newest N (global too, like the timings)
  *
  * P%: "%a" stands for the algorithm ("rsa2048", "ecdsa-p256"), and is
  * required when two algorithms are configured; no other "%" is allowed.
@@ -134,6 +137,7 @@ enum key_id {
 	K_COMBINED_FILE, K_LIVE_LINK, K_OWNER, K_GROUP, K_KEY_MODE,
 	K_CERT_MODE, K_ACME_HOOK, K_RELOAD, K_ISSUER_SPKI, K_ISSUER_CERT,
 	K_EXTRA_SERVER, K_IGNORE_UNREACHABLE_IPV6, K_ISSUER_FOLLOW,
+	K_KEEP_RETIRED,
 	K_COUNT
 };
 
@@ -216,6 +220,8 @@ static int	 p_addr(struct pctx *, const struct keydef *, const char *,
 static int	 p_bool(struct pctx *, const struct keydef *, const char *,
 		    void *);
 static int	 p_port(struct pctx *, const struct keydef *, const char *,
+		    void *);
+static int	 p_count(struct pctx *, const struct keydef *, const char *,
 		    void *);
 static int	 p_mode(struct pctx *, const struct keydef *, const char *,
 		    void *);
@@ -351,6 +357,8 @@ static const struct keydef keys[K_COUNT] = {
 	    0, 0, HOFF(ignore_unreachable_ipv6), p_bool },
 	[K_ISSUER_FOLLOW] = { "issuer_follow", SECT_HOST, 0, 0,
 	    HOFF(issuer_follow), p_bool },
+	[K_KEEP_RETIRED] = { "keep_retired", SECT_GLOBAL | SECT_HOST, 0,
+	    KF_TIMING, TOFF(keep_retired), p_count },
 };
 
 static const char *alg_names[KEY_ALG_COUNT] = {
@@ -892,6 +900,26 @@ p_port(struct pctx *ctx, const struct keydef *kd, const char *val,
 		return -1;
 	}
 	*(int *)field = port;
+	return 0;
+}
+
+/* A small count (keep_retired): 0-100, into an int64_t like a timing. */
+static int
+p_count(struct pctx *ctx, const struct keydef *kd, const char *val,
+    void *field)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (*val < '0' || *val > '9' || *end != '\0' || errno != 0 ||
+	    v > 100) {
+		conf_error(ctx, ctx->lineno, "%s: bad count \"%s\" (0-100)",
+		    kd->name, val);
+		return -1;
+	}
+	*(int64_t *)field = v;
 	return 0;
 }
 

@@ -1249,6 +1249,92 @@ done:
 	return o;
 }
 
+/* Removes name from the directory of path (no link is followed: unlinkat
+ * removes the name itself). 1 removed, 0 absent, -1 logged. */
+static int
+remove_at(const struct dctx *c, const char *path)
+{
+	int dfd, r;
+
+	if ((dfd = fs_open_dir_of(path)) < 0)
+		return -1;
+	r = unlinkat(dfd, base_of(path), 0);
+	if (r == 0)
+		(void)fsync(dfd);
+	(void)close(dfd);
+	if (r == -1 && errno != ENOENT) {
+		ERR(c, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return r == 0;
+}
+
+/* live_link: LINK.prev goes, then its directory (link_prune keeps only
+ * what LINK names once LINK.prev is gone). */
+static enum outcome
+link_forget(const struct dctx *c)
+{
+	char *link = conf_path_for(c->h->files.live_link, c->alg);
+	char *prevlink = with_suffix(link, SUF_PREV);
+	int r = remove_at(c, prevlink);
+
+	if (r == 1)
+		INFO(c, "removed %s", prevlink);
+	if (r >= 0)
+		link_prune(c, link);
+	free(link);
+	free(prevlink);
+	return r < 0 ? OUT_TEMPFAIL : OUT_OK;
+}
+
+/* combined_file and separate files: every PATH.prev goes; not while a
+ * deploy is cut short (its marker says PATH.prev is the set to undo to). */
+static enum outcome
+files_forget(const struct dctx *c)
+{
+	struct dfile f[MAX_FILES];
+	char *mark, *prev = NULL, *cur;
+	int i, n, r, err;
+	enum outcome o = OUT_TEMPFAIL;
+
+	n = files_of(c, NULL, f);
+	mark = with_suffix(key_file_of(f, n)->path, SUF_MARK);
+	if ((cur = read_opt(mark, &err)) != NULL || err) {
+		if (cur != NULL)
+			INFO(c, "%s: a deploy is under way; the previous set "
+			    "stays", mark);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		free(prev);
+		prev = with_suffix(f[i].path, SUF_PREV);
+		if ((r = remove_at(c, prev)) < 0)
+			goto done;
+		if (r == 1)
+			INFO(c, "removed %s", prev);
+	}
+	o = OUT_OK;
+done:
+	files_free(f, n);
+	free(mark);
+	free(cur);
+	free(prev);
+	return o;
+}
+
+static enum outcome
+deploy_files_forget(const struct conf *conf, const struct conf_host *h,
+    enum key_alg alg)
+{
+	struct dctx c;
+
+	(void)conf;
+	if (dctx_init(&c, h, alg) != 0 || paths_secure(&c, 0) != 0)
+		return OUT_PERMFAIL;
+	return layout_of(&h->files) == LAYOUT_LINK ? link_forget(&c) :
+	    files_forget(&c);
+}
+
 int
 deploy_files_check(const struct conf_host *h)
 {
@@ -1269,5 +1355,5 @@ deploy_files_check(const struct conf_host *h)
 }
 
 const struct backend_deployer deploy_files = {
-	deploy_files_deploy, deploy_files_rollback
+	deploy_files_deploy, deploy_files_rollback, deploy_files_forget
 };

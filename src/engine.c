@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "key.h"
 #include "log.h"
+#include "prune.h"
 #include "view.h"
 
 #define ENGINE_MAX_STEPS	64
@@ -1006,6 +1007,20 @@ slot_action(struct engine *e, const struct conf_host *h, struct view *v,
 	}
 }
 
+/* At rest for this run: retired keys nothing can need leave the disk. */
+static void
+prune_host(struct engine *e, const struct view *v, time_t now,
+    struct engine_result *res)
+{
+	int i;
+
+	for (i = 0; i < v->nslots; i++) {
+		log_clear_error();
+		worse(res, prune_slot(e->store, e->be->deployer, e->conf, v,
+		    &v->slots[i], now));
+	}
+}
+
 int
 engine_due(struct engine *e, const struct conf_host *h, time_t now,
     struct engine_result *res)
@@ -1032,7 +1047,8 @@ engine_due(struct engine *e, const struct conf_host *h, time_t now,
 		    st.action != ACT_NONE || st.alert != ALERT_NONE ||
 		    st.state != s->slot.state || st.wake_at != s->slot.wake_at ||
 		    s->slot.retry_at > now || (s->has_next &&
-		    s->next.path != NULL && fs_missing(s->next.path));
+		    s->next.path != NULL && fs_missing(s->next.path)) ||
+		    prune_due(e->store, &v, s, now) != 0;
 		if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
 			res->busy = 1;
 		wake_by(res, st.wake_at);
@@ -1225,6 +1241,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 			} else
 				worse(res, o);
 		}
+		if (!progress && !e->dry_run)
+			prune_host(e, &v, now, res);
 		view_free(&v);
 		if (!progress)
 			return;

@@ -731,6 +731,77 @@ store_key_set_role(struct store *st, int64_t key_id, const char *role,
 	return run(st, stmt(st, q, "sti", role, now, key_id));
 }
 
+/* Retired and discarded keys still on disk, newest first. */
+int
+store_keys_retired(struct store *st, int64_t slot_id, struct store_key **out,
+    int *n)
+{
+	static const char q[] = "SELECT " KEY_COLUMNS " FROM keys "
+	    "WHERE slot_id = ? AND role IN ('retired', 'discarded') AND "
+	    "deleted_at IS NULL ORDER BY id DESC;";
+	sqlite3_stmt *s = stmt(st, q, "i", slot_id);
+	struct store_key *k = NULL;
+	int count = 0, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		k = xrealloc(k, (size_t)(count + 1) * sizeof(*k));
+		key_row(s, &k[count++]);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "read");
+		store_keys_free(k, count);
+		return -1;
+	}
+	*out = k;
+	*n = count;
+	return 0;
+}
+
+void
+store_keys_free(struct store_key *k, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		store_key_free(&k[i]);
+	free(k);
+}
+
+int
+store_key_deleted(struct store *st, int64_t key_id, time_t now)
+{
+	static const char q[] = "UPDATE keys SET deleted_at = ? WHERE id = ? "
+	    "AND role IN ('retired', 'discarded');";
+
+	return run(st, stmt(st, q, "ti", now, key_id));
+}
+
+int
+store_keys_kept(struct store *st, int64_t slot_id, int *n)
+{
+	static const char q[] = "SELECT count(*) FROM keys WHERE slot_id = ? "
+	    "AND deleted_at IS NULL;";
+	sqlite3_stmt *s = stmt(st, q, "i", slot_id);
+	int rc;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, "read");
+		return -1;
+	}
+	return 0;
+}
+
 /* Owners and RRsets. */
 
 int

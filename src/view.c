@@ -486,11 +486,14 @@ struct matcher {
 	const struct view	*v;
 	const struct view_slot	*s;		/* would_match(v, s, set) */
 	STACK_OF(X509)		*chain;		/* or this chain */
+	const struct tlsa_rr	*lacks;		/* or: the version lacks it */
 };
 
 static int
 matches(const struct matcher *m, const struct tlsa_set *set)
 {
+	if (m->lacks != NULL)
+		return !tlsa_set_has(set, m->lacks);
 	return m->chain != NULL ? tlsa_set_matches_chain(set, m->chain) :
 	    would_match(m->v, m->s, set);
 }
@@ -528,7 +531,7 @@ owner_guard(const struct view_owner *o, int64_t margin,
 static void
 guard(const struct view *v, const struct view_slot *s, struct slot_facts *f)
 {
-	const struct matcher m = { v, s, NULL };
+	const struct matcher m = { v, s, NULL, NULL };
 	int i, all;
 
 	f->guard = AGE_SAFE;
@@ -553,7 +556,7 @@ guard(const struct view *v, const struct view_slot *s, struct slot_facts *f)
 int
 view_chain_safe(const struct view *v, STACK_OF(X509) *chain, time_t now)
 {
-	const struct matcher m = { v, NULL, chain };
+	const struct matcher m = { v, NULL, chain, NULL };
 	int i, all;
 
 	for (i = 0; i < v->nowners; i++) {
@@ -568,6 +571,34 @@ view_chain_safe(const struct view *v, STACK_OF(X509) *chain, time_t now)
 			return 0;
 	}
 	return 1;
+}
+
+int
+view_record_gone_at(const struct view *v, const char *spki, time_t *at)
+{
+	struct tlsa_set rec = { 0 };
+	struct matcher m = { v, NULL, NULL, NULL };
+	int i, all, gone = v->nowners > 0;
+
+	*at = 0;
+	add_spki(&rec, TLSA_USAGE_DANE_EE, spki);
+	if (rec.n != 1)
+		gone = 0;
+	else
+		m.lacks = &rec.rr[0];
+	/* ageing_safe_at with "matches" meaning "lacks the record": the
+	 * versions that hold it must have aged out of every cache. */
+	for (i = 0; i < v->nowners && gone; i++) {
+		time_t t = 0;
+
+		if (v->owners[i].nv == 0 || owner_guard(&v->owners[i],
+		    v->host->timing.margin, &m, &t, &all) != AGE_SAFE)
+			gone = 0;
+		else if (t > *at)
+			*at = t;
+	}
+	tlsa_set_free(&rec);
+	return gone;
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * fakes - test doubles and the invariant prober. See fakes.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +594,22 @@ fake_rollback(const struct conf *c, const struct conf_host *h,
 	return OUT_OK;
 }
 
+/* The previous set goes (it holds a retired key). */
+static enum outcome
+fake_forget(const struct conf *c, const struct conf_host *h,
+    enum key_alg alg)
+{
+	char *path = live_path(h, alg), prev[600];
+
+	(void)c;
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	free(path);
+	if (unlink(prev) == -1 && errno != ENOENT)
+		return OUT_TEMPFAIL;
+	fake.forgets++;
+	return OUT_OK;
+}
+
 /* What the fake MTA serves for alg: the file, or with mta_stale what it
  * loaded before (PATH.stale), or NULL. */
 static STACK_OF(X509) *
@@ -683,7 +700,7 @@ static const struct backend_publisher *const fake_publishers[] = {
 static const struct backend_observer fake_observer = { fake_observe };
 static const struct backend_issuer fake_issuer = { fake_issue };
 static const struct backend_deployer fake_deployer = {
-	fake_deploy, fake_rollback
+	fake_deploy, fake_rollback, fake_forget
 };
 static const struct backend_verifier fake_verifier = {
 	fake_verify, fake_probe

@@ -37,6 +37,7 @@ struct fake_world {
 	int		 neg_ttl;		/* the zone's SOA negative TTL
 						 * (0: 5 s) */
 	int		 publishes, deploys, issues, rollbacks, verifies;
+	int		 forgets;	/* previous sets deleted */
 	int		 probes;	/* live looks before a publish */
 	int		 violations;
 	char		 last_violation[512];

@@ -5,6 +5,7 @@
  * first contact, dry run, and a SIGKILL at every side-effect point followed
  * by runs until stable.
  */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,22 +151,33 @@ run_until_stable(const struct conf_host *h, int limit)
 	return -1;
 }
 
+/* Runs a second at a time until the ECDSA slot is in state (at most
+ * limit runs); each(h) after every run, if not NULL. 1 if it got there. */
+static int
+step_until(const struct conf_host *h, enum slot_state state, int limit,
+    void (*each)(const struct conf_host *))
+{
+	struct engine_result r;
+	int i;
+
+	for (i = 0; i < limit && state_of(h, KEY_ALG_ECDSA_P256) != state;
+	    i++) {
+		engine_host(&eng, h, &r);
+		if (each != NULL)
+			each(h);
+		fake_clock(fake_now() + 1);
+	}
+	return state_of(h, KEY_ALG_ECDSA_P256) == state;
+}
+
 /* Forces a roll and runs, a second at a time, until the ECDSA slot's
  * following next record is served everywhere and ageing: 1 if it is. */
 static int
 roll_until_ageing(const struct conf_host *h, int64_t hid)
 {
-	struct engine_result r;
-	int i;
-
 	if (store_host_force(st, hid, 1) != 0)
 		return 0;
-	for (i = 0; i < 40 && state_of(h, KEY_ALG_ECDSA_P256) != SLOT_AGEING;
-	    i++) {
-		engine_host(&eng, h, &r);
-		fake_clock(fake_now() + 1);
-	}
-	return state_of(h, KEY_ALG_ECDSA_P256) == SLOT_AGEING;
+	return step_until(h, SLOT_AGEING, 40, NULL);
 }
 
 static void
@@ -1446,6 +1458,202 @@ test_crash_points(void)
 	}
 }
 
+/* Files in the host's key directory whose names end in suffix. */
+static int
+key_files(const struct conf_host *h, const char *suffix)
+{
+	char path[700];
+	struct dirent *d;
+	DIR *dp;
+	size_t ls = strlen(suffix);
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", conf->key_dir, h->name);
+	if ((dp = opendir(path)) == NULL)
+		return -1;
+	while ((d = readdir(dp)) != NULL) {
+		size_t l = strlen(d->d_name);
+
+		if (d->d_name[0] != '.' && l >= ls &&
+		    strcmp(d->d_name + l - ls, suffix) == 0)
+			n++;
+	}
+	closedir(dp);
+	return n;
+}
+
+/* Private keys the store says the ECDSA slot keeps. */
+static int
+keys_kept(const struct conf_host *h)
+{
+	struct store_slot s;
+	int n = -1;
+
+	if (slot_get(h, KEY_ALG_ECDSA_P256, &s))
+		(void)store_keys_kept(st, s.id, &n);
+	store_slot_free(&s);
+	return n;
+}
+
+/* The key file the store has for a role of the ECDSA slot ("" if none). */
+static void
+key_path_of(const struct conf_host *h, const char *role, char *out,
+    size_t len)
+{
+	struct store_slot s;
+	struct store_key k = { 0 };
+
+	out[0] = '\0';
+	if (slot_get(h, KEY_ALG_ECDSA_P256, &s) &&
+	    store_key_get(st, s.id, role, &k) == 1)
+		snprintf(out, len, "%s", k.path);
+	store_key_free(&k);
+	store_slot_free(&s);
+}
+
+/* The files retire_rounds() watches: the key that retires, .prev. */
+static char watched_key[600], watched_prev[720];
+static int watched_missing;
+
+static void
+watch_retiring(const struct conf_host *h)
+{
+	(void)h;
+	if (!fs_exists(watched_key) || !fs_exists(watched_prev))
+		watched_missing++;
+}
+
+static void
+watch_current(const struct conf_host *h)
+{
+	(void)h;
+	if (!fs_exists(watched_key))
+		watched_missing++;
+}
+
+/*
+ * Retired keys leave the disk once their record has aged out of every
+ * cache, and not a second before: three rollovers, stepped a second at a
+ * time, with the retired key's file and the deployed set's .prev watched
+ * at every step. keep: keep_retired.
+ */
+static void
+retire_rounds(const char *name, int keep)
+{
+	char extra[64], live[700];
+	char *retired = watched_key, *prev = watched_prev;
+	const struct conf_host *h;
+	int round;
+
+	snprintf(extra, sizeof(extra), "keep_retired = %d\n", keep);
+	host_extra = extra;
+	h = setup(name, "current+next", "ecdsa-p256", 1);
+	host_extra = "";
+	if (!T_CHECK(h != NULL))
+		return;
+	snprintf(live, sizeof(live), "%s/live/%s-ecdsa-p256.pem", dir, name);
+	snprintf(prev, sizeof(watched_prev), "%s.prev", live);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	T_INT(keys_kept(h), 2);		/* adopted current, next */
+	for (round = 1; round <= 3; round++) {
+		key_path_of(h, "current", retired, sizeof(watched_key));
+		fake_clock(fake_now() + 61 * DAY);
+		/* Up to the promote: the current key may be rolled back
+		 * to, so it and the .prev the deploy makes stay. */
+		watched_missing = 0;
+		T_CHECK(step_until(h, SLOT_AGEING, 60, watch_current));
+		T_INT(watched_missing, 0);
+		T_CHECK(fs_exists(prev));
+		/* While the record that vouched for it ages out of caches,
+		 * it stays, a second at a time: the run that ends the wait
+		 * is the first to find it gone (keep 0). */
+		T_CHECK(step_until(h, SLOT_STANDBY, 400, watch_retiring));
+		T_INT(watched_missing, keep == 0 ? 1 : 0);
+		T_CHECK(fs_exists(live));	/* an adopted key's path */
+		if (round > 1 && keep == 0)
+			T_CHECK(!fs_exists(retired));
+		T_CHECK(fs_exists(prev) == (keep > 0));
+	}
+	/* current + next, and the retired ones kept by request. */
+	T_INT(key_files(h, ".key"), 2 + keep);
+	T_INT(keys_kept(h), 2 + keep);
+	/* The CSR and chains issued for deleted keys went with them. */
+	T_INT(key_files(h, ".csr"), 1 + keep);
+	T_INT(fake.violations, 0);
+}
+
+static void
+test_retired_keys_deleted(void)
+{
+	retire_rounds("mx40.example.org", 0);
+}
+
+static void
+test_retired_keys_kept(void)
+{
+	retire_rounds("mx41.example.org", 2);
+}
+
+/* Nothing is known of DNS (every publish fails): no key is deleted. */
+static void
+test_retired_kept_while_dns_unknown(void)
+{
+	const struct conf_host *h = setup("mx42.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char retired[600];
+	struct engine_result r;
+	int i;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_clock(fake_now() + 61 * DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);	/* the adopted key retired */
+	key_path_of(h, "current", retired, sizeof(retired));
+	fake_clock(fake_now() + 61 * DAY);
+	fake.lag = 1000000;	/* the new RRset never reaches every address */
+	for (i = 0; i < 40; i++) {
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 60);
+	}
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_PUBLISHING);
+	T_CHECK(fs_exists(retired));
+	fake_clock(fake_now() + 30 * DAY);
+	engine_host(&eng, h, &r);
+	T_CHECK(fs_exists(retired));
+	T_INT(fake.violations, 0);
+}
+
+/*
+ * A forced roll right after a rollover: the retired key's record ages out
+ * while the new chain is being checked live. The previous set the deploy
+ * kept holds the current key then, and a rollback needs it.
+ */
+static void
+test_retired_prune_spares_rollback(void)
+{
+	const struct conf_host *h = setup("mx43.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	char cur[65];
+	int64_t hid;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_clock(fake_now() + 61 * DAY);
+	T_CHECK(step_until(h, SLOT_AGEING, 60, NULL));
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_host_force(st, hid, 1), 0);
+	fake.verify_fails = 1;	/* the new chain fails live */
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_FAILED);
+	T_INT(fake.rollbacks, 1);
+	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
+	T_CHECK(served_has(h->owner, cur));
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_cleanup(void)
 {
@@ -1514,6 +1722,14 @@ static const struct t_case cases[] = {
 	  test_publish_refused_when_served_chain_fails },
 	{ "dry run changes nothing", test_dry_run_changes_nothing },
 	{ "missing backend stops safe", test_missing_backend },
+	{ "retired keys and .prev deleted once their record aged out",
+	  test_retired_keys_deleted },
+	{ "keep_retired keeps the newest retired keys and .prev",
+	  test_retired_keys_kept },
+	{ "a retired key stays while its record's fate is unknown",
+	  test_retired_kept_while_dns_unknown },
+	{ "a rollback still finds the previous set when a retired key "
+	  "ages out meanwhile", test_retired_prune_spares_rollback },
 	{ "crash at every side-effect point, then converge",
 	  test_crash_points },
 	{ "cleanup", test_cleanup },

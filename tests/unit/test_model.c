@@ -698,6 +698,17 @@ model_rollback(const struct conf *c, const struct conf_host *h,
 }
 
 static enum outcome
+model_forget(const struct conf *c, const struct conf_host *h,
+    enum key_alg alg)
+{
+	enum outcome o = fake_backends.deployer->forget(c, h, alg);
+
+	say("forget the previous set: %s", outcome_str(o));
+	check("forget");
+	return o;
+}
+
+static enum outcome
 model_verify(const struct conf *c, const struct conf_host *h,
     enum key_alg alg, const struct tlsa_set *want)
 {
@@ -726,7 +737,7 @@ static const struct backend_publisher *const model_publishers[] = {
 static const struct backend_observer model_observer = { model_observe };
 static const struct backend_issuer model_issuer = { model_issue };
 static const struct backend_deployer model_deployer = {
-	model_deploy, model_rollback
+	model_deploy, model_rollback, model_forget
 };
 static const struct backend_verifier model_verifier = {
 	model_verify, model_probe
