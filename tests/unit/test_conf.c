@@ -237,6 +237,7 @@ check_default_timing(const struct conf_timing *t)
 	T_INT(t->retry_max, 6 * 3600);
 	T_INT(t->expiry_alert, 14 * 86400);
 	T_INT(t->hook_timeout, 300);
+	T_INT(t->keep_retired, 0);
 }
 
 static void
@@ -685,6 +686,42 @@ test_long_line(void)
 	free(fill);
 }
 
+/* keep_retired: a count, inherited from [global] like the timings. */
+static void
+test_keep_retired(void)
+{
+	static const char *const bad[] = { "-1", "101", "2x", "1d", "+1" };
+	struct buf b = { 0 };
+	char want[600];
+	struct conf *c;
+	size_t i;
+
+	buf_printf(&b, "[global]\nkeep_retired = 3\n%s"
+	    "[host mx2.example.org]\npublisher = dns\n"
+	    "combined_file = /etc/postfix/tls/mx2.pem\nkeep_retired = 0\n",
+	    minimal);
+	c = load_text("keep.conf", b.data);
+	if (T_CHECK(c != NULL)) {
+		T_INT(c->hosts[0].timing.keep_retired, 3);
+		T_INT(c->hosts[1].timing.keep_retired, 0);
+	}
+	conf_free(c);
+	buf_free(&b);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_printf(&b, "[global]\nkeep_retired = %s\n%s", bad[i],
+		    minimal);
+		c = load_text("keep-bad.conf", b.data);
+		T_CHECK(c == NULL);
+		snprintf(want, sizeof(want), "%s:2: keep_retired: bad count "
+		    "\"%s\" (0-100)", t_path("keep-bad.conf"), bad[i]);
+		if (!T_CHECK(log_has_line(want)))
+			printf("    want: %s\n    log: %s\n", want,
+			    t_log_text());
+		conf_free(c);
+		buf_free(&b);
+	}
+}
+
 static void
 test_control_chars(void)
 {
@@ -904,6 +941,7 @@ static const struct t_case cases[] = {
 	{ "conf_set_state_dir", test_state_dir },
 	{ "FIFO, device, huge file, endless line, error flood", test_file_bounds },
 	{ "long lines", test_long_line },
+	{ "keep_retired", test_keep_retired },
 	{ "control characters", test_control_chars },
 	{ "CRLF and BOM", test_crlf_bom },
 	{ "file checks", test_file_checks },
