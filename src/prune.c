@@ -160,10 +160,16 @@ record(struct store *st, const struct conf_host *h, enum key_alg alg,
 {
 	char tb[64], why[400];
 
-	snprintf(why, sizeof(why), "%s key %s (3 1 1 %s) %s: its record "
-	    "left DNS and aged out of every cache at %s", k->role,
-	    mine ? k->path : "adopted", k->spki, mine ? "deleted" :
-	    "no longer kept", util_fmt_time(gone, tb, sizeof(tb)));
+	if (mine)
+		snprintf(why, sizeof(why), "%s key %s (3 1 1 %s) deleted: its "
+		    "record left DNS and aged out of every cache at %s",
+		    k->role, k->path, k->spki,
+		    util_fmt_time(gone, tb, sizeof(tb)));
+	else
+		snprintf(why, sizeof(why), "%s key (3 1 1 %s), adopted from "
+		    "the served files, no longer kept: its record left DNS "
+		    "and aged out of every cache at %s", k->role, k->spki,
+		    util_fmt_time(gone, tb, sizeof(tb)));
 	if (store_begin(st) != 0)
 		return -1;
 	if (store_key_deleted(st, k->id, now) != 0 ||
