@@ -45,6 +45,10 @@ struct engine_result {
 	enum outcome		 outcome;	/* worst outcome of an action */
 	int			 stuck;		/* a slot only the operator can
 						 * move on (machine_stuck) */
+	/* What wake_at waits for, for run --wait's countdown: the slot's
+	 * algorithm (-1: the host's RRset) and why (static text). */
+	int			 wake_alg;
+	const char		*wake_reason;
 };
 
 /*

@@ -197,15 +197,43 @@ cmd_set_crash_point(void (*fn)(const char *point))
 	crash_hook = fn;
 }
 
-static void
-countdown(time_t until)
-{
-	char b[32];
+/* What run --wait sleeps for: the earliest wake of any host. */
+struct wake {
+	time_t		 at;
+	const char	*host;
+	int		 alg;		/* -1: the host's RRset */
+	const char	*reason;
+};
 
+static void
+wake_note(struct wake *w, const char *host, const struct engine_result *r)
+{
+	if (r->wake_at == 0 || (w->at != 0 && w->at <= r->wake_at))
+		return;
+	w->at = r->wake_at;
+	w->host = host;
+	w->alg = r->wake_alg;
+	w->reason = r->wake_reason;
+}
+
+static void
+countdown(const struct wake *w)
+{
+	char b[32], what[512];
+	time_t until = w->at;
+
+	/* Host, slot and what for: a wait of hours must say what ends it. */
+	if (w->host == NULL)
+		snprintf(what, sizeof(what), "the next step");
+	else
+		snprintf(what, sizeof(what), "%s%s%s: %s", w->host,
+		    w->alg >= 0 ? "/" : "", w->alg >= 0 ?
+		    key_alg_str((enum key_alg)w->alg) : "", w->reason != NULL ?
+		    w->reason : "the next step");
 	/* Off a terminal, one line, so that a long wait is not silence. */
 	if (!isatty(STDERR_FILENO))
-		log_notice("waiting until %s for the next step",
-		    util_fmt_time(until, b, sizeof(b)));
+		log_notice("waiting until %s: %s",
+		    util_fmt_time(until, b, sizeof(b)), what);
 
 	/* To the millisecond: a deploy guard's deadline is exact, and a
 	 * second slept past it is a second of the rollover lost. */
@@ -216,7 +244,7 @@ countdown(time_t until)
 		if (left <= 0)
 			break;
 		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "\rdaneroll: next step in %-12s",
+			fprintf(stderr, "\r\033[Kdaneroll: %s: %s left", what,
 			    util_fmt_duration((left + 999) / 1000, b,
 			    sizeof(b)));
 		if (left > 1000)
@@ -254,7 +282,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 	e.dry_run = c->dry_run;
 	e.crash_point = crash_hook;
 	for (;;) {
-		time_t wake = 0;
+		struct wake wake = { 0, NULL, -1, NULL };
 		int busy = 0, stuck = 0;
 
 		worst = OUT_OK;
@@ -272,9 +300,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 			    &r)) {
 				if (r.busy) {
 					busy = 1;
-					if (r.wake_at != 0 && (wake == 0 ||
-					    r.wake_at < wake))
-						wake = r.wake_at;
+					wake_note(&wake, hs[i]->name, &r);
 				}
 				continue;
 			}
@@ -297,9 +323,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 			stuck |= r.stuck;
 			if (r.busy) {
 				busy = 1;
-				if (r.wake_at != 0 && (wake == 0 ||
-				    r.wake_at < wake))
-					wake = r.wake_at;
+				wake_note(&wake, hs[i]->name, &r);
 			}
 		}
 		/* --wait stops where waiting changes nothing: a failure
@@ -308,7 +332,9 @@ cmd_run(const struct cli *c, struct conf *conf)
 		    stuck)
 			break;
 		/* --wait: sleep to the next due step, then go on. */
-		countdown(wake != 0 ? wake : util_now() + 5);
+		if (wake.at == 0)
+			wake.at = util_now() + 5;
+		countdown(&wake);
 	}
 	rc = outcome_exit(worst);
 	/* Never 0 after an "error:" line: the last round (the one whose

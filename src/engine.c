@@ -131,10 +131,13 @@ observe_poll(const struct view *v, time_t now)
 
 /* The earliest of the times to look again. */
 static void
-wake_by(struct engine_result *r, time_t t)
+wake_by(struct engine_result *r, time_t t, int alg, const char *why)
 {
-	if (t != 0 && (r->wake_at == 0 || t < r->wake_at))
+	if (t != 0 && (r->wake_at == 0 || t < r->wake_at)) {
 		r->wake_at = t;
+		r->wake_alg = alg;
+		r->wake_reason = why;
+	}
 }
 
 static int
@@ -1051,7 +1054,7 @@ engine_due(struct engine *e, const struct conf_host *h, time_t now,
 		    prune_due(e->store, &v, s, now) != 0;
 		if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
 			res->busy = 1;
-		wake_by(res, st.wake_at);
+		wake_by(res, st.wake_at, (int)s->alg, st.reason);
 	}
 	view_free(&v);
 	return due;
@@ -1074,6 +1077,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 		int i, progress = 0, want_publish = 0, want_observe = 0;
 
 		res->wake_at = 0;
+		res->wake_reason = NULL;
 		res->busy = 0;
 		res->alert = ALERT_NONE;
 		if (view_load(e->store, h, now, !e->dry_run, &v) != 0) {
@@ -1139,9 +1143,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 			if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
 				res->busy = 1;
 			if (st.action == ACT_NONE) {
-				if (st.wake_at != 0 && (res->wake_at == 0 ||
-				    st.wake_at < res->wake_at))
-					res->wake_at = st.wake_at;
+				wake_by(res, st.wake_at, (int)s->alg,
+				    st.reason);
 				if (!(waiting & (1u << s->alg))) {
 					waiting |= 1u << s->alg;
 					say_waiting(h, s, &st);
@@ -1191,7 +1194,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 				/* run --wait must wake for the retry, not
 				 * for another slot's far-off renewal. */
 				wake_by(res, failed(e, h, s, st.action, o,
-				    now));
+				    now), (int)s->alg, "backing off after a failure");
 				worse(res, lasting(h, s, o, now));
 			}
 		}
@@ -1227,7 +1230,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 					(void)succeeded(e, s);
 				} else if (o != OUT_PENDING) {
 					wake_by(res, failed(e, h, s, st.action,
-					    o, now));
+					    o, now), (int)s->alg,
+					    "backing off after a failure");
 					worse(res, lasting(h, s, o, now));
 				}
 			}
@@ -1236,8 +1240,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 			else if (o == OUT_OK || o == OUT_PENDING) {
 				time_t poll = observe_poll(&v, now);
 
-				if (res->wake_at == 0 || poll < res->wake_at)
-					res->wake_at = poll;
+				wake_by(res, poll, -1, "waiting until every "
+				    "authoritative address serves the RRset");
 			} else
 				worse(res, o);
 		}

@@ -138,18 +138,20 @@ if grep -q -e "$MINI_SECRET" -e "PRIVATE KEY" "$t/all" "$t"/*.err; then
 else ok "no secret in any syslog line or stderr"; fi
 
 # run --wait backs off 5 minutes here: a countdown on a terminal, none
-# when stderr is a file or a pipe (cron, the journal).
+# when stderr is a file or a pipe (cron, the journal); both name the host,
+# the slot and what the wait is for.
+what='mx1\.example\.org/ecdsa-p256: backing off after a failure'
 if command -v script >/dev/null; then
 	timeout 4 script -qec "$bin -c $t/d.conf run --wait" /dev/null > "$t/pty.out" 2>&1
-	grep -q "$(printf '\rdaneroll: next step in [0-9]')" "$t/pty.out" &&
-		ok "run --wait on a terminal: a countdown" ||
-		not_ok "run --wait on a terminal: a countdown" "$(od -c "$t/pty.out" | head -n 5)"
+	grep -q "$(printf '\r\033\\[Kdaneroll: ')$what: [0-9]*m* *[0-9]*s* *left" "$t/pty.out" &&
+		ok "run --wait on a terminal: a countdown naming host, slot and why" ||
+		not_ok "run --wait on a terminal: a countdown naming host, slot and why" "$(od -c "$t/pty.out" | head -n 8)"
 else skip "run --wait on a terminal: a countdown" "no script(1)"; fi
 timeout 4 "$bin" -c "$t/d.conf" run --wait > "$t/notty.out" 2>&1; rc=$?
-if [ $rc -eq 124 ] && ! grep -q 'next step in' "$t/notty.out" &&
-    [ "$(grep -c '^daneroll: waiting until .* for the next step$' "$t/notty.out")" -eq 1 ]; then
-	ok "run --wait without a terminal: one 'waiting until' line, no countdown"
-else not_ok "run --wait without a terminal: one 'waiting until' line, no countdown" \
+if [ $rc -eq 124 ] && ! grep -q ' left' "$t/notty.out" &&
+    [ "$(grep -c "^daneroll: waiting until [0-9TZ:-]*: $what\$" "$t/notty.out")" -eq 1 ]; then
+	ok "run --wait without a terminal: one 'waiting until' line naming host, slot and why, no countdown"
+else not_ok "run --wait without a terminal: one 'waiting until' line naming host, slot and why, no countdown" \
 	"rc=$rc $(cat "$t/notty.out")"; fi
 
 summary

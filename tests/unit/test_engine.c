@@ -1654,6 +1654,35 @@ test_retired_prune_spares_rollback(void)
 	T_INT(fake.violations, 0);
 }
 
+/* run --wait names what it waits for: the engine says which slot and why. */
+static void
+test_wake_reason(void)
+{
+	const struct conf_host *h = setup("mx44.example.org", "current+next",
+	    "ecdsa-p256", 1);
+	struct engine_result r;
+
+	if (!T_CHECK(h != NULL))
+		return;
+	fake.lag = 3;
+	engine_host(&eng, h, &r);
+	T_CHECK(r.wake_at > fake_now());
+	T_INT(r.wake_alg, -1);		/* the host's RRset, propagating */
+	T_STR(r.wake_reason, "waiting until every authoritative address "
+	    "serves the RRset");
+	T_CHECK(step_until(h, SLOT_AGEING, 40, NULL));
+	engine_host(&eng, h, &r);
+	T_INT(r.wake_alg, KEY_ALG_ECDSA_P256);
+	T_STR(r.wake_reason, "served everywhere; waiting past the TTL");
+	fake.publish_outcome = OUT_TEMPFAIL;
+	fake_clock(fake_now() + 61 * DAY);
+	T_CHECK(run_until_stable(h, 3) < 0);
+	engine_host(&eng, h, &r);
+	T_STR(r.wake_reason != NULL ? r.wake_reason : "(none)",
+	    "backing off after a failure");
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_cleanup(void)
 {
@@ -1730,6 +1759,8 @@ static const struct t_case cases[] = {
 	  test_retired_kept_while_dns_unknown },
 	{ "a rollback still finds the previous set when a retired key "
 	  "ages out meanwhile", test_retired_prune_spares_rollback },
+	{ "the wake time says which slot waits, and why",
+	  test_wake_reason },
 	{ "crash at every side-effect point, then converge",
 	  test_crash_points },
 	{ "cleanup", test_cleanup },
