@@ -188,7 +188,7 @@ if command -v flock >/dev/null && id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 
 	su nobody -s /bin/sh -c "flock $t/nstate/locks/_25._tcp.mx1.example.org sleep 6" &
 	fl=$!
 	sleep 0.5
-	(cd / && su nobody -s /bin/sh -c "ulimit -c unlimited; exec $t/nbin/daneroll -c $t/slow.conf --state-dir $t/nstate run") >/dev/null 2>&1 &
+	(cd / && su nobody -s /bin/sh -c "ulimit -c unlimited; exec $t/nbin/daneroll -c $t/slow.conf --state-dir $t/nstate run") >"$t/nobody.out" 2>&1 &
 	sleep 1.5
 	pid=$(pgrep -u nobody -f "slow.conf --state-dir" | head -n 1)
 	core=$(awk '/^Max core file size/ { print $5 " " $6 }' "/proc/$pid/limits" 2>/dev/null)
@@ -197,7 +197,8 @@ if command -v flock >/dev/null && id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 
 	chmod 700 "$t"
 	if [ -n "$pid" ] && [ "$core" = "0 0" ] && [ "$memu" = 0 ]; then
 		ok "no core dumps: core limit 0 (under ulimit -c unlimited), not dumpable"
-	else not_ok "no core dumps: core limit 0 (under ulimit -c unlimited), not dumpable" "pid=$pid core=$core mem owner=$memu"; fi
+	else not_ok "no core dumps: core limit 0 (under ulimit -c unlimited), not dumpable" \
+		"pid=$pid core=$core mem owner=$memu; the run said: $(cat "$t/nobody.out")"; fi
 else skip "no core dumps" "needs root, nobody and flock(1)"; fi
 
 # check answers at once with a fake DNS server on loopback as its
