@@ -61,7 +61,6 @@ else
 	summary
 	exit 1
 fi
-echo "# make deb's unit tests: $(grep -E '^[0-9]+ passed, ' "$log" | tail -n 1)"
 deb=$(ls build-deb/daneroll_*.deb 2>/dev/null | head -n 1)
 version=$(dpkg-parsechangelog -S Version)
 [ "$deb" = "build-deb/daneroll_${version}_$(dpkg --print-architecture).deb" ] &&
