@@ -199,11 +199,14 @@ demo:
 	bash tests/world/demo.sh
 
 # The sources name the default install's paths (/usr/local/sbin/daneroll,
-# /usr/local/libexec/daneroll, /etc/daneroll); every text file installed
+# /usr/local/libexec/daneroll, /usr/local/share/doc/daneroll,
+# /usr/local/lib/systemd/system, /etc/daneroll); every text file installed
 # (man pages, hooks, units, docs, examples, the sample configuration)
 # names the paths of this install instead.
 SUBST = sed -e 's|/usr/local/sbin/daneroll|$(BINDIR)/daneroll|g' \
             -e 's|/usr/local/libexec/daneroll|$(LIBEXECDIR)|g' \
+            -e 's|/usr/local/share/doc/daneroll|$(DOCDIR)|g' \
+            -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
             -e 's|/etc/daneroll|$(SYSCONFDIR)/daneroll|g'
 # Installed as the documentation, keeping their relative links.
 DOCS     = README.md $(wildcard docs/*.md) hooks/dns/README.md
