@@ -5,14 +5,27 @@
 #   make check-asan the whole suite against an AddressSanitizer + UBSan build
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (clang)
 #   make fuzz-smoke every libFuzzer target for a few seconds (CI)
-#   make install    PREFIX, DESTDIR, BINDIR, MANDIR, SYSCONFDIR honoured
+#   make install    the program, hooks, man pages, systemd units, docs and
+#                   examples, /etc/daneroll and /var/lib/daneroll; PREFIX,
+#                   DESTDIR, BINDIR, LIBEXECDIR, MANDIR, SYSCONFDIR, DOCDIR,
+#                   UNITDIR honoured
+#   make deb        a Debian package (debian/) in build-deb/
+#   make deb-test   that package built, linted, installed, removed and purged
+#                   on a fresh Debian 12 chroot (root; tests/pkg/deb-fresh.sh)
 #   make demo       a full rollover in a self-contained local world
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec/daneroll
 MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/daneroll
 SYSCONFDIR ?= /etc
+# Where systemd looks for units: PREFIX/lib/systemd/system, except for
+# PREFIX=/usr, whose units Debian 12 keeps in /lib (also /usr/lib where
+# /usr is merged).
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
+# state_dir's default (include/conf.h); not moved by PREFIX.
+STATEDIR    = /var/lib/daneroll
 DESTDIR    ?=
 
 CC         ?= cc
@@ -41,7 +54,8 @@ TBINS    = $(TSRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TSUPPORT = $(BUILD)/tests/t.o $(BUILD)/tests/fakes.o $(BUILD)/tests/dane_judge.o
 
 .PHONY: all deps check check-build check-bins check-unit check-asan check-world \
-        install uninstall demo bench clean pkgcheck fuzz fuzz-smoke fuzz-build fuzz-bins
+        install uninstall deb deb-test demo bench clean pkgcheck fuzz fuzz-smoke \
+        fuzz-build fuzz-bins
 
 all: pkgcheck daneroll
 
@@ -184,21 +198,82 @@ demo:
 	$(MAKE) daneroll
 	bash tests/world/demo.sh
 
+# The sources name the default install's paths (/usr/local/sbin/daneroll,
+# /usr/local/libexec/daneroll, /usr/local/share/doc/daneroll,
+# /usr/local/lib/systemd/system, /etc/daneroll); every text file installed
+# (man pages, hooks, units, docs, examples, the sample configuration)
+# names the paths of this install instead.
+SUBST = sed -e 's|/usr/local/sbin/daneroll|$(BINDIR)/daneroll|g' \
+            -e 's|/usr/local/libexec/daneroll|$(LIBEXECDIR)|g' \
+            -e 's|/usr/local/share/doc/daneroll|$(DOCDIR)|g' \
+            -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
+            -e 's|/etc/daneroll|$(SYSCONFDIR)/daneroll|g'
+# Installed as the documentation, keeping their relative links.
+DOCS     = README.md $(wildcard docs/*.md) hooks/dns/README.md
+# The sample configuration: a commented file that config check accepts.
+SAMPLE   = examples/daneroll-bind.conf
+CONFDIR  = $(SYSCONFDIR)/daneroll
+
+# The configuration and state directories are made 0700 when missing, and
+# left as they are otherwise; an existing daneroll.conf is never replaced.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(LIBEXECDIR)/acme $(DESTDIR)$(LIBEXECDIR)/dns
+	  $(DESTDIR)$(LIBEXECDIR)/acme $(DESTDIR)$(LIBEXECDIR)/dns \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 daneroll $(DESTDIR)$(BINDIR)/daneroll
-	install -m 0644 docs/daneroll.8 $(DESTDIR)$(MANDIR)/man8/daneroll.8
-	install -m 0644 docs/daneroll.conf.5 $(DESTDIR)$(MANDIR)/man5/daneroll.conf.5
-	for d in acme dns; do for f in hooks/$$d/*; do case $$f in \
-	  *.md) ;; */common.sh) install -m 0644 "$$f" $(DESTDIR)$(LIBEXECDIR)/$$d/ ;; \
-	  *) [ -f "$$f" ] && install -m 0755 "$$f" $(DESTDIR)$(LIBEXECDIR)/$$d/ ;; \
-	  esac; done; done; true
+	$(SUBST) docs/daneroll.8 > $(DESTDIR)$(MANDIR)/man8/daneroll.8
+	$(SUBST) docs/daneroll.conf.5 > $(DESTDIR)$(MANDIR)/man5/daneroll.conf.5
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/daneroll.8 $(DESTDIR)$(MANDIR)/man5/daneroll.conf.5
+	for f in hooks/acme/* hooks/dns/*; do \
+	  case $$f in *.md) continue ;; */common.sh) m=0644 ;; *) m=0755 ;; esac; \
+	  [ -f "$$f" ] || continue; \
+	  d=$(DESTDIR)$(LIBEXECDIR)/$${f#hooks/}; \
+	  $(SUBST) "$$f" > "$$d" && chmod $$m "$$d" || exit 1; \
+	done
+	for f in examples/systemd/*.service examples/systemd/*.timer; do \
+	  d=$(DESTDIR)$(UNITDIR)/$${f##*/}; \
+	  $(SUBST) "$$f" > "$$d" && chmod 0644 "$$d" || exit 1; \
+	done
+	for f in $(DOCS) $$(find examples -type f); do \
+	  d=$(DESTDIR)$(DOCDIR)/$$f; \
+	  install -d "$${d%/*}" && $(SUBST) "$$f" > "$$d" && chmod 0644 "$$d" || exit 1; \
+	done
+	[ -d $(DESTDIR)$(CONFDIR) ] || install -d -m 0700 $(DESTDIR)$(CONFDIR)
+	[ -d $(DESTDIR)$(STATEDIR) ] || install -d -m 0700 $(DESTDIR)$(STATEDIR)
+	@if [ -e $(DESTDIR)$(CONFDIR)/daneroll.conf ]; then \
+	  echo "$(DESTDIR)$(CONFDIR)/daneroll.conf exists: kept"; \
+	else \
+	  echo "sample configuration $(DESTDIR)$(CONFDIR)/daneroll.conf"; \
+	  { printf '%s\n' \
+	    "# A sample to edit (from $(SAMPLE:examples/%=%); other setups are in" \
+	    "# $(DOCDIR)/examples/). Replace its host, publisher and" \
+	    "# hook with yours, run \"daneroll config check\", then start the timer:" \
+	    "#   systemctl enable --now daneroll.timer" \
+	    "#"; \
+	    $(SUBST) $(SAMPLE); } > $(DESTDIR)$(CONFDIR)/daneroll.conf && \
+	  chmod 0644 $(DESTDIR)$(CONFDIR)/daneroll.conf || exit 1; \
+	fi
 
+# Leaves the configuration and the state (keys, database) where they are.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/daneroll $(DESTDIR)$(MANDIR)/man8/daneroll.8 \
 	  $(DESTDIR)$(MANDIR)/man5/daneroll.conf.5
-	rm -rf $(DESTDIR)$(LIBEXECDIR)
+	for f in examples/systemd/*.service examples/systemd/*.timer; do \
+	  rm -f $(DESTDIR)$(UNITDIR)/$${f##*/}; done
+	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+
+# dpkg-buildpackage starts with debian/rules clean (make clean) and leaves
+# the package in the parent directory; it is moved to build-deb/.
+DEBDIR = build-deb
+deb:
+	dpkg-buildpackage -us -uc -b -J2
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)
+	for f in ../daneroll_$(VERSION)_* ../daneroll-dbgsym_$(VERSION)_*; do \
+	  [ ! -e "$$f" ] || mv "$$f" $(DEBDIR)/ || exit 1; done
+	@ls $(DEBDIR)/*.deb
+
+deb-test:
+	sh tests/pkg/deb-fresh.sh
 
 clean:
 	rm -rf build build-asan build-fuzz daneroll
