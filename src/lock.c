@@ -257,8 +257,12 @@ lock_release(struct lock_set *set)
 	if (set == NULL)
 		return;
 	for (i = 0; i < set->n; i++) {
-		/* Leave no stale pid behind for the next waiter to quote. */
-		(void)ftruncate(set->fds[i], 0);
+		/* Leave no stale pid behind for the next waiter to quote;
+		 * a pid left there only makes a waiter's message stale. */
+		if (ftruncate(set->fds[i], 0) == -1)
+			log_info("lock: %s: ftruncate: %s", set->names != NULL &&
+			    set->names[i] != NULL ? set->names[i] : "?",
+			    strerror(errno));
 		(void)close(set->fds[i]);
 	}
 	for (i = 0; set->names != NULL && set->names[i] != NULL; i++)
