@@ -14,12 +14,14 @@
 # which caches them for their TTL like a sender's resolver: a chain that
 # goes live before the records that vouch for it have aged out of caches
 # fails here. Cold (--cold): they come from RESOLVER, a validating unbound
-# whose cache is emptied before each probe (unbound-control -c CONF
-# flush_zone .: every rrset, message and key entry): every probe sees what
-# the authoritative servers serve at that moment, as a resolver asking for
-# the first time would; a record retired before the chain it vouched for left, or a
-# record not yet on every server, fails here. posttls-finger asks the same
-# resolver (a resolv.conf of its own, bind-mounted in a mount namespace).
+# whose cache is emptied at the start of each round (unbound-control -c
+# CONF flush_zone .: every rrset, message and key entry); the round looks
+# each name up once, and its probes, posttls-finger's too (a resolv.conf
+# of its own, bind-mounted in a mount namespace), use only what was
+# fetched after that flush: what the authoritative servers serve at that
+# moment, as a resolver asking for the first time would get it. A record
+# retired before the chain it vouched for left, or a publish that drops
+# the live key's record, fails here.
 #
 # NAME is the MX host name (the TLSA owner is _25._tcp.NAME), ADDR an IPv4
 # or IPv6 address, ALG rsa2048 or ecdsa-p256 (the client then offers only
@@ -61,9 +63,9 @@ if [ -n "$cold_conf" ] && [ -n "$out" ] && [ -z "${PROBER_COLD_MOUNTED:-}" ]; th
 fi
 [ -n "$out" ] && : >"$out/log"
 resolver=${cold_resolver:-$(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf)}
-# Every use of the cold resolver (a flush and the lookups that follow it,
-# or a flush and a posttls-finger) holds this lock, so that each answer was
-# fetched after its own flush, for it.
+# A flush and the lookups that follow it hold this lock: another prober's
+# (or a --lookup's) flush in between would make them ask again, not
+# answer from older data, but could cut a validation short.
 cold_lock=${cold_conf%/*}/prober.lock
 
 # cold_begin: (cold) empty the resolver's cache, holding the lock on fd 9
@@ -114,22 +116,22 @@ tlsa_for() { # name
 	echo "$name"
 }
 
-# cold_round NAME...: (cold) each name's lookup for this round, from an
-# emptied cache each, into $out/round/NAME; "COLDFAIL" if the cache could
-# not be emptied. Once per name and round, shared by the name's probes of
-# every address: the lookups hold the resolver one at a time.
+# cold_round NAME...: (cold) the round's flush, then each name's lookup
+# into $out/round/NAME ("COLDFAIL" if the cache could not be emptied), for
+# the round's probes of every address. Nothing flushes again until the
+# round is over, so posttls-finger finds in the cache only what the round
+# fetched. (A flush per probe, each probe queued on the lock, made a round
+# take up to 10 s on 2 loaded cores.)
 cold_round() {
 	local n
 	rm -rf "$out/round"
 	mkdir -p "$out/round"
-	for n in "$@"; do
-		if cold_begin; then
-			tlsa_for "$n" >"$out/round/$n"
-		else
-			echo COLDFAIL >"$out/round/$n"
-		fi
-		cold_end
-	done
+	if cold_begin; then
+		for n in "$@"; do tlsa_for "$n" >"$out/round/$n"; done
+	else
+		for n in "$@"; do echo COLDFAIL >"$out/round/$n"; done
+	fi
+	cold_end
 }
 
 probe_one() { # name addr alg
@@ -178,13 +180,12 @@ probe_one() { # name addr alg
 
 finger() { # name
 	local res
-	if ! cold_begin; then
+	if [ -n "$cold_conf" ] && [ "$(head -n 1 "$out/round/$1")" = COLDFAIL ]; then
 		echo "FAIL $1 posttls-finger: the cold resolver's cache could not be emptied"
 		return
 	fi
 	res=$(MAIL_CONFIG=${POSTTLS_MAIL_CONFIG:-} timeout 15 posttls-finger -c \
 		-l dane-only "[$1]:25" 2>&1)
-	cold_end
 	if echo "$res" | grep -q "Verified TLS connection established"; then
 		echo "ok $1 posttls-finger"
 	elif echo "$res" | grep -q "no TLSA records"; then

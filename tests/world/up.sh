@@ -599,8 +599,8 @@ start_unbound() {
 }
 
 # The cold prober's resolver: the same, but the prober empties its cache
-# before each probe (unbound-control flush_zone . on a local socket, see
-# prober.sh): every rrset, message and key entry, so each answer is
+# before each round of probes (unbound-control flush_zone . on a local
+# socket, see prober.sh): every rrset, message and key entry, so each answer is
 # fetched from the authoritative servers as they are then, as by a
 # resolver that never asked before. aggressive-nsec is off, so that no denial is synthesised
 # from NSEC records kept in the validator's own negative cache, which
