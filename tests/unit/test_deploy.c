@@ -766,7 +766,8 @@ done:
  * issuer_pin = root: a followed chain must send its root, since a "2 1 1"
  * of the root matches only a certificate the server sends. Sent: installed
  * as is. Neither sent nor in an issuer_cert file: refused, naming the
- * root, nothing installed. In an issuer_cert file: a pin, appended.
+ * root, nothing installed. In an issuer_cert file: a pin, appended. And a
+ * leaf sent alone is never followed (there is no CA to name).
  */
 static void
 test_issuer_pin_root(void)
@@ -839,6 +840,26 @@ test_issuer_pin_root(void)
 	    a.key_path, a.chain_path), OUT_OK);
 	want = xasprintf("%s%s%s", a.key_pem, chain, root_pem);
 	T_CHECK(holds(Q("pin", "mx3.pem"), want));
+	conf_free(c);
+	c = NULL;
+
+	/* A leaf alone, from a CA no file holds: nothing to follow, in
+	 * either mode. */
+	free(chain);
+	chain = xstrdup(a.leaf_pem);
+	(void)fs_write_atomic(a.chain_path, chain, strlen(chain), 0644,
+	    (uid_t)-1, (gid_t)-1);
+	free(lines);
+	lines = xasprintf("scheme = current+issuer\nissuer_cert = %s\n"
+	    "combined_file = %s/pin/mx4.pem\n", otherf, t_tmpdir());
+	c = conf_in("pin", lines);
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_CHECK(t_log_has("the chain sends no CA certificate, and no "
+	    "issuer_cert file holds its issuer /CN=daneroll test "
+	    "intermediate"));
+	T_CHECK(!fs_exists(Q("pin", "mx4.pem")));
 done:
 	set_free(&a);
 	conf_free(c);
