@@ -226,19 +226,24 @@ h=$(echo "$ev" | grep -n -m1 'deploying' | cut -d: -f1)
 v=$(echo "$ev" | grep -n -m1 -- '-> verifying' | cut -d: -f1)
 [ -n "$v" ] && { [ -z "$h" ] || [ "$h" -le "$v" ]; } && ok "status events: deploying before verifying" ||
 	not_ok "status events: deploying before verifying" "$ev"
-# status --json's own clock: the proof of propagation that preceded the
-# deploy, and the deploy, at least the TTL apart.
-pair=$(jq -r '.[0].events | reverse | . as $e
-	| ([range(length) | select($e[.].to == "verifying")] | first) as $v
-	| ([range($v // 0) | select($e[.].reason | test("every authoritative address serves"))] | last) as $s
-	| if $v == null or $s == null then "" else "\($e[$s].at) \($e[$v].at)" end' "$LOGDIR/status.json")
-if [ -n "$pair" ]; then
-	gap=$(( $(date -d "${pair#* }" +%s) - $(date -d "${pair% *}" +%s) ))
-	[ "$gap" -ge 5 ] && ok "status --json events: deployed ${gap} s after every address served the new RRset (TTL 5 s)" ||
-		not_ok "status --json events: deploy at least the TTL after the proof" "$pair"
-else
-	not_ok "status --json events: a proof of propagation, then the deploy" "$ev"
-fi
+# proof_to_deploy STATUS.JSON: status --json's own clock: the proof of
+# propagation that preceded the deploy, and the deploy, at least the TTL
+# apart.
+proof_to_deploy() {
+	local pair gap
+	pair=$(jq -r '.[0].events | reverse | . as $e
+		| ([range(length) | select($e[.].to == "verifying")] | first) as $v
+		| ([range($v // 0) | select($e[.].reason | test("every authoritative address serves"))] | last) as $s
+		| if $v == null or $s == null then "" else "\($e[$s].at) \($e[$v].at)" end' "$1")
+	if [ -n "$pair" ]; then
+		gap=$(( $(date -d "${pair#* }" +%s) - $(date -d "${pair% *}" +%s) ))
+		[ "$gap" -ge 5 ] && ok "status --json events: deployed ${gap} s after every address served the new RRset (TTL 5 s)" ||
+			not_ok "status --json events: deploy at least the TTL after the proof" "$pair"
+	else
+		not_ok "status --json events: a proof of propagation, then the deploy" "$(jq -c '.[0].events' "$1")"
+	fi
+}
+proof_to_deploy "$LOGDIR/status.json"
 rrset=$(tlsa_at "$NS2_V4" "$owner")
 echo "$rrset" | grep -q "^3 1 1 $spki2\$" && echo "$rrset" | grep -q "^2 1 1 $int2\$" &&
 	echo "$rrset" | grep -q "^2 1 1 $ca1\$" && ! echo "$rrset" | grep -q "$spki1" &&
@@ -301,12 +306,20 @@ spkis=$(chain_spkis "$LOGDIR/chain3.pem")
 	not_ok "the live chain: new leaf, intermediate and appended root" "$spki2 -> $spki3; $spkis"
 served=$(first_served "$ca3" "$LOGDIR/watch3")
 live=$(first_live "$LOGDIR/watch3" "$spki3")
-echo "# root's 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$t4") s; chain live at +$(ts_sub "${live:-0}" "$t4") s"
-if [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
+# The watcher's sample before the one that first saw the record on every
+# address: the served time is known only to that gap, which a watcher on
+# 2 busy cores once stretched to 8 s (3 samples in the whole phase).
+before=$(awk -v s="${served:-0}" '$1 < s { t = $1 } END { print t }' "$LOGDIR/watch3/dns")
+echo "# root's 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$t4") s (sampled $(ts_sub "${served:-0}" "${before:-0}") s after the sample before); chain live at +$(ts_sub "${live:-0}" "$t4") s"
+if [ -n "$served" ] && [ -n "$before" ] && ts_aged "$served" "$before" 1.5; then
+	skip "the watcher times the root's 2 1 1 against the deploy" "it sampled $(ts_sub "$served" "$before") s apart: too sparse to time; status --json's events and the probers judge it"
+elif [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
 	ok "the chain went live only after the root's 2 1 1 was served everywhere for longer than the TTL ($(ts_sub "$live" "$served") s)"
 else
 	not_ok "the chain went live only after the root's 2 1 1 aged" "served=$served live=$live"
 fi
+dr status --json mx2.example >"$LOGDIR/status-root-pinned.json" 2>/dev/null
+proof_to_deploy "$LOGDIR/status-root-pinned.json"
 rrset=$(tlsa_at "$NS2_V4" "$owner")
 echo "$rrset" | grep -q "^3 1 1 $spki3\$" && echo "$rrset" | grep -q "^2 1 1 $ca3\$" &&
 	! echo "$rrset" | grep -q -e "$int3" -e "$spki2" &&
