@@ -293,6 +293,7 @@ PIN=root write_conf "$D/ca1.pem" "$D/ca3.pem"
 check "config check with the root added by issuer_cert" dr config check
 watch_start "$LOGDIR/watch3" "$owner" "$MX2_V4" mx2.example rsa2048 $servers
 e2e_probe_mark
+mark4=$(wc -l <"$LOGDIR/daneroll.log")
 t4=$(date +%s.%N)
 if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "the root added: the held chain deployed (exit 0)"; else not_ok "the root added: deployed (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
 sleep 1
@@ -312,14 +313,21 @@ live=$(first_live "$LOGDIR/watch3" "$spki3")
 before=$(awk -v s="${served:-0}" '$1 < s { t = $1 } END { print t }' "$LOGDIR/watch3/dns")
 echo "# root's 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$t4") s (sampled $(ts_sub "${served:-0}" "${before:-0}") s after the sample before); chain live at +$(ts_sub "${live:-0}" "$t4") s"
 if [ -n "$served" ] && [ -n "$before" ] && ts_aged "$served" "$before" 1.5; then
-	skip "the watcher times the root's 2 1 1 against the deploy" "it sampled $(ts_sub "$served" "$before") s apart: too sparse to time; status --json's events and the probers judge it"
+	skip "the watcher times the root's 2 1 1 against the deploy" "it sampled $(ts_sub "$served" "$before") s apart: too sparse to time; daneroll's log and the probers judge it"
 elif [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
 	ok "the chain went live only after the root's 2 1 1 was served everywhere for longer than the TTL ($(ts_sub "$live" "$served") s)"
 else
 	not_ok "the chain went live only after the root's 2 1 1 aged" "served=$served live=$live"
 fi
-dr status --json mx2.example >"$LOGDIR/status-root-pinned.json" 2>/dev/null
-proof_to_deploy "$LOGDIR/status-root-pinned.json"
+# daneroll's log, stamped as each line arrived: its last proof that every
+# address serves the RRset, then the install, at least the TTL apart.
+tail -n +"$((mark4 + 1))" "$LOGDIR/daneroll.log" >"$LOGDIR/phase4.log"
+n_dep=$(grep -n -m1 'installed .* reloaded' "$LOGDIR/phase4.log" | cut -d: -f1)
+t_proof=$(head -n "${n_dep:-0}" "$LOGDIR/phase4.log" | grep 'authoritative addresses serve the RRset' | tail -n 1 | cut -d' ' -f1)
+t_dep=$(sed -n "${n_dep:-1}p" "$LOGDIR/phase4.log" | cut -d' ' -f1)
+[ -n "$n_dep" ] && [ -n "$t_proof" ] && ts_aged "$t_dep" "$t_proof" 5 &&
+	ok "daneroll's log: installed $(ts_sub "$t_dep" "$t_proof") s after every address served the RRset with the root (TTL 5 s)" ||
+	not_ok "daneroll's log: the install at least the TTL after the proof" "proof=$t_proof install=$t_dep"
 rrset=$(tlsa_at "$NS2_V4" "$owner")
 echo "$rrset" | grep -q "^3 1 1 $spki3\$" && echo "$rrset" | grep -q "^2 1 1 $ca3\$" &&
 	! echo "$rrset" | grep -q -e "$int3" -e "$spki2" &&
