@@ -29,6 +29,12 @@ enum conf_scheme {
 	SCHEME_CURRENT_ISSUER		/* "current+issuer": 3 1 1 + 2 1 1 */
 };
 
+/* current+issuer: the CA of a followed chain its "2 1 1" names. */
+enum issuer_pin {
+	ISSUER_PIN_INTERMEDIATE = 0,	/* "intermediate": the leaf's issuer */
+	ISSUER_PIN_ROOT			/* "root": the top of the chain */
+};
+
 /* Key algorithms; a host's slots are one per configured algorithm. */
 enum key_alg {
 	KEY_ALG_RSA2048 = 0,		/* "rsa2048" */
@@ -132,6 +138,9 @@ struct conf_host {
 	/* A chain from another CA: publish that CA's record, age it, then
 	 * deploy (1, the default), or refuse to deploy it (0). */
 	int			 issuer_follow;
+	/* Which CA of a followed chain is published: the intermediate (the
+	 * default) or the root, which the served chain must then send. */
+	enum issuer_pin		 issuer_pin;
 	/* propagation */
 	char			**extra_servers; /* "addr" or "addr#port" */
 	int			 nextra_servers;
@@ -170,6 +179,7 @@ struct conf_host *conf_host_find(const struct conf *, const char *name);
 const struct conf_host **conf_select_hosts(const struct conf *,
 		    char **names, int n, int *count);
 
+const char	*conf_issuer_pin_str(enum issuer_pin);
 const char	*conf_scheme_str(enum conf_scheme);
 const char	*key_alg_str(enum key_alg);
 /* 0 and *alg set if the name is known, else -1 (nothing logged). */

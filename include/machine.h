@@ -90,6 +90,9 @@ struct slot_facts {
 						 * versions before the newest
 						 * allow (0: it must age) */
 	int			chain_staged;	/* issued chain checked and stored */
+	/* Why the staged chain may never go live as configured (no pin
+	 * vouches for it and following cannot or may not), or NULL. */
+	const char		*hold_reason;
 	enum verify_fact	verified;	/* of the deployed key */
 	int			failures;	/* consecutive, of the last action */
 	time_t			retry_at;	/* back-off: nothing before */
@@ -110,7 +113,8 @@ struct slot_step {
 	time_t			wake_at;	/* ACT_NONE: look again then (0: never) */
 	const char		*reason;	/* static text, for logs and plan */
 	enum alert_level	alert;
-	const char		*alert_reason;
+	const char		*alert_reason;	/* static, or the facts'
+						 * hold_reason */
 };
 
 struct slot_step machine_step(enum slot_state, const struct slot_facts *,

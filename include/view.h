@@ -44,6 +44,10 @@ struct view_slot {
 	int			 deployed_parsed; /* not from the cache */
 	STACK_OF(X509)		*deployed_chain; /* view_deployed_chain() */
 	STACK_OF(X509)		*staged;	/* chain issued for next */
+	/* current+issuer: why no configured pin, nor a CA issuer_follow
+	 * may publish, can vouch for the staged chain (pins_why_held), or
+	 * NULL: it is held, a critical alert. */
+	char			*hold;
 };
 
 struct view {
@@ -57,9 +61,9 @@ struct view {
 	struct tlsa_set		 pins;		/* current+issuer: 2 1 1 records,
 						 * configured and followed */
 	/* issuer_follow: the "2 1 1" of CAs no pin names whose chains are
-	 * served or staged (in pins too), and the subject of a staged
-	 * chain's CA that no served chain has yet (a CA change under way;
-	 * "" if none). */
+	 * served or staged (in pins too; which CA of a chain: issuer_pin),
+	 * and the subject of a staged chain's CA that no served chain has
+	 * yet (a CA change under way; "" if none). */
 	struct tlsa_set		 followed;
 	char			 ca_change[256];
 	struct tlsa_set		 want;		/* the RRset to publish */

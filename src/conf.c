@@ -69,6 +69,10 @@
  *   issuer_cert      P, repeatable (not read here); issuer, current+next none
  *   issuer_follow    yes|no; yes: a chain from an unpinned CA is held while
  *                    that CA's "2 1 1" is published and ages (current+issuer)
+ *   issuer_pin       intermediate | root; intermediate: which CA of a
+ *                    followed chain that "2 1 1" names; root needs the root
+ *                    served (sent, or appended from issuer_cert) and
+ *                    issuer_follow = yes (current+issuer)
  *   extra_server     ADDR, repeatable
  *   ignore_unreachable_ipv6  yes|no; no
  *   ttl 3600, margin 60s, renew_before 30d, rotate_after 0 (off),
@@ -138,6 +142,7 @@ enum key_id {
 	K_CERT_MODE, K_ACME_HOOK, K_RELOAD, K_ISSUER_SPKI, K_ISSUER_CERT,
 	K_EXTRA_SERVER, K_IGNORE_UNREACHABLE_IPV6, K_ISSUER_FOLLOW,
 	K_KEEP_RETIRED,
+	K_ISSUER_PIN,
 	K_COUNT
 };
 
@@ -237,6 +242,8 @@ static int	 p_url(struct pctx *, const struct keydef *, const char *,
 		    void *);
 static int	 p_scheme(struct pctx *, const struct keydef *, const char *,
 		    void *);
+static int	 p_issuer_pin(struct pctx *, const struct keydef *,
+		    const char *, void *);
 static int	 p_pubtype(struct pctx *, const struct keydef *, const char *,
 		    void *);
 static int	 p_algs(struct pctx *, const struct keydef *, const char *,
@@ -359,6 +366,8 @@ static const struct keydef keys[K_COUNT] = {
 	    HOFF(issuer_follow), p_bool },
 	[K_KEEP_RETIRED] = { "keep_retired", SECT_GLOBAL | SECT_HOST, 0,
 	    KF_TIMING, TOFF(keep_retired), p_count },
+	[K_ISSUER_PIN] = { "issuer_pin", SECT_HOST, 0, 0,
+	    HOFF(issuer_pin), p_issuer_pin },
 };
 
 static const char *alg_names[KEY_ALG_COUNT] = {
@@ -372,6 +381,16 @@ conf_scheme_str(enum conf_scheme s)
 	switch (s) {
 	case SCHEME_CURRENT_NEXT:	return "current+next";
 	case SCHEME_CURRENT_ISSUER:	return "current+issuer";
+	}
+	return "unknown";
+}
+
+const char *
+conf_issuer_pin_str(enum issuer_pin p)
+{
+	switch (p) {
+	case ISSUER_PIN_INTERMEDIATE:	return "intermediate";
+	case ISSUER_PIN_ROOT:		return "root";
 	}
 	return "unknown";
 }
@@ -1145,6 +1164,24 @@ p_scheme(struct pctx *ctx, const struct keydef *kd, const char *val,
 }
 
 static int
+p_issuer_pin(struct pctx *ctx, const struct keydef *kd, const char *val,
+    void *field)
+{
+	enum issuer_pin *out = field;
+
+	if (strcmp(val, "intermediate") == 0)
+		*out = ISSUER_PIN_INTERMEDIATE;
+	else if (strcmp(val, "root") == 0)
+		*out = ISSUER_PIN_ROOT;
+	else {
+		conf_error(ctx, ctx->lineno, "%s: expected \"intermediate\" or "
+		    "\"root\", not \"%s\"", kd->name, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 p_pubtype(struct pctx *ctx, const struct keydef *kd, const char *val,
     void *field)
 {
@@ -1891,6 +1928,13 @@ finish_host(struct pctx *ctx, const struct sect *s)
 			    "current+issuer needs the issuer certificate "
 			    "served: set fullchain_file, chain_file, "
 			    "combined_file or live_link");
+		/* It chooses what following publishes: alone, it would
+		 * read as a pin it is not. */
+		if (s->seen[K_ISSUER_PIN] && !s->bad[K_ISSUER_PIN] &&
+		    !s->bad[K_ISSUER_FOLLOW] && !h->issuer_follow)
+			conf_error(ctx, s->seen[K_ISSUER_PIN], "issuer_pin "
+			    "chooses the CA that issuer_follow publishes; it "
+			    "does nothing with issuer_follow = no");
 	} else if (!s->bad[K_SCHEME]) {
 		if (s->seen[K_ISSUER_SPKI] && !s->bad[K_ISSUER_SPKI])
 			conf_error(ctx, s->seen[K_ISSUER_SPKI], "issuer_spki "
@@ -1901,6 +1945,10 @@ finish_host(struct pctx *ctx, const struct sect *s)
 		if (s->seen[K_ISSUER_FOLLOW] && !s->bad[K_ISSUER_FOLLOW])
 			conf_error(ctx, s->seen[K_ISSUER_FOLLOW],
 			    "issuer_follow is only used with scheme "
+			    "current+issuer");
+		if (s->seen[K_ISSUER_PIN] && !s->bad[K_ISSUER_PIN])
+			conf_error(ctx, s->seen[K_ISSUER_PIN],
+			    "issuer_pin is only used with scheme "
 			    "current+issuer");
 	}
 

@@ -221,15 +221,19 @@ done:
 
 /*
  * current+issuer: makes sure the served chain sends a pinned CA, appending
- * issuer_cert certificates that issued its top. 0, or -1 logged.
+ * issuer_cert certificates that issued its top, or that it sends the CA
+ * issuer_follow published for it (pins_judge, as the engine judged it).
+ * 0, or -1 logged.
  */
 static int
 complete_chain(const struct dctx *c, STACK_OF(X509) *chain)
 {
 	struct tlsa_set pins = { 0 };
 	STACK_OF(X509) *pool = sk_X509_new_null();
-	char subj[256];
-	int i, n, added, ok, rc = -1;
+	enum pins_verdict v;
+	X509 *ca;
+	char subj[256], *why = NULL;
+	int i, n, added, rc = -1;
 
 	if (c->h->scheme != SCHEME_CURRENT_ISSUER) {
 		rc = 0;
@@ -238,35 +242,29 @@ complete_chain(const struct dctx *c, STACK_OF(X509) *chain)
 	if (pool == NULL || pins_load(c->h, &pins, pool) != 0)
 		goto done;
 	n = sk_X509_num(chain);
-	ok = pins_complete_chain(chain, &pins, pool, &added);
+	v = pins_judge(chain, &pins, pool, c->h->issuer_pin, &added, &ca);
 	for (i = n; i < n + added; i++) {
 		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain,
 		    i)), subj, sizeof(subj));
 		NOTICE(c, "the issued chain does not send the pinned CA: "
 		    "appended %s from issuer_cert", subj);
 	}
-	if (ok) {
-		rc = 0;
+	if ((why = pins_why_held(c->h, v, ca)) != NULL) {
+		ERR(c, "%s", why);
 		goto done;
 	}
-	if (c->h->issuer_follow && sk_X509_num(chain) >= 2) {
+	if (v == PINS_FOLLOW) {
 		/* The engine published this CA's record and let it age
-		 * before choosing DEPLOY (view.c follow_cas). */
-		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain,
-		    1)), subj, sizeof(subj));
-		NOTICE(c, "the chain's CA %s is followed (issuer_follow): "
-		    "its \"2 1 1\" record vouches for it", subj);
-		rc = 0;
-		goto done;
+		 * before choosing DEPLOY (view.c judge_chain). */
+		X509_NAME_oneline(X509_get_subject_name(ca), subj,
+		    sizeof(subj));
+		NOTICE(c, "the chain's %s %s is followed (issuer_follow): "
+		    "its \"2 1 1\" record vouches for it",
+		    c->h->issuer_pin == ISSUER_PIN_ROOT ? "root" : "CA", subj);
 	}
-	X509_NAME_oneline(X509_get_issuer_name(sk_X509_value(chain,
-	    sk_X509_num(chain) - 1)), subj, sizeof(subj));
-	ERR(c, "the chain sends no certificate of a pinned issuer "
-	    "(issuer_spki/issuer_cert), and no issuer_cert certificate issued "
-	    "its top (issued by %s): a \"2 1 1\" record would not validate; "
-	    "add that CA's certificate as issuer_cert, or pin the CA that "
-	    "issues now; not deployed", subj);
+	rc = 0;
 done:
+	free(why);
 	tlsa_set_free(&pins);
 	sk_X509_pop_free(pool, X509_free);
 	return rc;

@@ -122,14 +122,18 @@ prepare(enum slot_state s, const struct slot_facts *f, time_t now,
 		    SLOT_PUBLISHING : s, ACT_OBSERVE, 0,
 		    "waiting until every authoritative address serves the "
 		    "RRset");
-	if (f->guard == AGE_NEVER) {
+	if (f->hold_reason != NULL || f->guard == AGE_NEVER) {
 		struct slot_step r = step(s, ACT_NONE, 0,
+		    f->hold_reason != NULL ? "the staged certificate is "
+		    "held: nothing configured may vouch for its chain" :
 		    "what would be deployed matches no published record");
 
 		/* The engine publishes what it deploys; this means the
-		 * chain or the DNS changed under us: stop, say so. */
+		 * chain or the DNS changed under us, or the chain comes from
+		 * a CA nothing configured may vouch for: stop, say why. */
 		r.alert = ALERT_CRITICAL;
-		r.alert_reason = r.reason;
+		r.alert_reason = f->hold_reason != NULL ? f->hold_reason :
+		    r.reason;
 		return r;
 	}
 
@@ -318,6 +322,7 @@ machine_simulate(enum slot_action a, struct slot_facts *f, time_t now,
 		f->has_next = 0;
 		f->deployed = DK_CURRENT;
 		f->chain_staged = 0;
+		f->hold_reason = NULL;
 		f->verified = VF_UNKNOWN;
 		f->current_since = now;
 		f->cert_not_after = now + (time_t)p->cert_lifetime;

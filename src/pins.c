@@ -1,8 +1,11 @@
 /*
  * pins - pinned CAs under current+issuer. See include/pins.h.
  */
+#include <stdlib.h>
+
 #include "key.h"
 #include "pins.h"
+#include "util.h"
 
 int
 pins_load(const struct conf_host *h, struct tlsa_set *pins,
@@ -78,4 +81,60 @@ pins_complete_chain(STACK_OF(X509) *chain, const struct tlsa_set *pins,
 		(*added)++;
 	}
 	return 1;
+}
+
+enum pins_verdict
+pins_judge(STACK_OF(X509) *chain, const struct tlsa_set *pins,
+    STACK_OF(X509) *pool, enum issuer_pin mode, int *added, X509 **ca)
+{
+	X509 *top;
+	int n;
+
+	*ca = sk_X509_value(chain, 0);
+	if (pins_complete_chain(chain, pins, pool, added))
+		return PINS_PINNED;
+	if ((n = sk_X509_num(chain)) < 2)
+		return PINS_NO_CA;
+	if (mode == ISSUER_PIN_INTERMEDIATE) {
+		*ca = sk_X509_value(chain, 1);
+		return PINS_FOLLOW;
+	}
+	/* A top that is not self-signed means the root is not served:
+	 * neither sent nor in an issuer_cert file (its certificates are
+	 * all pins, and the chain would have matched one). */
+	*ca = top = sk_X509_value(chain, n - 1);
+	return cert_issued_by(top, top) ? PINS_FOLLOW : PINS_NO_ROOT;
+}
+
+char *
+pins_why_held(const struct conf_host *h, enum pins_verdict v, X509 *ca)
+{
+	char subj[256], iss[256];
+
+	X509_NAME_oneline(X509_get_subject_name(ca), subj, sizeof(subj));
+	X509_NAME_oneline(X509_get_issuer_name(ca), iss, sizeof(iss));
+	switch (v) {
+	case PINS_PINNED:
+		return NULL;
+	case PINS_FOLLOW:
+		if (h->issuer_follow)
+			return NULL;
+		return xasprintf("the chain comes from %s, which no "
+		    "issuer_spki or issuer_cert pins, and issuer_follow = no: "
+		    "a \"2 1 1\" record would not validate it; add that CA's "
+		    "certificate (or its root's) with issuer_cert, or set "
+		    "issuer_follow = yes; not deployed", subj);
+	case PINS_NO_ROOT:
+		return xasprintf("issuer_pin = root, but the chain does not "
+		    "send its root %s (the issuer of %s) and no issuer_cert "
+		    "file holds it: a \"2 1 1\" of the root validates only "
+		    "when the server sends it; add the root's certificate with "
+		    "issuer_cert; not deployed", iss, subj);
+	case PINS_NO_CA:
+		break;
+	}
+	return xasprintf("the chain sends no CA certificate, and no "
+	    "issuer_cert file holds its issuer %s: a \"2 1 1\" record "
+	    "cannot validate it; add that CA's certificate with issuer_cert; "
+	    "not deployed", iss);
 }

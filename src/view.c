@@ -199,67 +199,73 @@ boot_date(struct view *v, struct view_owner *o, const struct boot_clock *b,
 }
 
 /*
- * issuer_follow: a chain that no configured pin vouches for adds the
- * "2 1 1" of the CA that issued its leaf (the certificate it sends after
- * the leaf), so that the record is published and aged before the chain is
- * deployed (the deploy guard judges the staged chain against every
- * version), and leaves when no served or staged chain needs it. 1 if it
- * added a record no served chain had.
+ * current+issuer: what vouches for a chain as the deployer serves it
+ * (pins_judge). With issuer_follow, a chain no configured pin vouches for
+ * adds the "2 1 1" of the CA issuer_pin names (the intermediate after the
+ * leaf, or the root), so that the record is published and aged before the
+ * chain is deployed (the deploy guard judges the staged chain against
+ * every version); it leaves when no served or staged chain needs it. A
+ * served chain keeps a CA followed before (its record is published) but
+ * starts no CA change: its key's own record vouches for it, and an
+ * adopted chain's CA was never pinned. A staged chain that nothing may
+ * vouch for is held (slot->hold says why). chain: completed in place.
  */
-static int
-follow_chain(struct view *v, const struct tlsa_set *configured,
+static void
+judge_chain(struct view *v, const struct tlsa_set *configured,
     STACK_OF(X509) *pool, const struct tlsa_set *published,
-    STACK_OF(X509) *chain, int staged)
+    STACK_OF(X509) *chain, struct view_slot *staged_in)
 {
-	STACK_OF(X509) *served;
+	enum pins_verdict verdict;
 	struct tlsa_rr rr;
-	int fresh = 0, pinned, added;
+	X509 *ca;
+	int added;
 
-	if (chain == NULL || sk_X509_num(chain) < 2)
-		return 0;
-	/* As the deployer serves it: completed from issuer_cert. */
-	if ((served = X509_chain_up_ref(chain)) == NULL)
-		return 0;
-	pinned = pins_complete_chain(served, configured, pool, &added);
-	sk_X509_pop_free(served, X509_free);
-	if (pinned || tlsa_from_cert(sk_X509_value(chain, 1),
-	    TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI, TLSA_MT_SHA256, &rr) != 0)
-		return 0;
-	/* A served chain keeps a CA followed before (its record is
-	 * published); it starts no CA change: its key's own record vouches
-	 * for it, and an adopted chain's CA was never pinned. */
-	if (!staged && !tlsa_set_has(published, &rr)) {
-		tlsa_rr_free(&rr);
-		return 0;
-	}
-	if (!tlsa_set_has(&v->followed, &rr)) {
+	verdict = pins_judge(chain, configured, pool, v->host->issuer_pin,
+	    &added, &ca);
+	if (staged_in != NULL &&
+	    (staged_in->hold = pins_why_held(v->host, verdict, ca)) != NULL)
+		return;
+	if (verdict != PINS_FOLLOW || !v->host->issuer_follow ||
+	    tlsa_from_cert(ca, TLSA_USAGE_DANE_TA, TLSA_SEL_SPKI,
+	    TLSA_MT_SHA256, &rr) != 0)
+		return;
+	if ((staged_in != NULL || tlsa_set_has(published, &rr)) &&
+	    !tlsa_set_has(&v->followed, &rr)) {
 		tlsa_set_add(&v->followed, &rr);
-		fresh = staged;
+		/* Served chains are judged first: a staged chain whose CA
+		 * is served already is no CA change. */
+		if (staged_in != NULL)
+			X509_NAME_oneline(X509_get_subject_name(ca),
+			    v->ca_change, sizeof(v->ca_change));
 	}
 	tlsa_rr_free(&rr);
-	return fresh;
 }
 
 static void
-follow_cas(struct view *v, STACK_OF(X509) *pool)
+judge_chains(struct view *v, STACK_OF(X509) *pool)
 {
 	struct tlsa_set configured = { 0 }, published = { 0 };
+	STACK_OF(X509) *served;
 	int i;
 
 	tlsa_set_copy(&configured, &v->pins);
 	if (v->nowners > 0)
 		view_last_set(&v->owners[0], &published);
-	/* Served chains first: a staged chain whose CA is served already
-	 * is no CA change. */
+	/* Served chains matter only to following (and cost a parse). */
+	for (i = 0; i < v->nslots && v->host->issuer_follow; i++) {
+		/* As the deployer would serve it: completed from
+		 * issuer_cert, on a copy (the file is what it is). */
+		if (view_deployed_chain(&v->slots[i]) == NULL ||
+		    (served = X509_chain_up_ref(v->slots[i].deployed_chain)) ==
+		    NULL)
+			continue;
+		judge_chain(v, &configured, pool, &published, served, NULL);
+		sk_X509_pop_free(served, X509_free);
+	}
 	for (i = 0; i < v->nslots; i++)
-		(void)follow_chain(v, &configured, pool, &published,
-		    view_deployed_chain(&v->slots[i]), 0);
-	for (i = 0; i < v->nslots; i++)
-		if (follow_chain(v, &configured, pool, &published,
-		    v->slots[i].staged, 1))
-			X509_NAME_oneline(X509_get_subject_name(
-			    sk_X509_value(v->slots[i].staged, 1)),
-			    v->ca_change, sizeof(v->ca_change));
+		if (v->slots[i].staged != NULL)
+			judge_chain(v, &configured, pool, &published,
+			    v->slots[i].staged, &v->slots[i]);
 	for (i = 0; (size_t)i < v->followed.n; i++)
 		tlsa_set_add(&v->pins, &v->followed.rr[i]);
 	tlsa_set_free(&configured);
@@ -338,16 +344,8 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 			sk_X509_pop_free(pool, X509_free);
 			goto done;
 		}
-		/* Judge the staged chain as the deployer will serve it. */
-		for (a = 0; a < v->nslots; a++) {
-			int added;
-
-			if (v->slots[a].staged != NULL)
-				(void)pins_complete_chain(v->slots[a].staged,
-				    &v->pins, pool, &added);
-		}
-		if (h->issuer_follow)
-			follow_cas(v, pool);
+		/* The staged chain as the deployer will serve it. */
+		judge_chains(v, pool);
 		sk_X509_pop_free(pool, X509_free);
 	}
 	compute_want(v);
@@ -378,6 +376,7 @@ view_free(struct view *v)
 		free(s->key_path);
 		free(s->deployed_sig);
 		free(s->deployed_error);
+		free(s->hold);
 		if (s->deployed_chain)
 			sk_X509_pop_free(s->deployed_chain, X509_free);
 		if (s->staged)
@@ -643,6 +642,7 @@ view_facts(const struct view *v, const struct view_slot *s, time_t now,
 	}
 	guard(v, s, f);
 	f->chain_staged = s->staged != NULL;
+	f->hold_reason = s->hold;
 	f->verified = s->slot.verified;
 	f->failures = s->slot.failures;
 	f->retry_at = s->slot.retry_at;

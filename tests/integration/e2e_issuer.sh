@@ -21,7 +21,18 @@
 #       the new CA goes live. Checked from an independent watcher (dig at
 #       every address, the live leaf by openssl s_client), from daneroll's
 #       log order and from status --json.
-# The prober handshakes with every address once a second throughout.
+# 4. issuer_pin = root, and pebble restarts with a third root. pebble
+#    never sends its root, so it cannot be followed: the chain is held,
+#    one critical alert names the root, run --wait exits 69, nothing is
+#    published or deployed. The root added with issuer_cert: its 2 1 1 is
+#    published and aged, then the chain goes live with the root appended.
+# Two independent probers handshake with every address once a second
+# throughout: a warm one, whose validating resolver caches the TLSA
+# RRsets (a chain deployed before its record aged out of caches fails),
+# and a cold one, whose resolver's cache is emptied before each probe
+# (a chain the authoritative servers' current RRset does not vouch for
+# fails). Each must count enough probes during each phase of 3 and 4,
+# and no failure.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
 . "$(dirname "$0")/testlib"
@@ -48,13 +59,22 @@ reload = /usr/sbin/postfix -c $MX2_CONFIG_DIR reload
 CONF
 		for f in "$@"; do echo "issuer_cert = $f"; done
 		[ -n "${FOLLOW:-}" ] && echo "issuer_follow = $FOLLOW"
+		[ -n "${PIN:-}" ] && echo "issuer_pin = $PIN"
 	} >"$D/daneroll.conf"
 	chmod 600 "$D/daneroll.conf"
 }
 write_conf "$D/ca1.pem"
 
-e2e_prober mx2.example:"$MX2_V4":rsa2048 mx2.example:"$MX2_V6":rsa2048 \
-	mail2.example:"$MX2_V4":rsa2048 mail2.example:"$MX2_V6":rsa2048
+targets="mx2.example:$MX2_V4:rsa2048 mx2.example:$MX2_V6:rsa2048
+	mail2.example:$MX2_V4:rsa2048 mail2.example:$MX2_V6:rsa2048"
+# shellcheck disable=SC2086 # targets: words without blanks
+e2e_prober $targets
+# shellcheck disable=SC2086
+e2e_prober --cold $targets
+# Each prober must log probes in every phase: at least 10 (about two
+# rounds of 6) while a chain is deployed, 5 where the run stops. A phase
+# took 10 to 25 s on 2 loaded cores, a cold round 2 to 7 s (its lookups
+# from an emptied cache, one name at a time).
 sleep 2
 
 check "config check" dr config check
@@ -89,30 +109,38 @@ echo "$rrset" | grep -q "^3 1 1 $spki1\$" && echo "$rrset" | grep -q "^2 1 1 $ca
 	not_ok "after the rollover: 3 1 1 new + 2 1 1, old retired" "$rrset"
 grep -q "deploying" "$LOGDIR/daneroll.log" && ok "the log shows the deploy" || not_ok "the log shows the deploy"
 
+# pebble_restart N: the CA changes: a new pebble instance makes a new
+# root and intermediate, fetched into $D/caN.pem and $D/intN.pem.
+pebble_restart() {
+	kill "$(cat "$W/pids/pebble.pid")"
+	for _ in $(seq 50); do kill -0 "$(cat "$W/pids/pebble.pid")" 2>/dev/null || break; sleep 0.1; done
+	# Not through in_ns: $! must be pebble itself (ip netns exec execs
+	# it), not a subshell that a later restart would kill instead.
+	ip netns exec "$NS" env PEBBLE_VA_NOSLEEP=1 PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_WFE_NONCEREJECT=0 \
+		/usr/bin/pebble -config "$W/pebble/pebble-config.json" -dnsserver "$RESOLVER_V4:53" \
+		</dev/null >>"$W/log/pebble.log" 2>&1 &
+	echo $! >"$W/pids/pebble.pid"
+	for _ in $(seq 50); do
+		in_ns curl -sf --cacert "$PEBBLE_TLS_CA_FILE" "$PEBBLE_MGMT_URL/roots/0" -o "$D/ca$1.pem" 2>/dev/null &&
+			grep -q 'BEGIN CERTIFICATE' "$D/ca$1.pem" && break
+		sleep 0.2
+	done
+	in_ns curl -sf --cacert "$PEBBLE_TLS_CA_FILE" "$PEBBLE_MGMT_URL/intermediates/0" -o "$D/int$1.pem"
+	# The new pebble knows no account: certbot registers again.
+	rm -rf "$D/certbot/config/accounts"
+}
+
 # ---------------------------------------------------------------- 3
-# The CA changes: a new pebble instance makes a new root and intermediate.
-kill "$(cat "$W/pids/pebble.pid")"
-for _ in $(seq 50); do kill -0 "$(cat "$W/pids/pebble.pid")" 2>/dev/null || break; sleep 0.1; done
-in_ns env PEBBLE_VA_NOSLEEP=1 PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_WFE_NONCEREJECT=0 \
-	/usr/bin/pebble -config "$W/pebble/pebble-config.json" -dnsserver "$RESOLVER_V4:53" \
-	</dev/null >>"$W/log/pebble.log" 2>&1 &
-echo $! >"$W/pids/pebble.pid"
-for _ in $(seq 50); do
-	in_ns curl -sf --cacert "$PEBBLE_TLS_CA_FILE" "$PEBBLE_MGMT_URL/roots/0" -o "$D/ca2.pem" 2>/dev/null &&
-		grep -q 'BEGIN CERTIFICATE' "$D/ca2.pem" && break
-	sleep 0.2
-done
-in_ns curl -sf --cacert "$PEBBLE_TLS_CA_FILE" "$PEBBLE_MGMT_URL/intermediates/0" -o "$D/int2.pem"
+pebble_restart 2
 ca2=$(spki_of "$D/ca2.pem")
 int2=$(spki_of "$D/int2.pem")
 [ -n "$ca2" ] && [ "$ca2" != "$ca1" ] && ok "pebble restarted with a new root CA" ||
 	not_ok "pebble restarted with a new root CA" "ca1=$ca1 ca2=$ca2"
-# The new pebble knows no account: certbot registers again.
-rm -rf "$D/certbot/config/accounts"
 
 # ---------------------------------------------------------------- 3a
 FOLLOW=no write_conf "$D/ca1.pem"
 check "config check with issuer_follow = no" dr config check
+e2e_probe_mark
 dr roll mx2.example >/dev/null
 t=$(date +%s)
 DR_TIMEOUT=150 dr_ts run --wait >/dev/null; rc=$?
@@ -128,18 +156,24 @@ dr status --json mx2.example >"$LOGDIR/status-strict.json" 2>/dev/null
 jq -e '.[0].slots[0].alert == "critical"' "$LOGDIR/status-strict.json" >/dev/null &&
 	ok "strict pinning: status --json shows a critical alert" ||
 	not_ok "strict pinning: status --json shows a critical alert" "$(jq -c '.[0].slots' "$LOGDIR/status-strict.json")"
+jq -e '.[0].slots[0].alert_reason | test("issuer_follow = no")' "$LOGDIR/status-strict.json" >/dev/null &&
+	ok "strict pinning: the alert names the new CA and issuer_follow" ||
+	not_ok "strict pinning: the alert names the new CA and issuer_follow" "$(jq -c '.[0].slots[0].alert_reason' "$LOGDIR/status-strict.json")"
+e2e_probe_phase "strict pinning" 5
 
 # ---------------------------------------------------------------- 3b
 write_conf "$D/ca1.pem"
 check "config check, following the CA (default)" dr config check
 
 watch_start "$LOGDIR/watch" "$owner" "$MX2_V4" mx2.example rsa2048 $servers
+e2e_probe_mark
 mark=$(wc -l <"$LOGDIR/daneroll.log")
 t3=$(date +%s.%N)
 dr roll mx2.example >/dev/null
 if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "rollover to the new CA (exit 0)"; else not_ok "rollover to the new CA (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
 sleep 1
 watch_stop
+e2e_probe_phase "following the CA" 10
 live_chain "$MX2_V4" mx2.example >"$LOGDIR/chain2.pem"
 spki2=$(spki_of "$LOGDIR/chain2.pem")
 [ -n "$spki2" ] && [ "$spki2" != "$spki1" ] && ok "a new leaf key is live after the CA change" ||
@@ -192,24 +226,113 @@ h=$(echo "$ev" | grep -n -m1 'deploying' | cut -d: -f1)
 v=$(echo "$ev" | grep -n -m1 -- '-> verifying' | cut -d: -f1)
 [ -n "$v" ] && { [ -z "$h" ] || [ "$h" -le "$v" ]; } && ok "status events: deploying before verifying" ||
 	not_ok "status events: deploying before verifying" "$ev"
-# status --json's own clock: the proof of propagation that preceded the
-# deploy, and the deploy, at least the TTL apart.
-pair=$(jq -r '.[0].events | reverse | . as $e
-	| ([range(length) | select($e[.].to == "verifying")] | first) as $v
-	| ([range($v // 0) | select($e[.].reason | test("every authoritative address serves"))] | last) as $s
-	| if $v == null or $s == null then "" else "\($e[$s].at) \($e[$v].at)" end' "$LOGDIR/status.json")
-if [ -n "$pair" ]; then
-	gap=$(( $(date -d "${pair#* }" +%s) - $(date -d "${pair% *}" +%s) ))
-	[ "$gap" -ge 5 ] && ok "status --json events: deployed ${gap} s after every address served the new RRset (TTL 5 s)" ||
-		not_ok "status --json events: deploy at least the TTL after the proof" "$pair"
-else
-	not_ok "status --json events: a proof of propagation, then the deploy" "$ev"
-fi
+# proof_to_deploy STATUS.JSON: status --json's own clock: the proof of
+# propagation that preceded the deploy, and the deploy, at least the TTL
+# apart.
+proof_to_deploy() {
+	local pair gap
+	pair=$(jq -r '.[0].events | reverse | . as $e
+		| ([range(length) | select($e[.].to == "verifying")] | first) as $v
+		| ([range($v // 0) | select($e[.].reason | test("every authoritative address serves"))] | last) as $s
+		| if $v == null or $s == null then "" else "\($e[$s].at) \($e[$v].at)" end' "$1")
+	if [ -n "$pair" ]; then
+		gap=$(( $(date -d "${pair#* }" +%s) - $(date -d "${pair% *}" +%s) ))
+		[ "$gap" -ge 5 ] && ok "status --json events: deployed ${gap} s after every address served the new RRset (TTL 5 s)" ||
+			not_ok "status --json events: deploy at least the TTL after the proof" "$pair"
+	else
+		not_ok "status --json events: a proof of propagation, then the deploy" "$(jq -c '.[0].events' "$1")"
+	fi
+}
+proof_to_deploy "$LOGDIR/status.json"
 rrset=$(tlsa_at "$NS2_V4" "$owner")
 echo "$rrset" | grep -q "^3 1 1 $spki2\$" && echo "$rrset" | grep -q "^2 1 1 $int2\$" &&
 	echo "$rrset" | grep -q "^2 1 1 $ca1\$" && ! echo "$rrset" | grep -q "$spki1" &&
 	ok "at the end: 3 1 1 of the new key, 2 1 1 of the pinned root and the followed CA, the old key retired" ||
 	not_ok "at the end: 3 1 1 new, 2 1 1 pinned and followed, old retired" "$rrset"
+
+# ---------------------------------------------------------------- 4
+# issuer_pin = root, and the CA changes again. pebble sends leaf +
+# intermediate, never its root: a "2 1 1" of that root would vouch for
+# nothing the server sends, so daneroll does not follow. The chain is
+# held with one critical alert naming the root; run --wait exits 69.
+# The operator adds the root with issuer_cert: its record is published
+# and aged, the deployer appends it, and only then the chain goes live.
+pebble_restart 3
+ca3=$(spki_of "$D/ca3.pem")
+int3=$(spki_of "$D/int3.pem")
+root3=$(openssl x509 -in "$D/ca3.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')
+[ -n "$ca3" ] && [ "$ca3" != "$ca2" ] && [ -n "$root3" ] && ok "pebble restarted with a third root CA ($root3)" ||
+	not_ok "pebble restarted with a third root CA" "ca2=$ca2 ca3=$ca3"
+PIN=root write_conf "$D/ca1.pem"
+check "config check with issuer_pin = root" dr config check
+e2e_probe_mark
+mark=$(wc -l <"$LOGDIR/daneroll.log")
+dr roll mx2.example >/dev/null
+t=$(date +%s)
+DR_TIMEOUT=150 dr_ts run --wait >/dev/null; rc=$?
+took=$(( $(date +%s) - t ))
+if [ "$rc" -eq 69 ] && [ "$took" -lt 120 ]; then
+	ok "issuer_pin = root, the root not sent: run --wait exits 69 (${took} s)"
+else not_ok "issuer_pin = root, the root not sent: run --wait exits 69" "rc=$rc took=${took}s $(tail -n 8 "$LOGDIR/daneroll.log")"; fi
+[ "$(live_spki "$MX2_V4" mx2.example)" = "$spki2" ] && ok "root not sent: nothing deployed" ||
+	not_ok "root not sent: nothing deployed"
+rrset=$(tlsa_at "$NS1_V4" "$owner")
+! echo "$rrset" | grep -q -e "$int3" -e "$ca3" && ok "root not sent: no record of the new CA published" ||
+	not_ok "root not sent: no record of the new CA published" "$rrset"
+n=$(tail -n +"$((mark + 1))" "$LOGDIR/daneroll.log" | grep -c "does not send its root /CN=$root3")
+[ "$n" -eq 1 ] && ok "root not sent: one alert naming the root ($root3)" ||
+	not_ok "root not sent: one alert naming the root" "$n lines; $(tail -n 8 "$LOGDIR/daneroll.log")"
+dr status --json mx2.example >"$LOGDIR/status-root.json" 2>/dev/null
+jq -e --arg r "$root3" '.[0].slots[0].alert == "critical" and (.[0].slots[0].alert_reason | contains($r) and contains("add the root'"'"'s certificate with issuer_cert"))' \
+	"$LOGDIR/status-root.json" >/dev/null &&
+	ok "root not sent: status --json, a critical alert telling to add the root with issuer_cert" ||
+	not_ok "root not sent: status --json alert" "$(jq -c '.[0].slots[0]' "$LOGDIR/status-root.json")"
+e2e_probe_phase "issuer_pin = root, held" 5
+
+PIN=root write_conf "$D/ca1.pem" "$D/ca3.pem"
+check "config check with the root added by issuer_cert" dr config check
+watch_start "$LOGDIR/watch3" "$owner" "$MX2_V4" mx2.example rsa2048 $servers
+e2e_probe_mark
+mark4=$(wc -l <"$LOGDIR/daneroll.log")
+t4=$(date +%s.%N)
+if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "the root added: the held chain deployed (exit 0)"; else not_ok "the root added: deployed (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
+sleep 1
+watch_stop
+e2e_probe_phase "issuer_pin = root, the root pinned" 10
+live_chain "$MX2_V4" mx2.example >"$LOGDIR/chain3.pem"
+spki3=$(spki_of "$LOGDIR/chain3.pem")
+spkis=$(chain_spkis "$LOGDIR/chain3.pem")
+[ -n "$spki3" ] && [ "$spki3" != "$spki2" ] && echo "$spkis" | grep -q "^$int3\$" && echo "$spkis" | grep -q "^$ca3\$" &&
+	ok "the live chain: a new leaf, pebble's intermediate and the root appended from issuer_cert" ||
+	not_ok "the live chain: new leaf, intermediate and appended root" "$spki2 -> $spki3; $spkis"
+served=$(first_served "$ca3" "$LOGDIR/watch3")
+live=$(first_live "$LOGDIR/watch3" "$spki3")
+# The watcher's sample before the one that first saw the record on every
+# address: the served time is known only to that gap, which a watcher on
+# 2 busy cores once stretched to 8 s (3 samples in the whole phase).
+before=$(awk -v s="${served:-0}" '$1 < s { t = $1 } END { print t }' "$LOGDIR/watch3/dns")
+echo "# root's 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$t4") s (sampled $(ts_sub "${served:-0}" "${before:-0}") s after the sample before); chain live at +$(ts_sub "${live:-0}" "$t4") s"
+if [ -n "$served" ] && [ -n "$before" ] && ts_aged "$served" "$before" 1.5; then
+	skip "the watcher times the root's 2 1 1 against the deploy" "it sampled $(ts_sub "$served" "$before") s apart: too sparse to time; daneroll's log and the probers judge it"
+elif [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
+	ok "the chain went live only after the root's 2 1 1 was served everywhere for longer than the TTL ($(ts_sub "$live" "$served") s)"
+else
+	not_ok "the chain went live only after the root's 2 1 1 aged" "served=$served live=$live"
+fi
+# daneroll's log, stamped as each line arrived: its last proof that every
+# address serves the RRset, then the install, at least the TTL apart.
+tail -n +"$((mark4 + 1))" "$LOGDIR/daneroll.log" >"$LOGDIR/phase4.log"
+n_dep=$(grep -n -m1 'installed .* reloaded' "$LOGDIR/phase4.log" | cut -d: -f1)
+t_proof=$(head -n "${n_dep:-0}" "$LOGDIR/phase4.log" | grep 'authoritative addresses serve the RRset' | tail -n 1 | cut -d' ' -f1)
+t_dep=$(sed -n "${n_dep:-1}p" "$LOGDIR/phase4.log" | cut -d' ' -f1)
+[ -n "$n_dep" ] && [ -n "$t_proof" ] && ts_aged "$t_dep" "$t_proof" 5 &&
+	ok "daneroll's log: installed $(ts_sub "$t_dep" "$t_proof") s after every address served the RRset with the root (TTL 5 s)" ||
+	not_ok "daneroll's log: the install at least the TTL after the proof" "proof=$t_proof install=$t_dep"
+rrset=$(tlsa_at "$NS2_V4" "$owner")
+echo "$rrset" | grep -q "^3 1 1 $spki3\$" && echo "$rrset" | grep -q "^2 1 1 $ca3\$" &&
+	! echo "$rrset" | grep -q -e "$int3" -e "$spki2" &&
+	ok "at the end: 3 1 1 of the new key, 2 1 1 of the new root (no intermediate's), the old key retired" ||
+	not_ok "at the end: 3 1 1 new, 2 1 1 of the new root only" "$rrset"
 
 e2e_prober_stop
 summary

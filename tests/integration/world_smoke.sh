@@ -170,6 +170,43 @@ refused_nokey() {
 }
 check "an unsigned update is refused" refused_nokey
 
+# ------------------------------------------------------------ cold resolver
+check "the cold prober's unbound validates SOA $ZONE_BIND (v4 and v6)" \
+	eval 'ad_soa "$COLD_V4" "$ZONE_BIND" && ad_soa "$COLD_V6" "$ZONE_BIND"'
+# tlsa_via RESOLVER NAME: the TLSA data RESOLVER answers, normalised.
+tlsa_via() { digq +short @"$1" "$2" TLSA | tr -d ' ' | tr A-F a-f; }
+# A change at the servers: both resolvers still hold the old record (TTL
+# 30 s), but the cold prober's lookup, which empties the cold resolver's
+# cache first, sees the new one at once. Fails if the flush does nothing.
+cold_is_cold() {
+	local host owner t5 t6
+	t5=$(hex64)
+	t6=$(hex64)
+	# A name no resolver was ever asked about.
+	host=cold${t5:0:8}.${ZONE_BIND%.}
+	owner=_25._tcp.$host.
+	printf 'server %s\nzone %s\nupdate add %s 30 IN TLSA 3 1 1 %s\nsend\n' \
+		"$NS1_V4" "$ZONE_BIND" "$owner" "$t5" | nsx nsupdate -k "$TSIG_KEY_FILE" &&
+		poll 15 served_everywhere "$owner" "$t5" "$NS1_V4" "$NS1_V6" "$NS2_V4" "$NS2_V6" ||
+		return 1
+	tlsa_via "$RESOLVER_V4" "$owner" | grep -q "$t5" &&
+		tlsa_via "$COLD_V4" "$owner" | grep -q "$t5" || { echo "no first answer"; return 1; }
+	printf 'server %s\nzone %s\nupdate delete %s TLSA\nupdate add %s 30 IN TLSA 3 1 1 %s\nsend\n' \
+		"$NS1_V4" "$ZONE_BIND" "$owner" "$owner" "$t6" | nsx nsupdate -k "$TSIG_KEY_FILE" &&
+		poll 15 served_everywhere "$owner" "$t6" "$NS1_V4" "$NS1_V6" "$NS2_V4" "$NS2_V6" ||
+		return 1
+	tlsa_via "$COLD_V4" "$owner" | grep -q "$t5" ||
+		{ echo "the cold unbound did not cache the old record: nothing to show"; return 1; }
+	tlsa_via "$RESOLVER_V4" "$owner" | grep -q "$t5" || { echo "the warm unbound lost it"; return 1; }
+	nsx bash "$W/prober.sh" --cold "$COLD_V4" "$COLD_UNBOUND_CONF" --lookup \
+		"$host" >"$SCRATCH/cold" || return 1
+	cat "$SCRATCH/cold"
+	tr -d ' \t' <"$SCRATCH/cold" | tr "[:upper:]" "[:lower:]" | grep -q "tlsa311$t6" &&
+		! tr -d ' ' <"$SCRATCH/cold" | tr A-F a-f | grep -q "$t5" &&
+		grep -q 'flags:[^;]* ad[ ;]' "$SCRATCH/cold"
+}
+check "the cold prober sees a changed TLSA at once, validated, while caches hold the old one" cold_is_cold
+
 # ------------------------------------------------------------ Knot
 T2=$(hex64)
 nsupd_knot() {

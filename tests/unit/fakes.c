@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "key.h"
 #include "log.h"
+#include "pins.h"
 #include "tlsa.h"
 #include "util.h"
 
@@ -50,6 +51,10 @@ static int nlives;
 
 static EVP_PKEY	*ca_key, *first_key;	/* the CA issuing now, the first */
 static X509	*ca_cert, *first_cert;
+/* The root above the issuing CA (fake_ca_change_under), or NULL: the
+ * issuing CA is self-signed. */
+static EVP_PKEY	*root_key;
+static X509	*root_cert;
 
 /* The prober's clock: real time, which the wall clock may be ahead of. */
 static time_t	 skew;
@@ -371,6 +376,8 @@ pem_of(X509 *leaf, EVP_PKEY *key)
 		PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL);
 	PEM_write_bio_X509(b, leaf);
 	PEM_write_bio_X509(b, ca_cert);
+	if (fake.send_root && root_cert != NULL)
+		PEM_write_bio_X509(b, root_cert);
 	n = BIO_get_mem_data(b, &p);
 	out = xmalloc((size_t)n + 1);
 	memcpy(out, p, (size_t)n);
@@ -512,6 +519,42 @@ done:
 	return o;
 }
 
+/*
+ * current+issuer: what the real deployer appends from the issuer_cert
+ * files (pins_complete_chain), appended to b; nothing is refused here,
+ * so that a test sees what the engine would have deployed.
+ */
+static void
+complete_from_pins(const struct conf_host *h, const char *chain_path,
+    struct buf *b)
+{
+	STACK_OF(X509) *chain = NULL, *pool = sk_X509_new_null();
+	struct tlsa_set pins = { 0 };
+	int i, n, added = 0;
+
+	if (h->scheme != SCHEME_CURRENT_ISSUER || pool == NULL ||
+	    (chain = cert_load_chain(chain_path)) == NULL ||
+	    pins_load(h, &pins, pool) != 0)
+		goto done;
+	n = sk_X509_num(chain);
+	(void)pins_complete_chain(chain, &pins, pool, &added);
+	for (i = n; i < n + added; i++) {
+		BIO *cb = BIO_new(BIO_s_mem());
+		char *cp;
+		long cn;
+
+		PEM_write_bio_X509(cb, sk_X509_value(chain, i));
+		cn = BIO_get_mem_data(cb, &cp);
+		buf_printf(b, "%.*s", (int)cn, cp);
+		BIO_free(cb);
+	}
+done:
+	if (chain != NULL)
+		sk_X509_pop_free(chain, X509_free);
+	sk_X509_pop_free(pool, X509_free);
+	tlsa_set_free(&pins);
+}
+
 static char *
 live_path(const struct conf_host *h, enum key_alg alg)
 {
@@ -536,16 +579,7 @@ fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 		goto done;
 	buf_puts(&b, k);
 	buf_puts(&b, ch);
-	if (fake.issue_leaf_only) {
-		BIO *cb = BIO_new(BIO_s_mem());
-		char *cp;
-		long cn;
-
-		PEM_write_bio_X509(cb, ca_cert);
-		cn = BIO_get_mem_data(cb, &cp);
-		buf_printf(&b, "%.*s", (int)cn, cp);
-		BIO_free(cb);
-	}
+	complete_from_pins(h, chain_path, &b);
 	fake.deploys++;
 	if (fake.mta_stale && fs_exists(path)) {
 		/* What the server keeps presenting: the chain before. */
@@ -727,8 +761,10 @@ fake_ca_spki(char out[65])
 	(void)key_spki_hex(ca_key, out);
 }
 
+/* A CA named cn, signed by signer (NULL: self-signed, a root). */
 static void
-make_ca(const char *cn, EVP_PKEY **key, X509 **cert)
+make_ca_by(const char *cn, EVP_PKEY *signer_key, X509 *signer,
+    EVP_PKEY **key, X509 **cert)
 {
 	X509_NAME *nm = X509_NAME_new();
 	X509V3_CTX ctx;
@@ -743,15 +779,24 @@ make_ca(const char *cn, EVP_PKEY **key, X509 **cert)
 	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
 	    (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(*cert, nm);
-	X509_set_issuer_name(*cert, nm);
+	X509_set_issuer_name(*cert, signer != NULL ?
+	    X509_get_subject_name(signer) : nm);
 	X509_set_pubkey(*cert, *key);
-	X509V3_set_ctx(&ctx, *cert, *cert, NULL, NULL, 0);
+	X509V3_set_ctx(&ctx, signer != NULL ? signer : *cert, *cert, NULL,
+	    NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
 	    "critical,CA:TRUE");
 	X509_add_ext(*cert, ext, -1);
 	X509_EXTENSION_free(ext);
-	X509_sign(*cert, *key, EVP_sha256());
+	X509_sign(*cert, signer_key != NULL ? signer_key : *key,
+	    EVP_sha256());
 	X509_NAME_free(nm);
+}
+
+static void
+make_ca(const char *cn, EVP_PKEY **key, X509 **cert)
+{
+	make_ca_by(cn, NULL, NULL, key, cert);
 }
 
 void
@@ -790,8 +835,50 @@ fake_ca_change(const char *cn)
 		EVP_PKEY_free(ca_key);
 		X509_free(ca_cert);
 	}
+	EVP_PKEY_free(root_key);
+	X509_free(root_cert);
+	root_key = NULL;
+	root_cert = NULL;
 	ca_key = first_key;
 	ca_cert = first_cert;
 	if (cn != NULL)
 		make_ca(cn, &ca_key, &ca_cert);
+}
+
+void
+fake_ca_change_under(const char *root_cn, const char *int_cn)
+{
+	EVP_PKEY *rk = root_key;
+	X509 *rc = root_cert;
+
+	if (root_cn != NULL || rk == NULL) {
+		fake_ca_change(NULL);
+		make_ca(root_cn != NULL ? root_cn : "daneroll test root", &rk,
+		    &rc);
+	} else if (ca_key != first_key) {
+		EVP_PKEY_free(ca_key);
+		X509_free(ca_cert);
+	}
+	root_key = rk;
+	root_cert = rc;
+	make_ca_by(int_cn, root_key, root_cert, &ca_key, &ca_cert);
+}
+
+int
+fake_root_write(const char *path)
+{
+	BIO *b = BIO_new_file(path, "w");
+	int ok = b != NULL && root_cert != NULL &&
+	    PEM_write_bio_X509(b, root_cert) == 1;
+
+	BIO_free(b);
+	return ok ? 0 : -1;
+}
+
+void
+fake_root_spki(char out[65])
+{
+	out[0] = '\0';
+	if (root_key != NULL)
+		(void)key_spki_hex(root_key, out);
 }

@@ -22,9 +22,12 @@ struct fake_world {
 	enum outcome	 deploy_outcome;
 	int		 issue_wrong_key;	/* hook returns another key's cert */
 	int		 issue_leaf_only;	/* the CA sends no CA certificate;
-						   deploy appends it, as the
-						   real deployer does from
-						   issuer_cert */
+						   deploy appends what the
+						   issuer_cert files complete,
+						   as the real deployer does */
+	int		 send_root;		/* chains also send the root
+						   above the issuing CA
+						   (fake_ca_change_under) */
 	int		 verify_fails;		/* live check sees a mismatch */
 	int		 verify_fail_once;	/* mismatches this many times first
 						 * (an MTA still reloading) */
@@ -63,6 +66,15 @@ int	fake_ca_write(const char *path);
 void	fake_ca_spki(char out[65]);
 /* From now on a new CA named cn issues (NULL: the first CA again). */
 void	fake_ca_change(const char *cn);
+/* From now on an intermediate int_cn issues, under a new root root_cn
+ * (NULL: under the current root, or a new one if there is none). The
+ * chain sends leaf + intermediate, and the root with fake.send_root;
+ * fake_ca_spki() is then the intermediate's. */
+void	fake_ca_change_under(const char *root_cn, const char *int_cn);
+/* The root above the issuing CA: its certificate to path (for
+ * issuer_cert; -1 if there is none), its SPKI hex ("" if none). */
+int	fake_root_write(const char *path);
+void	fake_root_spki(char out[65]);
 /* Sets the clock seen by util_now() (util_set_clock). */
 void	fake_clock(time_t);
 time_t	fake_now(void);

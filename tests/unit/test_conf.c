@@ -288,6 +288,8 @@ test_minimal(void)
 	T_CHECK(h->acme_hook.argv == NULL && h->reload.argc == 0);
 	check_default_timing(&h->timing);
 	T_INT(h->nissuer_spki + h->nissuer_files + h->nextra_servers, 0);
+	T_INT(h->issuer_follow, 1);
+	T_INT(h->issuer_pin, ISSUER_PIN_INTERMEDIATE);
 	T_INT(h->ignore_unreachable_ipv6, 0);
 	T_STR(t_log_text(), "");
 	conf_free(c);
@@ -423,6 +425,8 @@ test_full(void)
 		T_STR(h->issuer_files[0], "/etc/daneroll/ca/root-x1.pem");
 		T_STR(h->issuer_files[1], "/etc/daneroll/ca/root-x2.pem");
 	}
+	T_INT(h->issuer_pin, ISSUER_PIN_ROOT);
+	T_STR(conf_issuer_pin_str(h->issuer_pin), "root");
 	/* ttl set here, the rest from [global]. */
 	T_INT(h->timing.ttl, 600);
 	T_INT(h->timing.margin, 120);

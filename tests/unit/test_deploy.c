@@ -762,6 +762,115 @@ done:
 	free(root_pem);
 }
 
+/*
+ * issuer_pin = root: a followed chain must send its root, since a "2 1 1"
+ * of the root matches only a certificate the server sends. Sent: installed
+ * as is. Neither sent nor in an issuer_cert file: refused, naming the
+ * root, nothing installed. In an issuer_cert file: a pin, appended. And a
+ * leaf sent alone is never followed (there is no CA to name).
+ */
+static void
+test_issuer_pin_root(void)
+{
+	struct conf *c = NULL;
+	struct set a;
+	char *otherf = NULL, *rootf = NULL, *root_pem = NULL, *lines = NULL;
+	char *want = NULL, *chain = NULL;
+
+	pki();
+	root_pem = pem_cert(root_cert);
+	rootf = xstrdup(t_write("pin-root.pem", root_pem));
+	{
+		char *o = pem_cert(other_cert);
+
+		otherf = xstrdup(t_write("pin-other.pem", o));
+		free(o);
+	}
+	mkset(&a, "pin-a", NULL);
+
+	/* Another CA pinned; the chain (leaf + intermediate) does not send
+	 * its root and no file holds it. */
+	lines = xasprintf("scheme = current+issuer\nissuer_cert = %s\n"
+	    "issuer_pin = root\ncombined_file = %s/pin/mx1.pem\n", otherf,
+	    t_tmpdir());
+	c = conf_in("pin", lines);
+	if (!T_CHECK(c != NULL))
+		goto done;
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_CHECK(t_log_has("does not send its root /CN=daneroll test root"));
+	T_CHECK(t_log_has("add the root's certificate with issuer_cert"));
+	T_CHECK(!fs_exists(Q("pin", "mx1.pem")));
+	T_INT(reloads("pin"), 0);
+	conf_free(c);
+	c = NULL;
+
+	/* The same chain sending its root: followed, installed as is. */
+	chain = xasprintf("%s%s%s", a.leaf_pem, a.int_pem, root_pem);
+	(void)fs_write_atomic(a.chain_path, chain, strlen(chain), 0644,
+	    (uid_t)-1, (gid_t)-1);
+	free(lines);
+	lines = xasprintf("scheme = current+issuer\nissuer_cert = %s\n"
+	    "issuer_pin = root\ncombined_file = %s/pin/mx2.pem\n", otherf,
+	    t_tmpdir());
+	c = conf_in("pin", lines);
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	T_CHECK(t_log_has("the chain's root /CN=daneroll test root is "
+	    "followed"));
+	want = xasprintf("%s%s", a.key_pem, chain);
+	T_CHECK(holds(Q("pin", "mx2.pem"), want));
+	conf_free(c);
+	c = NULL;
+	free(want);
+
+	/* Without the root sent, but pinned by issuer_cert: appended. */
+	free(chain);
+	chain = xasprintf("%s%s", a.leaf_pem, a.int_pem);
+	(void)fs_write_atomic(a.chain_path, chain, strlen(chain), 0644,
+	    (uid_t)-1, (gid_t)-1);
+	free(lines);
+	lines = xasprintf("scheme = current+issuer\nissuer_cert = %s\n"
+	    "issuer_pin = root\ncombined_file = %s/pin/mx3.pem\n", rootf,
+	    t_tmpdir());
+	c = conf_in("pin", lines);
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_OK);
+	want = xasprintf("%s%s%s", a.key_pem, chain, root_pem);
+	T_CHECK(holds(Q("pin", "mx3.pem"), want));
+	conf_free(c);
+	c = NULL;
+
+	/* A leaf alone, from a CA no file holds: nothing to follow, in
+	 * either mode. */
+	free(chain);
+	chain = xstrdup(a.leaf_pem);
+	(void)fs_write_atomic(a.chain_path, chain, strlen(chain), 0644,
+	    (uid_t)-1, (gid_t)-1);
+	free(lines);
+	lines = xasprintf("scheme = current+issuer\nissuer_cert = %s\n"
+	    "combined_file = %s/pin/mx4.pem\n", otherf, t_tmpdir());
+	c = conf_in("pin", lines);
+	t_log_reset();
+	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_CHECK(t_log_has("the chain sends no CA certificate, and no "
+	    "issuer_cert file holds its issuer /CN=daneroll test "
+	    "intermediate"));
+	T_CHECK(!fs_exists(Q("pin", "mx4.pem")));
+done:
+	set_free(&a);
+	conf_free(c);
+	free(lines);
+	free(want);
+	free(chain);
+	free(rootf);
+	free(otherf);
+	free(root_pem);
+}
+
 static void
 test_unknown_owner(void)
 {
@@ -802,6 +911,7 @@ static const struct t_case cases[] = {
 	{ "live_link_absolute", test_live_link_absolute },
 	{ "mismatch_refused", test_mismatch_refused },
 	{ "issuer_completion", test_issuer_completion },
+	{ "issuer_pin_root", test_issuer_pin_root },
 	{ "unknown_owner", test_unknown_owner },
 };
 

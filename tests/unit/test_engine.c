@@ -35,6 +35,7 @@ static const char	*host_extra = "";	/* more lines for the host */
 static struct store	*st;
 static struct engine	 eng;
 static char		 dir[512];
+static struct buf	 conf_text;	/* the last setup's configuration */
 
 static void
 teardown(void)
@@ -79,7 +80,8 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 	buf_printf(&c, "%s", host_extra);
 	snprintf(path, sizeof(path), "w%d.conf", n);
 	cfg = t_write(path, c.data);
-	buf_free(&c);
+	buf_free(&conf_text);
+	conf_text = c;
 	if ((conf = conf_load(cfg)) == NULL)
 		return NULL;
 	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
@@ -103,6 +105,56 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 		}
 	}
 	return &conf->hosts[0];
+}
+
+/*
+ * The operator edits the file: the last setup's configuration with more
+ * lines for its host, loaded over the same state and DNS. NULL if it does
+ * not load.
+ */
+static const struct conf_host *
+reconfigure(const char *more)
+{
+	static int n;
+	struct buf c = { 0 };
+	struct conf *nc;
+	char path[64];
+
+	buf_printf(&c, "%s%s", conf_text.data, more);
+	snprintf(path, sizeof(path), "re%d.conf", ++n);
+	nc = conf_load(t_write(path, c.data));
+	buf_free(&c);
+	if (nc == NULL)
+		return NULL;
+	conf_free(conf);
+	conf = nc;
+	eng.conf = conf;
+	return &conf->hosts[0];
+}
+
+/* How many times needle was logged since t_log_reset(). */
+static int
+log_count(const char *needle)
+{
+	const char *p = t_log_text();
+	int n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/* In the log since t_log_reset(): a deploy, and no publish before it. */
+static int
+deployed_unpublished(void)
+{
+	const char *t = t_log_text();
+	const char *d = strstr(t, "deploying -> verifying");
+	const char *p = strstr(t, " published ");
+
+	return d != NULL && (p == NULL || p > d);
 }
 
 /* The host's slot for alg as stored, into *s (zeroed first; the caller
@@ -382,6 +434,7 @@ test_issuer_ca_change_strict(void)
 	fake_ca_change("daneroll test CA 2");
 	fake_ca_spki(second);
 	fake_clock(T0 + 61 * DAY);
+	t_log_reset();
 	memset(&r, 0, sizeof(r));
 	for (i = 0; i < 20 && !r.stuck; i++) {
 		engine_host(&eng, h, &r);
@@ -389,8 +442,138 @@ test_issuer_ca_change_strict(void)
 	}
 	T_CHECK(r.stuck);
 	T_INT(r.alert, ALERT_CRITICAL);
+	/* The alert names the CA and what to do, not a bare mismatch. */
+	T_CHECK(t_log_has("comes from /CN=daneroll test CA 2, which no "
+	    "issuer_spki or issuer_cert pins, and issuer_follow = no"));
+	T_CHECK(!t_log_has("matches no published record"));
 	T_INT(fake.deploys, 0);
 	T_CHECK(!served_has(h->owner, second));
+	T_INT(fake.violations, 0);
+	fake_ca_change(NULL);
+}
+
+/*
+ * issuer_pin = root, and the new CA's chain does not send its root (ACME
+ * CAs send leaf + intermediate): following would publish a "2 1 1" no
+ * served certificate matches, so the chain is held with one critical
+ * alert naming the root, nothing published for it, and the run stuck.
+ * The operator adds the root with issuer_cert: it is published (a pin),
+ * aged, appended to the chain, deployed. A new intermediate under that
+ * root then goes live with no DNS change before it.
+ */
+static void
+test_issuer_pin_root_held(void)
+{
+	const struct conf_host *h;
+	struct engine_result r;
+	char root2[65], int2[65], int3[65], first[65], more[700];
+	const char *held = "issuer_pin = root, but the chain does not send "
+	    "its root /CN=daneroll test root 2";
+	int i, runs = 0;
+
+	host_extra = "issuer_pin = root\n";
+	h = setup("mx35.example.org", "current+issuer", "ecdsa-p256", 1);
+	host_extra = "";
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_ca_spki(first);
+	fake_ca_change_under("daneroll test root 2",
+	    "daneroll test intermediate 2");
+	fake_root_spki(root2);
+	fake_ca_spki(int2);
+	fake_clock(T0 + 61 * DAY);
+	t_log_reset();
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < 20 && !r.stuck; i++, runs++) {
+		engine_host(&eng, h, &r);
+		fake_clock(fake_now() + 60);
+	}
+	T_CHECK(fake.issues == 1 && r.stuck);
+	T_INT(r.alert, ALERT_CRITICAL);
+	/* Said once a run, with what to do. */
+	if (!T_INT(log_count(held), runs))
+		printf("    log:\n%s", t_log_text());
+	T_CHECK(t_log_has("add the root's certificate with issuer_cert"));
+	T_INT(fake.deploys, 0);
+	T_CHECK(!served_has(h->owner, int2) && !served_has(h->owner, root2));
+	T_CHECK(served_has(h->owner, first));
+
+	/* The fix the alert names. */
+	snprintf(more, sizeof(more), "issuer_cert = %s/root2.pem\n", dir);
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/root2.pem", dir);
+		T_INT(fake_root_write(path), 0);
+	}
+	if (!T_CHECK((h = reconfigure(more)) != NULL))
+		return;
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	T_INT(fake.deploys, 1);
+	T_CHECK(!t_log_has(held));
+	T_CHECK(served_has(h->owner, root2) && !served_has(h->owner, int2));
+
+	/* A new intermediate under the pinned root: no wait at all. */
+	fake_ca_change_under(NULL, "daneroll test intermediate 3");
+	fake_ca_spki(int3);
+	fake_clock(T0 + 122 * DAY);
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_CHECK(deployed_unpublished());
+	T_INT(fake.deploys, 2);
+	T_CHECK(!served_has(h->owner, int3) && served_has(h->owner, root2));
+	T_CHECK(!t_log_has("a CA no pin names"));
+	T_INT(fake.violations, 0);
+	fake_ca_change(NULL);
+}
+
+/*
+ * issuer_pin = root with a CA that sends its root: the root's "2 1 1" is
+ * followed (published and aged before the deploy), not the
+ * intermediate's. It stays while chains from that root are served, so a
+ * later renewal under another intermediate of the same root needs no DNS
+ * change before its deploy.
+ */
+static void
+test_issuer_pin_root_followed(void)
+{
+	const struct conf_host *h;
+	char root2[65], int2[65], int3[65], first[65];
+
+	host_extra = "issuer_pin = root\n";
+	h = setup("mx36.example.org", "current+issuer", "ecdsa-p256", 1);
+	host_extra = "";
+	if (!T_CHECK(h != NULL))
+		return;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	fake_ca_spki(first);
+	fake_ca_change_under("daneroll test root 2",
+	    "daneroll test intermediate 2");
+	fake.send_root = 1;
+	fake_root_spki(root2);
+	fake_ca_spki(int2);
+	fake_clock(T0 + 61 * DAY);
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
+	T_INT(fake.deploys, 1);
+	T_CHECK(t_log_has("a CA no pin names (/CN=daneroll test root 2)"));
+	T_CHECK(served_has(h->owner, root2));
+	T_CHECK(!served_has(h->owner, int2));
+	T_CHECK(served_has(h->owner, first));	/* configured: stays */
+
+	fake_ca_change_under(NULL, "daneroll test intermediate 3");
+	fake_ca_spki(int3);
+	fake_clock(T0 + 122 * DAY);
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_CHECK(deployed_unpublished());
+	T_INT(fake.deploys, 2);
+	T_CHECK(!t_log_has("a CA no pin names"));
+	T_CHECK(served_has(h->owner, root2) && !served_has(h->owner, int3));
 	T_INT(fake.violations, 0);
 	fake_ca_change(NULL);
 }
@@ -1687,6 +1870,7 @@ static void
 test_cleanup(void)
 {
 	teardown();
+	buf_free(&conf_text);
 	T_CHECK(1);
 }
 
@@ -1708,6 +1892,10 @@ static const struct t_case cases[] = {
 	  test_issuer_ca_change_followed },
 	{ "current+issuer: a CA change under strict pinning stops, stuck",
 	  test_issuer_ca_change_strict },
+	{ "current+issuer: issuer_pin = root, the root not sent: held, "
+	  "then pinned by issuer_cert", test_issuer_pin_root_held },
+	{ "current+issuer: issuer_pin = root, the root sent: followed",
+	  test_issuer_pin_root_followed },
 	{ "current+issuer cycle, CA pinned by issuer_cert",
 	  test_issuer_cycle_pinned_by_file },
 	{ "current+issuer: the CA sends no CA certificate",

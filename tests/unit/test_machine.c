@@ -194,6 +194,15 @@ static const struct row rows[] = {
 	{ "issuer: chain from an unpinned CA", SCHEME_CURRENT_ISSUER,
 	  SLOT_DEPLOYING, { STEADY, .chain_staged = 1, .guard = AGE_NEVER },
 	  SLOT_DEPLOYING, ACT_NONE, 0, ALERT_CRITICAL },
+	{ "issuer: no pin can vouch, following cannot: held",
+	  SCHEME_CURRENT_ISSUER, SLOT_DEPLOYING, { STEADY, .chain_staged = 1,
+	    .hold_reason = "issuer_pin = root, but the chain does not send "
+	    "its root" },
+	  SLOT_DEPLOYING, ACT_NONE, 0, ALERT_CRITICAL },
+	{ "issuer: held, the wanted RRset goes out first", SCHEME_CURRENT_ISSUER,
+	  SLOT_DEPLOYING, { STEADY, .chain_staged = 1, .published = 0,
+	    .hold_reason = "held" },
+	  SLOT_PUBLISHING, ACT_PUBLISH, 0, ALERT_NONE },
 	{ "issuer: CA changed in config, publish it", SCHEME_CURRENT_ISSUER,
 	  SLOT_STANDBY, { STEADY, .has_next = 0, .published = 0 },
 	  SLOT_PUBLISHING, ACT_PUBLISH, 0, ALERT_NONE },
@@ -227,6 +236,9 @@ test_table(void)
 			    r->want_wake ? (long long)(r->want_wake - NOW) : 0LL,
 			    alert_level_str(r->want_alert));
 		T_CHECK(s.reason != NULL && *s.reason != '\0');
+		/* A hold is said as such, not as a generic mismatch. */
+		if (r->f.hold_reason != NULL && s.alert == ALERT_CRITICAL)
+			T_CHECK(s.alert_reason == r->f.hold_reason);
 	}
 }
 

@@ -40,7 +40,7 @@ done
 #    then the rest in parallel-ish order. stop_pid only signals a pid that
 #    really is inside our namespace.
 if [ -d "$WORLD_DIR/pids" ]; then
-	for name in mx1 mx2 pebble unbound root ns2 ns1 pdns knot; do
+	for name in mx1 mx2 pebble unbound unbound-cold root ns2 ns1 pdns knot; do
 		f=$WORLD_DIR/pids/$name.pid
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")

@@ -20,6 +20,8 @@ NS2_V4=192.0.2.2;     NS2_V6=2001:db8::2      # BIND secondary of example.
 KNOT_V4=192.0.2.3;    KNOT_V6=2001:db8::3     # Knot DNS, knot.example.
 PDNS_V4=192.0.2.4;    PDNS_V6=2001:db8::4     # PowerDNS, pdns.example. + API
 RESOLVER_V4=192.0.2.53; RESOLVER_V6=2001:db8::53 # unbound, validating
+COLD_V4=192.0.2.54;   COLD_V6=2001:db8::54    # unbound, validating, emptied
+                                              # per probe (the cold prober)
 MX1_V4=192.0.2.25;    MX1_V6=2001:db8::25     # Postfix mx1 (RSA + ECDSA)
 MX2_V4=192.0.2.26;    MX2_V6=2001:db8::26     # Postfix mx2 (RSA), via CNAME
 ACME_V4=192.0.2.40;   ACME_V6=2001:db8::40    # pebble (v4 only listener)

@@ -4,7 +4,24 @@
 # whole life of a test, and counts failures. Run it inside the world's
 # namespace (the world's resolv.conf points at the validating resolver).
 #
-#   prober.sh OUTDIR NAME:ADDR:ALG ...     until OUTDIR/stop exists
+#   prober.sh [--cold RESOLVER CONF] OUTDIR NAME:ADDR:ALG ...
+#                                          until OUTDIR/stop exists
+#   prober.sh [--cold RESOLVER CONF] --lookup NAME
+#                                          one TLSA lookup, as a probe
+#                                          makes it, printed
+#
+# Warm (the default): the TLSA records come from the namespace's resolver,
+# which caches them for their TTL like a sender's resolver: a chain that
+# goes live before the records that vouch for it have aged out of caches
+# fails here. Cold (--cold): they come from RESOLVER, a validating unbound
+# whose cache is emptied at the start of each round (unbound-control -c
+# CONF flush_zone .: every rrset, message and key entry); the round looks
+# each name up once, and its probes, posttls-finger's too (a resolv.conf
+# of its own, bind-mounted in a mount namespace), use only what was
+# fetched after that flush: what the authoritative servers serve at that
+# moment, as a resolver asking for the first time would get it. A record
+# retired before the chain it vouched for left, or a publish that drops
+# the live key's record, fails here.
 #
 # NAME is the MX host name (the TLSA owner is _25._tcp.NAME), ADDR an IPv4
 # or IPv6 address, ALG rsa2048 or ecdsa-p256 (the client then offers only
@@ -19,11 +36,50 @@
 # OUTDIR/summary: "probes N failures F", and OUTDIR/skipped: how many
 # probes got no answer at all from the resolver (not counted in N).
 set -u
-out=$1
-shift
-mkdir -p "$out"
-: >"$out/log"
-resolver=$(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf)
+args=("$@")
+cold_resolver='' cold_conf='' lookup='' out=''
+if [ "${1:-}" = --cold ]; then
+	cold_resolver=$2
+	cold_conf=$3
+	shift 3
+fi
+if [ "${1:-}" = --lookup ]; then
+	lookup=$2
+else
+	out=$1
+	shift
+	mkdir -p "$out"
+fi
+# Cold: posttls-finger resolves through libc, which reads
+# /etc/resolv.conf; in a mount namespace of our own, that file names the
+# cold resolver (private propagation: nothing leaks out).
+if [ -n "$cold_conf" ] && [ -n "$out" ] && [ -z "${PROBER_COLD_MOUNTED:-}" ]; then
+	printf 'nameserver %s\noptions trust-ad edns0\n' "$cold_resolver" \
+		>"$out/resolv.conf"
+	# shellcheck disable=SC2016 # $0 and $@ are that sh's
+	exec env PROBER_COLD_MOUNTED=1 unshare --mount --propagation private \
+		sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+		"$out/resolv.conf" bash "$0" "${args[@]}"
+fi
+[ -n "$out" ] && : >"$out/log"
+resolver=${cold_resolver:-$(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf)}
+# A flush and the lookups that follow it hold this lock: another prober's
+# (or a --lookup's) flush in between would make them ask again, not
+# answer from older data, but could cut a validation short.
+cold_lock=${cold_conf%/*}/prober.lock
+
+# cold_begin: (cold) empty the resolver's cache, holding the lock on fd 9
+# until cold_end; false if it could not be emptied. Warm: nothing. (Not
+# flush_infra: what unbound knows of each server's round-trip time makes
+# no answer stale, and it picks among servers within 400 ms at random.)
+cold_begin() {
+	[ -n "$cold_conf" ] || return 0
+	exec 9>>"$cold_lock" && flock 9 &&
+		unbound-control -c "$cold_conf" flush_zone . >/dev/null 2>&1
+}
+cold_end() {
+	[ -z "$cold_conf" ] || exec 9>&-
+}
 
 sigalgs() {
 	case $1 in
@@ -60,10 +116,36 @@ tlsa_for() { # name
 	echo "$name"
 }
 
+# cold_round NAME...: (cold) the round's flush, then each name's lookup
+# into $out/round/NAME ("COLDFAIL" if the cache could not be emptied), for
+# the round's probes of every address. Nothing flushes again until the
+# round is over, so posttls-finger finds in the cache only what the round
+# fetched. (A flush per probe, each probe queued on the lock, made a round
+# take up to 10 s on 2 loaded cores.)
+cold_round() {
+	local n
+	rm -rf "$out/round"
+	mkdir -p "$out/round"
+	if cold_begin; then
+		for n in "$@"; do tlsa_for "$n" >"$out/round/$n"; done
+	else
+		for n in "$@"; do echo COLDFAIL >"$out/round/$n"; done
+	fi
+	cold_end
+}
+
 probe_one() { # name addr alg
 	local name=$1 addr=$2 alg=$3 ans args=() rr connect tmp owner
-	ans=$(tlsa_for "$name")
+	if [ -n "$cold_conf" ]; then
+		ans=$(cat "$out/round/$name")
+	else
+		ans=$(tlsa_for "$name")
+	fi
 	owner=$(echo "$ans" | head -n 1)
+	if [ "$owner" = COLDFAIL ]; then
+		echo "FAIL $name $addr $alg: the cold resolver's cache could not be emptied"
+		return
+	fi
 	if [ "$owner" = NOAD ]; then
 		echo "FAIL $name $addr $alg: TLSA answer not validated (no AD)"
 		return
@@ -98,6 +180,10 @@ probe_one() { # name addr alg
 
 finger() { # name
 	local res
+	if [ -n "$cold_conf" ] && [ "$(head -n 1 "$out/round/$1")" = COLDFAIL ]; then
+		echo "FAIL $1 posttls-finger: the cold resolver's cache could not be emptied"
+		return
+	fi
 	res=$(MAIL_CONFIG=${POSTTLS_MAIL_CONFIG:-} timeout 15 posttls-finger -c \
 		-l dane-only "[$1]:25" 2>&1)
 	if echo "$res" | grep -q "Verified TLS connection established"; then
@@ -109,9 +195,21 @@ finger() { # name
 	fi
 }
 
+if [ -n "$lookup" ]; then
+	cold_begin || { echo "the cold resolver's cache could not be emptied" >&2; exit 1; }
+	tlsa_for "$lookup"
+	cold_end
+	exit 0
+fi
+
+names=()
+for t in "$@"; do
+	case " ${names[*]} " in *" ${t%%:*} "*) ;; *) names+=("${t%%:*}") ;; esac
+done
 while [ ! -e "$out/stop" ]; do
 	start=$(date +%s%N)
 	now=$(date +%H:%M:%S)
+	[ -n "$cold_conf" ] && cold_round "${names[@]}"
 	declare -A seen=()
 	for t in "$@"; do
 		IFS=: read -r name rest <<<"$t"

@@ -121,12 +121,12 @@ make_namespace() {
 	nsx ip link set lo up || die "cannot bring up lo in $WORLD_NS"
 	local a
 	for a in $ROOT_V4 $NS1_V4 $NS2_V4 $KNOT_V4 $PDNS_V4 $RESOLVER_V4 \
-		$MX1_V4 $MX2_V4 $ACME_V4; do
+		$COLD_V4 $MX1_V4 $MX2_V4 $ACME_V4; do
 		nsx ip addr add "$a/32" dev lo || die "cannot add $a"
 	done
 	# nodad: usable at once (no duplicate address detection wait).
 	for a in $ROOT_V6 $NS1_V6 $NS2_V6 $KNOT_V6 $PDNS_V6 $RESOLVER_V6 \
-		$MX1_V6 $MX2_V6 $ACME_V6; do
+		$COLD_V6 $MX1_V6 $MX2_V6 $ACME_V6; do
 		nsx ip addr add "$a/128" dev lo nodad || die "cannot add $a"
 	done
 	# Programs run with "ip netns exec" see this as /etc/resolv.conf.
@@ -539,9 +539,11 @@ EOF
 }
 
 # ============================================================== unbound
-start_unbound() {
-	local u=$WORLD_DIR/unbound
-	mkdir -p "$u"
+# unbound_conf DIR V4 V6 EXTRA: a validating unbound iterating from our own
+# signed root (trust anchor = the root's DNSKEY), listening on V4 and V6;
+# EXTRA: more server: lines, then the remote-control section.
+unbound_conf() {
+	local u=$1
 	printf '. 3600000 IN NS %s\n%s 3600000 IN A %s\n%s 3600000 IN AAAA %s\n' \
 		"$ROOT_NS_NAME" "$ROOT_NS_NAME" "$ROOT_V4" "$ROOT_NS_NAME" "$ROOT_V6" \
 		>"$u/root.hints"
@@ -552,11 +554,11 @@ server:
 	verbosity: 1
 	val-log-level: 2
 	num-threads: 1
-	interface: $RESOLVER_V4
-	interface: $RESOLVER_V6
+	interface: $2
+	interface: $3
 	port: 53
-	outgoing-interface: $RESOLVER_V4
-	outgoing-interface: $RESOLVER_V6
+	outgoing-interface: $2
+	outgoing-interface: $3
 	do-ip4: yes
 	do-ip6: yes
 	access-control: 127.0.0.0/8 allow
@@ -580,12 +582,42 @@ server:
 	infra-host-ttl: 30
 	# The names are made up: nothing is "local" or reserved here.
 	local-zone: "test." nodefault
-remote-control:
-	control-enable: no
+$4
 EOF
+}
+
+# The resolver of the namespace (resolv.conf) and of the warm prober:
+# it caches, as a sender's resolver does.
+start_unbound() {
+	local u=$WORLD_DIR/unbound
+	mkdir -p "$u"
+	unbound_conf "$u" "$RESOLVER_V4" "$RESOLVER_V6" "remote-control:
+	control-enable: no"
 	unbound-checkconf "$u/unbound.conf" >/dev/null || die "unbound: bad config"
 	spawn unbound /usr/sbin/unbound -d -c "$u/unbound.conf"
 	PID_UNBOUND=$SPAWNED_PID
+}
+
+# The cold prober's resolver: the same, but the prober empties its cache
+# before each round of probes (unbound-control flush_zone . on a local
+# socket, see prober.sh): every rrset, message and key entry, so each answer is
+# fetched from the authoritative servers as they are then, as by a
+# resolver that never asked before. aggressive-nsec is off, so that no denial is synthesised
+# from NSEC records kept in the validator's own negative cache, which
+# flush_zone is not documented to empty. (cache-max-ttl: 0 is not the
+# same: unbound still keeps what it fetched, with 0 s left, until the end
+# of that second - dump_cache shows it - for the next probe to reuse.)
+start_unbound_cold() {
+	local u=$WORLD_DIR/unbound-cold
+	mkdir -p "$u"
+	unbound_conf "$u" "$COLD_V4" "$COLD_V6" "	aggressive-nsec: no
+remote-control:
+	control-enable: yes
+	control-interface: $u/control.sock
+	control-use-cert: no"
+	unbound-checkconf "$u/unbound.conf" >/dev/null || die "unbound-cold: bad config"
+	spawn unbound-cold /usr/sbin/unbound -d -c "$u/unbound.conf"
+	PID_UNBOUND_COLD=$SPAWNED_PID
 }
 
 # ============================================================== pebble
@@ -729,13 +761,16 @@ dnssec-dsfromkey -2 -f "$WORLD_DIR/trust-anchor.key" . >"$WORLD_DIR/trust-anchor
 	die "cannot make the root DS"
 step "root signed, trust anchor written"
 
-# 4. The validating resolver.
+# 4. The validating resolvers: the namespace's, and the cold prober's.
 start_unbound
+start_unbound_cold
 ad_set() {
-	nsx dig +dnssec +time=1 +tries=1 @"$RESOLVER_V4" "$1" SOA | grep -q 'flags:.* ad'
+	nsx dig +dnssec +time=1 +tries=1 @"$1" "$2" SOA | grep -q 'flags:.* ad'
 }
-wait_up unbound 10 "unbound to validate $ZONE_BIND" ad_set "$ZONE_BIND" || die "unbound"
-step "unbound validates"
+wait_up unbound 10 "unbound to validate $ZONE_BIND" ad_set "$RESOLVER_V4" "$ZONE_BIND" || die "unbound"
+wait_up unbound-cold 10 "the cold unbound to validate $ZONE_BIND" ad_set "$COLD_V4" "$ZONE_BIND" ||
+	die "unbound-cold"
+step "unbound validates (both)"
 wait_up ns2 10 "ns2 to load $ZONE_BIND" signed "$ZONE_BIND" "$NS2_V4" || die "BIND secondary"
 step "secondary serves example."
 
@@ -781,7 +816,7 @@ q() { printf "%s='%s'\n" "$1" "$2"; }
 	q WORLD_COMPONENTS "$ONLY"
 	q WORLD_LAGGING_SECONDARY "$LAGGING"
 	q WORLD_TTL "$WORLD_TTL"
-	for v in ROOT NS1 NS2 KNOT PDNS RESOLVER MX1 MX2 ACME; do
+	for v in ROOT NS1 NS2 KNOT PDNS RESOLVER COLD MX1 MX2 ACME; do
 		eval "q ${v}_V4 \"\$${v}_V4\"; q ${v}_V6 \"\$${v}_V6\""
 	done
 	# Every authoritative address of each zone (what daneroll must poll).
@@ -799,6 +834,7 @@ q() { printf "%s='%s'\n" "$1" "$2"; }
 	q MX2_ALIAS "$MX2_ALIAS"
 	q ACME_NAME "$ACME_NAME"
 	q RESOLV_CONF "/etc/netns/$WORLD_NS/resolv.conf"
+	q COLD_UNBOUND_CONF "$WORLD_DIR/unbound-cold/unbound.conf"
 	q TRUST_ANCHOR_FILE "$WORLD_DIR/trust-anchor.key"
 	q TRUST_ANCHOR_DS_FILE "$WORLD_DIR/trust-anchor.ds"
 	q TSIG_KEY_FILE "$WORLD_DIR/tsig/bind.key"
@@ -837,7 +873,7 @@ q() { printf "%s='%s'\n" "$1" "$2"; }
 		q MX1_ECDSA_CHAIN "$WORLD_DIR/mx1/ecdsa-p256.pem"
 		q POSTTLS_MAIL_CONFIG "$WORLD_DIR/posttls"
 	fi
-	for v in ROOT NS1 NS2 KNOT PDNS UNBOUND PEBBLE MX1 MX2; do
+	for v in ROOT NS1 NS2 KNOT PDNS UNBOUND UNBOUND_COLD PEBBLE MX1 MX2; do
 		eval "p=\${PID_$v:-}"
 		[ -n "$p" ] && q "PID_$v" "$p"
 	done
