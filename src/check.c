@@ -136,6 +136,39 @@ update_status(struct check_report *rep)
 	}
 }
 
+int
+check_days_parse(const char *opt, const char *arg, int *days)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = arg; *p >= '0' && *p <= '9' && n <= CHECK_DAYS_MAX; p++)
+		n = n * 10 + (*p - '0');
+	if (p == arg || *p != '\0' || n > CHECK_DAYS_MAX) {
+		log_err("%s %s: not a number of days (0 to %d)", opt, arg,
+		    CHECK_DAYS_MAX);
+		return -1;
+	}
+	*days = n;
+	return 0;
+}
+
+int
+check_expiry_set(struct check_expiry *x, int warn_days, int crit_days)
+{
+	memset(x, 0, sizeof(*x));
+	if (warn_days >= 0 && crit_days > warn_days) {
+		log_err("-c %d is more than -w %d: a certificate is critical "
+		    "only once it is past the warning threshold", crit_days,
+		    warn_days);
+		return -1;
+	}
+	x->warn_set = warn_days >= 0;
+	x->warn_days = warn_days >= 0 ? warn_days : 0;
+	x->crit_days = crit_days >= 0 ? crit_days : 0;
+	return 0;
+}
+
 /* ------------------------------------------------------------- rules */
 
 static const char *
@@ -322,7 +355,7 @@ add_endpoint_row(struct check_report *rep, const char *host,
 
 static void
 endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
-    struct check_report *rep)
+    const struct check_host *row, struct check_report *rep)
 {
 	const struct verify_name *vn = name_of(f, e);
 	const char *hn = f->host->name;
@@ -367,8 +400,10 @@ endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
 		    fmt_date(e->not_after, d, sizeof(d)), e->status == VS_MATCH &&
 		    e->usage == TLSA_USAGE_DANE_EE ? " (DANE-EE senders still "
 		    "accept it; others may not)" : "");
-	else if (e->not_after - f->now < f->host->timing.expiry_alert)
-		check_add(rep, CHECK_WARNING, hn, "cert-expiring", subj,
+	else if (e->not_after - f->now < row->expiry_crit ||
+	    e->not_after - f->now < row->expiry_warn)
+		check_add(rep, e->not_after - f->now < row->expiry_crit ?
+		    CHECK_CRITICAL : CHECK_WARNING, hn, "cert-expiring", subj,
 		    "the certificate expires on %s, in %lld day(s)",
 		    fmt_date(e->not_after, d, sizeof(d)),
 		    (long long)(e->not_after - f->now) / 86400);
@@ -575,12 +610,16 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 	    vn->tlsa.orig_ttl : vn->tlsa.ttl) : -1;
 	row->rrsig_expires = vn->tlsa.sig_expires;
 	row->naddr = vn->addrs.naddr;
+	row->expiry_warn = rep->expiry.warn_set ?
+	    (int64_t)rep->expiry.warn_days * 86400 :
+	    f->host->timing.expiry_alert;
+	row->expiry_crit = (int64_t)rep->expiry.crit_days * 86400;
 
 	judged = xcalloc((size_t)f->nnames, sizeof(*judged));
 	for (i = 0; i < f->nnames; i++)
 		judged[i] = name_rules(f, i, rep);
 	for (i = 0; i < f->neps; i++)
-		endpoint_rules(f, &f->eps[i], rep);
+		endpoint_rules(f, &f->eps[i], row, rep);
 	record_rules(f, rep, judged);
 	state_rules(f, rep);
 	free(judged);
@@ -666,6 +705,40 @@ put_nagios_text(struct buf *b, const char *s)
 		buf_add(b, *s == '|' ? "/" : *s == '\n' ? " " : s, 1);
 }
 
+/* Whole days from now to t, rounded down (-1 for a day past). */
+static long long
+days_left(time_t t, time_t now)
+{
+	long long d = (long long)(t - now);
+
+	return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+/*
+ * The days left on the certificate that expires first, with the
+ * thresholds as ranges: "14:" alerts below 14. The warning threshold is
+ * left out when the hosts' expiry_alert differ and -w did not set one.
+ */
+static void
+put_cert_days(const struct check_report *rep, struct buf *b)
+{
+	time_t first = 0;
+	int i, same = 1;
+
+	for (i = 0; i < rep->neps; i++)
+		if (rep->eps[i].not_after != 0 && (first == 0 ||
+		    rep->eps[i].not_after < first))
+			first = rep->eps[i].not_after;
+	if (first == 0)
+		return;
+	for (i = 1; i < rep->nhosts; i++)
+		same &= rep->hosts[i].expiry_warn == rep->hosts[0].expiry_warn;
+	buf_printf(b, " cert_days=%lld;", days_left(first, rep->now));
+	if (same && rep->nhosts > 0)
+		buf_printf(b, "%g:", (double)rep->hosts[0].expiry_warn / 86400.0);
+	buf_printf(b, ";%d:", rep->expiry.crit_days);
+}
+
 void
 check_format_nagios(const struct check_report *rep, struct buf *b)
 {
@@ -708,9 +781,11 @@ check_format_nagios(const struct check_report *rep, struct buf *b)
 	}
 	/* label=value;warn;crit;min;max (Nagios plugin guidelines). */
 	buf_printf(b, " | hosts=%d;;;0 endpoints=%d;;;0 dane_ok=%d;;;0;%d "
-	    "critical=%d;;;0 warning=%d;;;0 unknown=%d;;;0 time=%.3fs;;;0\n",
+	    "critical=%d;;;0 warning=%d;;;0 unknown=%d;;;0 time=%.3fs;;;0",
 	    rep->nhosts, rep->neps, ok, rep->neps, ncrit, nwarn, nunk,
 	    (double)rep->duration_ms / 1000.0);
+	put_cert_days(rep, b);
+	buf_puts(b, "\n");
 	free(order);
 }
 
@@ -1382,8 +1457,8 @@ mono_ms(void)
 }
 
 int
-check_main(const struct conf *conf, char **names, int nnames, int json,
-    const char *prometheus_path, int *exit_code)
+check_main(const struct conf *conf, char **names, int nnames,
+    const struct check_opts *o, int *exit_code)
 {
 	struct check_report rep;
 	struct verify_opts opts;
@@ -1402,10 +1477,11 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 	}
 	verify_opts_init(&opts);
 	rep.now = util_now();
+	rep.expiry = o->expiry;
 	if (check_gather(conf, hosts, n, &opts, &rep) != 0)
 		goto done;
 	rep.duration_ms = (long)(mono_ms() - t0);
-	if (json)
+	if (o->json)
 		check_format_json(&rep, &out);
 	else {
 		check_format_nagios(&rep, &out);
@@ -1415,9 +1491,9 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 		fputs(out.data, stdout);
 	fflush(stdout);
 	*exit_code = check_report_status(&rep);
-	if (prometheus_path != NULL) {
+	if (o->prometheus != NULL) {
 		check_format_prometheus(&rep, &prom);
-		if (write_prometheus(prometheus_path, &prom) != 0)
+		if (write_prometheus(o->prometheus, &prom) != 0)
 			*exit_code = check_sev_worst(*exit_code, CHECK_UNKNOWN);
 	}
 	rc = 0;

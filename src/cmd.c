@@ -37,7 +37,7 @@ static const char usage_text[] =
 "  plan [--json] [host ...]      what run would do, step by step, and when\n"
 "  status [--json] [host ...]    each slot's state, keys and recent events\n"
 "  records [--json] host         the TLSA RRset the host should publish\n"
-"  check [--json] [--prometheus file] [host ...]\n"
+"  check [--json] [--prometheus file] [-w days] [-c days] [host ...]\n"
 "                                live DANE check of every address; Nagios\n"
 "                                exit status (0 ok, 1 warning, 2 critical,\n"
 "                                3 unknown)\n"
@@ -48,67 +48,93 @@ static const char usage_text[] =
 "                                (certbot, lego, acme.sh, dehydrated hooks)\n"
 "\n"
 "options:\n"
-"  -c file           configuration (default " CONF_DEFAULT_PATH ")\n"
+"  -c file           configuration (default " CONF_DEFAULT_PATH "); after\n"
+"                    check: see -w\n"
 "  --state-dir dir   state directory (default from the configuration)\n"
 "  -n                run: decide, change nothing\n"
 "  --wait            run: stay until every host is stable\n"
 "  --json            machine-readable output\n"
+"  -w days, -c days  check: warning, critical when a certificate expires\n"
+"                    in fewer days (default: expiry_alert; once expired)\n"
 "  --syslog          log to syslog instead of standard error\n"
 "  -v, -q            more, less output\n"
-"  --help, --version\n";
+"  --help, --version (after check also -h, -V)\n";
+
+enum { O_STATE = 256, O_SYSLOG, O_JSON, O_WAIT, O_RESUME, O_HELP, O_VERSION,
+    O_PROMETHEUS };
+
+static const struct option long_opts[] = {
+	{ "state-dir", required_argument, NULL, O_STATE },
+	{ "syslog", no_argument, NULL, O_SYSLOG },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "wait", no_argument, NULL, O_WAIT },
+	{ "resume", no_argument, NULL, O_RESUME },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ "prometheus", required_argument, NULL, O_PROMETHEUS },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * One option, before or after the command. After `check`, -c is the
+ * critical threshold, as the Nagios plugin guidelines have it; anywhere
+ * else, the configuration file. 1 after printing help or the version,
+ * -1 on a bad option (said), else 0.
+ */
+static int
+take_option(int ch, struct cli *c, int check)
+{
+	switch (ch) {
+	case 'c':
+		if (check)
+			return check_days_parse("-c", optarg, &c->crit_days);
+		c->conf_path = optarg;
+		return 0;
+	case 'w': return check_days_parse("-w", optarg, &c->warn_days);
+	case 'n': c->dry_run = 1; return 0;
+	case 'q': c->verbosity = -1; return 0;
+	case 'v': c->verbosity++; return 0;
+	case O_STATE: c->state_dir = optarg; return 0;
+	case O_SYSLOG: c->use_syslog = 1; return 0;
+	case O_JSON: c->json = 1; return 0;
+	case O_WAIT: c->wait = 1; return 0;
+	case O_RESUME: c->resume = 1; return 0;
+	case O_PROMETHEUS: c->prometheus = optarg; return 0;
+	case 'h':
+	case O_HELP:
+		fputs(usage_text, stdout);
+		return 1;
+	case 'V':
+	case O_VERSION:
+		printf("daneroll %s\n", DANEROLL_VERSION);
+		return 1;
+	default:
+		fputs(usage_text, stderr);
+		return -1;
+	}
+}
 
 int
 cmd_parse(int argc, char **argv, struct cli *c)
 {
-	enum { O_STATE = 256, O_SYSLOG, O_JSON, O_WAIT, O_RESUME, O_HELP,
-	    O_VERSION, O_PROMETHEUS };
-	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "syslog", no_argument, NULL, O_SYSLOG },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "wait", no_argument, NULL, O_WAIT },
-		{ "resume", no_argument, NULL, O_RESUME },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ "prometheus", required_argument, NULL, O_PROMETHEUS },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	struct check_expiry x;
+	const char *optstr;
+	int ch, rc, check;
 
 	memset(c, 0, sizeof(*c));
 	c->conf_path = CONF_DEFAULT_PATH;
 	c->use_syslog = 0;	/* stderr: cron mails it, journald keeps it */
-	/* Options may come before or after the command. */
-	while ((ch = getopt_long(argc, argv, "+c:nqvh", opts, NULL)) != -1 ||
-	    (optind < argc && c->command == NULL)) {
+	c->warn_days = c->crit_days = -1;
+	optind = 0;	/* a fresh scan, also when called again (tests) */
+	/* Options before the command: global ones. */
+	while ((ch = getopt_long(argc, argv, "+c:nqvh", long_opts, NULL)) !=
+	    -1 || optind < argc) {
 		if (ch == -1) {
 			c->command = argv[optind++];
-			continue;
-		}
-		switch (ch) {
-		case 'c': c->conf_path = optarg; break;
-		case 'n': c->dry_run = 1; break;
-		case 'q': c->verbosity = -1; break;
-		case 'v': c->verbosity++; break;
-		case O_STATE: c->state_dir = optarg; break;
-		case O_SYSLOG: c->use_syslog = 1; break;
-		case O_JSON: c->json = 1; break;
-		case O_WAIT: c->wait = 1; break;
-		case O_RESUME: c->resume = 1; break;
-		case O_PROMETHEUS: c->prometheus = optarg; break;
-		case 'h':
-		case O_HELP:
-			fputs(usage_text, stdout);
-			return 1;
-		case O_VERSION:
-			printf("daneroll %s\n", DANEROLL_VERSION);
-			return 1;
-		default:
-			fputs(usage_text, stderr);
-			return -1;
-		}
-		if (c->command != NULL)
 			break;
+		}
+		if ((rc = take_option(ch, c, 0)) != 0)
+			return rc;
 	}
 	if (c->command == NULL) {
 		fputs(usage_text, stderr);
@@ -120,30 +146,21 @@ cmd_parse(int argc, char **argv, struct cli *c)
 	 * pass, so restart it (optind = 0) on the vector from the command on.
 	 * acme-hook's arguments are an ACME client's: dehydrated hands over
 	 * challenge tokens, which may begin with '-'. There options end at
-	 * the first argument.
+	 * the first argument. check takes the Nagios plugin's -w, -c and -V.
 	 */
+	check = strcmp(c->command, "check") == 0;
+	optstr = check ? "c:w:nqvhV" : strcmp(c->command, "acme-hook") == 0 ?
+	    "+c:nqvh" : "c:nqvh";
 	argc -= optind - 1;
 	argv += optind - 1;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv,
-	    strcmp(c->command, "acme-hook") == 0 ? "+nqv" : "nqv", opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'n': c->dry_run = 1; break;
-		case 'q': c->verbosity = -1; break;
-		case 'v': c->verbosity++; break;
-		case O_JSON: c->json = 1; break;
-		case O_WAIT: c->wait = 1; break;
-		case O_RESUME: c->resume = 1; break;
-		case O_PROMETHEUS: c->prometheus = optarg; break;
-		case O_SYSLOG: c->use_syslog = 1; break;
-		default:
-			fputs(usage_text, stderr);
-			return -1;
-		}
-	}
+	while ((ch = getopt_long(argc, argv, optstr, long_opts, NULL)) != -1)
+		if ((rc = take_option(ch, c, check)) != 0)
+			return rc;
 	c->args = argv + optind;
 	c->nargs = argc - optind;
+	if (check && check_expiry_set(&x, c->warn_days, c->crit_days) != 0)
+		return -1;
 	log_init(c->verbosity, c->use_syslog);
 	return 0;
 }
@@ -717,10 +734,14 @@ done:
 static int
 cmd_check(const struct cli *c, struct conf *conf)
 {
+	struct check_opts o;
 	int code;
 
-	if (check_main(conf, c->args, c->nargs, c->json, c->prometheus,
-	    &code) != 0)
+	memset(&o, 0, sizeof(o));
+	o.json = c->json;
+	o.prometheus = c->prometheus;
+	if (check_expiry_set(&o.expiry, c->warn_days, c->crit_days) != 0 ||
+	    check_main(conf, c->args, c->nargs, &o, &code) != 0)
 		return CHECK_UNKNOWN;
 	return code;
 }

@@ -266,7 +266,7 @@ for o in $(grep -E '^\.(It|Op) ' "$man8" | grep -o 'Fl -[a-z][a-z-]*' |
 		not_ok "--help lists $o"
 done
 # Short options.
-for o in c n q v; do
+for o in c n q v w V; do
 	printf '%s\n' "$help" | grep -q -- "-$o" && in_help=1 || in_help=0
 	grep -Eq "^\.(It|Op) Fl ${o}( |\$)|^\.Op Fl [a-z]*${o}[a-z]*\$" "$man8" &&
 		in_man=1 || in_man=0
