@@ -38,6 +38,7 @@
 #include "conf.h"
 #include "machine.h"
 #include "resolve.h"
+#include "store.h"
 #include "tlsa.h"
 #include "util.h"
 #include "verify.h"
@@ -112,6 +113,7 @@ struct check_host {
 	int		 naddr;
 	int64_t		 expiry_warn;	/* seconds left that warn, */
 	int64_t		 expiry_crit;	/* ... that are critical */
+	time_t		 last_run;	/* end of the last run over it; 0 */
 };
 
 /*
@@ -128,7 +130,19 @@ struct check_slot {
 						 * again (stored); 0: never */
 	time_t			 next_wake;	/* when a run would act, now */
 	enum alert_level	 alert;
+	time_t			 last_success;	/* check_last_success(); 0 */
 };
+
+/*
+ * When a run last completed the slot's work without a failure: the end of
+ * the last run that had work for the host and left the slot well
+ * (last_success_at), or of a later run over the host that found nothing
+ * due (it writes nothing for an idle host), if the slot has no failure on
+ * record and is not stopped. host_last_run: store_run_last. 0: never.
+ * Pure.
+ */
+time_t		 check_last_success(const struct store_slot *,
+		    time_t host_last_run);
 
 /* A slot due for longer than this with no run acting: "stalled". */
 #define CHECK_STALL_GRACE	3600
@@ -198,6 +212,7 @@ struct check_facts {
 	int				 nalerts;
 	const struct check_slot		*slots;		/* NULL: no state */
 	int				 nslots;
+	time_t				 last_run;	/* store_run_last; 0 */
 	time_t				 future_at;	/* an RRset time recorded
 							 * ahead of now, or 0 */
 	const char			*future_owner;

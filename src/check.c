@@ -169,6 +169,16 @@ check_expiry_set(struct check_expiry *x, int warn_days, int crit_days)
 	return 0;
 }
 
+time_t
+check_last_success(const struct store_slot *s, time_t host_last_run)
+{
+	if (host_last_run > s->last_run_at &&
+	    host_last_run > s->last_success_at && s->failures == 0 &&
+	    s->state != SLOT_FAILED)
+		return host_last_run;
+	return s->last_success_at;
+}
+
 /* ------------------------------------------------------------- rules */
 
 static const char *
@@ -614,6 +624,7 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 	    (int64_t)rep->expiry.warn_days * 86400 :
 	    f->host->timing.expiry_alert;
 	row->expiry_crit = (int64_t)rep->expiry.crit_days * 86400;
+	row->last_run = f->last_run;
 
 	judged = xcalloc((size_t)f->nnames, sizeof(*judged));
 	for (i = 0; i < f->nnames; i++)
@@ -962,6 +973,14 @@ prom_slots(const struct check_report *rep, struct buf *b)
 			prom_slot(b,
 			    "daneroll_slot_next_wake_timestamp_seconds",
 			    &rep->slots[i], rep->slots[i].next_wake);
+	prom_head(b, "daneroll_slot_last_success_timestamp_seconds", "When "
+	    "a run last ended with the slot's work done and no failure, "
+	    "critical alert or stop (absent: never).");
+	for (i = 0; i < rep->nslots; i++)
+		if (rep->slots[i].last_success != 0)
+			prom_slot(b,
+			    "daneroll_slot_last_success_timestamp_seconds",
+			    &rep->slots[i], rep->slots[i].last_success);
 }
 
 void
@@ -1042,6 +1061,13 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 		    v);
 	}
 	prom_slots(rep, b);
+	prom_head(b, "daneroll_last_run_timestamp_seconds", "When the last "
+	    "daneroll run over the host ended, whatever its outcome (absent: "
+	    "never, or no state).");
+	for (i = 0; i < rep->nhosts; i++)
+		if (rep->hosts[i].last_run != 0)
+			prom_host(b, "daneroll_last_run_timestamp_seconds",
+			    rep->hosts[i].name, (long long)rep->hosts[i].last_run);
 	prom_head(b, "daneroll_check_duration_seconds", "Time the whole check "
 	    "took.");
 	buf_printf(b, "daneroll_check_duration_seconds %.3f\n",
@@ -1181,9 +1207,11 @@ struct host_work {
 	int			 nslots;
 	time_t			 future_at;
 	const char		*future_owner;
+	time_t			 last_run;	/* store_run_last */
 };
 
-/* The alert the state machine raises for the slot now, as status does. */
+/* The alert the state machine raises for the slot now, as status does,
+ * and the slot's row for the metrics of the runs. */
 static void
 alert_of(const struct view *v, const struct view_slot *s, time_t now,
     const struct slot_policy *pol, struct host_work *w)
@@ -1203,6 +1231,7 @@ alert_of(const struct view *v, const struct view_slot *s, time_t now,
 	cs->due_at = s->slot.wake_at;
 	cs->next_wake = step.action != ACT_NONE ? now : step.wake_at;
 	cs->alert = step.alert;
+	cs->last_success = check_last_success(&s->slot, w->last_run);
 	if (step.alert == ALERT_NONE)
 		return;
 	w->alerts[w->nalerts].alg = s->alg;
@@ -1260,7 +1289,8 @@ load_known(struct store *st, struct host_work *w, time_t now)
 	char *rec;
 	struct tlsa_rr rr;
 
-	if (view_load(st, w->h, now, 0, &w->view) != 0) {
+	if (view_load(st, w->h, now, 0, &w->view) != 0 ||
+	    store_run_last(st, w->h->name, &w->last_run) != 0) {
 		view_free(&w->view);
 		return;
 	}
@@ -1384,6 +1414,7 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.nalerts = w[i].nalerts;
 		f.slots = w[i].have_view ? w[i].slots : NULL;
 		f.nslots = w[i].nslots;
+		f.last_run = w[i].last_run;
 		for (j = 0; j < w[i].nslots; j++) {
 			rep->slots = xrealloc(rep->slots, (size_t)(rep->nslots +
 			    1) * sizeof(*rep->slots));

@@ -274,6 +274,38 @@ countdown(const struct wake *w)
 		fputs("\r\033[K", stderr);
 }
 
+/*
+ * The run is over: its end, for the monitoring of the runs (schema/006).
+ * hs are the run's hosts; ran[i] says whether hs[i] had work in the last
+ * round that looked at it, bad[i] which of its slots failed or raised a
+ * critical alert there. One transaction: an idle fleet's run writes one
+ * row, not one per host.
+ */
+static enum outcome
+record_run(struct store *st, const struct cli *c,
+    const struct conf_host **hs, int n, const char *ran,
+    const unsigned *bad)
+{
+	time_t t = util_now();
+	int i, rc;
+
+	if (store_begin(st) != 0)
+		return OUT_TEMPFAIL;
+	/* The slots first: they keep what earlier idle runs gave them. */
+	for (i = 0, rc = 0; i < n && rc == 0; i++)
+		if (ran[i])
+			rc = store_slots_ran(st, hs[i]->name, bad[i], t);
+	if (rc == 0 && c->nargs == 0)
+		rc = store_run_finished(st, NULL, t);
+	for (i = 0; i < n && rc == 0 && c->nargs > 0; i++)
+		rc = store_run_finished(st, hs[i]->name, t);
+	if (rc != 0 || store_commit(st) != 0) {
+		store_rollback(st);
+		return OUT_TEMPFAIL;
+	}
+	return OUT_OK;
+}
+
 static int
 cmd_run(const struct cli *c, struct conf *conf)
 {
@@ -281,13 +313,16 @@ cmd_run(const struct cli *c, struct conf *conf)
 	struct store *st = NULL;
 	struct engine e;
 	enum outcome worst = OUT_OK;
-	unsigned errors = 0;
+	unsigned errors = 0, *bad = NULL;
+	char *ran = NULL;
 	int i, n, rc = EX_SOFTWARE, stopped = 0;
 
 	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
 		goto done;
 	}
+	ran = xcalloc((size_t)n + 1, sizeof(*ran));
+	bad = xcalloc((size_t)n + 1, sizeof(*bad));
 	if ((worst = store_open(conf->state_dir, c->dry_run, &st)) != OUT_OK) {
 		rc = worst == OUT_TEMPFAIL ? EX_TEMPFAIL : EX_CANTCREAT;
 		goto done;
@@ -315,6 +350,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 			/* Nothing due: no lock, no write (a fleet's idle run). */
 			if (!c->dry_run && !engine_due(&e, hs[i], util_now(),
 			    &r)) {
+				ran[i] = 0;
 				if (r.busy) {
 					busy = 1;
 					wake_note(&wake, hs[i]->name, &r);
@@ -326,13 +362,16 @@ cmd_run(const struct cli *c, struct conf *conf)
 				lo = lock_acquire(conf->state_dir, owners, no,
 				    conf->lock_timeout, &lk);
 			free(owners);
+			ran[i] = 1;
 			if (lo != OUT_OK) {
+				bad[i] = ~0u;
 				if (lo > worst)
 					worst = lo;
 				continue;
 			}
 			engine_host(&e, hs[i], &r);
 			lock_release(lk);
+			bad[i] = r.failed_algs | r.critical_algs;
 			if (r.outcome > worst)
 				worst = r.outcome;
 			if (r.alert == ALERT_CRITICAL)
@@ -353,6 +392,8 @@ cmd_run(const struct cli *c, struct conf *conf)
 			wake.at = util_now() + 5;
 		countdown(&wake);
 	}
+	if (!c->dry_run && record_run(st, c, hs, n, ran, bad) > worst)
+		worst = OUT_TEMPFAIL;
 	rc = outcome_exit(worst);
 	/* Never 0 after an "error:" line: the last round (the one whose
 	 * outcome this is) said one, so something needs the operator. */
@@ -360,6 +401,8 @@ cmd_run(const struct cli *c, struct conf *conf)
 		rc = EX_UNAVAILABLE;
 done:
 	store_close(st);
+	free(ran);
+	free(bad);
 	free(hs);
 	return rc;
 }
@@ -862,6 +905,13 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 	}
 	/* Go on with the rollover now: publish, observe, deploy if aged. */
 	engine_host(&e, h, &r);
+	if (store_begin(st) != 0 || store_slots_ran(st, h->name,
+	    r.failed_algs | r.critical_algs, util_now()) != 0 ||
+	    store_commit(st) != 0) {
+		store_rollback(st);
+		if (r.outcome < OUT_TEMPFAIL)
+			r.outcome = OUT_TEMPFAIL;
+	}
 	if (r.busy && r.wake_at != 0) {
 		char tb[32];
 

@@ -332,6 +332,12 @@ else
 	out=$(promtool check rules "$rules" 2>&1); rc=$?
 	[ $rc -eq 0 ] && ok "promtool check rules $(basename "$rules")" ||
 		not_ok "promtool check rules $(basename "$rules")" "$out"
+	# The rules on the runs fire when they should, and only then.
+	for tf in "$top"/tests/data/prometheus/*.test.yml; do
+		out=$(promtool test rules "$tf" 2>&1); rc=$?
+		[ $rc -eq 0 ] && ok "promtool test rules $(basename "$tf")" ||
+			not_ok "promtool test rules $(basename "$tf")" "$out"
+	done
 	# Every metric the rules use is one check --prometheus writes.
 	missing=""
 	for m in $(grep -o 'daneroll_[a-z_]*' "$rules" | sort -u); do

@@ -325,7 +325,7 @@ test_rules(void)
 	static const struct check_alert failing = { KEY_ALG_ECDSA_P256,
 	    ALERT_WARNING, "the last step failed repeatedly" };
 	struct check_slot slot = { NULL, KEY_ALG_ECDSA_P256, SLOT_STANDBY, 0,
-	    0, 0, 0, ALERT_NONE };
+	    0, 0, 0, ALERT_NONE, 0 };
 	struct check_report rep;
 	struct fx x;
 	size_t r;
@@ -679,6 +679,52 @@ test_shared_keys(void)
 	fx_free(&c);
 }
 
+/*
+ * The last success of a slot from what the store holds (schema/006): its
+ * own last_success_at, or the end of a later run over the host that found
+ * nothing due, unless the slot fails or is stopped.
+ */
+static void
+test_last_success(void)
+{
+	static const struct {
+		time_t		 run_at, success_at;
+		int		 failures;
+		enum slot_state	 state;
+		time_t		 host_run;
+		time_t		 want;
+	} rows[] = {
+		{ 0, 0, 0, SLOT_STANDBY, 0, 0 },	/* nothing ran */
+		{ 0, 0, 0, SLOT_STANDBY, 1000, 1000 },	/* idle since 006 */
+		{ 1000, 1000, 0, SLOT_STANDBY, 1000, 1000 },
+		/* the run at 1000 had work, and the slot failed */
+		{ 1000, 400, 1, SLOT_PUBLISHING, 1000, 400 },
+		/* ... or its host's lock was held (no failure on record) */
+		{ 1000, 400, 0, SLOT_STANDBY, 1000, 400 },
+		/* a later run found the host idle */
+		{ 1000, 400, 0, SLOT_STANDBY, 1600, 1600 },
+		/* failing or stopped: an idle run is no success */
+		{ 1000, 400, 2, SLOT_STANDBY, 1600, 400 },
+		{ 1000, 400, 0, SLOT_FAILED, 1600, 400 },
+		{ 0, 0, 0, SLOT_FAILED, 1600, 0 },
+		/* acme-hook ran the host after the last timer run */
+		{ 1700, 1700, 0, SLOT_STANDBY, 1600, 1700 },
+	};
+	struct store_slot sl;
+	size_t r;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		memset(&sl, 0, sizeof(sl));
+		sl.last_run_at = rows[r].run_at;
+		sl.last_success_at = rows[r].success_at;
+		sl.failures = rows[r].failures;
+		sl.state = rows[r].state;
+		if (!T_INT(check_last_success(&sl, rows[r].host_run),
+		    rows[r].want))
+			printf("    row %zu\n", r);
+	}
+}
+
 /* ------------------------------------------------------ thresholds */
 
 /*
@@ -1000,9 +1046,17 @@ test_prometheus_slots(void)
 {
 	struct check_slot slots[] = {
 		{ (char *)"mx1.example.org", KEY_ALG_ECDSA_P256, SLOT_AGEING, 2,
-		  NOW - 600, NOW - 2 * 3600, NOW + 60, ALERT_WARNING },
+		  NOW - 600, NOW - 2 * 3600, NOW + 60, ALERT_WARNING, 0 },
 		{ (char *)"mx1.example.org", KEY_ALG_RSA2048, SLOT_STANDBY, 0, 0,
-		  NOW + 30 * DAY, NOW + 30 * DAY, ALERT_NONE },
+		  NOW + 30 * DAY, NOW + 30 * DAY, ALERT_NONE, NOW - 300 },
+	};
+	struct check_host hosts[] = {
+		{ (char *)"mx1.example.org", CHECK_OK, (char *)"o",
+		  RESOLVE_SECURE, RESOLVE_SECURE, 2, 3600, 0, 1, 14 * DAY, 0,
+		  NOW - 290 },
+		{ (char *)"mx2.example.org", CHECK_OK, (char *)"o",
+		  RESOLVE_SECURE, RESOLVE_SECURE, 2, 3600, 0, 1, 14 * DAY, 0,
+		  0 },
 	};
 	struct check_report rep;
 	struct buf b = { 0 };
@@ -1012,6 +1066,8 @@ test_prometheus_slots(void)
 	rep.now = NOW;
 	rep.slots = slots;
 	rep.nslots = 2;
+	rep.hosts = hosts;
+	rep.nhosts = 2;
 	check_format_prometheus(&rep, &b);
 	T_CHECK(strstr(b.data, "daneroll_slot_state{host=\"mx1.example.org\","
 	    "alg=\"ecdsa-p256\",state=\"ageing\"} 1\n") != NULL);
@@ -1032,8 +1088,23 @@ test_prometheus_slots(void)
 	T_CHECK(strstr(b.data, line) != NULL);
 	T_CHECK(strstr(b.data, "# TYPE daneroll_slot_next_wake_timestamp_"
 	    "seconds gauge") != NULL);
+	/* The last success: RSA's; ECDSA never (no sample). */
+	snprintf(line, sizeof(line), "daneroll_slot_last_success_timestamp_"
+	    "seconds{host=\"mx1.example.org\",alg=\"rsa2048\"} %lld\n",
+	    (long long)(NOW - 300));
+	T_CHECK(strstr(b.data, line) != NULL);
+	T_CHECK(strstr(b.data, "last_success_timestamp_seconds{host=\""
+	    "mx1.example.org\",alg=\"ecdsa-p256\"}") == NULL);
+	/* The last run per host; none for a host no run has covered. */
+	snprintf(line, sizeof(line), "\ndaneroll_last_run_timestamp_seconds{"
+	    "host=\"mx1.example.org\"} %lld\n", (long long)(NOW - 290));
+	T_CHECK(strstr(b.data, line) != NULL);
+	T_CHECK(strstr(b.data, "daneroll_last_run_timestamp_seconds{host=\""
+	    "mx2.example.org\"}") == NULL);
 	rep.slots = NULL;
 	rep.nslots = 0;
+	rep.hosts = NULL;
+	rep.nhosts = 0;
 	check_report_free(&rep);
 	buf_free(&b);
 }
@@ -1113,6 +1184,7 @@ static const struct t_case cases[] = {
 	{ "unknown host name", test_unknown_host },
 	{ "state absent or unreadable", test_state_absent_or_unreadable },
 	{ "shared keys across hosts", test_shared_keys },
+	{ "the last success of a slot", test_last_success },
 	{ "-w/-c: days to expiry, findings and perfdata", test_expiry_thresholds },
 	{ "-w/-c: perfdata over hosts", test_expiry_perfdata_hosts },
 	{ "-w/-c: the arguments", test_expiry_args },
