@@ -12,7 +12,8 @@ ALTER TABLE slots ADD COLUMN last_success_at INTEGER;
 -- The end of the last run over every host (scope '*') and of the last run
 -- that named a host (scope: the host's name). A run writes nothing for an
 -- idle host (nothing due): such a host's slots were done, without a
--- failure, when the last run covering it ended after their last_run_at.
+-- failure, when the last run covering it ended after their last_run_at
+-- (and after their state_since: they existed then).
 CREATE TABLE runs (
 	scope		TEXT PRIMARY KEY,
 	finished_at	INTEGER NOT NULL

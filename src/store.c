@@ -646,15 +646,17 @@ int
 store_slots_ran(struct store *st, const char *host, unsigned bad, time_t t)
 {
 	/* Not well after this run: the last success stays, or becomes the
-	 * end of a run since the slot's last_run_at that found the host idle
-	 * (it wrote nothing, and an idle slot is a well one): that success
-	 * is only derived until now. Run before this run's own end is in
-	 * runs. */
+	 * end of a run since the slot's last_run_at, and since its state's
+	 * start (the slot existed), that found the host idle (it wrote
+	 * nothing, and an idle slot is a well one): that success is only
+	 * derived until now (check_last_success). Run before this run's own
+	 * end is in runs. */
 	static const char q[] = "UPDATE slots SET last_run_at = ?1, "
 	    "last_success_at = CASE WHEN ?2 AND failures = 0 AND "
 	    "state <> 'failed' THEN ?1 ELSE max(coalesce(last_success_at, 0), "
 	    "coalesce((SELECT max(finished_at) FROM runs WHERE scope IN "
-	    "('*', ?4) AND finished_at > coalesce(slots.last_run_at, 0)), 0)) "
+	    "('*', ?4) AND finished_at > coalesce(slots.last_run_at, 0) AND "
+	    "finished_at >= slots.state_since), 0)) "
 	    "END WHERE alg = ?3 AND host_id = (SELECT id FROM hosts "
 	    "WHERE name = ?4);";
 	int a;

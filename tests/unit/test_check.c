@@ -688,27 +688,31 @@ static void
 test_last_success(void)
 {
 	static const struct {
-		time_t		 run_at, success_at;
+		time_t		 run_at, success_at, since;
 		int		 failures;
 		enum slot_state	 state;
 		time_t		 host_run;
 		time_t		 want;
 	} rows[] = {
-		{ 0, 0, 0, SLOT_STANDBY, 0, 0 },	/* nothing ran */
-		{ 0, 0, 0, SLOT_STANDBY, 1000, 1000 },	/* idle since 006 */
-		{ 1000, 1000, 0, SLOT_STANDBY, 1000, 1000 },
+		{ 0, 0, 0, 0, SLOT_STANDBY, 0, 0 },	/* nothing ran */
+		{ 0, 0, 90, 0, SLOT_STANDBY, 1000, 1000 },	/* idle, 006 new */
+		{ 1000, 1000, 90, 0, SLOT_STANDBY, 1000, 1000 },
 		/* the run at 1000 had work, and the slot failed */
-		{ 1000, 400, 1, SLOT_PUBLISHING, 1000, 400 },
+		{ 1000, 400, 990, 1, SLOT_PUBLISHING, 1000, 400 },
 		/* ... or its host's lock was held (no failure on record) */
-		{ 1000, 400, 0, SLOT_STANDBY, 1000, 400 },
+		{ 1000, 400, 90, 0, SLOT_STANDBY, 1000, 400 },
 		/* a later run found the host idle */
-		{ 1000, 400, 0, SLOT_STANDBY, 1600, 1600 },
+		{ 1000, 400, 90, 0, SLOT_STANDBY, 1600, 1600 },
 		/* failing or stopped: an idle run is no success */
-		{ 1000, 400, 2, SLOT_STANDBY, 1600, 400 },
-		{ 1000, 400, 0, SLOT_FAILED, 1600, 400 },
-		{ 0, 0, 0, SLOT_FAILED, 1600, 0 },
+		{ 1000, 400, 90, 2, SLOT_STANDBY, 1600, 400 },
+		{ 1000, 400, 900, 0, SLOT_FAILED, 1600, 400 },
+		{ 0, 0, 90, 0, SLOT_FAILED, 1600, 0 },
 		/* acme-hook ran the host after the last timer run */
-		{ 1700, 1700, 0, SLOT_STANDBY, 1600, 1700 },
+		{ 1700, 1700, 90, 0, SLOT_STANDBY, 1600, 1700 },
+		/* the slot was made after the last run over every host (a
+		 * host added to the configuration, run alone): not idle then */
+		{ 0, 0, 1200, 0, SLOT_NEW, 1000, 0 },
+		{ 0, 0, 1000, 0, SLOT_STANDBY, 1000, 1000 },
 	};
 	struct store_slot sl;
 	size_t r;
@@ -717,6 +721,7 @@ test_last_success(void)
 		memset(&sl, 0, sizeof(sl));
 		sl.last_run_at = rows[r].run_at;
 		sl.last_success_at = rows[r].success_at;
+		sl.state_since = rows[r].since;
 		sl.failures = rows[r].failures;
 		sl.state = rows[r].state;
 		if (!T_INT(check_last_success(&sl, rows[r].host_run),

@@ -289,8 +289,8 @@ test_runs(void)
 {
 	const char *d = fresh_dir("runs");
 	struct store *st = NULL;
-	struct store_slot e, r;
-	int64_t hid = 0;
+	struct store_slot e, r, n;
+	int64_t hid = 0, hid3 = 0;
 	time_t at = -1;
 
 	T_INT(store_open(d, 0, &st), OUT_OK);
@@ -365,6 +365,17 @@ test_runs(void)
 	store_slot_free(&e);
 	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
 	T_INT(e.last_success_at, 1700);
+	/* A slot made after the last run over every host (an algorithm or
+	 * a host added to the configuration) was not idle in it. */
+	T_INT(store_run_finished(st, NULL, 2000), 0);
+	T_INT(store_host_id(st, "mx3.example.org", 1, 2100, &hid3), 1);
+	T_INT(store_slot_get(st, hid3, KEY_ALG_RSA2048, 1, 2100, &n), 1);
+	store_slot_free(&n);
+	T_INT(store_slots_ran(st, "mx3.example.org", ~0u, 2200), 0);
+	T_INT(store_slot_get(st, hid3, KEY_ALG_RSA2048, 0, 0, &n), 1);
+	T_INT(n.last_run_at, 2200);
+	T_INT(n.last_success_at, 0);
+	store_slot_free(&n);
 	/* A host the state does not know: nothing to record. */
 	T_INT(store_slots_ran(st, "mx9.example.org", 0, 1700), 0);
 	store_slot_free(&e);
