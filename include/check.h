@@ -1,9 +1,9 @@
 /*
  * check - `daneroll check [--json] [--prometheus FILE] [-w DAYS] [-c DAYS]
- * [HOST...]`: the monitor. For every configured host (or the named ones), every MX name
- * (the host and its aliases), every address and every algorithm: what a
- * DANE sender finds in DNS and sees in the handshake (include/verify.h),
- * turned into findings with a severity.
+ * [HOST...]`: the monitor. For every configured host (or the named ones),
+ * every MX name (the host and its aliases), every address and every
+ * algorithm: what a DANE sender finds in DNS and sees in the handshake
+ * (include/verify.h), turned into findings with a severity.
  *
  * Severities follow the Nagios plugin conventions and are the exit status:
  * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. The worst finding decides, in

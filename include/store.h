@@ -131,7 +131,8 @@ int	 store_slot_set_deployed(struct store *, struct store_slot *,
  * not be handled at all), it has a failure on record or it is stopped;
  * then it keeps the success an idle run since its last_run_at (and its
  * state's start) gave it (check_last_success), so call it before
- * store_run_finished of the same run. store_run_last: when the last run covering host ended (0: never).
+ * store_run_finished of the same run. store_run_last: when the last run
+ * covering host ended (0: never).
  */
 int	 store_run_finished(struct store *, const char *host, time_t t);
 int	 store_slots_ran(struct store *, const char *host, unsigned bad,

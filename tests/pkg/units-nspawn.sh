@@ -33,6 +33,11 @@
 # command leaves a file there, and this script reloads the world's
 # Postfix when it appears (the container cannot signal it).
 #
+# This machine's own PID 1 need not be systemd: nspawn runs with
+# --register=no --keep-unit (without them it wants the host's system bus:
+# "Failed to open system bus: No such file or directory"), and boots on
+# cgroups v1 with a name=systemd hierarchy. Commands go in with nsenter.
+#
 # The Debian 12 tree (debootstrap minbase, plus systemd, certbot and
 # daneroll's libraries) is made once and kept in
 # /var/tmp/daneroll-nspawn/bookworm-units.tar (from the fresh-machine
