@@ -102,7 +102,7 @@ fi
 # ---- the world ----------------------------------------------------------------
 run_dir=$(mktemp -d /var/tmp/daneroll-units.XXXXXX)
 root=$run_dir/root
-npid= leader= watcher=
+npid='' leader='' watcher=''
 cleanup() {
 	[ -n "$watcher" ] && kill "$watcher" 2>/dev/null
 	if [ -n "$leader" ] && kill -0 "$leader" 2>/dev/null; then
