@@ -137,10 +137,9 @@ struct check_slot {
  * When a run last completed the slot's work without a failure: the end of
  * the last run that had work for the host and left the slot well
  * (last_success_at), or of a later run over the host that found nothing
- * due (it writes nothing for an idle host), if the slot was in its state
- * by then (a slot made since, for a host or algorithm added to the
- * configuration, was not there to be idle), has no failure on record and
- * is not stopped. host_last_run: store_run_last. 0: never. Pure.
+ * due (it writes nothing for an idle host), if the slot existed by then
+ * (one made since, for a host or algorithm added to the configuration, was
+ * not there to be idle), has no failure on record and is not stopped. host_last_run: store_run_last. 0: never. Pure.
  */
 time_t		 check_last_success(const struct store_slot *,
 		    time_t host_last_run);

@@ -63,6 +63,7 @@ struct store_slot {
 	 * last one after which the slot was well (schema/006); 0: never. */
 	time_t		 last_run_at;
 	time_t		 last_success_at;
+	time_t		 created_at;	/* 0: before schema 6 */
 	/* What the configured files deployed when last parsed, keyed by
 	 * their stat signature (a cache: steady state parses nothing). */
 	char		*deployed_sig;
@@ -130,7 +131,7 @@ int	 store_slot_set_deployed(struct store *, struct store_slot *,
  * (it failed or raised a critical alert in that run; ~0u: the host could
  * not be handled at all), it has a failure on record or it is stopped;
  * then it keeps the success an idle run since its last_run_at (and its
- * state's start) gave it (check_last_success), so call it before
+ * creation) gave it (check_last_success), so call it before
  * store_run_finished of the same run. store_run_last: when the last run
  * covering host ended (0: never).
  */

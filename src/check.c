@@ -174,7 +174,7 @@ check_last_success(const struct store_slot *s, time_t host_last_run)
 {
 	if (host_last_run > s->last_run_at &&
 	    host_last_run > s->last_success_at &&
-	    host_last_run >= s->state_since && s->failures == 0 &&
+	    host_last_run >= s->created_at && s->failures == 0 &&
 	    s->state != SLOT_FAILED)
 		return host_last_run;
 	return s->last_success_at;

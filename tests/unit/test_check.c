@@ -688,7 +688,7 @@ static void
 test_last_success(void)
 {
 	static const struct {
-		time_t		 run_at, success_at, since;
+		time_t		 run_at, success_at, since;	/* created */
 		int		 failures;
 		enum slot_state	 state;
 		time_t		 host_run;
@@ -721,7 +721,7 @@ test_last_success(void)
 		memset(&sl, 0, sizeof(sl));
 		sl.last_run_at = rows[r].run_at;
 		sl.last_success_at = rows[r].success_at;
-		sl.state_since = rows[r].since;
+		sl.created_at = rows[r].since;
 		sl.failures = rows[r].failures;
 		sl.state = rows[r].state;
 		if (!T_INT(check_last_success(&sl, rows[r].host_run),

@@ -352,6 +352,9 @@ test_runs(void)
 	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_STANDBY,
 	    "test", 1650), 0);
 	T_INT(store_run_finished(st, NULL, 1700), 0);
+	/* The failed run moved the slot on before it failed. */
+	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_ISSUING,
+	    "test", 1790), 0);
 	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_ECDSA_P256,
 	    1800), 0);
 	T_INT(store_run_finished(st, NULL, 1800), 0);
