@@ -11,7 +11,8 @@
 #   - daneroll.timer, daneroll@HOST.timer and daneroll-check.timer are
 #     active, on their OnCalendar= with Persistent=yes;
 #   - daneroll.service takes mx1.example under management, then after
-#     `daneroll roll` carries a whole rollover of its RSA and ECDSA keys:
+#     `daneroll roll` daneroll@mx1.example.service carries a whole
+#     rollover of its RSA and ECDSA keys:
 #     certbot, run by the ACME hook inside the unit's sandbox with its
 #     default directories (/etc/letsencrypt, /var/lib/letsencrypt,
 #     /var/log/letsencrypt, the webroot /var/www/acme), gets both
