@@ -1,9 +1,9 @@
 /*
- * check - `daneroll check [--json] [--prometheus FILE] [HOST...]`: the
- * monitor. For every configured host (or the named ones), every MX name
- * (the host and its aliases), every address and every algorithm: what a
- * DANE sender finds in DNS and sees in the handshake (include/verify.h),
- * turned into findings with a severity.
+ * check - `daneroll check [--json] [--prometheus FILE] [-w DAYS] [-c DAYS]
+ * [HOST...]`: the monitor. For every configured host (or the named ones),
+ * every MX name (the host and its aliases), every address and every
+ * algorithm: what a DANE sender finds in DNS and sees in the handshake
+ * (include/verify.h), turned into findings with a severity.
  *
  * Severities follow the Nagios plugin conventions and are the exit status:
  * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. The worst finding decides, in
@@ -14,7 +14,8 @@
  *   tlsa-mismatch, starttls-missing, handshake-failed, smtp-error,
  *   cert-expired, dnssec-unsigned, dnssec-bogus, tlsa-missing,
  *   tlsa-unusable, no-address: CRITICAL
- *   cert-expiring, no-next-record, no-issuer-record, orphan-record,
+ *   cert-expiring: WARNING, or CRITICAL within -c days
+ *   no-next-record, no-issuer-record, orphan-record,
  *   shared-key, ttl-advice, cname-owner, rrsig-expiring, dns-differs,
  *   unreachable, timeout, smtp-tempfail: WARNING
  *   dns-failure, local-error: UNKNOWN
@@ -37,6 +38,7 @@
 #include "conf.h"
 #include "machine.h"
 #include "resolve.h"
+#include "store.h"
 #include "tlsa.h"
 #include "util.h"
 #include "verify.h"
@@ -52,6 +54,26 @@ enum check_sev	 check_sev_worst(enum check_sev, enum check_sev);
 
 /* Before this, an RRSIG on the TLSA RRset is about to expire. */
 #define CHECK_RRSIG_WARN	(3 * 86400)
+
+/*
+ * Thresholds on the days left before a served certificate expires (-w,
+ * -c; Nagios plugin guidelines): fewer than crit_days left is CRITICAL
+ * (0, the default: only an expired one), fewer than warn_days WARNING
+ * (unset: the host's expiry_alert). A zeroed struct is the default.
+ */
+struct check_expiry {
+	int		 warn_set;
+	int		 warn_days;
+	int		 crit_days;
+};
+#define CHECK_DAYS_MAX	3650
+/* One -w or -c argument: whole days, 0 to CHECK_DAYS_MAX. 0, or -1 when
+ * arg is not that (logged, naming opt). */
+int		 check_days_parse(const char *opt, const char *arg, int *days);
+/* Fills x from -w and -c (-1: not given). -1 (logged) when the critical
+ * threshold is above the warning one. */
+int		 check_expiry_set(struct check_expiry *x, int warn_days,
+		    int crit_days);
 
 struct check_finding {
 	enum check_sev	 sev;
@@ -89,6 +111,9 @@ struct check_host {
 	int64_t		 ttl;		/* original TTL; -1 unknown */
 	time_t		 rrsig_expires;	/* 0 unknown */
 	int		 naddr;
+	int64_t		 expiry_warn;	/* seconds left that warn, */
+	int64_t		 expiry_crit;	/* ... that are critical */
+	time_t		 last_run;	/* end of the last run over it; 0 */
 };
 
 /*
@@ -105,7 +130,19 @@ struct check_slot {
 						 * again (stored); 0: never */
 	time_t			 next_wake;	/* when a run would act, now */
 	enum alert_level	 alert;
+	time_t			 last_success;	/* check_last_success(); 0 */
 };
+
+/*
+ * When a run last completed the slot's work without a failure: the end of
+ * the last run that had work for the host and left the slot well
+ * (last_success_at), or of a later run over the host that found nothing
+ * due (it writes nothing for an idle host), if the slot existed by then
+ * (one made since, for a host or algorithm added to the configuration, was
+ * not there to be idle), has no failure on record and is not stopped. host_last_run: store_run_last. 0: never. Pure.
+ */
+time_t		 check_last_success(const struct store_slot *,
+		    time_t host_last_run);
 
 /* A slot due for longer than this with no run acting: "stalled". */
 #define CHECK_STALL_GRACE	3600
@@ -113,6 +150,7 @@ struct check_slot {
 struct check_report {
 	time_t			 now;
 	long			 duration_ms;
+	struct check_expiry	 expiry;	/* thresholds in force */
 	struct check_host	*hosts;
 	int			 nhosts;
 	struct check_slot	*slots;
@@ -174,6 +212,7 @@ struct check_facts {
 	int				 nalerts;
 	const struct check_slot		*slots;		/* NULL: no state */
 	int				 nslots;
+	time_t				 last_run;	/* store_run_last; 0 */
 	time_t				 future_at;	/* an RRset time recorded
 							 * ahead of now, or 0 */
 	const char			*future_owner;
@@ -205,14 +244,20 @@ int		 check_gather(const struct conf *,
 		    const struct conf_host *const *hosts, int nhosts,
 		    const struct verify_opts *, struct check_report *rep);
 
+struct check_opts {
+	int			 json;
+	const char		*prometheus;	/* textfile path, or NULL */
+	struct check_expiry	 expiry;
+};
+
 /*
  * The command: checks the named hosts (all when nhosts is 0), prints the
  * report on standard output (json: JSON, else the Nagios line and the
- * table), writes prometheus_path if not NULL, and sets *exit_code to the
- * Nagios status (0..3). Returns 0, or -1 (logged, *exit_code 3) when it
- * could not run: an unknown host name, nothing to check.
+ * table), writes the Prometheus textfile if asked, and sets *exit_code to
+ * the Nagios status (0..3). Returns 0, or -1 (logged, *exit_code 3) when
+ * it could not run: an unknown host name, nothing to check.
  */
 int		 check_main(const struct conf *, char **hosts, int nhosts,
-		    int json, const char *prometheus_path, int *exit_code);
+		    const struct check_opts *, int *exit_code);
 
 #endif

@@ -49,6 +49,10 @@ struct engine_result {
 	 * algorithm (-1: the host's RRset) and why (static text). */
 	int			 wake_alg;
 	const char		*wake_reason;
+	/* Slots by algorithm bit: a step failed or a back-off was reported
+	 * (~0u: the host could not be handled at all); a critical alert. */
+	unsigned		 failed_algs;
+	unsigned		 critical_algs;
 };
 
 /*

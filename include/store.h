@@ -59,6 +59,11 @@ struct store_slot {
 	char		*last_error;
 	enum outcome	 last_outcome;	/* of the last failure; OUT_OK: none */
 	time_t		 failing_since;	/* first failure of the streak; 0 */
+	/* The end of the last run that had work for the host, and of the
+	 * last one after which the slot was well (schema/006); 0: never. */
+	time_t		 last_run_at;
+	time_t		 last_success_at;
+	time_t		 created_at;	/* 0: before schema 6 */
 	/* What the configured files deployed when last parsed, keyed by
 	 * their stat signature (a cache: steady state parses nothing). */
 	char		*deployed_sig;
@@ -117,6 +122,23 @@ int	 store_slot_set_verified(struct store *, struct store_slot *,
 int	 store_slot_set_wake(struct store *, struct store_slot *, time_t);
 int	 store_slot_set_deployed(struct store *, struct store_slot *,
 	    const char *sig, const char *spki, time_t not_after);
+
+/*
+ * The runs themselves (schema/006). store_run_finished: a run over every
+ * host (host NULL) or one that named host ended at t. store_slots_ran: a
+ * run that had work for the host ended at t: every slot's last_run_at is
+ * t, and its last_success_at too unless its algorithm's bit is in bad
+ * (it failed or raised a critical alert in that run; ~0u: the host could
+ * not be handled at all), it has a failure on record or it is stopped;
+ * then it keeps the success an idle run since its last_run_at (and its
+ * creation) gave it (check_last_success), so call it before
+ * store_run_finished of the same run. store_run_last: when the last run
+ * covering host ended (0: never).
+ */
+int	 store_run_finished(struct store *, const char *host, time_t t);
+int	 store_slots_ran(struct store *, const char *host, unsigned bad,
+	    time_t t);
+int	 store_run_last(struct store *, const char *host, time_t *at);
 
 /* Keys: 1 found, 0 none, -1 error. */
 int	 store_key_get(struct store *, int64_t slot_id, const char *role,

@@ -136,6 +136,50 @@ update_status(struct check_report *rep)
 	}
 }
 
+int
+check_days_parse(const char *opt, const char *arg, int *days)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = arg; *p >= '0' && *p <= '9' && n <= CHECK_DAYS_MAX; p++)
+		n = n * 10 + (*p - '0');
+	if (p == arg || *p != '\0' || n > CHECK_DAYS_MAX) {
+		log_err("%s %s: not a number of days (0 to %d)", opt, arg,
+		    CHECK_DAYS_MAX);
+		return -1;
+	}
+	*days = n;
+	return 0;
+}
+
+int
+check_expiry_set(struct check_expiry *x, int warn_days, int crit_days)
+{
+	memset(x, 0, sizeof(*x));
+	if (warn_days >= 0 && crit_days > warn_days) {
+		log_err("-c %d is more than -w %d: a certificate is critical "
+		    "only once it is past the warning threshold", crit_days,
+		    warn_days);
+		return -1;
+	}
+	x->warn_set = warn_days >= 0;
+	x->warn_days = warn_days >= 0 ? warn_days : 0;
+	x->crit_days = crit_days >= 0 ? crit_days : 0;
+	return 0;
+}
+
+time_t
+check_last_success(const struct store_slot *s, time_t host_last_run)
+{
+	if (host_last_run > s->last_run_at &&
+	    host_last_run > s->last_success_at &&
+	    host_last_run >= s->created_at && s->failures == 0 &&
+	    s->state != SLOT_FAILED)
+		return host_last_run;
+	return s->last_success_at;
+}
+
 /* ------------------------------------------------------------- rules */
 
 static const char *
@@ -322,7 +366,7 @@ add_endpoint_row(struct check_report *rep, const char *host,
 
 static void
 endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
-    struct check_report *rep)
+    const struct check_host *row, struct check_report *rep)
 {
 	const struct verify_name *vn = name_of(f, e);
 	const char *hn = f->host->name;
@@ -367,8 +411,10 @@ endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
 		    fmt_date(e->not_after, d, sizeof(d)), e->status == VS_MATCH &&
 		    e->usage == TLSA_USAGE_DANE_EE ? " (DANE-EE senders still "
 		    "accept it; others may not)" : "");
-	else if (e->not_after - f->now < f->host->timing.expiry_alert)
-		check_add(rep, CHECK_WARNING, hn, "cert-expiring", subj,
+	else if (e->not_after - f->now < row->expiry_crit ||
+	    e->not_after - f->now < row->expiry_warn)
+		check_add(rep, e->not_after - f->now < row->expiry_crit ?
+		    CHECK_CRITICAL : CHECK_WARNING, hn, "cert-expiring", subj,
 		    "the certificate expires on %s, in %lld day(s)",
 		    fmt_date(e->not_after, d, sizeof(d)),
 		    (long long)(e->not_after - f->now) / 86400);
@@ -575,12 +621,17 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 	    vn->tlsa.orig_ttl : vn->tlsa.ttl) : -1;
 	row->rrsig_expires = vn->tlsa.sig_expires;
 	row->naddr = vn->addrs.naddr;
+	row->expiry_warn = rep->expiry.warn_set ?
+	    (int64_t)rep->expiry.warn_days * 86400 :
+	    f->host->timing.expiry_alert;
+	row->expiry_crit = (int64_t)rep->expiry.crit_days * 86400;
+	row->last_run = f->last_run;
 
 	judged = xcalloc((size_t)f->nnames, sizeof(*judged));
 	for (i = 0; i < f->nnames; i++)
 		judged[i] = name_rules(f, i, rep);
 	for (i = 0; i < f->neps; i++)
-		endpoint_rules(f, &f->eps[i], rep);
+		endpoint_rules(f, &f->eps[i], row, rep);
 	record_rules(f, rep, judged);
 	state_rules(f, rep);
 	free(judged);
@@ -666,6 +717,40 @@ put_nagios_text(struct buf *b, const char *s)
 		buf_add(b, *s == '|' ? "/" : *s == '\n' ? " " : s, 1);
 }
 
+/* Whole days from now to t, rounded down (-1 for a day past). */
+static long long
+days_left(time_t t, time_t now)
+{
+	long long d = (long long)(t - now);
+
+	return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+/*
+ * The days left on the certificate that expires first, with the
+ * thresholds as ranges: "14:" alerts below 14. The warning threshold is
+ * left out when the hosts' expiry_alert differ and -w did not set one.
+ */
+static void
+put_cert_days(const struct check_report *rep, struct buf *b)
+{
+	time_t first = 0;
+	int i, same = 1;
+
+	for (i = 0; i < rep->neps; i++)
+		if (rep->eps[i].not_after != 0 && (first == 0 ||
+		    rep->eps[i].not_after < first))
+			first = rep->eps[i].not_after;
+	if (first == 0)
+		return;
+	for (i = 1; i < rep->nhosts; i++)
+		same &= rep->hosts[i].expiry_warn == rep->hosts[0].expiry_warn;
+	buf_printf(b, " cert_days=%lld;", days_left(first, rep->now));
+	if (same && rep->nhosts > 0)
+		buf_printf(b, "%g:", (double)rep->hosts[0].expiry_warn / 86400.0);
+	buf_printf(b, ";%d:", rep->expiry.crit_days);
+}
+
 void
 check_format_nagios(const struct check_report *rep, struct buf *b)
 {
@@ -708,9 +793,11 @@ check_format_nagios(const struct check_report *rep, struct buf *b)
 	}
 	/* label=value;warn;crit;min;max (Nagios plugin guidelines). */
 	buf_printf(b, " | hosts=%d;;;0 endpoints=%d;;;0 dane_ok=%d;;;0;%d "
-	    "critical=%d;;;0 warning=%d;;;0 unknown=%d;;;0 time=%.3fs;;;0\n",
+	    "critical=%d;;;0 warning=%d;;;0 unknown=%d;;;0 time=%.3fs;;;0",
 	    rep->nhosts, rep->neps, ok, rep->neps, ncrit, nwarn, nunk,
 	    (double)rep->duration_ms / 1000.0);
+	put_cert_days(rep, b);
+	buf_puts(b, "\n");
 	free(order);
 }
 
@@ -887,6 +974,14 @@ prom_slots(const struct check_report *rep, struct buf *b)
 			prom_slot(b,
 			    "daneroll_slot_next_wake_timestamp_seconds",
 			    &rep->slots[i], rep->slots[i].next_wake);
+	prom_head(b, "daneroll_slot_last_success_timestamp_seconds", "When "
+	    "a run last ended with the slot's work done and no failure, "
+	    "critical alert or stop (absent: never).");
+	for (i = 0; i < rep->nslots; i++)
+		if (rep->slots[i].last_success != 0)
+			prom_slot(b,
+			    "daneroll_slot_last_success_timestamp_seconds",
+			    &rep->slots[i], rep->slots[i].last_success);
 }
 
 void
@@ -967,6 +1062,13 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 		    v);
 	}
 	prom_slots(rep, b);
+	prom_head(b, "daneroll_last_run_timestamp_seconds", "When the last "
+	    "daneroll run over the host ended, whatever its outcome (absent: "
+	    "never, or no state).");
+	for (i = 0; i < rep->nhosts; i++)
+		if (rep->hosts[i].last_run != 0)
+			prom_host(b, "daneroll_last_run_timestamp_seconds",
+			    rep->hosts[i].name, (long long)rep->hosts[i].last_run);
 	prom_head(b, "daneroll_check_duration_seconds", "Time the whole check "
 	    "took.");
 	buf_printf(b, "daneroll_check_duration_seconds %.3f\n",
@@ -1106,9 +1208,11 @@ struct host_work {
 	int			 nslots;
 	time_t			 future_at;
 	const char		*future_owner;
+	time_t			 last_run;	/* store_run_last */
 };
 
-/* The alert the state machine raises for the slot now, as status does. */
+/* The alert the state machine raises for the slot now, as status does,
+ * and the slot's row for the metrics of the runs. */
 static void
 alert_of(const struct view *v, const struct view_slot *s, time_t now,
     const struct slot_policy *pol, struct host_work *w)
@@ -1128,6 +1232,7 @@ alert_of(const struct view *v, const struct view_slot *s, time_t now,
 	cs->due_at = s->slot.wake_at;
 	cs->next_wake = step.action != ACT_NONE ? now : step.wake_at;
 	cs->alert = step.alert;
+	cs->last_success = check_last_success(&s->slot, w->last_run);
 	if (step.alert == ALERT_NONE)
 		return;
 	w->alerts[w->nalerts].alg = s->alg;
@@ -1185,7 +1290,8 @@ load_known(struct store *st, struct host_work *w, time_t now)
 	char *rec;
 	struct tlsa_rr rr;
 
-	if (view_load(st, w->h, now, 0, &w->view) != 0) {
+	if (view_load(st, w->h, now, 0, &w->view) != 0 ||
+	    store_run_last(st, w->h->name, &w->last_run) != 0) {
 		view_free(&w->view);
 		return;
 	}
@@ -1309,6 +1415,7 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 		f.nalerts = w[i].nalerts;
 		f.slots = w[i].have_view ? w[i].slots : NULL;
 		f.nslots = w[i].nslots;
+		f.last_run = w[i].last_run;
 		for (j = 0; j < w[i].nslots; j++) {
 			rep->slots = xrealloc(rep->slots, (size_t)(rep->nslots +
 			    1) * sizeof(*rep->slots));
@@ -1382,8 +1489,8 @@ mono_ms(void)
 }
 
 int
-check_main(const struct conf *conf, char **names, int nnames, int json,
-    const char *prometheus_path, int *exit_code)
+check_main(const struct conf *conf, char **names, int nnames,
+    const struct check_opts *o, int *exit_code)
 {
 	struct check_report rep;
 	struct verify_opts opts;
@@ -1402,10 +1509,11 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 	}
 	verify_opts_init(&opts);
 	rep.now = util_now();
+	rep.expiry = o->expiry;
 	if (check_gather(conf, hosts, n, &opts, &rep) != 0)
 		goto done;
 	rep.duration_ms = (long)(mono_ms() - t0);
-	if (json)
+	if (o->json)
 		check_format_json(&rep, &out);
 	else {
 		check_format_nagios(&rep, &out);
@@ -1415,9 +1523,9 @@ check_main(const struct conf *conf, char **names, int nnames, int json,
 		fputs(out.data, stdout);
 	fflush(stdout);
 	*exit_code = check_report_status(&rep);
-	if (prometheus_path != NULL) {
+	if (o->prometheus != NULL) {
 		check_format_prometheus(&rep, &prom);
-		if (write_prometheus(prometheus_path, &prom) != 0)
+		if (write_prometheus(o->prometheus, &prom) != 0)
 			*exit_code = check_sev_worst(*exit_code, CHECK_UNKNOWN);
 	}
 	rc = 0;

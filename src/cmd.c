@@ -37,7 +37,7 @@ static const char usage_text[] =
 "  plan [--json] [host ...]      what run would do, step by step, and when\n"
 "  status [--json] [host ...]    each slot's state, keys and recent events\n"
 "  records [--json] host         the TLSA RRset the host should publish\n"
-"  check [--json] [--prometheus file] [host ...]\n"
+"  check [--json] [--prometheus file] [-w days] [-c days] [host ...]\n"
 "                                live DANE check of every address; Nagios\n"
 "                                exit status (0 ok, 1 warning, 2 critical,\n"
 "                                3 unknown)\n"
@@ -48,67 +48,93 @@ static const char usage_text[] =
 "                                (certbot, lego, acme.sh, dehydrated hooks)\n"
 "\n"
 "options:\n"
-"  -c file           configuration (default " CONF_DEFAULT_PATH ")\n"
+"  -c file           configuration (default " CONF_DEFAULT_PATH "); after\n"
+"                    check: see -w\n"
 "  --state-dir dir   state directory (default from the configuration)\n"
 "  -n                run: decide, change nothing\n"
 "  --wait            run: stay until every host is stable\n"
 "  --json            machine-readable output\n"
+"  -w days, -c days  check: warning, critical when a certificate expires\n"
+"                    in fewer days (default: expiry_alert; once expired)\n"
 "  --syslog          log to syslog instead of standard error\n"
 "  -v, -q            more, less output\n"
-"  --help, --version\n";
+"  --help, --version (after check also -h, -V)\n";
+
+enum { O_STATE = 256, O_SYSLOG, O_JSON, O_WAIT, O_RESUME, O_HELP, O_VERSION,
+    O_PROMETHEUS };
+
+static const struct option long_opts[] = {
+	{ "state-dir", required_argument, NULL, O_STATE },
+	{ "syslog", no_argument, NULL, O_SYSLOG },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "wait", no_argument, NULL, O_WAIT },
+	{ "resume", no_argument, NULL, O_RESUME },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ "prometheus", required_argument, NULL, O_PROMETHEUS },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * One option, before or after the command. After `check`, -c is the
+ * critical threshold, as the Nagios plugin guidelines have it; anywhere
+ * else, the configuration file. 1 after printing help or the version,
+ * -1 on a bad option (said), else 0.
+ */
+static int
+take_option(int ch, struct cli *c, int check)
+{
+	switch (ch) {
+	case 'c':
+		if (check)
+			return check_days_parse("-c", optarg, &c->crit_days);
+		c->conf_path = optarg;
+		return 0;
+	case 'w': return check_days_parse("-w", optarg, &c->warn_days);
+	case 'n': c->dry_run = 1; return 0;
+	case 'q': c->verbosity = -1; return 0;
+	case 'v': c->verbosity++; return 0;
+	case O_STATE: c->state_dir = optarg; return 0;
+	case O_SYSLOG: c->use_syslog = 1; return 0;
+	case O_JSON: c->json = 1; return 0;
+	case O_WAIT: c->wait = 1; return 0;
+	case O_RESUME: c->resume = 1; return 0;
+	case O_PROMETHEUS: c->prometheus = optarg; return 0;
+	case 'h':
+	case O_HELP:
+		fputs(usage_text, stdout);
+		return 1;
+	case 'V':
+	case O_VERSION:
+		printf("daneroll %s\n", DANEROLL_VERSION);
+		return 1;
+	default:
+		fputs(usage_text, stderr);
+		return -1;
+	}
+}
 
 int
 cmd_parse(int argc, char **argv, struct cli *c)
 {
-	enum { O_STATE = 256, O_SYSLOG, O_JSON, O_WAIT, O_RESUME, O_HELP,
-	    O_VERSION, O_PROMETHEUS };
-	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "syslog", no_argument, NULL, O_SYSLOG },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "wait", no_argument, NULL, O_WAIT },
-		{ "resume", no_argument, NULL, O_RESUME },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ "prometheus", required_argument, NULL, O_PROMETHEUS },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	struct check_expiry x;
+	const char *optstr;
+	int ch, rc, check;
 
 	memset(c, 0, sizeof(*c));
 	c->conf_path = CONF_DEFAULT_PATH;
 	c->use_syslog = 0;	/* stderr: cron mails it, journald keeps it */
-	/* Options may come before or after the command. */
-	while ((ch = getopt_long(argc, argv, "+c:nqvh", opts, NULL)) != -1 ||
-	    (optind < argc && c->command == NULL)) {
+	c->warn_days = c->crit_days = -1;
+	optind = 0;	/* a fresh scan, also when called again (tests) */
+	/* Options before the command: global ones. */
+	while ((ch = getopt_long(argc, argv, "+c:nqvh", long_opts, NULL)) !=
+	    -1 || optind < argc) {
 		if (ch == -1) {
 			c->command = argv[optind++];
-			continue;
-		}
-		switch (ch) {
-		case 'c': c->conf_path = optarg; break;
-		case 'n': c->dry_run = 1; break;
-		case 'q': c->verbosity = -1; break;
-		case 'v': c->verbosity++; break;
-		case O_STATE: c->state_dir = optarg; break;
-		case O_SYSLOG: c->use_syslog = 1; break;
-		case O_JSON: c->json = 1; break;
-		case O_WAIT: c->wait = 1; break;
-		case O_RESUME: c->resume = 1; break;
-		case O_PROMETHEUS: c->prometheus = optarg; break;
-		case 'h':
-		case O_HELP:
-			fputs(usage_text, stdout);
-			return 1;
-		case O_VERSION:
-			printf("daneroll %s\n", DANEROLL_VERSION);
-			return 1;
-		default:
-			fputs(usage_text, stderr);
-			return -1;
-		}
-		if (c->command != NULL)
 			break;
+		}
+		if ((rc = take_option(ch, c, 0)) != 0)
+			return rc;
 	}
 	if (c->command == NULL) {
 		fputs(usage_text, stderr);
@@ -120,30 +146,21 @@ cmd_parse(int argc, char **argv, struct cli *c)
 	 * pass, so restart it (optind = 0) on the vector from the command on.
 	 * acme-hook's arguments are an ACME client's: dehydrated hands over
 	 * challenge tokens, which may begin with '-'. There options end at
-	 * the first argument.
+	 * the first argument. check takes the Nagios plugin's -w, -c and -V.
 	 */
+	check = strcmp(c->command, "check") == 0;
+	optstr = check ? "c:w:nqvhV" : strcmp(c->command, "acme-hook") == 0 ?
+	    "+c:nqvh" : "c:nqvh";
 	argc -= optind - 1;
 	argv += optind - 1;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv,
-	    strcmp(c->command, "acme-hook") == 0 ? "+nqv" : "nqv", opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'n': c->dry_run = 1; break;
-		case 'q': c->verbosity = -1; break;
-		case 'v': c->verbosity++; break;
-		case O_JSON: c->json = 1; break;
-		case O_WAIT: c->wait = 1; break;
-		case O_RESUME: c->resume = 1; break;
-		case O_PROMETHEUS: c->prometheus = optarg; break;
-		case O_SYSLOG: c->use_syslog = 1; break;
-		default:
-			fputs(usage_text, stderr);
-			return -1;
-		}
-	}
+	while ((ch = getopt_long(argc, argv, optstr, long_opts, NULL)) != -1)
+		if ((rc = take_option(ch, c, check)) != 0)
+			return rc;
 	c->args = argv + optind;
 	c->nargs = argc - optind;
+	if (check && check_expiry_set(&x, c->warn_days, c->crit_days) != 0)
+		return -1;
 	log_init(c->verbosity, c->use_syslog);
 	return 0;
 }
@@ -257,6 +274,38 @@ countdown(const struct wake *w)
 		fputs("\r\033[K", stderr);
 }
 
+/*
+ * The run is over: its end, for the monitoring of the runs (schema/006).
+ * hs are the run's hosts; ran[i] says whether hs[i] had work in the last
+ * round that looked at it, bad[i] which of its slots failed or raised a
+ * critical alert there. One transaction: an idle fleet's run writes one
+ * row, not one per host.
+ */
+static enum outcome
+record_run(struct store *st, const struct cli *c,
+    const struct conf_host **hs, int n, const char *ran,
+    const unsigned *bad)
+{
+	time_t t = util_now();
+	int i, rc;
+
+	if (store_begin(st) != 0)
+		return OUT_TEMPFAIL;
+	/* The slots first: they keep what earlier idle runs gave them. */
+	for (i = 0, rc = 0; i < n && rc == 0; i++)
+		if (ran[i])
+			rc = store_slots_ran(st, hs[i]->name, bad[i], t);
+	if (rc == 0 && c->nargs == 0)
+		rc = store_run_finished(st, NULL, t);
+	for (i = 0; i < n && rc == 0 && c->nargs > 0; i++)
+		rc = store_run_finished(st, hs[i]->name, t);
+	if (rc != 0 || store_commit(st) != 0) {
+		store_rollback(st);
+		return OUT_TEMPFAIL;
+	}
+	return OUT_OK;
+}
+
 static int
 cmd_run(const struct cli *c, struct conf *conf)
 {
@@ -264,13 +313,16 @@ cmd_run(const struct cli *c, struct conf *conf)
 	struct store *st = NULL;
 	struct engine e;
 	enum outcome worst = OUT_OK;
-	unsigned errors = 0;
+	unsigned errors = 0, *bad = NULL;
+	char *ran = NULL;
 	int i, n, rc = EX_SOFTWARE, stopped = 0;
 
 	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
 		goto done;
 	}
+	ran = xcalloc((size_t)n + 1, sizeof(*ran));
+	bad = xcalloc((size_t)n + 1, sizeof(*bad));
 	if ((worst = store_open(conf->state_dir, c->dry_run, &st)) != OUT_OK) {
 		rc = worst == OUT_TEMPFAIL ? EX_TEMPFAIL : EX_CANTCREAT;
 		goto done;
@@ -298,6 +350,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 			/* Nothing due: no lock, no write (a fleet's idle run). */
 			if (!c->dry_run && !engine_due(&e, hs[i], util_now(),
 			    &r)) {
+				ran[i] = 0;
 				if (r.busy) {
 					busy = 1;
 					wake_note(&wake, hs[i]->name, &r);
@@ -309,13 +362,16 @@ cmd_run(const struct cli *c, struct conf *conf)
 				lo = lock_acquire(conf->state_dir, owners, no,
 				    conf->lock_timeout, &lk);
 			free(owners);
+			ran[i] = 1;
 			if (lo != OUT_OK) {
+				bad[i] = ~0u;
 				if (lo > worst)
 					worst = lo;
 				continue;
 			}
 			engine_host(&e, hs[i], &r);
 			lock_release(lk);
+			bad[i] = r.failed_algs | r.critical_algs;
 			if (r.outcome > worst)
 				worst = r.outcome;
 			if (r.alert == ALERT_CRITICAL)
@@ -336,6 +392,8 @@ cmd_run(const struct cli *c, struct conf *conf)
 			wake.at = util_now() + 5;
 		countdown(&wake);
 	}
+	if (!c->dry_run && record_run(st, c, hs, n, ran, bad) > worst)
+		worst = OUT_TEMPFAIL;
 	rc = outcome_exit(worst);
 	/* Never 0 after an "error:" line: the last round (the one whose
 	 * outcome this is) said one, so something needs the operator. */
@@ -343,6 +401,8 @@ cmd_run(const struct cli *c, struct conf *conf)
 		rc = EX_UNAVAILABLE;
 done:
 	store_close(st);
+	free(ran);
+	free(bad);
 	free(hs);
 	return rc;
 }
@@ -717,10 +777,14 @@ done:
 static int
 cmd_check(const struct cli *c, struct conf *conf)
 {
+	struct check_opts o;
 	int code;
 
-	if (check_main(conf, c->args, c->nargs, c->json, c->prometheus,
-	    &code) != 0)
+	memset(&o, 0, sizeof(o));
+	o.json = c->json;
+	o.prometheus = c->prometheus;
+	if (check_expiry_set(&o.expiry, c->warn_days, c->crit_days) != 0 ||
+	    check_main(conf, c->args, c->nargs, &o, &code) != 0)
 		return CHECK_UNKNOWN;
 	return code;
 }
@@ -841,6 +905,13 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 	}
 	/* Go on with the rollover now: publish, observe, deploy if aged. */
 	engine_host(&e, h, &r);
+	if (store_begin(st) != 0 || store_slots_ran(st, h->name,
+	    r.failed_algs | r.critical_algs, util_now()) != 0 ||
+	    store_commit(st) != 0) {
+		store_rollback(st);
+		if (r.outcome < OUT_TEMPFAIL)
+			r.outcome = OUT_TEMPFAIL;
+	}
 	if (r.busy && r.wake_at != 0) {
 		char tb[32];
 

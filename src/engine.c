@@ -1015,12 +1015,16 @@ static void
 prune_host(struct engine *e, const struct view *v, time_t now,
     struct engine_result *res)
 {
+	enum outcome o;
 	int i;
 
 	for (i = 0; i < v->nslots; i++) {
 		log_clear_error();
-		worse(res, prune_slot(e->store, e->be->deployer, e->conf, v,
-		    &v->slots[i], now));
+		o = prune_slot(e->store, e->be->deployer, e->conf, v,
+		    &v->slots[i], now);
+		if (o != OUT_OK && o != OUT_PENDING)
+			res->failed_algs |= 1u << v->slots[i].alg;
+		worse(res, o);
 	}
 }
 
@@ -1080,9 +1084,11 @@ engine_host(struct engine *e, const struct conf_host *h,
 		res->wake_reason = NULL;
 		res->busy = 0;
 		res->alert = ALERT_NONE;
+		res->critical_algs = 0;
 		if (view_load(e->store, h, now, !e->dry_run, &v) != 0) {
 			view_free(&v);
 			worse(res, OUT_TEMPFAIL);
+			res->failed_algs = ~0u;
 			return;
 		}
 		remember_deployed(e, &v, now);
@@ -1093,6 +1099,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 			    "change and no deploy until it can be read",
 			    unk->deployed_error);
 			res->alert = ALERT_CRITICAL;
+			res->critical_algs = ~0u;
 			res->stuck = 1;
 			view_free(&v);
 			return;
@@ -1130,6 +1137,8 @@ engine_host(struct engine *e, const struct conf_host *h,
 			st = machine_step(s->slot.state, &f, now, &pol);
 			if (st.alert > res->alert)
 				res->alert = st.alert;
+			if (st.alert == ALERT_CRITICAL)
+				res->critical_algs |= 1u << s->alg;
 			if (machine_stuck(&st))
 				res->stuck = 1;
 			/* Said once a run, whatever the step does about it. */
@@ -1150,9 +1159,11 @@ engine_host(struct engine *e, const struct conf_host *h,
 					say_waiting(h, s, &st);
 				}
 				if (st.wake_at != 0 &&
-				    st.wake_at == s->slot.retry_at)
+				    st.wake_at == s->slot.retry_at) {
 					worse(res, lasting(h, s,
 					    s->slot.last_outcome, now));
+					res->failed_algs |= 1u << s->alg;
+				}
 				if (e->dry_run || (s->slot.state == st.state &&
 				    s->slot.wake_at == st.wake_at))
 					continue;
@@ -1166,6 +1177,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 				    store_commit(e->store) != 0) {
 					store_rollback(e->store);
 					worse(res, OUT_TEMPFAIL);
+					res->failed_algs |= 1u << s->alg;
 				}
 				continue;
 			}
@@ -1196,6 +1208,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 				wake_by(res, failed(e, h, s, st.action, o,
 				    now), (int)s->alg, "backing off after a failure");
 				worse(res, lasting(h, s, o, now));
+				res->failed_algs |= 1u << s->alg;
 			}
 		}
 		if (!progress && (want_publish || want_observe)) {
@@ -1233,6 +1246,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 					    o, now), (int)s->alg,
 					    "backing off after a failure");
 					worse(res, lasting(h, s, o, now));
+					res->failed_algs |= 1u << s->alg;
 				}
 			}
 			if (o == OUT_OK && (want_publish || changed))

@@ -473,11 +473,11 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 {
 	static const char q[] = "SELECT id, state, state_since, failures, "
 	    "retry_at, wake_at, verified, last_error, deployed_sig, "
-	    "deployed_spki, deployed_not_after, last_outcome, failing_since "
-	    "FROM slots "
+	    "deployed_spki, deployed_not_after, last_outcome, failing_since, "
+	    "last_run_at, last_success_at, created_at FROM slots "
 	    "WHERE host_id = ? AND alg = ?;";
 	static const char ins[] = "INSERT INTO slots (host_id, alg, state, "
-	    "state_since) VALUES (?, ?, 'new', ?);";
+	    "state_since, created_at) VALUES (?1, ?2, 'new', ?3, ?3);";
 	const char *name = key_alg_str(alg);
 	sqlite3_stmt *s;
 	int rc;
@@ -512,6 +512,9 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 		out->last_outcome = outcome_parse(
 		    (const char *)sqlite3_column_text(s, 11));
 		out->failing_since = (time_t)sqlite3_column_int64(s, 12);
+		out->last_run_at = (time_t)sqlite3_column_int64(s, 13);
+		out->last_success_at = (time_t)sqlite3_column_int64(s, 14);
+		out->created_at = (time_t)sqlite3_column_int64(s, 15);
 		sqlite3_reset(s);
 		return 1;
 	}
@@ -527,6 +530,7 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 	out->id = sqlite3_last_insert_rowid(st->db);
 	out->state = SLOT_NEW;
 	out->state_since = now;
+	out->created_at = now;
 	return 1;
 }
 
@@ -625,6 +629,61 @@ store_slot_set_deployed(struct store *st, struct store_slot *sl,
 	snprintf(sl->deployed_spki, sizeof(sl->deployed_spki), "%s",
 	    spki ? spki : "");
 	sl->deployed_not_after = not_after;
+	return 0;
+}
+
+/* The runs themselves. */
+
+int
+store_run_finished(struct store *st, const char *host, time_t t)
+{
+	static const char q[] = "INSERT INTO runs (scope, finished_at) "
+	    "VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET "
+	    "finished_at = excluded.finished_at;";
+
+	return run(st, stmt(st, q, "st", host != NULL ? host : "*", t));
+}
+
+int
+store_slots_ran(struct store *st, const char *host, unsigned bad, time_t t)
+{
+	/* Not well after this run: the last success stays, or becomes the
+	 * end of a run since the slot's last_run_at and its creation that
+	 * found the host idle (it wrote nothing, and an idle slot is a well
+	 * one): that success is only derived until now (check_last_success).
+	 * Run before this run's own end is in runs. */
+	static const char q[] = "UPDATE slots SET last_run_at = ?1, "
+	    "last_success_at = CASE WHEN ?2 AND failures = 0 AND "
+	    "state <> 'failed' THEN ?1 ELSE max(coalesce(last_success_at, 0), "
+	    "coalesce((SELECT max(finished_at) FROM runs WHERE scope IN "
+	    "('*', ?4) AND finished_at > coalesce(slots.last_run_at, 0) AND "
+	    "finished_at >= coalesce(slots.created_at, 0)), 0)) "
+	    "END WHERE alg = ?3 AND host_id = (SELECT id FROM hosts "
+	    "WHERE name = ?4);";
+	int a;
+
+	for (a = 0; a < KEY_ALG_COUNT; a++)
+		if (run(st, stmt(st, q, "tdss", t, !(bad & (1u << a)),
+		    key_alg_str((enum key_alg)a), host)) != 0)
+			return -1;
+	return 0;
+}
+
+int
+store_run_last(struct store *st, const char *host, time_t *at)
+{
+	static const char q[] = "SELECT max(finished_at) FROM runs "
+	    "WHERE scope IN ('*', ?);";
+	sqlite3_stmt *s = stmt(st, q, "s", host);
+	int64_t v = 0;
+	int rc;
+
+	*at = 0;
+	if ((rc = select_id(st, s, &v)) < 0)
+		return -1;
+	if (rc == 1)
+		sqlite3_reset(s);
+	*at = (time_t)v;
 	return 0;
 }
 

@@ -47,6 +47,19 @@ out=$("$bin" -c "$t/d.conf" check --no-such-option 2>/dev/null); rc=$?
 if [ $rc -eq 3 ] && echo "$out" | grep -q "^DANE UNKNOWN - usage error"; then
 	ok "check, usage error: DANE UNKNOWN on stdout, exit 3"
 else not_ok "check, usage error: DANE UNKNOWN on stdout, exit 3" "rc=$rc $out"; fi
+# -w/-c: thresholds on days to expiry; -c above -w, or not days, is a
+# usage error said on the status line. After check, -c is not the file.
+out=$("$bin" -c "$t/d.conf" check -w 10 -c 20 2>/dev/null); rc=$?
+if [ $rc -eq 3 ] && [ "$out" = "DANE UNKNOWN - usage error: -c 20 is more than -w 10: a certificate is critical only once it is past the warning threshold" ]; then
+	ok "check -w 10 -c 20: DANE UNKNOWN usage error, exit 3"
+else not_ok "check -w 10 -c 20: DANE UNKNOWN usage error, exit 3" "rc=$rc $out"; fi
+out=$("$bin" check -c "$t/d.conf" 2>/dev/null); rc=$?
+if [ $rc -eq 3 ] && [ "$out" = "DANE UNKNOWN - usage error: -c $t/d.conf: not a number of days (0 to 3650)" ]; then
+	ok "check -c FILE: -c is the critical threshold after check"
+else not_ok "check -c FILE: -c is the critical threshold after check" "rc=$rc $out"; fi
+out=$("$bin" check -V 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^daneroll [0-9]'; then ok "check -V: the version, exit 0"
+else not_ok "check -V: the version, exit 0" "rc=$rc $out"; fi
 
 # A state directory never run with (a typo in --state-dir): said.
 out=$("$bin" -c "$t/d.conf" --state-dir "$t/no-such-state" status 2>&1); rc=$?
@@ -222,6 +235,14 @@ if [ $rc -ne 0 ] && [ ! -e "$t/nodir" ] &&
 	echo "$out" | grep -qF -- "--prometheus $t/nodir/daneroll.prom: directory $t/nodir does not exist"; then
 	ok "check --prometheus into a missing directory names the directory"
 else not_ok "check --prometheus into a missing directory names the directory" "rc=$rc $out"; fi
+# Thresholds reach the run: the warning field of the perfdata is -w's (no
+# certificate is seen here, so no cert_days: the -w value must still be
+# accepted and the status line well formed).
+out=$("$bin" -c "$t/check.conf" check -w 21 -c 7 2>/dev/null | head -n 1); rc=$?
+case $out in
+"DANE CRITICAL - "*" | hosts=1;;;0 "*) ok "check -w 21 -c 7: a status line with perfdata" ;;
+*) not_ok "check -w 21 -c 7: a status line with perfdata" "$out" ;;
+esac
 
 # Another user cannot read the state: a clear error, never an empty state.
 # nobody runs a copy of the binary in $t/bin, since the checkout (under

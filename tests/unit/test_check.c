@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "cmd.h"
 #include "log.h"
 #include "t.h"
 #include "tlsa.h"
@@ -324,7 +325,7 @@ test_rules(void)
 	static const struct check_alert failing = { KEY_ALG_ECDSA_P256,
 	    ALERT_WARNING, "the last step failed repeatedly" };
 	struct check_slot slot = { NULL, KEY_ALG_ECDSA_P256, SLOT_STANDBY, 0,
-	    0, 0, 0, ALERT_NONE };
+	    0, 0, 0, ALERT_NONE, 0 };
 	struct check_report rep;
 	struct fx x;
 	size_t r;
@@ -585,6 +586,7 @@ test_unknown_host(void)
 {
 	static char *names[] = { (char *)"mx9.example" };
 	struct conf_host h;
+	struct check_opts o;
 	struct conf c;
 	int code = -1;
 
@@ -594,7 +596,8 @@ test_unknown_host(void)
 	c.path = (char *)"/etc/daneroll/daneroll.conf";
 	c.hosts = &h;
 	c.nhosts = 1;
-	T_INT(check_main(&c, names, 1, 0, NULL, &code), -1);
+	memset(&o, 0, sizeof(o));
+	T_INT(check_main(&c, names, 1, &o, &code), -1);
 	T_INT(code, CHECK_UNKNOWN);
 	T_CHECK(t_log_has("mx9.example: no [host mx9.example] in "
 	    "/etc/daneroll/daneroll.conf"));
@@ -674,6 +677,295 @@ test_shared_keys(void)
 	fx_free(&a);
 	fx_free(&b);
 	fx_free(&c);
+}
+
+/*
+ * The last success of a slot from what the store holds (schema/006): its
+ * own last_success_at, or the end of a later run over the host that found
+ * nothing due, unless the slot fails or is stopped.
+ */
+static void
+test_last_success(void)
+{
+	static const struct {
+		time_t		 run_at, success_at, since;	/* created */
+		int		 failures;
+		enum slot_state	 state;
+		time_t		 host_run;
+		time_t		 want;
+	} rows[] = {
+		{ 0, 0, 0, 0, SLOT_STANDBY, 0, 0 },	/* nothing ran */
+		{ 0, 0, 90, 0, SLOT_STANDBY, 1000, 1000 },	/* idle, 006 new */
+		{ 1000, 1000, 90, 0, SLOT_STANDBY, 1000, 1000 },
+		/* the run at 1000 had work, and the slot failed */
+		{ 1000, 400, 990, 1, SLOT_PUBLISHING, 1000, 400 },
+		/* ... or its host's lock was held (no failure on record) */
+		{ 1000, 400, 90, 0, SLOT_STANDBY, 1000, 400 },
+		/* a later run found the host idle */
+		{ 1000, 400, 90, 0, SLOT_STANDBY, 1600, 1600 },
+		/* failing or stopped: an idle run is no success */
+		{ 1000, 400, 90, 2, SLOT_STANDBY, 1600, 400 },
+		{ 1000, 400, 900, 0, SLOT_FAILED, 1600, 400 },
+		{ 0, 0, 90, 0, SLOT_FAILED, 1600, 0 },
+		/* acme-hook ran the host after the last timer run */
+		{ 1700, 1700, 90, 0, SLOT_STANDBY, 1600, 1700 },
+		/* the slot was made after the last run over every host (a
+		 * host added to the configuration, run alone): not idle then */
+		{ 0, 0, 1200, 0, SLOT_NEW, 1000, 0 },
+		{ 0, 0, 1000, 0, SLOT_STANDBY, 1000, 1000 },
+	};
+	struct store_slot sl;
+	size_t r;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		memset(&sl, 0, sizeof(sl));
+		sl.last_run_at = rows[r].run_at;
+		sl.last_success_at = rows[r].success_at;
+		sl.created_at = rows[r].since;
+		sl.failures = rows[r].failures;
+		sl.state = rows[r].state;
+		if (!T_INT(check_last_success(&sl, rows[r].host_run),
+		    rows[r].want))
+			printf("    row %zu\n", r);
+	}
+}
+
+/* ------------------------------------------------------ thresholds */
+
+/*
+ * -w and -c: days left on the served certificate against the thresholds,
+ * the finding, its severity and the perfdata (value;warn;crit as ranges:
+ * "14:" alerts below 14). Unset: warn within the host's expiry_alert,
+ * critical once expired: today's findings.
+ */
+static void
+test_expiry_thresholds(void)
+{
+	static const struct {
+		int		 warn, crit;	/* -1: not given */
+		int64_t		 left;		/* seconds to notAfter */
+		int		 alert_days;	/* the host's expiry_alert */
+		const char	*codes;
+		enum check_sev	 status;
+		const char	*perf;
+	} rows[] = {
+		{ -1, -1, 60 * DAY, 14, "", CHECK_OK, "cert_days=60;14:;0:" },
+		{ -1, -1, 13 * DAY, 14, "cert-expiring", CHECK_WARNING,
+		  "cert_days=13;14:;0:" },
+		{ -1, -1, 14 * DAY, 14, "", CHECK_OK, "cert_days=14;14:;0:" },
+		{ -1, -1, 10 * DAY, 7, "", CHECK_OK, "cert_days=10;7:;0:" },
+		{ -1, -1, 1, 14, "cert-expiring", CHECK_WARNING,
+		  "cert_days=0;14:;0:" },
+		{ -1, -1, 0, 14, "cert-expired", CHECK_CRITICAL,
+		  "cert_days=0;14:;0:" },
+		{ -1, -1, -1, 14, "cert-expired", CHECK_CRITICAL,
+		  "cert_days=-1;14:;0:" },
+		{ -1, -1, -DAY - 1, 14, "cert-expired", CHECK_CRITICAL,
+		  "cert_days=-2;14:;0:" },
+		{ 30, -1, 20 * DAY, 14, "cert-expiring", CHECK_WARNING,
+		  "cert_days=20;30:;0:" },
+		{ 10, -1, 13 * DAY, 14, "", CHECK_OK, "cert_days=13;10:;0:" },
+		{ 0, -1, 1, 14, "", CHECK_OK, "cert_days=0;0:;0:" },
+		{ 0, -1, -1, 14, "cert-expired", CHECK_CRITICAL,
+		  "cert_days=-1;0:;0:" },
+		{ 30, 21, 20 * DAY, 14, "cert-expiring", CHECK_CRITICAL,
+		  "cert_days=20;30:;21:" },
+		{ 30, 20, 20 * DAY, 14, "cert-expiring", CHECK_WARNING,
+		  "cert_days=20;30:;20:" },
+		{ 30, 20, 20 * DAY - 1, 14, "cert-expiring", CHECK_CRITICAL,
+		  "cert_days=19;30:;20:" },
+		{ 30, 30, 29 * DAY, 14, "cert-expiring", CHECK_CRITICAL,
+		  "cert_days=29;30:;30:" },
+		/* -c alone above expiry_alert: critical comes first */
+		{ -1, 20, 15 * DAY, 14, "cert-expiring", CHECK_CRITICAL,
+		  "cert_days=15;14:;20:" },
+		{ -1, 20, 25 * DAY, 14, "", CHECK_OK, "cert_days=25;14:;20:" },
+		{ -1, 5, -1, 14, "cert-expired", CHECK_CRITICAL,
+		  "cert_days=-1;14:;5:" },
+	};
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+	struct fx x;
+	size_t r;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		fx_init(&x, "mx1.example.org");
+		x.h.timing.expiry_alert = (int64_t)rows[r].alert_days * DAY;
+		x.ep[0].not_after = NOW + rows[r].left;
+		fx_facts(&x);
+		memset(&rep, 0, sizeof(rep));
+		rep.now = NOW;
+		if (!T_INT(check_expiry_set(&rep.expiry, rows[r].warn,
+		    rows[r].crit), 0))
+			printf("    row %zu\n", r);
+		check_host_findings(&x.f, &rep);
+		b.len = 0;
+		check_format_nagios(&rep, &b);
+		if (!T_STR(codes(&rep), rows[r].codes) ||
+		    !T_STR(check_sev_str(check_report_status(&rep)),
+		    check_sev_str(rows[r].status)) ||
+		    !T_CHECK(strstr(b.data, rows[r].perf) != NULL))
+			printf("    row %zu: %s", r, b.data);
+		check_report_free(&rep);
+		fx_free(&x);
+	}
+	buf_free(&b);
+}
+
+/* Two hosts, each with its own expiry_alert: the perfdata is the first
+ * expiry of all; its warning field only when they agree or -w says. And
+ * without any certificate seen, no cert_days at all. */
+static void
+test_expiry_perfdata_hosts(void)
+{
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+	struct fx a, c;
+	int w;
+
+	for (w = -1; w <= 21; w += 22) {
+		fx_init(&a, "mx1.example.org");
+		fx_init(&c, "mx2.example.org");
+		c.h.timing.expiry_alert = 7 * DAY;
+		c.ep[0].not_after = NOW + 40 * DAY;
+		fx_facts(&a);
+		fx_facts(&c);
+		memset(&rep, 0, sizeof(rep));
+		rep.now = NOW;
+		T_INT(check_expiry_set(&rep.expiry, w, -1), 0);
+		check_host_findings(&a.f, &rep);
+		check_host_findings(&c.f, &rep);
+		b.len = 0;
+		check_format_nagios(&rep, &b);
+		T_CHECK(strstr(b.data, w < 0 ? " cert_days=40;;0:\n" :
+		    " cert_days=40;21:;0:\n") != NULL);
+		check_report_free(&rep);
+		fx_free(&a);
+		fx_free(&c);
+	}
+	fx_init(&a, "mx1.example.org");
+	a.ep[0].status = VS_NO_STARTTLS;
+	a.ep[0].not_after = 0;
+	fx_facts(&a);
+	memset(&rep, 0, sizeof(rep));
+	check_host_findings(&a.f, &rep);
+	b.len = 0;
+	check_format_nagios(&rep, &b);
+	T_CHECK(strstr(b.data, "cert_days") == NULL);
+	check_report_free(&rep);
+	fx_free(&a);
+	buf_free(&b);
+}
+
+/* What -w and -c accept, and the rule that -c is at most -w. */
+static void
+test_expiry_args(void)
+{
+	static const struct {
+		const char	*arg;
+		int		 ok, days;
+	} days[] = {
+		{ "14", 1, 14 }, { "0", 1, 0 }, { "3650", 1, 3650 },
+		{ "007", 1, 7 }, { "3651", 0, 0 }, { "-1", 0, 0 },
+		{ "1d", 0, 0 }, { "", 0, 0 }, { " 1", 0, 0 }, { "1.5", 0, 0 },
+		{ "99999999999999999999", 0, 0 }, { "14:", 0, 0 },
+	};
+	static const struct {
+		int		 warn, crit, ok;
+	} sets[] = {
+		{ 30, 20, 1 }, { 20, 20, 1 }, { -1, -1, 1 }, { -1, 40, 1 },
+		{ 30, -1, 1 }, { 0, 0, 1 }, { 10, 20, 0 }, { 0, 1, 0 },
+	};
+	struct check_expiry x;
+	size_t i;
+	int d;
+
+	for (i = 0; i < NELEM(days); i++) {
+		d = -7;
+		if (!T_INT(check_days_parse("-w", days[i].arg, &d),
+		    days[i].ok ? 0 : -1) ||
+		    !T_INT(d, days[i].ok ? days[i].days : -7))
+			printf("    \"%s\"\n", days[i].arg);
+	}
+	t_log_reset();
+	T_INT(check_days_parse("-c", "x", &d), -1);
+	T_CHECK(t_log_has("-c x: not a number of days (0 to 3650)"));
+	for (i = 0; i < NELEM(sets); i++)
+		if (!T_INT(check_expiry_set(&x, sets[i].warn, sets[i].crit),
+		    sets[i].ok ? 0 : -1))
+			printf("    -w %d -c %d\n", sets[i].warn, sets[i].crit);
+	T_INT(check_expiry_set(&x, 30, 20), 0);
+	T_INT(x.warn_set, 1);
+	T_INT(x.warn_days, 30);
+	T_INT(x.crit_days, 20);
+	T_INT(check_expiry_set(&x, -1, -1), 0);
+	T_INT(x.warn_set, 0);
+	T_INT(x.crit_days, 0);
+	t_log_reset();
+	T_INT(check_expiry_set(&x, 10, 20), -1);
+	T_CHECK(t_log_has("-c 20 is more than -w 10"));
+}
+
+/*
+ * The command line: after `check`, -c is the critical threshold; before
+ * the command, and after any other, the configuration file. A bad
+ * threshold is a usage error (-1), said in one line.
+ */
+static void
+test_expiry_cmdline(void)
+{
+	static const struct {
+		const char	*argv[8];
+		int		 rc;
+		const char	*conf;
+		int		 warn, crit, nargs;
+	} rows[] = {
+		{ { "daneroll", "check", "-w", "30", "-c", "20", "mx1" }, 0,
+		  CONF_DEFAULT_PATH, 30, 20, 1 },
+		{ { "daneroll", "-c", "/x.conf", "check", "-c", "5" }, 0,
+		  "/x.conf", -1, 5, 0 },
+		{ { "daneroll", "-c", "/x.conf", "check", "mx1", "-w", "9" }, 0,
+		  "/x.conf", 9, -1, 1 },
+		{ { "daneroll", "check", "-w", "10", "-c", "20" }, -1, NULL,
+		  0, 0, 0 },
+		{ { "daneroll", "check", "-c", "/etc/daneroll/d.conf" }, -1,
+		  NULL, 0, 0, 0 },
+		{ { "daneroll", "status", "-c", "/y.conf", "mx1" }, 0,
+		  "/y.conf", -1, -1, 1 },
+		{ { "daneroll", "status", "-w", "3" }, -1, NULL, 0, 0, 0 },
+		{ { "daneroll", "run", "-c", "/y.conf", "-n" }, 0, "/y.conf",
+		  -1, -1, 0 },
+	};
+	char *argv[8];
+	struct cli c;
+	size_t r;
+	int argc, rc;
+	FILE *saved;
+
+	for (r = 0; r < NELEM(rows); r++) {
+		/* getopt permutes the vector: a writable copy */
+		for (argc = 0; rows[r].argv[argc] != NULL; argc++)
+			argv[argc] = (char *)rows[r].argv[argc];
+		argv[argc] = NULL;
+		/* usage goes to stderr: keep the test's output readable */
+		saved = stderr;
+		stderr = fopen("/dev/null", "w");
+		rc = cmd_parse(argc, argv, &c);
+		fclose(stderr);
+		stderr = saved;
+		log_init(getenv("T_VERBOSE") ? 2 : -2, 0);
+		if (!T_INT(rc, rows[r].rc)) {
+			printf("    row %zu\n", r);
+			continue;
+		}
+		if (rc != 0)
+			continue;
+		if (!T_STR(c.conf_path, rows[r].conf) ||
+		    !T_INT(c.warn_days, rows[r].warn) ||
+		    !T_INT(c.crit_days, rows[r].crit) ||
+		    !T_INT(c.nargs, rows[r].nargs))
+			printf("    row %zu\n", r);
+	}
 }
 
 /* ------------------------------------------------------------ golden */
@@ -759,9 +1051,17 @@ test_prometheus_slots(void)
 {
 	struct check_slot slots[] = {
 		{ (char *)"mx1.example.org", KEY_ALG_ECDSA_P256, SLOT_AGEING, 2,
-		  NOW - 600, NOW - 2 * 3600, NOW + 60, ALERT_WARNING },
+		  NOW - 600, NOW - 2 * 3600, NOW + 60, ALERT_WARNING, 0 },
 		{ (char *)"mx1.example.org", KEY_ALG_RSA2048, SLOT_STANDBY, 0, 0,
-		  NOW + 30 * DAY, NOW + 30 * DAY, ALERT_NONE },
+		  NOW + 30 * DAY, NOW + 30 * DAY, ALERT_NONE, NOW - 300 },
+	};
+	struct check_host hosts[] = {
+		{ (char *)"mx1.example.org", CHECK_OK, (char *)"o",
+		  RESOLVE_SECURE, RESOLVE_SECURE, 2, 3600, 0, 1, 14 * DAY, 0,
+		  NOW - 290 },
+		{ (char *)"mx2.example.org", CHECK_OK, (char *)"o",
+		  RESOLVE_SECURE, RESOLVE_SECURE, 2, 3600, 0, 1, 14 * DAY, 0,
+		  0 },
 	};
 	struct check_report rep;
 	struct buf b = { 0 };
@@ -771,6 +1071,8 @@ test_prometheus_slots(void)
 	rep.now = NOW;
 	rep.slots = slots;
 	rep.nslots = 2;
+	rep.hosts = hosts;
+	rep.nhosts = 2;
 	check_format_prometheus(&rep, &b);
 	T_CHECK(strstr(b.data, "daneroll_slot_state{host=\"mx1.example.org\","
 	    "alg=\"ecdsa-p256\",state=\"ageing\"} 1\n") != NULL);
@@ -791,8 +1093,23 @@ test_prometheus_slots(void)
 	T_CHECK(strstr(b.data, line) != NULL);
 	T_CHECK(strstr(b.data, "# TYPE daneroll_slot_next_wake_timestamp_"
 	    "seconds gauge") != NULL);
+	/* The last success: RSA's; ECDSA never (no sample). */
+	snprintf(line, sizeof(line), "daneroll_slot_last_success_timestamp_"
+	    "seconds{host=\"mx1.example.org\",alg=\"rsa2048\"} %lld\n",
+	    (long long)(NOW - 300));
+	T_CHECK(strstr(b.data, line) != NULL);
+	T_CHECK(strstr(b.data, "last_success_timestamp_seconds{host=\""
+	    "mx1.example.org\",alg=\"ecdsa-p256\"}") == NULL);
+	/* The last run per host; none for a host no run has covered. */
+	snprintf(line, sizeof(line), "\ndaneroll_last_run_timestamp_seconds{"
+	    "host=\"mx1.example.org\"} %lld\n", (long long)(NOW - 290));
+	T_CHECK(strstr(b.data, line) != NULL);
+	T_CHECK(strstr(b.data, "daneroll_last_run_timestamp_seconds{host=\""
+	    "mx2.example.org\"}") == NULL);
 	rep.slots = NULL;
 	rep.nslots = 0;
+	rep.hosts = NULL;
+	rep.nhosts = 0;
 	check_report_free(&rep);
 	buf_free(&b);
 }
@@ -839,7 +1156,7 @@ test_formats_ok_and_escaping(void)
 	check_format_nagios(&rep, &b);
 	T_STR(b.data, "DANE OK - 1 host, 2 of 2 endpoints DANE-authenticated "
 	    "| hosts=1;;;0 endpoints=2;;;0 dane_ok=2;;;0;2 critical=0;;;0 "
-	    "warning=0;;;0 unknown=0;;;0 time=0.050s;;;0\n");
+	    "warning=0;;;0 unknown=0;;;0 time=0.050s;;;0 cert_days=60;14:;0:\n");
 	check_report_free(&rep);
 	fx_free(&a);
 
@@ -872,6 +1189,11 @@ static const struct t_case cases[] = {
 	{ "unknown host name", test_unknown_host },
 	{ "state absent or unreadable", test_state_absent_or_unreadable },
 	{ "shared keys across hosts", test_shared_keys },
+	{ "the last success of a slot", test_last_success },
+	{ "-w/-c: days to expiry, findings and perfdata", test_expiry_thresholds },
+	{ "-w/-c: perfdata over hosts", test_expiry_perfdata_hosts },
+	{ "-w/-c: the arguments", test_expiry_args },
+	{ "-w/-c: the command line", test_expiry_cmdline },
 	{ "golden outputs: Nagios, table, Prometheus, JSON", test_golden },
 	{ "OK line and escaping", test_formats_ok_and_escaping },
 };

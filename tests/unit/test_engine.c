@@ -927,12 +927,18 @@ test_publish_failure_backs_off(void)
 	if (!T_CHECK(h != NULL))
 		return;
 	T_CHECK(run_until_stable(h, 40) > 0);
+	/* At rest: a run with nothing failed, nothing critical. */
+	engine_host(&eng, h, &r);
+	T_INT(r.failed_algs, 0);
+	T_INT(r.critical_algs, 0);
 	fake_served(h->owner, &before);
 	fake_clock(T0 + 61 * DAY);
 	fake.publish_outcome = OUT_TEMPFAIL;
 	T_CHECK(run_until_stable(h, 5) < 0);	/* never gets through */
 	engine_host(&eng, h, &r);
 	T_CHECK(r.wake_at > fake_now());	/* backing off */
+	/* A run during the back-off reports the failure: not a success. */
+	T_INT(r.failed_algs, 1u << KEY_ALG_ECDSA_P256);
 	/* Deployed, verified, but the old record was not removed. */
 	{
 		struct tlsa_set now;
@@ -964,6 +970,9 @@ test_publish_failure_cause_per_slot(void)
 		return;
 	fake.publish_outcome = OUT_TEMPFAIL;
 	engine_host(&eng, h, &r);
+	/* Both slots failed in this run: neither is a success (schema/006). */
+	T_INT(r.failed_algs, h->algs);
+	T_INT(r.critical_algs, 0);
 	for (a = 0; a < KEY_ALG_COUNT; a++) {
 		if (!(h->algs & (1u << a)))
 			continue;
@@ -1366,6 +1375,7 @@ test_unreadable_served_chain(void)
 		T_INT(fake.issues, iss);
 		T_INT(fake.deploys, dep);
 		T_INT(r.alert, ALERT_CRITICAL);
+		T_INT(r.critical_algs, ~0u);
 		T_CHECK(r.stuck);
 		if (!T_CHECK(t_log_has(p) && t_log_has("unknown")))
 			printf("    log:\n%s", t_log_text());

@@ -278,6 +278,153 @@ test_propagated_boot_clock(void)
 	store_close(st);
 }
 
+/*
+ * The runs themselves (schema/006): when a run over every host, or one
+ * naming a host, ended; and per slot the last run that had work for the
+ * host and the last one after which the slot was well (not in bad, no
+ * failure on record, not stopped).
+ */
+static void
+test_runs(void)
+{
+	const char *d = fresh_dir("runs");
+	struct store *st = NULL;
+	struct store_slot e, r, n;
+	int64_t hid = 0, hid3 = 0;
+	time_t at = -1;
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 1, 100, &e), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 1, 100, &r), 1);
+	T_INT(e.last_run_at, 0);
+	T_INT(e.last_success_at, 0);
+	T_INT(store_run_last(st, "mx.example.org", &at), 0);
+	T_INT(at, 0);
+	T_INT(store_run_finished(st, NULL, 1000), 0);
+	T_INT(store_run_last(st, "mx.example.org", &at), 0);
+	T_INT(at, 1000);
+	T_INT(store_run_finished(st, "mx.example.org", 900), 0);
+	T_INT(store_run_last(st, "mx.example.org", &at), 0);
+	T_INT(at, 1000);		/* the later of both */
+	T_INT(store_run_finished(st, "mx.example.org", 1100), 0);
+	T_INT(store_run_last(st, "mx.example.org", &at), 0);
+	T_INT(at, 1100);
+	T_INT(store_run_last(st, "mx2.example.org", &at), 0);
+	T_INT(at, 1000);		/* named runs are the host's own */
+	T_INT(store_run_finished(st, NULL, 1200), 0);
+	T_INT(store_run_last(st, "mx2.example.org", &at), 0);
+	T_INT(at, 1200);
+
+	T_INT(store_slots_ran(st, "mx.example.org", 0, 1300), 0);
+	store_slot_free(&e);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	T_INT(e.last_run_at, 1300);
+	T_INT(e.last_success_at, 1300);
+	/* RSA failed in the run at 1400. */
+	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_RSA2048,
+	    1400), 0);
+	store_slot_free(&r);
+	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &r), 1);
+	T_INT(r.last_run_at, 1400);
+	T_INT(r.last_success_at, 1300);
+	store_slot_free(&e);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	T_INT(e.last_success_at, 1400);
+	/* A failure on record, then a stopped slot: no success either. */
+	T_INT(store_slot_set_failure(st, &e, 1, 2000, OUT_TEMPFAIL, "x",
+	    1450), 0);
+	T_INT(store_slots_ran(st, "mx.example.org", 0, 1500), 0);
+	store_slot_free(&e);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	T_INT(e.last_run_at, 1500);
+	T_INT(e.last_success_at, 1400);
+	T_INT(store_slot_set_failure(st, &e, 0, 0, OUT_OK, NULL, 0), 0);
+	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_FAILED,
+	    "test", 1550), 0);
+	T_INT(store_slots_ran(st, "mx.example.org", 0, 1600), 0);
+	store_slot_free(&e);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	T_INT(e.last_run_at, 1600);
+	T_INT(e.last_success_at, 1400);
+	/* An idle run at 1700 (nothing written for the host), then a
+	 * failed one at 1800: the success the idle run gave is kept. */
+	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_STANDBY,
+	    "test", 1650), 0);
+	T_INT(store_run_finished(st, NULL, 1700), 0);
+	/* The failed run moved the slot on before it failed. */
+	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_ISSUING,
+	    "test", 1790), 0);
+	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_ECDSA_P256,
+	    1800), 0);
+	T_INT(store_run_finished(st, NULL, 1800), 0);
+	store_slot_free(&e);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	T_INT(e.last_run_at, 1800);
+	T_INT(e.last_success_at, 1700);
+	/* Runs before its last run give nothing more. */
+	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_ECDSA_P256,
+	    1900), 0);
+	store_slot_free(&e);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	T_INT(e.last_success_at, 1700);
+	/* A slot made after the last run over every host (an algorithm or
+	 * a host added to the configuration) was not idle in it. */
+	T_INT(store_run_finished(st, NULL, 2000), 0);
+	T_INT(store_host_id(st, "mx3.example.org", 1, 2100, &hid3), 1);
+	T_INT(store_slot_get(st, hid3, KEY_ALG_RSA2048, 1, 2100, &n), 1);
+	store_slot_free(&n);
+	T_INT(store_slots_ran(st, "mx3.example.org", ~0u, 2200), 0);
+	T_INT(store_slot_get(st, hid3, KEY_ALG_RSA2048, 0, 0, &n), 1);
+	T_INT(n.last_run_at, 2200);
+	T_INT(n.last_success_at, 0);
+	store_slot_free(&n);
+	/* A host the state does not know: nothing to record. */
+	T_INT(store_slots_ran(st, "mx9.example.org", 0, 1700), 0);
+	store_slot_free(&e);
+	store_slot_free(&r);
+	store_close(st);
+}
+
+/* Schema 6 comes after 5 (another branch's 005 lands first): a database
+ * that 5 left keeps its slots, which have not run since. */
+static void
+test_migrate_from_5(void)
+{
+	const char *d = fresh_dir("from-v5");
+	struct store *st = NULL;
+	struct store_slot sl;
+	int64_t hid = 0;
+	time_t at = -1;
+	char pragma[64];
+	int v;
+
+	if (!T_CHECK(store_schema_latest() >= 6))
+		return;
+	T_CHECK(strstr(store_migrations[4], "version 5.") != NULL);
+	T_CHECK(strstr(store_migrations[5], "version 6.") != NULL);
+	for (v = 0; v < 5; v++)
+		T_INT(sql(d, store_migrations[v]), 0);
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d;",
+	    0x44526f6c);
+	T_INT(sql(d, pragma), 0);
+	T_INT(sql(d, "PRAGMA user_version = 5; INSERT INTO hosts (name, "
+	    "created_at) VALUES ('mx.example.org', 1); INSERT INTO slots "
+	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
+	    "'standby', 1);"), 0);
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_schema_version(st), store_schema_latest());
+	T_INT(store_host_id(st, "mx.example.org", 0, 0, &hid), 1);
+	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
+	T_INT(sl.state, SLOT_STANDBY);
+	T_INT(sl.last_run_at, 0);
+	T_INT(sl.last_success_at, 0);
+	T_INT(store_run_last(st, "mx.example.org", &at), 0);
+	T_INT(at, 0);
+	store_slot_free(&sl);
+	store_close(st);
+}
+
 static const struct t_case cases[] = {
 	{ "migrations recorded in user_version", test_migrate },
 	{ "migration from schema 1 keeps the data", test_migrate_keeps_data },
@@ -292,5 +439,7 @@ static const struct t_case cases[] = {
 	{ "one next key per slot", test_one_next_key },
 	{ "served everywhere: recorded with the boot clock",
 	  test_propagated_boot_clock },
+	{ "the runs: last run, last success per slot", test_runs },
+	{ "migration from schema 5 to 6", test_migrate_from_5 },
 };
 T_MAIN(cases)

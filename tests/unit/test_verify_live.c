@@ -32,17 +32,18 @@ static struct conf *conf;
 static int
 driver(int argc, char **argv)
 {
-	const char *prom = NULL;
+	struct check_opts o;
 	struct conf *c;
-	int json = 0, verbose = -1, code = CHECK_UNKNOWN, i;
+	int verbose = -1, code = CHECK_UNKNOWN, i;
 
+	memset(&o, 0, sizeof(o));
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
+			o.json = 1;
 		else if (strcmp(argv[i], "-v") == 0)
 			verbose++;
 		else if (strcmp(argv[i], "--prometheus") == 0 && i + 1 < argc)
-			prom = argv[++i];
+			o.prometheus = argv[++i];
 		else {
 			fprintf(stderr, "usage: test_verify_live check CONF "
 			    "[--json] [--prometheus FILE] [-v] [HOST...]\n");
@@ -52,7 +53,7 @@ driver(int argc, char **argv)
 	log_init(verbose, 0);
 	if ((c = conf_load(argv[0])) == NULL)
 		return CHECK_UNKNOWN;
-	if (check_main(c, argv + i, argc - i, json, prom, &code) != 0)
+	if (check_main(c, argv + i, argc - i, &o, &code) != 0)
 		code = CHECK_UNKNOWN;
 	conf_free(c);
 	return code;
