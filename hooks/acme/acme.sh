@@ -11,7 +11,9 @@
 #   DANEROLL_NAMES  the names to cover      DANEROLL_ALG    rsa2048|ecdsa-p256
 #
 # acme.sh registers the account in ACMESH_HOME on first use and keeps it
-# there. Each run uses a fresh --cert-home, so an older certificate can
+# there; by default under daneroll's state directory, which the shipped
+# systemd units may write (Debian's acme.sh package makes no /etc/acme.sh,
+# and the units' read-only /etc would forbid making it). Each run uses a fresh --cert-home, so an older certificate can
 # never be handed back, and acme.sh's own renewals (acme.sh --cron) never
 # see these certificates. acme.sh retries a directory URL it cannot reach
 # for about 100 seconds before it gives up: keep hook_timeout above two
@@ -21,7 +23,7 @@
 # root-owned, not writable by others). ACMESH_AUTH and ACMESH_EXTRA are
 # split on blanks.
 ACMESH=/usr/bin/acme.sh				# the upstream installer's: /root/.acme.sh/acme.sh
-ACMESH_HOME=/etc/acme.sh			# --home and --config-home: the account
+ACMESH_HOME=/var/lib/daneroll/acme.sh		# --home and --config-home: the account
 ACMESH_SERVER=letsencrypt			# a name acme.sh knows, or a directory URL
 ACMESH_EMAIL=					# account contact (--accountemail)
 ACMESH_AUTH="-w /var/www/acme"			# or "--standalone" (needs socat), "--dns dns_nsupdate"
