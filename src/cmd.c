@@ -571,7 +571,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 			}
 			json_array_append_new(jslots, json_pack(
 			    "{s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:I, s:s?, "
-			    "s:I, s:s, s:s?, s:s?}",
+			    "s:I, s:s, s:s?, s:s?, s:i}",
 			    "algorithm", key_alg_str(s->alg),
 			    "state", slot_state_str(s->slot.state),
 			    "next_action", slot_action_str(step.action),
@@ -586,10 +586,8 @@ cmd_status(const struct cli *c, struct conf *conf)
 			    "alert", alert_level_str(step.alert),
 			    "alert_reason", step.alert_reason,
 			    "served_error", s->deployed_unknown ?
-			    s->deployed_error : NULL));
-			json_object_set_new(json_array_get(jslots,
-			    json_array_size(jslots) - 1), "keys_kept",
-			    json_integer(kept));
+			    s->deployed_error : NULL,
+			    "keys_kept", kept));
 		}
 		for (j = 0; (size_t)j < v.followed.n; j++) {
 			char *r = tlsa_format(&v.followed.rr[j]);
