@@ -46,6 +46,7 @@
 #include "key.h"
 #include "log.h"
 #include "util.h"
+#include "x509cache.h"
 
 /* The text of the last OpenSSL error, and an empty error queue. */
 static const char *
@@ -520,7 +521,7 @@ cert_chain_from_pem(const char *pem, size_t len, const char *name)
 				goto done;
 			}
 			p = der;
-			x = d2i_X509(NULL, &p, derlen);
+			x = x509cache_d2i(&p, derlen);
 			if (x == NULL || p != der + derlen) {
 				log_err("%s: PEM block %d is not a valid "
 				    "certificate%s", name, block,
@@ -767,10 +768,15 @@ cert_issued_by(X509 *x, X509 *issuer)
 	if (x == NULL || issuer == NULL)
 		return 0;
 	if (X509_NAME_cmp(X509_get_issuer_name(x),
-	    X509_get_subject_name(issuer)) == 0 &&
-	    (pub = X509_get0_pubkey(issuer)) != NULL &&
-	    X509_verify(x, pub) == 1)
+	    X509_get_subject_name(issuer)) != 0)
+		return 0;
+	if (x509cache_verified(x, issuer))
+		return 1;
+	if ((pub = X509_get0_pubkey(issuer)) != NULL &&
+	    X509_verify(x, pub) == 1) {
+		x509cache_note_verified(x, issuer);
 		ok = 1;
+	}
 	ERR_clear_error();
 	return ok;
 }

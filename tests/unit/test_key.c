@@ -21,6 +21,7 @@
 #include "t.h"
 #include "t_openssl.h"
 #include "util.h"
+#include "x509cache.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -807,6 +808,63 @@ test_load_substituted(void)
 	EVP_PKEY_free(k);
 }
 
+/*
+ * Certificates decoded once, signatures checked once: a hit is the same
+ * certificate, and a remembered signature never vouches for another
+ * issuer that merely shares the name (int and int2 do; leaf is int's).
+ */
+static void
+test_x509cache(void)
+{
+	X509 *leaf = NULL, *leaf2 = NULL, *in = NULL, *in2 = NULL, *x;
+	unsigned char *der = NULL, *longer = NULL;
+	const unsigned char *p;
+	int len, round;
+
+	if (!T_INT(t_ossl_chain(), 0))
+		return;
+	leaf = cert_of("leaf.pem");
+	leaf2 = cert_of("leaf.pem");
+	in = cert_of("int.pem");
+	in2 = cert_of("int2.pem");
+	if (!T_CHECK(leaf != NULL && leaf2 != NULL && in != NULL &&
+	    in2 != NULL))
+		goto done;
+	T_CHECK(leaf == leaf2);		/* the same DER, decoded once */
+	T_CHECK(leaf != in && in != in2);
+	T_CHECK(X509_NAME_cmp(X509_get_subject_name(in),
+	    X509_get_subject_name(in2)) == 0);
+	for (round = 0; round < 2; round++) {
+		T_INT(cert_issued_by(leaf, in), 1);
+		T_INT(cert_issued_by(leaf, in2), 0);
+		T_INT(cert_issued_by(in, leaf), 0);
+	}
+
+	/* Trailing data is d2i's answer, and is not kept. */
+	len = i2d_X509(leaf, &der);
+	if (!T_CHECK(len > 0))
+		goto done;
+	longer = OPENSSL_malloc((size_t)len + 1);
+	memcpy(longer, der, (size_t)len);
+	longer[len] = 0x00;
+	p = longer;
+	x = x509cache_d2i(&p, len + 1);
+	T_CHECK(x != NULL && p == longer + len);
+	T_CHECK(x != leaf);
+	X509_free(x);
+	p = der;
+	x = x509cache_d2i(&p, len);
+	T_CHECK(x == leaf && p == der + len);
+	X509_free(x);
+done:
+	OPENSSL_free(der);
+	OPENSSL_free(longer);
+	X509_free(leaf);
+	X509_free(leaf2);
+	X509_free(in);
+	X509_free(in2);
+}
+
 static const struct t_case cases[] = {
 	{ "key write new", test_write_new },
 	{ "key write fails cleanly", test_write_fails_cleanly },
@@ -816,6 +874,7 @@ static const struct t_case cases[] = {
 	{ "key alg of", test_alg_of },
 	{ "cert chain load", test_chain_load },
 	{ "cert chain bad input", test_chain_bad },
+	{ "certificates decoded and verified once", test_x509cache },
 	{ "cert matches key", test_matches_key },
 	{ "cert covers name", test_covers_name },
 	{ "cert chain well formed", test_well_formed },
