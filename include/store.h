@@ -41,7 +41,10 @@ int		 store_begin(struct store *);
  * A read transaction: one snapshot and one set of file locks for many
  * reads (in autocommit mode SQLite locks and unlocks for every statement).
  * A write inside it may fail with SQLITE_BUSY if another process wrote
- * meanwhile: the caller treats that as "try again later".
+ * meanwhile: the caller treats that as "try again later". Read
+ * transactions nest: inside an open one, store_begin_read and the
+ * matching store_commit or store_rollback only count, so a caller can
+ * hold one snapshot over many hosts' reads (an idle run's scan).
  */
 int		 store_begin_read(struct store *);
 int		 store_commit(struct store *);

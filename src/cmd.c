@@ -306,6 +306,35 @@ record_run(struct store *st, const struct cli *c,
 	return OUT_OK;
 }
 
+/*
+ * Which hosts have anything to do, in one read transaction: a fleet's idle
+ * run takes no lock and writes nothing, and its reads lock the database
+ * once, not once per host. A dry run goes through every host. Hosts that
+ * are not due but busy (waiting out a TTL) still set the wake time.
+ */
+static void
+due_scan(struct engine *e, const struct conf_host **hs, int n, int dry_run,
+    char *due, struct wake *wake, int *busy)
+{
+	int i, snapshot = !dry_run && store_begin_read(e->store) == 0;
+
+	for (i = 0; i < n; i++) {
+		struct engine_result r;
+
+		if (dry_run || engine_due(e, hs[i], util_now(), &r)) {
+			due[i] = 1;
+			continue;
+		}
+		due[i] = 0;
+		if (r.busy) {
+			*busy = 1;
+			wake_note(wake, hs[i]->name, &r);
+		}
+	}
+	if (snapshot && store_commit(e->store) != 0)
+		store_rollback(e->store);
+}
+
 static int
 cmd_run(const struct cli *c, struct conf *conf)
 {
@@ -314,7 +343,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 	struct engine e;
 	enum outcome worst = OUT_OK;
 	unsigned errors = 0, *bad = NULL;
-	char *ran = NULL;
+	char *ran = NULL, *due = NULL;
 	int i, n, rc = EX_SOFTWARE, stopped = 0;
 
 	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
@@ -322,6 +351,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 		goto done;
 	}
 	ran = xcalloc((size_t)n + 1, sizeof(*ran));
+	due = xcalloc((size_t)n + 1, sizeof(*due));
 	bad = xcalloc((size_t)n + 1, sizeof(*bad));
 	if ((worst = store_open(conf->state_dir, c->dry_run, &st)) != OUT_OK) {
 		rc = worst == OUT_TEMPFAIL ? EX_TEMPFAIL : EX_CANTCREAT;
@@ -340,6 +370,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 		worst = OUT_OK;
 		stopped = 0;
 		errors = log_error_count();
+		due_scan(&e, hs, n, c->dry_run, due, &wake, &busy);
 		for (i = 0; i < n; i++) {
 			struct engine_result r;
 			struct lock_set *lk = NULL;
@@ -347,14 +378,8 @@ cmd_run(const struct cli *c, struct conf *conf)
 			int no;
 			enum outcome lo = OUT_OK;
 
-			/* Nothing due: no lock, no write (a fleet's idle run). */
-			if (!c->dry_run && !engine_due(&e, hs[i], util_now(),
-			    &r)) {
+			if (!due[i]) {
 				ran[i] = 0;
-				if (r.busy) {
-					busy = 1;
-					wake_note(&wake, hs[i]->name, &r);
-				}
 				continue;
 			}
 			owners = host_owners(hs[i], &no);
@@ -402,6 +427,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 done:
 	store_close(st);
 	free(ran);
+	free(due);
 	free(bad);
 	free(hs);
 	return rc;

@@ -28,6 +28,7 @@ extern const char *const store_migrations[];
 struct store {
 	sqlite3		*db;
 	char		*path;
+	int		 reads;		/* nested store_begin_read depth */
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*stmt;
@@ -361,18 +362,37 @@ store_begin(struct store *st)
 int
 store_begin_read(struct store *st)
 {
-	return exec(st, "BEGIN DEFERRED;");
+	if (st->reads > 0) {
+		st->reads++;
+		return 0;
+	}
+	if (exec(st, "BEGIN DEFERRED;") != 0)
+		return -1;
+	st->reads = 1;
+	return 0;
 }
 
 int
 store_commit(struct store *st)
 {
+	if (st->reads > 1) {
+		st->reads--;
+		return 0;
+	}
+	st->reads = 0;
 	return exec(st, "COMMIT;");
 }
 
 void
 store_rollback(struct store *st)
 {
+	/* An inner read's rollback leaves the outer snapshot open: it
+	 * wrote nothing, and its caller owns the transaction. */
+	if (st->reads > 1) {
+		st->reads--;
+		return;
+	}
+	st->reads = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		(void)exec(st, "ROLLBACK;");
 }

@@ -176,6 +176,41 @@ test_interrupted_transaction(void)
 	store_close(st);
 }
 
+/*
+ * Nested read transactions share the outer snapshot: a host another
+ * connection adds after the outer begin stays unseen until the outer
+ * commit, however many inner reads began and ended (or rolled back).
+ */
+static void
+test_nested_reads(void)
+{
+	const char *d = fresh_dir("nested");
+	struct store *st = NULL, *other = NULL;
+	int64_t id = 0;
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	T_INT(store_open(d, 0, &other), OUT_OK);
+	if (st == NULL || other == NULL)
+		goto done;
+	T_INT(store_host_id(st, "mx0.example.org", 1, 100, &id), 1);
+	T_INT(store_begin_read(st), 0);
+	T_INT(store_host_id(st, "mx0.example.org", 0, 0, &id), 1);
+	T_INT(store_begin_read(st), 0);
+	T_INT(store_commit(st), 0);
+	T_INT(store_begin_read(st), 0);
+	store_rollback(st);
+	T_INT(store_host_id(other, "mx1.example.org", 1, 100, &id), 1);
+	T_INT(store_host_id(st, "mx1.example.org", 0, 0, &id), 0);
+	T_INT(store_commit(st), 0);
+	T_INT(store_host_id(st, "mx1.example.org", 0, 0, &id), 1);
+	/* Writes begin again once the reads are over. */
+	T_INT(store_begin(st), 0);
+	T_INT(store_commit(st), 0);
+done:
+	store_close(st);
+	store_close(other);
+}
+
 static void
 test_state_and_events(void)
 {
@@ -437,6 +472,7 @@ static const struct t_case cases[] = {
 	{ "state transitions logged, events append-only",
 	  test_state_and_events },
 	{ "one next key per slot", test_one_next_key },
+	{ "nested read transactions share one snapshot", test_nested_reads },
 	{ "served everywhere: recorded with the boot clock",
 	  test_propagated_boot_clock },
 	{ "the runs: last run, last success per slot", test_runs },
