@@ -19,9 +19,7 @@
 #include "tlsa.h"
 #include "util.h"
 
-#define MAX_OWNERS	2048
 #define MAX_HISTORY	64
-#define MAX_LIVE	2048
 
 struct fake_world fake;
 
@@ -39,15 +37,85 @@ static struct owner {
 	struct tlsa_set	 pending;	/* published, not yet served */
 	int64_t		 pending_ttl;
 	int		 has_pending, lag;
-} owners[MAX_OWNERS];
-static int nowners;
+} **owners;
+static int nowners, owners_cap;
 
 /* Live files, by path; what they serve is always read from disk, so a
  * crashed child's deploy is seen by the parent as a real MTA would. */
 static struct live {
 	char		 path[512];
-} lives[MAX_LIVE];
-static int nlives;
+} **lives;
+static int nlives, lives_cap;
+
+/*
+ * Names to entry numbers, open addressing: bench/steady_setup makes
+ * 10,000 hosts, and a linear search per lookup would make it quadratic.
+ * The names point into the entries, which never move.
+ */
+struct name_ix {
+	const char	**names;
+	int		 *vals;
+	size_t		  cap, n;	/* cap: 0 or a power of two */
+};
+static struct name_ix owner_ix, live_ix;
+
+static size_t
+ix_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int
+ix_get(const struct name_ix *ix, const char *name)
+{
+	size_t i;
+
+	if (ix->cap == 0)
+		return -1;
+	for (i = ix_hash(name) & (ix->cap - 1); ix->names[i] != NULL;
+	    i = (i + 1) & (ix->cap - 1))
+		if (strcmp(ix->names[i], name) == 0)
+			return ix->vals[i];
+	return -1;
+}
+
+static void
+ix_put(struct name_ix *ix, const char *name, int val)
+{
+	size_t i;
+
+	if (2 * (ix->n + 1) > ix->cap) {
+		struct name_ix big = { NULL, NULL, ix->cap ? 2 * ix->cap : 64,
+		    0 };
+
+		big.names = xcalloc(big.cap, sizeof(*big.names));
+		big.vals = xcalloc(big.cap, sizeof(*big.vals));
+		for (i = 0; i < ix->cap; i++)
+			if (ix->names[i] != NULL)
+				ix_put(&big, ix->names[i], ix->vals[i]);
+		free(ix->names);
+		free(ix->vals);
+		*ix = big;
+	}
+	for (i = ix_hash(name) & (ix->cap - 1); ix->names[i] != NULL;
+	    i = (i + 1) & (ix->cap - 1))
+		;
+	ix->names[i] = name;
+	ix->vals[i] = val;
+	ix->n++;
+}
+
+static void
+ix_clear(struct name_ix *ix)
+{
+	free(ix->names);
+	free(ix->vals);
+	memset(ix, 0, sizeof(*ix));
+}
 
 static EVP_PKEY	*ca_key, *first_key;	/* the CA issuing now, the first */
 static X509	*ca_cert, *first_cert;
@@ -156,16 +224,20 @@ violation(const char *what, const char *where)
 static struct owner *
 owner_get(const char *name)
 {
+	struct owner *o;
 	int i;
 
-	for (i = 0; i < nowners; i++)
-		if (strcmp(owners[i].name, name) == 0)
-			return &owners[i];
-	if (nowners == MAX_OWNERS)
-		abort();
-	snprintf(owners[nowners].name, sizeof(owners[nowners].name), "%s",
-	    name);
-	return &owners[nowners++];
+	if ((i = ix_get(&owner_ix, name)) >= 0)
+		return owners[i];
+	if (nowners == owners_cap) {
+		owners_cap = owners_cap ? 2 * owners_cap : 64;
+		owners = xrealloc(owners, (size_t)owners_cap *
+		    sizeof(*owners));
+	}
+	o = owners[nowners] = xcalloc(1, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	ix_put(&owner_ix, o->name, nowners++);
+	return o;
 }
 
 static STACK_OF(X509) *
@@ -199,9 +271,9 @@ probe(const char *where)
 		STACK_OF(X509) *chain = NULL;
 		char *pem = NULL;
 
-		if (!fs_exists(lives[k].path))
+		if (!fs_exists(lives[k]->path))
 			continue;
-		if ((pem = fs_read_file(lives[k].path, 1 << 20, NULL)) != NULL)
+		if ((pem = fs_read_file(lives[k]->path, 1 << 20, NULL)) != NULL)
 			chain = dane_judge_pem_chain(pem, strlen(pem));
 		free(pem);
 		if (chain == NULL) {
@@ -209,8 +281,8 @@ probe(const char *where)
 			continue;
 		}
 		for (i = 0; i < nowners; i++)
-			for (j = 0; j < owners[i].n; j++) {
-				struct served *s = &owners[i].hist[j];
+			for (j = 0; j < owners[i]->n; j++) {
+				struct served *s = &owners[i]->hist[j];
 
 				if (s->set.n == 0)
 					continue; /* no TLSA: no DANE */
@@ -389,15 +461,19 @@ pem_of(X509 *leaf, EVP_PKEY *key)
 static struct live *
 live_get(const char *path)
 {
+	struct live *l;
 	int i;
 
-	for (i = 0; i < nlives; i++)
-		if (strcmp(lives[i].path, path) == 0)
-			return &lives[i];
-	if (nlives == MAX_LIVE)
-		abort();
-	snprintf(lives[nlives].path, sizeof(lives[nlives].path), "%s", path);
-	return &lives[nlives++];
+	if ((i = ix_get(&live_ix, path)) >= 0)
+		return lives[i];
+	if (nlives == lives_cap) {
+		lives_cap = lives_cap ? 2 * lives_cap : 64;
+		lives = xrealloc(lives, (size_t)lives_cap * sizeof(*lives));
+	}
+	l = lives[nlives] = xcalloc(1, sizeof(*l));
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	ix_put(&live_ix, l->path, nlives++);
+	return l;
 }
 
 static void
@@ -812,14 +888,17 @@ fake_reset(const char *ca_dir)
 	for (i = 0; i < nowners; i++) {
 		int j;
 
-		for (j = 0; j < owners[i].n; j++)
-			tlsa_set_free(&owners[i].hist[j].set);
-		tlsa_set_free(&owners[i].pending);
+		for (j = 0; j < owners[i]->n; j++)
+			tlsa_set_free(&owners[i]->hist[j].set);
+		tlsa_set_free(&owners[i]->pending);
+		free(owners[i]);
 	}
-	memset(owners, 0, sizeof(owners));
 	nowners = 0;
-	memset(lives, 0, sizeof(lives));
+	ix_clear(&owner_ix);
+	for (i = 0; i < nlives; i++)
+		free(lives[i]);
 	nlives = 0;
+	ix_clear(&live_ix);
 	memset(&fake, 0, sizeof(fake));
 	if (first_key == NULL)
 		make_ca(cn, &first_key, &first_cert);
