@@ -96,6 +96,13 @@ R "$o" 5 "$b" "$a"; rc=$?
 	ok "the same replace again: exit 0, nothing sent (SOA serial $s0 unchanged)" ||
 	not_ok "the same replace again changes nothing" "rc=$rc serial $s0 -> $(serial) $(cat "$t/out")"
 
+# Lexicon cannot change a TTL without removing the record a moment: the
+# records stay with theirs, and the hook says so.
+R "$o" 10 "$a" "$b"; rc=$?
+[ $rc -eq 0 ] && grep -q 'records kept keep their TTL 5 (wanted 10)' "$t/out" && [ "$(serial)" = "$s0" ] &&
+	ok "another TTL asked for: the records kept as they are, said so, nothing sent" ||
+	not_ok "another TTL asked for: records kept, said so" "rc=$rc serial $s0 -> $(serial) $(cat "$t/out")"
+
 up=$(echo "$a" | tr 'a-f' 'A-F')
 R "$o" 5 "$up" "$b"; rc=$?
 [ $rc -eq 0 ] && grep -q '0 added, 0 removed' "$t/out" && [ "$(serial)" = "$s0" ] &&
@@ -167,15 +174,16 @@ bad=dr-wrong-$(hex)
 mkdir -p "$t/bad"
 provider_file "$t/bad/lexicon_powerdns.yml" "$api" "$bad"
 H DANEROLL_ZONE=pdns.example -- -p powerdns -c "$t/bad/lexicon_powerdns.yml" replace "$o" 5 "$a"; rc=$?
-[ $rc -eq 1 ] && grep -q 'HTTP 401' "$t/out" && unchanged && ! grep -qF "$bad" "$t/out" &&
-	ok "wrong API key: exit 1, the server's 401 named, nothing changed, the key not shown" ||
+[ $rc -eq 1 ] && grep -q "GET $api/api/v1/servers/$PDNS_SERVER_ID/zones/pdns.example.: HTTP 401" "$t/out" &&
+	unchanged && ! grep -qF "$bad" "$t/out" &&
+	ok "wrong API key: exit 1, the server's 401 and URL named, nothing changed, the key not shown" ||
 	not_ok "wrong API key" "rc=$rc $(cat "$t/out")"
 
 mkdir -p "$t/down"
 provider_file "$t/down/lexicon_powerdns.yml" "http://$PDNS_V4:8099" "$key"
 H DANEROLL_ZONE=pdns.example -- -p powerdns -c "$t/down/lexicon_powerdns.yml" replace "$o" 5 "$a"; rc=$?
-[ $rc -eq 75 ] && grep -q 'cannot reach the provider' "$t/out" && unchanged &&
-	ok "API where nothing listens: exit 75 (retry later), said so" ||
+[ $rc -eq 75 ] && grep -q 'cannot reach the provider' "$t/out" && grep -q "$PDNS_V4.*8099" "$t/out" &&
+	unchanged && ok "API where nothing listens: exit 75 (retry later), the address named" ||
 	not_ok "API where nothing listens: exit 75" "rc=$rc $(cat "$t/out")"
 
 chmod 644 "$t/lexicon_powerdns.yml"
@@ -206,9 +214,10 @@ bad_args replace "$o" 5 "3_1_1_00"
 bad_args replace "$o" 5 "4 1 1 00"
 bad_args replace "$o" 5 "3 1 1 0g"
 bad_args replace "$o" 5 "3 1 1 abc"
+bad_args -p ../powerdns replace "$o" 5 "$a"
 H DANEROLL_ZONE=pdns.example -- -c "$t/lexicon_powerdns.yml" replace "$o" 5 "$a"
 [ $? -eq 64 ] || { not_ok "no -p: exit 64" "$(cat "$t/out")"; n=$((n + 1)); }
-[ $n -eq 0 ] && unchanged && ok "bad arguments (10 kinds): exit 64, nothing changed"
+[ $n -eq 0 ] && unchanged && ok "bad arguments (11 kinds): exit 64, nothing changed"
 
 R "$o" 5; rc=$?
 [ $rc -eq 0 ] && [ -z "$(api_tlsa "$o")" ] && [ -z "$(tlsa_at "$PDNS_V4" "$o")" ] &&
