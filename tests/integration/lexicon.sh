@@ -3,7 +3,9 @@
 # world's real PowerDNS (pdns.example., HTTP API), in the namespace world:
 #
 #  1. the hook alone: replace with 1, 2, other 2, 0 records; a re-run that
-#     sends nothing (the SOA serial stays); upper-case hex; other owners'
+#     sends nothing (the SOA serial stays); upper-case hex; another TTL
+#     (kept, said); one record replaced by another, added before the old
+#     one goes (seen by a relay in front of the API); other owners'
 #     TLSA and the owner's other types untouched; the TTL set; a wrong API
 #     key (exit 1, the server's 401 named, nothing changed), an API where
 #     nothing listens (exit 75), a provider file others may read, no zone,
