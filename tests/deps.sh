@@ -41,7 +41,7 @@ postfix curl"
 world_pkgs="$test_pkgs bind9 bind9-utils knot knot-dnsutils unbound
 pdns-server pdns-backend-sqlite3 pebble certbot lego dehydrated postfix swaks
 curl jq bsdutils mandoc systemd prometheus
-python3
+python3 python3-lexicon
 libc6 libcrypt1 libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0
 libnsl2 libpcre2-8-0"
 
