@@ -200,14 +200,12 @@ outcome_exit(enum outcome o)
 static const char **
 host_owners(const struct conf_host *h, int *n)
 {
-	const char **names = xcalloc((size_t)(1 + h->naliases),
-	    sizeof(*names));
+	const char **names = xcalloc((size_t)h->nowners, sizeof(*names));
 	int i;
 
-	names[0] = h->owner;
-	for (i = 0; i < h->naliases; i++)
-		names[i + 1] = h->aliases[i].owner;
-	*n = 1 + h->naliases;
+	for (i = 0; i < h->nowners; i++)
+		names[i] = h->owners[i].name;
+	*n = h->nowners;
 	return names;
 }
 

@@ -295,14 +295,13 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 		goto done;
 
 	util_boot_clock(&boot);	/* once: a file read, on every run */
-	v->nowners = 1 + h->naliases;
+	v->nowners = h->nowners;
 	v->owners = xcalloc((size_t)v->nowners, sizeof(*v->owners));
 	for (i = 0; i < v->nowners; i++) {
 		struct view_owner *o = &v->owners[i];
 
-		o->name = i == 0 ? h->owner : h->aliases[i - 1].owner;
-		o->publisher = i == 0 || h->aliases[i - 1].publisher == NULL ?
-		    h->publisher : h->aliases[i - 1].publisher;
+		o->name = h->owners[i].name;
+		o->publisher = h->owners[i].publisher;
 		if (v->host_id == 0)
 			continue;
 		if (store_owner_id(st, v->host_id, o->name, create, &o->id) < 0)
