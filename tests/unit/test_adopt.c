@@ -44,7 +44,7 @@ teardown(void)
 
 /* A fresh world with HOST serving an ECDSA chain; the host, or NULL. */
 static const struct conf_host *
-setup(void)
+setup_with(const char *more)
 {
 	static int n;
 	char path[700], text[2048];
@@ -62,7 +62,8 @@ setup(void)
 	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
 	    "[host " HOST "]\nalgorithms = ecdsa-p256\n"
 	    "combined_file = %s/live/%%a.pem\npublisher = dns\n"
-	    "acme_hook = /bin/true\nreload = /bin/true\n", dir, dir, dir);
+	    "acme_hook = /bin/true\nreload = /bin/true\n%s", dir, dir, dir,
+	    more);
 	snprintf(path, sizeof(path), "w%d.conf", n);
 	if ((conf = conf_load(t_write(path, text))) == NULL ||
 	    store_open(conf->state_dir, 0, &st) != OUT_OK)
@@ -76,6 +77,12 @@ setup(void)
 	fake_deploy_initial(live, HOST, KEY_ALG_ECDSA_P256, 90);
 	free(live);
 	return &conf->hosts[0];
+}
+
+static const struct conf_host *
+setup(void)
+{
+	return setup_with("");
 }
 
 /* An operator's key file (mode 0600) of alg; its "3 1 1" hex in spki. */
@@ -140,18 +147,24 @@ operator_publish(const char *a, const char *b)
 }
 
 static int
-served_has(const char *spki)
+served_at(const char *owner, const char *spki)
 {
 	struct tlsa_set set;
 	char *text;
 	int has;
 
-	fake_served(OWNER, &set);
+	fake_served(owner, &set);
 	text = tlsa_set_format(&set);
 	has = spki[0] != '\0' && strstr(text, spki) != NULL;
 	free(text);
 	tlsa_set_free(&set);
 	return has;
+}
+
+static int
+served_has(const char *spki)
+{
+	return served_at(OWNER, spki);
 }
 
 /* The slot's key of role, as stored ("" if none); *path too if asked. */
@@ -444,6 +457,59 @@ test_next_replaced_only_if_unsent(void)
 	T_INT(fake.violations, 0);
 }
 
+/*
+ * One key pair for SMTP, submissions and submission, under two names:
+ * six owner names, each published and proven like an alias's, and a
+ * rollover whose adopted record every one of them keeps until it is the
+ * current key; the prober judges every owner.
+ */
+static void
+test_ports_roll(void)
+{
+	static const char *const owners[] = {
+		"_25._tcp." HOST, "_465._tcp." HOST, "_587._tcp." HOST,
+		"_25._tcp.mail.example.org", "_465._tcp.mail.example.org",
+		"_587._tcp.mail.example.org",
+	};
+	const struct conf_host *h = setup_with("port = 25 465 587\n"
+	    "alias = mail.example.org\n");
+	char cur[65], next[65], got[65], following[65];
+	struct engine_result r;
+	const char *file;
+	int i, j, kept = 1;
+
+	if (!T_CHECK(h != NULL) || !T_INT(h->nowners, 6))
+		return;
+	served_spki(cur);
+	file = operator_key("next.key", KEY_ALG_ECDSA_P256, next);
+	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_OK);
+	for (i = 0; i < 60; i++) {
+		engine_host(&eng, h, &r);
+		if (!r.busy)
+			break;
+		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
+	}
+	for (j = 0; j < 6; j++)
+		T_CHECK(served_at(owners[j], cur) && served_at(owners[j], next));
+	T_CHECK(store_host_force(st, 1, 1) == 0);
+	for (i = 0; i < 300; i++) {
+		engine_host(&eng, h, &r);
+		key_of("current", got, NULL);
+		for (j = 0; j < 6; j++)
+			kept &= served_at(owners[j], next);
+		if (strcmp(got, next) == 0 && !r.busy)
+			break;
+		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
+	}
+	T_CHECK(kept);
+	T_STR(got, next);
+	key_of("next", following, NULL);
+	for (j = 0; j < 6; j++)
+		T_CHECK(!served_at(owners[j], cur) &&
+		    served_at(owners[j], following));
+	T_INT(fake.violations, 0);
+}
+
 static void
 test_cleanup(void)
 {
@@ -461,6 +527,8 @@ static const struct t_case cases[] = {
 	{ "refusals change nothing", test_refusals_change_nothing },
 	{ "another next key gives way only if it never reached DNS",
 	  test_next_replaced_only_if_unsent },
+	{ "ports 25, 465 and 587 under two names: six owners in step",
+	  test_ports_roll },
 	{ "cleanup", test_cleanup },
 };
 T_MAIN(cases)
