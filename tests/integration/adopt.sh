@@ -14,10 +14,15 @@
 # 2. certbot --reuse-key: a lineage whose key certbot reuses at each
 #    renewal, and a next key the operator generated and published beside
 #    it; the same migration on mx2.
-# Throughout, an independent prober handshakes with every address once a
-# second (0 failures), and a watcher polls every authoritative address
-# (every 0.3 s): the adopted key's record must be served in every sample
-# from before the adoption until after its key is live.
+# mx1 serves one key on ports 25, 465 (TLS from the first byte) and 587,
+# as danectl's add-tlsa set them up: daneroll keeps the three owner names
+# in step and verifies every port. Throughout, an independent prober
+# handshakes with every address and port once a second (0 failures), and
+# a watcher polls every authoritative address at every owner name: the
+# adopted key's record must be served in every sample, from before the
+# adoption until after the promote and the following publish.
+# Paths: $D/letsencrypt stands for /etc/letsencrypt, $D/postfix-tls/HOST
+# for /etc/postfix/daneroll.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
 . "$(dirname "$0")/testlib"
@@ -73,6 +78,7 @@ rm -rf "$T"
 # ---------------------------------------------------------------- the world
 e2e_start adopt "migration with a pre-published next key" certbot pebble nsupdate jq
 owner1=_25._tcp.mx1.example
+owners1="_25._tcp.mx1.example _465._tcp.mx1.example _587._tcp.mx1.example"
 owner2=_25._tcp.mx2.example
 servers="$NS1_V4 $NS1_V6 $NS2_V4 $NS2_V6"
 LE=$D/letsencrypt	# stands for /etc/letsencrypt
@@ -108,13 +114,62 @@ wait_served() {
 	for i in $(seq 1 30); do served_everywhere "$@" && return 0; sleep 1; done
 	return 1
 }
-# kept_until DIR HEX T: every watcher sample up to T (and after) shows
-# HEX at every address; prints the number of samples, fails otherwise.
+# kept_until FILE HEX T: every sample in FILE up to T (and after) shows
+# HEX at every address that answered ("=?": no answer, no sample); prints
+# the samples, those before T and the bad ones; fails unless none is bad
+# and some came before T.
 kept_until() {
 	awk -v h="$2" -v t="$3" '
-		{ n++; for (i = 2; i <= NF; i++) if (index($i, h) == 0) { bad++; break } }
+		{ a = 0; for (i = 2; i <= NF; i++) if ($i !~ /=\?$/) { a++; if (index($i, h) == 0) { bad++; break } } }
+		a == 0 { next }
+		{ n++ }
 		$1 <= t { before++ }
-		END { print n + 0, before + 0, bad + 0; exit !(bad == 0 && before > 0) }' "$1/dns"
+		END { print n + 0, before + 0, bad + 0; exit !(bad == 0 && before > 0) }' "$1"
+}
+# watch_owners FILE OWNER...: about every 0.3 s, one stamped line with what
+# each authoritative address serves at each OWNER ("@ADDR/OWNER=HEX,..."),
+# until FILE.stop exists. One loop inside the namespace, one dig per
+# address and sample for all the owners: dense enough on 2 busy cores.
+watch_owners() {
+	local f=$1
+	shift
+	rm -f "$f.stop"
+	cat >"$f.sh" <<'LOOP'
+f=$1 servers=$2
+shift 2
+while [ ! -e "$f.stop" ]; do
+	line=$(date +%s.%N)
+	for s in $servers; do
+		# No answer at all is no sample of that address ("?").
+		if ! ans=$(for o in "$@"; do echo "$o TLSA"; done |
+			dig +norec +time=1 +tries=1 +noall +answer @"$s" -f - 2>/dev/null) ||
+			[ -z "$ans" ]; then
+			for o in "$@"; do line="$line @$s/$o=?"; done
+			continue
+		fi
+		for o in "$@"; do
+			hex=$(echo "$ans" | awk -v o="$o." 'tolower($1) == o && $4 == "TLSA" {
+				h = ""; for (i = 8; i <= NF; i++) h = h $i; print tolower(h) }' |
+				sort | paste -sd, -)
+			line="$line @$s/$o=$hex"
+		done
+	done
+	echo "$line" >>"$f"
+	sleep 0.3
+done
+LOOP
+	in_ns bash "$f.sh" "$f" "$servers" "$@" &
+	OWNERS_PID=$!
+}
+# live_spki_port ADDR NAME ALG PORT: the leaf's SPKI digest at PORT (465:
+# TLS from the first byte; else STARTTLS).
+live_spki_port() {
+	local connect tls=(-starttls smtp) sig=rsa_pss_rsae_sha256:rsa_pkcs1_sha256
+	[ "$3" = ecdsa-p256 ] && sig=ecdsa_secp256r1_sha256
+	[ "$4" = 465 ] && tls=()
+	case $1 in *:*) connect="[$1]:$4" ;; *) connect="$1:$4" ;; esac
+	in_ns timeout 10 openssl s_client "${tls[@]}" -connect "$connect" \
+		-servername "$2" -sigalgs "$sig" </dev/null 2>/dev/null | spki_of
 }
 e2e_certbot_settings
 sed -i "s|^CERTBOT_CONFIG_DIR=.*|CERTBOT_CONFIG_DIR=$LE|" "$D/certbot.conf"
@@ -129,6 +184,12 @@ certbot_ns certonly --cert-name mx1.example -d mx1.example --key-type ecdsa \
 		--key-type ecdsa --elliptic-curve secp256r1 --reuse-key >"$LOGDIR/certbot.dup" 2>&1 &&
 	ok "danectl's two lineages (certbot --reuse-key)" ||
 	not_ok "danectl's two lineages" "$(tail -n 15 "$LOGDIR"/certbot.*)"
+# danectl add-tlsa mx1.example _25._tcp.mx1 _465._tcp.mx1 _587._tcp.mx1:
+# the same key for SMTP, submissions (465, TLS from the first byte) and
+# submission (587, STARTTLS), as two more smtpd services in master.cf.
+in_ns postconf -c "$MX1_CONFIG_DIR" -M "465/inet=465 inet n - n - - smtpd" \
+	"587/inet=587 inet n - n - - smtpd"
+in_ns postconf -c "$MX1_CONFIG_DIR" -P "465/inet/smtpd_tls_wrappermode=yes"
 mkdir -p "$LE/current" "$LE/next"
 ln -s ../live/mx1.example "$LE/current/mx1.example"
 ln -s ../live/mx1.example-duplicate "$LE/next/mx1.example"
@@ -136,17 +197,23 @@ in_ns postconf -c "$MX1_CONFIG_DIR" "smtpd_tls_chain_files = $LE/current/mx1.exa
 in_ns postfix -c "$MX1_CONFIG_DIR" reload >/dev/null 2>&1
 cur1=$(spki_of_key "$LE/current/mx1.example/privkey.pem")
 next1=$(spki_of_key "$LE/next/mx1.example/privkey.pem")
-publish "$owner1" "$cur1" "$next1" && wait_served "$owner1" "$cur1" "$next1" &&
-	ok "danectl's current + next records served by every address" ||
-	not_ok "danectl's current + next records served by every address" "$(for s in $servers; do tlsa_at "$s" "$owner1"; done)"
+ok=1
+for o in $owners1; do
+	publish "$o" "$cur1" "$next1" && wait_served "$o" "$cur1" "$next1" || ok=0
+done
+[ "$ok" = 1 ] && ok "danectl's current + next records served by every address at $owners1" ||
+	not_ok "danectl's current + next records served by every address" "$(for s in $servers; do for o in $owners1; do tlsa_at "$s" "$o"; done; done)"
 sleep 6	# the records have been there for longer than their TTL
 n=0
 for i in $(seq 1 20); do
 	[ "$(live_spki "$MX1_V4" mx1.example ecdsa-p256)" = "$cur1" ] && break
 	sleep 0.5
 done
-[ "$(live_spki "$MX1_V4" mx1.example ecdsa-p256)" = "$cur1" ] && ok "Postfix serves danectl's current key" ||
-	not_ok "Postfix serves danectl's current key"
+for p in 25 465 587; do
+	[ "$(live_spki_port "$MX1_V4" mx1.example ecdsa-p256 $p)" = "$cur1" ] &&
+		ok "Postfix serves danectl's current key on port $p" ||
+		not_ok "Postfix serves danectl's current key on port $p"
+done
 
 # ----------------------------------------------- 2. certbot --reuse-key (mx2)
 certbot_ns certonly --cert-name mx2.example -d mx2.example -d mail2.example \
@@ -167,12 +234,15 @@ sleep 6
 
 # The prober from here on: mx1's ECDSA and mx2's RSA chain, every address.
 e2e_prober mx1.example:"$MX1_V4":ecdsa-p256 mx1.example:"$MX1_V6":ecdsa-p256 \
+	mx1.example/465:"$MX1_V4":ecdsa-p256 mx1.example/465:"$MX1_V6":ecdsa-p256 \
+	mx1.example/587:"$MX1_V4":ecdsa-p256 mx1.example/587:"$MX1_V6":ecdsa-p256 \
 	mx2.example:"$MX2_V4":rsa2048 mx2.example:"$MX2_V6":rsa2048
 sleep 3
 
-# migrate NAME ALG LIVE_KEY LIVE_CHAIN NEXT_KEY: docs/operations.md's steps.
+# migrate NAME ALG LIVE_KEY LIVE_CHAIN NEXT_KEY PORTS: docs/operations.md's
+# steps.
 migrate() {
-	local name=$1 alg=$2 key=$3 chain=$4 next=$5 conf
+	local name=$1 alg=$2 key=$3 chain=$4 next=$5 ports=$6 conf
 	conf=$(echo "$name" | tr a-z A-Z | cut -d. -f1)_CONFIG_DIR
 	# Step 1: the served pair copied to the file daneroll deploys, and
 	# Postfix pointed at it: the same key, so no record changes.
@@ -184,6 +254,7 @@ migrate() {
 	# Step 2: the host in daneroll.conf.
 	cat >>"$D/daneroll.conf" <<CONF
 [host $name]
+port = $ports
 algorithms = $alg
 combined_file = $D/postfix-tls/$name/%a.pem
 publisher = bind
@@ -199,11 +270,15 @@ CONF
 	fi
 }
 
-# rollover NAME ALG ADDR4 ADDR6 OWNER CUR NEXT: the first run, then `roll`.
+# rollover NAME ALG ADDR4 ADDR6 "OWNERS" CUR NEXT "PORTS": the first run,
+# then `roll`.
 rollover() {
-	local name=$1 alg=$2 a4=$3 a6=$4 owner=$5 cur=$6 next=$7 live got
+	local name=$1 alg=$2 a4=$3 a6=$4 owners=$5 cur=$6 next=$7 ports=$8
+	local live got owner=${5%% *} p o all
 	e2e_probe_mark
 	watch_start "$LOGDIR/watch.$name" "$owner" "$a4" "$name" "$alg" $servers
+	# shellcheck disable=SC2086 # the owners are words
+	watch_owners "$LOGDIR/owners.$name" $owners
 	sleep 1
 	if DR_TIMEOUT=150 dr_ts run --wait "$name" >"$LOGDIR/run1.$name" 2>&1; then
 		ok "$name: the first run takes the host under management (exit 0)"
@@ -224,18 +299,33 @@ rollover() {
 	fi
 	sleep 2
 	watch_stop
-	[ "$(live_spki "$a4" "$name" "$alg")" = "$next" ] && [ "$(live_spki "$a6" "$name" "$alg")" = "$next" ] &&
-		ok "$name: the adopted key is live on both addresses" ||
-		not_ok "$name: the adopted key is live on both addresses"
+	touch "$LOGDIR/owners.$name.stop"
+	wait "$OWNERS_PID" 2>/dev/null
+	for p in $ports; do
+		[ "$(live_spki_port "$a4" "$name" "$alg" "$p")" = "$next" ] &&
+			[ "$(live_spki_port "$a6" "$name" "$alg" "$p")" = "$next" ] &&
+			ok "$name: the adopted key is live on both addresses, port $p" ||
+			not_ok "$name: the adopted key is live on both addresses, port $p"
+	done
+	n=$(echo "$ports" | wc -w)
+	grep -q "verified: $((2 * n)) addresses present" "$LOGDIR/run2.$name" &&
+		ok "$name: daneroll verified $((2 * n)) endpoints (2 addresses x $n ports)" ||
+		not_ok "$name: daneroll verified every port" "$(grep verified "$LOGDIR/run2.$name")"
+	# From before the adoption, through the deploy and the promote, to
+	# after the following publish: every sample of every address, at
+	# every owner name, holds the adopted key's record.
 	live=$(first_live "$LOGDIR/watch.$name" "$next")
-	if [ -n "$live" ] && read -r n before bad < <(kept_until "$LOGDIR/watch.$name" "$next" "$live"); then
-		ok "$name: its record was served by every address in all $n samples ($before before it went live)"
+	if [ -n "$live" ] && read -r n before bad < <(kept_until "$LOGDIR/owners.$name" "$next" "$live") &&
+		[ "$n" -ge 20 ]; then
+		ok "$name: its record was served by every address at $owners in all $n samples ($before before it went live, the rest after the promote too)"
 	else
-		not_ok "$name: its record was served by every address from before adoption to after the deploy" \
-			"live=$live $(kept_until "$LOGDIR/watch.$name" "$next" "${live:-0}")"
+		not_ok "$name: its record was served by every address from before adoption to after the promote" \
+			"live=$live $(kept_until "$LOGDIR/owners.$name" "$next" "${live:-0}")"
 	fi
-	served_everywhere "$owner" "$cur" && not_ok "$name: the old key's record retired" ||
-		ok "$name: the old key's record retired"
+	all=1
+	for o in $owners; do served_everywhere "$o" "$cur" && all=0; done
+	[ "$all" = 1 ] && ok "$name: the old key's record retired at every owner name" ||
+		not_ok "$name: the old key's record retired at every owner name"
 	dr status --json "$name" >"$LOGDIR/status2.$name.json" 2>/dev/null
 	jq -e ".[0].slots[] | select(.algorithm == \"$alg\") | .current_spki == \"$next\" and .state == \"standby\" and .next_spki != null" \
 		"$LOGDIR/status2.$name.json" >/dev/null &&
@@ -247,12 +337,13 @@ rollover() {
 e2e_global >"$D/daneroll.conf"
 chmod 600 "$D/daneroll.conf"
 migrate mx1.example ecdsa-p256 "$LE/current/mx1.example/privkey.pem" \
-	"$LE/current/mx1.example/fullchain.pem" "$LE/next/mx1.example/privkey.pem"
+	"$LE/current/mx1.example/fullchain.pem" "$LE/next/mx1.example/privkey.pem" \
+	"25 465 587"
 migrate mx2.example rsa2048 "$LE/live/mx2.example/privkey.pem" \
-	"$LE/live/mx2.example/fullchain.pem" "$LE/staged/mx2.example.key"
+	"$LE/live/mx2.example/fullchain.pem" "$LE/staged/mx2.example.key" 25
 check "config check" dr config check
-rollover mx1.example ecdsa-p256 "$MX1_V4" "$MX1_V6" "$owner1" "$cur1" "$next1"
-rollover mx2.example rsa2048 "$MX2_V4" "$MX2_V6" "$owner2" "$cur2" "$next2"
+rollover mx1.example ecdsa-p256 "$MX1_V4" "$MX1_V6" "$owners1" "$cur1" "$next1" "25 465 587"
+rollover mx2.example rsa2048 "$MX2_V4" "$MX2_V6" "$owner2" "$cur2" "$next2" 25
 
 e2e_prober_stop
 summary
