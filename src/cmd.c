@@ -242,6 +242,7 @@ countdown(const struct wake *w)
 {
 	char b[32], what[512];
 	time_t until = w->at;
+	int tick;
 
 	/* Host, slot and what for: a wait of hours must say what ends it. */
 	if (w->host == NULL)
@@ -272,6 +273,14 @@ countdown(const struct wake *w)
 			left = 1000;
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)left * 1000000L;
+		(void)nanosleep(&ts, NULL);
+	}
+	/* The machine reads time(), the kernel's coarse clock, which may lag
+	 * the precise one by a tick: wait for it too (a few ms at most), or
+	 * the next round finds nothing due yet and loops, logging each turn. */
+	for (tick = 0; tick < 50 && util_now() < until; tick++) {
+		struct timespec ts = { 0, 1000000L };
+
 		(void)nanosleep(&ts, NULL);
 	}
 	if (isatty(STDERR_FILENO))
