@@ -77,7 +77,6 @@ rm -rf "$T"
 
 # ---------------------------------------------------------------- the world
 e2e_start adopt "migration with a pre-published next key" certbot pebble nsupdate jq
-owner1=_25._tcp.mx1.example
 owners1="_25._tcp.mx1.example _465._tcp.mx1.example _587._tcp.mx1.example"
 owner2=_25._tcp.mx2.example
 servers="$NS1_V4 $NS1_V6 $NS2_V4 $NS2_V6"
@@ -111,7 +110,7 @@ served_everywhere() {
 }
 wait_served() {
 	local i
-	for i in $(seq 1 30); do served_everywhere "$@" && return 0; sleep 1; done
+	for _ in $(seq 1 30); do served_everywhere "$@" && return 0; sleep 1; done
 	return 1
 }
 # kept_until FILE HEX T: every sample in FILE up to T (and after) shows
@@ -204,8 +203,7 @@ done
 [ "$ok" = 1 ] && ok "danectl's current + next records served by every address at $owners1" ||
 	not_ok "danectl's current + next records served by every address" "$(for s in $servers; do for o in $owners1; do tlsa_at "$s" "$o"; done; done)"
 sleep 6	# the records have been there for longer than their TTL
-n=0
-for i in $(seq 1 20); do
+for _ in $(seq 1 20); do
 	[ "$(live_spki "$MX1_V4" mx1.example ecdsa-p256)" = "$cur1" ] && break
 	sleep 0.5
 done
@@ -315,7 +313,7 @@ rollover() {
 	# after the following publish: every sample of every address, at
 	# every owner name, holds the adopted key's record.
 	live=$(first_live "$LOGDIR/watch.$name" "$next")
-	if [ -n "$live" ] && read -r n before bad < <(kept_until "$LOGDIR/owners.$name" "$next" "$live") &&
+	if [ -n "$live" ] && read -r n before _ < <(kept_until "$LOGDIR/owners.$name" "$next" "$live") &&
 		[ "$n" -ge 20 ]; then
 		ok "$name: its record was served by every address at $owners in all $n samples ($before before it went live, the rest after the promote too)"
 	else
