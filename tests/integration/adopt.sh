@@ -109,7 +109,6 @@ served_everywhere() {
 	done
 }
 wait_served() {
-	local i
 	for _ in $(seq 1 30); do served_everywhere "$@" && return 0; sleep 1; done
 	return 1
 }
