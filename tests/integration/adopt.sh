@@ -328,6 +328,15 @@ rollover() {
 		"$LOGDIR/status2.$name.json" >/dev/null &&
 		ok "$name: status: the adopted key current, a new next key, standby" ||
 		not_ok "$name: status after the rollover" "$(jq -c '.[0].slots' "$LOGDIR/status2.$name.json")"
+	# check (the Nagios plugin) tries every port of every address too.
+	dr check --json "$name" >"$LOGDIR/check.$name.json" 2>"$LOGDIR/check.$name.err"
+	got=$(jq -c '[.hosts[0].endpoints[] | select(.result == "match") | .port] | unique' \
+		"$LOGDIR/check.$name.json" 2>/dev/null)
+	[ "$got" = "[$(echo "$ports" | tr ' ' ',')]" ] &&
+		jq -e '[.hosts[0].endpoints[] | .result == "match"] | all and length == '"$((2 * $(echo "$ports" | wc -w)))" \
+			"$LOGDIR/check.$name.json" >/dev/null &&
+		ok "$name: check authenticates every address at every port ($got)" ||
+		not_ok "$name: check authenticates every address at every port" "ports matched: $got; $(cat "$LOGDIR/check.$name.err")"
 	e2e_probe_phase "$name" 20
 }
 
