@@ -135,24 +135,33 @@ watch_owners() {
 	cat >"$f.sh" <<'LOOP'
 f=$1 servers=$2
 shift 2
+owners="$*"
 while [ ! -e "$f.stop" ]; do
-	line=$(date +%s.%N)
+	t=$(date +%s.%N)
+	# One dig per address for every owner, one awk for the line: few
+	# processes per sample, so that a loaded machine still samples often.
 	for s in $servers; do
-		# No answer at all is no sample of that address ("?").
-		if ! ans=$(for o in "$@"; do echo "$o TLSA"; done |
-			dig +norec +time=1 +tries=1 +noall +answer @"$s" -f - 2>/dev/null) ||
-			[ -z "$ans" ]; then
-			for o in "$@"; do line="$line @$s/$o=?"; done
-			continue
-		fi
-		for o in "$@"; do
-			hex=$(echo "$ans" | awk -v o="$o." 'tolower($1) == o && $4 == "TLSA" {
-				h = ""; for (i = 8; i <= NF; i++) h = h $i; print tolower(h) }' |
-				sort | paste -sd, -)
-			line="$line @$s/$o=$hex"
-		done
-	done
-	echo "$line" >>"$f"
+		echo "SERVER $s"
+		for o in $owners; do echo "$o TLSA"; done |
+			dig +norec +time=1 +tries=1 +noall +answer +comments @"$s" -f - 2>/dev/null
+	done | awk -v t="$t" -v owners="$owners" -v servers="$servers" '
+		$1 == "SERVER" { s = $2; next }
+		/->>HEADER<<-/ { replies[s]++; next }
+		$4 == "TLSA" {
+			o = tolower($1); sub(/\.$/, "", o); h = ""
+			for (i = 8; i <= NF; i++) h = h $i
+			got[s "/" o] = got[s "/" o] "," tolower(h)
+		}
+		END {
+			# An address that did not answer every query is no
+			# sample ("?"); one that answered without records is.
+			line = t; ns = split(servers, S, " "); no = split(owners, O, " ")
+			for (i = 1; i <= ns; i++) for (j = 1; j <= no; j++) {
+				k = S[i] "/" O[j]
+				line = line " @" k "=" (replies[S[i]] < no ? "?" : substr(got[k], 2))
+			}
+			print line
+		}' >>"$f"
 	sleep 0.3
 done
 LOOP
