@@ -120,9 +120,9 @@ kept_until() {
 	awk -v h="$2" -v t="$3" '
 		{ a = 0; for (i = 2; i <= NF; i++) if ($i !~ /=\?$/) { a++; if (index($i, h) == 0) { bad++; break } } }
 		a == 0 { next }
-		{ n++ }
+		{ n++; if (n > 1 && $1 - p > gap) gap = $1 - p; p = $1 }
 		$1 <= t { before++ }
-		END { print n + 0, before + 0, bad + 0; exit !(bad == 0 && before > 0) }' "$1"
+		END { printf "%d %d %d %.1f\n", n, before, bad, gap; exit !(bad == 0 && before > 0) }' "$1"
 }
 # watch_owners FILE OWNER...: about every 0.3 s, one stamped line with what
 # each authoritative address serves at each OWNER ("@ADDR/OWNER=HEX,..."),
@@ -321,9 +321,9 @@ rollover() {
 	# after the following publish: every sample of every address, at
 	# every owner name, holds the adopted key's record.
 	live=$(first_live "$LOGDIR/watch.$name" "$next")
-	if [ -n "$live" ] && read -r n before _ < <(kept_until "$LOGDIR/owners.$name" "$next" "$live") &&
+	if [ -n "$live" ] && read -r n before _ gap < <(kept_until "$LOGDIR/owners.$name" "$next" "$live") &&
 		[ "$n" -ge 20 ]; then
-		ok "$name: its record was served by every address at $owners in all $n samples ($before before it went live, the rest after the promote too)"
+		ok "$name: its record was served by every address at $owners in all $n samples, at most $gap s apart ($before before it went live, the rest after the promote too)"
 	else
 		not_ok "$name: its record was served by every address from before adoption to after the promote" \
 			"live=$live $(kept_until "$LOGDIR/owners.$name" "$next" "${live:-0}")"
