@@ -16,6 +16,7 @@ struct cli {
 	int		 wait;		/* run --wait */
 	int		 resume;	/* roll --resume */
 	const char	*prometheus;	/* check --prometheus FILE */
+	const char	*algorithm;	/* adopt-next --algorithm ALG */
 	int		 warn_days;	/* check -w DAYS; -1: not given */
 	int		 crit_days;	/* check -c DAYS; -1: not given */
 	const char	*command;	/* "run", "plan", "config" ... */

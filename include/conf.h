@@ -116,13 +116,38 @@ struct conf_timing {
 	int64_t	keep_retired;
 };
 
+/* The ports one host serves with the same keys (25, 465, 587). */
+#define CONF_PORTS_MAX	8
+struct conf_ports {
+	int			 v[CONF_PORTS_MAX];
+	int			 n;
+};
+
+/*
+ * One TLSA owner name of a host: "_PORT._tcp.NAME" for each port and each
+ * of the host's names, all kept in step with the same RRset. owners[0] is
+ * the host's own name at its first port (conf_host.owner).
+ */
+struct conf_owner {
+	const char		*name;		/* points into the host */
+	const char		*mx;		/* the MX name it is for */
+	struct conf_publisher	*publisher;
+	int			 port;
+	int			 line;
+};
+
 struct conf_host {
 	char			*name;		/* MX host name, as in the MX RR */
 	int			 line;
-	int			 port;		/* default 25 */
+	int			 port;		/* the first of ports: default 25 */
+	struct conf_ports	 ports;		/* port = 25 465 587 */
 	char			*owner;		/* TLSA owner, "_25._tcp.NAME" */
 	struct conf_alias	*aliases;
 	int			 naliases;
+	/* Every owner name: ports x (name, aliases), port by port. */
+	struct conf_owner	*owners;
+	char			**owner_names;	/* the other ports' names */
+	int			 nowners;
 	enum conf_scheme	 scheme;
 	unsigned		 algs;		/* bit set of 1 << enum key_alg */
 	struct conf_files	 files;

@@ -102,12 +102,18 @@ const char	*verify_status_str(enum verify_status);
  * (mismatch, no STARTTLS, failed handshake, 5xx); else OUT_TEMPFAIL. */
 enum outcome	 verify_status_outcome(enum verify_status);
 
+/* Submissions (RFC 8314): TLS from the first byte. Every other port
+ * speaks SMTP first and STARTTLS. */
+#define VERIFY_PORT_SUBMISSIONS	465
+
 struct verify_endpoint {
 	/* in */
 	char			 name[256];	/* the MX name */
 	char			 base[256];	/* SNI, DANE-TA name */
 	struct resolve_addr	 addr;
 	int			 port;
+	int			 implicit_tls;	/* port 465 (RFC 8314): TLS from
+						 * the first byte, no STARTTLS */
 	enum key_alg		 alg;
 	const struct tlsa_set	*tlsa;		/* borrowed */
 	/* out */

@@ -227,7 +227,7 @@ dns_usable(const struct verify_name *vn)
 static const char *
 conf_owner(const struct conf_host *h, int i)
 {
-	return i == 0 ? h->owner : h->aliases[i - 1].owner;
+	return h->owners[i].name;
 }
 
 /* DNS rules for one name; 1 if its TLSA RRset is worth judging further. */
@@ -330,7 +330,8 @@ name_of(const struct check_facts *f, const struct verify_endpoint *e)
 	int i;
 
 	for (i = 0; i < f->nnames; i++)
-		if (strcmp(f->names[i].name, e->name) == 0)
+		if (strcmp(f->names[i].name, e->name) == 0 &&
+		    f->names[i].port == e->port)
 			return &f->names[i];
 	return NULL;
 }
@@ -381,6 +382,10 @@ endpoint_rules(const struct check_facts *f, const struct verify_endpoint *e,
 	else
 		snprintf(subj, sizeof(subj), "%s %s", e->addr.text,
 		    key_alg_str(e->alg));
+	/* Several ports: which one (25 and 587 STARTTLS, 465 TLS). */
+	if (f->host->ports.n > 1)
+		snprintf(subj + strlen(subj), sizeof(subj) - strlen(subj),
+		    " port %d", e->port);
 	switch (e->status) {
 	case VS_MATCH:
 		code = NULL;
@@ -1362,13 +1367,12 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 	w = xcalloc((size_t)nhosts, sizeof(*w));
 	for (i = 0; i < nhosts; i++) {
 		w[i].h = hosts[i];
-		w[i].nnames = 1 + hosts[i]->naliases;
+		w[i].nnames = hosts[i]->nowners;
 		w[i].names = xcalloc((size_t)w[i].nnames,
 		    sizeof(*w[i].names));
 		for (j = 0; j < w[i].nnames; j++)
-			(void)verify_lookup(res, j == 0 ? hosts[i]->name :
-			    hosts[i]->aliases[j - 1].name, hosts[i]->port,
-			    &w[i].names[j]);
+			(void)verify_lookup(res, hosts[i]->owners[j].mx,
+			    hosts[i]->owners[j].port, &w[i].names[j]);
 		if (st != NULL)
 			load_known(st, &w[i], rep->now);
 	}

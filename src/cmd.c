@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "adopt.h"
 #include "check.h"
 #include "cmd.h"
 #include "conf.h"
@@ -46,6 +47,9 @@ static const char usage_text[] =
 "  config check                  validate the configuration, change nothing\n"
 "  acme-hook [host]              take a certificate an ACME client renewed\n"
 "                                (certbot, lego, acme.sh, dehydrated hooks)\n"
+"  adopt-next [--algorithm alg] host keyfile\n"
+"                                take over a next key whose record is\n"
+"                                published already (danectl, certbot)\n"
 "\n"
 "options:\n"
 "  -c file           configuration (default " CONF_DEFAULT_PATH "); after\n"
@@ -61,7 +65,7 @@ static const char usage_text[] =
 "  --help, --version (after check also -h, -V)\n";
 
 enum { O_STATE = 256, O_SYSLOG, O_JSON, O_WAIT, O_RESUME, O_HELP, O_VERSION,
-    O_PROMETHEUS };
+    O_PROMETHEUS, O_ALGORITHM };
 
 static const struct option long_opts[] = {
 	{ "state-dir", required_argument, NULL, O_STATE },
@@ -72,6 +76,7 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "prometheus", required_argument, NULL, O_PROMETHEUS },
+	{ "algorithm", required_argument, NULL, O_ALGORITHM },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -100,6 +105,7 @@ take_option(int ch, struct cli *c, int check)
 	case O_WAIT: c->wait = 1; return 0;
 	case O_RESUME: c->resume = 1; return 0;
 	case O_PROMETHEUS: c->prometheus = optarg; return 0;
+	case O_ALGORITHM: c->algorithm = optarg; return 0;
 	case 'h':
 	case O_HELP:
 		fputs(usage_text, stdout);
@@ -194,14 +200,12 @@ outcome_exit(enum outcome o)
 static const char **
 host_owners(const struct conf_host *h, int *n)
 {
-	const char **names = xcalloc((size_t)(1 + h->naliases),
-	    sizeof(*names));
+	const char **names = xcalloc((size_t)h->nowners, sizeof(*names));
 	int i;
 
-	names[0] = h->owner;
-	for (i = 0; i < h->naliases; i++)
-		names[i + 1] = h->aliases[i].owner;
-	*n = 1 + h->naliases;
+	for (i = 0; i < h->nowners; i++)
+		names[i] = h->owners[i].name;
+	*n = h->nowners;
 	return names;
 }
 
@@ -238,6 +242,7 @@ countdown(const struct wake *w)
 {
 	char b[32], what[512];
 	time_t until = w->at;
+	int tick;
 
 	/* Host, slot and what for: a wait of hours must say what ends it. */
 	if (w->host == NULL)
@@ -268,6 +273,14 @@ countdown(const struct wake *w)
 			left = 1000;
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)left * 1000000L;
+		(void)nanosleep(&ts, NULL);
+	}
+	/* The machine reads time(), the kernel's coarse clock, which may lag
+	 * the precise one by a tick: wait for it too (a few ms at most), or
+	 * the next round finds nothing due yet and loops, logging each turn. */
+	for (tick = 0; tick < 50 && util_now() < until; tick++) {
+		struct timespec ts = { 0, 1000000L };
+
 		(void)nanosleep(&ts, NULL);
 	}
 	if (isatty(STDERR_FILENO))
@@ -952,6 +965,56 @@ done:
 	return rc;
 }
 
+/*
+ * adopt-next HOST KEYFILE: under the host's lock, like a run, so that a
+ * run cannot generate a next key meanwhile.
+ */
+static int
+cmd_adopt_next(const struct cli *c, struct conf *conf)
+{
+	static const int code[] = { EX_OK, EX_NOINPUT, EX_DATAERR,
+	    EX_UNAVAILABLE, EX_CANTCREAT, EX_TEMPFAIL };
+	const struct conf_host *h;
+	struct store *st = NULL;
+	struct lock_set *lk = NULL;
+	const char **owners = NULL;
+	enum key_alg alg;
+	enum outcome o;
+	int no, rc;
+
+	if (c->nargs != 2) {
+		log_err("adopt-next takes a host name and a key file");
+		return EX_USAGE;
+	}
+	if (c->algorithm != NULL && key_alg_parse(c->algorithm, &alg) != 0) {
+		log_err("--algorithm %s: not rsa2048 or ecdsa-p256",
+		    c->algorithm);
+		return EX_USAGE;
+	}
+	if ((h = conf_host_find(conf, c->args[0])) == NULL) {
+		log_err("%s: no [host %s] in %s", c->args[0], c->args[0],
+		    conf->path);
+		return EX_USAGE;
+	}
+	owners = host_owners(h, &no);
+	if ((o = lock_acquire(conf->state_dir, owners, no, conf->lock_timeout,
+	    &lk)) != OUT_OK) {
+		rc = outcome_exit(o);
+		goto done;
+	}
+	if (store_open(conf->state_dir, 0, &st) != OUT_OK) {
+		rc = EX_CANTCREAT;
+		goto done;
+	}
+	rc = code[adopt_next(conf, st, h, c->args[1], c->algorithm != NULL ?
+	    (int)alg : -1, util_now())];
+done:
+	lock_release(lk);
+	store_close(st);
+	free(owners);
+	return rc;
+}
+
 int
 cmd_dispatch(const struct cli *c)
 {
@@ -966,6 +1029,7 @@ cmd_dispatch(const struct cli *c)
 		{ "roll", cmd_roll },
 		{ "acme-hook", cmd_acme_hook },
 		{ "check", cmd_check },
+		{ "adopt-next", cmd_adopt_next },
 	};
 	struct conf *conf;
 	size_t i;

@@ -49,8 +49,8 @@
  *
  *   [host NAME]              NAME: the MX host name
  *   publisher        NAME      required: a [publisher NAME] section
- *   port             1-65535   25
- *   tlsa_owner       domain    _PORT._tcp.NAME
+ *   port, ports      1-65535, one or more (blanks or commas); 25
+ *   tlsa_owner       domain    _PORT._tcp.NAME; one port only
  *   alias            NAME [PUBLISHER], repeatable; owner _PORT._tcp.NAME
  *   scheme           current+next | current+issuer; current+next
  *   algorithms       rsa2048, ecdsa-p256 or both (blanks or commas); rsa2048
@@ -136,7 +136,7 @@ enum key_id {
 	K_TYPE, K_ZONE, K_TIMEOUT, K_SERVER, K_TSIG_KEY_FILE, K_API_URL,
 	K_API_KEY_FILE, K_SERVER_ID, K_CA_FILE, K_TLS_VERIFY, K_INSECURE,
 	K_PROXY, K_COMMAND,
-	K_PUBLISHER, K_PORT, K_TLSA_OWNER, K_ALIAS, K_SCHEME, K_ALGORITHMS,
+	K_PUBLISHER, K_PORT, K_PORTS, K_TLSA_OWNER, K_ALIAS, K_SCHEME, K_ALGORITHMS,
 	K_KEY_FILE, K_CERT_FILE, K_CHAIN_FILE, K_FULLCHAIN_FILE,
 	K_COMBINED_FILE, K_LIVE_LINK, K_OWNER, K_GROUP, K_KEY_MODE,
 	K_CERT_MODE, K_ACME_HOOK, K_RELOAD, K_ISSUER_SPKI, K_ISSUER_CERT,
@@ -224,7 +224,7 @@ static int	 p_addr(struct pctx *, const struct keydef *, const char *,
 		    void *);
 static int	 p_bool(struct pctx *, const struct keydef *, const char *,
 		    void *);
-static int	 p_port(struct pctx *, const struct keydef *, const char *,
+static int	 p_ports(struct pctx *, const struct keydef *, const char *,
 		    void *);
 static int	 p_count(struct pctx *, const struct keydef *, const char *,
 		    void *);
@@ -326,7 +326,8 @@ static const struct keydef keys[K_COUNT] = {
 
 	[K_PUBLISHER] = { "publisher", SECT_HOST, 0, KF_REQUIRED,
 	    HOFF(publisher), p_pubref },
-	[K_PORT] = { "port", SECT_HOST, 0, 0, HOFF(port), p_port },
+	[K_PORT] = { "port", SECT_HOST, 0, 0, HOFF(ports), p_ports },
+	[K_PORTS] = { "ports", SECT_HOST, 0, 0, HOFF(ports), p_ports },
 	[K_TLSA_OWNER] = { "tlsa_owner", SECT_HOST, 0, 0, HOFF(owner),
 	    p_domain },
 	[K_ALIAS] = { "alias", SECT_HOST, 0, KF_REPEAT, 0, p_alias },
@@ -540,6 +541,10 @@ host_free(struct conf_host *h)
 		free(h->aliases[i].owner);
 	}
 	free(h->aliases);
+	for (i = 0; i < h->nowners - 1 - h->naliases; i++)
+		free(h->owner_names[i]);
+	free(h->owner_names);
+	free(h->owners);
 	free(h->files.key_file);
 	free(h->files.cert_file);
 	free(h->files.chain_file);
@@ -907,19 +912,48 @@ p_bool(struct pctx *ctx, const struct keydef *kd, const char *val,
 	return 0;
 }
 
+/* One or more ports, blanks or commas between: the ports a host serves
+ * with the same keys, each with its own TLSA owner names. */
 static int
-p_port(struct pctx *ctx, const struct keydef *kd, const char *val,
+p_ports(struct pctx *ctx, const struct keydef *kd, const char *val,
     void *field)
 {
-	int port;
+	struct conf_ports *p = field, got = { { 0 }, 0 };
+	const char *w, *s = val;
+	char *word = NULL;
+	size_t n;
+	int i, port, rc = -1;
 
-	if ((port = parse_port(val)) < 0) {
-		conf_error(ctx, ctx->lineno, "%s: bad port \"%s\" (1-65535)",
-		    kd->name, val);
-		return -1;
+	while ((w = next_word(&s, " \t,", &n)) != NULL) {
+		free(word);
+		word = copy_span(w, n);
+		if ((port = parse_port(word)) < 0) {
+			conf_error(ctx, ctx->lineno, "%s: bad port \"%s\" "
+			    "(1-65535)", kd->name, word);
+			goto out;
+		}
+		for (i = 0; i < got.n; i++)
+			if (got.v[i] == port) {
+				conf_error(ctx, ctx->lineno, "%s: %d listed "
+				    "twice", kd->name, port);
+				goto out;
+			}
+		if (got.n == CONF_PORTS_MAX) {
+			conf_error(ctx, ctx->lineno, "%s: more than %d ports",
+			    kd->name, CONF_PORTS_MAX);
+			goto out;
+		}
+		got.v[got.n++] = port;
 	}
-	*(int *)field = port;
-	return 0;
+	if (got.n == 0) {
+		conf_error(ctx, ctx->lineno, "%s: no port listed", kd->name);
+		goto out;
+	}
+	*p = got;
+	rc = 0;
+out:
+	free(word);
+	return rc;
 }
 
 /* A small count (keep_retired): 0-100, into an int64_t like a timing. */
@@ -1456,6 +1490,8 @@ host_add(struct pctx *ctx, const char *name, int broken)
 	h->name = xstrdup(name);
 	h->line = ctx->lineno;
 	h->port = 25;
+	h->ports.v[0] = 25;
+	h->ports.n = 1;
 	h->scheme = SCHEME_CURRENT_NEXT;
 	h->files.key_mode = 0600;
 	h->files.cert_mode = 0644;
@@ -1860,6 +1896,40 @@ publisher_find(struct pctx *ctx, const char *name)
 	return s != NULL ? &ctx->conf->publishers[s->idx] : NULL;
 }
 
+/*
+ * Every owner name of a host, port by port: the host's name, then its
+ * aliases, each with its publisher (an alias's, or the host's). The
+ * first port's names are the host's and aliases' owner fields.
+ */
+static void
+make_owners(struct conf_host *h, int line)
+{
+	int names = 1 + h->naliases, p, i, n = 0;
+
+	h->nowners = h->ports.n * names;
+	h->owners = xcalloc((size_t)h->nowners, sizeof(*h->owners));
+	h->owner_names = xcalloc((size_t)h->nowners, sizeof(char *));
+	for (p = 0; p < h->ports.n; p++)
+		for (i = 0; i < names; i++) {
+			struct conf_owner *o = &h->owners[p * names + i];
+			const char *name = i == 0 ? h->name :
+			    h->aliases[i - 1].name;
+
+			o->port = h->ports.v[p];
+			o->mx = name;
+			o->publisher = i == 0 ||
+			    h->aliases[i - 1].publisher == NULL ?
+			    h->publisher : h->aliases[i - 1].publisher;
+			o->line = i == 0 ? line : h->aliases[i - 1].line;
+			if (p == 0)
+				o->name = i == 0 ? h->owner :
+				    h->aliases[i - 1].owner;
+			else
+				o->name = h->owner_names[n++] = xasprintf(
+				    "_%d._tcp.%s", o->port, name);
+		}
+}
+
 static void
 finish_host(struct pctx *ctx, const struct sect *s)
 {
@@ -1883,6 +1953,14 @@ finish_host(struct pctx *ctx, const struct sect *s)
 	if (h->algs == 0)
 		h->algs = 1u << KEY_ALG_RSA2048;
 
+	h->port = h->ports.v[0];
+	if (s->seen[K_PORT] && s->seen[K_PORTS])
+		conf_error(ctx, s->seen[K_PORTS], "ports: port is given "
+		    "too, at line %d; give one of them", s->seen[K_PORT]);
+	if (h->ports.n > 1 && s->seen[K_TLSA_OWNER])
+		conf_error(ctx, s->seen[K_TLSA_OWNER], "tlsa_owner names one "
+		    "owner name, but the host serves %d ports: leave it out "
+		    "(each port's owner is _PORT._tcp.NAME)", h->ports.n);
 	if (h->owner == NULL) {
 		h->owner = xasprintf("_%d._tcp.%s", h->port, h->name);
 		if (!s->broken && !util_valid_hostname(h->owner))
@@ -1908,12 +1986,11 @@ finish_host(struct pctx *ctx, const struct sect *s)
 	    (h->publisher = publisher_find(ctx, s->pubref)) == NULL)
 		conf_error(ctx, s->seen[K_PUBLISHER],
 		    "publisher: unknown publisher \"%s\"", s->pubref);
-	check_in_zone(ctx, h->publisher, h->owner, s->seen[K_TLSA_OWNER] ?
-	    s->seen[K_TLSA_OWNER] : s->line);
-	for (i = 0; i < h->naliases; i++)
-		check_in_zone(ctx, h->aliases[i].publisher != NULL ?
-		    h->aliases[i].publisher : h->publisher,
-		    h->aliases[i].owner, h->aliases[i].line);
+	make_owners(h, s->seen[K_TLSA_OWNER] ? s->seen[K_TLSA_OWNER] :
+	    s->line);
+	for (i = 0; i < h->nowners; i++)
+		check_in_zone(ctx, h->owners[i].publisher, h->owners[i].name,
+		    h->owners[i].line);
 
 	if (!s->bad[K_SCHEME] && h->scheme == SCHEME_CURRENT_ISSUER) {
 		if (h->nissuer_spki == 0 && h->nissuer_files == 0 &&
@@ -2004,16 +2081,12 @@ check_owners(struct pctx *ctx)
 		if (s->kind != SECT_HOST || s->broken)
 			continue;
 		h = &ctx->conf->hosts[s->idx];
-		v = xrealloc(v, ((size_t)n + 1 + (size_t)h->naliases) *
+		v = xrealloc(v, ((size_t)n + (size_t)h->nowners) *
 		    sizeof(*v));
-		v[n].order = n;
-		v[n].name = h->owner;
-		v[n++].line = s->seen[K_TLSA_OWNER] ? s->seen[K_TLSA_OWNER] :
-		    s->line;
-		for (j = 0; j < h->naliases; j++) {
+		for (j = 0; j < h->nowners; j++) {
 			v[n].order = n;
-			v[n].name = h->aliases[j].owner;
-			v[n++].line = h->aliases[j].line;
+			v[n].name = h->owners[j].name;
+			v[n++].line = h->owners[j].line;
 		}
 	}
 	if (n > 1)

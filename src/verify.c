@@ -227,6 +227,7 @@ verify_endpoint_init(struct verify_endpoint *ep, const char *name,
 	snprintf(ep->base, sizeof(ep->base), "%s", base != NULL ? base : name);
 	ep->addr = *addr;
 	ep->port = port;
+	ep->implicit_tls = port == VERIFY_PORT_SUBMISSIONS;
 	ep->alg = alg;
 	ep->tlsa = tlsa;
 	ep->status = VS_NOT_RUN;
@@ -625,6 +626,13 @@ advance(struct conn *c, SSL_CTX *ctx, const struct verify_opts *o,
 			    strerror(err));
 			return;
 		}
+		if (c->ep->implicit_tls) {
+			/* Submissions: the handshake starts at once. */
+			set_state(c, C_TLS);
+			if (setup_tls(c, ctx) == 0)
+				step_tls(c);
+			return;
+		}
 		c->smtp = xmalloc(sizeof(*c->smtp));
 		smtp_init(c->smtp, c->fd, o->helo);
 		set_state(c, C_SMTP);
@@ -808,7 +816,7 @@ compare_dns(const struct conf_host *h, const char *alg,
 		    vn->tlsa.set.n, vn->owner, want->n);
 	for (i = 0; i < n; i++) {
 		if (strcmp(eps[i].name, vn->name) != 0 ||
-		    eps[i].status != VS_MATCH ||
+		    eps[i].port != vn->port || eps[i].status != VS_MATCH ||
 		    tlsa_set_matches_chain(&vn->tlsa.set, eps[i].chain))
 			continue;
 		log_msg(LOG_LVL_ERR, h->name, alg, "the TLSA RRset DNS serves "
@@ -831,16 +839,17 @@ run_host(const struct conf *conf, const struct conf_host *h, enum key_alg alg,
 	const char *a = key_alg_str(alg);
 	struct resolver *res = NULL;
 	struct verify_name *vn;
-	int nnames = 1 + h->naliases, i, rc = -1;
+	int nnames = h->nowners, i, rc = -1;
 
 	*dns = OUT_OK;
 	vn = *vnp = xcalloc((size_t)nnames, sizeof(*vn));
 	if (resolve_open(conf->resolver, opts->dns_timeout_secs, &res) !=
 	    OUT_OK)
 		return -1;
+	/* Every port of every name: each owner name is a sender's view. */
 	for (i = 0; i < nnames; i++) {
-		(void)verify_lookup(res, i == 0 ? h->name :
-		    h->aliases[i - 1].name, h->port, &vn[i]);
+		(void)verify_lookup(res, h->owners[i].mx, h->owners[i].port,
+		    &vn[i]);
 		if (vn[i].addrs.sec == RESOLVE_FAIL ||
 		    vn[i].addrs.sec == RESOLVE_BOGUS ||
 		    vn[i].addrs.naddr == 0) {
@@ -866,7 +875,7 @@ free_host(const struct conf_host *h, struct verify_name *vn,
 
 	for (i = 0; i < neps; i++)
 		verify_endpoint_clear(&eps[i]);
-	for (i = 0; vn != NULL && i < 1 + h->naliases; i++)
+	for (i = 0; vn != NULL && i < h->nowners; i++)
 		verify_name_free(&vn[i]);
 	free(eps);
 	free(vn);
@@ -881,7 +890,7 @@ verify_host(const struct conf *conf, const struct conf_host *h,
 	struct verify_endpoint *eps = NULL;
 	const char *a = key_alg_str(alg);
 	enum outcome o = OUT_TEMPFAIL, dns = OUT_OK, v;
-	int nnames = 1 + h->naliases, neps = 0, i, usable;
+	int nnames = h->nowners, neps = 0, i, usable;
 
 	verify_opts_init(&opts);
 	/* Nothing a sender could use: no verdict, and above all no

@@ -295,14 +295,13 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 		goto done;
 
 	util_boot_clock(&boot);	/* once: a file read, on every run */
-	v->nowners = 1 + h->naliases;
+	v->nowners = h->nowners;
 	v->owners = xcalloc((size_t)v->nowners, sizeof(*v->owners));
 	for (i = 0; i < v->nowners; i++) {
 		struct view_owner *o = &v->owners[i];
 
-		o->name = i == 0 ? h->owner : h->aliases[i - 1].owner;
-		o->publisher = i == 0 || h->aliases[i - 1].publisher == NULL ?
-		    h->publisher : h->aliases[i - 1].publisher;
+		o->name = h->owners[i].name;
+		o->publisher = h->owners[i].publisher;
 		if (v->host_id == 0)
 			continue;
 		if (store_owner_id(st, v->host_id, o->name, create, &o->id) < 0)
@@ -497,13 +496,21 @@ matches(const struct matcher *m, const struct tlsa_set *set)
 	    would_match(m->v, m->s, set);
 }
 
-/* The deploy guard over one owner name's history (ageing_safe_at); *all:
- * every version that held records matches. */
+/*
+ * The deploy guard over one owner name's history (ageing_safe_at); *all:
+ * every version that held records matches. unknown_before: a version 0
+ * found at first contact that matches was served since a time no one
+ * knows (an adopted next key's record, published by the operator a
+ * minute ago perhaps), so it counts only from when it was found: an
+ * unknown version, taken as "no RRset" with the longer TTL, comes before
+ * it and must age out.
+ */
 static enum ageing_verdict
-owner_guard(const struct view_owner *o, int64_t margin,
-    const struct matcher *m, time_t *at, int *all)
+owner_guard(const struct view_owner *o, int64_t margin, int64_t conf_ttl,
+    int unknown_before, const struct matcher *m, time_t *at, int *all)
 {
-	struct rrset_version *hist = xcalloc((size_t)o->nv, sizeof(*hist));
+	struct rrset_version *hist = xcalloc((size_t)o->nv + 1, sizeof(*hist));
+	struct rrset_version *h = hist + 1;
 	enum ageing_verdict g;
 	int j;
 
@@ -512,16 +519,21 @@ owner_guard(const struct view_owner *o, int64_t margin,
 		struct tlsa_set set = { 0 };
 
 		(void)tlsa_set_parse(o->v[j].records, &set);
-		hist[j].exists = set.n > 0;
-		hist[j].matches = set.n > 0 && matches(m, &set);
-		hist[j].ttl = o->v[j].ttl;
-		hist[j].neg_ttl = o->v[j].neg_ttl;
-		hist[j].propagated_ms = o->v[j].propagated_ms;
-		if (hist[j].exists && !hist[j].matches)
+		h[j].exists = set.n > 0;
+		h[j].matches = set.n > 0 && matches(m, &set);
+		h[j].ttl = o->v[j].ttl;
+		h[j].neg_ttl = o->v[j].neg_ttl;
+		h[j].propagated_ms = o->v[j].propagated_ms;
+		if (h[j].exists && !h[j].matches)
 			*all = 0;
 		tlsa_set_free(&set);
 	}
-	g = ageing_safe_at(hist, o->nv, margin, at);
+	if (unknown_before && o->nv > 0 && o->v[0].observed && h[0].matches) {
+		hist[0].ttl = h[0].ttl > conf_ttl ? h[0].ttl : conf_ttl;
+		hist[0].neg_ttl = h[0].neg_ttl;
+		g = ageing_safe_at(hist, o->nv + 1, margin, at);
+	} else
+		g = ageing_safe_at(h, o->nv, margin, at);
 	free(hist);
 	return g;
 }
@@ -543,8 +555,8 @@ guard(const struct view *v, const struct view_slot *s, struct slot_facts *f)
 			f->guard = AGE_NEVER;
 			return;
 		}
-		g = owner_guard(&v->owners[i], v->host->timing.margin, &m, &at,
-		    &all);
+		g = owner_guard(&v->owners[i], v->host->timing.margin,
+		    v->host->timing.ttl, 1, &m, &at, &all);
 		if (g > f->guard)
 			f->guard = g;
 		if (g == AGE_SAFE && at > f->guard_at)
@@ -564,8 +576,8 @@ view_chain_safe(const struct view *v, STACK_OF(X509) *chain, time_t now)
 
 		if (v->owners[i].nv == 0)
 			continue;
-		g = owner_guard(&v->owners[i], v->host->timing.margin, &m, &at,
-		    &all);
+		g = owner_guard(&v->owners[i], v->host->timing.margin,
+		    v->host->timing.ttl, 0, &m, &at, &all);
 		if (!all && (g != AGE_SAFE || now < at))
 			return 0;
 	}
@@ -591,7 +603,8 @@ view_record_gone_at(const struct view *v, const char *spki, time_t *at)
 		time_t t = 0;
 
 		if (v->owners[i].nv == 0 || owner_guard(&v->owners[i],
-		    v->host->timing.margin, &m, &t, &all) != AGE_SAFE)
+		    v->host->timing.margin, v->host->timing.ttl, 0, &m, &t,
+		    &all) != AGE_SAFE)
 			gone = 0;
 		else if (t > *at)
 			*at = t;

@@ -100,6 +100,7 @@ test_severity(void)
  * endpoints; everything owned here and freed by fx_free. */
 struct fx {
 	struct conf_host	 h;
+	struct conf_owner	 own[1];
 	struct verify_name	 vn;
 	struct resolve_addr	 addr[2];
 	struct verify_endpoint	 ep[4];
@@ -130,6 +131,13 @@ fx_init(struct fx *x, const char *name)
 	x->h.name = (char *)name;
 	x->h.owner = xasprintf("_25._tcp.%s", name);
 	x->h.port = 25;
+	x->h.ports.v[0] = 25;
+	x->h.ports.n = 1;
+	x->own[0].name = x->h.owner;
+	x->own[0].mx = name;
+	x->own[0].port = 25;
+	x->h.owners = x->own;
+	x->h.nowners = 1;
 	x->h.algs = 1u << KEY_ALG_ECDSA_P256;
 	x->h.scheme = SCHEME_CURRENT_NEXT;
 	x->h.timing.expiry_alert = 14 * DAY;

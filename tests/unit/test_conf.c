@@ -483,6 +483,41 @@ test_aliases(void)
 	conf_free(c);
 }
 
+/* Several ports: one owner name per port and name, port by port, the
+ * first port's names first; each with its name's publisher. */
+static void
+test_ports(void)
+{
+	struct conf *c = load_data("tests/data/conf/good/ports.conf");
+	static const char *const want[] = {
+		"_25._tcp.mx.example.org", "_25._tcp.mail.example.com",
+		"_465._tcp.mx.example.org", "_465._tcp.mail.example.com",
+		"_587._tcp.mx.example.org", "_587._tcp.mail.example.com",
+	};
+	struct conf_host *h;
+	int i;
+
+	if (c == NULL)
+		return;
+	h = &c->hosts[0];
+	T_INT(h->ports.n, 3);
+	T_INT(h->port, 25);
+	T_STR(h->owner, "_25._tcp.mx.example.org");
+	if (T_INT(h->nowners, 6))
+		for (i = 0; i < 6; i++) {
+			T_STR(h->owners[i].name, want[i]);
+			T_INT(h->owners[i].port, i < 2 ? 25 : i < 4 ? 465 : 587);
+			T_STR(h->owners[i].mx, i % 2 == 0 ? "mx.example.org" :
+			    "mail.example.com");
+			T_CHECK(h->owners[i].publisher == &c->publishers[i % 2]);
+		}
+	h = &c->hosts[1];
+	T_INT(h->ports.n, 1);
+	if (T_INT(h->nowners, 1))
+		T_STR(h->owners[0].name, "_587._tcp.mx2.example.org");
+	conf_free(c);
+}
+
 static void
 test_alg_paths(void)
 {
@@ -936,6 +971,7 @@ static const struct t_case cases[] = {
 	{ "bad configurations (tests/data/conf/bad)", test_bad_files },
 	{ "minimal: defaults", test_minimal },
 	{ "full: every key, both schemes", test_full },
+	{ "ports: one owner name per port and name", test_ports },
 	{ "aliases in other publishers", test_aliases },
 	{ "%a paths", test_alg_paths },
 	{ "examples/daneroll.conf", test_example },

@@ -23,7 +23,9 @@
 # retired before the chain it vouched for left, or a publish that drops
 # the live key's record, fails here.
 #
-# NAME is the MX host name (the TLSA owner is _25._tcp.NAME), ADDR an IPv4
+# NAME is the MX host name (the TLSA owner is _25._tcp.NAME), or NAME/PORT
+# for another port (_PORT._tcp.NAME; 465 speaks TLS from the first byte,
+# every other port STARTTLS, as RFC 8314 and 6409 have it), ADDR an IPv4
 # or IPv6 address, ALG rsa2048 or ecdsa-p256 (the client then offers only
 # that algorithm's signature schemes, so the server must present that
 # chain). Each probe: the TLSA RRset from the validating resolver, which
@@ -93,12 +95,13 @@ sigalgs() {
 # the original name's. Prints the name where records were found, then the
 # dig answer; "NOAD" if an answer was not validated, "NOANSWER" if the
 # resolver did not answer at all.
-tlsa_for() { # name
-	local name=$1 target ans
+tlsa_for() { # name[/port]
+	local name=${1%/*} port=25 target ans
+	case $1 in */*) port=${1##*/} ;; esac
 	target=$(dig +dnssec +time=2 +tries=1 @"$resolver" "$name" CNAME 2>&1 |
 		awk '$4 == "CNAME" { sub(/\.$/, "", $5); print $5; exit }')
 	for n in $target $name; do
-		ans=$(dig +dnssec +time=2 +tries=2 @"$resolver" "_25._tcp.$n" TLSA 2>&1)
+		ans=$(dig +dnssec +time=2 +tries=2 @"$resolver" "_$port._tcp.$n" TLSA 2>&1)
 		if ! echo "$ans" | grep -q '^;; flags:'; then
 			echo NOANSWER
 			return
@@ -127,17 +130,20 @@ cold_round() {
 	rm -rf "$out/round"
 	mkdir -p "$out/round"
 	if cold_begin; then
-		for n in "$@"; do tlsa_for "$n" >"$out/round/$n"; done
+		for n in "$@"; do tlsa_for "$n" >"$out/round/${n//\//_}"; done
 	else
-		for n in "$@"; do echo COLDFAIL >"$out/round/$n"; done
+		for n in "$@"; do echo COLDFAIL >"$out/round/${n//\//_}"; done
 	fi
 	cold_end
 }
 
-probe_one() { # name addr alg
-	local name=$1 addr=$2 alg=$3 ans args=() rr connect tmp owner
+probe_one() { # name[/port] addr alg
+	local name=$1 addr=$2 alg=$3 ans args=() rr connect tmp owner port=25 tls
+	case $name in */*) port=${name##*/} ;; esac
+	tls=(-starttls smtp)
+	[ "$port" = 465 ] && tls=()
 	if [ -n "$cold_conf" ]; then
-		ans=$(cat "$out/round/$name")
+		ans=$(cat "$out/round/${name//\//_}")
 	else
 		ans=$(tlsa_for "$name")
 	fi
@@ -164,10 +170,10 @@ probe_one() { # name addr alg
 		echo "ok $name $addr $alg: no TLSA"
 		return
 	fi
-	case $addr in *:*) connect="[$addr]:25" ;; *) connect="$addr:25" ;; esac
+	case $addr in *:*) connect="[$addr]:$port" ;; *) connect="$addr:$port" ;; esac
 	tmp=$(mktemp "$out/probe.XXXXXX")
 	# SNI and the DANE reference name: where the records were found.
-	if timeout 10 openssl s_client -brief -starttls smtp -connect "$connect" \
+	if timeout 10 openssl s_client -brief "${tls[@]}" -connect "$connect" \
 		-servername "$owner" -dane_tlsa_domain "$owner" "${args[@]}" \
 		-sigalgs "$(sigalgs "$alg")" -verify_return_error </dev/null \
 		>"$tmp" 2>&1 && grep -q "Verification: OK" "$tmp"; then
@@ -178,14 +184,15 @@ probe_one() { # name addr alg
 	rm -f "$tmp"
 }
 
-finger() { # name
-	local res
-	if [ -n "$cold_conf" ] && [ "$(head -n 1 "$out/round/$1")" = COLDFAIL ]; then
+finger() { # name[/port]
+	local res port=25 name=${1%/*}
+	case $1 in */*) port=${1##*/} ;; esac
+	if [ -n "$cold_conf" ] && [ "$(head -n 1 "$out/round/${1//\//_}")" = COLDFAIL ]; then
 		echo "FAIL $1 posttls-finger: the cold resolver's cache could not be emptied"
 		return
 	fi
 	res=$(MAIL_CONFIG=${POSTTLS_MAIL_CONFIG:-} timeout 15 posttls-finger -c \
-		-l dane-only "[$1]:25" 2>&1)
+		-l dane-only "[$name]:$port" 2>&1)
 	if echo "$res" | grep -q "Verified TLS connection established"; then
 		echo "ok $1 posttls-finger"
 	elif echo "$res" | grep -q "no TLSA records"; then
@@ -216,7 +223,9 @@ while [ ! -e "$out/stop" ]; do
 		alg=${t##*:}
 		addr=${rest%:*}
 		echo "$now $(probe_one "$name" "$addr" "$alg")" >>"$out/log" &
-		if [ -z "${seen[$name]:-}" ] && command -v posttls-finger >/dev/null; then
+		# posttls-finger speaks STARTTLS only: 465 is s_client's alone.
+		if [ -z "${seen[$name]:-}" ] && [ "${name##*/}" != 465 ] &&
+			command -v posttls-finger >/dev/null; then
 			seen[$name]=1
 			echo "$now $(finger "$name")" >>"$out/log" &
 		fi
