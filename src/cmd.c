@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "intake.h"
+#include "jsonout.h"
 #include "lock.h"
 #include "log.h"
 #include "plan.h"
@@ -433,6 +434,24 @@ done:
 	return rc;
 }
 
+/* A --json document on standard output: {"format": 1, name: value}
+ * with the members of extra (may be NULL) between. */
+static void
+print_doc(json_t *extra, const char *name, json_t *value)
+{
+	json_t *doc = jsonout_doc();
+	struct buf b = { NULL, 0, 0 };
+
+	if (extra != NULL)
+		json_object_update(doc, extra);
+	json_object_set(doc, name, value);
+	jsonout_dump(doc, &b);
+	if (b.data != NULL)
+		fputs(b.data, stdout);
+	buf_free(&b);
+	json_decref(doc);
+}
+
 static int
 cmd_plan(const struct cli *c, struct conf *conf)
 {
@@ -454,10 +473,8 @@ cmd_plan(const struct cli *c, struct conf *conf)
 		if (plan_host(st, conf, backend_builtin(), hs[i], now,
 		    c->json ? NULL : stdout, arr) != 0)
 			failed++;	/* said why; plan the others */
-	if (arr != NULL) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	}
+	if (arr != NULL)
+		print_doc(NULL, "hosts", arr);
 	rc = failed ? EX_DATAERR : EX_OK;
 done:
 	json_decref(arr);
@@ -486,10 +503,15 @@ event_cb(time_t at, const char *slot, const char *old_state,
 			fprintf(x->out, "%s -> %s", old_state, new_state);
 		fprintf(x->out, ": %s\n", reason);
 	}
-	if (x->arr != NULL)
-		json_array_append_new(x->arr, json_pack("{s:s, s:s?, s:s?, "
-		    "s:s?, s:s}", "at", tb, "slot", slot, "from", old_state,
-		    "to", new_state, "reason", reason));
+	if (x->arr != NULL) {
+		json_t *j = json_object();
+
+		jsonout_time(j, "at", at);
+		json_object_update_new(j, json_pack("{s:s?, s:s?, s:s?, s:s}",
+		    "slot", slot, "from", old_state, "to", new_state, "reason",
+		    reason));
+		json_array_append_new(x->arr, j);
+	}
 }
 
 /* A state directory never run with (a mistyped --state-dir, say) shows
@@ -503,6 +525,33 @@ note_no_state(const char *state_dir)
 		log_notice("no daneroll state yet: %s does not exist (nothing "
 		    "has run with this state directory)", db);
 	free(db);
+}
+
+/* A slot in status --json (docs/schema/status.schema.json). */
+static json_t *
+status_slot_json(const struct view_slot *s, const struct slot_step *step,
+    int kept)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}",
+	    "algorithm", key_alg_str(s->alg),
+	    "state", slot_state_str(s->slot.state),
+	    "next_action", slot_action_str(step->action),
+	    "reason", step->reason);
+
+	jsonout_time(j, "wake_at", step->wake_at);
+	json_object_update_new(j, json_pack("{s:s?, s:s?}",
+	    "current_spki", s->has_current ? s->current.spki : NULL,
+	    "next_spki", s->has_next ? s->next.spki : NULL));
+	jsonout_time(j, "cert_not_after", s->deployed_not_after);
+	json_object_update_new(j, json_pack("{s:s?, s:I, s:s, s:s?, s:s?, "
+	    "s:i}",
+	    "last_error", s->slot.last_error,
+	    "failures", (json_int_t)s->slot.failures,
+	    "alert", alert_level_str(step->alert),
+	    "alert_reason", step->alert_reason,
+	    "served_error", s->deployed_unknown ? s->deployed_error : NULL,
+	    "keys_kept", kept));
+	return j;
 }
 
 static int
@@ -595,25 +644,8 @@ cmd_status(const struct cli *c, struct conf *conf)
 					fprintf(out, "    last error: %s\n",
 					    s->slot.last_error);
 			}
-			json_array_append_new(jslots, json_pack(
-			    "{s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:I, s:s?, "
-			    "s:I, s:s, s:s?, s:s?, s:i}",
-			    "algorithm", key_alg_str(s->alg),
-			    "state", slot_state_str(s->slot.state),
-			    "next_action", slot_action_str(step.action),
-			    "reason", step.reason,
-			    "wake_at", (json_int_t)step.wake_at,
-			    "current_spki", s->has_current ? s->current.spki :
-			    NULL,
-			    "next_spki", s->has_next ? s->next.spki : NULL,
-			    "cert_not_after", (json_int_t)s->deployed_not_after,
-			    "last_error", s->slot.last_error,
-			    "failures", (json_int_t)s->slot.failures,
-			    "alert", alert_level_str(step.alert),
-			    "alert_reason", step.alert_reason,
-			    "served_error", s->deployed_unknown ?
-			    s->deployed_error : NULL,
-			    "keys_kept", kept));
+			json_array_append_new(jslots,
+			    status_slot_json(s, &step, kept));
 		}
 		for (j = 0; (size_t)j < v.followed.n; j++) {
 			char *r = tlsa_format(&v.followed.rr[j]);
@@ -644,10 +676,8 @@ cmd_status(const struct cli *c, struct conf *conf)
 			fputc('\n', out);
 		view_free(&v);
 	}
-	if (arr != NULL) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	}
+	if (arr != NULL)
+		print_doc(NULL, "hosts", arr);
 	rc = EX_OK;
 done:
 	json_decref(arr);
@@ -703,8 +733,10 @@ cmd_records(const struct cli *c, struct conf *conf)
 			free(r);
 		}
 	if (c->json) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		json_t *host = json_pack("{s:s}", "host", h->name);
+
+		print_doc(host, "records", arr);
+		json_decref(host);
 	}
 	rc = EX_OK;
 done:
