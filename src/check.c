@@ -1171,6 +1171,27 @@ check_format_json(const struct check_report *rep, struct buf *b)
 	free(order);
 }
 
+void
+check_print_failure(int json, const char *code, const char *why)
+{
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+
+	if (!json) {
+		printf("DANE UNKNOWN - %s: %s\n", strcmp(code, "config") == 0 ?
+		    "configuration error" : "usage error", why);
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.now = util_now();
+	check_add(&rep, CHECK_UNKNOWN, NULL, code, NULL, "%s", why);
+	check_format_json(&rep, &b);
+	if (b.data != NULL)
+		fputs(b.data, stdout);
+	buf_free(&b);
+	check_report_free(&rep);
+}
+
 /* ------------------------------------------------------------ gather */
 
 struct host_work {

@@ -840,8 +840,13 @@ cmd_check(const struct cli *c, struct conf *conf)
 	o.json = c->json;
 	o.prometheus = c->prometheus;
 	if (check_expiry_set(&o.expiry, c->warn_days, c->crit_days) != 0 ||
-	    check_main(conf, c->args, c->nargs, &o, &code) != 0)
+	    check_main(conf, c->args, c->nargs, &o, &code) != 0) {
+		/* Said on standard error; --json still owes a document. */
+		if (c->json)
+			check_print_failure(1, "usage", *log_last_error() ?
+			    log_last_error() : "see daneroll check --help");
 		return CHECK_UNKNOWN;
+	}
 	return code;
 }
 
@@ -1035,9 +1040,9 @@ cmd_main(int argc, char **argv)
 		rc = cmd_dispatch(&cli);
 	/* check is a Nagios plugin: every exit is 0-3 with a status line. */
 	if (rc > 3 && cli.command != NULL && strcmp(cli.command, "check") == 0) {
-		printf("DANE UNKNOWN - %s: %s\n", rc == EX_USAGE ?
-		    "usage error" : "configuration error", *log_last_error() ?
-		    log_last_error() : "see daneroll check --help");
+		check_print_failure(cli.json, rc == EX_USAGE ? "usage" :
+		    "config", *log_last_error() ? log_last_error() :
+		    "see daneroll check --help");
 		rc = 3;
 	}
 	return rc;
