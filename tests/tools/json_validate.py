@@ -54,7 +54,9 @@ def explain(e):
     that went deepest (the branch the document meant)."""
     while e.context:
         e = max(e.context, key=lambda c: len(c.absolute_path))
-    msg = e.message if len(e.message) <= 200 else e.message[:200] + "..."
+    msg = e.message
+    if len(msg) > 200:     # the value quoted whole: keep what is said of it
+        msg = msg[:80] + " ... " + msg[-100:]
     return "%s: %s" % (e.json_path, msg)
 
 
