@@ -356,6 +356,11 @@ plan^an unknown host member^.hosts[0].owner = "x"^'owner' was unexpected
 records^a record that is not TLSA data^.records[0].tlsa = "3 1 1 XYZ"^does not match
 records^a missing format^del(.format)^'format' is a required property
 TABLE
+# The example of docs/json.md, and the golden report of test_check.
+sed -n '/^```json$/,/^```$/p' "$top/docs/json.md" | sed '1d;$d' > "$t/example.json"
+out=$(python3 "$validate" --schema check "$t/example.json" "$top/tests/data/check/report.json" 2>&1) &&
+	ok "docs/json.md's example and tests/data/check/report.json are valid check documents" ||
+	not_ok "docs/json.md's example and tests/data/check/report.json are valid check documents" "$out"
 jq '.hosts[0].endpoints[0].result = "no-tlsa"' "$t/check.json" > "$t/nt.json"
 out=$(python3 "$validate" --schema check "$t/nt.json" 2>&1) &&
 	ok "an endpoint result of no-tlsa passes" || not_ok "an endpoint result of no-tlsa passes" "$out"
