@@ -527,6 +527,39 @@ note_no_state(const char *state_dir)
 	free(db);
 }
 
+/* A slot in status's text. */
+static void
+status_slot_text(FILE *out, const struct view_slot *s,
+    const struct slot_step *step, int kept)
+{
+	char tb[32];
+
+	fprintf(out, "  %-10s %-10s %s", key_alg_str(s->alg),
+	    slot_state_str(s->slot.state), step->reason);
+	if (step->wake_at)
+		fprintf(out, " (until %s)",
+		    util_fmt_time(step->wake_at, tb, sizeof(tb)));
+	fputc('\n', out);
+	if (s->has_current)
+		fprintf(out, "    current 3 1 1 %s\n", s->current.spki);
+	if (s->has_next)
+		fprintf(out, "    next    3 1 1 %s\n", s->next.spki);
+	if (s->deployed_ok)
+		fprintf(out, "    serves  %s, expires %s\n", s->cert_path,
+		    util_fmt_time(s->deployed_not_after, tb, sizeof(tb)));
+	else if (s->deployed_unknown)
+		fprintf(out, "    serves  unknown: %s\n", s->deployed_error);
+	if (kept > 0)
+		fprintf(out, "    keys    %d private key%s kept, %d retired\n",
+		    kept, kept == 1 ? "" : "s",
+		    kept - s->has_current - s->has_next);
+	if (step->alert != ALERT_NONE)
+		fprintf(out, "    %s: %s\n", alert_level_str(step->alert),
+		    step->alert_reason);
+	if (s->slot.last_error)
+		fprintf(out, "    last error: %s\n", s->slot.last_error);
+}
+
 /* A slot in status --json (docs/schema/status.schema.json). */
 static json_t *
 status_slot_json(const struct view_slot *s, const struct slot_step *step,
@@ -580,7 +613,6 @@ cmd_status(const struct cli *c, struct conf *conf)
 		    "scheme", conf_scheme_str(hs[i]->scheme));
 		json_t *jslots = json_array();
 		struct event_ctx ev = { NULL, out };
-		char tb[32];
 		int kept, host_kept = 0;
 
 		if (view_load(st, hs[i], now, 0, &v) != 0) {
@@ -610,40 +642,8 @@ cmd_status(const struct cli *c, struct conf *conf)
 			    store_keys_kept(st, s->slot.id, &kept) != 0)
 				kept = 0;
 			host_kept += kept;
-			if (out) {
-				fprintf(out, "  %-10s %-10s %s", key_alg_str(s->alg),
-				    slot_state_str(s->slot.state), step.reason);
-				if (step.wake_at)
-					fprintf(out, " (until %s)", util_fmt_time(
-					    step.wake_at, tb, sizeof(tb)));
-				fputc('\n', out);
-				if (s->has_current)
-					fprintf(out, "    current 3 1 1 %s\n",
-					    s->current.spki);
-				if (s->has_next)
-					fprintf(out, "    next    3 1 1 %s\n",
-					    s->next.spki);
-				if (s->deployed_ok)
-					fprintf(out, "    serves  %s, expires "
-					    "%s\n", s->cert_path, util_fmt_time(
-					    s->deployed_not_after, tb,
-					    sizeof(tb)));
-				else if (s->deployed_unknown)
-					fprintf(out, "    serves  unknown: %s\n",
-					    s->deployed_error);
-				if (kept > 0)
-					fprintf(out, "    keys    %d private "
-					    "key%s kept, %d retired\n", kept,
-					    kept == 1 ? "" : "s", kept -
-					    s->has_current - s->has_next);
-				if (step.alert != ALERT_NONE)
-					fprintf(out, "    %s: %s\n",
-					    alert_level_str(step.alert),
-					    step.alert_reason);
-				if (s->slot.last_error)
-					fprintf(out, "    last error: %s\n",
-					    s->slot.last_error);
-			}
+			if (out)
+				status_slot_text(out, s, &step, kept);
 			json_array_append_new(jslots,
 			    status_slot_json(s, &step, kept));
 		}
