@@ -128,7 +128,7 @@ lint=$(cd "$top" && for f in tests/integration/*.sh tests/integration/worldrun \
 		for (i = 1; i <= FNR; i++) {
 			if (l[i] ~ /^[ \t]*#/ || l[i] !~ / --json( |$|\))/)
 				continue
-			if (l[i] !~ /(\$bin|\$DR|\$live|\$tbin|\$ubin| dr |\$\(dr |\tdr |measure )/)
+			if (l[i] !~ /(\$bin|\$DR|\$live|\$tbin|\$ubin|(^|[ \t(])dr |measure )/)
 				continue
 			if ((l[i] l[i + 1] l[i + 2]) !~ /json_keep/)
 				print f ":" i ": " l[i]
