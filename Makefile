@@ -209,7 +209,8 @@ SUBST = sed -e 's|/usr/local/sbin/daneroll|$(BINDIR)/daneroll|g' \
             -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
             -e 's|/etc/daneroll|$(SYSCONFDIR)/daneroll|g'
 # Installed as the documentation, keeping their relative links.
-DOCS     = README.md $(wildcard docs/*.md) hooks/dns/README.md
+DOCS     = README.md $(wildcard docs/*.md) $(wildcard docs/schema/*.json) \
+           hooks/dns/README.md
 # The sample configuration: a commented file that config check accepts.
 SAMPLE   = examples/daneroll-bind.conf
 CONFDIR  = $(SYSCONFDIR)/daneroll

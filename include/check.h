@@ -19,6 +19,7 @@
  *   shared-key, ttl-advice, cname-owner, rrsig-expiring, dns-differs,
  *   unreachable, timeout, smtp-tempfail: WARNING
  *   dns-failure, local-error: UNKNOWN
+ *   usage, config: UNKNOWN, the check could not run (check_print_failure)
  *
  * Output: the first line is the Nagios status line with performance data;
  * the lines after it (Nagios "long output") are a readable table of
@@ -161,6 +162,14 @@ struct check_report {
 	int			 nfindings;
 };
 void		 check_report_free(struct check_report *);
+/*
+ * A check that could not run: code "usage" (a bad option or host name) or
+ * "config" (the configuration cannot be used), why in words. On standard
+ * output, the Nagios status line, or with json a document as
+ * check_format_json's: UNKNOWN, no host, one finding of that code.
+ */
+void		 check_print_failure(int json, const char *code,
+		    const char *why);
 void		 check_add(struct check_report *, enum check_sev,
 		    const char *host, const char *code, const char *subject,
 		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));

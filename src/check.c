@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "fsutil.h"
+#include "jsonout.h"
 #include "key.h"
 #include "log.h"
 #include "store.h"
@@ -1084,16 +1085,6 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 	    (long long)rep->now);
 }
 
-static json_t *
-json_time(time_t t)
-{
-	char s[32];
-
-	if (t == 0)
-		return json_null();
-	return json_string(util_fmt_time(t, s, sizeof(s)));
-}
-
 void
 check_format_json(const struct check_report *rep, struct buf *b)
 {
@@ -1101,15 +1092,14 @@ check_format_json(const struct check_report *rep, struct buf *b)
 	const struct check_endpoint *e;
 	const struct check_finding *f;
 	int *order = findings_order(rep);
-	char *s;
 	int i, j;
 
-	root = json_object();
+	root = jsonout_doc();
 	json_object_set_new(root, "status",
 	    json_string(check_sev_str(check_report_status(rep))));
 	json_object_set_new(root, "exit_code",
 	    json_integer(check_report_status(rep)));
-	json_object_set_new(root, "time", json_time(rep->now));
+	jsonout_time(root, "time", rep->now);
 	json_object_set_new(root, "duration_ms",
 	    json_integer(rep->duration_ms));
 	hosts = json_array();
@@ -1137,8 +1127,7 @@ check_format_json(const struct check_report *rep, struct buf *b)
 		json_object_set_new(jh, "tlsa_records", json_integer(h->ntlsa));
 		json_object_set_new(jh, "tlsa_ttl", h->ttl >= 0 ?
 		    json_integer(h->ttl) : json_null());
-		json_object_set_new(jh, "rrsig_expires",
-		    json_time(h->rrsig_expires));
+		jsonout_time(jh, "rrsig_expires", h->rrsig_expires);
 		eps = json_array();
 		for (j = 0; j < rep->neps; j++) {
 			json_t *je;
@@ -1159,8 +1148,7 @@ check_format_json(const struct check_report *rep, struct buf *b)
 			    json_pack("{s:i, s:i, s:i, s:i}", "usage", e->usage,
 			    "selector", e->selector, "mtype", e->mtype, "depth",
 			    e->depth) : json_null());
-			json_object_set_new(je, "cert_not_after",
-			    json_time(e->not_after));
+			jsonout_time(je, "cert_not_after", e->not_after);
 			json_object_set_new(je, "spki_sha256", e->spki[0] != '\0'
 			    ? json_string(e->spki) : json_null());
 			json_object_set_new(je, "elapsed_ms",
@@ -1183,13 +1171,30 @@ check_format_json(const struct check_report *rep, struct buf *b)
 	}
 	json_object_set_new(root, "hosts", hosts);
 	json_object_set_new(root, "findings", run);
-	if ((s = json_dumps(root, JSON_INDENT(2))) != NULL) {
-		buf_puts(b, s);
-		buf_puts(b, "\n");
-		free(s);
-	}
+	jsonout_dump(root, b);
 	json_decref(root);
 	free(order);
+}
+
+void
+check_print_failure(int json, const char *code, const char *why)
+{
+	struct check_report rep;
+	struct buf b = { NULL, 0, 0 };
+
+	if (!json) {
+		printf("DANE UNKNOWN - %s: %s\n", strcmp(code, "config") == 0 ?
+		    "configuration error" : "usage error", why);
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.now = util_now();
+	check_add(&rep, CHECK_UNKNOWN, NULL, code, NULL, "%s", why);
+	check_format_json(&rep, &b);
+	if (b.data != NULL)
+		fputs(b.data, stdout);
+	buf_free(&b);
+	check_report_free(&rep);
 }
 
 /* ------------------------------------------------------------ gather */

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "intake.h"
+#include "jsonout.h"
 #include "lock.h"
 #include "log.h"
 #include "plan.h"
@@ -446,6 +447,24 @@ done:
 	return rc;
 }
 
+/* A --json document on standard output: {"format": 1, name: value}
+ * with the members of extra (may be NULL) between. */
+static void
+print_doc(json_t *extra, const char *name, json_t *value)
+{
+	json_t *doc = jsonout_doc();
+	struct buf b = { NULL, 0, 0 };
+
+	if (extra != NULL)
+		json_object_update(doc, extra);
+	json_object_set(doc, name, value);
+	jsonout_dump(doc, &b);
+	if (b.data != NULL)
+		fputs(b.data, stdout);
+	buf_free(&b);
+	json_decref(doc);
+}
+
 static int
 cmd_plan(const struct cli *c, struct conf *conf)
 {
@@ -467,10 +486,8 @@ cmd_plan(const struct cli *c, struct conf *conf)
 		if (plan_host(st, conf, backend_builtin(), hs[i], now,
 		    c->json ? NULL : stdout, arr) != 0)
 			failed++;	/* said why; plan the others */
-	if (arr != NULL) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	}
+	if (arr != NULL)
+		print_doc(NULL, "hosts", arr);
 	rc = failed ? EX_DATAERR : EX_OK;
 done:
 	json_decref(arr);
@@ -499,10 +516,15 @@ event_cb(time_t at, const char *slot, const char *old_state,
 			fprintf(x->out, "%s -> %s", old_state, new_state);
 		fprintf(x->out, ": %s\n", reason);
 	}
-	if (x->arr != NULL)
-		json_array_append_new(x->arr, json_pack("{s:s, s:s?, s:s?, "
-		    "s:s?, s:s}", "at", tb, "slot", slot, "from", old_state,
-		    "to", new_state, "reason", reason));
+	if (x->arr != NULL) {
+		json_t *j = json_object();
+
+		jsonout_time(j, "at", at);
+		json_object_update_new(j, json_pack("{s:s?, s:s?, s:s?, s:s}",
+		    "slot", slot, "from", old_state, "to", new_state, "reason",
+		    reason));
+		json_array_append_new(x->arr, j);
+	}
 }
 
 /* A state directory never run with (a mistyped --state-dir, say) shows
@@ -516,6 +538,66 @@ note_no_state(const char *state_dir)
 		log_notice("no daneroll state yet: %s does not exist (nothing "
 		    "has run with this state directory)", db);
 	free(db);
+}
+
+/* A slot in status's text. */
+static void
+status_slot_text(FILE *out, const struct view_slot *s,
+    const struct slot_step *step, int kept)
+{
+	char tb[32];
+
+	fprintf(out, "  %-10s %-10s %s", key_alg_str(s->alg),
+	    slot_state_str(s->slot.state), step->reason);
+	if (step->wake_at)
+		fprintf(out, " (until %s)",
+		    util_fmt_time(step->wake_at, tb, sizeof(tb)));
+	fputc('\n', out);
+	if (s->has_current)
+		fprintf(out, "    current 3 1 1 %s\n", s->current.spki);
+	if (s->has_next)
+		fprintf(out, "    next    3 1 1 %s\n", s->next.spki);
+	if (s->deployed_ok)
+		fprintf(out, "    serves  %s, expires %s\n", s->cert_path,
+		    util_fmt_time(s->deployed_not_after, tb, sizeof(tb)));
+	else if (s->deployed_unknown)
+		fprintf(out, "    serves  unknown: %s\n", s->deployed_error);
+	if (kept > 0)
+		fprintf(out, "    keys    %d private key%s kept, %d retired\n",
+		    kept, kept == 1 ? "" : "s",
+		    kept - s->has_current - s->has_next);
+	if (step->alert != ALERT_NONE)
+		fprintf(out, "    %s: %s\n", alert_level_str(step->alert),
+		    step->alert_reason);
+	if (s->slot.last_error)
+		fprintf(out, "    last error: %s\n", s->slot.last_error);
+}
+
+/* A slot in status --json (docs/schema/status.schema.json). */
+static json_t *
+status_slot_json(const struct view_slot *s, const struct slot_step *step,
+    int kept)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}",
+	    "algorithm", key_alg_str(s->alg),
+	    "state", slot_state_str(s->slot.state),
+	    "next_action", slot_action_str(step->action),
+	    "reason", step->reason);
+
+	jsonout_time(j, "wake_at", step->wake_at);
+	json_object_update_new(j, json_pack("{s:s?, s:s?}",
+	    "current_spki", s->has_current ? s->current.spki : NULL,
+	    "next_spki", s->has_next ? s->next.spki : NULL));
+	jsonout_time(j, "cert_not_after", s->deployed_not_after);
+	json_object_update_new(j, json_pack("{s:s?, s:I, s:s, s:s?, s:s?, "
+	    "s:i}",
+	    "last_error", s->slot.last_error,
+	    "failures", (json_int_t)s->slot.failures,
+	    "alert", alert_level_str(step->alert),
+	    "alert_reason", step->alert_reason,
+	    "served_error", s->deployed_unknown ? s->deployed_error : NULL,
+	    "keys_kept", kept));
+	return j;
 }
 
 static int
@@ -544,7 +626,6 @@ cmd_status(const struct cli *c, struct conf *conf)
 		    "scheme", conf_scheme_str(hs[i]->scheme));
 		json_t *jslots = json_array();
 		struct event_ctx ev = { NULL, out };
-		char tb[32];
 		int kept, host_kept = 0;
 
 		if (view_load(st, hs[i], now, 0, &v) != 0) {
@@ -574,59 +655,10 @@ cmd_status(const struct cli *c, struct conf *conf)
 			    store_keys_kept(st, s->slot.id, &kept) != 0)
 				kept = 0;
 			host_kept += kept;
-			if (out) {
-				fprintf(out, "  %-10s %-10s %s", key_alg_str(s->alg),
-				    slot_state_str(s->slot.state), step.reason);
-				if (step.wake_at)
-					fprintf(out, " (until %s)", util_fmt_time(
-					    step.wake_at, tb, sizeof(tb)));
-				fputc('\n', out);
-				if (s->has_current)
-					fprintf(out, "    current 3 1 1 %s\n",
-					    s->current.spki);
-				if (s->has_next)
-					fprintf(out, "    next    3 1 1 %s\n",
-					    s->next.spki);
-				if (s->deployed_ok)
-					fprintf(out, "    serves  %s, expires "
-					    "%s\n", s->cert_path, util_fmt_time(
-					    s->deployed_not_after, tb,
-					    sizeof(tb)));
-				else if (s->deployed_unknown)
-					fprintf(out, "    serves  unknown: %s\n",
-					    s->deployed_error);
-				if (kept > 0)
-					fprintf(out, "    keys    %d private "
-					    "key%s kept, %d retired\n", kept,
-					    kept == 1 ? "" : "s", kept -
-					    s->has_current - s->has_next);
-				if (step.alert != ALERT_NONE)
-					fprintf(out, "    %s: %s\n",
-					    alert_level_str(step.alert),
-					    step.alert_reason);
-				if (s->slot.last_error)
-					fprintf(out, "    last error: %s\n",
-					    s->slot.last_error);
-			}
-			json_array_append_new(jslots, json_pack(
-			    "{s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:I, s:s?, "
-			    "s:I, s:s, s:s?, s:s?, s:i}",
-			    "algorithm", key_alg_str(s->alg),
-			    "state", slot_state_str(s->slot.state),
-			    "next_action", slot_action_str(step.action),
-			    "reason", step.reason,
-			    "wake_at", (json_int_t)step.wake_at,
-			    "current_spki", s->has_current ? s->current.spki :
-			    NULL,
-			    "next_spki", s->has_next ? s->next.spki : NULL,
-			    "cert_not_after", (json_int_t)s->deployed_not_after,
-			    "last_error", s->slot.last_error,
-			    "failures", (json_int_t)s->slot.failures,
-			    "alert", alert_level_str(step.alert),
-			    "alert_reason", step.alert_reason,
-			    "served_error", s->deployed_unknown ?
-			    s->deployed_error : NULL,
-			    "keys_kept", kept));
+			if (out)
+				status_slot_text(out, s, &step, kept);
+			json_array_append_new(jslots,
+			    status_slot_json(s, &step, kept));
 		}
 		for (j = 0; (size_t)j < v.followed.n; j++) {
 			char *r = tlsa_format(&v.followed.rr[j]);
@@ -657,10 +689,8 @@ cmd_status(const struct cli *c, struct conf *conf)
 			fputc('\n', out);
 		view_free(&v);
 	}
-	if (arr != NULL) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	}
+	if (arr != NULL)
+		print_doc(NULL, "hosts", arr);
 	rc = EX_OK;
 done:
 	json_decref(arr);
@@ -716,8 +746,10 @@ cmd_records(const struct cli *c, struct conf *conf)
 			free(r);
 		}
 	if (c->json) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		json_t *host = json_pack("{s:s}", "host", h->name);
+
+		print_doc(host, "records", arr);
+		json_decref(host);
 	}
 	rc = EX_OK;
 done:
@@ -821,8 +853,13 @@ cmd_check(const struct cli *c, struct conf *conf)
 	o.json = c->json;
 	o.prometheus = c->prometheus;
 	if (check_expiry_set(&o.expiry, c->warn_days, c->crit_days) != 0 ||
-	    check_main(conf, c->args, c->nargs, &o, &code) != 0)
+	    check_main(conf, c->args, c->nargs, &o, &code) != 0) {
+		/* Said on standard error; --json still owes a document. */
+		if (c->json)
+			check_print_failure(1, "usage", *log_last_error() ?
+			    log_last_error() : "see daneroll check --help");
 		return CHECK_UNKNOWN;
+	}
 	return code;
 }
 
@@ -1067,9 +1104,9 @@ cmd_main(int argc, char **argv)
 		rc = cmd_dispatch(&cli);
 	/* check is a Nagios plugin: every exit is 0-3 with a status line. */
 	if (rc > 3 && cli.command != NULL && strcmp(cli.command, "check") == 0) {
-		printf("DANE UNKNOWN - %s: %s\n", rc == EX_USAGE ?
-		    "usage error" : "configuration error", *log_last_error() ?
-		    log_last_error() : "see daneroll check --help");
+		check_print_failure(cli.json, rc == EX_USAGE ? "usage" :
+		    "config", *log_last_error() ? log_last_error() :
+		    "see daneroll check --help");
 		rc = 3;
 	}
 	return rc;

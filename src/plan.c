@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "jsonout.h"
 #include "machine.h"
 #include "plan.h"
 #include "view.h"
@@ -181,20 +182,20 @@ plan_slot(const struct conf *c, const struct conf_host *h,
 					    sizeof(tb)));
 				fputc('\n', out);
 			}
-			js = json_pack("{s:s, s:s, s:s, s:I}", "action",
+			js = json_pack("{s:s, s:s, s:s}", "action",
 			    final ? "none" : "wait", "state",
-			    slot_state_str(st.state), "reason", st.reason,
-			    "until", (json_int_t)st.wake_at);
+			    slot_state_str(st.state), "reason", st.reason);
+			jsonout_time(js, "until", st.wake_at);
 			json_array_append_new(steps, js);
 			if (final)
 				break;
 			t = st.wake_at > t ? st.wake_at : t + 1;
 			continue;
 		}
-		js = json_pack("{s:s, s:s, s:s, s:I}", "action",
+		js = json_pack("{s:s, s:s, s:s}", "action",
 		    slot_action_str(st.action), "state",
-		    slot_state_str(st.state), "reason", st.reason, "at",
-		    (json_int_t)t);
+		    slot_state_str(st.state), "reason", st.reason);
+		jsonout_time(js, "at", t);
 		if (out) {
 			print_when(out, t, now);
 			fprintf(out, "%-10s %s\n", slot_action_str(st.action),

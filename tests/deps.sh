@@ -32,7 +32,7 @@ lib_pkgs="build-essential pkg-config libssl-dev libcurl4-openssl-dev
 libldns-dev libjansson-dev libsqlite3-dev libinih-dev"
 build_pkgs="$lib_pkgs clang libclang-rt-14-dev llvm-14"
 test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
-procps util-linux time valgrind"
+procps util-linux time valgrind jq python3 python3-jsonschema"
 # tests/world/demo.sh: up.sh's world (it always starts Knot and PowerDNS
 # beside BIND), the prober (dig, openssl, posttls-finger) and certbot.
 demo_pkgs="$lib_pkgs openssl sqlite3 bind9-dnsutils iproute2 procps bind9

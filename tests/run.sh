@@ -24,6 +24,10 @@
 # UBSan, from any process of a test, children included) is written into
 # BUILD_DIR/sanitizer/; a test after which a report is there fails, and the
 # report is shown (and kept in BUILD_DIR/sanitizer/reported/).
+#
+# Every --json document a script reads is checked against its JSON Schema
+# (docs/schema/) when the script ends, and kept in BUILD_DIR/json/SCRIPT/
+# (testlib: json_keep); json_schema.sh fails if a test bypasses that.
 unit_only=0 sanitized=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -40,7 +44,12 @@ build=$(cd "$build" && pwd) || exit 1
 DANEROLL_BIN=$top/daneroll
 [ "$sanitized" -eq 1 ] && DANEROLL_BIN=$build/daneroll
 DANEROLL_TEST_BIN=$build/daneroll-test
-export DANEROLL_TOP="$top" DANEROLL_BIN DANEROLL_TEST_BIN DANEROLL_BUILD="$build"
+# The --json documents the scripts read, each checked against its schema
+# by the script (testlib's json_keep, summary) and kept here, per script.
+DANEROLL_JSON_DIR=$build/json
+rm -rf "$DANEROLL_JSON_DIR"
+export DANEROLL_TOP="$top" DANEROLL_BIN DANEROLL_TEST_BIN DANEROLL_BUILD="$build" \
+    DANEROLL_JSON_DIR
 
 passed=0 failed=0 skipped=0
 out=$(mktemp)

@@ -373,8 +373,8 @@ b="$tmp/b"
 # number of "re-keyed" events, last error (one line each).
 b_status() {
 	"$DR" -c "$b/daneroll.conf" status --json "$HOST" 2>/dev/null |
-	    python3 -c 'import json, sys
-h = json.load(sys.stdin)[0]
+	    json_keep status "$HOST" | python3 -c 'import json, sys
+h = json.load(sys.stdin)["hosts"][0]
 s = h["slots"][0]
 print(s["next_spki"] or "-")
 print(s["current_spki"] or "-")
@@ -520,8 +520,8 @@ in_charge_conf() { # DIR: a daneroll state and configuration for HOST there
 }
 took_over() { # NAME DIR KEY LOG: daneroll's next key is KEY, one re-key event
 	st=$("$DR" -c "$2/daneroll.conf" status --json "$HOST" 2>/dev/null |
-	    python3 -c 'import json, sys
-h = json.load(sys.stdin)[0]
+	    json_keep status "$HOST" | python3 -c 'import json, sys
+h = json.load(sys.stdin)["hosts"][0]
 s = h["slots"][0]
 print(s["next_spki"] or "-", s["current_spki"] or "-",
       sum("the ACME client re-keyed" in e["reason"] for e in h["events"]))')

@@ -113,9 +113,10 @@ $(cat "$t/out" "$t/err" | cut -c1-400 | tail -n 12)"
 }
 # slot CONF: "STATE FAILURES" of the configuration's first slot.
 slot() {
-	ip netns exec "$NS" "$bin" -c "$1" status --json 2>/dev/null | python3 -c '
+	ip netns exec "$NS" "$bin" -c "$1" status --json 2>/dev/null |
+	    json_keep status | python3 -c '
 import json, sys
-s = json.load(sys.stdin)[0]["slots"][0]
+s = json.load(sys.stdin)["hosts"][0]["slots"][0]
 print(s["state"], s["failures"])' 2>/dev/null
 }
 same() { # NAME GOT WANT
@@ -233,6 +234,7 @@ bounded "check: 4 MB certificate chain after STARTTLS" 2 10 $RSS \
 
 # ------------------------------------------- 2. the live check: resolver
 measure -c "$t/check.conf" check --json big.example.org
+json_keep check big.example.org <"$t/out" >/dev/null
 n=$(python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["hosts"][0]
 print(h["tlsa_records"], h["endpoints"][0]["result"])' "$t/out" 2>/dev/null)
 bounded "check: 65,000-octet TLSA answer over TCP (${n%% *} records)" 2 10 $RSS \
@@ -372,7 +374,8 @@ same "run: endless reload, nothing promoted" "$(slot "$t/reload-endless.conf")" 
 live_same "run: endless reload (restored)"
 
 # -------------------------------------------- 6. what an ACME client hands
-before=$(ip netns exec "$NS" "$bin" -c "$t/acme-endless.conf" status --json 2>&1)
+before=$(ip netns exec "$NS" "$bin" -c "$t/acme-endless.conf" status --json 2>/dev/null |
+    json_keep status)
 cp "$t/k.pem" "$t/lin/privkey.pem"
 head -c 2097152 /dev/zero | tr '\0' A >"$t/big.pem"
 chmod 600 "$t/big.pem"	# a key file must be private to be read at all
@@ -401,7 +404,8 @@ hand "the key is a FIFO" "$t/fifo.pem" "$t/c.pem" \
 hand "a 2 MiB key file" "$t/big.pem" "$t/c.pem" \
 	"$t/big.pem: 2097152 bytes, more than the limit of 1048576 bytes"
 same "acme-hook: nothing refused changed the state" \
-	"$(ip netns exec "$NS" "$bin" -c "$t/acme-endless.conf" status --json 2>&1)" "$before"
+	"$(ip netns exec "$NS" "$bin" -c "$t/acme-endless.conf" status --json 2>/dev/null |
+	    json_keep status)" "$before"
 
 # ---------------------------------------------------- 7. configuration
 measure -c "$t/fifo.pem" config check

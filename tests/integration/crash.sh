@@ -79,7 +79,7 @@ after_crash() {
 			"$(printf 'wanted:\n%s\nprimary:\n%s\nsecondary:\n%s' "$want" "$p1" "$p2")"
 	fi
 	# current+next of each slot, as status says, are what is wanted.
-	f0=$(dr status --json | grep -oE '"(current|next)_spki": *"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}' | sort)
+	f0=$(dr status --json | json_keep status | grep -oE '"(current|next)_spki": *"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}' | sort)
 	f1=$(echo "$want" | awk '{ print $4 }' | sort)
 	[ "$f0" = "$f1" ] && ok "$what: the RRset is each slot's current and next key, no orphan" ||
 		not_ok "$what: the RRset is each slot's current and next key, no orphan" "$(printf 'status:\n%s\nrrset:\n%s' "$f0" "$f1")"

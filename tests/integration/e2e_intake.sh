@@ -76,14 +76,14 @@ round() {
 	# Right after the hook: still the old key live, the new key's record on its way.
 	[ "$(live_spki "$MX1_V4" mx1.example ecdsa-p256)" = "$live_before" ] &&
 		ok "$what: the live key unchanged after the hook" || not_ok "$what: the live key unchanged after the hook"
-	dr status --json mx1.example >"$LOGDIR/status.$what.json" 2>/dev/null
+	dr status --json mx1.example 2>/dev/null | json_keep status mx1.example >"$LOGDIR/status.$what.json"
 	# Held: the client's key is next, the old one current; the slot is
 	# still proving propagation (publishing) or holding (deploying).
-	jq -e '.[0].slots[] | select(.algorithm == "ecdsa-p256") | .next_spki == "'"$spki"'" and
+	jq -e '.hosts[0].slots[] | select(.algorithm == "ecdsa-p256") | .next_spki == "'"$spki"'" and
 		.current_spki == "'"$live_before"'" and (.state == "publishing" or .state == "deploying")' \
 		"$LOGDIR/status.$what.json" >/dev/null &&
-		ok "$what: status --json: the client's key is next, the old one current (held; $(jq -r '.[0].slots[] | select(.algorithm == "ecdsa-p256") | .state' "$LOGDIR/status.$what.json"))" ||
-		not_ok "$what: status --json: the client's key is next, held" "$(jq -c '.[0].slots' "$LOGDIR/status.$what.json")"
+		ok "$what: status --json: the client's key is next, the old one current (held; $(jq -r '.hosts[0].slots[] | select(.algorithm == "ecdsa-p256") | .state' "$LOGDIR/status.$what.json"))" ||
+		not_ok "$what: status --json: the client's key is next, held" "$(jq -c '.hosts[0].slots' "$LOGDIR/status.$what.json")"
 	# The watcher now looks for the new key's record.
 	watch_stop
 	watch_start "$LOGDIR/watch.$what" "$owner" "$MX1_V4" mx1.example ecdsa-p256 $servers
@@ -104,9 +104,9 @@ round() {
 	n=$(cat "$LOGDIR/watch.$what.hook/live" "$LOGDIR/watch.$what/live" |
 		awk -v t="$live" -v o="spki=$live_before" '$1 < t && $2 != o && $2 != "spki=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" { n++ } END { print n + 0 }')
 	[ "$n" -eq 0 ] && ok "$what: no other key live in between" || not_ok "$what: no other key live in between ($n samples)"
-	dr status --json mx1.example >"$LOGDIR/status.$what.json" 2>/dev/null
-	jq -e '[.[0].slots[] | .state == "standby" and .alert == "ok"] | all' "$LOGDIR/status.$what.json" >/dev/null &&
-		ok "$what: both slots standby, no alert" || not_ok "$what: both slots standby, no alert" "$(jq -c '.[0].slots' "$LOGDIR/status.$what.json")"
+	dr status --json mx1.example 2>/dev/null | json_keep status mx1.example >"$LOGDIR/status.$what.json"
+	jq -e '[.hosts[0].slots[] | .state == "standby" and .alert == "ok"] | all' "$LOGDIR/status.$what.json" >/dev/null &&
+		ok "$what: both slots standby, no alert" || not_ok "$what: both slots standby, no alert" "$(jq -c '.hosts[0].slots' "$LOGDIR/status.$what.json")"
 	tlsa_at "$NS2_V6" "$owner" | grep -q "^3 1 1 $live_before\$" &&
 		not_ok "$what: the replaced key's record retired" || ok "$what: the replaced key's record retired"
 }

@@ -84,12 +84,12 @@ in_step() {
 	return $bad
 }
 spkis() { # field (current_spki|next_spki): both algorithms' values
-	jq -r ".[0].slots[] | .$1" "$LOGDIR/status.json"
+	jq -r ".hosts[0].slots[] | .$1" "$LOGDIR/status.json"
 }
 
 # ---------------------------------------------------------------- 1
 if DR_TIMEOUT=150 dr_ts run --wait >/dev/null; then ok "taken under management (run --wait exit 0)"; else not_ok "taken under management (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
-dr status --json mx1.example >"$LOGDIR/status.json" 2>/dev/null
+dr status --json mx1.example 2>/dev/null | json_keep status mx1.example >"$LOGDIR/status.json"
 cur1=$(spkis current_spki)
 next1=$(spkis next_spki)
 live_rsa0=$(live_spki "$MX1_V4" mx1.example rsa2048)
@@ -115,7 +115,7 @@ start=$(date +%s)
 if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "the rollover completes (exit 0)"; else not_ok "the rollover completes (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
 echo "# rollover wall time: $(($(date +%s) - start)) s (TTL 5 s)"
 tail -n +"$((mark + 1))" "$LOGDIR/daneroll.log" >"$LOGDIR/roll.log"
-dr status --json mx1.example >"$LOGDIR/status.json" 2>/dev/null
+dr status --json mx1.example 2>/dev/null | json_keep status mx1.example >"$LOGDIR/status.json"
 cur2=$(spkis current_spki)
 next2=$(spkis next_spki)
 [ "$(echo "$cur2" | sort)" = "$(echo "$next1" | sort)" ] &&
@@ -180,9 +180,9 @@ want=$(for k in $cur2 $next2; do echo "3 1 1 $k"; done | sort)
 grep -q 'published [0-9]* records at _25._tcp.mx.pdns.example' "$LOGDIR/daneroll.log" && [ "$api" = "$want" ] &&
 	ok "published through the PowerDNS API (the API returns the new RRset)" ||
 	not_ok "published through the PowerDNS API" "$api"
-dr status --json mx1.example >"$LOGDIR/status.json" 2>/dev/null
-jq -e '[.[0].slots[] | .state == "standby" and .alert == "ok"] | all' "$LOGDIR/status.json" >/dev/null &&
-	ok "status --json: both slots standby, no alert" || not_ok "status --json: both slots standby, no alert" "$(jq -c '.[0].slots' "$LOGDIR/status.json")"
+dr status --json mx1.example 2>/dev/null | json_keep status mx1.example >"$LOGDIR/status.json"
+jq -e '[.hosts[0].slots[] | .state == "standby" and .alert == "ok"] | all' "$LOGDIR/status.json" >/dev/null &&
+	ok "status --json: both slots standby, no alert" || not_ok "status --json: both slots standby, no alert" "$(jq -c '.hosts[0].slots' "$LOGDIR/status.json")"
 
 # resolver set to BIND, the authoritative primary of example., for a host
 # in the delegated child knot.example: BIND answers with a referral. The

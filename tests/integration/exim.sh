@@ -480,8 +480,9 @@ else
 	else
 		not_ok "daneroll check $HOST: DANE OK" "exit $rc: $(head -n 12 "$x/check.out")"
 	fi
-	nsx "$DR" -c "$dconf" check --json mxf.dr.test >"$x/check.json" 2>&1
+	nsx "$DR" -c "$dconf" check --json mxf.dr.test >"$x/check.json" 2>"$x/check.stderr"
 	rc=$?
+	json_keep check mxf.dr.test <"$x/check.json" >/dev/null
 	if [ "$rc" -eq 2 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -490,7 +491,7 @@ assert r == {"rsa2048": "match", "ecdsa-p256": "mismatch"}, r
 ' "$x/check.json" 2>"$x/check.err"; then
 		ok "daneroll check mxf.dr.test (no record for B): ECDSA mismatch, RSA match, CRITICAL (exit 2)"
 	else
-		not_ok "daneroll check finds Exim's B unpublished" "exit $rc: $(cat "$x/check.err") $(head -c 600 "$x/check.json")"
+		not_ok "daneroll check finds Exim's B unpublished" "exit $rc: $(cat "$x/check.err") $(head -c 600 "$x/check.json") $(head -c 300 "$x/check.stderr")"
 	fi
 fi
 

@@ -86,7 +86,7 @@ echo "$out" | grep -q "Backend unavailable (test stand-in)" &&
 	ok "the server's error text is shown" || not_ok "the server's error text is shown" "$out"
 echo "$out" | grep -q "retrying in" && ok "backs off" || not_ok "backs off" "$out"
 [ "$(served)" -eq 0 ] && ok "nothing published" || not_ok "nothing published"
-st=$(dr status --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d[0]["slots"][0]; print(s["state"], s["failures"])')
+st=$(dr status --json 2>/dev/null | json_keep status | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["hosts"][0]["slots"][0]; print(s["state"], s["failures"])')
 [ "$st" = "publishing 1" ] && ok "state kept, failure counted ($st)" || not_ok "state kept, failure counted" "$st"
 
 # The API is back (the real PowerDNS): the same state publishes.

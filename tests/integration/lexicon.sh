@@ -266,12 +266,12 @@ e2e_prober $targets
 e2e_prober --cold $targets
 sleep 2
 check "config check" dr config check
-spkis() { jq -r ".[0].slots[] | .$1" "$LOGDIR/status.json"; }
+spkis() { jq -r ".hosts[0].slots[] | .$1" "$LOGDIR/status.json"; }
 want_of() { for k in "$@"; do echo "3 1 1 $k"; done | sort; }
 
 if DR_TIMEOUT=150 dr_ts run --wait >/dev/null; then ok "taken under management (run --wait exit 0)"; else
 	not_ok "taken under management (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
-dr status --json mx.pdns.example >"$LOGDIR/status.json" 2>/dev/null
+dr status --json mx.pdns.example 2>/dev/null | json_keep status mx.pdns.example >"$LOGDIR/status.json"
 cur1=$(spkis current_spki)
 next1=$(spkis next_spki)
 # shellcheck disable=SC2086
@@ -288,7 +288,7 @@ start=$(date +%s)
 if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "the rollover completes (exit 0)"; else
 	not_ok "the rollover completes (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
 echo "# rollover wall time: $(($(date +%s) - start)) s (TTL 5 s)"
-dr status --json mx.pdns.example >"$LOGDIR/status.json" 2>/dev/null
+dr status --json mx.pdns.example 2>/dev/null | json_keep status mx.pdns.example >"$LOGDIR/status.json"
 cur2=$(spkis current_spki)
 next2=$(spkis next_spki)
 [ "$(echo "$cur2" | sort)" = "$(echo "$next1" | sort)" ] &&
@@ -311,9 +311,9 @@ want=$(want_of $cur2 $next2)
 n=$(grep -c "published 4 records at $owner" "$LOGDIR/daneroll.log")
 [ "$n" -eq 2 ] && ok "both changes of the RRset went through the exec publisher" ||
 	not_ok "both changes of the RRset went through the exec publisher" "$n publishes of 4 records"
-jq -e '[.[0].slots[] | .state == "standby" and .alert == "ok"] | all' "$LOGDIR/status.json" >/dev/null &&
+jq -e '[.hosts[0].slots[] | .state == "standby" and .alert == "ok"] | all' "$LOGDIR/status.json" >/dev/null &&
 	ok "status --json: both slots standby, no alert" ||
-	not_ok "status --json: both slots standby, no alert" "$(jq -c '.[0].slots' "$LOGDIR/status.json")"
+	not_ok "status --json: both slots standby, no alert" "$(jq -c '.hosts[0].slots' "$LOGDIR/status.json")"
 ! grep -qF "$key" "$LOGDIR/daneroll.log" && ok "the API key never in daneroll's log" ||
 	not_ok "the API key never in daneroll's log"
 

@@ -126,7 +126,8 @@ i=0
 while [ $i -lt 15 ]; do
 	dr $at run
 	state=$(DANEROLL_NOW=$at "$bin" -c "$t/d.conf" status --json mx1.example.org 2>/dev/null |
-	    python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["slots"][0]; print(s["state"], s["next_action"])')
+	    json_keep status mx1.example.org |
+	    python3 -c 'import json,sys; s=json.load(sys.stdin)["hosts"][0]["slots"][0]; print(s["state"], s["next_action"])')
 	[ "$state" = "standby none" ] && break
 	at=$((at + 100)); i=$((i + 1))
 done

@@ -133,11 +133,16 @@ all="$t/all-output"
 dr() {
 	"$bin" -c "$t/d.conf" "$@" >>"$all" 2>&1
 }
+# drj COMMAND --json ARGS...: the same, and its document checked against
+# its schema (testlib's json_keep).
+drj() {
+	"$bin" -c "$t/d.conf" "$@" 2>>"$all" | json_keep "$@" >>"$all"
+}
 
 now=$(date +%s)
 dr config check
 dr -v plan
-dr plan --json
+drj plan --json
 # A whole rollover of mx1 through the exec publisher and the ACME hook;
 # mx2 (PowerDNS) and mx3 (RFC 2136) fail to publish, with the key and
 # the secret in play.
@@ -146,13 +151,13 @@ dr roll mx1.example.org
 for s in 1 2 3 4 5 6 7 8; do
 	DANEROLL_NOW=$((now + s * 400)) dr -vv run
 done
-DANEROLL_NOW=$((now + 4000)) dr status --json
+DANEROLL_NOW=$((now + 4000)) drj status --json
 dr -v status
-dr records --json mx1.example.org
+drj records --json mx1.example.org
 dr records mx2.example.org
-dr records --json mx3.example.org
+drj records --json mx3.example.org
 dr -v check
-dr check --json --prometheus "$t/prom"
+drj check --json --prometheus "$t/prom"
 [ -f "$t/prom" ] && cat "$t/prom" >> "$all"
 
 # certbot's deploy hook: a certificate for a fresh key it made itself.
@@ -169,7 +174,7 @@ chmod 600 "$t/lineage/privkey.pem"
 RENEWED_LINEAGE=$t/lineage RENEWED_DOMAINS="mx1.example.org" dr -v acme-hook
 RENEWED_LINEAGE=$t/lineage RENEWED_DOMAINS="mx1.example.org" dr --json acme-hook
 DANEROLL_NOW=$((now + 8000)) dr -vv run
-dr status --json
+drj status --json
 
 # What counts as secret: the TSIG secret (as written and decoded), the
 # API key, the canary, and every private key on disk by its PEM header

@@ -37,8 +37,9 @@ vg() {
 	valgrind -q --leak-check=full --show-leak-kinds=definite,possible \
 		--errors-for-leak-kinds=definite,possible --error-exitcode=97 \
 		--log-file="$t/vg/$n.%p" "$bin" -c "$t/d.conf" "$@" \
-		>"$t/out" 2>&1
+		>"$t/out" 2>"$t/err"
 	rc=$?
+	case " $* " in *" --json "*) json_keep "$@" <"$t/out" >/dev/null ;; esac
 	bad=$(cat "$t"/vg/* 2>/dev/null)
 	case " $codes " in *" $rc "*) code_ok=1 ;; *) code_ok=0 ;; esac
 	if [ $rc -ne 97 ] && [ -z "$bad" ] && [ $code_ok -eq 1 ]; then
@@ -46,7 +47,7 @@ vg() {
 	else
 		not_ok "valgrind clean: $name" "exit $rc (want $codes)
 $(printf '%s\n' "$bad" | head -n 40)
-$(tail -n 5 "$t/out")"
+$(tail -n 5 "$t/out" "$t/err")"
 	fi
 }
 

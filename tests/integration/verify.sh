@@ -184,8 +184,9 @@ fi
 ip netns exec "$VW_NS" "$live" check "$conf" mx9.soon.test >/dev/null 2>&1
 rc=$?
 [ $rc -eq 1 ] && ok "exit status 1 (WARNING) for expiring signatures and certificate" || not_ok "exit status 1 (WARNING)" "rc=$rc"
-ip netns exec "$VW_NS" "$live" check "$conf" --json mx8.dr.test >"$VW_DIR/check.json" 2>&1
+ip netns exec "$VW_NS" "$live" check "$conf" --json mx8.dr.test >"$VW_DIR/check.json" 2>"$VW_DIR/check.stderr"
 rc=$?
+json_keep check mx8.dr.test <"$VW_DIR/check.json" >/dev/null
 if [ $rc -eq 2 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -313,9 +313,10 @@ in_ct systemctl start daneroll.service
 unit_ran "daneroll.service, first run (mx1 taken under management)" daneroll.service success
 dr() { in_ct /usr/local/sbin/daneroll "$@"; }
 slots() { # "STATE/ACTION ... | CURRENT_SPKI ..." of mx1's slots
-	dr status --json "$MX1" 2>/dev/null | python3 -c '
+	dr status --json "$MX1" 2>/dev/null | json_keep status "$MX1" |
+	    python3 -c '
 import json, sys
-h = json.load(sys.stdin)[0]
+h = json.load(sys.stdin)["hosts"][0]
 print(" ".join(s["state"] + "/" + s["next_action"] for s in h["slots"]),
       "|", " ".join(s.get("current_spki") or "-" for s in h["slots"]))'
 }

@@ -213,7 +213,7 @@ planned(json_t *slot, struct act *out)
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].action = wait ? ACT_NONE : (enum slot_action)k;
 		out[n].at = out[n].last = (time_t)json_integer_value(
-		    json_object_get(s, wait ? "until" : "at"));
+		    json_object_get(s, wait ? "until_unix" : "at_unix"));
 		out[n].propagation = json_integer_value(json_object_get(s,
 		    "propagation"));
 		out[n].rest = strcmp(a, "none") == 0;
