@@ -62,9 +62,9 @@ chmod 644 "$T/next.key"
 expect 65 "adopt-next of a key file others may read" drm adopt-next mx1.example.org "$T/next.key"
 chmod 600 "$T/next.key"
 [ ! -e "$T/state/keys/mx1.example.org" ] && ok "no refusal wrote a key" || not_ok "no refusal wrote a key" "$(ls -l "$T/state/keys/mx1.example.org")"
-drm status --json mx1.example.org >"$T/status.json" 2>/dev/null
+drm status --json mx1.example.org 2>/dev/null | json_keep status mx1.example.org >"$T/status.json"
 if command -v jq >/dev/null; then
-	jq -e '[.[0].slots[] | .next_spki == null] | all' "$T/status.json" >/dev/null &&
+	jq -e '[.hosts[0].slots[] | .next_spki == null] | all' "$T/status.json" >/dev/null &&
 		ok "no refusal recorded a next key" || not_ok "no refusal recorded a next key" "$(cat "$T/status.json")"
 fi
 expect 0 "adopt-next of a good key" drm adopt-next mx1.example.org "$T/next.key"
@@ -294,8 +294,8 @@ rollover() {
 	grep -q "published .* record" "$LOGDIR/run1.$name" &&
 		not_ok "$name: the first run publishes nothing (DNS holds current + next already)" "$(grep published "$LOGDIR/run1.$name")" ||
 		ok "$name: the first run publishes nothing (DNS holds current + next already)"
-	dr status --json "$name" >"$LOGDIR/status1.$name.json" 2>/dev/null
-	got=$(jq -r ".[0].slots[] | select(.algorithm == \"$alg\") | .next_spki" "$LOGDIR/status1.$name.json")
+	dr status --json "$name" 2>/dev/null | json_keep status "$name" >"$LOGDIR/status1.$name.json"
+	got=$(jq -r ".hosts[0].slots[] | select(.algorithm == \"$alg\") | .next_spki" "$LOGDIR/status1.$name.json")
 	[ "$got" = "$next" ] && ok "$name: the adopted key is the next key" || not_ok "$name: the adopted key is the next key" "next_spki=$got"
 	dr roll "$name" >/dev/null 2>&1
 	if DR_TIMEOUT=170 dr_ts run --wait "$name" >"$LOGDIR/run2.$name" 2>&1; then
@@ -332,13 +332,13 @@ rollover() {
 	for o in $owners; do served_everywhere "$o" "$cur" && all=0; done
 	[ "$all" = 1 ] && ok "$name: the old key's record retired at every owner name" ||
 		not_ok "$name: the old key's record retired at every owner name"
-	dr status --json "$name" >"$LOGDIR/status2.$name.json" 2>/dev/null
-	jq -e ".[0].slots[] | select(.algorithm == \"$alg\") | .current_spki == \"$next\" and .state == \"standby\" and .next_spki != null" \
+	dr status --json "$name" 2>/dev/null | json_keep status "$name" >"$LOGDIR/status2.$name.json"
+	jq -e ".hosts[0].slots[] | select(.algorithm == \"$alg\") | .current_spki == \"$next\" and .state == \"standby\" and .next_spki != null" \
 		"$LOGDIR/status2.$name.json" >/dev/null &&
 		ok "$name: status: the adopted key current, a new next key, standby" ||
-		not_ok "$name: status after the rollover" "$(jq -c '.[0].slots' "$LOGDIR/status2.$name.json")"
+		not_ok "$name: status after the rollover" "$(jq -c '.hosts[0].slots' "$LOGDIR/status2.$name.json")"
 	# check (the Nagios plugin) tries every port of every address too.
-	dr check --json "$name" >"$LOGDIR/check.$name.json" 2>"$LOGDIR/check.$name.err"
+	dr check --json "$name" 2>"$LOGDIR/check.$name.err" | json_keep check "$name" >"$LOGDIR/check.$name.json"
 	got=$(jq -c '[.hosts[0].endpoints[] | select(.result == "match") | .port] | unique' \
 		"$LOGDIR/check.$name.json" 2>/dev/null)
 	[ "$got" = "[$(echo "$ports" | tr ' ' ',')]" ] &&
