@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "deploy_files.h"
 #include "engine.h"
+#include "exec.h"
 #include "fsutil.h"
 #include "intake.h"
 #include "lock.h"
@@ -828,8 +829,30 @@ state_dirs_secure(const struct conf *conf)
 	return 0;
 }
 
+/* The programs a host runs, there and runnable before a run needs them:
+ * 0, or -1 after naming each one that is not, where it is set. */
+static int
+host_programs_check(const struct conf *conf, const struct conf_host *h)
+{
+	const struct { const char *key; const struct conf_cmd *cmd; } p[] = {
+		{ "acme_hook", &h->acme_hook }, { "reload", &h->reload } };
+	const char *why;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (p[i].cmd->argv != NULL &&
+		    (why = exec_program_problem(p[i].cmd->argv[0])) != NULL) {
+			log_err("%s:%d: [host %s] %s %s %s", conf->path,
+			    p[i].cmd->line, h->name, p[i].key,
+			    p[i].cmd->argv[0], why);
+			r = -1;
+		}
+	return r;
+}
+
 /* config check: the file, then what needs the host: owners, groups,
- * file layouts; nothing is written. */
+ * file layouts, programs, secret files; nothing is written. */
 static int
 cmd_config_check(const struct cli *c)
 {
@@ -845,14 +868,15 @@ cmd_config_check(const struct cli *c)
 	if (state_dirs_secure(conf) != 0)
 		bad = 1;
 	for (i = 0; i < conf->nhosts; i++)
-		if (deploy_files_check(&conf->hosts[i]) != 0)
-			bad = 1;
+		if ((deploy_files_check(&conf->hosts[i]) |
+		    host_programs_check(conf, &conf->hosts[i])) != 0)
+			bad = 1;	/* both said what they found */
 	for (i = 0; i < conf->npublishers; i++) {
 		const struct backend_publisher *pb = backend_publisher_for(
 		    backend_builtin(), conf->publishers[i].type);
 
 		if (pb != NULL && pb->check != NULL &&
-		    pb->check(&conf->publishers[i]) != 0)
+		    pb->check(conf, &conf->publishers[i]) != 0)
 			bad = 1;
 	}
 	if (!bad)
