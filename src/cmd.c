@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "deploy_files.h"
+#include "doctor.h"
 #include "engine.h"
 #include "exec.h"
 #include "fsutil.h"
@@ -45,6 +46,9 @@ static const char usage_text[] =
 "  roll [--resume] host          force a rollover at the next run, or resume\n"
 "                                a stopped one\n"
 "  config check                  validate the configuration, change nothing\n"
+"  doctor [host]                 prove what the first run needs (files,\n"
+"                                hooks, resolver, zone servers, publisher\n"
+"                                key, served chains); change nothing\n"
 "  acme-hook [host]              take a certificate an ACME client renewed\n"
 "                                (certbot, lego, acme.sh, dehydrated hooks)\n"
 "\n"
@@ -887,6 +891,29 @@ cmd_config_check(const struct cli *c)
 	return bad ? EX_CONFIG : EX_OK;
 }
 
+/*
+ * doctor: proves what the first run needs, changing nothing. The state
+ * directory's trust is one of its findings, not a refusal; the modules'
+ * messages become the findings' text (shown as they come with -v).
+ */
+static int
+cmd_doctor(const struct cli *c)
+{
+	struct conf *conf;
+	int rc;
+
+	if ((conf = load_conf(c)) == NULL)
+		return EX_CONFIG;
+	if (c->verbosity <= 0)
+		log_init(-2, c->use_syslog);
+	rc = doctor_main(conf, c->args, c->nargs, stdout);
+	log_init(c->verbosity, c->use_syslog);
+	if (rc == EX_USAGE)
+		log_err("%s", log_last_error());	/* the unknown host */
+	conf_free(conf);
+	return rc;
+}
+
 /* Hook events of dehydrated that are not for us. */
 static int
 other_dehydrated_event(const char *ev)
@@ -997,6 +1024,8 @@ cmd_dispatch(const struct cli *c)
 
 	if (strcmp(c->command, "config") == 0)
 		return cmd_config_check(c);
+	if (strcmp(c->command, "doctor") == 0)
+		return cmd_doctor(c);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(c->command, cmds[i].name) != 0)
 			continue;
