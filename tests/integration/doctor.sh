@@ -123,6 +123,7 @@ before=$(snapshot)
 
 # ---- healthy: all ok ---------------------------------------------------
 doc
+printf '%s\n' "$OUT" >"$LOGDIR/doctor-healthy.out"	# kept with E2E_KEEP_LOGS
 expect "healthy: exit 0, every check ok" 0 \
 	"ok    global  state_dir $D/state" \
 	"ok    mx1.example  acme_hook $D/hook: mode 0755, present and executable" \
