@@ -211,7 +211,8 @@ SUBST = sed -e 's|/usr/local/sbin/daneroll|$(BINDIR)/daneroll|g' \
 # Installed as the documentation, keeping their relative links.
 DOCS     = README.md $(wildcard docs/*.md) $(wildcard docs/schema/*.json) \
            hooks/dns/README.md
-# The sample configuration: a commented file that config check accepts.
+# The sample configuration: a commented file that config check accepts
+# once its TSIG key file exists.
 SAMPLE   = examples/daneroll-bind.conf
 CONFDIR  = $(SYSCONFDIR)/daneroll
 

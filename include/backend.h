@@ -34,8 +34,20 @@ struct backend_publisher {
 				    const struct conf_publisher *,
 				    const struct publish_req *);
 	/* config check: warnings about a section (NULL: none); 0, or -1
-	 * if the section cannot work. */
-	int			(*check)(const struct conf_publisher *);
+	 * if the section cannot work (each reason logged as FILE:LINE,
+	 * conf naming the file). Reads files, changes nothing. */
+	int			(*check)(const struct conf *,
+				    const struct conf_publisher *);
+	/*
+	 * doctor: proves, without changing anything, that the publisher
+	 * would accept our credentials for the zone holding owner (a
+	 * TSIG-signed query, an authenticated API read, the program's
+	 * presence). OUT_OK; else logged once naming the server and the
+	 * key or file (never a secret). NULL: nothing can be proven.
+	 */
+	enum outcome		(*probe)(const struct conf *,
+				    const struct conf_publisher *,
+				    const char *owner);
 };
 
 /* What one authoritative address serves for an owner name. */

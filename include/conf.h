@@ -52,6 +52,7 @@ enum publisher_type {
 struct conf_cmd {
 	char	**argv;			/* NULL-terminated; NULL if unset */
 	int	  argc;
+	int	  line;			/* where it is set, for messages */
 };
 
 struct conf_publisher {
@@ -75,6 +76,8 @@ struct conf_publisher {
 	struct conf_cmd		 command;
 	/* all */
 	int64_t			 timeout;	/* seconds, default 30 */
+	int			 secret_line;	/* where tsig_key_file or
+						 * api_key_file is set */
 };
 
 /* A further name the same server answers to as an MX target. */

@@ -38,6 +38,13 @@ struct exec_result {
 enum outcome	exec_run(char *const argv[], char *const extra_env[],
 		    const char *stdin_data, int64_t timeout_secs,
 		    size_t max_output, struct exec_result *res);
+/*
+ * Could execve run the program at path? NULL if it is a regular file
+ * that this process may execute; else why not, as a phrase that follows
+ * the path ("does not exist", "is not executable", ...; static). Nothing
+ * is run: config check and doctor ask before the first run needs it.
+ */
+const char	*exec_program_problem(const char *path);
 /* "/usr/sbin/postfix reload" style rendering for messages; caller frees. */
 char		*exec_argv_str(char *const argv[]);
 

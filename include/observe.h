@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 
@@ -84,5 +85,27 @@ int	observe_soa(const uint8_t *wire, size_t len, const char *zone,
  */
 int	observe_summarize(const struct observe_addr *, size_t n,
 	    int ignore_unreachable_ipv6, struct obs_report *report);
+
+/*
+ * doctor: the discovery of observe() alone - the zone of owner, the
+ * resolver that answered, whether it shows a DNSKEY RRset at the apex,
+ * and every authoritative address (extra servers included), none asked
+ * yet. OUT_OK, or as observe() (logged). z is the caller's, zeroed
+ * here; free it with observe_zone_free() whatever the outcome.
+ */
+struct observe_zone {
+	char			 zone[258];
+	char			 resolver[80];	/* "192.0.2.53", or "" */
+	struct sockaddr_storage	 res;
+	socklen_t		 reslen;	/* 0: no resolver */
+	int			 dnskey_at_resolver;
+	struct observe_addr	*addrs;		/* sv.addr, sv.ns, v6 */
+	struct sockaddr_storage	*sas;		/* family 0: no address */
+	socklen_t		*salens;
+	size_t			 naddrs;
+};
+enum outcome	observe_discover(const struct conf *, const struct conf_host *,
+		    const char *owner, struct observe_zone *z);
+void		observe_zone_free(struct observe_zone *);
 
 #endif

@@ -21,7 +21,9 @@
 #include "cmd.h"
 #include "conf.h"
 #include "deploy_files.h"
+#include "doctor.h"
 #include "engine.h"
+#include "exec.h"
 #include "fsutil.h"
 #include "intake.h"
 #include "jsonout.h"
@@ -46,6 +48,9 @@ static const char usage_text[] =
 "  roll [--resume] host          force a rollover at the next run, or resume\n"
 "                                a stopped one\n"
 "  config check                  validate the configuration, change nothing\n"
+"  doctor [host]                 prove what the first run needs (files,\n"
+"                                hooks, resolver, zone servers, publisher\n"
+"                                key, served chains); change nothing\n"
 "  acme-hook [host]              take a certificate an ACME client renewed\n"
 "                                (certbot, lego, acme.sh, dehydrated hooks)\n"
 "  adopt-next [--algorithm alg] host keyfile\n"
@@ -878,8 +883,30 @@ state_dirs_secure(const struct conf *conf)
 	return 0;
 }
 
+/* The programs a host runs, there and runnable before a run needs them:
+ * 0, or -1 after naming each one that is not, where it is set. */
+static int
+host_programs_check(const struct conf *conf, const struct conf_host *h)
+{
+	const struct { const char *key; const struct conf_cmd *cmd; } p[] = {
+		{ "acme_hook", &h->acme_hook }, { "reload", &h->reload } };
+	const char *why;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (p[i].cmd->argv != NULL &&
+		    (why = exec_program_problem(p[i].cmd->argv[0])) != NULL) {
+			log_err("%s:%d: [host %s] %s %s %s", conf->path,
+			    p[i].cmd->line, h->name, p[i].key,
+			    p[i].cmd->argv[0], why);
+			r = -1;
+		}
+	return r;
+}
+
 /* config check: the file, then what needs the host: owners, groups,
- * file layouts; nothing is written. */
+ * file layouts, programs, secret files; nothing is written. */
 static int
 cmd_config_check(const struct cli *c)
 {
@@ -895,14 +922,15 @@ cmd_config_check(const struct cli *c)
 	if (state_dirs_secure(conf) != 0)
 		bad = 1;
 	for (i = 0; i < conf->nhosts; i++)
-		if (deploy_files_check(&conf->hosts[i]) != 0)
-			bad = 1;
+		if ((deploy_files_check(&conf->hosts[i]) |
+		    host_programs_check(conf, &conf->hosts[i])) != 0)
+			bad = 1;	/* both said what they found */
 	for (i = 0; i < conf->npublishers; i++) {
 		const struct backend_publisher *pb = backend_publisher_for(
 		    backend_builtin(), conf->publishers[i].type);
 
 		if (pb != NULL && pb->check != NULL &&
-		    pb->check(&conf->publishers[i]) != 0)
+		    pb->check(conf, &conf->publishers[i]) != 0)
 			bad = 1;
 	}
 	if (!bad)
@@ -911,6 +939,29 @@ cmd_config_check(const struct cli *c)
 		    conf->npublishers, conf->npublishers == 1 ? "" : "s");
 	conf_free(conf);
 	return bad ? EX_CONFIG : EX_OK;
+}
+
+/*
+ * doctor: proves what the first run needs, changing nothing. The state
+ * directory's trust is one of its findings, not a refusal; the modules'
+ * messages become the findings' text (shown as they come with -v).
+ */
+static int
+cmd_doctor(const struct cli *c)
+{
+	struct conf *conf;
+	int rc;
+
+	if ((conf = load_conf(c)) == NULL)
+		return EX_CONFIG;
+	if (c->verbosity <= 0)
+		log_init(-2, c->use_syslog);
+	rc = doctor_main(conf, c->args, c->nargs, stdout);
+	log_init(c->verbosity, c->use_syslog);
+	if (rc == EX_USAGE)
+		log_err("%s", log_last_error());	/* the unknown host */
+	conf_free(conf);
+	return rc;
 }
 
 /* Hook events of dehydrated that are not for us. */
@@ -1074,6 +1125,8 @@ cmd_dispatch(const struct cli *c)
 
 	if (strcmp(c->command, "config") == 0)
 		return cmd_config_check(c);
+	if (strcmp(c->command, "doctor") == 0)
+		return cmd_doctor(c);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(c->command, cmds[i].name) != 0)
 			continue;

@@ -1016,7 +1016,7 @@ static const char *
 split_cmd(const char *s, struct conf_cmd *cmd)
 {
 	struct buf word = { 0 };
-	struct conf_cmd new = { NULL, 0 };
+	struct conf_cmd new = { NULL, 0, 0 };
 	const char *why = NULL;
 	int inword = 0, quoted = 0;
 
@@ -1061,7 +1061,7 @@ static int
 p_cmd(struct pctx *ctx, const struct keydef *kd, const char *val,
     void *field)
 {
-	struct conf_cmd *out = field, cmd = { NULL, 0 };
+	struct conf_cmd *out = field, cmd = { NULL, 0, 0 };
 	const char *why;
 	int rc = -1;
 
@@ -1076,6 +1076,7 @@ p_cmd(struct pctx *ctx, const struct keydef *kd, const char *val,
 	}
 	cmd_free(out);
 	*out = cmd;
+	out->line = ctx->lineno;
 	cmd.argv = NULL;
 	cmd.argc = 0;
 	rc = 0;
@@ -1769,6 +1770,9 @@ conf_handler(void *arg, const char *section, const char *name,
 		base = (char *)&ctx->conf->hosts[s->idx];
 	if (kd->parse(ctx, kd, value, base + kd->off) == -1)
 		s->bad[k] = 1;
+	/* config check and doctor name where a secret file is set. */
+	if (k == K_TSIG_KEY_FILE || k == K_API_KEY_FILE)
+		ctx->conf->publishers[s->idx].secret_line = ctx->lineno;
 	return 1;
 }
 

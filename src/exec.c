@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -496,6 +497,23 @@ shell_safe(const char *s)
 		    "0123456789@%+=:,./_-", *s) == NULL)
 			return 0;
 	return 1;
+}
+
+const char *
+exec_program_problem(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? "does not exist" :
+		    errno == EACCES ? "cannot be reached (permission denied "
+		    "on a directory above it)" : "cannot be examined";
+	if (!S_ISREG(st.st_mode))
+		return "is not a regular file";
+	/* As root, access() says yes if any execute bit is set: as execve. */
+	if (access(path, X_OK) != 0)
+		return "is not executable (chmod +x)";
+	return NULL;
 }
 
 char *

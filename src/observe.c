@@ -883,6 +883,50 @@ done:
 	return r;
 }
 
+enum outcome
+observe_discover(const struct conf *conf, const struct conf_host *h,
+    const char *owner, struct observe_zone *z)
+{
+	struct obs_ctx c;
+	enum outcome r = OUT_PERMFAIL;
+
+	memset(&c, 0, sizeof(c));
+	memset(z, 0, sizeof(*z));
+	c.conf = conf;
+	c.hname = h != NULL ? h->name : NULL;
+	c.owner = owner;
+	if (load_resolvers(&c) != 0)
+		goto done;
+	r = find_zone(&c);
+	snprintf(z->resolver, sizeof(z->resolver), "%s", c.resname);
+	z->res = c.res[0];
+	z->reslen = c.reslen[0];
+	if (r != OUT_OK || (r = find_servers(&c, h)) != OUT_OK)
+		goto done;
+	snprintf(z->zone, sizeof(z->zone), "%s", c.zone);
+	z->dnskey_at_resolver = c.zone_signed;
+done:
+	/* The addresses found so far are the caller's either way. */
+	z->addrs = c.addrs;
+	z->sas = c.sas;
+	z->salens = c.salens;
+	z->naddrs = c.naddrs;
+	return r;
+}
+
+void
+observe_zone_free(struct observe_zone *z)
+{
+	size_t i;
+
+	for (i = 0; i < z->naddrs; i++)
+		observe_addr_free(&z->addrs[i]);
+	free(z->addrs);
+	free(z->sas);
+	free(z->salens);
+	memset(z, 0, sizeof(*z));
+}
+
 const struct backend_observer observe_dns = {
 	observe_run
 };

@@ -120,8 +120,38 @@ out:
 	return o;
 }
 
+/* config check: the program must be there, runnable, before a run
+ * needs it. */
+static int
+exec_check(const struct conf *conf, const struct conf_publisher *p)
+{
+	const char *why;
+
+	if (p->command.argv == NULL)
+		return 0;	/* conf_load refuses a section without one */
+	if ((why = exec_program_problem(p->command.argv[0])) == NULL)
+		return 0;
+	log_err("%s:%d: publisher %s: command %s %s", conf->path,
+	    p->command.line, p->name, p->command.argv[0], why);
+	return -1;
+}
+
+/* doctor: the program is only looked at; running it would publish. */
+static enum outcome
+exec_probe(const struct conf *conf, const struct conf_publisher *p,
+    const char *owner)
+{
+	(void)owner;
+	if (exec_check(conf, p) != 0)
+		return OUT_PERMFAIL;
+	log_info("publisher %s: command %s is there and executable (not "
+	    "run: it would publish)", p->name, p->command.argv[0]);
+	return OUT_OK;
+}
+
 const struct backend_publisher publish_exec = {
 	PUB_EXEC,
 	exec_replace,
-	NULL
+	exec_check,
+	exec_probe
 };

@@ -526,10 +526,13 @@ pdns_url_loopback(const char *url)
 	    IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
-/* config check: what a run would warn about, said before it runs. */
+/* config check: what a run would warn about, said before it runs; an
+ * API key file it could not use is an error. */
 static int
-pdns_check(const struct conf_publisher *p)
+pdns_check(const struct conf *conf, const struct conf_publisher *p)
 {
+	int r = 0;
+
 	if (p->api_url != NULL && cleartext_remote(p->api_url))
 		log_warn("publisher %s: api_url %s is plain HTTP to a host "
 		    "that is not this one: the API key would cross the "
@@ -539,7 +542,143 @@ pdns_check(const struct conf_publisher *p)
 		log_warn("publisher %s: tls_verify = no: the API's "
 		    "certificate is not checked%s", p->name, p->insecure ?
 		    " (insecure = yes)" : "");
-	return 0;
+	if (p->api_key_file != NULL && fs_missing(p->api_key_file)) {
+		log_err("%s:%d: publisher %s: api_key_file %s does not exist",
+		    conf->path, p->secret_line, p->name, p->api_key_file);
+		r = -1;
+	} else if (p->api_key_file != NULL &&
+	    fs_check_secret(p->api_key_file) != 0) {
+		log_err("%s:%d: publisher %s: api_key_file %s cannot be used "
+		    "(why: above)", conf->path, p->secret_line, p->name,
+		    p->api_key_file);
+		r = -1;
+	}
+	return r;
+}
+
+/* One call's session with the API: what every request needs. */
+struct api {
+	char	*key;		/* the API key; wiped by api_close */
+	size_t	 keycap;
+	char	*base;		/* api_url without a trailing '/' */
+	char	*shown;		/* base without user:password@ */
+	char	*sid;		/* server_id, URL-escaped */
+	CURL	*esc;
+};
+
+static void
+api_close(struct api *a)
+{
+	if (a->key != NULL) {
+		OPENSSL_cleanse(a->key, a->keycap);
+		free(a->key);
+	}
+	if (a->sid != NULL)
+		curl_free(a->sid);
+	if (a->esc != NULL)
+		curl_easy_cleanup(a->esc);
+	free(a->base);
+	free(a->shown);
+	curl_global_cleanup();
+}
+
+/* libcurl, the key and the URLs; api_close() however it went. */
+static enum outcome
+api_open(const struct conf_publisher *p, struct api *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("publisher %s: cannot initialise libcurl", p->name);
+		return OUT_TEMPFAIL;
+	}
+	if (p->api_url == NULL || p->api_key_file == NULL) {
+		log_err("publisher %s: api_url and api_key_file are needed",
+		    p->name);
+		return OUT_PERMFAIL;
+	}
+	a->base = xstrdup(p->api_url);
+	while (*a->base != '\0' && a->base[strlen(a->base) - 1] == '/')
+		a->base[strlen(a->base) - 1] = '\0';
+	a->shown = url_for_log(a->base);
+	if (!p->tls_verify)
+		log_warn("publisher %s: TLS verification is off (tls_verify = "
+		    "no): anyone on the path to %s can read the API key",
+		    p->name, a->shown);
+	else if (cleartext_remote(a->base))
+		log_warn("publisher %s: %s is plain HTTP: the API key crosses "
+		    "the network in clear text", p->name, a->shown);
+	if ((a->key = read_key(p, &a->keycap)) == NULL)
+		return OUT_PERMFAIL;
+	if ((a->esc = curl_easy_init()) == NULL ||
+	    (a->sid = curl_easy_escape(a->esc, p->server_id != NULL ?
+	    p->server_id : "localhost", 0)) == NULL) {
+		log_err("publisher %s: cannot initialise libcurl", p->name);
+		return OUT_TEMPFAIL;
+	}
+	return OUT_OK;
+}
+
+/* One request, judged: OUT_OK with the body in resp (the caller frees). */
+static enum outcome
+api_call(const struct conf_publisher *p, const struct api *a,
+    const char *method, const char *path, const char *body,
+    struct pdns_resp *resp)
+{
+	char *url = xasprintf("%s/api/v1/servers/%s%s", a->base, a->sid, path);
+	char *what = xasprintf("publisher %s: %s %s/api/v1/servers/%s%s",
+	    p->name, method, a->shown, a->sid, path);
+	long status;
+	enum outcome r;
+
+	buf_free(&resp->body);
+	memset(resp, 0, sizeof(*resp));
+	if ((r = http_request(p, a->key, method, url, body, what, &status,
+	    resp)) == OUT_OK)
+		r = pdns_judge(status, resp->body.data, resp->body.len, what,
+		    a->key);
+	free(url);
+	free(what);
+	return r;
+}
+
+/* The API's id of the zone holding owner (canonical): the configured
+ * zone, or the closest in the server's listing. *zid: caller frees. */
+static enum outcome
+api_zone(const struct conf_publisher *p, const struct api *a,
+    const char *owner, char **zid)
+{
+	struct pdns_resp resp;
+	char *zname;
+	enum outcome r;
+	int pick;
+
+	*zid = NULL;
+	memset(&resp, 0, sizeof(resp));
+	if (p->zone != NULL) {
+		zname = canon_name(p->zone);
+		if (zname == NULL || !in_zone(owner, zname)) {
+			log_err("publisher %s: %s is not in zone %s", p->name,
+			    owner, p->zone);
+			free(zname);
+			return OUT_PERMFAIL;
+		}
+		*zid = pdns_zone_id(zname);
+		free(zname);
+		return OUT_OK;
+	}
+	if ((r = api_call(p, a, "GET", "/zones", NULL, &resp)) != OUT_OK)
+		goto done;
+	pick = pdns_pick_zone(resp.body.data, resp.body.len, owner, zid);
+	r = pick == 0 ? OUT_OK : OUT_PERMFAIL;
+	if (pick < 0)
+		log_err("publisher %s: GET %s/api/v1/servers/%s/zones: not a "
+		    "zone listing", p->name, a->shown, a->sid);
+	else if (pick > 0)
+		log_err("publisher %s: no zone on server %s holds %s",
+		    p->name, a->shown, owner);
+done:
+	buf_free(&resp.body);
+	return r;
 }
 
 static enum outcome
@@ -547,101 +686,30 @@ pdns_replace(const struct conf *conf, const struct conf_publisher *p,
     const struct publish_req *req)
 {
 	struct pdns_resp resp;
-	char *key = NULL, *base = NULL, *sid = NULL, *zid = NULL;
-	char *owner = NULL, *url = NULL, *body = NULL, *what = NULL;
-	char *shown = NULL, *zname = NULL;
-	size_t keycap = 0;
-	long status;
-	enum outcome r = OUT_PERMFAIL;
-	CURL *esc = NULL;
-	int pick;
+	struct api a;
+	char *zid = NULL, *owner = NULL, *body = NULL, *path = NULL;
+	enum outcome r;
 
 	(void)conf;
 	memset(&resp, 0, sizeof(resp));
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_err("publisher %s: cannot initialise libcurl", p->name);
-		return OUT_TEMPFAIL;
-	}
+	if ((r = api_open(p, &a)) != OUT_OK)
+		goto done;
+	r = OUT_PERMFAIL;
 	if ((owner = canon_name(req->owner)) == NULL) {
 		log_err("publisher %s: %s: not a name the API can hold",
 		    p->name, req->owner);
 		goto done;
 	}
-	if (p->api_url == NULL || p->api_key_file == NULL) {
-		log_err("publisher %s: api_url and api_key_file are needed",
-		    p->name);
+	if ((r = api_zone(p, &a, owner, &zid)) != OUT_OK)
 		goto done;
-	}
-	base = xstrdup(p->api_url);
-	while (*base != '\0' && base[strlen(base) - 1] == '/')
-		base[strlen(base) - 1] = '\0';
-	shown = url_for_log(base);
-	if (!p->tls_verify)
-		log_warn("publisher %s: TLS verification is off (tls_verify = "
-		    "no): anyone on the path to %s can read the API key",
-		    p->name, shown);
-	else if (cleartext_remote(base))
-		log_warn("publisher %s: %s is plain HTTP: the API key crosses "
-		    "the network in clear text", p->name, shown);
-	if ((key = read_key(p, &keycap)) == NULL)
-		goto done;
-	if ((esc = curl_easy_init()) == NULL ||
-	    (sid = curl_easy_escape(esc, p->server_id != NULL ?
-	    p->server_id : "localhost", 0)) == NULL) {
-		log_err("publisher %s: cannot initialise libcurl", p->name);
-		r = OUT_TEMPFAIL;
-		goto done;
-	}
-
-	if (p->zone != NULL) {
-		zname = canon_name(p->zone);
-		if (zname == NULL || !in_zone(owner, zname)) {
-			log_err("publisher %s: %s is not in zone %s", p->name,
-			    owner, p->zone);
-			goto done;
-		}
-		zid = pdns_zone_id(zname);
-	} else {
-		url = xasprintf("%s/api/v1/servers/%s/zones", base, sid);
-		what = xasprintf("publisher %s: GET %s/api/v1/servers/%s/zones",
-		    p->name, shown, sid);
-		if ((r = http_request(p, key, "GET", url, NULL, what, &status,
-		    &resp)) != OUT_OK)
-			goto done;
-		if ((r = pdns_judge(status, resp.body.data, resp.body.len,
-		    what, key)) != OUT_OK)
-			goto done;
-		pick = pdns_pick_zone(resp.body.data, resp.body.len, owner,
-		    &zid);
-		r = OUT_PERMFAIL;
-		if (pick < 0) {
-			log_err("%s: not a zone listing", what);
-			goto done;
-		}
-		if (pick > 0) {
-			log_err("publisher %s: no zone on server %s holds %s",
-			    p->name, shown, owner);
-			goto done;
-		}
-		buf_free(&resp.body);
-		free(url);
-		free(what);
-		url = what = NULL;
-	}
-
+	r = OUT_PERMFAIL;
 	if ((body = pdns_body(owner, req->ttl, req->want)) == NULL) {
 		log_err("publisher %s: cannot build the request for %s",
 		    p->name, owner);
 		goto done;
 	}
-	url = xasprintf("%s/api/v1/servers/%s/zones/%s", base, sid, zid);
-	what = xasprintf("publisher %s: PATCH %s/api/v1/servers/%s/zones/%s",
-	    p->name, shown, sid, zid);
-	if ((r = http_request(p, key, "PATCH", url, body, what, &status,
-	    &resp)) != OUT_OK)
-		goto done;
-	if ((r = pdns_judge(status, resp.body.data, resp.body.len, what,
-	    key)) != OUT_OK)
+	path = xasprintf("/zones/%s", zid);
+	if ((r = api_call(p, &a, "PATCH", path, body, &resp)) != OUT_OK)
 		goto done;
 	if (req->want->n == 0)
 		log_info("publisher %s: deleted the TLSA RRset at %s in zone "
@@ -651,29 +719,53 @@ pdns_replace(const struct conf *conf, const struct conf_publisher *p,
 		    "%s (%zu record%s)", p->name, owner, zid, req->want->n,
 		    req->want->n == 1 ? "" : "s");
 done:
-	if (key != NULL) {
-		OPENSSL_cleanse(key, keycap);
-		free(key);
-	}
-	if (sid != NULL)
-		curl_free(sid);
-	if (esc != NULL)
-		curl_easy_cleanup(esc);
+	api_close(&a);
 	buf_free(&resp.body);
-	free(base);
-	free(shown);
 	free(zid);
-	free(zname);
 	free(owner);
-	free(url);
 	free(body);
-	free(what);
-	curl_global_cleanup();
+	free(path);
+	return r;
+}
+
+/* doctor: an authenticated GET of the zone holding owner; reads only. */
+static enum outcome
+pdns_probe(const struct conf *conf, const struct conf_publisher *p,
+    const char *owner)
+{
+	struct pdns_resp resp;
+	struct api a;
+	char *zid = NULL, *name = NULL, *path = NULL;
+	enum outcome r;
+
+	(void)conf;
+	memset(&resp, 0, sizeof(resp));
+	if ((r = api_open(p, &a)) != OUT_OK)
+		goto done;
+	r = OUT_PERMFAIL;
+	if ((name = canon_name(owner)) == NULL) {
+		log_err("publisher %s: %s: not a name the API can hold",
+		    p->name, owner);
+		goto done;
+	}
+	if ((r = api_zone(p, &a, name, &zid)) != OUT_OK)
+		goto done;
+	path = xasprintf("/zones/%s?rrsets=false", zid);
+	if ((r = api_call(p, &a, "GET", path, NULL, &resp)) == OUT_OK)
+		log_info("publisher %s: %s accepts the key of %s for zone %s",
+		    p->name, a.shown, p->api_key_file, zid);
+done:
+	api_close(&a);
+	buf_free(&resp.body);
+	free(zid);
+	free(name);
+	free(path);
 	return r;
 }
 
 const struct backend_publisher publish_pdns = {
 	PUB_PDNS,
 	pdns_replace,
-	pdns_check
+	pdns_check,
+	pdns_probe
 };

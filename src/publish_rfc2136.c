@@ -25,6 +25,7 @@
 #include <ldns/ldns.h>
 
 #include "backend.h"
+#include "fsutil.h"
 #include "log.h"
 #include "publish_rfc2136.h"
 #include "tlsa.h"
@@ -59,6 +60,7 @@ struct upd {
 	struct addrs			 servers;	/* where updates go */
 	const char			*server;	/* the one talked to */
 	int				 discovering;	/* server: a resolver */
+	int				 probing;	/* doctor's SOA query */
 	int				 try_ms;
 };
 
@@ -88,6 +90,11 @@ upd_err(const struct upd *u, const char *fmt, ...)
 		log_err("publisher %s: finding the zone and primary of %s "
 		    "(resolver %s): %s", u->p->name, u->req->owner,
 		    u->server ? u->server : "?", detail);
+	else if (u->probing)
+		log_err("publisher %s: TSIG-signed SOA query for zone %s "
+		    "(server %s, key %s): %s", u->p->name, u->zone_str ?
+		    u->zone_str : "?", u->server ? u->server : "?",
+		    u->key.name[0] ? u->key.name : "?", detail);
 	else
 		log_err("publisher %s: update of %s (zone %s, server %s, key "
 		    "%s): %s", u->p->name, u->req->owner, u->zone_str ?
@@ -993,40 +1000,131 @@ out:
 	return o;
 }
 
+/* The key loaded and the zone and its primary found: what every call
+ * needs before it sends anything signed. */
+static enum outcome
+upd_start(const struct conf *conf, const struct conf_publisher *p,
+    const struct publish_req *req, struct upd *u)
+{
+	int64_t ms = p->timeout * 1000 / RFC2136_TRIES;
+
+	memset(u, 0, sizeof(*u));
+	u->p = p;
+	u->req = req;
+	u->try_ms = ms < RFC2136_MIN_TRY_MS ? RFC2136_MIN_TRY_MS :
+	    ms > INT32_MAX ? INT32_MAX : (int)ms;
+	if (p->tsig_key_file == NULL) {
+		log_err("publisher %s: no tsig_key_file: cannot sign updates",
+		    p->name);
+		return OUT_PERMFAIL;
+	}
+	if (tsig_key_load(p->tsig_key_file, &u->key) != 0)
+		return OUT_PERMFAIL;
+	return locate(conf, u);
+}
+
+static void
+upd_free(struct upd *u)
+{
+	tsig_key_free(&u->key);
+	if (u->owner != NULL)
+		ldns_rdf_deep_free(u->owner);
+	if (u->zone != NULL)
+		ldns_rdf_deep_free(u->zone);
+	free(u->zone_str);
+}
+
 static enum outcome
 rfc2136_replace(const struct conf *conf, const struct conf_publisher *p,
     const struct publish_req *req)
 {
 	struct upd u;
-	enum outcome o = OUT_PERMFAIL;
-	int64_t ms = p->timeout * 1000 / RFC2136_TRIES;
+	enum outcome o;
 
-	memset(&u, 0, sizeof(u));
-	u.p = p;
-	u.req = req;
-	u.try_ms = ms < RFC2136_MIN_TRY_MS ? RFC2136_MIN_TRY_MS :
-	    ms > INT32_MAX ? INT32_MAX : (int)ms;
-	if (p->tsig_key_file == NULL) {
-		log_err("publisher %s: no tsig_key_file: cannot sign updates",
-		    p->name);
-		goto out;
-	}
-	if (tsig_key_load(p->tsig_key_file, &u.key) != 0 ||
-	    (o = locate(conf, &u)) != OUT_OK)
-		goto out;
-	o = send_update(&u);
-out:
-	tsig_key_free(&u.key);
-	if (u.owner != NULL)
-		ldns_rdf_deep_free(u.owner);
-	if (u.zone != NULL)
-		ldns_rdf_deep_free(u.zone);
-	free(u.zone_str);
+	if ((o = upd_start(conf, p, req, &u)) == OUT_OK)
+		o = send_update(&u);
+	upd_free(&u);
 	return o;
+}
+
+/*
+ * doctor: a TSIG-signed SOA query to the server updates go to, its
+ * answer's TSIG verified. It proves the server knows the key name and
+ * secret; whether the key may update the zone shows only in an update.
+ */
+static enum outcome
+rfc2136_probe(const struct conf *conf, const struct conf_publisher *p,
+    const char *owner)
+{
+	struct publish_req req = { owner, 0, NULL, NULL };
+	struct buf q = { 0 };
+	ldns_pkt *ans = NULL;
+	struct upd u;
+	enum outcome o;
+	int unsig, rcode;
+
+	if ((o = upd_start(conf, p, &req, &u)) != OUT_OK)
+		goto out;
+	u.probing = 1;
+	o = OUT_PERMFAIL;
+	if (query_wire(&u, u.zone, LDNS_RR_TYPE_SOA, 0, &q) != 0 ||
+	    (o = exchange(&u, &u.servers, &q, &u.key, "SOA query", &ans,
+	    &unsig)) != OUT_OK)
+		goto out;
+	rcode = ldns_pkt_get_rcode(ans);
+	o = OUT_PERMFAIL;
+	if (unsig)
+		upd_err(&u, "answered %s without a TSIG: the server did not "
+		    "take our signature", rcode_str(rcode));
+	else if (rcode != LDNS_RCODE_NOERROR || !ldns_pkt_aa(ans) ||
+	    answer_soa(ans, u.zone) == NULL)
+		upd_err(&u, "answered %s%s, not the zone's SOA: the server "
+		    "is not authoritative for the zone", rcode_str(rcode),
+		    ldns_pkt_aa(ans) ? "" : " without the AA bit");
+	else {
+		log_info("publisher %s: %s accepts key %s for zone %s",
+		    p->name, u.server, u.key.name, u.zone_str);
+		o = OUT_OK;
+	}
+out:
+	if (ans != NULL)
+		ldns_pkt_free(ans);
+	buf_free(&q);
+	upd_free(&u);
+	return o;
+}
+
+/* config check: a key daneroll can sign with, said before a run needs
+ * it. */
+static int
+rfc2136_check(const struct conf *conf, const struct conf_publisher *p)
+{
+	struct tsig_key key;
+	int r;
+
+	if (p->tsig_key_file == NULL) {
+		log_err("%s:%d: publisher %s: no tsig_key_file: updates "
+		    "cannot be signed", conf->path, p->line, p->name);
+		return -1;
+	}
+	if (fs_missing(p->tsig_key_file)) {
+		log_err("%s:%d: publisher %s: tsig_key_file %s does not exist",
+		    conf->path, p->secret_line, p->name, p->tsig_key_file);
+		return -1;
+	}
+	memset(&key, 0, sizeof(key));
+	r = tsig_key_load(p->tsig_key_file, &key);
+	tsig_key_free(&key);
+	if (r != 0)
+		log_err("%s:%d: publisher %s: tsig_key_file %s cannot be "
+		    "used (why: above)", conf->path, p->secret_line, p->name,
+		    p->tsig_key_file);
+	return r;
 }
 
 const struct backend_publisher publish_rfc2136 = {
 	PUB_RFC2136,
 	rfc2136_replace,
-	NULL
+	rfc2136_check,
+	rfc2136_probe
 };

@@ -17,8 +17,11 @@ mini_host "$t"
 out=$("$bin" -c "$t/d.conf" config check 2>&1); rc=$?
 [ $rc -eq 0 ] && ok "config check accepts a good file" || not_ok "config check accepts a good file" "$out"
 
+# Valid; only the files it names on another machine are missing here.
 out=$("$bin" -c "$top/examples/daneroll.conf" config check 2>&1); rc=$?
-[ $rc -eq 0 ] && ok "examples/daneroll.conf is valid" || not_ok "examples/daneroll.conf is valid" "$out"
+other=$(printf '%s\n' "$out" | grep 'error: ' | grep -v ': .* does not exist$')
+if [ $rc -eq 0 ] || { [ $rc -eq 78 ] && [ -z "$other" ]; }; then ok "examples/daneroll.conf is valid"
+else not_ok "examples/daneroll.conf is valid" "$out"; fi
 
 sed 's/^ttl = 60/ttl = 60\nbogus_key = 1/' "$t/d.conf" > "$t/bad.conf"
 out=$("$bin" -c "$t/bad.conf" config check 2>&1); rc=$?

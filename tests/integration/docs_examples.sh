@@ -56,7 +56,7 @@ man_examples() {
 }
 
 # Keys whose values are files or directories the configuration names.
-path_keys='state_dir|key_dir|tsig_key_file|api_key_file|ca_file|combined_file|live_link|key_file|cert_file|chain_file|fullchain_file|issuer_cert'
+path_keys='state_dir|key_dir|tsig_key_file|api_key_file|ca_file|combined_file|live_link|key_file|cert_file|chain_file|fullchain_file|issuer_cert|acme_hook|reload|command'
 
 # rewrite IN OUT ROOT: every path-valued key moved under ROOT, the state
 # under ROOT/state, and the resolver set to 127.0.0.1#9 (nothing listens
@@ -137,6 +137,14 @@ make_files() { # conf
 	for f in $(values_of "$1" combined_file) $(values_of "$1" live_link); do
 		mkdir -p "$(dirname "$f")"
 	done
+	# The programs (the first word of each command): config check
+	# refuses one that is missing or not executable.
+	{ values_of "$1" acme_hook; values_of "$1" reload
+	  values_of "$1" command; } | while read -r f _; do
+		mkdir -p "$(dirname "$f")"
+		printf '#!/bin/sh\nexit 0\n' > "$f"
+		chmod 755 "$f"
+	done
 }
 
 # Runs a configuration's read commands against its temporary state.
@@ -161,10 +169,16 @@ run_reads() { # label conf
 }
 
 # config check of a file as written, then rewritten with its files made.
+# As written, it names files of another machine (/etc/daneroll/tsig/...,
+# /usr/local/libexec/daneroll/acme/...): the only errors allowed are the
+# ones saying such a file does not exist here, each naming FILE:LINE.
 check_conf() { # label file
 	out=$("$bin" -c "$2" config check 2>&1); rc=$?
-	[ $rc -eq 0 ] && ok "$1: config check as written" ||
-		not_ok "$1: config check as written (exit $rc)" "$out"
+	other=$(printf '%s\n' "$out" | grep 'error: ' |
+	    grep -v "error: $2:[0-9]*: .* does not exist\$")
+	if [ $rc -eq 0 ] || { [ $rc -eq 78 ] && [ -z "$other" ]; }; then
+		ok "$1: config check as written (exit $rc)"
+	else not_ok "$1: config check as written (exit $rc)" "$out"; fi
 	d=$t/$(echo "$1" | tr -c 'A-Za-z0-9.\n' _)
 	mkdir -p "$d"
 	rewrite "$2" "$d/daneroll.conf" "$d/root"

@@ -1,0 +1,658 @@
+/*
+ * doctor - gathers the facts `daneroll doctor` judges (doctor_judge.c).
+ * See include/doctor.h.
+ *
+ * Read-only by construction: files are stat(2)ed and read, never
+ * opened for writing; the publisher is asked through its probe, which
+ * sends no update and runs no program; hooks are looked at, not run;
+ * the state database is opened read-only (an absent one is an empty
+ * state in memory, as for `status`); DNS questions go through dnsq and
+ * the observer's discovery.
+ *
+ * What the modules log while doctor asks (a refused key file, a BADSIG
+ * answer, a resolver that does not recurse) is caught by a log sink and
+ * becomes the finding's text, so every failure is said once, on the
+ * finding's line. Zones and publishers shared by several hosts are
+ * examined once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+#include <openssl/evp.h>
+
+#include "backend.h"
+#include "deploy_files.h"
+#include "dnsq.h"
+#include "doctor.h"
+#include "exec.h"
+#include "fsutil.h"
+#include "key.h"
+#include "log.h"
+#include "observe.h"
+#include "resolve.h"
+#include "store.h"
+#include "tsig.h"
+#include "view.h"
+
+#define DOC_RESOLVE_TIMEOUT	3	/* seconds a try, as check uses */
+
+/* What the modules logged during one step. */
+struct capture {
+	struct buf	 lines[8];	/* the first ones at WARN or worse */
+	enum log_level	 levels[8];
+	int		 n;
+	char		 last[1024];	/* the last line, any level */
+	char		 last_bad[1024]; /* the last at WARN or worse */
+};
+
+struct doc {
+	const struct conf	*conf;
+	struct doctor_report	 rep;
+	struct capture		 cap;
+	char			**seen;		/* zones, publishers done */
+	int			 nseen;
+	struct resolver		*res;		/* for TLSA lookups */
+	int			 res_failed;
+};
+
+static void
+cap_sink(enum log_level lvl, const char *line, void *arg)
+{
+	struct capture *c = arg;
+
+	snprintf(c->last, sizeof(c->last), "%s", line);
+	if (lvl > LOG_LVL_WARN)
+		return;
+	snprintf(c->last_bad, sizeof(c->last_bad), "%s", line);
+	if (c->n < (int)(sizeof(c->lines) / sizeof(c->lines[0]))) {
+		buf_puts(&c->lines[c->n], line);
+		c->levels[c->n++] = lvl;
+	}
+}
+
+static void
+cap_reset(struct capture *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		buf_free(&c->lines[i]);
+	c->n = 0;
+	c->last[0] = c->last_bad[0] = '\0';
+}
+
+static int
+was_seen(const struct doc *d, const char *key)
+{
+	int i;
+
+	for (i = 0; i < d->nseen; i++)
+		if (strcmp(d->seen[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 the first time key is asked about, then 0. */
+static int
+first_time(struct doc *d, const char *key)
+{
+	if (was_seen(d, key))
+		return 0;
+	d->seen = xrealloc(d->seen, (size_t)(d->nseen + 1) * sizeof(*d->seen));
+	d->seen[d->nseen++] = xstrdup(key);
+	return 1;
+}
+
+/* ------------------------------------------------------------ files */
+
+/* stat(2) of a file into f; what it is and whose. */
+static void
+file_stat(struct doctor_file *f)
+{
+	struct stat st;
+
+	f->euid = geteuid();
+	if (stat(f->path, &st) == 0) {
+		f->exists = 1;
+		f->mode = st.st_mode;
+		f->uid = st.st_uid;
+	} else if (errno == ENOENT || errno == ENOTDIR) {
+		f->exists = 0;
+	} else {
+		f->exists = -1;
+		f->err = errno;
+	}
+}
+
+/* fs_secure_path's reason, caught, into buf; NULL if it is trusted. */
+static const char *
+untrusted(struct doc *d, const char *path, int flags, char *buf,
+    size_t len)
+{
+	cap_reset(&d->cap);
+	if (fs_secure_path(path, flags) == 0)
+		return NULL;
+	snprintf(buf, len, "%s", d->cap.last_bad[0] != '\0' ?
+	    d->cap.last_bad : "is not trusted");
+	return buf;
+}
+
+static void
+check_dir(struct doc *d, const char *label, const char *path)
+{
+	struct doctor_file f;
+	char why[1024];
+
+	memset(&f, 0, sizeof(f));
+	f.kind = DOC_F_DIR;
+	f.label = label;
+	f.path = path;
+	f.first_run = 1;
+	file_stat(&f);
+	if (f.exists == 1)
+		f.untrusted = untrusted(d, path, FS_SP_DIR, why, sizeof(why));
+	doctor_judge_file(&d->rep, "global", &f);
+}
+
+/* A program daneroll runs: there, runnable, writable by its owner only. */
+static void
+check_program(struct doc *d, const char *where, const char *label,
+    const struct conf_cmd *cmd)
+{
+	struct doctor_file f;
+	char at[1100], why[1024];
+
+	if (cmd->argv == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	snprintf(at, sizeof(at), "%s:%d", d->conf->path, cmd->line);
+	f.kind = DOC_F_PROGRAM;
+	f.label = label;
+	f.path = cmd->argv[0];
+	f.set_at = at;
+	file_stat(&f);
+	if (f.exists == 1) {
+		f.not_runnable = exec_program_problem(f.path);
+		f.untrusted = untrusted(d, f.path, FS_SP_FILE | FS_SP_LINK,
+		    why, sizeof(why));
+	}
+	doctor_judge_file(&d->rep, where, &f);
+}
+
+/* A publisher's secret: owner-only, and a key daneroll can parse.
+ * -1 if it failed (the probe would only say it again). */
+static int
+check_secret(struct doc *d, const struct conf_publisher *p)
+{
+	struct doctor_file f;
+	struct tsig_key key;
+	char where[300], at[1100], why[1024];
+	size_t before;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(where, sizeof(where), "publisher %s", p->name);
+	snprintf(at, sizeof(at), "%s:%d", d->conf->path, p->secret_line);
+	f.kind = DOC_F_SECRET;
+	f.label = p->type == PUB_RFC2136 ? "tsig_key_file" : "api_key_file";
+	f.path = p->type == PUB_RFC2136 ? p->tsig_key_file : p->api_key_file;
+	f.set_at = at;
+	if (f.path == NULL) {
+		if (p->type == PUB_RFC2136)
+			doctor_add(&d->rep, DOC_FAIL, DOC_CONFIG, where,
+			    "set tsig_key_file in the section", "no "
+			    "tsig_key_file: updates cannot be signed");
+		return p->type == PUB_RFC2136 ? -1 : 0;
+	}
+	file_stat(&f);
+	if (f.exists == 1 && (f.untrusted = untrusted(d, f.path, FS_SP_FILE,
+	    why, sizeof(why))) == NULL && p->type == PUB_RFC2136 &&
+	    (f.mode & 077) == 0) {
+		memset(&key, 0, sizeof(key));
+		cap_reset(&d->cap);
+		if (tsig_key_load(f.path, &key) != 0) {
+			snprintf(why, sizeof(why), "%s", d->cap.last_bad);
+			f.unusable = why;
+		}
+		tsig_key_free(&key);
+	}
+	before = d->rep.n;
+	doctor_judge_file(&d->rep, where, &f);
+	return d->rep.f[before].sev == DOC_FAIL ? -1 : 0;
+}
+
+/* The files of one slot: its private key, and its chain beside it. */
+static void
+check_slot_files(struct doc *d, const struct conf_host *h,
+    const struct view_slot *s)
+{
+	struct doctor_file f;
+	char label[64];
+
+	if (s->key_path == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	snprintf(label, sizeof(label), "%s key", key_alg_str(s->alg));
+	f.kind = DOC_F_KEY;
+	f.label = label;
+	f.path = s->key_path;
+	f.first_run = 1;
+	f.key_mode = h->files.key_mode;
+	file_stat(&f);
+	doctor_judge_file(&d->rep, h->name, &f);
+	if (s->cert_path == NULL || strcmp(s->cert_path, s->key_path) == 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	snprintf(label, sizeof(label), "%s chain", key_alg_str(s->alg));
+	f.kind = DOC_F_CERT;
+	f.label = label;
+	f.path = s->cert_path;
+	f.first_run = 1;
+	file_stat(&f);
+	doctor_judge_file(&d->rep, h->name, &f);
+}
+
+/* deploy_files_check's warnings and errors, as findings. */
+static void
+check_layout(struct doc *d, const struct conf_host *h)
+{
+	int i, r;
+
+	cap_reset(&d->cap);
+	r = deploy_files_check(h);
+	for (i = 0; i < d->cap.n; i++)
+		doctor_add(&d->rep, d->cap.levels[i] == LOG_LVL_ERR ? DOC_FAIL :
+		    DOC_WARN, DOC_CONFIG, h->name, "see daneroll.conf(5), "
+		    "the file settings", "%s", d->cap.lines[i].data);
+	if (r != 0 && d->cap.n == 0)
+		doctor_add(&d->rep, DOC_FAIL, DOC_CONFIG, h->name, "see "
+		    "daneroll.conf(5)", "the file layout cannot work");
+}
+
+/* ------------------------------------------------------------ DNS */
+
+static void
+query_init(struct dnsq *q, const struct sockaddr_storage *sa, socklen_t len,
+    const char *name, uint16_t type, int rd)
+{
+	memset(q, 0, sizeof(*q));
+	q->addr = *sa;
+	q->addrlen = len;
+	if (strlen(name) < sizeof(q->qname))
+		memcpy(q->qname, name, strlen(name) + 1);
+	else	/* an invalid name, which dnsq reports as EINVAL */
+		memcpy(q->qname, "..", 3);
+	q->qtype = type;
+	q->rd = rd;
+	q->ad = rd;
+}
+
+/* Header bits and rcode of an answer; -1 if it does not parse. */
+static int
+answer_parse(const struct dnsq *q, ldns_pkt **pkt)
+{
+	*pkt = NULL;
+	if (q->err != 0 ||
+	    ldns_wire2pkt(pkt, q->wire, q->wirelen) != LDNS_STATUS_OK)
+		return -1;
+	return 0;
+}
+
+static int
+count_type(const ldns_pkt *p, ldns_rr_type t)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(p);
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) == t)
+			n++;
+	return n;
+}
+
+/* One address's SOA answer into s (err, rcode, AA, serial, RRSIG). */
+static void
+server_facts(const struct observe_zone *z, const struct dnsq *q,
+    struct doctor_server *s)
+{
+	ldns_pkt *pkt;
+	int64_t neg;
+
+	if (q->err != 0) {
+		s->err = q->err;
+		return;
+	}
+	if (answer_parse(q, &pkt) != 0) {
+		s->err = EPROTO;
+		return;
+	}
+	s->rcode = (int)ldns_pkt_get_rcode(pkt);
+	s->aa = ldns_pkt_aa(pkt);
+	s->has_soa = observe_soa(q->wire, q->wirelen, z->zone, &s->serial,
+	    &neg, &s->soa_signed) == 0 && count_type(pkt, LDNS_RR_TYPE_SOA);
+	ldns_pkt_free(pkt);
+}
+
+/* Every authoritative address: SOA and DNSKEY at the apex, RD clear.
+ * Returns whether the zone is signed (some address serves DNSKEY). */
+static int
+check_servers(struct doc *d, const char *where, const struct observe_zone *z)
+{
+	struct dnsq *q = xcalloc(2 * (z->naddrs + 1), sizeof(*q));
+	size_t i, nq = 0, *at = xcalloc(z->naddrs + 1, sizeof(*at));
+	int zone_signed = 0;
+
+	for (i = 0; i < z->naddrs; i++) {
+		at[i] = nq;
+		if (z->salens[i] == 0)
+			continue;
+		query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
+		    LDNS_RR_TYPE_SOA, 0);
+		query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
+		    LDNS_RR_TYPE_DNSKEY, 0);
+	}
+	dnsq_run(q, nq, NULL);
+	for (i = 0; i < nq; i += 2) {
+		ldns_pkt *pkt;
+
+		if (answer_parse(&q[i + 1], &pkt) != 0)
+			continue;
+		if (ldns_pkt_aa(pkt) && count_type(pkt, LDNS_RR_TYPE_DNSKEY))
+			zone_signed = 1;
+		ldns_pkt_free(pkt);
+	}
+	for (i = 0; i < z->naddrs; i++) {
+		struct doctor_server s;
+
+		memset(&s, 0, sizeof(s));
+		s.zone = z->zone;
+		s.addr = z->addrs[i].sv.addr;
+		s.ns = z->addrs[i].sv.ns;
+		s.zone_signed = zone_signed;
+		if (z->salens[i] == 0)
+			s.no_address = 1;
+		else
+			server_facts(z, &q[at[i]], &s);
+		doctor_judge_server(&d->rep, where, &s);
+	}
+	dnsq_free(q, nq);
+	free(q);
+	free(at);
+	return zone_signed;
+}
+
+/* The resolver's answer for the zone's SOA, with RD, AD and DO. */
+static void
+check_resolver(struct doc *d, const char *where, const struct observe_zone *z,
+    int zone_signed)
+{
+	struct doctor_resolver r;
+	struct dnsq q;
+	ldns_pkt *pkt;
+
+	memset(&r, 0, sizeof(r));
+	r.resolver = z->resolver;
+	r.zone = z->zone;
+	r.zone_signed = zone_signed;
+	query_init(&q, &z->res, z->reslen, z->zone, LDNS_RR_TYPE_SOA, 1);
+	dnsq_run(&q, 1, NULL);
+	if (answer_parse(&q, &pkt) != 0)
+		r.err = q.err != 0 ? q.err : EPROTO;
+	else {
+		r.rcode = (int)ldns_pkt_get_rcode(pkt);
+		r.ra = ldns_pkt_ra(pkt);
+		r.ad = ldns_pkt_ad(pkt);
+		ldns_pkt_free(pkt);
+	}
+	dnsq_free(&q, 1);
+	doctor_judge_resolver(&d->rep, where, &r);
+}
+
+/* The zone of one owner: its servers, then the resolver's view of it. */
+static void
+check_zone(struct doc *d, const struct conf_host *h, const char *owner,
+    char *zone, size_t zlen)
+{
+	struct observe_zone z;
+	char where[300];
+	int zone_signed;
+
+	cap_reset(&d->cap);
+	if (observe_discover(d->conf, h, owner, &z) != OUT_OK) {
+		doctor_add(&d->rep, DOC_FAIL, DOC_WORLD, h->name, "point "
+		    "resolver = at a recursive, validating resolver that "
+		    "resolves the zone", "%s: the zone and its servers cannot "
+		    "be found: %s", owner, d->cap.last_bad[0] != '\0' ?
+		    d->cap.last_bad : "no reason given");
+		observe_zone_free(&z);
+		zone[0] = '\0';
+		return;
+	}
+	snprintf(zone, zlen, "%s", z.zone);
+	snprintf(where, sizeof(where), "zone %s", z.zone);
+	if (first_time(d, where)) {
+		zone_signed = check_servers(d, where, &z);
+		check_resolver(d, where, &z, zone_signed);
+	}
+	observe_zone_free(&z);
+}
+
+/* The publisher's read-only probe, once per publisher and zone. */
+static void
+check_publisher(struct doc *d, const struct conf_publisher *p,
+    const char *owner, const char *zone)
+{
+	const struct backend_publisher *pb = backend_publisher_for(
+	    backend_builtin(), p->type);
+	struct doctor_publisher f;
+	char where[300], key[600], bad[300];
+
+	snprintf(where, sizeof(where), "publisher %s", p->name);
+	snprintf(key, sizeof(key), "probe %s %s", p->name, zone[0] != '\0' ?
+	    zone : owner);
+	snprintf(bad, sizeof(bad), "unusable secret %s", p->name);
+	if (first_time(d, where)) {
+		if (p->type == PUB_EXEC)
+			check_program(d, where, "command", &p->command);
+		else if (check_secret(d, p) != 0)
+			(void)first_time(d, bad);
+	}
+	/* A secret that failed is said once: a probe would say it again. */
+	if (was_seen(d, bad))
+		return;
+	if (!first_time(d, key))
+		return;
+	memset(&f, 0, sizeof(f));
+	f.name = p->name;
+	f.owner = owner;
+	if (pb == NULL) {
+		doctor_add(&d->rep, DOC_FAIL, DOC_CONFIG, where, "build "
+		    "daneroll with this backend", "type %s: not in this build",
+		    publisher_type_str(p->type));
+		return;
+	}
+	f.probed = pb->probe != NULL;
+	if (f.probed) {
+		cap_reset(&d->cap);
+		f.o = pb->probe(d->conf, p, owner);
+		f.said = f.o == OUT_OK ? d->cap.last : d->cap.last_bad;
+		/* The finding's "where" names the publisher already. */
+		if (strncmp(f.said, where, strlen(where)) == 0 &&
+		    strncmp(f.said + strlen(where), ": ", 2) == 0)
+			f.said += strlen(where) + 2;
+	}
+	doctor_judge_publisher(&d->rep, where, &f);
+}
+
+/* ------------------------------------------------------------ chains */
+
+/* The TLSA RRset at owner through the resolver, against chain. */
+static void
+chain_tlsa(struct doc *d, const char *owner, STACK_OF(X509) *chain,
+    struct doctor_chain *c, char *why, size_t len)
+{
+	struct resolve_tlsa t;
+
+	c->owner = owner;
+	if (d->res == NULL && !d->res_failed) {
+		cap_reset(&d->cap);
+		if (resolve_open(d->conf->resolver, DOC_RESOLVE_TIMEOUT,
+		    &d->res) != OUT_OK)
+			d->res_failed = 1;
+	}
+	if (d->res == NULL) {
+		c->tlsa_unknown = "no resolver can be asked";
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	if (resolve_tlsa(d->res, owner, &t) == RESOLVE_FAIL ||
+	    t.sec == RESOLVE_BOGUS) {
+		snprintf(why, len, "%s (%s)", resolve_sec_str(t.sec), t.why);
+		c->tlsa_unknown = why;
+	} else {
+		c->tlsa_exists = t.exists;
+		c->tlsa_matches = t.exists &&
+		    tlsa_set_matches_chain(&t.set, chain);
+	}
+	resolve_tlsa_free(&t);
+}
+
+/* Does the served chain's leaf belong to the key served with it? */
+static int
+chain_key_matches(struct doc *d, struct view_slot *s, STACK_OF(X509) *chain,
+    char *why, size_t len)
+{
+	EVP_PKEY *pkey;
+	int r;
+
+	cap_reset(&d->cap);
+	if ((pkey = key_load_unchecked(s->key_path)) == NULL) {
+		snprintf(why, len, "%s", d->cap.last_bad[0] != '\0' ?
+		    d->cap.last_bad : "the private key cannot be read");
+		return -1;
+	}
+	r = cert_matches_key(sk_X509_value(chain, 0), pkey);
+	EVP_PKEY_free(pkey);
+	return r;
+}
+
+/* One slot's served chain, against its key and every owner's RRset. */
+static void
+check_chain(struct doc *d, const struct view *v, struct view_slot *s)
+{
+	STACK_OF(X509) *chain = NULL;
+	char why[1200], twhy[600];
+	int i, km = -1;
+
+	for (i = 0; i < v->nowners; i++) {
+		struct doctor_chain c;
+
+		memset(&c, 0, sizeof(c));
+		c.alg = key_alg_str(s->alg);
+		c.path = s->cert_path != NULL ? s->cert_path : "(no file)";
+		c.owner = v->owners[i].name;
+		c.key_matches = -1;
+		if (s->deployed_unknown)
+			c.unreadable = s->deployed_error;
+		else if (s->deployed_ok) {
+			cap_reset(&d->cap);
+			if (chain == NULL &&
+			    (chain = view_deployed_chain(s)) == NULL) {
+				snprintf(why, sizeof(why), "%s",
+				    d->cap.last_bad);
+				c.unreadable = why;
+			}
+		}
+		c.deployed = chain != NULL;
+		if (chain != NULL && km == -1)
+			km = chain_key_matches(d, s, chain, why, sizeof(why));
+		if (chain != NULL && km < 0)
+			c.unreadable = why;
+		c.key_matches = km;
+		if (chain != NULL && km == 1)
+			chain_tlsa(d, c.owner, chain, &c, twhy, sizeof(twhy));
+		doctor_judge_chain(&d->rep, v->host->name, &c);
+		if (c.unreadable != NULL || !c.deployed || km == 0)
+			break;	/* the same for every owner */
+	}
+}
+
+/* ------------------------------------------------------------ hosts */
+
+static void
+doctor_host(struct doc *d, struct store *st, const struct conf_host *h)
+{
+	struct view v;
+	char zone[300];
+	int i;
+
+	check_program(d, h->name, "acme_hook", &h->acme_hook);
+	check_program(d, h->name, "reload", &h->reload);
+	check_layout(d, h);
+	check_zone(d, h, h->owner, zone, sizeof(zone));
+	if (h->publisher != NULL)
+		check_publisher(d, h->publisher, h->owner, zone);
+	for (i = 0; i < h->naliases; i++) {
+		const struct conf_alias *a = &h->aliases[i];
+
+		check_zone(d, h, a->owner, zone, sizeof(zone));
+		check_publisher(d, a->publisher != NULL ? a->publisher :
+		    h->publisher, a->owner, zone);
+	}
+	memset(&v, 0, sizeof(v));
+	cap_reset(&d->cap);
+	if (view_load(st, h, util_now(), 0, &v) != 0) {
+		doctor_add(&d->rep, DOC_FAIL, DOC_DATA, h->name, "see the "
+		    "message", "the host's state and files cannot be read: %s",
+		    d->cap.last_bad);
+		view_free(&v);
+		return;
+	}
+	for (i = 0; i < v.nslots; i++) {
+		check_slot_files(d, h, &v.slots[i]);
+		check_chain(d, &v, &v.slots[i]);
+	}
+	view_free(&v);
+}
+
+int
+doctor_main(const struct conf *conf, char **names, int n, FILE *out)
+{
+	const struct conf_host **hs;
+	struct store *st = NULL;
+	struct doc d;
+	int i, nh, rc;
+
+	if ((hs = conf_select_hosts(conf, names, n, &nh)) == NULL)
+		return EX_USAGE;
+	memset(&d, 0, sizeof(d));
+	d.conf = conf;
+	log_set_sink(cap_sink, &d.cap);
+	check_dir(&d, "state_dir", conf->state_dir);
+	check_dir(&d, "key_dir", conf->key_dir);
+	cap_reset(&d.cap);
+	if (store_open(conf->state_dir, 1, &st) != OUT_OK)
+		doctor_add(&d.rep, DOC_FAIL, DOC_CONFIG, "global", "see the "
+		    "message", "the state database cannot be read: %s",
+		    d.cap.last_bad);
+	for (i = 0; i < nh && st != NULL; i++)
+		doctor_host(&d, st, hs[i]);
+	log_set_sink(NULL, NULL);
+	doctor_print(out, &d.rep);
+	rc = doctor_exit(&d.rep);
+	cap_reset(&d.cap);
+	for (i = 0; i < d.nseen; i++)
+		free(d.seen[i]);
+	free(d.seen);
+	resolve_close(d.res);
+	store_close(st);
+	doctor_report_free(&d.rep);
+	free(hs);
+	return rc;
+}
