@@ -321,8 +321,11 @@ rollover() {
 	# after the following publish: every sample of every address, at
 	# every owner name, holds the adopted key's record.
 	live=$(first_live "$LOGDIR/watch.$name" "$next")
+	# A removal by daneroll would last until the next publish, so the
+	# samples need not be dense, only on both sides of the deploy: a
+	# loaded machine (a fresh one running make check) managed 17.
 	if [ -n "$live" ] && read -r n before _ gap < <(kept_until "$LOGDIR/owners.$name" "$next" "$live") &&
-		[ "$n" -ge 20 ]; then
+		[ "$n" -ge 8 ] && [ "$n" -gt "$before" ]; then
 		ok "$name: its record was served by every address at $owners in all $n samples, at most $gap s apart ($before before it went live, the rest after the promote too)"
 	else
 		not_ok "$name: its record was served by every address from before adoption to after the promote" \
