@@ -175,7 +175,9 @@ for r in "\$@"; do printf '%s\n' "\$r" >>"$t/rr/\$owner.tmp"; done
 mv "$t/rr/\$owner.tmp" "$t/rr/\$owner"
 HOOK
 # An ACME hook that writes without end and ignores SIGTERM.
-printf '#!/bin/sh\ntrap "" TERM\nexec /usr/bin/yes endless ACME hook output\n' >"$t/hooks/endless"
+# Its words name this run's directory: pgrep must not see another
+# suite's hook (two suites on one machine, a fresh one's in a chroot).
+printf '#!/bin/sh\ntrap "" TERM\nexec /usr/bin/yes endless ACME hook output %s\n' "$t" >"$t/hooks/endless"
 # An ACME hook that leaves a 2 MiB "chain".
 # shellcheck disable=SC2016 # $DANEROLL_CHAIN is the hook's to expand
 printf '#!/bin/sh\nhead -c 2097152 /dev/zero | tr "\\0" A >"$DANEROLL_CHAIN"\n' >"$t/hooks/bigchain"
@@ -345,8 +347,8 @@ bounded "run: ACME hook writing without end, deaf to SIGTERM (3 s + 5 s grace)" 
 	"ACME hook $t/hooks/endless timed out; will retry, the current certificate stays in service"
 same "run: endless ACME hook, nothing advances" "$(slot "$t/acme-endless.conf")" "issuing 1"
 live_same "run: endless ACME hook"
-pgrep -f "endless ACME hook output" >/dev/null &&
-	not_ok "run: endless ACME hook, nothing left running" "$(pgrep -af 'endless ACME hook output')" ||
+pgrep -f "endless ACME hook output $t" >/dev/null &&
+	not_ok "run: endless ACME hook, nothing left running" "$(pgrep -af "endless ACME hook output $t")" ||
 	ok "run: endless ACME hook, nothing left running"
 
 conf acme-big mx.example.org "" "publisher = rr
