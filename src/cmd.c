@@ -981,6 +981,29 @@ other_dehydrated_event(const char *ev)
 	return 0;
 }
 
+/*
+ * A command acting on one host: its owner names locked, as a run locks
+ * them, then the store opened for writing. EX_OK, or the exit status;
+ * the caller releases the lock and closes the store either way.
+ */
+static int
+lock_host_open(const struct conf *conf, const struct conf_host *h,
+    struct lock_set **lk, struct store **st)
+{
+	const char **owners;
+	enum outcome o;
+	int no;
+
+	owners = host_owners(h, &no);
+	o = lock_acquire(conf->state_dir, owners, no, conf->lock_timeout, lk);
+	free(owners);
+	if (o != OUT_OK)
+		return outcome_exit(o);
+	if (store_open(conf->state_dir, 0, st) != OUT_OK)
+		return EX_CANTCREAT;
+	return EX_OK;
+}
+
 static int
 cmd_acme_hook(const struct cli *c, struct conf *conf)
 {
@@ -990,8 +1013,7 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 	struct lock_set *lk = NULL;
 	struct engine e;
 	struct engine_result r;
-	const char **owners = NULL;
-	int no, rc = EX_SOFTWARE;
+	int rc = EX_SOFTWARE;
 	enum outcome o;
 
 	memset(&f, 0, sizeof(f));
@@ -1010,16 +1032,8 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 		rc = EX_USAGE;
 		goto done;
 	}
-	owners = host_owners(h, &no);
-	if ((o = lock_acquire(conf->state_dir, owners, no, conf->lock_timeout,
-	    &lk)) != OUT_OK) {
-		rc = outcome_exit(o);
+	if ((rc = lock_host_open(conf, h, &lk, &st)) != EX_OK)
 		goto done;
-	}
-	if (store_open(conf->state_dir, 0, &st) != OUT_OK) {
-		rc = EX_CANTCREAT;
-		goto done;
-	}
 	memset(&e, 0, sizeof(e));
 	e.conf = conf;
 	e.store = st;
@@ -1048,7 +1062,6 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 done:
 	lock_release(lk);
 	store_close(st);
-	free(owners);
 	intake_files_free(&f);
 	return rc;
 }
@@ -1065,10 +1078,8 @@ cmd_adopt_next(const struct cli *c, struct conf *conf)
 	const struct conf_host *h;
 	struct store *st = NULL;
 	struct lock_set *lk = NULL;
-	const char **owners = NULL;
 	enum key_alg alg;
-	enum outcome o;
-	int no, rc;
+	int rc;
 
 	if (c->nargs != 2) {
 		log_err("adopt-next takes a host name and a key file");
@@ -1084,22 +1095,13 @@ cmd_adopt_next(const struct cli *c, struct conf *conf)
 		    conf->path);
 		return EX_USAGE;
 	}
-	owners = host_owners(h, &no);
-	if ((o = lock_acquire(conf->state_dir, owners, no, conf->lock_timeout,
-	    &lk)) != OUT_OK) {
-		rc = outcome_exit(o);
+	if ((rc = lock_host_open(conf, h, &lk, &st)) != EX_OK)
 		goto done;
-	}
-	if (store_open(conf->state_dir, 0, &st) != OUT_OK) {
-		rc = EX_CANTCREAT;
-		goto done;
-	}
 	rc = code[adopt_next(conf, st, h, c->args[1], c->algorithm != NULL ?
 	    (int)alg : -1, util_now())];
 done:
 	lock_release(lk);
 	store_close(st);
-	free(owners);
 	return rc;
 }
 
