@@ -57,10 +57,14 @@ const char	*ageing_verdict_str(enum ageing_verdict);
  * the boot that recorded it, now less the boot clock's elapsed seconds,
  * if that is later than the wall clock's record by more than
  * AGEING_CLOCK_SLACK (the wall clock jumped forward since: counting on it
- * would shorten ageing). Otherwise, or in another boot, the record as it
- * is. Never earlier than the record.
+ * would shorten ageing), plus AGEING_BOOT_ROUNDING: the clocks are read
+ * in whole seconds, so the difference is rounded toward safety (found by
+ * test_model, seed 0x92162b8aa2d91233: a deploy 0.4 s early after a
+ * jump). Otherwise, or in another boot, the record as it is. Never
+ * earlier than the record.
  */
 #define AGEING_CLOCK_SLACK	2
+#define AGEING_BOOT_ROUNDING	2
 time_t		 ageing_boot_dated(time_t recorded_at, const char *boot_id,
 		    int64_t boot_s, const char *now_boot_id, int64_t now_boot_s,
 		    time_t now);

@@ -77,6 +77,9 @@ ageing_boot_dated(time_t recorded_at, const char *boot_id, int64_t boot_s,
 	    now_boot_s < boot_s)
 		return recorded_at;
 	by_boot = now - (time_t)(now_boot_s - boot_s);
-	return by_boot > recorded_at + AGEING_CLOCK_SLACK ? by_boot :
-	    recorded_at;
+	if (by_boot <= recorded_at + AGEING_CLOCK_SLACK)
+		return recorded_at;
+	/* now and the two boot readings are whole seconds, each up to one
+	 * short: the time they give may be up to two seconds early. */
+	return by_boot + AGEING_BOOT_ROUNDING;
 }
