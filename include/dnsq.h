@@ -74,6 +74,10 @@ void	 dnsq_addr_str(const struct sockaddr *, char *out, size_t outlen);
  * TCP answer was malformed or did not match, EINVAL for a bad qname, or
  * what the socket said (ECONNREFUSED, ENETUNREACH, EADDRNOTAVAIL...).
  */
+/* A question to the server at sa: name (too long: EINVAL from dnsq_run),
+ * type, the RD bit; everything else cleared. */
+void	 dnsq_query_init(struct dnsq *, const struct sockaddr_storage *sa,
+	    socklen_t len, const char *name, uint16_t type, int rd);
 void	 dnsq_run(struct dnsq *, size_t n, const struct dnsq_limits *);
 void	 dnsq_free(struct dnsq *, size_t n);
 /* "timed out", "connection refused", "network unreachable"... */

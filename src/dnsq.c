@@ -537,3 +537,18 @@ dnsq_free(struct dnsq *qs, size_t n)
 		qs[i].wirelen = 0;
 	}
 }
+
+void
+dnsq_query_init(struct dnsq *q, const struct sockaddr_storage *sa,
+    socklen_t len, const char *name, uint16_t type, int rd)
+{
+	memset(q, 0, sizeof(*q));
+	q->addr = *sa;
+	q->addrlen = len;
+	if (strlen(name) < sizeof(q->qname))
+		memcpy(q->qname, name, strlen(name) + 1);
+	else	/* too long: an invalid name, which dnsq_run reports as EINVAL */
+		memcpy(q->qname, "..", 3);
+	q->qtype = type;
+	q->rd = rd;
+}

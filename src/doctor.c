@@ -276,21 +276,6 @@ check_layout(struct doc *d, const struct conf_host *h)
 
 /* ------------------------------------------------------------ DNS */
 
-static void
-query_init(struct dnsq *q, const struct sockaddr_storage *sa, socklen_t len,
-    const char *name, uint16_t type, int rd)
-{
-	memset(q, 0, sizeof(*q));
-	q->addr = *sa;
-	q->addrlen = len;
-	if (strlen(name) < sizeof(q->qname))
-		memcpy(q->qname, name, strlen(name) + 1);
-	else	/* an invalid name, which dnsq reports as EINVAL */
-		memcpy(q->qname, "..", 3);
-	q->qtype = type;
-	q->rd = rd;
-	q->ad = rd;
-}
 
 /* Header bits and rcode of an answer; -1 if it does not parse. */
 static int
@@ -352,9 +337,9 @@ check_servers(struct doc *d, const char *where, const struct observe_zone *z)
 		at[i] = nq;
 		if (z->salens[i] == 0)
 			continue;
-		query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
+		dnsq_query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
 		    LDNS_RR_TYPE_SOA, 0);
-		query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
+		dnsq_query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
 		    LDNS_RR_TYPE_DNSKEY, 0);
 	}
 	dnsq_run(q, nq, NULL);
@@ -400,7 +385,8 @@ check_resolver(struct doc *d, const char *where, const struct observe_zone *z,
 	r.resolver = z->resolver;
 	r.zone = z->zone;
 	r.zone_signed = zone_signed;
-	query_init(&q, &z->res, z->reslen, z->zone, LDNS_RR_TYPE_SOA, 1);
+	dnsq_query_init(&q, &z->res, z->reslen, z->zone, LDNS_RR_TYPE_SOA, 1);
+	q.ad = 1;	/* ask for the resolver's verdict */
 	dnsq_run(&q, 1, NULL);
 	if (answer_parse(&q, &pkt) != 0)
 		r.err = q.err != 0 ? q.err : EPROTO;

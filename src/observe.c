@@ -398,20 +398,6 @@ done:
 	return r;
 }
 
-static void
-query_init(struct dnsq *q, const struct sockaddr_storage *sa, socklen_t len,
-    const char *name, ldns_rr_type type, int rd)
-{
-	memset(q, 0, sizeof(*q));
-	q->addr = *sa;
-	q->addrlen = len;
-	if (strlen(name) < sizeof(q->qname))
-		memcpy(q->qname, name, strlen(name) + 1);
-	else	/* too long: an invalid name, which dnsq reports as EINVAL */
-		memcpy(q->qname, "..", 3);
-	q->qtype = (uint16_t)type;
-	q->rd = rd;
-}
 
 /*
  * Parses a resolver's answer; NULL (logged) when it did not answer or
@@ -508,7 +494,7 @@ find_zone(struct obs_ctx *c)
 		s = ldns_rdf2str(name);
 		for (i = 0; i < c->nres; i++) {
 			dnsq_free(&q, 1);
-			query_init(&q, &c->res[i], c->reslen[i], s,
+			dnsq_query_init(&q, &c->res[i], c->reslen[i], s,
 			    LDNS_RR_TYPE_SOA, 1);
 			dnsq_run(&q, 1, NULL);
 			dnsq_addr_str((struct sockaddr *)&c->res[i],
@@ -669,9 +655,9 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 
 	if ((zname = ldns_dname_new_frm_str(c->zone)) == NULL)
 		goto done;
-	query_init(&q[0], &c->res[0], c->reslen[0], c->zone, LDNS_RR_TYPE_NS,
+	dnsq_query_init(&q[0], &c->res[0], c->reslen[0], c->zone, LDNS_RR_TYPE_NS,
 	    1);
-	query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
+	dnsq_query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
 	    LDNS_RR_TYPE_DNSKEY, 1);
 	dnsq_run(q, 2, NULL);
 	if ((pkt = resolver_answer(c, &q[0], "NS")) == NULL)
@@ -715,9 +701,9 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 
 	aq = xcalloc(2 * nns, sizeof(*aq));
 	for (i = 0; i < nns; i++) {
-		query_init(&aq[2 * i], &c->res[0], c->reslen[0], ns[i],
+		dnsq_query_init(&aq[2 * i], &c->res[0], c->reslen[0], ns[i],
 		    LDNS_RR_TYPE_A, 1);
-		query_init(&aq[2 * i + 1], &c->res[0], c->reslen[0], ns[i],
+		dnsq_query_init(&aq[2 * i + 1], &c->res[0], c->reslen[0], ns[i],
 		    LDNS_RR_TYPE_AAAA, 1);
 	}
 	dnsq_run(aq, 2 * nns, NULL);
@@ -780,9 +766,9 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 		at[i] = nq;
 		if (c->salens[i] == 0)
 			continue;	/* an NS name without address */
-		query_init(&q[nq++], &c->sas[i], c->salens[i], c->owner,
+		dnsq_query_init(&q[nq++], &c->sas[i], c->salens[i], c->owner,
 		    LDNS_RR_TYPE_TLSA, 0);
-		query_init(&q[nq++], &c->sas[i], c->salens[i], c->zone,
+		dnsq_query_init(&q[nq++], &c->sas[i], c->salens[i], c->zone,
 		    LDNS_RR_TYPE_SOA, 0);
 	}
 	dnsq_run(q, nq, NULL);
