@@ -26,6 +26,10 @@ struct publish_req {
 	int64_t			 ttl;
 	const struct tlsa_set	*prev;		/* what we last published (may be empty) */
 	const struct tlsa_set	*want;		/* empty: delete the RRset */
+	/* Of want, one record for each chain served now
+	 * (view_served_records): what a publisher that adds records one
+	 * at a time must add first. */
+	const struct tlsa_set	*served;
 };
 
 struct backend_publisher {

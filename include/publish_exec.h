@@ -20,7 +20,10 @@
  * after a crash or a failure.
  *
  * Environment: PATH and LANG (exec.h), DANEROLL_PUBLISHER (the [publisher]
- * section's name) and DANEROLL_ZONE (the section's zone, when set).
+ * section's name), DANEROLL_ZONE (the section's zone, when set) and
+ * DANEROLL_SERVED: the RECORDs the chains served now need, one a chain,
+ * comma-separated, empty if none (what a program that can only add one
+ * record at a time must add first; req->served).
  * Nothing else of daneroll's environment is passed; secrets are the
  * program's business, read from its own files. stdin is /dev/null.
  *

@@ -78,6 +78,16 @@ int	 view_load(struct store *, const struct conf_host *, time_t now,
 void	 view_free(struct view *);
 void	 view_facts(const struct view *, const struct view_slot *,
 	    time_t now, struct slot_facts *);
+/*
+ * For each chain the host's files serve now, the first record of want
+ * (canonical order) that authenticates it alone; two chains one record
+ * covers (a shared issuer's "2 1 1") give it once. A publisher that can
+ * only add one record at a time adds these first: the first record of an
+ * RRset is the moment DANE clients start to insist on a match. Caller
+ * frees.
+ */
+void	 view_served_records(struct view *, const struct tlsa_set *want,
+	    struct tlsa_set *out);
 /* The first slot whose served chain is unknown (deployed_unknown), or
  * NULL: nothing may change in DNS or the files of such a host. */
 const struct view_slot *view_unknown_slot(const struct view *);

@@ -663,6 +663,7 @@ static enum outcome
 do_publish(struct engine *e, struct view *v, time_t now)
 {
 	char *want = tlsa_set_format(&v->want);
+	struct tlsa_set served;
 	enum outcome o = OUT_OK;
 	int i, probed = 0;
 
@@ -670,6 +671,7 @@ do_publish(struct engine *e, struct view *v, time_t now)
 		free(want);
 		return OUT_PERMFAIL;
 	}
+	view_served_records(v, &v->want, &served);
 	for (i = 0; i < v->nowners && o == OUT_OK; i++) {
 		struct view_owner *ow = &v->owners[i];
 		const struct backend_publisher *pub;
@@ -726,6 +728,7 @@ do_publish(struct engine *e, struct view *v, time_t now)
 		req.ttl = v->host->timing.ttl;
 		req.prev = &prev;
 		req.want = &v->want;
+		req.served = &served;
 		o = pub->replace(e->conf, ow->publisher, &req);
 		tlsa_set_free(&prev);
 		if (o != OUT_OK)
@@ -744,6 +747,7 @@ do_publish(struct engine *e, struct view *v, time_t now)
 		    "record%s at %s", v->want.n, v->want.n == 1 ? "" : "s",
 		    ow->name);
 	}
+	tlsa_set_free(&served);
 	free(want);
 	return o;
 }

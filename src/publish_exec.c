@@ -51,15 +51,35 @@ output_line(const struct buf *out)
 	return b.data;
 }
 
+/* "DANEROLL_SERVED=3 1 1 ab..,3 1 1 cd..", empty when no chain is
+ * served; left out when the caller does not know. */
+static char *
+served_env(const struct tlsa_set *served)
+{
+	struct buf b = { 0 };
+	size_t i;
+
+	buf_puts(&b, "DANEROLL_SERVED=");
+	for (i = 0; i < served->n; i++) {
+		char *r = tlsa_format(&served->rr[i]);
+
+		if (i > 0)
+			buf_puts(&b, ",");
+		buf_puts(&b, r);
+		free(r);
+	}
+	return b.data;
+}
+
 static enum outcome
 exec_replace(const struct conf *conf, const struct conf_publisher *p,
     const struct publish_req *req)
 {
 	struct exec_result res;
-	char **argv = NULL, *env[3] = { NULL, NULL, NULL }, *out = NULL;
+	char **argv = NULL, *env[4] = { NULL, NULL, NULL, NULL }, *out = NULL;
 	enum outcome o = OUT_PERMFAIL;
 	const char *why;
-	size_t i, n = 0, nrec = req->want->n;
+	size_t i, n = 0, nenv, nrec = req->want->n;
 
 	(void)conf;
 	memset(&res, 0, sizeof(res));
@@ -76,8 +96,11 @@ exec_replace(const struct conf *conf, const struct conf_publisher *p,
 	for (i = 0; i < nrec; i++)
 		argv[n++] = tlsa_format(&req->want->rr[i]);
 	env[0] = xasprintf("DANEROLL_PUBLISHER=%s", p->name);
+	nenv = 1;
 	if (p->zone != NULL)
-		env[1] = xasprintf("DANEROLL_ZONE=%s", p->zone);
+		env[nenv++] = xasprintf("DANEROLL_ZONE=%s", p->zone);
+	if (req->served != NULL)
+		env[nenv++] = served_env(req->served);
 	o = exec_run(argv, env, NULL, p->timeout, PUBLISH_EXEC_MAX_OUTPUT,
 	    &res);
 	if (o == OUT_OK) {
@@ -113,8 +136,8 @@ out:
 			free(argv[i]);
 		free(argv);
 	}
-	free(env[0]);
-	free(env[1]);
+	for (i = 0; i < 3; i++)
+		free(env[i]);
 	free(out);
 	buf_free(&res.output);
 	return o;

@@ -1056,7 +1056,7 @@ static enum outcome
 rfc2136_probe(const struct conf *conf, const struct conf_publisher *p,
     const char *owner)
 {
-	struct publish_req req = { owner, 0, NULL, NULL };
+	struct publish_req req = { owner, 0, NULL, NULL, NULL };
 	struct buf q = { 0 };
 	ldns_pkt *ans = NULL;
 	struct upd u;

@@ -564,6 +564,34 @@ guard(const struct view *v, const struct view_slot *s, struct slot_facts *f)
 	}
 }
 
+void
+view_served_records(struct view *v, const struct tlsa_set *want,
+    struct tlsa_set *out)
+{
+	STACK_OF(X509) *chain;
+	size_t j;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < v->nslots; i++) {
+		if (!v->slots[i].deployed_ok ||
+		    (chain = view_deployed_chain(&v->slots[i])) == NULL)
+			continue;
+		for (j = 0; j < want->n; j++) {
+			struct tlsa_set one = { 0 };
+			int alone;
+
+			tlsa_set_add(&one, &want->rr[j]);
+			alone = tlsa_set_matches_chain(&one, chain);
+			tlsa_set_free(&one);
+			if (alone) {
+				tlsa_set_add(out, &want->rr[j]);
+				break;
+			}
+		}
+	}
+}
+
 int
 view_chain_safe(const struct view *v, STACK_OF(X509) *chain, time_t now)
 {

@@ -10,9 +10,14 @@
 #     key (exit 1, the server's 401 named, nothing changed), an API where
 #     nothing listens (exit 75), a provider file others may read, no zone,
 #     an owner outside the zone, bad arguments; the key never in output.
-#  2. a full "current + next" rollover of both algorithms of the host
-#     mx.pdns.example, published only by an exec publisher running the
-#     hook, pebble + certbot issuing, Postfix serving, the independent
+#     DANEROLL_SERVED: a first RRset's served record created first; a
+#     first RRset two served chains need refused (exit 1, nothing
+#     created), as is one of 2 records with DANEROLL_SERVED unset.
+#  2. daneroll refusing (through the hook) the first RRset of a host that
+#     serves RSA and ECDSA, the operator publishing the two records in one
+#     change, then a full "current + next" rollover of both algorithms of
+#     the host mx.pdns.example, published only by an exec publisher
+#     running the hook, pebble + certbot issuing, Postfix serving, the independent
 #     prober handshaking with every address and algorithm throughout:
 #     zero failures, the new keys live, the old records gone.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
@@ -161,13 +166,47 @@ provider_file "$t/relay/lexicon_powerdns.yml" "http://$PDNS_V4:8098" "$key"
 o3=_25._tcp.lexc.pdns.example
 R "$o3" 5 "$a" && H DANEROLL_ZONE=pdns.example -- -p powerdns -c "$t/relay/lexicon_powerdns.yml" replace "$o3" 5 "$c"
 rc=$?
-kill "$relay_pid" 2>/dev/null
-wait "$relay_pid" 2>/dev/null
 [ $rc -eq 0 ] && [ "$(cat "$t/patches" 2>/dev/null)" = "$(lines "$a" "$c" | paste -sd,)
 $c" ] && [ "$(api_tlsa "$o3")" = "$c" ] &&
 	ok "one record replaced by another: added first, then the old one removed (PATCHes: {a,c} then {c}; never empty)" ||
 	not_ok "one record replaced by another: add before delete" "rc=$rc $(cat "$t/out")
 PATCHes: $(cat "$t/patches" 2>/dev/null)"
+# A first RRset: the record the served chain needs (DANEROLL_SERVED) goes
+# first, whatever the order of the arguments.
+: >"$t/patches"
+o4=_25._tcp.lexd.pdns.example
+H DANEROLL_ZONE=pdns.example DANEROLL_SERVED="$b" -- -p powerdns -c "$t/relay/lexicon_powerdns.yml" \
+	replace "$o4" 5 "$a" "$b"
+rc=$?
+kill "$relay_pid" 2>/dev/null
+wait "$relay_pid" 2>/dev/null
+[ $rc -eq 0 ] && [ "$(cat "$t/patches" 2>/dev/null)" = "$b
+$(lines "$a" "$b" | paste -sd,)" ] && [ "$(api_tlsa "$o4")" = "$(lines "$a" "$b")" ] &&
+	ok "a first RRset: the served chain's record created first (PATCHes: {b} then {a,b})" ||
+	not_ok "a first RRset: the served chain's record first" "rc=$rc $(cat "$t/out")
+PATCHes: $(cat "$t/patches" 2>/dev/null)"
+
+# A first RRset two served chains need (two algorithms): no order of
+# single adds keeps both matched, so nothing is changed and the records
+# are named; the same without DANEROLL_SERVED (who needs what unknown).
+o5=_25._tcp.lexe.pdns.example
+H DANEROLL_ZONE=pdns.example DANEROLL_SERVED="$a,$b" -- -p powerdns -c "$t/lexicon_powerdns.yml" \
+	replace "$o5" 5 "$a" "$b" "$c"
+rc=$?
+[ $rc -eq 1 ] && grep -q "$o5 has no TLSA record yet.*the 2 chains served now each need their own" "$t/out" &&
+	grep -qF "$a; $b" "$t/out" && grep -q 'Nothing was changed' "$t/out" && [ -z "$(api_tlsa "$o5")" ] &&
+	ok "a first RRset two served chains need: exit 1, nothing created, both records named" ||
+	not_ok "a first RRset two served chains need: refused" "rc=$rc $(cat "$t/out") api=$(api_tlsa "$o5")"
+R "$o5" 5 "$a" "$b"; rc=$?
+[ $rc -eq 1 ] && grep -q 'DANEROLL_SERVED not set' "$t/out" && [ -z "$(api_tlsa "$o5")" ] &&
+	ok "a first RRset of 2 records, served chains unknown: exit 1, nothing created" ||
+	not_ok "a first RRset of 2 records, served chains unknown: refused" "rc=$rc $(cat "$t/out") api=$(api_tlsa "$o5")"
+H DANEROLL_ZONE=pdns.example DANEROLL_SERVED="3 1 1 zz" -- -p powerdns -c "$t/lexicon_powerdns.yml" \
+	replace "$o5" 5 "$a"
+rc=$?
+[ $rc -eq 64 ] && grep -q 'bad record in DANEROLL_SERVED' "$t/out" && [ -z "$(api_tlsa "$o5")" ] &&
+	ok "a bad DANEROLL_SERVED: exit 64, nothing created" ||
+	not_ok "a bad DANEROLL_SERVED: exit 64" "rc=$rc $(cat "$t/out")"
 
 # Failures: each leaves the RRset as it was.
 before=$(api_tlsa "$o") s0=$(serial)
@@ -269,6 +308,26 @@ check "config check" dr config check
 spkis() { jq -r ".hosts[0].slots[] | .$1" "$LOGDIR/status.json"; }
 want_of() { for k in "$@"; do echo "3 1 1 $k"; done | sort; }
 
+# The host serves an RSA and an ECDSA chain, and the owner has no TLSA
+# record: the hook refuses to create the RRset one record at a time, and
+# the operator publishes the two records the served chains need in one
+# change (the API's PATCH), as the refusal asks.
+dr_ts run >/dev/null; rc=$?
+[ $rc -eq 69 ] && grep -q "$owner has no TLSA record yet and Lexicon adds one record at a time" "$LOGDIR/daneroll.log" &&
+	[ -z "$(api_tlsa "$owner")" ] && [ -z "$(tlsa_at "$PDNS_V4" "$owner")" ] &&
+	ok "the first RRset of two served chains: the hook refuses, nothing published, run exits 69" ||
+	not_ok "the first RRset of two served chains: refused" "rc=$rc api=$(api_tlsa "$owner") $(tail -n 5 "$LOGDIR/daneroll.log")"
+served=$(for alg in rsa2048 ecdsa-p256; do echo "3 1 1 $(live_spki "$MX1_V4" mx.pdns.example "$alg")"; done)
+records=$(echo "$served" | jq -R '{content: ., disabled: false}' | jq -s -c .)
+in_ns curl -sf -X PATCH -H @"$PDNS_API_HEADER_FILE" -H 'Content-Type: application/json' \
+	--data '{"rrsets": [{"name": "'"$owner"'.", "type": "TLSA", "ttl": 5, "changetype": "REPLACE",
+	"records": '"$records"'}]}' \
+	"$PDNS_API_URL/servers/$PDNS_SERVER_ID/zones/pdns.example." >/dev/null &&
+	grep -qF "$(echo "$served" | head -n 1)" "$LOGDIR/daneroll.log" &&
+	grep -qF "$(echo "$served" | tail -n 1)" "$LOGDIR/daneroll.log" &&
+	ok "the two records the refusal names published in one change" ||
+	not_ok "the two records the refusal names published in one change" "$served"
+dr roll --resume mx.pdns.example >/dev/null
 if DR_TIMEOUT=150 dr_ts run --wait >/dev/null; then ok "taken under management (run --wait exit 0)"; else
 	not_ok "taken under management (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
 dr status --json mx.pdns.example 2>/dev/null | json_keep status mx.pdns.example >"$LOGDIR/status.json"

@@ -670,7 +670,7 @@ test_rfc2136_config(void)
 	struct conf conf;
 	struct conf_publisher pub;
 	struct tlsa_set none = { 0 }, one = { 0 };
-	struct publish_req req = { OWNER, 3600, &none, &one };
+	struct publish_req req = { OWNER, 3600, &none, &one, NULL };
 	const char *key = t_write("cfg.key", "hmac-sha256:k:" SECRET "\n");
 	enum outcome o;
 
@@ -771,7 +771,7 @@ test_exec(void)
 		char *argv[] = { (char *)script("hook", rows[i].tail), "-z",
 		    "example.org", NULL };
 		struct tlsa_set none = { 0 }, want = { 0 };
-		struct publish_req req = { OWNER, 1800, &none, &want };
+		struct publish_req req = { OWNER, 1800, &none, &want, NULL };
 		enum outcome o;
 		char *got, *wantargv;
 
@@ -804,17 +804,20 @@ test_exec(void)
 	}
 }
 
+#define ONES	"0101010101010101010101010101010101010101010101010101010101010101"
+#define THREES	"0303030303030303030303030303030303030303030303030303030303030303"
+
 /* The child sees a fixed environment: none of ours, no secrets. */
 static void
 test_exec_env(void)
 {
 	static const char *allowed[] = { "PATH=", "LANG=", "PWD=", "SHLVL=", "_=",
-	    "DANEROLL_PUBLISHER=", "DANEROLL_ZONE=" };
+	    "DANEROLL_PUBLISHER=", "DANEROLL_ZONE=", "DANEROLL_SERVED=" };
 	char *argv[] = { (char *)script("envhook", "exit 0"), NULL };
 	struct conf conf;
 	struct conf_publisher pub;
-	struct tlsa_set none = { 0 }, want = { 0 };
-	struct publish_req req = { OWNER, 3600, &none, &want };
+	struct tlsa_set none = { 0 }, want = { 0 }, served = { 0 };
+	struct publish_req req = { OWNER, 3600, &none, &want, &served };
 	char *env, *line, *save = NULL;
 
 	setenv("DANEROLL_TEST_TOKEN", SECRET, 1);
@@ -826,7 +829,8 @@ test_exec_env(void)
 	pub.command.argv = argv;
 	pub.command.argc = 1;
 	pub.timeout = 10;
-	set_of("1", &want);
+	set_of("123", &want);
+	set_of("13", &served);
 	T_INT(publish_exec.replace(&conf, &pub, &req), OUT_OK);
 	env = t_read(t_path("env.out"));
 	T_CHECK(env != NULL);
@@ -835,6 +839,9 @@ test_exec_env(void)
 		T_CHECK(strstr(env, "DANEROLL_TEST_TOKEN") == NULL);
 		T_CHECK(strstr(env, "DANEROLL_PUBLISHER=envhook\n") != NULL);
 		T_CHECK(strstr(env, "DANEROLL_ZONE=example.org\n") != NULL);
+		/* The chains served now: records 1 and 3, comma-separated. */
+		T_CHECK(strstr(env, "DANEROLL_SERVED=3 1 1 " ONES "," "3 1 1 "
+		    THREES "\n") != NULL);
 		for (line = strtok_r(env, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save)) {
 			size_t k;
@@ -851,6 +858,7 @@ test_exec_env(void)
 	free(env);
 	unsetenv("DANEROLL_TEST_TOKEN");
 	tlsa_set_free(&want);
+	tlsa_set_free(&served);
 
 	/* No command, a missing program: need a human. */
 	pub.command.argv = NULL;
