@@ -224,7 +224,7 @@ else ok "no secret in any child's argv ($(ls "$t"/dumps/argv.* | wc -l) runs)"; 
 if cat "$t"/dumps/env.* | grep -a -F -f "$pat" >"$t/hits"; then
 	not_ok "no secret in any child's environment" "$(head -n 5 "$t/hits")"
 else ok "no secret in any child's environment"; fi
-extra=$(cat "$t"/dumps/env.* | grep -v -E '^(PATH|LANG|DANEROLL_(PUBLISHER|ZONE|CSR|CHAIN|HOST|NAMES|ALG))=' |
+extra=$(cat "$t"/dumps/env.* | grep -v -E '^(PATH|LANG|DANEROLL_(PUBLISHER|ZONE|SERVED|CSR|CHAIN|HOST|NAMES|ALG))=' |
 	grep -v -E '^(PWD|SHLVL|_)=' | sort -u)
 # PWD, SHLVL and _ are set by the hook's own /bin/sh, not by daneroll.
 [ -z "$extra" ] && ok "children get only PATH, LANG and DANEROLL_* variables" ||
