@@ -355,11 +355,29 @@ util_ms_to_s_ceil(int64_t ms)
 	return (time_t)(ms > 0 ? (ms + 999) / 1000 : 0);
 }
 
+/* The boot's id, read once: a process does not outlive its boot, and a
+ * run over a fleet asks for it once a host. "" until read. */
+static const char *
+boot_id(void)
+{
+	static char id[sizeof(((struct boot_clock *)0)->id)];
+	FILE *f;
+
+	if (id[0] == '\0' &&
+	    (f = fopen("/proc/sys/kernel/random/boot_id", "r")) != NULL) {
+		if (fgets(id, sizeof(id), f) != NULL)
+			id[strcspn(id, "\n")] = '\0';
+		else
+			id[0] = '\0';
+		fclose(f);
+	}
+	return id;
+}
+
 void
 util_boot_clock(struct boot_clock *b)
 {
 	struct timespec ts;
-	FILE *f;
 
 	memset(b, 0, sizeof(*b));
 	if (boot_hook != NULL) {
@@ -369,13 +387,9 @@ util_boot_clock(struct boot_clock *b)
 	/* The kernel's boot clock would contradict a faked wall clock. */
 	if (clock_hook != NULL)
 		return;
-	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0 ||
-	    (f = fopen("/proc/sys/kernel/random/boot_id", "r")) == NULL)
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
 		return;
-	if (fgets(b->id, sizeof(b->id), f) != NULL) {
-		b->id[strcspn(b->id, "\n")] = '\0';
-		b->secs = (int64_t)ts.tv_sec;
-		b->known = b->id[0] != '\0';
-	}
-	fclose(f);
+	snprintf(b->id, sizeof(b->id), "%s", boot_id());
+	b->known = b->id[0] != '\0';
+	b->secs = b->known ? (int64_t)ts.tv_sec : 0;
 }
