@@ -43,8 +43,11 @@ BUILD   ?= build
 
 # pkg-config is consulted only for targets that compile, so that
 # `make check` can first install what is missing on a fresh machine.
+# libcurl is not linked: src/curl_lazy.c loads it when a publisher needs
+# HTTP, sparing every other process its 29 libraries' start-up.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
+               2>/dev/null) -ldl
 
 SRCS     = $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS     = $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/schema.o

@@ -382,8 +382,9 @@ doctor_judge_publisher(struct doctor_report *r, const char *where,
 	}
 	doctor_add(r, DOC_FAIL, DOC_WORLD, where, d->o == OUT_TEMPFAIL ?
 	    "reach the server (is it running? the address and port right?)" :
-	    "give daneroll the server's key (the name and secret it knows), "
-	    "or correct the publisher's settings", "%s", said);
+	    "correct what the message names: the key the server knows (its "
+	    "name and secret), the publisher's settings, or a library to "
+	    "install", "%s", said);
 }
 
 void

@@ -19,12 +19,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 
 #include "backend.h"
 #include "conf.h"
+#include "curl_lazy.h"
 #include "fsutil.h"
 #include "log.h"
 #include "publish_pdns.h"
@@ -309,21 +309,21 @@ on_data(char *p, size_t size, size_t n, void *arg)
 
 /* Frees a header list after wiping what it held (the key among it). */
 static void
-slist_wipe_free(struct curl_slist *l)
+slist_wipe_free(const struct curl_fns *cu, struct curl_slist *l)
 {
 	struct curl_slist *p;
 
 	for (p = l; p != NULL; p = p->next)
 		if (p->data != NULL)
 			OPENSSL_cleanse(p->data, strlen(p->data));
-	curl_slist_free_all(l);
+	cu->slist_free_all(l);
 }
 
 /* Appends to a header list; curl copies the string. 0 or -1. */
 static int
-add_header(struct curl_slist **l, const char *h)
+add_header(const struct curl_fns *cu, struct curl_slist **l, const char *h)
 {
-	struct curl_slist *n = curl_slist_append(*l, h);
+	struct curl_slist *n = cu->slist_append(*l, h);
 
 	if (n == NULL)
 		return -1;
@@ -360,6 +360,8 @@ http_request(const struct conf_publisher *p, const char *key,
     const char *method, const char *url, const char *payload,
     const char *what, long *status, struct pdns_resp *resp)
 {
+	const char *why;
+	const struct curl_fns *cu = curl_lazy(&why);	/* api_open loaded it */
 	CURL *curl = NULL;
 	struct curl_slist *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE];
@@ -371,51 +373,51 @@ http_request(const struct conf_publisher *p, const char *key,
 
 	*status = 0;
 	errbuf[0] = '\0';
-	if ((curl = curl_easy_init()) == NULL) {
+	if ((curl = cu->easy_init()) == NULL) {
 		log_err("%s: cannot initialise libcurl", what);
 		goto done;
 	}
 	hdr = xmalloc(hdrlen);
 	snprintf(hdr, hdrlen, "X-API-Key: %s", key);
-	if (add_header(&hdrs, hdr) != 0 ||
-	    add_header(&hdrs, "Accept: application/json") != 0 ||
+	if (add_header(cu, &hdrs, hdr) != 0 ||
+	    add_header(cu, &hdrs, "Accept: application/json") != 0 ||
 	    (payload != NULL &&
-	    add_header(&hdrs, "Content-Type: application/json") != 0)) {
+	    add_header(cu, &hdrs, "Content-Type: application/json") != 0)) {
 		log_err("%s: out of memory building the request", what);
 		goto done;
 	}
-	(void)curl_easy_setopt(curl, CURLOPT_URL, url);
+	(void)cu->easy_setopt(curl, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	(void)curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	(void)cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-	(void)curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	(void)curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	(void)cu->easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	(void)cu->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	if (payload != NULL) {
-		(void)curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload);
-		(void)curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
+		(void)cu->easy_setopt(curl, CURLOPT_POSTFIELDS, payload);
+		(void)cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
 		    (long)strlen(payload));
 	}
-	(void)curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	(void)curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
-	(void)curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	(void)curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	(void)curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	(void)curl_easy_setopt(curl, CURLOPT_USERAGENT,
+	(void)cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	(void)cu->easy_setopt(curl, CURLOPT_WRITEDATA, resp);
+	(void)cu->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	(void)cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	(void)cu->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	(void)cu->easy_setopt(curl, CURLOPT_USERAGENT,
 	    "daneroll/" DANEROLL_VERSION);
-	(void)curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+	(void)cu->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
 	    (long)(timeout < PDNS_CONNECT_MAX ? timeout : PDNS_CONNECT_MAX));
-	(void)curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)timeout);
-	(void)curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER,
+	(void)cu->easy_setopt(curl, CURLOPT_TIMEOUT, (long)timeout);
+	(void)cu->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER,
 	    p->tls_verify ? 1L : 0L);
-	(void)curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST,
+	(void)cu->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST,
 	    p->tls_verify ? 2L : 0L);
 	if (p->ca_file != NULL)
-		(void)curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
+		(void)cu->easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
 	/* "" : no proxy, whatever http_proxy or https_proxy say; the API
 	 * key goes through a proxy only if the configuration names one. */
-	(void)curl_easy_setopt(curl, CURLOPT_PROXY, p->proxy != NULL ?
+	(void)cu->easy_setopt(curl, CURLOPT_PROXY, p->proxy != NULL ?
 	    p->proxy : "");
-	c = curl_easy_perform(curl);
+	c = cu->easy_perform(curl);
 	if (c != CURLE_OK) {
 		if (resp->too_big)
 			log_err("%s: answer larger than %d KiB, refused%s",
@@ -423,7 +425,7 @@ http_request(const struct conf_publisher *p, const char *key,
 			    payload == NULL ? " (a long zone listing? set "
 			    "zone = in the publisher section)" : "");
 		else
-			log_err("%s: %s%s%s%s", what, curl_easy_strerror(c),
+			log_err("%s: %s%s%s%s", what, cu->easy_strerror(c),
 			    errbuf[0] != '\0' ? ": " : "", errbuf,
 			    c == CURLE_PEER_FAILED_VERIFICATION ? " (ca_file "
 			    "names the CA to trust)" : "");
@@ -431,12 +433,12 @@ http_request(const struct conf_publisher *p, const char *key,
 		    OUT_TEMPFAIL;
 		goto done;
 	}
-	(void)curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	(void)cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
 	r = OUT_OK;
 done:
 	if (curl != NULL)
-		curl_easy_cleanup(curl);
-	slist_wipe_free(hdrs);
+		cu->easy_cleanup(curl);
+	slist_wipe_free(cu, hdrs);
 	if (hdr != NULL) {
 		OPENSSL_cleanse(hdr, hdrlen);
 		free(hdr);
@@ -564,6 +566,7 @@ struct api {
 	char	*shown;		/* base without user:password@ */
 	char	*sid;		/* server_id, URL-escaped */
 	CURL	*esc;
+	const struct curl_fns *cu;	/* NULL until libcurl is set up */
 };
 
 static void
@@ -574,20 +577,30 @@ api_close(struct api *a)
 		free(a->key);
 	}
 	if (a->sid != NULL)
-		curl_free(a->sid);
+		a->cu->free(a->sid);
 	if (a->esc != NULL)
-		curl_easy_cleanup(a->esc);
+		a->cu->easy_cleanup(a->esc);
 	free(a->base);
 	free(a->shown);
-	curl_global_cleanup();
+	if (a->cu != NULL)
+		a->cu->global_cleanup();
 }
 
 /* libcurl, the key and the URLs; api_close() however it went. */
 static enum outcome
 api_open(const struct conf_publisher *p, struct api *a)
 {
+	const char *why;
+
 	memset(a, 0, sizeof(*a));
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if ((a->cu = curl_lazy(&why)) == NULL) {
+		log_err("publisher %s: cannot load %s, which the PowerDNS API "
+		    "needs: %s (install libcurl4)", p->name, CURL_LAZY_LIBRARY,
+		    why);
+		return OUT_PERMFAIL;
+	}
+	if (a->cu->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		a->cu = NULL;	/* nothing for api_close to clean up */
 		log_err("publisher %s: cannot initialise libcurl", p->name);
 		return OUT_TEMPFAIL;
 	}
@@ -609,8 +622,8 @@ api_open(const struct conf_publisher *p, struct api *a)
 		    "the network in clear text", p->name, a->shown);
 	if ((a->key = read_key(p, &a->keycap)) == NULL)
 		return OUT_PERMFAIL;
-	if ((a->esc = curl_easy_init()) == NULL ||
-	    (a->sid = curl_easy_escape(a->esc, p->server_id != NULL ?
+	if ((a->esc = a->cu->easy_init()) == NULL ||
+	    (a->sid = a->cu->easy_escape(a->esc, p->server_id != NULL ?
 	    p->server_id : "localhost", 0)) == NULL) {
 		log_err("publisher %s: cannot initialise libcurl", p->name);
 		return OUT_TEMPFAIL;

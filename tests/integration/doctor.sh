@@ -149,6 +149,20 @@ if [ $rc -eq 64 ] && printf '%s\n' "$out" | grep -qF "mx9.example: no [host mx9.
 	ok "doctor of an unknown host: exit 64, naming it"
 else not_ok "doctor of an unknown host: exit 64, naming it" "exit $rc: $out"; fi
 
+# ---- libcurl cannot be loaded (daneroll opens it on first use) ------------
+# A library path that finds something else under libcurl.so.4: not an
+# ELF file, then a real library without curl's functions.
+mkdir -p "$D/nocurl" "$D/notcurl"
+echo 'not a library' >"$D/nocurl/libcurl.so.4"
+cp "$(in_ns /sbin/ldconfig -p | awk '/libz\.so\.1 .*x86-64/ { print $NF; exit }')" "$D/notcurl/libcurl.so.4"
+for lib in nocurl:'file too short' notcurl:'undefined symbol: curl_global_init'; do
+	OUT=$(in_ns env LD_LIBRARY_PATH="$D/${lib%%:*}" "$DR_BIN" -c "$D/daneroll.conf" doctor 2>&1)
+	RC=$?
+	expect "libcurl.so.4 unloadable ($lib): exit 69, the pdns publisher fails naming the library, the reason and the fix; the bind publisher still proven" 69 \
+		"fail  publisher pdns  cannot load libcurl.so.4, which the PowerDNS API needs: $D/${lib%%:*}/libcurl.so.4: ${lib#*:} (install libcurl4)" \
+		"accepts key daneroll-bind. for zone example."
+done
+
 # ---- a wrong TSIG secret --------------------------------------------------
 wrong=$D/wrong.key
 sed "s|secret \"[^\"]*\"|secret \"$(head -c 32 /dev/urandom | base64)\"|" \
