@@ -136,7 +136,7 @@ out:
 			free(argv[i]);
 		free(argv);
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < sizeof(env) / sizeof(env[0]); i++)
 		free(env[i]);
 	free(out);
 	buf_free(&res.output);
