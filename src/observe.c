@@ -124,6 +124,71 @@ has_rrsig(const ldns_rr_list *list, const ldns_rdf *name, ldns_rr_type type)
 	return 0;
 }
 
+/* Is the answer's header one to read on: NOERROR or NXDOMAIN, whole,
+ * authoritative? 0 if so; -1 with a's result and note saying why not. */
+static int
+header_unusable(const ldns_pkt *pkt, struct observe_addr *a)
+{
+	ldns_pkt_rcode rc = ldns_pkt_get_rcode(pkt);
+
+	if (rc == LDNS_RCODE_REFUSED) {
+		a->sv.result = OBS_REFUSED;
+		snprintf(a->note, sizeof(a->note), "REFUSED: not "
+		    "configured for the zone, or refuses us");
+		return -1;
+	}
+	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
+		snprintf(a->note, sizeof(a->note), "answered %s%s",
+		    rcode_str(rc), rc == LDNS_RCODE_SERVFAIL ?
+		    " (zone not loaded or expired?)" : "");
+		return -1;
+	}
+	if (ldns_pkt_tc(pkt)) {
+		snprintf(a->note, sizeof(a->note), "truncated answer");
+		return -1;
+	}
+	if (!ldns_pkt_aa(pkt)) {
+		snprintf(a->note, sizeof(a->note), "%s", ldns_pkt_ancount(pkt)
+		    == 0 && ldns_pkt_nscount(pkt) > 0 ? "referral: does "
+		    "not serve the zone" : "AA bit clear: not authoritative");
+		return -1;
+	}
+	return 0;
+}
+
+/* The TLSA records at name in the answer section into a->served, their
+ * lowest TTL into a->ttl; *cname if a CNAME is there. -1 (a no longer
+ * answered, noted) on a malformed TLSA record. */
+static int
+collect_tlsa(const ldns_rr_list *ans, const ldns_rdf *name,
+    struct observe_addr *a, int *cname)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		struct tlsa_rr t;
+
+		if (ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
+			continue;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)
+			*cname = 1;
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA)
+			continue;
+		if (rr_to_tlsa(rr, &t) != 0) {
+			a->answered = 0;
+			snprintf(a->note, sizeof(a->note), "malformed TLSA "
+			    "record");
+			return -1;
+		}
+		tlsa_set_add(&a->served, &t);
+		tlsa_rr_free(&t);
+		if (a->ttl == 0 || (int64_t)ldns_rr_ttl(rr) < a->ttl)
+			a->ttl = ldns_rr_ttl(rr);
+	}
+	return 0;
+}
+
 enum obs_result
 observe_classify(const uint8_t *wire, size_t len, const char *owner,
     const struct tlsa_set *want, int zone_signed, struct observe_addr *a)
@@ -131,7 +196,6 @@ observe_classify(const uint8_t *wire, size_t len, const char *owner,
 	ldns_pkt *pkt = NULL;
 	ldns_rdf *name = NULL;
 	ldns_rr_list *ans;
-	ldns_pkt_rcode rc;
 	size_t i, nwanted = 0;
 	int cname = 0, signed_rrset;
 
@@ -148,57 +212,17 @@ observe_classify(const uint8_t *wire, size_t len, const char *owner,
 		snprintf(a->note, sizeof(a->note), "malformed answer");
 		goto done;
 	}
-	rc = ldns_pkt_get_rcode(pkt);
-	if (rc == LDNS_RCODE_REFUSED) {
-		a->sv.result = OBS_REFUSED;
-		snprintf(a->note, sizeof(a->note), "REFUSED: not "
-		    "configured for the zone, or refuses us");
+	if (header_unusable(pkt, a) != 0)
 		goto done;
-	}
-	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
-		snprintf(a->note, sizeof(a->note), "answered %s%s",
-		    rcode_str(rc), rc == LDNS_RCODE_SERVFAIL ?
-		    " (zone not loaded or expired?)" : "");
-		goto done;
-	}
-	if (ldns_pkt_tc(pkt)) {
-		snprintf(a->note, sizeof(a->note), "truncated answer");
-		goto done;
-	}
-	if (!ldns_pkt_aa(pkt)) {
-		snprintf(a->note, sizeof(a->note), "%s", ldns_pkt_ancount(pkt)
-		    == 0 && ldns_pkt_nscount(pkt) > 0 ? "referral: does "
-		    "not serve the zone" : "AA bit clear: not authoritative");
-		goto done;
-	}
 	a->answered = 1;
-	if (rc == LDNS_RCODE_NXDOMAIN) {
+	if (ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN) {
 		a->sv.result = want->n == 0 ? OBS_MATCH : OBS_MISSING;
 		snprintf(a->note, sizeof(a->note), "NXDOMAIN");
 		goto done;
 	}
 	ans = ldns_pkt_answer(pkt);
-	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		struct tlsa_rr t;
-
-		if (ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
-			continue;
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)
-			cname = 1;
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA)
-			continue;
-		if (rr_to_tlsa(rr, &t) != 0) {
-			a->answered = 0;
-			snprintf(a->note, sizeof(a->note), "malformed TLSA "
-			    "record");
-			goto done;
-		}
-		tlsa_set_add(&a->served, &t);
-		tlsa_rr_free(&t);
-		if (a->ttl == 0 || (int64_t)ldns_rr_ttl(rr) < a->ttl)
-			a->ttl = ldns_rr_ttl(rr);
-	}
+	if (collect_tlsa(ans, name, a, &cname) != 0)
+		goto done;
 	if (a->served.n == 0 && cname) {
 		/* A CNAME at the owner hides whatever we publish there. */
 		a->sv.result = OBS_STALE;
