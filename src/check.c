@@ -1332,58 +1332,37 @@ load_known(struct store *st, struct host_work *w, time_t now)
 		w->future_owner = w->view.owners[o].name;
 }
 
-int
-check_gather(const struct conf *conf, const struct conf_host *const *hosts,
-    int nhosts, const struct verify_opts *opts, struct check_report *rep)
+/* The state's note or unknown finding; *st is NULL unless it opened.
+ * Absent is "nothing to compare with"; unreadable (another user's state
+ * directory) is not absent: store_open says why. */
+static void
+open_state(const struct conf *conf, const char *db, struct check_report *rep,
+    struct store **st)
 {
-	struct resolver *res = NULL;
-	struct store *st = NULL;
-	struct host_work *w = NULL;
-	struct verify_endpoint *eps = NULL;
-	struct check_facts f;
 	struct stat sb;
-	char *db = NULL;
-	int i, j, k, a, neps = 0, rc = -1;
 
-	if (resolve_open(conf->resolver, opts->dns_timeout_secs, &res) !=
-	    OUT_OK) {
-		for (i = 0; i < nhosts; i++)
-			check_add(rep, CHECK_UNKNOWN, hosts[i]->name,
-			    "dns-failure", NULL, "no resolver to ask");
-		rc = 0;
-		goto done;
-	}
-	if (!resolve_is_local(res))
-		check_add(rep, CHECK_OK, NULL, "note", NULL, "the DNSSEC "
-		    "status is the AD bit of %s, trusted over the network path "
-		    "to it", resolve_name(res));
-	/* Absent is "nothing to compare with"; unreadable (another user's
-	 * state directory) is not absent: store_open says why. */
-	db = xasprintf("%s/%s", conf->state_dir, STORE_DB_NAME);
+	*st = NULL;
 	if (lstat(db, &sb) != 0 && errno == ENOENT)
 		check_add(rep, CHECK_OK, NULL, "note", NULL, "no daneroll state "
 		    "(%s does not exist): orphan records and dns-differs not "
 		    "checked", db);
-	else if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
+	else if (store_open(conf->state_dir, 1, st) != OUT_OK) {
 		check_add(rep, CHECK_UNKNOWN, NULL, "state", NULL, "cannot "
 		    "read the daneroll state: %s", log_last_error());
-		st = NULL;
+		*st = NULL;
 	}
-	w = xcalloc((size_t)nhosts, sizeof(*w));
+}
+
+/* Every handshake of every host, appended to *eps for one concurrent
+ * run; each host's share is w[i].first_ep and w[i].neps. */
+static void
+add_endpoints(const struct conf_host *const *hosts, int nhosts,
+    struct host_work *w, struct verify_endpoint **eps, int *neps)
+{
+	int i, j, k, a;
+
 	for (i = 0; i < nhosts; i++) {
-		w[i].h = hosts[i];
-		w[i].nnames = hosts[i]->nowners;
-		w[i].names = xcalloc((size_t)w[i].nnames,
-		    sizeof(*w[i].names));
-		for (j = 0; j < w[i].nnames; j++)
-			(void)verify_lookup(res, hosts[i]->owners[j].mx,
-			    hosts[i]->owners[j].port, &w[i].names[j]);
-		if (st != NULL)
-			load_known(st, &w[i], rep->now);
-	}
-	/* Every handshake of every host in one concurrent run. */
-	for (i = 0; i < nhosts; i++) {
-		w[i].first_ep = neps;
+		w[i].first_ep = *neps;
 		for (j = 0; j < w[i].nnames; j++) {
 			struct verify_name *vn = &w[i].names[j];
 			const struct tlsa_set *set = vn->tlsa.exists &&
@@ -1395,57 +1374,66 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 				for (a = 0; a < KEY_ALG_COUNT; a++) {
 					if (!(hosts[i]->algs & (1u << a)))
 						continue;
-					eps = xrealloc(eps, (size_t)(neps + 1) *
-					    sizeof(*eps));
-					verify_endpoint_init(&eps[neps++],
+					*eps = xrealloc(*eps, (size_t)(*neps +
+					    1) * sizeof(**eps));
+					verify_endpoint_init(&(*eps)[(*neps)++],
 					    vn->name, vn->base,
 					    &vn->addrs.addr[k], vn->port,
 					    (enum key_alg)a, set);
 				}
 		}
-		w[i].neps = neps - w[i].first_ep;
+		w[i].neps = *neps - w[i].first_ep;
 	}
-	if (neps > 0 && verify_run(eps, neps, opts) != 0)
-		goto done;
-	for (i = 0; i < nhosts; i++) {
-		memset(&f, 0, sizeof(f));
-		f.host = hosts[i];
-		f.names = w[i].names;
-		f.nnames = w[i].nnames;
-		f.eps = eps != NULL ? eps + w[i].first_ep : NULL;
-		f.neps = w[i].neps;
-		f.known = w[i].have_view ? &w[i].known : NULL;
-		f.known_chains = w[i].chains;
-		f.nknown_chains = w[i].nchains;
-		f.published = w[i].have_view ? &w[i].published : NULL;
-		f.replaced = w[i].replaced;
-		f.nreplaced = w[i].nreplaced;
-		f.alerts = w[i].alerts;
-		f.nalerts = w[i].nalerts;
-		f.slots = w[i].have_view ? w[i].slots : NULL;
-		f.nslots = w[i].nslots;
-		f.last_run = w[i].last_run;
-		for (j = 0; j < w[i].nslots; j++) {
-			rep->slots = xrealloc(rep->slots, (size_t)(rep->nslots +
-			    1) * sizeof(*rep->slots));
-			rep->slots[rep->nslots] = w[i].slots[j];
-			rep->slots[rep->nslots++].host = xstrdup(hosts[i]->name);
-		}
-		f.future_at = w[i].future_at;
-		f.future_owner = w[i].future_owner;
-		f.ca_change = w[i].have_view && w[i].view.ca_change[0] !=
-		    '\0' ? w[i].view.ca_change : NULL;
-		f.ttl_min = conf->ttl_advice_min;
-		f.ttl_max = conf->ttl_advice_max;
-		f.now = rep->now;
-		check_host_findings(&f, rep);
+}
+
+/* One host's findings from what was gathered for it (w, its share of
+ * eps); its slots' rows go to rep first. */
+static void
+judge_host(const struct conf *conf, struct host_work *w,
+    struct verify_endpoint *eps, struct check_report *rep)
+{
+	struct check_facts f;
+	int j;
+
+	memset(&f, 0, sizeof(f));
+	f.host = w->h;
+	f.names = w->names;
+	f.nnames = w->nnames;
+	f.eps = eps != NULL ? eps + w->first_ep : NULL;
+	f.neps = w->neps;
+	f.known = w->have_view ? &w->known : NULL;
+	f.known_chains = w->chains;
+	f.nknown_chains = w->nchains;
+	f.published = w->have_view ? &w->published : NULL;
+	f.replaced = w->replaced;
+	f.nreplaced = w->nreplaced;
+	f.alerts = w->alerts;
+	f.nalerts = w->nalerts;
+	f.slots = w->have_view ? w->slots : NULL;
+	f.nslots = w->nslots;
+	f.last_run = w->last_run;
+	for (j = 0; j < w->nslots; j++) {
+		rep->slots = xrealloc(rep->slots, (size_t)(rep->nslots +
+		    1) * sizeof(*rep->slots));
+		rep->slots[rep->nslots] = w->slots[j];
+		rep->slots[rep->nslots++].host = xstrdup(w->h->name);
 	}
-	check_shared_keys(rep);
-	rc = 0;
-done:
-	for (i = 0; i < neps; i++)
-		verify_endpoint_clear(&eps[i]);
-	free(eps);
+	f.future_at = w->future_at;
+	f.future_owner = w->future_owner;
+	f.ca_change = w->have_view && w->view.ca_change[0] !=
+	    '\0' ? w->view.ca_change : NULL;
+	f.ttl_min = conf->ttl_advice_min;
+	f.ttl_max = conf->ttl_advice_max;
+	f.now = rep->now;
+	check_host_findings(&f, rep);
+}
+
+/* Frees what check_gather gathered for nhosts hosts (w may be NULL). */
+static void
+free_work(struct host_work *w, int nhosts)
+{
+	int i, j;
+
 	for (i = 0; w != NULL && i < nhosts; i++) {
 		for (j = 0; j < w[i].nnames; j++)
 			verify_name_free(&w[i].names[j]);
@@ -1459,6 +1447,57 @@ done:
 		free(w[i].replaced);
 	}
 	free(w);
+}
+
+int
+check_gather(const struct conf *conf, const struct conf_host *const *hosts,
+    int nhosts, const struct verify_opts *opts, struct check_report *rep)
+{
+	struct resolver *res = NULL;
+	struct store *st = NULL;
+	struct host_work *w = NULL;
+	struct verify_endpoint *eps = NULL;
+	char *db = NULL;
+	int i, j, neps = 0, rc = -1;
+
+	if (resolve_open(conf->resolver, opts->dns_timeout_secs, &res) !=
+	    OUT_OK) {
+		for (i = 0; i < nhosts; i++)
+			check_add(rep, CHECK_UNKNOWN, hosts[i]->name,
+			    "dns-failure", NULL, "no resolver to ask");
+		rc = 0;
+		goto done;
+	}
+	if (!resolve_is_local(res))
+		check_add(rep, CHECK_OK, NULL, "note", NULL, "the DNSSEC "
+		    "status is the AD bit of %s, trusted over the network path "
+		    "to it", resolve_name(res));
+	db = xasprintf("%s/%s", conf->state_dir, STORE_DB_NAME);
+	open_state(conf, db, rep, &st);
+	w = xcalloc((size_t)nhosts, sizeof(*w));
+	for (i = 0; i < nhosts; i++) {
+		w[i].h = hosts[i];
+		w[i].nnames = hosts[i]->nowners;
+		w[i].names = xcalloc((size_t)w[i].nnames,
+		    sizeof(*w[i].names));
+		for (j = 0; j < w[i].nnames; j++)
+			(void)verify_lookup(res, hosts[i]->owners[j].mx,
+			    hosts[i]->owners[j].port, &w[i].names[j]);
+		if (st != NULL)
+			load_known(st, &w[i], rep->now);
+	}
+	add_endpoints(hosts, nhosts, w, &eps, &neps);
+	if (neps > 0 && verify_run(eps, neps, opts) != 0)
+		goto done;
+	for (i = 0; i < nhosts; i++)
+		judge_host(conf, &w[i], eps, rep);
+	check_shared_keys(rep);
+	rc = 0;
+done:
+	for (i = 0; i < neps; i++)
+		verify_endpoint_clear(&eps[i]);
+	free(eps);
+	free_work(w, nhosts);
 	free(db);
 	store_close(st);
 	resolve_close(res);

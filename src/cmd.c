@@ -605,6 +605,34 @@ status_slot_json(const struct view_slot *s, const struct slot_step *step,
 	return j;
 }
 
+/* Each slot of v with the step the state machine would take now: a
+ * text line to out (if not NULL), a JSON object to jslots. The keys kept
+ * over all the slots. */
+static int
+status_slots(struct store *st, struct view *v, const struct slot_policy *pol,
+    time_t now, FILE *out, json_t *jslots)
+{
+	int j, kept, host_kept = 0;
+
+	for (j = 0; j < v->nslots; j++) {
+		struct view_slot *s = &v->slots[j];
+		struct slot_facts f;
+		struct slot_step step;
+
+		view_facts(v, s, now, &f);
+		step = machine_step(s->slot.state, &f, now, pol);
+		if (s->slot.id == 0 ||
+		    store_keys_kept(st, s->slot.id, &kept) != 0)
+			kept = 0;
+		host_kept += kept;
+		if (out)
+			status_slot_text(out, s, &step, kept);
+		json_array_append_new(jslots,
+		    status_slot_json(s, &step, kept));
+	}
+	return host_kept;
+}
+
 static int
 cmd_status(const struct cli *c, struct conf *conf)
 {
@@ -634,7 +662,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 		    "scheme", conf_scheme_str(hs[i]->scheme));
 		json_t *jslots = json_array();
 		struct event_ctx ev = { NULL, out };
-		int kept, host_kept = 0;
+		int host_kept;
 
 		if (view_load(st, hs[i], now, 0, &v) != 0) {
 			/* Said why; the other hosts still get their status. */
@@ -652,22 +680,7 @@ cmd_status(const struct cli *c, struct conf *conf)
 		if (out)
 			fprintf(out, "%s (%s)\n", hs[i]->name,
 			    conf_scheme_str(hs[i]->scheme));
-		for (j = 0; j < v.nslots; j++) {
-			struct view_slot *s = &v.slots[j];
-			struct slot_facts f;
-			struct slot_step step;
-
-			view_facts(&v, s, now, &f);
-			step = machine_step(s->slot.state, &f, now, &pol);
-			if (s->slot.id == 0 ||
-			    store_keys_kept(st, s->slot.id, &kept) != 0)
-				kept = 0;
-			host_kept += kept;
-			if (out)
-				status_slot_text(out, s, &step, kept);
-			json_array_append_new(jslots,
-			    status_slot_json(s, &step, kept));
-		}
+		host_kept = status_slots(st, &v, &pol, now, out, jslots);
 		for (j = 0; (size_t)j < v.followed.n; j++) {
 			char *r = tlsa_format(&v.followed.rr[j]);
 

@@ -1934,28 +1934,13 @@ make_owners(struct conf_host *h, int line)
 		}
 }
 
+/* The host's port and TLSA owner names, and its aliases' owners and
+ * publishers. */
 static void
-finish_host(struct pctx *ctx, const struct sect *s)
+host_names(struct pctx *ctx, const struct sect *s, struct conf_host *h)
 {
-	struct conf *c = ctx->conf;
-	struct conf_host *h = &c->hosts[s->idx];
-	struct conf_files *f = &h->files;
 	struct conf_alias *a;
-	const char *path;
-	int i, k, nalgs;
-
-	/* Timings not set here come from [global]. */
-	for (k = 0; k < K_COUNT; k++) {
-		if ((keys[k].flags & KF_TIMING) && !s->seen[k])
-			memcpy((char *)&h->timing + keys[k].off,
-			    (char *)&c->timing + keys[k].off, sizeof(int64_t));
-	}
-	if ((s->seen[K_RETRY_MIN] || s->seen[K_RETRY_MAX]) &&
-	    !s->bad[K_RETRY_MIN] && !s->bad[K_RETRY_MAX])
-		check_retry(ctx, &h->timing, s->seen[K_RETRY_MIN] ?
-		    s->seen[K_RETRY_MIN] : s->seen[K_RETRY_MAX]);
-	if (h->algs == 0)
-		h->algs = 1u << KEY_ALG_RSA2048;
+	int i;
 
 	h->port = h->ports.v[0];
 	if (s->seen[K_PORT] && s->seen[K_PORTS])
@@ -1984,17 +1969,15 @@ finish_host(struct pctx *ctx, const struct sect *s)
 			conf_error(ctx, a->line, "alias: unknown publisher "
 			    "\"%s\"", s->aliasref[i]);
 	}
+}
 
-	check_required(ctx, s, 0);
-	if (s->pubref != NULL &&
-	    (h->publisher = publisher_find(ctx, s->pubref)) == NULL)
-		conf_error(ctx, s->seen[K_PUBLISHER],
-		    "publisher: unknown publisher \"%s\"", s->pubref);
-	make_owners(h, s->seen[K_TLSA_OWNER] ? s->seen[K_TLSA_OWNER] :
-	    s->line);
-	for (i = 0; i < h->nowners; i++)
-		check_in_zone(ctx, h->owners[i].publisher, h->owners[i].name,
-		    h->owners[i].line);
+/* The issuer keys: what scheme current+issuer needs, and refused with
+ * any other scheme. */
+static void
+check_scheme_keys(struct pctx *ctx, const struct sect *s,
+    const struct conf_host *h)
+{
+	const struct conf_files *f = &h->files;
 
 	if (!s->bad[K_SCHEME] && h->scheme == SCHEME_CURRENT_ISSUER) {
 		if (h->nissuer_spki == 0 && h->nissuer_files == 0 &&
@@ -2032,7 +2015,64 @@ finish_host(struct pctx *ctx, const struct sect *s)
 			    "issuer_pin is only used with scheme "
 			    "current+issuer");
 	}
+}
 
+/* With more than one algorithm, each slot's path needs "%a". */
+static void
+check_slot_paths(struct pctx *ctx, const struct sect *s,
+    const struct conf_host *h)
+{
+	const char *path;
+	int i, k, nalgs;
+
+	for (nalgs = 0, i = 0; i < KEY_ALG_COUNT; i++)
+		if (h->algs & (1u << i))
+			nalgs++;
+	for (k = 0; k < K_COUNT && nalgs > 1; k++) {
+		if (!(keys[k].flags & KF_SLOT))
+			continue;
+		path = *(char *const *)((const char *)h + keys[k].off);
+		if (path != NULL && strstr(path, "%a") == NULL)
+			conf_error(ctx, s->seen[k], "%s: \"%s\" needs \"%%a\": "
+			    "both algorithms would write it", keys[k].name,
+			    path);
+	}
+}
+
+static void
+finish_host(struct pctx *ctx, const struct sect *s)
+{
+	struct conf *c = ctx->conf;
+	struct conf_host *h = &c->hosts[s->idx];
+	struct conf_files *f = &h->files;
+	int i, k;
+
+	/* Timings not set here come from [global]. */
+	for (k = 0; k < K_COUNT; k++) {
+		if ((keys[k].flags & KF_TIMING) && !s->seen[k])
+			memcpy((char *)&h->timing + keys[k].off,
+			    (char *)&c->timing + keys[k].off, sizeof(int64_t));
+	}
+	if ((s->seen[K_RETRY_MIN] || s->seen[K_RETRY_MAX]) &&
+	    !s->bad[K_RETRY_MIN] && !s->bad[K_RETRY_MAX])
+		check_retry(ctx, &h->timing, s->seen[K_RETRY_MIN] ?
+		    s->seen[K_RETRY_MIN] : s->seen[K_RETRY_MAX]);
+	if (h->algs == 0)
+		h->algs = 1u << KEY_ALG_RSA2048;
+	host_names(ctx, s, h);
+
+	check_required(ctx, s, 0);
+	if (s->pubref != NULL &&
+	    (h->publisher = publisher_find(ctx, s->pubref)) == NULL)
+		conf_error(ctx, s->seen[K_PUBLISHER],
+		    "publisher: unknown publisher \"%s\"", s->pubref);
+	make_owners(h, s->seen[K_TLSA_OWNER] ? s->seen[K_TLSA_OWNER] :
+	    s->line);
+	for (i = 0; i < h->nowners; i++)
+		check_in_zone(ctx, h->owners[i].publisher, h->owners[i].name,
+		    h->owners[i].line);
+
+	check_scheme_keys(ctx, s, h);
 	if (f->combined_file == NULL && f->live_link == NULL &&
 	    (f->key_file == NULL ||
 	    (f->fullchain_file == NULL && f->cert_file == NULL)) &&
@@ -2041,19 +2081,7 @@ finish_host(struct pctx *ctx, const struct sect *s)
 	    !s->bad[K_LIVE_LINK])
 		conf_error(ctx, s->line, "[%s] needs combined_file, live_link, "
 		    "or key_file with fullchain_file or cert_file", s->label);
-
-	for (nalgs = 0, i = 0; i < KEY_ALG_COUNT; i++)
-		if (h->algs & (1u << i))
-			nalgs++;
-	for (k = 0; k < K_COUNT && nalgs > 1; k++) {
-		if (!(keys[k].flags & KF_SLOT))
-			continue;
-		path = *(char **)((char *)h + keys[k].off);
-		if (path != NULL && strstr(path, "%a") == NULL)
-			conf_error(ctx, s->seen[k], "%s: \"%s\" needs \"%%a\": "
-			    "both algorithms would write it", keys[k].name,
-			    path);
-	}
+	check_slot_paths(ctx, s, h);
 }
 
 struct owner {

@@ -341,103 +341,76 @@ sigpipe_restore(const sigset_t *saved, int had_pending)
 	(void)sigprocmask(SIG_SETMASK, saved, NULL);
 }
 
-enum outcome
-exec_run(char *const argv[], char *const extra_env[], const char *stdin_data,
-    int64_t timeout_secs, size_t max_output, struct exec_result *res)
+/* The output and status pipes, and the child's stdin: a pipe when there
+ * is stdin_data, /dev/null otherwise. The caller closes what is open,
+ * even on failure. 0 or -1. */
+static int
+open_pipes(const char *name, const char *stdin_data, int in_pipe[2],
+    int out_pipe[2], int st_pipe[2], int *child_in)
 {
-	struct exec_failure fail;
-	sigset_t saved_mask;
-	char **envp = NULL, dur[32];
-	const char *name;
-	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
-	int st_pipe[2] = { -1, -1 }, child_in = -1;
-	int masked = 0, had_pending = 0, reaped = 0, unkillable = 0;
-	int wstatus = 0, open_max;
-	long lmax;
-	ssize_t n;
-	pid_t pid = -1;
-	enum outcome ret = OUT_PERMFAIL;
-
-	memset(res, 0, sizeof(*res));
-	res->exit_code = -1;
-	buf_add(&res->output, "", 0);	/* output.data is never NULL */
-	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
-		log_err("cannot run %s: not an absolute path",
-		    argv != NULL && argv[0] != NULL ? argv[0] : "(nothing)");
-		goto out;
-	}
-	name = argv[0];
-	if ((envp = make_env(extra_env)) == NULL)
-		goto out;
-	lmax = sysconf(_SC_OPEN_MAX);
-	open_max = lmax > 0 && lmax < INT_MAX ? (int)lmax : 1024;
-
-	ret = OUT_TEMPFAIL;	/* from here on, failures are the system's */
 	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(st_pipe, O_CLOEXEC) < 0) {
 		log_err("%s: pipe: %s", name, strerror(errno));
-		goto out;
+		return -1;
 	}
 	if (stdin_data != NULL) {
 		if (pipe2(in_pipe, O_CLOEXEC) < 0) {
 			log_err("%s: pipe: %s", name, strerror(errno));
-			goto out;
+			return -1;
 		}
-		child_in = in_pipe[0];
-	} else if ((child_in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		*child_in = in_pipe[0];
+	} else if ((*child_in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		log_err("/dev/null: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
 	/* The poll loop must never block on either pipe. */
 	if (fcntl(out_pipe[0], F_SETFL, O_NONBLOCK) < 0 ||
 	    (in_pipe[1] >= 0 && fcntl(in_pipe[1], F_SETFL, O_NONBLOCK) < 0)) {
 		log_err("%s: fcntl: %s", name, strerror(errno));
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	sigpipe_block(&saved_mask, &had_pending);
-	masked = 1;
-	if ((pid = fork()) < 0) {
-		log_err("%s: fork: %s", name, strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		child_exec(argv, envp, child_in, out_pipe[1], st_pipe[1],
-		    open_max);
-	/* Also from here, so kill(-pid) cannot race the child's setpgid. */
-	(void)setpgid(pid, pid);
-	(void)close(child_in);
-	if (in_pipe[0] == child_in)
-		in_pipe[0] = -1;
-	child_in = -1;
-	(void)close(out_pipe[1]);
-	out_pipe[1] = -1;
-	(void)close(st_pipe[1]);
-	st_pipe[1] = -1;
+/*
+ * Reads the status pipe. EOF: execve succeeded (1). A record: it never
+ * ran (0); the child is then reaped, and *ret is OUT_PERMFAIL when execve
+ * itself failed (the program is missing or not executable).
+ */
+static int
+child_started(const char *name, int st_fd, pid_t pid, int *wstatus,
+    enum outcome *ret)
+{
+	struct exec_failure fail;
+	ssize_t n;
 
-	/* EOF: execve succeeded. A record: it never ran. */
 	do
-		n = read(st_pipe[0], &fail, sizeof(fail));
+		n = read(st_fd, &fail, sizeof(fail));
 	while (n < 0 && errno == EINTR);
-	if (n != 0) {
-		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-			continue;
-		reaped = 1;
-		if (n != (ssize_t)sizeof(fail)) {
-			log_err("cannot run %s: lost the child's status",
-			    name);
-		} else if (fail.in_exec) {
-			log_err("cannot run %s: %s", name, strerror(fail.err));
-			ret = OUT_PERMFAIL;
-		} else
-			log_err("cannot run %s: setting up the child: %s",
-			    name, strerror(fail.err));
-		goto out;
-	}
+	if (n == 0)
+		return 1;
+	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+		continue;
+	if (n != (ssize_t)sizeof(fail)) {
+		log_err("cannot run %s: lost the child's status",
+		    name);
+	} else if (fail.in_exec) {
+		log_err("cannot run %s: %s", name, strerror(fail.err));
+		*ret = OUT_PERMFAIL;
+	} else
+		log_err("cannot run %s: setting up the child: %s",
+		    name, strerror(fail.err));
+	return 0;
+}
 
-	if (supervise(name, pid, &in_pipe[1], &out_pipe[0], stdin_data,
-	    timeout_secs, max_output, res, &wstatus, &unkillable) < 0)
-		goto out;
-	reaped = 1;
+/* How the reaped program ended (wstatus) into res, logged; OUT_OK only
+ * for an exit 0 in time. */
+static enum outcome
+judge_exit(const char *name, pid_t pid, int wstatus, int64_t timeout_secs,
+    size_t max_output, struct exec_result *res)
+{
+	char dur[32];
+	enum outcome ret = OUT_TEMPFAIL;
+
 	if (WIFEXITED(wstatus))
 		res->exit_code = WEXITSTATUS(wstatus);
 	else if (WIFSIGNALED(wstatus))
@@ -460,6 +433,80 @@ exec_run(char *const argv[], char *const extra_env[], const char *stdin_data,
 	if (res->output_cut)
 		log_warn("%s: output cut at %zu bytes, the rest read and "
 		    "dropped", name, max_output);
+	return ret;
+}
+
+/* Closes fd unless it is -1 (never opened, or already closed). */
+static void
+close_open(int fd)
+{
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+enum outcome
+exec_run(char *const argv[], char *const extra_env[], const char *stdin_data,
+    int64_t timeout_secs, size_t max_output, struct exec_result *res)
+{
+	sigset_t saved_mask;
+	char **envp = NULL;
+	const char *name;
+	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
+	int st_pipe[2] = { -1, -1 }, child_in = -1;
+	int masked = 0, had_pending = 0, reaped = 0, unkillable = 0;
+	int wstatus = 0, open_max;
+	long lmax;
+	pid_t pid = -1;
+	enum outcome ret = OUT_PERMFAIL;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	buf_add(&res->output, "", 0);	/* output.data is never NULL */
+	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
+		log_err("cannot run %s: not an absolute path",
+		    argv != NULL && argv[0] != NULL ? argv[0] : "(nothing)");
+		goto out;
+	}
+	name = argv[0];
+	if ((envp = make_env(extra_env)) == NULL)
+		goto out;
+	lmax = sysconf(_SC_OPEN_MAX);
+	open_max = lmax > 0 && lmax < INT_MAX ? (int)lmax : 1024;
+
+	ret = OUT_TEMPFAIL;	/* from here on, failures are the system's */
+	if (open_pipes(name, stdin_data, in_pipe, out_pipe, st_pipe,
+	    &child_in) < 0)
+		goto out;
+
+	sigpipe_block(&saved_mask, &had_pending);
+	masked = 1;
+	if ((pid = fork()) < 0) {
+		log_err("%s: fork: %s", name, strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child_exec(argv, envp, child_in, out_pipe[1], st_pipe[1],
+		    open_max);
+	/* Also from here, so kill(-pid) cannot race the child's setpgid. */
+	(void)setpgid(pid, pid);
+	(void)close(child_in);
+	if (in_pipe[0] == child_in)
+		in_pipe[0] = -1;
+	child_in = -1;
+	(void)close(out_pipe[1]);
+	out_pipe[1] = -1;
+	(void)close(st_pipe[1]);
+	st_pipe[1] = -1;
+
+	if (!child_started(name, st_pipe[0], pid, &wstatus, &ret)) {
+		reaped = 1;
+		goto out;
+	}
+	if (supervise(name, pid, &in_pipe[1], &out_pipe[0], stdin_data,
+	    timeout_secs, max_output, res, &wstatus, &unkillable) < 0)
+		goto out;
+	reaped = 1;
+	ret = judge_exit(name, pid, wstatus, timeout_secs, max_output, res);
 out:
 	if (pid > 0 && !reaped && !unkillable) {
 		(void)kill(-pid, SIGKILL);
@@ -468,20 +515,14 @@ out:
 	}
 	if (masked)
 		sigpipe_restore(&saved_mask, had_pending);
-	if (child_in >= 0)
-		(void)close(child_in);
-	if (in_pipe[0] >= 0 && in_pipe[0] != child_in)
-		(void)close(in_pipe[0]);
-	if (in_pipe[1] >= 0)
-		(void)close(in_pipe[1]);
-	if (out_pipe[0] >= 0)
-		(void)close(out_pipe[0]);
-	if (out_pipe[1] >= 0)
-		(void)close(out_pipe[1]);
-	if (st_pipe[0] >= 0)
-		(void)close(st_pipe[0]);
-	if (st_pipe[1] >= 0)
-		(void)close(st_pipe[1]);
+	close_open(child_in);
+	if (in_pipe[0] != child_in)
+		close_open(in_pipe[0]);
+	close_open(in_pipe[1]);
+	close_open(out_pipe[0]);
+	close_open(out_pipe[1]);
+	close_open(st_pipe[0]);
+	close_open(st_pipe[1]);
 	free(envp);
 	return ret;
 }

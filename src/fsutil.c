@@ -460,27 +460,116 @@ component_ok(const char *path, const char *comp, const struct stat *st,
 	return -1;
 }
 
+/* path made absolute from the working directory; NULL (logged) if that
+ * cannot be read. */
+static char *
+absolute_path(const char *path)
+{
+	char *cwd, *abs;
+
+	if (*path == '/')
+		return xstrdup(path);
+	if ((cwd = getcwd(NULL, 0)) == NULL) {
+		log_err("%s: getcwd: %s", path, strerror(errno));
+		return NULL;
+	}
+	abs = xasprintf("%s/%s", cwd, path);
+	free(cwd);
+	return abs;
+}
+
+/* Takes the first component off rest (leading slashes skipped): the
+ * component, or NULL when none is left; *last: nothing follows it. */
+static char *
+pop_component(char *rest, int *last)
+{
+	char *s = rest, *next, *comp;
+
+	while (*s == '/')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	next = strchr(s, '/');
+	comp = next ? xasprintf("%.*s", (int)(next - s), s) : xstrdup(s);
+	memmove(rest, next ? next : s + strlen(s),
+	    strlen(next ? next : s + strlen(s)) + 1);
+	for (s = rest; *s == '/'; s++)
+		;
+	*last = *s == '\0';
+	return comp;
+}
+
+/* After lstat(done) failed: 1 if the flags accept a missing name there,
+ * 0 (logged) otherwise. Past a checked directory we may not search, no
+ * open can reach anything either (EACCES). */
+static int
+missing_ok(const char *path, const char *done, int flags, int last)
+{
+	if ((errno == ENOENT || errno == EACCES) &&
+	    ((flags & FS_SP_MISSING) || (last && (flags & FS_SP_PARENT))))
+		return 1;
+	if (strcmp(path, done) == 0)
+		log_err("%s: %s", path, strerror(errno));
+	else
+		log_err("%s: %s: %s", path, done, strerror(errno));
+	return 0;
+}
+
+/*
+ * The symbolic link *done (st): only root's are followed, at most 32 on
+ * a path, and the last name only with FS_SP_LINK. Its target goes before
+ * *rest, and *done goes back to where the target starts from. 0 or -1
+ * (logged).
+ */
+static int
+follow_link(const char *path, int flags, int last, const struct stat *st,
+    char **done, char **rest, int *links)
+{
+	char target[PATH_MAX], *s;
+	ssize_t n;
+
+	if (last && !(flags & FS_SP_LINK)) {
+		log_err("%s: is a symbolic link; it must be "
+		    "named directly", path);
+		return -1;
+	}
+	if (st->st_uid != 0) {
+		log_err("%s: %s is a symbolic link owned by "
+		    "uid %ld; only root's links are followed",
+		    path, *done, (long)st->st_uid);
+		return -1;
+	}
+	if (++*links > 32 || (n = readlink(*done, target,
+	    sizeof(target) - 1)) < 0) {
+		log_err("%s: %s: %s", path, *done, *links > 32 ?
+		    "too many levels of symbolic links" :
+		    strerror(errno));
+		return -1;
+	}
+	target[n] = '\0';
+	s = xasprintf("%s/%s", target, *rest);
+	free(*rest);
+	*rest = s;
+	/* A relative link goes on from its directory. */
+	s = target[0] == '/' ? xstrdup("/") : fs_dir_of(*done);
+	free(*done);
+	*done = s;
+	return 0;
+}
+
 int
 fs_secure_path(const char *path, int flags)
 {
-	char *rest = NULL, *done = NULL, *cwd = NULL, *comp = NULL, *next;
-	char target[PATH_MAX];
+	char *rest = NULL, *done = NULL, *comp = NULL;
 	struct stat st;
-	int links = 0, rc = -1, last;
-	ssize_t n;
+	int links = 0, rc = -1, last = 0;
 
 	if (*path == '\0') {
 		log_err("empty path");
 		return -1;
 	}
-	if (*path != '/') {
-		if ((cwd = getcwd(NULL, 0)) == NULL) {
-			log_err("%s: getcwd: %s", path, strerror(errno));
-			goto out;
-		}
-		rest = xasprintf("%s/%s", cwd, path);
-	} else
-		rest = xstrdup(path);
+	if ((rest = absolute_path(path)) == NULL)
+		goto out;
 	done = xstrdup("/");
 	if (lstat("/", &st) < 0 || component_ok(path, "/", &st, 0) != 0)
 		goto out;
@@ -488,21 +577,11 @@ fs_secure_path(const char *path, int flags)
 	st.st_mode = S_IFDIR;
 	/* done: the checked, symlink-free prefix; rest: what is left. */
 	for (;;) {
-		char *s = rest, *cand;
+		char *cand;
 
-		while (*s == '/')
-			s++;
-		if (*s == '\0')
-			break;
-		next = strchr(s, '/');
 		free(comp);
-		comp = next ? xasprintf("%.*s", (int)(next - s), s) :
-		    xstrdup(s);
-		memmove(rest, next ? next : s + strlen(s),
-		    strlen(next ? next : s + strlen(s)) + 1);
-		for (s = rest; *s == '/'; s++)
-			;
-		last = *s == '\0';
+		if ((comp = pop_component(rest, &last)) == NULL)
+			break;
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
@@ -517,19 +596,8 @@ fs_secure_path(const char *path, int flags)
 		free(done);
 		done = cand;
 		if (lstat(done, &st) < 0) {
-			/* Past a checked directory we may not search, no
-			 * open can reach anything either (EACCES). */
-			if ((errno == ENOENT || errno == EACCES) &&
-			    ((flags & FS_SP_MISSING) ||
-			    (last && (flags & FS_SP_PARENT)))) {
+			if (missing_ok(path, done, flags, last))
 				rc = 0;
-				goto out;
-			}
-			if (strcmp(path, done) == 0)
-				log_err("%s: %s", path, strerror(errno));
-			else
-				log_err("%s: %s: %s", path, done,
-				    strerror(errno));
 			goto out;
 		}
 		/* FS_SP_PARENT: the caller looks at the final name itself
@@ -540,32 +608,9 @@ fs_secure_path(const char *path, int flags)
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			if (last && !(flags & FS_SP_LINK)) {
-				log_err("%s: is a symbolic link; it must be "
-				    "named directly", path);
+			if (follow_link(path, flags, last, &st, &done, &rest,
+			    &links) != 0)
 				goto out;
-			}
-			if (st.st_uid != 0) {
-				log_err("%s: %s is a symbolic link owned by "
-				    "uid %ld; only root's links are followed",
-				    path, done, (long)st.st_uid);
-				goto out;
-			}
-			if (++links > 32 || (n = readlink(done, target,
-			    sizeof(target) - 1)) < 0) {
-				log_err("%s: %s: %s", path, done, links > 32 ?
-				    "too many levels of symbolic links" :
-				    strerror(errno));
-				goto out;
-			}
-			target[n] = '\0';
-			s = xasprintf("%s/%s", target, rest);
-			free(rest);
-			rest = s;
-			/* A relative link goes on from its directory. */
-			s = target[0] == '/' ? xstrdup("/") : fs_dir_of(done);
-			free(done);
-			done = s;
 			continue;
 		}
 		if (component_ok(path, done, &st, last) != 0)
@@ -583,7 +628,6 @@ fs_secure_path(const char *path, int flags)
 out:
 	free(rest);
 	free(done);
-	free(cwd);
 	free(comp);
 	return rc;
 }

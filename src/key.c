@@ -201,13 +201,98 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* The directory of path, to fsync once the key is linked there. */
+static char *
+parent_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash;
+
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return dir;
+}
+
+/* pkey as PKCS#8 PEM in *mem (*pem, *pemlen point into it); the caller
+ * wipes and frees it. 0 or -1. */
+static int
+encode_pem(const char *path, EVP_PKEY *pkey, BIO **mem, char **pem,
+    long *pemlen)
+{
+	if ((*mem = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_PKCS8PrivateKey(*mem, pkey, NULL, NULL, 0, NULL,
+	    NULL) != 1) {
+		log_err("%s: cannot encode the private key: %s", path,
+		    ossl_reason());
+		return -1;
+	}
+	*pemlen = BIO_get_mem_data(*mem, pem);
+	if (*pemlen <= 0 || *pem == NULL) {
+		log_err("%s: cannot encode the private key", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* A temporary name beside path, random so no one can foresee it. */
+static char *
+temp_name(const char *path)
+{
+	unsigned char rnd[8];
+	char suffix[sizeof(rnd) * 2 + 1];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		log_err("%s: no randomness for a temporary name: %s", path,
+		    ossl_reason());
+		return NULL;
+	}
+	util_hex(rnd, sizeof(rnd), suffix);
+	return xasprintf("%s.tmp-%s", path, suffix);
+}
+
+/* The new temporary file *fd (tmp): owner, mode, the PEM, fsync, close
+ * (*fd is then -1). 0 or -1. */
+static int
+fill_temp(const char *tmp, int *fd, const char *pem, long pemlen,
+    mode_t mode, uid_t uid, gid_t gid)
+{
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(*fd, uid, gid) == -1) {
+		log_err("%s: fchown %ld:%ld: %s", tmp, (long)uid, (long)gid,
+		    strerror(errno));
+		return -1;
+	}
+	if (fchmod(*fd, mode & 07777) == -1) {
+		log_err("%s: fchmod %04o: %s", tmp, (unsigned)(mode & 07777),
+		    strerror(errno));
+		return -1;
+	}
+	if (write_all(*fd, pem, (size_t)pemlen) == -1) {
+		log_err("%s: write: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fsync(*fd) == -1) {
+		log_err("%s: fsync: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (close(*fd) == -1) {
+		*fd = -1;
+		log_err("%s: close: %s", tmp, strerror(errno));
+		return -1;
+	}
+	*fd = -1;
+	return 0;
+}
+
 int
 key_write_new(const char *path, EVP_PKEY *pkey, mode_t mode, uid_t uid,
     gid_t gid)
 {
-	unsigned char rnd[8];
-	char suffix[sizeof(rnd) * 2 + 1];
-	char *dir = NULL, *tmp = NULL, *pem = NULL, *slash;
+	char *dir = NULL, *tmp = NULL, *pem = NULL;
 	BIO *mem = NULL;
 	long pemlen = 0;
 	mode_t oldmask;
@@ -217,36 +302,12 @@ key_write_new(const char *path, EVP_PKEY *pkey, mode_t mode, uid_t uid,
 		log_err("%s: no key to write", path);
 		goto done;
 	}
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		free(dir);
-		dir = xstrdup(".");
-	} else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-
+	dir = parent_dir(path);
 	/* The PEM is made before any file exists, so it can't be half done. */
-	if ((mem = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_PKCS8PrivateKey(mem, pkey, NULL, NULL, 0, NULL,
-	    NULL) != 1) {
-		log_err("%s: cannot encode the private key: %s", path,
-		    ossl_reason());
+	if (encode_pem(path, pkey, &mem, &pem, &pemlen) != 0)
 		goto done;
-	}
-	pemlen = BIO_get_mem_data(mem, &pem);
-	if (pemlen <= 0 || pem == NULL) {
-		log_err("%s: cannot encode the private key", path);
+	if ((tmp = temp_name(path)) == NULL)
 		goto done;
-	}
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		log_err("%s: no randomness for a temporary name: %s", path,
-		    ossl_reason());
-		goto done;
-	}
-	util_hex(rnd, sizeof(rnd), suffix);
-	tmp = xasprintf("%s.tmp-%s", path, suffix);
 	oldmask = umask(077);
 	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
@@ -257,31 +318,8 @@ key_write_new(const char *path, EVP_PKEY *pkey, mode_t mode, uid_t uid,
 		goto done;
 	}
 	tmp_made = 1;
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    fchown(fd, uid, gid) == -1) {
-		log_err("%s: fchown %ld:%ld: %s", tmp, (long)uid, (long)gid,
-		    strerror(errno));
+	if (fill_temp(tmp, &fd, pem, pemlen, mode, uid, gid) != 0)
 		goto done;
-	}
-	if (fchmod(fd, mode & 07777) == -1) {
-		log_err("%s: fchmod %04o: %s", tmp, (unsigned)(mode & 07777),
-		    strerror(errno));
-		goto done;
-	}
-	if (write_all(fd, pem, (size_t)pemlen) == -1) {
-		log_err("%s: write: %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (fsync(fd) == -1) {
-		log_err("%s: fsync: %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		log_err("%s: close: %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
 	/* link(), unlike rename(), fails when path exists: never overwrite. */
 	if (link(tmp, path) == -1) {
 		if (errno == EEXIST)

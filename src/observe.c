@@ -124,6 +124,71 @@ has_rrsig(const ldns_rr_list *list, const ldns_rdf *name, ldns_rr_type type)
 	return 0;
 }
 
+/* Is the answer's header one to read on: NOERROR or NXDOMAIN, whole,
+ * authoritative? 0 if so; -1 with a's result and note saying why not. */
+static int
+header_unusable(const ldns_pkt *pkt, struct observe_addr *a)
+{
+	ldns_pkt_rcode rc = ldns_pkt_get_rcode(pkt);
+
+	if (rc == LDNS_RCODE_REFUSED) {
+		a->sv.result = OBS_REFUSED;
+		snprintf(a->note, sizeof(a->note), "REFUSED: not "
+		    "configured for the zone, or refuses us");
+		return -1;
+	}
+	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
+		snprintf(a->note, sizeof(a->note), "answered %s%s",
+		    rcode_str(rc), rc == LDNS_RCODE_SERVFAIL ?
+		    " (zone not loaded or expired?)" : "");
+		return -1;
+	}
+	if (ldns_pkt_tc(pkt)) {
+		snprintf(a->note, sizeof(a->note), "truncated answer");
+		return -1;
+	}
+	if (!ldns_pkt_aa(pkt)) {
+		snprintf(a->note, sizeof(a->note), "%s", ldns_pkt_ancount(pkt)
+		    == 0 && ldns_pkt_nscount(pkt) > 0 ? "referral: does "
+		    "not serve the zone" : "AA bit clear: not authoritative");
+		return -1;
+	}
+	return 0;
+}
+
+/* The TLSA records at name in the answer section into a->served, their
+ * lowest TTL into a->ttl; *cname if a CNAME is there. -1 (a no longer
+ * answered, noted) on a malformed TLSA record. */
+static int
+collect_tlsa(const ldns_rr_list *ans, const ldns_rdf *name,
+    struct observe_addr *a, int *cname)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		struct tlsa_rr t;
+
+		if (ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
+			continue;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)
+			*cname = 1;
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA)
+			continue;
+		if (rr_to_tlsa(rr, &t) != 0) {
+			a->answered = 0;
+			snprintf(a->note, sizeof(a->note), "malformed TLSA "
+			    "record");
+			return -1;
+		}
+		tlsa_set_add(&a->served, &t);
+		tlsa_rr_free(&t);
+		if (a->ttl == 0 || (int64_t)ldns_rr_ttl(rr) < a->ttl)
+			a->ttl = ldns_rr_ttl(rr);
+	}
+	return 0;
+}
+
 enum obs_result
 observe_classify(const uint8_t *wire, size_t len, const char *owner,
     const struct tlsa_set *want, int zone_signed, struct observe_addr *a)
@@ -131,7 +196,6 @@ observe_classify(const uint8_t *wire, size_t len, const char *owner,
 	ldns_pkt *pkt = NULL;
 	ldns_rdf *name = NULL;
 	ldns_rr_list *ans;
-	ldns_pkt_rcode rc;
 	size_t i, nwanted = 0;
 	int cname = 0, signed_rrset;
 
@@ -148,57 +212,17 @@ observe_classify(const uint8_t *wire, size_t len, const char *owner,
 		snprintf(a->note, sizeof(a->note), "malformed answer");
 		goto done;
 	}
-	rc = ldns_pkt_get_rcode(pkt);
-	if (rc == LDNS_RCODE_REFUSED) {
-		a->sv.result = OBS_REFUSED;
-		snprintf(a->note, sizeof(a->note), "REFUSED: not "
-		    "configured for the zone, or refuses us");
+	if (header_unusable(pkt, a) != 0)
 		goto done;
-	}
-	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
-		snprintf(a->note, sizeof(a->note), "answered %s%s",
-		    rcode_str(rc), rc == LDNS_RCODE_SERVFAIL ?
-		    " (zone not loaded or expired?)" : "");
-		goto done;
-	}
-	if (ldns_pkt_tc(pkt)) {
-		snprintf(a->note, sizeof(a->note), "truncated answer");
-		goto done;
-	}
-	if (!ldns_pkt_aa(pkt)) {
-		snprintf(a->note, sizeof(a->note), "%s", ldns_pkt_ancount(pkt)
-		    == 0 && ldns_pkt_nscount(pkt) > 0 ? "referral: does "
-		    "not serve the zone" : "AA bit clear: not authoritative");
-		goto done;
-	}
 	a->answered = 1;
-	if (rc == LDNS_RCODE_NXDOMAIN) {
+	if (ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN) {
 		a->sv.result = want->n == 0 ? OBS_MATCH : OBS_MISSING;
 		snprintf(a->note, sizeof(a->note), "NXDOMAIN");
 		goto done;
 	}
 	ans = ldns_pkt_answer(pkt);
-	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		struct tlsa_rr t;
-
-		if (ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
-			continue;
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)
-			cname = 1;
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA)
-			continue;
-		if (rr_to_tlsa(rr, &t) != 0) {
-			a->answered = 0;
-			snprintf(a->note, sizeof(a->note), "malformed TLSA "
-			    "record");
-			goto done;
-		}
-		tlsa_set_add(&a->served, &t);
-		tlsa_rr_free(&t);
-		if (a->ttl == 0 || (int64_t)ldns_rr_ttl(rr) < a->ttl)
-			a->ttl = ldns_rr_ttl(rr);
-	}
+	if (collect_tlsa(ans, name, a, &cname) != 0)
+		goto done;
 	if (a->served.n == 0 && cname) {
 		/* A CNAME at the owner hides whatever we publish there. */
 		a->sv.result = OBS_STALE;
@@ -638,30 +662,12 @@ add_ns_addrs(struct obs_ctx *c, const struct dnsq *q, const char *ns,
 	return 0;
 }
 
-/*
- * The zone's NS RRset and DNSKEY RRset, then every NS name's addresses,
- * then the configured extra servers.
- */
-static enum outcome
-find_servers(struct obs_ctx *c, const struct conf_host *h)
+/* The names of the NS RRset at zname in pkt's answer into *ns (*nns). */
+static void
+ns_names(const ldns_pkt *pkt, const ldns_rdf *zname, char ***ns, size_t *nns)
 {
-	struct dnsq q[2], *aq = NULL;
-	ldns_pkt *pkt = NULL;
-	ldns_rdf *zname = NULL;
-	char **ns = NULL;
-	size_t i, nns = 0;
-	enum outcome r = OUT_TEMPFAIL;
-	int k;
+	size_t i;
 
-	if ((zname = ldns_dname_new_frm_str(c->zone)) == NULL)
-		goto done;
-	dnsq_query_init(&q[0], &c->res[0], c->reslen[0], c->zone, LDNS_RR_TYPE_NS,
-	    1);
-	dnsq_query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
-	    LDNS_RR_TYPE_DNSKEY, 1);
-	dnsq_run(q, 2, NULL);
-	if ((pkt = resolver_answer(c, &q[0], "NS")) == NULL)
-		goto done;
 	for (i = 0; i < ldns_rr_list_rr_count(ldns_pkt_answer(pkt)); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(pkt), i);
 
@@ -669,37 +675,41 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 		    ldns_dname_compare(ldns_rr_owner(rr), zname) != 0 ||
 		    ldns_rr_rdf(rr, 0) == NULL)
 			continue;
-		ns = xrealloc(ns, (nns + 1) * sizeof(*ns));
-		if ((ns[nns] = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL)
-			nns++;
+		*ns = xrealloc(*ns, (*nns + 1) * sizeof(**ns));
+		if (((*ns)[*nns] = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL)
+			(*nns)++;
 	}
+}
+
+/* The zone is signed if the DNSKEY lookup q found a DNSKEY. A failed
+ * lookup leaves it to the servers' SOA RRSIGs. */
+static void
+note_dnskey(struct obs_ctx *c, const struct dnsq *q)
+{
+	ldns_pkt *pkt = NULL;
+	const ldns_rr_list *ans;
+	size_t i;
+
+	if (q->err != 0 ||
+	    ldns_wire2pkt(&pkt, q->wire, q->wirelen) != LDNS_STATUS_OK)
+		return;
+	ans = ldns_pkt_answer(pkt);
+	for (i = 0; i < ldns_rr_list_rr_count(ans); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(ans, i)) ==
+		    LDNS_RR_TYPE_DNSKEY)
+			c->zone_signed = 1;
 	ldns_pkt_free(pkt);
-	pkt = NULL;
-	if (nns == 0) {
-		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s shows no NS "
-		    "RRset for zone %s", c->resname, c->zone);
-		goto done;
-	}
-	if (nns > OBS_MAX_NS) {
-		log_msg(LOG_LVL_ERR, c->hname, NULL, "zone %s has %zu "
-		    "nameservers, more than the %d daneroll observes; not "
-		    "observed", c->zone, nns, OBS_MAX_NS);
-		goto done;
-	}
-	/* A failed DNSKEY lookup leaves it to the servers' SOA RRSIGs. */
-	if (q[1].err == 0 &&
-	    ldns_wire2pkt(&pkt, q[1].wire, q[1].wirelen) == LDNS_STATUS_OK) {
-		const ldns_rr_list *ans = ldns_pkt_answer(pkt);
+}
 
-		for (i = 0; i < ldns_rr_list_rr_count(ans); i++)
-			if (ldns_rr_get_type(ldns_rr_list_rr(ans, i)) ==
-			    LDNS_RR_TYPE_DNSKEY)
-				c->zone_signed = 1;
-		ldns_pkt_free(pkt);
-		pkt = NULL;
-	}
+/* Every NS name's A and AAAA, asked together, added as addresses; a name
+ * without one is named as such. -1 (logged) if a lookup failed. */
+static int
+add_ns_servers(struct obs_ctx *c, char *const *ns, size_t nns)
+{
+	struct dnsq *aq = xcalloc(2 * nns, sizeof(*aq));
+	size_t i;
+	int rc = -1;
 
-	aq = xcalloc(2 * nns, sizeof(*aq));
 	for (i = 0; i < nns; i++) {
 		dnsq_query_init(&aq[2 * i], &c->res[0], c->reslen[0], ns[i],
 		    LDNS_RR_TYPE_A, 1);
@@ -719,6 +729,20 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 			add_addr(c, NULL, 0, "(no address)", ns[i]);
 		}
 	}
+	rc = 0;
+done:
+	dnsq_free(aq, 2 * nns);
+	free(aq);
+	return rc;
+}
+
+/* The host's extra_servers as addresses; OUT_PERMFAIL (logged) for one
+ * that is not a numeric address. */
+static enum outcome
+add_extra_servers(struct obs_ctx *c, const struct conf_host *h)
+{
+	int k;
+
 	for (k = 0; h != NULL && k < h->nextra_servers; k++) {
 		struct sockaddr_storage ss;
 		socklen_t sl;
@@ -727,12 +751,55 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 		if (dnsq_addr_parse(h->extra_servers[k], 53, &ss, &sl) != 0) {
 			log_msg(LOG_LVL_ERR, c->hname, NULL, "extra server %s: "
 			    "not a numeric address", h->extra_servers[k]);
-			r = OUT_PERMFAIL;
-			goto done;
+			return OUT_PERMFAIL;
 		}
 		dnsq_addr_str((struct sockaddr *)&ss, text, sizeof(text));
 		add_addr(c, &ss, sl, text, "extra");
 	}
+	return OUT_OK;
+}
+
+/*
+ * The zone's NS RRset and DNSKEY RRset, then every NS name's addresses,
+ * then the configured extra servers.
+ */
+static enum outcome
+find_servers(struct obs_ctx *c, const struct conf_host *h)
+{
+	struct dnsq q[2];
+	ldns_pkt *pkt = NULL;
+	ldns_rdf *zname = NULL;
+	char **ns = NULL;
+	size_t i, nns = 0;
+	enum outcome r = OUT_TEMPFAIL;
+
+	if ((zname = ldns_dname_new_frm_str(c->zone)) == NULL)
+		goto done;
+	dnsq_query_init(&q[0], &c->res[0], c->reslen[0], c->zone, LDNS_RR_TYPE_NS,
+	    1);
+	dnsq_query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
+	    LDNS_RR_TYPE_DNSKEY, 1);
+	dnsq_run(q, 2, NULL);
+	if ((pkt = resolver_answer(c, &q[0], "NS")) == NULL)
+		goto done;
+	ns_names(pkt, zname, &ns, &nns);
+	if (nns == 0) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s shows no NS "
+		    "RRset for zone %s", c->resname, c->zone);
+		goto done;
+	}
+	if (nns > OBS_MAX_NS) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "zone %s has %zu "
+		    "nameservers, more than the %d daneroll observes; not "
+		    "observed", c->zone, nns, OBS_MAX_NS);
+		goto done;
+	}
+	note_dnskey(c, &q[1]);
+	if (add_ns_servers(c, ns, nns) != 0)
+		goto done;
+	if ((r = add_extra_servers(c, h)) != OUT_OK)
+		goto done;
+	r = OUT_TEMPFAIL;
 	if (c->naddrs > OBS_MAX_ADDRS) {
 		log_msg(LOG_LVL_ERR, c->hname, NULL, "zone %s: %zu nameserver "
 		    "addresses, more than the %d daneroll observes; not "
@@ -742,8 +809,6 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 	r = OUT_OK;
 done:
 	dnsq_free(q, 2);
-	dnsq_free(aq, 2 * nns);
-	free(aq);
 	for (i = 0; i < nns; i++)
 		free(ns[i]);
 	free(ns);

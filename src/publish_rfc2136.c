@@ -372,6 +372,97 @@ out:
 	return ret;
 }
 
+/* One try at address a: msg over UDP until deadline, again over TCP if
+ * the answer was truncated. 0 with the answer in ans; -1 (logged,
+ * *last_err saying why) for the next try. */
+static int
+ask_one(struct upd *u, const struct srv_addr *a, const char *what, int try,
+    int64_t deadline, const struct buf *msg, struct buf *ans,
+    const char **last_err)
+{
+	if (udp_ask(a, msg, deadline, ans) != 0) {
+		*last_err = strerror(errno);
+		log_info("publisher %s: %s: %s: %s (try %d of %d)",
+		    u->p->name, what, a->label, *last_err, try + 1,
+		    RFC2136_TRIES);
+		return -1;
+	}
+	if ((ans->data[2] & 0x02) != 0) {	/* TC: again over TCP */
+		log_info("publisher %s: %s: the answer from %s was "
+		    "truncated; asking again over TCP", u->p->name,
+		    what, a->label);
+		buf_free(ans);
+		if (tcp_ask(a, msg, now_ms() + u->try_ms, ans) != 0) {
+			*last_err = strerror(errno);
+			log_info("publisher %s: %s: %s over TCP: %s "
+			    "(try %d of %d)", u->p->name, what,
+			    a->label, *last_err, try + 1, RFC2136_TRIES);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The server's TSIG error (ti) in words: what is wrong, and where to
+ * look. BADTIME may mend itself (TEMPFAIL); the others need a person. */
+static enum outcome
+tsig_refused(struct upd *u, const struct tsig_key *key, const char *what,
+    const struct tsig_info *ti)
+{
+	if (ti->error == TSIG_ERR_BADSIG)
+		upd_err(u, "%s: the server rejected our TSIG signature "
+		    "(BADSIG): the secret in %s is not the server's "
+		    "secret for this key", what, u->p->tsig_key_file);
+	else if (ti->error == TSIG_ERR_BADKEY)
+		upd_err(u, "%s: the server does not accept TSIG key %s "
+		    "(BADKEY): it does not know this key name with "
+		    "algorithm %s, or (Knot) no ACL of the zone lets "
+		    "the key update it", what, key->name, key->alg);
+	else if (ti->error == TSIG_ERR_BADTIME)
+		upd_err(u, "%s: the server rejected the TSIG time "
+		    "(BADTIME): this host's clock is %s%lld s off the "
+		    "server's; check NTP", what, ti->server_time < 0 ?
+		    "more than " : "", ti->server_time < 0 ?
+		    (long long)TSIG_FUDGE : (long long)(time(NULL) -
+		    ti->server_time));
+	else
+		upd_err(u, "%s: TSIG error %s (%u)", what,
+		    tsig_error_str(ti->error), ti->error);
+	return ti->error == TSIG_ERR_BADTIME ? OUT_TEMPFAIL : OUT_PERMFAIL;
+}
+
+/* The answer's TSIG verdict ts (ti) for an answer with rcode: OUT_OK if
+ * it is to be read; an unsigned one only when it reports an error
+ * (*unsigned_err set). */
+static enum outcome
+judge_tsig(struct upd *u, const struct tsig_key *key, const char *what,
+    enum tsig_status ts, const struct tsig_info *ti, int rcode,
+    int *unsigned_err)
+{
+	switch (ts) {
+	case TSIG_OK:
+		return OUT_OK;
+	case TSIG_ERROR:
+		return tsig_refused(u, key, what, ti);
+	case TSIG_UNSIGNED:
+		if (rcode != LDNS_RCODE_NOERROR &&
+		    rcode != LDNS_RCODE_NXDOMAIN &&
+		    rcode != LDNS_RCODE_YXRRSET &&
+		    rcode != LDNS_RCODE_NXRRSET) {
+			*unsigned_err = 1;
+			return OUT_OK;
+		}
+		upd_err(u, "%s: the answer (%s) is not TSIG-signed; ignored",
+		    what, rcode_str(rcode));
+		return OUT_TEMPFAIL;
+	default:
+		upd_err(u, "%s: the answer (%s) failed TSIG verification "
+		    "with key %s: %s; ignored", what, rcode_str(rcode),
+		    key->name, tsig_status_str(ts));
+		return OUT_TEMPFAIL;
+	}
+}
+
 /*
  * Sends the wire message q to the addresses in to: up to RFC2136_TRIES
  * tries round them, each u->try_ms long, UDP then TCP if truncated. With
@@ -393,7 +484,7 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 	enum outcome o = OUT_TEMPFAIL;
 	size_t mac_len = 0;
 	const char *last_err = "no address";
-	int i, rcode;
+	int i;
 
 	*resp = NULL;
 	*unsigned_err = 0;
@@ -412,27 +503,8 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 			goto out;
 		}
 		u->server = a->label;
-		if (udp_ask(a, &msg, deadline, &ans) != 0) {
-			last_err = strerror(errno);
-			log_info("publisher %s: %s: %s: %s (try %d of %d)",
-			    u->p->name, what, a->label, last_err, i + 1,
-			    RFC2136_TRIES);
-			continue;
-		}
-		if ((ans.data[2] & 0x02) != 0) {	/* TC: again over TCP */
-			log_info("publisher %s: %s: the answer from %s was "
-			    "truncated; asking again over TCP", u->p->name,
-			    what, a->label);
-			buf_free(&ans);
-			if (tcp_ask(a, &msg, now_ms() + u->try_ms, &ans) != 0) {
-				last_err = strerror(errno);
-				log_info("publisher %s: %s: %s over TCP: %s "
-				    "(try %d of %d)", u->p->name, what,
-				    a->label, last_err, i + 1, RFC2136_TRIES);
-				continue;
-			}
-		}
-		break;
+		if (ask_one(u, a, what, i, deadline, &msg, &ans, &last_err) == 0)
+			break;
 	}
 	if (i == RFC2136_TRIES || to->n == 0) {
 		upd_err(u, "%s: no answer in %d tries (up to %d s each; last: %s)",
@@ -444,54 +516,11 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 		upd_err(u, "%s: malformed answer", what);
 		goto out;
 	}
-	rcode = ldns_pkt_get_rcode(*resp);
 	if (key != NULL)
 		ts = tsig_verify(key, (const unsigned char *)ans.data, ans.len,
 		    mac, mac_len, time(NULL), &ti);
-	switch (ts) {
-	case TSIG_OK:
-		o = OUT_OK;
-		break;
-	case TSIG_ERROR:
-		if (ti.error == TSIG_ERR_BADSIG)
-			upd_err(u, "%s: the server rejected our TSIG signature "
-			    "(BADSIG): the secret in %s is not the server's "
-			    "secret for this key", what, u->p->tsig_key_file);
-		else if (ti.error == TSIG_ERR_BADKEY)
-			upd_err(u, "%s: the server does not accept TSIG key %s "
-			    "(BADKEY): it does not know this key name with "
-			    "algorithm %s, or (Knot) no ACL of the zone lets "
-			    "the key update it", what, key->name, key->alg);
-		else if (ti.error == TSIG_ERR_BADTIME)
-			upd_err(u, "%s: the server rejected the TSIG time "
-			    "(BADTIME): this host's clock is %s%lld s off the "
-			    "server's; check NTP", what, ti.server_time < 0 ?
-			    "more than " : "", ti.server_time < 0 ?
-			    (long long)TSIG_FUDGE : (long long)(time(NULL) -
-			    ti.server_time));
-		else
-			upd_err(u, "%s: TSIG error %s (%u)", what,
-			    tsig_error_str(ti.error), ti.error);
-		o = ti.error == TSIG_ERR_BADTIME ? OUT_TEMPFAIL : OUT_PERMFAIL;
-		break;
-	case TSIG_UNSIGNED:
-		if (rcode != LDNS_RCODE_NOERROR &&
-		    rcode != LDNS_RCODE_NXDOMAIN &&
-		    rcode != LDNS_RCODE_YXRRSET &&
-		    rcode != LDNS_RCODE_NXRRSET) {
-			*unsigned_err = 1;
-			o = OUT_OK;
-			break;
-		}
-		upd_err(u, "%s: the answer (%s) is not TSIG-signed; ignored",
-		    what, rcode_str(rcode));
-		break;
-	default:
-		upd_err(u, "%s: the answer (%s) failed TSIG verification "
-		    "with key %s: %s; ignored", what, rcode_str(rcode),
-		    key->name, tsig_status_str(ts));
-		break;
-	}
+	o = judge_tsig(u, key, what, ts, &ti, ldns_pkt_get_rcode(*resp),
+	    unsigned_err);
 out:
 	if (o != OUT_OK && *resp != NULL) {
 		ldns_pkt_free(*resp);

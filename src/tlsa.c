@@ -169,47 +169,45 @@ hexval(int c)
 	return -1;
 }
 
-/*
- * The parser behind tlsa_parse() and tlsa_set_parse(): on bad input it
- * writes why into err and returns -1, so each caller logs once with the
- * context it knows.
- */
+/* Zone-file parentheses only group: drops one balanced pair from text
+ * (a copy of s). 0, or -1 with why in err. */
 static int
-parse_rr(const char *s, struct tlsa_rr *rr, char *err, size_t errlen)
+drop_parens(char *text, const char *s, char *err, size_t errlen)
+{
+	char *open = strchr(text, '('), *close = strchr(text, ')'), *p;
+
+	if (open == NULL && close == NULL)
+		return 0;
+	if (open == NULL || close == NULL || close < open ||
+	    strchr(open + 1, '(') != NULL ||
+	    strchr(close + 1, ')') != NULL) {
+		snprintf(err, errlen, "unbalanced parentheses in "
+		    "\"%.80s\"", s);
+		return -1;
+	}
+	*open = ' ';
+	*close = ' ';
+	for (p = close + 1; *p != '\0'; p++)
+		if (!is_blank((unsigned char)*p)) {
+			snprintf(err, errlen, "trailing garbage "
+			    "\"%.40s\" after \")\"", p);
+			return -1;
+		}
+	return 0;
+}
+
+/* Usage, selector and matching type from *pp (then past them) into
+ * fields. 0, or -1 with why in err (s quoted). */
+static int
+parse_fields(const char **pp, const char *s, int fields[3], char *err,
+    size_t errlen)
 {
 	static const char *const what[3] = { "usage", "selector",
 	    "matching type" };
-	char *text = NULL;
-	unsigned char *data = NULL;
-	size_t i, n, len = 0, ndigits = 0;
-	const char *tok;
-	char *open, *close, *p;
-	int f, v, fields[3], hi = -1, rc = -1;
+	const char *p = *pp, *tok;
+	size_t n;
+	int f, v;
 
-	memset(rr, 0, sizeof(*rr));
-	/* Zone-file parentheses only group: drop one balanced pair. */
-	text = xstrdup(s);
-	open = strchr(text, '(');
-	close = strchr(text, ')');
-	if (open != NULL || close != NULL) {
-		if (open == NULL || close == NULL || close < open ||
-		    strchr(open + 1, '(') != NULL ||
-		    strchr(close + 1, ')') != NULL) {
-			snprintf(err, errlen, "unbalanced parentheses in "
-			    "\"%.80s\"", s);
-			goto done;
-		}
-		*open = ' ';
-		*close = ' ';
-		for (p = close + 1; *p != '\0'; p++)
-			if (!is_blank((unsigned char)*p)) {
-				snprintf(err, errlen, "trailing garbage "
-				    "\"%.40s\" after \")\"", p);
-				goto done;
-			}
-	}
-
-	p = text;
 	for (f = 0; f < 3; f++) {
 		while (is_blank((unsigned char)*p))
 			p++;
@@ -220,19 +218,30 @@ parse_rr(const char *s, struct tlsa_rr *rr, char *err, size_t errlen)
 		if (n == 0) {
 			snprintf(err, errlen, "missing TLSA %s in \"%.80s\"",
 			    what[f], s);
-			goto done;
+			return -1;
 		}
 		if ((v = parse_u8(tok, n)) < 0) {
 			snprintf(err, errlen, "TLSA %s \"%.*s\" is not a "
 			    "number from 0 to 255", what[f],
 			    (int)(n > 40 ? 40 : n), tok);
-			goto done;
+			return -1;
 		}
 		fields[f] = v;
 	}
+	*pp = p;
+	return 0;
+}
 
-	/* The rest is the association data: hex, blanks allowed between. */
-	data = xmalloc(strlen(p) / 2 + 1);
+/* The association data p (hex, blanks allowed between) into data (room
+ * for strlen(p) / 2 bytes), *len bytes. 0, or -1 with why in err. */
+static int
+parse_hex(const char *p, const char *s, unsigned char *data, size_t *len,
+    char *err, size_t errlen)
+{
+	const char *tok;
+	size_t i, n, ndigits = 0;
+	int v, hi = -1;
+
 	for (i = 0; p[i] != '\0'; i++) {
 		if (is_blank((unsigned char)p[i]))
 			continue;
@@ -245,26 +254,53 @@ parse_rr(const char *s, struct tlsa_rr *rr, char *err, size_t errlen)
 			snprintf(err, errlen, "bad character '%c' in TLSA "
 			    "association data \"%.*s\"", p[i],
 			    (int)(n > 40 ? 40 : n), tok);
-			goto done;
+			return -1;
 		}
 		ndigits++;
 		if (hi < 0) {
 			hi = v;
 			continue;
 		}
-		data[len++] = (unsigned char)(hi << 4 | v);
+		data[(*len)++] = (unsigned char)(hi << 4 | v);
 		hi = -1;
 	}
 	if (ndigits == 0) {
 		snprintf(err, errlen, "no TLSA association data in \"%.80s\"",
 		    s);
-		goto done;
+		return -1;
 	}
 	if (hi >= 0) {
 		snprintf(err, errlen, "TLSA association data has an odd "
 		    "number of hex digits (%zu)", ndigits);
-		goto done;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The parser behind tlsa_parse() and tlsa_set_parse(): on bad input it
+ * writes why into err and returns -1, so each caller logs once with the
+ * context it knows.
+ */
+static int
+parse_rr(const char *s, struct tlsa_rr *rr, char *err, size_t errlen)
+{
+	char *text = NULL;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	const char *p;
+	int fields[3], rc = -1;
+
+	memset(rr, 0, sizeof(*rr));
+	text = xstrdup(s);
+	if (drop_parens(text, s, err, errlen) != 0)
+		goto done;
+	p = text;
+	if (parse_fields(&p, s, fields, err, errlen) != 0)
+		goto done;
+	data = xmalloc(strlen(p) / 2 + 1);
+	if (parse_hex(p, s, data, &len, err, errlen) != 0)
+		goto done;
 	if (len > TLSA_DATA_MAX) {
 		snprintf(err, errlen, "TLSA association data of %zu bytes "
 		    "is longer than a record can hold", len);
