@@ -203,6 +203,20 @@ run_until_stable(const struct conf_host *h, int limit)
 	return -1;
 }
 
+/* The common start: an ECDSA current+next host adopted and run until
+ * stable (both checked); NULL if it could not be set up. */
+static const struct conf_host *
+standby_host(const char *name)
+{
+	const struct conf_host *h = setup(name, "current+next", "ecdsa-p256",
+	    1);
+
+	if (!T_CHECK(h != NULL))
+		return NULL;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	return h;
+}
+
 /* Runs a second at a time until the ECDSA slot is in state (at most
  * limit runs); each(h) after every run, if not NULL. 1 if it got there. */
 static int
@@ -643,16 +657,14 @@ test_guard_holds_until_aged(void)
 static void
 test_forced_roll_while_ageing(void)
 {
-	const struct conf_host *h = setup("mx10.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	char first[65], cur[65];
 	int64_t hid;
 	int i, forced = 0;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx10.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", first);
 	fake_clock(T0 + 61 * DAY);
 	/* Roll once; the moment the following next key's record is out
@@ -683,13 +695,11 @@ test_forced_roll_while_ageing(void)
 static void
 test_wrong_key_refused(void)
 {
-	const struct conf_host *h = setup("mx5.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx5.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(T0 + 61 * DAY);
 	fake.issue_wrong_key = 1;
 	engine_host(&eng, h, &r);
@@ -705,27 +715,35 @@ test_wrong_key_refused(void)
 	T_INT(fake.violations, 0);
 }
 
+/*
+ * Sixty days on, with fault set just before the rollover: the slot fails,
+ * the old chain is rolled back and both records stay published.
+ */
 static void
-test_verify_fails_rollback(void)
+rollover_rolls_back(const char *name, int *fault)
 {
-	const struct conf_host *h = setup("mx6.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char cur[65], next[65];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host(name)) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
 	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
 	fake_clock(T0 + 61 * DAY);
-	fake.verify_fails = 1;
+	*fault = 1;
 	T_CHECK(run_until_stable(h, 40) > 0);
 	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_FAILED);
 	T_INT(fake.rollbacks, 1);
-	/* Both records stay; the old chain is live again. */
 	T_CHECK(served_has(h->owner, cur) && served_has(h->owner, next));
 	T_CHECK(t_log_has("rolled back after a failed live check"));
 	T_INT(fake.violations, 0);
+}
+
+/* The live check fails: the old chain is live again. */
+static void
+test_verify_fails_rollback(void)
+{
+	rollover_rolls_back("mx6.example.org", &fake.verify_fails);
 }
 
 /*
@@ -737,23 +755,7 @@ test_verify_fails_rollback(void)
 static void
 test_stale_server_rolls_back(void)
 {
-	const struct conf_host *h = setup("mx12.example.org", "current+next",
-	    "ecdsa-p256", 1);
-	char cur[65], next[65];
-
-	if (!T_CHECK(h != NULL))
-		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
-	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
-	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
-	fake_clock(T0 + 61 * DAY);
-	fake.mta_stale = 1;
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_FAILED);
-	T_INT(fake.rollbacks, 1);
-	T_CHECK(served_has(h->owner, cur) && served_has(h->owner, next));
-	T_CHECK(t_log_has("rolled back after a failed live check"));
-	T_INT(fake.violations, 0);
+	rollover_rolls_back("mx12.example.org", &fake.mta_stale);
 }
 
 /* The clock went back after records were published: nothing unsafe,
@@ -791,16 +793,14 @@ test_clock_went_back(void)
 static void
 test_clock_was_ahead(void)
 {
-	const struct conf_host *h = setup("mx19.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	int64_t hid;
 	time_t real;
 	int deploys;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx19.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
 	/* The wall clock runs 29 days ahead of real time (the prober's): a
 	 * roll deploys the aged next key and publishes the following one
@@ -897,13 +897,11 @@ test_slow_observation(void)
 static void
 test_verify_retried_while_mta_reloads(void)
 {
-	const struct conf_host *h = setup("mx16.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char next[65], cur[65];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx16.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
 	fake_clock(T0 + 61 * DAY);
 	fake.verify_fail_once = 1;	/* the first check races the reload */
@@ -919,14 +917,12 @@ test_verify_retried_while_mta_reloads(void)
 static void
 test_publish_failure_backs_off(void)
 {
-	const struct conf_host *h = setup("mx7.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct tlsa_set before;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx7.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	/* At rest: a run with nothing failed, nothing critical. */
 	engine_host(&eng, h, &r);
 	T_INT(r.failed_algs, 0);
@@ -1020,13 +1016,11 @@ events_with(const char *host, const char *needle)
 static void
 test_foreign_key_renewal_due(void)
 {
-	const struct conf_host *h = setup("mx21.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char *p;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx21.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
 	fake_clock(T0 + 61 * DAY);	/* the renewal is due */
 	fake.no_probe = 1;		/* the outage is staged on purpose */
@@ -1048,15 +1042,13 @@ test_foreign_key_renewal_due(void)
 static void
 test_lost_next_key(void)
 {
-	const struct conf_host *h = setup("mx23.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 	char lost[65], cur[65];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx23.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_key_get(st, s.id, "next", &k), 1);
 	memcpy(lost, k.spki, sizeof(lost));
@@ -1080,15 +1072,13 @@ test_lost_next_key(void)
 static void
 test_rekeyed_behind_our_back(void)
 {
-	const struct conf_host *h = setup("mx11.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct tlsa_set before, after;
 	char *p;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx11.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_served(h->owner, &before);
 	/* An ACME client renews in place with a fresh key. */
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
@@ -1152,15 +1142,13 @@ intake(const struct conf_host *h, const char *lineage)
 static void
 test_intake_ends_backoff(void)
 {
-	const struct conf_host *h = setup("mx22.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], next[65];
 	struct store_slot s = { 0 };
 	struct engine_result r;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx22.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
 	mkdir(lineage, 0700);
 	fake_clock(T0 + 61 * DAY);
@@ -1185,15 +1173,13 @@ test_intake_ends_backoff(void)
 static void
 test_intake_rekeyed_is_held(void)
 {
-	const struct conf_host *h = setup("mx12.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], cur[65], next[65];
 	struct engine_result r;
 	int i;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx12.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
 	mkdir(lineage, 0700);
 	/* certbot renews with a fresh key, as it does by default. */
@@ -1220,15 +1206,13 @@ test_intake_rekeyed_is_held(void)
 static void
 test_intake_next_key(void)
 {
-	const struct conf_host *h = setup("mx13.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], cur[65], next[65];
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx13.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_key_get(st, s.id, "next", &k), 1);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
@@ -1251,13 +1235,11 @@ test_intake_next_key(void)
 static void
 test_intake_refuses_mismatch(void)
 {
-	const struct conf_host *h = setup("mx14.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], other[600];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx14.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
 	snprintf(other, sizeof(other), "%s/other", dir);
 	mkdir(lineage, 0700);
@@ -1287,8 +1269,7 @@ test_intake_refuses_mismatch(void)
 static void
 test_publish_refused_when_served_chain_fails(void)
 {
-	const struct conf_host *h = setup("mx15.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
@@ -1296,9 +1277,8 @@ test_publish_refused_when_served_chain_fails(void)
 	int publishes;
 	char *p;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx15.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_served(h->owner, &before);
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
 	fake.no_probe = 1;
@@ -1430,14 +1410,12 @@ test_publish_refused_when_live_chain_fails(void)
 static void
 test_tempfail_lasting(void)
 {
-	const struct conf_host *h = setup("mx35.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	time_t start;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx35.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(T0 + 61 * DAY);
 	fake.publish_outcome = OUT_TEMPFAIL;
 	T_CHECK(run_until_stable(h, 5) < 0);
@@ -1504,17 +1482,15 @@ test_due(void)
 static void
 test_publish_refused_when_mta_differs(void)
 {
-	const struct conf_host *h = setup("mx37.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 	char *p, stale[700];
 	int pub;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx37.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
 	snprintf(stale, sizeof(stale), "%s.stale", p);
 	fake.no_probe = 1;	/* the prober would count this world itself */
@@ -1791,15 +1767,13 @@ test_retired_keys_kept(void)
 static void
 test_retired_kept_while_dns_unknown(void)
 {
-	const struct conf_host *h = setup("mx42.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char retired[600];
 	struct engine_result r;
 	int i;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx42.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(fake_now() + 61 * DAY);
 	T_CHECK(run_until_stable(h, 40) > 0);	/* the adopted key retired */
 	key_path_of(h, "current", retired, sizeof(retired));
@@ -1825,14 +1799,12 @@ test_retired_kept_while_dns_unknown(void)
 static void
 test_retired_prune_spares_rollback(void)
 {
-	const struct conf_host *h = setup("mx43.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char cur[65];
 	int64_t hid;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx43.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(fake_now() + 61 * DAY);
 	T_CHECK(step_until(h, SLOT_AGEING, 60, NULL));
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
