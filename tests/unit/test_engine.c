@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "store.h"
 #include "t.h"
+#include "t_engine.h"
 #include "view.h"
 
 #define T0	1800000000
@@ -40,10 +41,7 @@ static struct buf	 conf_text;	/* the last setup's configuration */
 static void
 teardown(void)
 {
-	store_close(st);
-	conf_free(conf);
-	st = NULL;
-	conf = NULL;
+	t_engine_close(&st, &conf);
 }
 
 /* A fresh world: config, state, one host; returns the host. */
@@ -56,20 +54,13 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 	const char *cfg;
 
 	teardown();
-	snprintf(dir, sizeof(dir), "%s/w%d", t_tmpdir(), ++n);
-	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/live", dir);
-	mkdir(path, 0700);
-	fake_reset(dir);
-	fake_clock(T0);
+	t_engine_world(dir, sizeof(dir), "w", ++n, T0);
 	fake_ca_spki(spki);
-	buf_printf(&c, "[global]\nstate_dir = %s/state\nttl = 60\n"
-	    "margin = 10\nretry_min = 30s\nretry_max = 10m\n\n"
-	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
-	    "[host %s]\nscheme = %s\nalgorithms = %s\n"
+	t_engine_conf_head(&c, dir);
+	buf_printf(&c, "[host %s]\nscheme = %s\nalgorithms = %s\n"
 	    "combined_file = %s/live/%s-%%a.pem\npublisher = dns\n"
-	    "acme_hook = /bin/true\nreload = /bin/true\n", dir, dir, name,
-	    scheme, algs, dir, name);
+	    "acme_hook = /bin/true\nreload = /bin/true\n", name, scheme, algs,
+	    dir, name);
 	if (strcmp(scheme, "current+issuer") == 0 && pin_by_file) {
 		snprintf(path, sizeof(path), "%s/ca.pem", dir);
 		if (fake_ca_write(path) != 0)
@@ -86,24 +77,9 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 		return NULL;
 	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
 		return NULL;
-	memset(&eng, 0, sizeof(eng));
-	eng.conf = conf;
-	eng.store = st;
-	eng.be = &fake_backends;
-	if (deployed) {
-		int a;
-
-		for (a = 0; a < KEY_ALG_COUNT; a++) {
-			char *p;
-
-			if (!(conf->hosts[0].algs & (1u << a)))
-				continue;
-			p = conf_path_for(conf->hosts[0].files.combined_file,
-			    (enum key_alg)a);
-			fake_deploy_initial(p, name, (enum key_alg)a, 90);
-			free(p);
-		}
-	}
+	t_engine_bind(&eng, conf, st, &fake_backends);
+	if (deployed)
+		t_engine_deploy_initial(&conf->hosts[0]);
 	return &conf->hosts[0];
 }
 
@@ -182,25 +158,11 @@ state_of(const struct conf_host *h, enum key_alg alg)
 	return r;
 }
 
-/*
- * Runs the engine as a timer would: run, then jump the clock to the
- * wake-up time, until every slot is standby (or failed) and not busy, or
- * until limit runs.
- */
+/* Runs this file's engine as a timer would (t_engine_until_stable). */
 static int
 run_until_stable(const struct conf_host *h, int limit)
 {
-	struct engine_result r;
-	int runs;
-
-	for (runs = 0; runs < limit; runs++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			return runs + 1;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at :
-		    fake_now() + 5);
-	}
-	return -1;
+	return t_engine_until_stable(&eng, h, limit);
 }
 
 /* The common start: an ECDSA current+next host adopted and run until
@@ -266,16 +228,7 @@ spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
 static int
 served_has(const char *owner, const char *spki)
 {
-	struct tlsa_set set;
-	char *text;
-	int has;
-
-	fake_served(owner, &set);
-	text = tlsa_set_format(&set);
-	has = spki[0] != '\0' && strstr(text, spki) != NULL;
-	free(text);
-	tlsa_set_free(&set);
-	return has;
+	return t_engine_served(owner, spki);
 }
 
 static void
