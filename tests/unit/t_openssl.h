@@ -109,18 +109,7 @@ t_run_cmd(const char *const *argv, const char *out)
 T_OSSL_FN unsigned char *
 t_read_bin(const char *path, size_t *lenp)
 {
-	FILE *f = fopen(path, "rb");
-	struct buf b = { NULL, 0, 0 };
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	*lenp = b.len;
-	return b.data != NULL ? (unsigned char *)b.data : xcalloc(1, 1);
+	return (unsigned char *)t_read_len(path, lenp);
 }
 
 /* "openssl dgst -sha256 -r": the hex digest of file into hex; 0 or -1. */
