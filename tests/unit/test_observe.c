@@ -559,9 +559,12 @@ q_to(struct dnsq *q, int port, const char *name)
 	q->qtype = LDNS_RR_TYPE_TLSA;
 }
 
-/* A truncated UDP answer is asked again over TCP, and the full one used. */
+/*
+ * A query to a server in mode: answered without error, over TCP if
+ * want_tcp, and the answer matches the record the server serves.
+ */
 static void
-test_dnsq_tc_to_tcp(void)
+dnsq_answer_matches(enum srv_mode mode, int want_tcp)
 {
 	struct srv s = { 0 };
 	struct dnsq q;
@@ -569,11 +572,11 @@ test_dnsq_tc_to_tcp(void)
 	struct tlsa_set want = { 0 };
 
 	memset(&a, 0, sizeof(a));
-	T_CHECK(srv_start(&s, SRV_TC) == 0);
+	T_CHECK(srv_start(&s, mode) == 0);
 	q_to(&q, s.port, OWNER);
 	dnsq_run(&q, 1, NULL);
 	T_INT(q.err, 0);
-	T_INT(q.tcp, 1);
+	T_INT(q.tcp, want_tcp);
 	set_of("3 1 1 " H1 "\n", &want);
 	/* The server refuses RD or a missing DO: a match proves neither. */
 	T_INT(observe_classify(q.wire, q.wirelen, OWNER, &want, 0, &a),
@@ -584,28 +587,18 @@ test_dnsq_tc_to_tcp(void)
 	srv_stop(&s);
 }
 
+/* A truncated UDP answer is asked again over TCP, and the full one used. */
+static void
+test_dnsq_tc_to_tcp(void)
+{
+	dnsq_answer_matches(SRV_TC, 1);
+}
+
 /* A datagram with the wrong ID is dropped; the right one still counts. */
 static void
 test_dnsq_forged_id(void)
 {
-	struct srv s = { 0 };
-	struct dnsq q;
-	struct observe_addr a;
-	struct tlsa_set want = { 0 };
-
-	memset(&a, 0, sizeof(a));
-	T_CHECK(srv_start(&s, SRV_FORGE) == 0);
-	q_to(&q, s.port, OWNER);
-	dnsq_run(&q, 1, NULL);
-	T_INT(q.err, 0);
-	T_INT(q.tcp, 0);
-	set_of("3 1 1 " H1 "\n", &want);
-	T_INT(observe_classify(q.wire, q.wirelen, OWNER, &want, 0, &a),
-	    OBS_MATCH);
-	dnsq_free(&q, 1);
-	observe_addr_free(&a);
-	tlsa_set_free(&want);
-	srv_stop(&s);
+	dnsq_answer_matches(SRV_FORGE, 0);
 }
 
 /* Nothing listening: refused at once, not after the timeouts. */
