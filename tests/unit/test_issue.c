@@ -456,6 +456,25 @@ done:
 	free(before);
 }
 
+/*
+ * engine_setup() run until stable: its live file into *live and the chain
+ * the file holds then into *before (both the caller's to free). NULL if
+ * the setup failed.
+ */
+static const struct conf_host *
+engine_settled(const char *name, const char *hook, char **live,
+    char **before)
+{
+	const struct conf_host *h = engine_setup(name, hook);
+
+	if (!T_CHECK(h != NULL))
+		return NULL;
+	*live = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	*before = t_read(*live);
+	return h;
+}
+
 static void
 test_engine_wrong_key(void)
 {
@@ -472,12 +491,9 @@ test_engine_wrong_key(void)
 	    "DANEROLL_CSR=\"$DANEROLL_CHAIN.csr\" exec %s/hooks/acme/local-ca "
 	    "%s\n", top_dir(), local_ca());
 	hook = xstrdup(script("rekeying-hook", b.data));
-	h = engine_setup("mx21.example.org", hook);
-	if (!T_CHECK(h != NULL))
+	if ((h = engine_settled("mx21.example.org", hook, &live,
+	    &before)) == NULL)
 		goto done;
-	live = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
-	T_CHECK(run_until_stable(h, 40) > 0);
-	before = t_read(live);
 	fake_clock(T0 + 61 * DAY);
 	t_log_reset();
 	(void)run_until_stable(h, 10);
@@ -497,13 +513,11 @@ static void
 test_engine_verify_rollback(void)
 {
 	char *hook = local_ca_hook(), *live = NULL, *before = NULL;
-	const struct conf_host *h = engine_setup("mx22.example.org", hook);
+	const struct conf_host *h;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = engine_settled("mx22.example.org", hook, &live,
+	    &before)) == NULL)
 		goto done;
-	live = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
-	T_CHECK(run_until_stable(h, 40) > 0);
-	before = t_read(live);
 	fake_clock(T0 + 61 * DAY);
 	fake.verify_fails = 1;
 	t_log_reset();
