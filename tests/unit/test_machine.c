@@ -321,29 +321,12 @@ run_cycle(const struct cycle *c)
 	T_STR(trace, c->trace);
 }
 
-static void
-test_cycle_current_next(void)
-{
-	run_cycle(&cycles[0]);
-}
-
-static void
-test_cycle_bootstrap(void)
-{
-	run_cycle(&cycles[1]);
-}
-
-static void
-test_cycle_issuer(void)
-{
-	run_cycle(&cycles[2]);
-}
-
-static void
-test_cycle_rollback(void)
-{
-	run_cycle(&cycles[3]);
-}
+/* Each row its own case, so a failure names the cycle. */
+#define CYCLE_CASE(fn, i)	static void fn(void) { run_cycle(&cycles[i]); }
+CYCLE_CASE(test_cycle_current_next, 0)
+CYCLE_CASE(test_cycle_bootstrap, 1)
+CYCLE_CASE(test_cycle_issuer, 2)
+CYCLE_CASE(test_cycle_rollback, 3)
 
 static void
 test_due(void)
