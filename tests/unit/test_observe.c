@@ -45,6 +45,23 @@
 		"20200101000000 4711 example. AAAA"
 #define NS_REF	"mx1.example. 3600 IN NS ns.elsewhere."
 
+/* Pushes the records in the NULL-ended list rrs (may be NULL) into
+ * section of pkt. */
+static void
+push_rrs(ldns_pkt *pkt, ldns_pkt_section section, const char *const *rrs)
+{
+	int i;
+
+	for (i = 0; rrs != NULL && rrs[i] != NULL; i++) {
+		ldns_rr *rr = NULL;
+
+		if (ldns_rr_new_frm_str(&rr, rrs[i], 0, NULL, NULL) !=
+		    LDNS_STATUS_OK)
+			abort();
+		ldns_pkt_push_rr(pkt, section, rr);
+	}
+}
+
 /* A response to "qname qtype" with the given header bits and sections. */
 static uint8_t *
 mkresp(const char *qname, ldns_rr_type qtype, int rcode, int aa, int tc,
@@ -52,7 +69,6 @@ mkresp(const char *qname, ldns_rr_type qtype, int rcode, int aa, int tc,
 {
 	ldns_pkt *pkt;
 	uint8_t *wire = NULL;
-	int i;
 
 	pkt = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), qtype,
 	    LDNS_RR_CLASS_IN, 0);
@@ -60,22 +76,8 @@ mkresp(const char *qname, ldns_rr_type qtype, int rcode, int aa, int tc,
 	ldns_pkt_set_aa(pkt, aa);
 	ldns_pkt_set_tc(pkt, tc);
 	ldns_pkt_set_rcode(pkt, (uint8_t)rcode);
-	for (i = 0; answer != NULL && answer[i] != NULL; i++) {
-		ldns_rr *rr = NULL;
-
-		if (ldns_rr_new_frm_str(&rr, answer[i], 0, NULL, NULL) !=
-		    LDNS_STATUS_OK)
-			abort();
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, rr);
-	}
-	for (i = 0; authority != NULL && authority[i] != NULL; i++) {
-		ldns_rr *rr = NULL;
-
-		if (ldns_rr_new_frm_str(&rr, authority[i], 0, NULL, NULL) !=
-		    LDNS_STATUS_OK)
-			abort();
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, rr);
-	}
+	push_rrs(pkt, LDNS_SECTION_ANSWER, answer);
+	push_rrs(pkt, LDNS_SECTION_AUTHORITY, authority);
 	if (ldns_pkt2wire(&wire, pkt, len) != LDNS_STATUS_OK)
 		abort();
 	ldns_pkt_free(pkt);
