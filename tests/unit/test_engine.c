@@ -179,6 +179,39 @@ standby_host(const char *name)
 	return h;
 }
 
+/* A current+issuer ECDSA host with the lines extra, adopted and run until
+ * stable (both checked); NULL if it could not be set up. */
+static const struct conf_host *
+issuer_host(const char *name, const char *extra)
+{
+	const struct conf_host *h;
+
+	host_extra = extra;
+	h = setup(name, "current+issuer", "ecdsa-p256", 1);
+	host_extra = "";
+	if (!T_CHECK(h != NULL))
+		return NULL;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	return h;
+}
+
+/*
+ * A new intermediate under the pinned root, renewal due 122 days on:
+ * deployed (the second deploy) with no publish before it; its SPKI into
+ * int3.
+ */
+static void
+intermediate_3_goes_live(const struct conf_host *h, char int3[65])
+{
+	fake_ca_change_under(NULL, "daneroll test intermediate 3");
+	fake_ca_spki(int3);
+	fake_clock(T0 + 122 * DAY);
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_CHECK(deployed_unpublished());
+	T_INT(fake.deploys, 2);
+}
+
 /* Runs a second at a time until the ECDSA slot is in state (at most
  * limit runs); each(h) after every run, if not NULL. 1 if it got there. */
 static int
@@ -392,12 +425,9 @@ test_issuer_ca_change_strict(void)
 	char second[65];
 	int i;
 
-	host_extra = "issuer_follow = no\n";
-	h = setup("mx34.example.org", "current+issuer", "ecdsa-p256", 1);
-	host_extra = "";
-	if (!T_CHECK(h != NULL))
+	if ((h = issuer_host("mx34.example.org",
+	    "issuer_follow = no\n")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_ca_change("daneroll test CA 2");
 	fake_ca_spki(second);
 	fake_clock(T0 + 61 * DAY);
@@ -438,12 +468,9 @@ test_issuer_pin_root_held(void)
 	    "its root /CN=daneroll test root 2";
 	int i, runs = 0;
 
-	host_extra = "issuer_pin = root\n";
-	h = setup("mx35.example.org", "current+issuer", "ecdsa-p256", 1);
-	host_extra = "";
-	if (!T_CHECK(h != NULL))
+	if ((h = issuer_host("mx35.example.org",
+	    "issuer_pin = root\n")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_ca_spki(first);
 	fake_ca_change_under("daneroll test root 2",
 	    "daneroll test intermediate 2");
@@ -484,13 +511,7 @@ test_issuer_pin_root_held(void)
 	T_CHECK(served_has(h->owner, root2) && !served_has(h->owner, int2));
 
 	/* A new intermediate under the pinned root: no wait at all. */
-	fake_ca_change_under(NULL, "daneroll test intermediate 3");
-	fake_ca_spki(int3);
-	fake_clock(T0 + 122 * DAY);
-	t_log_reset();
-	T_CHECK(run_until_stable(h, 60) > 0);
-	T_CHECK(deployed_unpublished());
-	T_INT(fake.deploys, 2);
+	intermediate_3_goes_live(h, int3);
 	T_CHECK(!served_has(h->owner, int3) && served_has(h->owner, root2));
 	T_CHECK(!t_log_has("a CA no pin names"));
 	T_INT(fake.violations, 0);
@@ -510,12 +531,9 @@ test_issuer_pin_root_followed(void)
 	const struct conf_host *h;
 	char root2[65], int2[65], int3[65], first[65];
 
-	host_extra = "issuer_pin = root\n";
-	h = setup("mx36.example.org", "current+issuer", "ecdsa-p256", 1);
-	host_extra = "";
-	if (!T_CHECK(h != NULL))
+	if ((h = issuer_host("mx36.example.org",
+	    "issuer_pin = root\n")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_ca_spki(first);
 	fake_ca_change_under("daneroll test root 2",
 	    "daneroll test intermediate 2");
@@ -532,13 +550,7 @@ test_issuer_pin_root_followed(void)
 	T_CHECK(!served_has(h->owner, int2));
 	T_CHECK(served_has(h->owner, first));	/* configured: stays */
 
-	fake_ca_change_under(NULL, "daneroll test intermediate 3");
-	fake_ca_spki(int3);
-	fake_clock(T0 + 122 * DAY);
-	t_log_reset();
-	T_CHECK(run_until_stable(h, 60) > 0);
-	T_CHECK(deployed_unpublished());
-	T_INT(fake.deploys, 2);
+	intermediate_3_goes_live(h, int3);
 	T_CHECK(!t_log_has("a CA no pin names"));
 	T_CHECK(served_has(h->owner, root2) && !served_has(h->owner, int3));
 	T_INT(fake.violations, 0);
