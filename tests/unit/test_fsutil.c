@@ -1,5 +1,4 @@
 /* Unit tests: fsutil (atomic installs, secret checks, bounded reads). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
