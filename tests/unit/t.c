@@ -1,11 +1,13 @@
 /*
  * t - unit test harness implementation. See t.h.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -121,7 +123,7 @@ t_write(const char *name, const char *content)
 }
 
 char *
-t_read(const char *path)
+t_read_len(const char *path, size_t *lenp)
 {
 	FILE *f = fopen(path, "r");
 	struct buf b = { 0 };
@@ -133,9 +135,44 @@ t_read(const char *path)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_add(&b, chunk, n);
 	fclose(f);
+	if (lenp != NULL)
+		*lenp = b.len;
 	if (b.data == NULL)
 		return xstrdup("");
 	return b.data;
+}
+
+char *
+t_read(const char *path)
+{
+	return t_read_len(path, NULL);
+}
+
+int
+t_dir_count(const char *dir, int hidden)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0 &&
+		    (!hidden || e->d_name[0] == '.'))
+			n++;
+	closedir(d);
+	return n;
+}
+
+double
+t_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void

@@ -33,6 +33,13 @@ const char *t_path(const char *name);
 const char *t_write(const char *name, const char *content);
 /* Reads a whole file; caller frees; NULL if absent. */
 char	*t_read(const char *path);
+/* The same with its length in *lenp (if not NULL): binary files too. */
+char	*t_read_len(const char *path, size_t *lenp);
+/* Entries in dir other than "." and "..", only the hidden ones (a leading
+ * '.': temp files) if hidden; -1 if it cannot be read. */
+int	 t_dir_count(const char *dir, int hidden);
+/* Seconds on the monotonic clock, for timing a call. */
+double	 t_now_s(void);
 /* Counts log lines at or above WARN that contain needle since t_log_reset. */
 void	 t_log_capture(void);
 void	 t_log_reset(void);

@@ -109,18 +109,7 @@ t_run_cmd(const char *const *argv, const char *out)
 T_OSSL_FN unsigned char *
 t_read_bin(const char *path, size_t *lenp)
 {
-	FILE *f = fopen(path, "rb");
-	struct buf b = { NULL, 0, 0 };
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	*lenp = b.len;
-	return b.data != NULL ? (unsigned char *)b.data : xcalloc(1, 1);
+	return (unsigned char *)t_read_len(path, lenp);
 }
 
 /* "openssl dgst -sha256 -r": the hex digest of file into hex; 0 or -1. */
@@ -173,20 +162,20 @@ t_ossl_cert_spki_der(const char *pem, const char *der)
 	return rc;
 }
 
-/* A self-signed certificate NAME.pem with key NAME.key; alg "ec"|"rsa". */
+/*
+ * The start of an "openssl req" argument vector into argv: what (-x509 or
+ * -new) with a fresh unencrypted key of alg ("ec"|"rsa") into key, the
+ * certificate or request into out, for subject subj. The count written.
+ */
 T_OSSL_FN int
-t_ossl_selfsigned(const char *name, const char *alg, const char *subj,
-    const char *san, const char *days)
+t_ossl_req_argv(const char **argv, const char *what, const char *alg,
+    const char *key, const char *out, const char *subj)
 {
-	char key[512], crt[512], ext[512];
-	const char *argv[24];
 	int n = 0;
 
-	snprintf(key, sizeof(key), "%s.key", t_path(name));
-	snprintf(crt, sizeof(crt), "%s.pem", t_path(name));
 	argv[n++] = "openssl";
 	argv[n++] = "req";
-	argv[n++] = "-x509";
+	argv[n++] = what;
 	argv[n++] = "-config";
 	argv[n++] = t_ossl_conf();
 	argv[n++] = "-newkey";
@@ -200,9 +189,24 @@ t_ossl_selfsigned(const char *name, const char *alg, const char *subj,
 	argv[n++] = "-keyout";
 	argv[n++] = key;
 	argv[n++] = "-out";
-	argv[n++] = crt;
+	argv[n++] = out;
 	argv[n++] = "-subj";
 	argv[n++] = subj;
+	return n;
+}
+
+/* A self-signed certificate NAME.pem with key NAME.key; alg "ec"|"rsa". */
+T_OSSL_FN int
+t_ossl_selfsigned(const char *name, const char *alg, const char *subj,
+    const char *san, const char *days)
+{
+	char key[512], crt[512], ext[512];
+	const char *argv[24];
+	int n;
+
+	snprintf(key, sizeof(key), "%s.key", t_path(name));
+	snprintf(crt, sizeof(crt), "%s.pem", t_path(name));
+	n = t_ossl_req_argv(argv, "-x509", alg, key, crt, subj);
 	if (san != NULL) {
 		snprintf(ext, sizeof(ext), "subjectAltName=%s", san);
 		argv[n++] = "-addext";
@@ -224,33 +228,13 @@ t_ossl_issue(const char *name, const char *alg, const char *subj,
 	    "-CAkey", cakey, "-set_serial", serial, "-days", "30",
 	    "-extfile", t_ossl_conf(), "-extensions", ext, "-out", crt, NULL };
 	const char *argv[24];
-	int n = 0;
 
 	snprintf(key, sizeof(key), "%s.key", t_path(name));
 	snprintf(csr, sizeof(csr), "%s.csr", t_path(name));
 	snprintf(crt, sizeof(crt), "%s.pem", t_path(name));
 	snprintf(ca, sizeof(ca), "%s.pem", t_path(issuer));
 	snprintf(cakey, sizeof(cakey), "%s.key", t_path(issuer));
-	argv[n++] = "openssl";
-	argv[n++] = "req";
-	argv[n++] = "-new";
-	argv[n++] = "-config";
-	argv[n++] = t_ossl_conf();
-	argv[n++] = "-newkey";
-	if (strcmp(alg, "ec") == 0) {
-		argv[n++] = "ec";
-		argv[n++] = "-pkeyopt";
-		argv[n++] = "ec_paramgen_curve:P-256";
-	} else
-		argv[n++] = "rsa:2048";
-	argv[n++] = "-nodes";
-	argv[n++] = "-keyout";
-	argv[n++] = key;
-	argv[n++] = "-out";
-	argv[n++] = csr;
-	argv[n++] = "-subj";
-	argv[n++] = subj;
-	argv[n] = NULL;
+	argv[t_ossl_req_argv(argv, "-new", alg, key, csr, subj)] = NULL;
 	if (t_run_cmd(argv, NULL) != 0)
 		return -1;
 	return t_run_cmd(r2, NULL);

@@ -21,6 +21,7 @@
 #include "key.h"
 #include "store.h"
 #include "t.h"
+#include "t_engine.h"
 #include "tlsa.h"
 
 #define T0	1800000000
@@ -36,10 +37,7 @@ static char		 dir[512];
 static void
 teardown(void)
 {
-	store_close(st);
-	conf_free(conf);
-	st = NULL;
-	conf = NULL;
+	t_engine_close(&st, &conf);
 }
 
 /* A fresh world with HOST serving an ECDSA chain; the host, or NULL. */
@@ -47,35 +45,22 @@ static const struct conf_host *
 setup_with(const char *more)
 {
 	static int n;
-	char path[700], text[2048];
-	char *live;
+	struct buf text = { 0 };
+	char path[64];
 
 	teardown();
-	snprintf(dir, sizeof(dir), "%s/w%d", t_tmpdir(), ++n);
-	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/live", dir);
-	mkdir(path, 0700);
-	fake_reset(dir);
-	fake_clock(T0);
-	snprintf(text, sizeof(text), "[global]\nstate_dir = %s/state\n"
-	    "ttl = 60\nmargin = 10\nretry_min = 30s\nretry_max = 10m\n\n"
-	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
-	    "[host " HOST "]\nalgorithms = ecdsa-p256\n"
+	t_engine_world(dir, sizeof(dir), "w", ++n, T0);
+	t_engine_conf_head(&text, dir);
+	buf_printf(&text, "[host " HOST "]\nalgorithms = ecdsa-p256\n"
 	    "combined_file = %s/live/%%a.pem\npublisher = dns\n"
-	    "acme_hook = /bin/true\nreload = /bin/true\n%s", dir, dir, dir,
-	    more);
+	    "acme_hook = /bin/true\nreload = /bin/true\n%s", dir, more);
 	snprintf(path, sizeof(path), "w%d.conf", n);
-	if ((conf = conf_load(t_write(path, text))) == NULL ||
-	    store_open(conf->state_dir, 0, &st) != OUT_OK)
+	conf = conf_load(t_write(path, text.data));
+	buf_free(&text);
+	if (conf == NULL || store_open(conf->state_dir, 0, &st) != OUT_OK)
 		return NULL;
-	memset(&eng, 0, sizeof(eng));
-	eng.conf = conf;
-	eng.store = st;
-	eng.be = &fake_backends;
-	live = conf_path_for(conf->hosts[0].files.combined_file,
-	    KEY_ALG_ECDSA_P256);
-	fake_deploy_initial(live, HOST, KEY_ALG_ECDSA_P256, 90);
-	free(live);
+	t_engine_bind(&eng, conf, st, &fake_backends);
+	t_engine_deploy_initial(&conf->hosts[0]);
 	return &conf->hosts[0];
 }
 
@@ -149,16 +134,7 @@ operator_publish(const char *a, const char *b)
 static int
 served_at(const char *owner, const char *spki)
 {
-	struct tlsa_set set;
-	char *text;
-	int has;
-
-	fake_served(owner, &set);
-	text = tlsa_set_format(&set);
-	has = spki[0] != '\0' && strstr(text, spki) != NULL;
-	free(text);
-	tlsa_set_free(&set);
-	return has;
+	return t_engine_served(owner, spki);
 }
 
 static int

@@ -6,6 +6,7 @@
  * golden files in tests/data/check/ (DANEROLL_UPDATE_GOLDEN=1 rewrites
  * them; review the diff).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1053,6 +1054,22 @@ golden(const char *name, const char *got)
 	free(path);
 }
 
+/* 1 if text holds the sample fmt makes (with its arguments). */
+static int has_sample(const char *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+has_sample(const char *text, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	return strstr(text, line) != NULL;
+}
+
 /* The runs' own metrics, slot by slot. */
 static void
 test_prometheus_slots(void)
@@ -1073,7 +1090,6 @@ test_prometheus_slots(void)
 	};
 	struct check_report rep;
 	struct buf b = { 0 };
-	char line[256];
 
 	memset(&rep, 0, sizeof(rep));
 	rep.now = NOW;
@@ -1088,30 +1104,26 @@ test_prometheus_slots(void)
 	    "alg=\"ecdsa-p256\"} 1\n") != NULL);
 	T_CHECK(strstr(b.data, "daneroll_slot_failures{host=\"mx1.example.org\","
 	    "alg=\"ecdsa-p256\"} 2\n") != NULL);
-	snprintf(line, sizeof(line), "daneroll_slot_failing_since_timestamp_"
+	T_CHECK(has_sample(b.data, "daneroll_slot_failing_since_timestamp_"
 	    "seconds{host=\"mx1.example.org\",alg=\"ecdsa-p256\"} %lld\n",
-	    (long long)(NOW - 600));
-	T_CHECK(strstr(b.data, line) != NULL);
+	    (long long)(NOW - 600)));
 	/* Not failing: no failing_since sample for RSA. */
 	T_CHECK(strstr(b.data, "failing_since_timestamp_seconds{host=\""
 	    "mx1.example.org\",alg=\"rsa2048\"}") == NULL);
-	snprintf(line, sizeof(line), "daneroll_slot_due_timestamp_seconds{"
+	T_CHECK(has_sample(b.data, "daneroll_slot_due_timestamp_seconds{"
 	    "host=\"mx1.example.org\",alg=\"rsa2048\"} %lld\n",
-	    (long long)(NOW + 30 * DAY));
-	T_CHECK(strstr(b.data, line) != NULL);
+	    (long long)(NOW + 30 * DAY)));
 	T_CHECK(strstr(b.data, "# TYPE daneroll_slot_next_wake_timestamp_"
 	    "seconds gauge") != NULL);
 	/* The last success: RSA's; ECDSA never (no sample). */
-	snprintf(line, sizeof(line), "daneroll_slot_last_success_timestamp_"
+	T_CHECK(has_sample(b.data, "daneroll_slot_last_success_timestamp_"
 	    "seconds{host=\"mx1.example.org\",alg=\"rsa2048\"} %lld\n",
-	    (long long)(NOW - 300));
-	T_CHECK(strstr(b.data, line) != NULL);
+	    (long long)(NOW - 300)));
 	T_CHECK(strstr(b.data, "last_success_timestamp_seconds{host=\""
 	    "mx1.example.org\",alg=\"ecdsa-p256\"}") == NULL);
 	/* The last run per host; none for a host no run has covered. */
-	snprintf(line, sizeof(line), "\ndaneroll_last_run_timestamp_seconds{"
-	    "host=\"mx1.example.org\"} %lld\n", (long long)(NOW - 290));
-	T_CHECK(strstr(b.data, line) != NULL);
+	T_CHECK(has_sample(b.data, "\ndaneroll_last_run_timestamp_seconds{"
+	    "host=\"mx1.example.org\"} %lld\n", (long long)(NOW - 290)));
 	T_CHECK(strstr(b.data, "daneroll_last_run_timestamp_seconds{host=\""
 	    "mx2.example.org\"}") == NULL);
 	rep.slots = NULL;

@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "store.h"
 #include "t.h"
+#include "t_engine.h"
 #include "view.h"
 
 #define T0	1800000000
@@ -40,10 +41,7 @@ static struct buf	 conf_text;	/* the last setup's configuration */
 static void
 teardown(void)
 {
-	store_close(st);
-	conf_free(conf);
-	st = NULL;
-	conf = NULL;
+	t_engine_close(&st, &conf);
 }
 
 /* A fresh world: config, state, one host; returns the host. */
@@ -56,20 +54,13 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 	const char *cfg;
 
 	teardown();
-	snprintf(dir, sizeof(dir), "%s/w%d", t_tmpdir(), ++n);
-	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/live", dir);
-	mkdir(path, 0700);
-	fake_reset(dir);
-	fake_clock(T0);
+	t_engine_world(dir, sizeof(dir), "w", ++n, T0);
 	fake_ca_spki(spki);
-	buf_printf(&c, "[global]\nstate_dir = %s/state\nttl = 60\n"
-	    "margin = 10\nretry_min = 30s\nretry_max = 10m\n\n"
-	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
-	    "[host %s]\nscheme = %s\nalgorithms = %s\n"
+	t_engine_conf_head(&c, dir);
+	buf_printf(&c, "[host %s]\nscheme = %s\nalgorithms = %s\n"
 	    "combined_file = %s/live/%s-%%a.pem\npublisher = dns\n"
-	    "acme_hook = /bin/true\nreload = /bin/true\n", dir, dir, name,
-	    scheme, algs, dir, name);
+	    "acme_hook = /bin/true\nreload = /bin/true\n", name, scheme, algs,
+	    dir, name);
 	if (strcmp(scheme, "current+issuer") == 0 && pin_by_file) {
 		snprintf(path, sizeof(path), "%s/ca.pem", dir);
 		if (fake_ca_write(path) != 0)
@@ -86,24 +77,9 @@ setup(const char *name, const char *scheme, const char *algs, int deployed)
 		return NULL;
 	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
 		return NULL;
-	memset(&eng, 0, sizeof(eng));
-	eng.conf = conf;
-	eng.store = st;
-	eng.be = &fake_backends;
-	if (deployed) {
-		int a;
-
-		for (a = 0; a < KEY_ALG_COUNT; a++) {
-			char *p;
-
-			if (!(conf->hosts[0].algs & (1u << a)))
-				continue;
-			p = conf_path_for(conf->hosts[0].files.combined_file,
-			    (enum key_alg)a);
-			fake_deploy_initial(p, name, (enum key_alg)a, 90);
-			free(p);
-		}
-	}
+	t_engine_bind(&eng, conf, st, &fake_backends);
+	if (deployed)
+		t_engine_deploy_initial(&conf->hosts[0]);
 	return &conf->hosts[0];
 }
 
@@ -182,25 +158,58 @@ state_of(const struct conf_host *h, enum key_alg alg)
 	return r;
 }
 
-/*
- * Runs the engine as a timer would: run, then jump the clock to the
- * wake-up time, until every slot is standby (or failed) and not busy, or
- * until limit runs.
- */
+/* Runs this file's engine as a timer would (t_engine_until_stable). */
 static int
 run_until_stable(const struct conf_host *h, int limit)
 {
-	struct engine_result r;
-	int runs;
+	return t_engine_until_stable(&eng, h, limit);
+}
 
-	for (runs = 0; runs < limit; runs++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			return runs + 1;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at :
-		    fake_now() + 5);
-	}
-	return -1;
+/* The common start: an ECDSA current+next host adopted and run until
+ * stable (both checked); NULL if it could not be set up. */
+static const struct conf_host *
+standby_host(const char *name)
+{
+	const struct conf_host *h = setup(name, "current+next", "ecdsa-p256",
+	    1);
+
+	if (!T_CHECK(h != NULL))
+		return NULL;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	return h;
+}
+
+/* A current+issuer ECDSA host with the lines extra, adopted and run until
+ * stable (both checked); NULL if it could not be set up. */
+static const struct conf_host *
+issuer_host(const char *name, const char *extra)
+{
+	const struct conf_host *h;
+
+	host_extra = extra;
+	h = setup(name, "current+issuer", "ecdsa-p256", 1);
+	host_extra = "";
+	if (!T_CHECK(h != NULL))
+		return NULL;
+	T_CHECK(run_until_stable(h, 40) > 0);
+	return h;
+}
+
+/*
+ * A new intermediate under the pinned root, renewal due 122 days on:
+ * deployed (the second deploy) with no publish before it; its SPKI into
+ * int3.
+ */
+static void
+intermediate_3_goes_live(const struct conf_host *h, char int3[65])
+{
+	fake_ca_change_under(NULL, "daneroll test intermediate 3");
+	fake_ca_spki(int3);
+	fake_clock(T0 + 122 * DAY);
+	t_log_reset();
+	T_CHECK(run_until_stable(h, 60) > 0);
+	T_CHECK(deployed_unpublished());
+	T_INT(fake.deploys, 2);
 }
 
 /* Runs a second at a time until the ECDSA slot is in state (at most
@@ -252,16 +261,7 @@ spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
 static int
 served_has(const char *owner, const char *spki)
 {
-	struct tlsa_set set;
-	char *text;
-	int has;
-
-	fake_served(owner, &set);
-	text = tlsa_set_format(&set);
-	has = spki[0] != '\0' && strstr(text, spki) != NULL;
-	free(text);
-	tlsa_set_free(&set);
-	return has;
+	return t_engine_served(owner, spki);
 }
 
 static void
@@ -425,12 +425,9 @@ test_issuer_ca_change_strict(void)
 	char second[65];
 	int i;
 
-	host_extra = "issuer_follow = no\n";
-	h = setup("mx34.example.org", "current+issuer", "ecdsa-p256", 1);
-	host_extra = "";
-	if (!T_CHECK(h != NULL))
+	if ((h = issuer_host("mx34.example.org",
+	    "issuer_follow = no\n")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_ca_change("daneroll test CA 2");
 	fake_ca_spki(second);
 	fake_clock(T0 + 61 * DAY);
@@ -471,12 +468,9 @@ test_issuer_pin_root_held(void)
 	    "its root /CN=daneroll test root 2";
 	int i, runs = 0;
 
-	host_extra = "issuer_pin = root\n";
-	h = setup("mx35.example.org", "current+issuer", "ecdsa-p256", 1);
-	host_extra = "";
-	if (!T_CHECK(h != NULL))
+	if ((h = issuer_host("mx35.example.org",
+	    "issuer_pin = root\n")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_ca_spki(first);
 	fake_ca_change_under("daneroll test root 2",
 	    "daneroll test intermediate 2");
@@ -517,13 +511,7 @@ test_issuer_pin_root_held(void)
 	T_CHECK(served_has(h->owner, root2) && !served_has(h->owner, int2));
 
 	/* A new intermediate under the pinned root: no wait at all. */
-	fake_ca_change_under(NULL, "daneroll test intermediate 3");
-	fake_ca_spki(int3);
-	fake_clock(T0 + 122 * DAY);
-	t_log_reset();
-	T_CHECK(run_until_stable(h, 60) > 0);
-	T_CHECK(deployed_unpublished());
-	T_INT(fake.deploys, 2);
+	intermediate_3_goes_live(h, int3);
 	T_CHECK(!served_has(h->owner, int3) && served_has(h->owner, root2));
 	T_CHECK(!t_log_has("a CA no pin names"));
 	T_INT(fake.violations, 0);
@@ -543,12 +531,9 @@ test_issuer_pin_root_followed(void)
 	const struct conf_host *h;
 	char root2[65], int2[65], int3[65], first[65];
 
-	host_extra = "issuer_pin = root\n";
-	h = setup("mx36.example.org", "current+issuer", "ecdsa-p256", 1);
-	host_extra = "";
-	if (!T_CHECK(h != NULL))
+	if ((h = issuer_host("mx36.example.org",
+	    "issuer_pin = root\n")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_ca_spki(first);
 	fake_ca_change_under("daneroll test root 2",
 	    "daneroll test intermediate 2");
@@ -565,13 +550,7 @@ test_issuer_pin_root_followed(void)
 	T_CHECK(!served_has(h->owner, int2));
 	T_CHECK(served_has(h->owner, first));	/* configured: stays */
 
-	fake_ca_change_under(NULL, "daneroll test intermediate 3");
-	fake_ca_spki(int3);
-	fake_clock(T0 + 122 * DAY);
-	t_log_reset();
-	T_CHECK(run_until_stable(h, 60) > 0);
-	T_CHECK(deployed_unpublished());
-	T_INT(fake.deploys, 2);
+	intermediate_3_goes_live(h, int3);
 	T_CHECK(!t_log_has("a CA no pin names"));
 	T_CHECK(served_has(h->owner, root2) && !served_has(h->owner, int3));
 	T_INT(fake.violations, 0);
@@ -643,16 +622,14 @@ test_guard_holds_until_aged(void)
 static void
 test_forced_roll_while_ageing(void)
 {
-	const struct conf_host *h = setup("mx10.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	char first[65], cur[65];
 	int64_t hid;
 	int i, forced = 0;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx10.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", first);
 	fake_clock(T0 + 61 * DAY);
 	/* Roll once; the moment the following next key's record is out
@@ -683,13 +660,11 @@ test_forced_roll_while_ageing(void)
 static void
 test_wrong_key_refused(void)
 {
-	const struct conf_host *h = setup("mx5.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx5.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(T0 + 61 * DAY);
 	fake.issue_wrong_key = 1;
 	engine_host(&eng, h, &r);
@@ -705,27 +680,35 @@ test_wrong_key_refused(void)
 	T_INT(fake.violations, 0);
 }
 
+/*
+ * Sixty days on, with fault set just before the rollover: the slot fails,
+ * the old chain is rolled back and both records stay published.
+ */
 static void
-test_verify_fails_rollback(void)
+rollover_rolls_back(const char *name, int *fault)
 {
-	const struct conf_host *h = setup("mx6.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char cur[65], next[65];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host(name)) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
 	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
 	fake_clock(T0 + 61 * DAY);
-	fake.verify_fails = 1;
+	*fault = 1;
 	T_CHECK(run_until_stable(h, 40) > 0);
 	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_FAILED);
 	T_INT(fake.rollbacks, 1);
-	/* Both records stay; the old chain is live again. */
 	T_CHECK(served_has(h->owner, cur) && served_has(h->owner, next));
 	T_CHECK(t_log_has("rolled back after a failed live check"));
 	T_INT(fake.violations, 0);
+}
+
+/* The live check fails: the old chain is live again. */
+static void
+test_verify_fails_rollback(void)
+{
+	rollover_rolls_back("mx6.example.org", &fake.verify_fails);
 }
 
 /*
@@ -737,23 +720,7 @@ test_verify_fails_rollback(void)
 static void
 test_stale_server_rolls_back(void)
 {
-	const struct conf_host *h = setup("mx12.example.org", "current+next",
-	    "ecdsa-p256", 1);
-	char cur[65], next[65];
-
-	if (!T_CHECK(h != NULL))
-		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
-	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
-	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
-	fake_clock(T0 + 61 * DAY);
-	fake.mta_stale = 1;
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_FAILED);
-	T_INT(fake.rollbacks, 1);
-	T_CHECK(served_has(h->owner, cur) && served_has(h->owner, next));
-	T_CHECK(t_log_has("rolled back after a failed live check"));
-	T_INT(fake.violations, 0);
+	rollover_rolls_back("mx12.example.org", &fake.mta_stale);
 }
 
 /* The clock went back after records were published: nothing unsafe,
@@ -791,16 +758,14 @@ test_clock_went_back(void)
 static void
 test_clock_was_ahead(void)
 {
-	const struct conf_host *h = setup("mx19.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	int64_t hid;
 	time_t real;
 	int deploys;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx19.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
 	/* The wall clock runs 29 days ahead of real time (the prober's): a
 	 * roll deploys the aged next key and publishes the following one
@@ -897,13 +862,11 @@ test_slow_observation(void)
 static void
 test_verify_retried_while_mta_reloads(void)
 {
-	const struct conf_host *h = setup("mx16.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char next[65], cur[65];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx16.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
 	fake_clock(T0 + 61 * DAY);
 	fake.verify_fail_once = 1;	/* the first check races the reload */
@@ -919,14 +882,12 @@ test_verify_retried_while_mta_reloads(void)
 static void
 test_publish_failure_backs_off(void)
 {
-	const struct conf_host *h = setup("mx7.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct tlsa_set before;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx7.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	/* At rest: a run with nothing failed, nothing critical. */
 	engine_host(&eng, h, &r);
 	T_INT(r.failed_algs, 0);
@@ -1020,13 +981,11 @@ events_with(const char *host, const char *needle)
 static void
 test_foreign_key_renewal_due(void)
 {
-	const struct conf_host *h = setup("mx21.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char *p;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx21.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
 	fake_clock(T0 + 61 * DAY);	/* the renewal is due */
 	fake.no_probe = 1;		/* the outage is staged on purpose */
@@ -1048,15 +1007,13 @@ test_foreign_key_renewal_due(void)
 static void
 test_lost_next_key(void)
 {
-	const struct conf_host *h = setup("mx23.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 	char lost[65], cur[65];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx23.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_key_get(st, s.id, "next", &k), 1);
 	memcpy(lost, k.spki, sizeof(lost));
@@ -1080,15 +1037,13 @@ test_lost_next_key(void)
 static void
 test_rekeyed_behind_our_back(void)
 {
-	const struct conf_host *h = setup("mx11.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct tlsa_set before, after;
 	char *p;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx11.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_served(h->owner, &before);
 	/* An ACME client renews in place with a fresh key. */
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
@@ -1152,15 +1107,13 @@ intake(const struct conf_host *h, const char *lineage)
 static void
 test_intake_ends_backoff(void)
 {
-	const struct conf_host *h = setup("mx22.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], next[65];
 	struct store_slot s = { 0 };
 	struct engine_result r;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx22.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
 	mkdir(lineage, 0700);
 	fake_clock(T0 + 61 * DAY);
@@ -1185,15 +1138,13 @@ test_intake_ends_backoff(void)
 static void
 test_intake_rekeyed_is_held(void)
 {
-	const struct conf_host *h = setup("mx12.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], cur[65], next[65];
 	struct engine_result r;
 	int i;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx12.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
 	mkdir(lineage, 0700);
 	/* certbot renews with a fresh key, as it does by default. */
@@ -1220,15 +1171,13 @@ test_intake_rekeyed_is_held(void)
 static void
 test_intake_next_key(void)
 {
-	const struct conf_host *h = setup("mx13.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], cur[65], next[65];
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx13.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(store_key_get(st, s.id, "next", &k), 1);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
@@ -1251,13 +1200,11 @@ test_intake_next_key(void)
 static void
 test_intake_refuses_mismatch(void)
 {
-	const struct conf_host *h = setup("mx14.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char lineage[600], other[600];
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx14.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
 	snprintf(other, sizeof(other), "%s/other", dir);
 	mkdir(lineage, 0700);
@@ -1287,8 +1234,7 @@ test_intake_refuses_mismatch(void)
 static void
 test_publish_refused_when_served_chain_fails(void)
 {
-	const struct conf_host *h = setup("mx15.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
@@ -1296,9 +1242,8 @@ test_publish_refused_when_served_chain_fails(void)
 	int publishes;
 	char *p;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx15.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_served(h->owner, &before);
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
 	fake.no_probe = 1;
@@ -1430,14 +1375,12 @@ test_publish_refused_when_live_chain_fails(void)
 static void
 test_tempfail_lasting(void)
 {
-	const struct conf_host *h = setup("mx35.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	time_t start;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx35.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(T0 + 61 * DAY);
 	fake.publish_outcome = OUT_TEMPFAIL;
 	T_CHECK(run_until_stable(h, 5) < 0);
@@ -1504,17 +1447,15 @@ test_due(void)
 static void
 test_publish_refused_when_mta_differs(void)
 {
-	const struct conf_host *h = setup("mx37.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	struct engine_result r;
 	struct store_slot s = { 0 };
 	struct store_key k = { 0 };
 	char *p, stale[700];
 	int pub;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx37.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
 	snprintf(stale, sizeof(stale), "%s.stale", p);
 	fake.no_probe = 1;	/* the prober would count this world itself */
@@ -1791,15 +1732,13 @@ test_retired_keys_kept(void)
 static void
 test_retired_kept_while_dns_unknown(void)
 {
-	const struct conf_host *h = setup("mx42.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char retired[600];
 	struct engine_result r;
 	int i;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx42.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(fake_now() + 61 * DAY);
 	T_CHECK(run_until_stable(h, 40) > 0);	/* the adopted key retired */
 	key_path_of(h, "current", retired, sizeof(retired));
@@ -1825,14 +1764,12 @@ test_retired_kept_while_dns_unknown(void)
 static void
 test_retired_prune_spares_rollback(void)
 {
-	const struct conf_host *h = setup("mx43.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h;
 	char cur[65];
 	int64_t hid;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = standby_host("mx43.example.org")) == NULL)
 		return;
-	T_CHECK(run_until_stable(h, 40) > 0);
 	fake_clock(fake_now() + 61 * DAY);
 	T_CHECK(step_until(h, SLOT_AGEING, 60, NULL));
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);

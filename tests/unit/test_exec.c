@@ -13,15 +13,6 @@
 #include "t.h"
 #include "util.h"
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Exit status and output of simple runs, as a table. */
 static void
 test_table(void)
@@ -102,19 +93,19 @@ test_timeout(void)
 	struct exec_result res;
 	double t0;
 
-	t0 = now_s();
+	t0 = t_now_s();
 	T_INT(exec_run(sleeper, NULL, NULL, 1, 4096, &res), OUT_TEMPFAIL);
-	T_CHECK(now_s() - t0 < 1 + 2);
+	T_CHECK(t_now_s() - t0 < 1 + 2);
 	T_INT(res.timed_out, 1);
 	T_INT(res.signal, SIGTERM);
 	T_CHECK(t_log_has("/bin/sleep timed out after 1s"));
 	buf_free(&res.output);
 
 	t_log_reset();
-	t0 = now_s();
+	t0 = t_now_s();
 	T_INT(exec_run(stubborn, NULL, NULL, 1, 4096, &res), OUT_TEMPFAIL);
-	T_CHECK(now_s() - t0 >= 1 + 5 - 0.5);
-	T_CHECK(now_s() - t0 < 1 + 6);
+	T_CHECK(t_now_s() - t0 >= 1 + 5 - 0.5);
+	T_CHECK(t_now_s() - t0 < 1 + 6);
 	T_INT(res.timed_out, 1);
 	T_INT(res.signal, SIGKILL);
 	T_STR(res.output.data, "");
@@ -128,10 +119,10 @@ test_endless_output(void)
 {
 	char *argv[] = { "/usr/bin/yes", "daneroll", NULL };
 	struct exec_result res;
-	double t0 = now_s();
+	double t0 = t_now_s();
 
 	T_INT(exec_run(argv, NULL, NULL, 1, 100, &res), OUT_TEMPFAIL);
-	T_CHECK(now_s() - t0 < 1 + 2);
+	T_CHECK(t_now_s() - t0 < 1 + 2);
 	T_INT(res.timed_out, 1);
 	T_INT(res.output.len, 100);
 	T_INT(res.output_cut, 1);
@@ -174,10 +165,10 @@ test_background_holder(void)
 	char *argv[] = { "/bin/sh", "-c", "/bin/sleep 3 & echo started",
 	    NULL };
 	struct exec_result res;
-	double t0 = now_s();
+	double t0 = t_now_s();
 
 	T_INT(exec_run(argv, NULL, NULL, 20, 4096, &res), OUT_OK);
-	T_CHECK(now_s() - t0 < 2);
+	T_CHECK(t_now_s() - t0 < 2);
 	T_STR(res.output.data, "started\n");
 	buf_free(&res.output);
 }

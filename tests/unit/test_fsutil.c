@@ -1,5 +1,4 @@
 /* Unit tests: fsutil (atomic installs, secret checks, bounded reads). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -15,24 +14,6 @@
 #include "fsutil.h"
 #include "t.h"
 #include "util.h"
-
-/* Names in dir that start with '.', other than "." and "..": temp files. */
-static int
-count_hidden(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
-		    strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
 
 static int
 mode_of(const char *path)
@@ -85,7 +66,7 @@ test_atomic_replace(void)
 	}
 	T_INT(mode_of(path), 0604);
 	T_CHECK(stat(path, &st) == 0 && st.st_size == 0);
-	T_INT(count_hidden(dir), 0);
+	T_INT(t_dir_count(dir, 1), 0);
 }
 
 static void
@@ -106,7 +87,7 @@ test_write_new(void)
 	T_CHECK(t_log_has("key.pem exists, not overwritten"));
 	T_STR(got = t_read(path), "secret-1");
 	free(got);
-	T_INT(count_hidden(dir), 0);
+	T_INT(t_dir_count(dir, 1), 0);
 
 	/* A dangling symlink is a name too: never write through it. */
 	snprintf(path, sizeof(path), "%s/dangling", dir);
@@ -252,7 +233,7 @@ test_symlink_swap(void)
 	n = readlink(link, buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
 	T_STR(buf, "v2");
-	T_INT(count_hidden(dir), 0);
+	T_INT(t_dir_count(dir, 1), 0);
 
 	/* Never over a real directory; no temp link is left behind. */
 	snprintf(link, sizeof(link), "%s/sub", dir);
@@ -263,7 +244,7 @@ test_symlink_swap(void)
 	T_INT(fs_symlink_atomic("v3", link), -1);
 	T_CHECK(mode_of(link) >= 0 && mode_of(t_path("versions/sub/f")) ==
 	    0600);
-	T_INT(count_hidden(dir), 0);
+	T_INT(t_dir_count(dir, 1), 0);
 }
 
 static void
@@ -348,7 +329,7 @@ test_failure_keeps_old(void)
 	T_CHECK(t_log_has("main.cf: write: File too large"));
 	T_STR(got = t_read(path), "old\n");
 	free(got);
-	T_INT(count_hidden(dir), 0);
+	T_INT(t_dir_count(dir, 1), 0);
 
 	/* The rename fails (a non-empty directory is in the way). */
 	snprintf(path, sizeof(path), "%s/blocked", dir);
@@ -360,7 +341,7 @@ test_failure_keeps_old(void)
 	T_INT(fs_write_atomic(path, "new", 3, 0644, (uid_t)-1, (gid_t)-1),
 	    -1);
 	T_CHECK(t_log_has("rename"));
-	T_INT(count_hidden(dir), 0);
+	T_INT(t_dir_count(dir, 1), 0);
 	T_STR(got = t_read(t_path("fail/blocked/keep")), "k");
 	free(got);
 
@@ -372,7 +353,7 @@ test_failure_keeps_old(void)
 	T_CHECK(t_log_has("Not a directory"));
 	T_STR(got = t_read(t_path("fail/main.cf")), "old\n");
 	free(got);
-	T_INT(count_hidden(dir), 0);
+	T_INT(t_dir_count(dir, 1), 0);
 
 	/* An unknown owner is refused before anything is created. */
 	{
@@ -430,7 +411,7 @@ test_disk_full(void)
 	T_CHECK(t_log_has("fullchain.pem was not changed"));
 	T_STR(got = t_read(path), "old chain\n");
 	free(got);
-	T_INT(count_hidden(mnt), 0);
+	T_INT(t_dir_count(mnt, 1), 0);
 	if (mounted)
 		T_INT(umount2(mnt, MNT_DETACH), 0);
 }

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "store.h"
 #include "t.h"
+#include "t_engine.h"
 
 #define T0	1800000000
 #define DAY	86400
@@ -367,24 +368,15 @@ engine_setup(const char *name, const char *hook)
 {
 	static int n;
 	struct buf c = { 0 };
-	char dir[600], cfg[64], *live;
+	char dir[600], cfg[64];
 
-	store_close(est);
-	conf_free(econf);
-	est = NULL;
-	econf = NULL;
-	snprintf(dir, sizeof(dir), "%s/e%d", t_tmpdir(), ++n);
-	mkdir(dir, 0700);
-	fake_reset(dir);
-	fake_clock(T0);
+	t_engine_close(&est, &econf);
+	t_engine_world(dir, sizeof(dir), "e", ++n, T0);
 	real_deploys = 0;
-	buf_printf(&c, "[global]\nstate_dir = %s/state\nttl = 60\n"
-	    "margin = 10\nretry_min = 30s\nretry_max = 10m\n\n"
-	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
-	    "[host %s]\nalgorithms = ecdsa-p256\n"
+	t_engine_conf_head(&c, dir);
+	buf_printf(&c, "[host %s]\nalgorithms = ecdsa-p256\n"
 	    "combined_file = %s/live.pem\npublisher = dns\n"
-	    "acme_hook = %s\nreload = /bin/true\n", dir, dir, name, dir,
-	    hook);
+	    "acme_hook = %s\nreload = /bin/true\n", name, dir, hook);
 	snprintf(cfg, sizeof(cfg), "e%d.conf", n);
 	econf = conf_load(t_write(cfg, c.data));
 	buf_free(&c);
@@ -393,31 +385,15 @@ engine_setup(const char *name, const char *hook)
 	real_be = fake_backends;
 	real_be.issuer = &issue_hook;
 	real_be.deployer = &counting_deployer;
-	memset(&eng, 0, sizeof(eng));
-	eng.conf = econf;
-	eng.store = est;
-	eng.be = &real_be;
-	live = conf_path_for(econf->hosts[0].files.combined_file,
-	    KEY_ALG_ECDSA_P256);
-	fake_deploy_initial(live, name, KEY_ALG_ECDSA_P256, 90);
-	free(live);
+	t_engine_bind(&eng, econf, est, &real_be);
+	t_engine_deploy_initial(&econf->hosts[0]);
 	return &econf->hosts[0];
 }
 
 static int
 run_until_stable(const struct conf_host *h, int limit)
 {
-	struct engine_result r;
-	int runs;
-
-	for (runs = 0; runs < limit; runs++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			return runs + 1;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at :
-		    fake_now() + 5);
-	}
-	return -1;
+	return t_engine_until_stable(&eng, h, limit);
 }
 
 static enum slot_state
@@ -480,6 +456,25 @@ done:
 	free(before);
 }
 
+/*
+ * engine_setup() run until stable: its live file into *live and the chain
+ * the file holds then into *before (both the caller's to free). NULL if
+ * the setup failed.
+ */
+static const struct conf_host *
+engine_settled(const char *name, const char *hook, char **live,
+    char **before)
+{
+	const struct conf_host *h = engine_setup(name, hook);
+
+	if (!T_CHECK(h != NULL))
+		return NULL;
+	*live = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
+	T_CHECK(run_until_stable(h, 40) > 0);
+	*before = t_read(*live);
+	return h;
+}
+
 static void
 test_engine_wrong_key(void)
 {
@@ -496,12 +491,9 @@ test_engine_wrong_key(void)
 	    "DANEROLL_CSR=\"$DANEROLL_CHAIN.csr\" exec %s/hooks/acme/local-ca "
 	    "%s\n", top_dir(), local_ca());
 	hook = xstrdup(script("rekeying-hook", b.data));
-	h = engine_setup("mx21.example.org", hook);
-	if (!T_CHECK(h != NULL))
+	if ((h = engine_settled("mx21.example.org", hook, &live,
+	    &before)) == NULL)
 		goto done;
-	live = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
-	T_CHECK(run_until_stable(h, 40) > 0);
-	before = t_read(live);
 	fake_clock(T0 + 61 * DAY);
 	t_log_reset();
 	(void)run_until_stable(h, 10);
@@ -521,13 +513,11 @@ static void
 test_engine_verify_rollback(void)
 {
 	char *hook = local_ca_hook(), *live = NULL, *before = NULL;
-	const struct conf_host *h = engine_setup("mx22.example.org", hook);
+	const struct conf_host *h;
 
-	if (!T_CHECK(h != NULL))
+	if ((h = engine_settled("mx22.example.org", hook, &live,
+	    &before)) == NULL)
 		goto done;
-	live = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
-	T_CHECK(run_until_stable(h, 40) > 0);
-	before = t_read(live);
 	fake_clock(T0 + 61 * DAY);
 	fake.verify_fails = 1;
 	t_log_reset();
@@ -542,10 +532,7 @@ done:
 	free(hook);
 	free(live);
 	free(before);
-	store_close(est);
-	conf_free(econf);
-	est = NULL;
-	econf = NULL;
+	t_engine_close(&est, &econf);
 }
 
 static const struct t_case cases[] = {

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,23 +31,6 @@ static const struct {
 	{ KEY_ALG_RSA2048, "rsa2048" },
 	{ KEY_ALG_ECDSA_P256, "ecdsa-p256" },
 };
-
-/* Entries in a directory other than "." and "..", or -1. */
-static int
-dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
 
 static const char *
 mkdir_t(const char *name)
@@ -114,7 +96,7 @@ write_new_one(enum key_alg alg, const char *name)
 	T_CHECK(t_log_has("key.pem: already exists"));
 	after = t_read(path);
 	T_CHECK(first != NULL && after != NULL && strcmp(first, after) == 0);
-	T_INT(dir_entries(dir), 1);
+	T_INT(t_dir_count(dir, 0), 1);
 
 	/* Reload: same key, same digest, and the CLI agrees. */
 	back = key_load(path);
@@ -130,7 +112,7 @@ write_new_one(enum key_alg alg, const char *name)
 	T_CHECK(stat(other, &st) == 0);
 	T_INT(st.st_mode & 07777, 0640);
 	T_INT(st.st_uid, getuid());
-	T_INT(dir_entries(dir), 2);
+	T_INT(t_dir_count(dir, 0), 2);
 done:
 	free(first);
 	free(after);
@@ -159,7 +141,7 @@ test_write_fails_cleanly(void)
 	T_INT(key_write_new(path, k, 0600, (uid_t)-1, (gid_t)-1), -1);
 	T_CHECK(t_log_has("missing/key.pem: cannot create a temporary "
 	    "file"));
-	T_INT(dir_entries(dir), 0);
+	T_INT(t_dir_count(dir, 0), 0);
 
 	/* A dangling symlink at path is "exists" too: link() won't follow. */
 	snprintf(path, sizeof(path), "%s/link.pem", dir);
@@ -167,7 +149,7 @@ test_write_fails_cleanly(void)
 	t_log_reset();
 	T_INT(key_write_new(path, k, 0600, (uid_t)-1, (gid_t)-1), -1);
 	T_CHECK(t_log_has("already exists"));
-	T_INT(dir_entries(dir), 1);
+	T_INT(t_dir_count(dir, 0), 1);
 
 	T_INT(key_write_new(t_path("wfail/ok.pem"), NULL, 0600, (uid_t)-1,
 	    (gid_t)-1), -1);

@@ -285,56 +285,48 @@ simulate(enum slot_state s, struct slot_facts f, const struct slot_policy *p,
 	return violations;
 }
 
-static void
-test_cycle_current_next(void)
-{
-	struct slot_facts f = { .deployed = DK_UNKNOWN,
-	    .cert_not_after = NOW + 40 * DAY };
-	char trace[512];
-
-	T_INT(simulate(SLOT_NEW, f, &next_policy, NOW, NOW + 100 * DAY,
-	    trace, sizeof(trace), 0), 0);
+/* Whole cycles from a state until a time, as the traces of actions. */
+static const struct cycle {
+	enum slot_state			 from;
+	struct slot_facts		 f;
+	const struct slot_policy	*p;
+	time_t				 until;
+	int				 fail_verify;
+	const char			*trace;
+} cycles[] = {
 	/* Two full rollovers in 100 days of 90-day certificates. */
-	T_STR(trace, "adopt generate publish observe "
-	    "issue deploy verify promote generate publish observe "
-	    "issue deploy verify promote generate publish observe");
-}
+	{ SLOT_NEW, { .deployed = DK_UNKNOWN,
+	  .cert_not_after = NOW + 40 * DAY }, &next_policy, NOW + 100 * DAY, 0,
+	  "adopt generate publish observe "
+	  "issue deploy verify promote generate publish observe "
+	  "issue deploy verify promote generate publish observe" },
+	{ SLOT_NEW, { .deployed = DK_NONE }, &next_policy, NOW + DAY, 0,
+	  "generate publish observe issue deploy verify promote "
+	  "generate publish observe" },
+	{ SLOT_NEW, { .deployed = DK_UNKNOWN,
+	  .cert_not_after = NOW + 40 * DAY }, &issuer_policy, NOW + 20 * DAY, 0,
+	  "adopt publish observe generate "
+	  "issue deploy verify promote publish observe" },
+	{ SLOT_STANDBY, { STEADY, .cert_not_after = NOW + 10 * DAY },
+	  &next_policy, NOW + DAY, 1, "issue deploy verify rollback verify" },
+};
 
 static void
-test_cycle_bootstrap(void)
+run_cycle(const struct cycle *c)
 {
-	struct slot_facts f = { .deployed = DK_NONE };
 	char trace[512];
 
-	T_INT(simulate(SLOT_NEW, f, &next_policy, NOW, NOW + DAY, trace,
-	    sizeof(trace), 0), 0);
-	T_STR(trace, "generate publish observe issue deploy verify promote "
-	    "generate publish observe");
+	T_INT(simulate(c->from, c->f, c->p, NOW, c->until, trace,
+	    sizeof(trace), c->fail_verify), 0);
+	T_STR(trace, c->trace);
 }
 
-static void
-test_cycle_issuer(void)
-{
-	struct slot_facts f = { .deployed = DK_UNKNOWN,
-	    .cert_not_after = NOW + 40 * DAY };
-	char trace[512];
-
-	T_INT(simulate(SLOT_NEW, f, &issuer_policy, NOW, NOW + 20 * DAY,
-	    trace, sizeof(trace), 0), 0);
-	T_STR(trace, "adopt publish observe generate issue deploy verify "
-	    "promote publish observe");
-}
-
-static void
-test_cycle_rollback(void)
-{
-	struct slot_facts f = { STEADY, .cert_not_after = NOW + 10 * DAY };
-	char trace[512];
-
-	T_INT(simulate(SLOT_STANDBY, f, &next_policy, NOW, NOW + DAY, trace,
-	    sizeof(trace), 1), 0);
-	T_STR(trace, "issue deploy verify rollback verify");
-}
+/* Each row its own case, so a failure names the cycle. */
+#define CYCLE_CASE(fn, i)	static void fn(void) { run_cycle(&cycles[i]); }
+CYCLE_CASE(test_cycle_current_next, 0)
+CYCLE_CASE(test_cycle_bootstrap, 1)
+CYCLE_CASE(test_cycle_issuer, 2)
+CYCLE_CASE(test_cycle_rollback, 3)
 
 static void
 test_due(void)

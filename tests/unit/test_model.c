@@ -1357,15 +1357,6 @@ shared(size_t n)
 	return p;
 }
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 pick_base_dir(void)
 {
@@ -1467,7 +1458,7 @@ test_model(void)
 	long long n = DEFAULT_SEQUENCES, j;
 	int jobs = 2, i, best = -1, bestw = -1;
 	struct tally *t, sum;
-	double t0 = seconds();
+	double t0 = t_now_s();
 
 	if ((e = getenv("MODEL_SEQUENCES")) != NULL)
 		n = atoll(e);
@@ -1536,7 +1527,7 @@ test_model(void)
 	printf("model: %.1f s, %d jobs, resolver delay %d ms: %lld runs, "
 	    "%lld publishes, %lld deploys, %lld rollbacks, %lld acme-hooks, "
 	    "%lld CA changes, %lld SIGKILLs, %lld clock jumps, %lld bad "
-	    "files; %lld sequences idle at the end\n", seconds() - t0, jobs,
+	    "files; %lld sequences idle at the end\n", t_now_s() - t0, jobs,
 	    getenv("MODEL_DELAY_MS") ? atoi(getenv("MODEL_DELAY_MS")) : 1000,
 	    sum.runs, sum.publishes, sum.deploys, sum.rollbacks, sum.intakes,
 	    sum.ca_changes, sum.crashes, sum.jumps, sum.garbages,

@@ -45,6 +45,23 @@
 		"20200101000000 4711 example. AAAA"
 #define NS_REF	"mx1.example. 3600 IN NS ns.elsewhere."
 
+/* Pushes the records in the NULL-ended list rrs (may be NULL) into
+ * section of pkt. */
+static void
+push_rrs(ldns_pkt *pkt, ldns_pkt_section section, const char *const *rrs)
+{
+	int i;
+
+	for (i = 0; rrs != NULL && rrs[i] != NULL; i++) {
+		ldns_rr *rr = NULL;
+
+		if (ldns_rr_new_frm_str(&rr, rrs[i], 0, NULL, NULL) !=
+		    LDNS_STATUS_OK)
+			abort();
+		ldns_pkt_push_rr(pkt, section, rr);
+	}
+}
+
 /* A response to "qname qtype" with the given header bits and sections. */
 static uint8_t *
 mkresp(const char *qname, ldns_rr_type qtype, int rcode, int aa, int tc,
@@ -52,7 +69,6 @@ mkresp(const char *qname, ldns_rr_type qtype, int rcode, int aa, int tc,
 {
 	ldns_pkt *pkt;
 	uint8_t *wire = NULL;
-	int i;
 
 	pkt = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), qtype,
 	    LDNS_RR_CLASS_IN, 0);
@@ -60,22 +76,8 @@ mkresp(const char *qname, ldns_rr_type qtype, int rcode, int aa, int tc,
 	ldns_pkt_set_aa(pkt, aa);
 	ldns_pkt_set_tc(pkt, tc);
 	ldns_pkt_set_rcode(pkt, (uint8_t)rcode);
-	for (i = 0; answer != NULL && answer[i] != NULL; i++) {
-		ldns_rr *rr = NULL;
-
-		if (ldns_rr_new_frm_str(&rr, answer[i], 0, NULL, NULL) !=
-		    LDNS_STATUS_OK)
-			abort();
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, rr);
-	}
-	for (i = 0; authority != NULL && authority[i] != NULL; i++) {
-		ldns_rr *rr = NULL;
-
-		if (ldns_rr_new_frm_str(&rr, authority[i], 0, NULL, NULL) !=
-		    LDNS_STATUS_OK)
-			abort();
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, rr);
-	}
+	push_rrs(pkt, LDNS_SECTION_ANSWER, answer);
+	push_rrs(pkt, LDNS_SECTION_AUTHORITY, authority);
 	if (ldns_pkt2wire(&wire, pkt, len) != LDNS_STATUS_OK)
 		abort();
 	ldns_pkt_free(pkt);
@@ -559,18 +561,12 @@ q_to(struct dnsq *q, int port, const char *name)
 	q->qtype = LDNS_RR_TYPE_TLSA;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A truncated UDP answer is asked again over TCP, and the full one used. */
+/*
+ * A query to a server in mode: answered without error, over TCP if
+ * want_tcp, and the answer matches the record the server serves.
+ */
 static void
-test_dnsq_tc_to_tcp(void)
+dnsq_answer_matches(enum srv_mode mode, int want_tcp)
 {
 	struct srv s = { 0 };
 	struct dnsq q;
@@ -578,11 +574,11 @@ test_dnsq_tc_to_tcp(void)
 	struct tlsa_set want = { 0 };
 
 	memset(&a, 0, sizeof(a));
-	T_CHECK(srv_start(&s, SRV_TC) == 0);
+	T_CHECK(srv_start(&s, mode) == 0);
 	q_to(&q, s.port, OWNER);
 	dnsq_run(&q, 1, NULL);
 	T_INT(q.err, 0);
-	T_INT(q.tcp, 1);
+	T_INT(q.tcp, want_tcp);
 	set_of("3 1 1 " H1 "\n", &want);
 	/* The server refuses RD or a missing DO: a match proves neither. */
 	T_INT(observe_classify(q.wire, q.wirelen, OWNER, &want, 0, &a),
@@ -593,28 +589,18 @@ test_dnsq_tc_to_tcp(void)
 	srv_stop(&s);
 }
 
+/* A truncated UDP answer is asked again over TCP, and the full one used. */
+static void
+test_dnsq_tc_to_tcp(void)
+{
+	dnsq_answer_matches(SRV_TC, 1);
+}
+
 /* A datagram with the wrong ID is dropped; the right one still counts. */
 static void
 test_dnsq_forged_id(void)
 {
-	struct srv s = { 0 };
-	struct dnsq q;
-	struct observe_addr a;
-	struct tlsa_set want = { 0 };
-
-	memset(&a, 0, sizeof(a));
-	T_CHECK(srv_start(&s, SRV_FORGE) == 0);
-	q_to(&q, s.port, OWNER);
-	dnsq_run(&q, 1, NULL);
-	T_INT(q.err, 0);
-	T_INT(q.tcp, 0);
-	set_of("3 1 1 " H1 "\n", &want);
-	T_INT(observe_classify(q.wire, q.wirelen, OWNER, &want, 0, &a),
-	    OBS_MATCH);
-	dnsq_free(&q, 1);
-	observe_addr_free(&a);
-	tlsa_set_free(&want);
-	srv_stop(&s);
+	dnsq_answer_matches(SRV_FORGE, 0);
 }
 
 /* Nothing listening: refused at once, not after the timeouts. */
@@ -634,11 +620,11 @@ test_dnsq_refused_port(void)
 	T_CHECK(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
 	close(fd);	/* the port is now closed */
 	q_to(&q, ntohs(sin.sin_port), OWNER);
-	t0 = now_s();
+	t0 = t_now_s();
 	dnsq_run(&q, 1, NULL);
 	T_INT(q.err, ECONNREFUSED);
 	T_CHECK(q.wire == NULL);
-	T_CHECK(now_s() - t0 < 1.0);
+	T_CHECK(t_now_s() - t0 < 1.0);
 	T_STR(dnsq_strerror(q.err), "connection refused (nothing listens)");
 }
 
@@ -659,17 +645,17 @@ test_dnsq_timeout_and_bound(void)
 	T_CHECK(srv_start(&s, SRV_SILENT) == 0);
 	for (i = 0; i < 12; i++)
 		q_to(&q[i], s.port, OWNER);
-	t0 = now_s();
+	t0 = t_now_s();
 	dnsq_run(q, 12, &lim);
-	t = now_s() - t0;
+	t = t_now_s() - t0;
 	for (i = 0; i < 12; i++)
 		T_INT(q[i].err, ETIMEDOUT);
 	T_CHECK(t >= 0.55 && t < 1.2);
 	printf("    12 silent queries, 4 in flight: %.0f ms\n", t * 1000);
 	lim.inflight = 12;
-	t0 = now_s();
+	t0 = t_now_s();
 	dnsq_run(q, 12, &lim);
-	t = now_s() - t0;
+	t = t_now_s() - t0;
 	T_CHECK(t >= 0.19 && t < 0.5);
 	printf("    12 silent queries, 12 in flight: %.0f ms\n", t * 1000);
 	srv_stop(&s);

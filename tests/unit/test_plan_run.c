@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "store.h"
 #include "t.h"
+#include "t_engine.h"
 
 #define T0		1800000000
 #define DAY		86400
@@ -118,10 +119,7 @@ struct act {
 static void
 teardown(void)
 {
-	store_close(st);
-	conf_free(conf);
-	st = NULL;
-	conf = NULL;
+	t_engine_close(&st, &conf);
 }
 
 /* A fresh world for the scenario; returns its host. */
@@ -131,23 +129,15 @@ setup(const struct scenario *sc, int n)
 	struct buf c = { 0 };
 	char spki[65], dir[512], path[600];
 	const char *cfg;
-	int a;
 
 	teardown();
-	snprintf(dir, sizeof(dir), "%s/w%d", t_tmpdir(), n);
-	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/live", dir);
-	mkdir(path, 0700);
-	fake_reset(dir);
-	fake_clock(T0);
+	t_engine_world(dir, sizeof(dir), "w", n, T0);
 	fake_ca_spki(spki);
-	buf_printf(&c, "[global]\nstate_dir = %s/state\nttl = 60\n"
-	    "margin = 10\nretry_min = 30s\nretry_max = 10m\n\n"
-	    "[publisher dns]\ntype = rfc2136\ntsig_key_file = %s/tsig.key\n\n"
-	    "[host mx%d.example.org]\nscheme = %s\nalgorithms = %s\n"
+	t_engine_conf_head(&c, dir);
+	buf_printf(&c, "[host mx%d.example.org]\nscheme = %s\nalgorithms = %s\n"
 	    "combined_file = %s/live/%%a.pem\npublisher = dns\n"
-	    "acme_hook = /bin/true\nreload = /bin/true\n", dir, dir, n,
-	    sc->scheme, sc->algs, dir);
+	    "acme_hook = /bin/true\nreload = /bin/true\n", n, sc->scheme,
+	    sc->algs, dir);
 	if (strcmp(sc->scheme, "current+issuer") == 0)
 		buf_printf(&c, "issuer_spki = %s\n", spki);
 	snprintf(path, sizeof(path), "w%d.conf", n);
@@ -157,22 +147,10 @@ setup(const struct scenario *sc, int n)
 		return NULL;
 	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
 		return NULL;
-	memset(&eng, 0, sizeof(eng));
-	eng.conf = conf;
-	eng.store = st;
-	eng.be = &fake_backends;
+	t_engine_bind(&eng, conf, st, &fake_backends);
 	eng.on_action = record;
-	for (a = 0; a < KEY_ALG_COUNT && sc->deployed; a++) {
-		char *p;
-
-		if (!(conf->hosts[0].algs & (1u << a)))
-			continue;
-		p = conf_path_for(conf->hosts[0].files.combined_file,
-		    (enum key_alg)a);
-		fake_deploy_initial(p, conf->hosts[0].name, (enum key_alg)a,
-		    90);
-		free(p);
-	}
+	if (sc->deployed)
+		t_engine_deploy_initial(&conf->hosts[0]);
 	return &conf->hosts[0];
 }
 

@@ -24,6 +24,27 @@ fresh_dir(const char *name)
 	return d;
 }
 
+/* A fresh store in fresh_dir(name) that knows mx.example.org (both
+ * checked); the directory. */
+static const char *
+store_with_host(const char *name, struct store **st, int64_t *hid)
+{
+	const char *d = fresh_dir(name);
+
+	T_INT(store_open(d, 0, st), OUT_OK);
+	T_INT(store_host_id(*st, "mx.example.org", 1, 100, hid), 1);
+	return d;
+}
+
+/* Frees *s and reads the slot of alg again (checked). */
+static void
+slot_reread(struct store *st, int64_t hid, enum key_alg alg,
+    struct store_slot *s)
+{
+	store_slot_free(s);
+	T_INT(store_slot_get(st, hid, alg, 0, 0, s), 1);
+}
+
 static int
 sql(const char *dir, const char *q)
 {
@@ -214,20 +235,18 @@ done:
 static void
 test_state_and_events(void)
 {
-	const char *d = fresh_dir("events");
+	const char *d;
 	struct store *st = NULL;
 	struct store_slot s;
 	int64_t hid = 0;
 
-	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	d = store_with_host("events", &st, &hid);
 	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 1, 100, &s), 1);
 	T_INT(s.state, SLOT_NEW);
 	T_INT(store_slot_set_state(st, &s, "mx.example.org", SLOT_PUBLISHING,
 	    "test", 101), 0);
 	T_CHECK(t_log_has("new -> publishing: test"));
-	store_slot_free(&s);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s), 1);
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &s);
 	T_INT(s.state, SLOT_PUBLISHING);
 	store_slot_free(&s);
 	store_close(st);
@@ -239,7 +258,6 @@ test_state_and_events(void)
 static void
 test_one_next_key(void)
 {
-	const char *d = fresh_dir("keys");
 	struct store *st = NULL;
 	struct store_slot s;
 	struct store_key k;
@@ -247,8 +265,7 @@ test_one_next_key(void)
 	const char *spki =
 	    "0000000000000000000000000000000000000000000000000000000000000000";
 
-	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	(void)store_with_host("keys", &st, &hid);
 	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 1, 100, &s), 1);
 	T_INT(store_key_add(st, s.id, "next", "/k1", spki, 100, 0, NULL), 0);
 	T_INT(store_key_add(st, s.id, "next", "/k2", spki, 100, 0, NULL), -1);
@@ -282,14 +299,12 @@ boot_off(struct boot_clock *b)
 static void
 test_propagated_boot_clock(void)
 {
-	const char *d = fresh_dir("boot");
 	struct store *st = NULL;
 	struct store_rrset *v = NULL;
 	int64_t hid = 0, oid = 0, id1 = 0, id2 = 0;
 	int n = 0;
 
-	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	(void)store_with_host("boot", &st, &hid);
 	T_INT(store_owner_id(st, hid, "_25._tcp.mx.example.org", 1, &oid), 1);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 00", 60, 0, 100, &id1), 0);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 01", 60, 0, 100, &id2), 0);
@@ -322,14 +337,12 @@ test_propagated_boot_clock(void)
 static void
 test_runs(void)
 {
-	const char *d = fresh_dir("runs");
 	struct store *st = NULL;
 	struct store_slot e, r, n;
 	int64_t hid = 0, hid3 = 0;
 	time_t at = -1;
 
-	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 1, 100, &hid), 1);
+	(void)store_with_host("runs", &st, &hid);
 	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 1, 100, &e), 1);
 	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 1, 100, &r), 1);
 	T_INT(e.last_run_at, 0);
@@ -352,34 +365,29 @@ test_runs(void)
 	T_INT(at, 1200);
 
 	T_INT(store_slots_ran(st, "mx.example.org", 0, 1300), 0);
-	store_slot_free(&e);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_run_at, 1300);
 	T_INT(e.last_success_at, 1300);
 	/* RSA failed in the run at 1400. */
 	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_RSA2048,
 	    1400), 0);
-	store_slot_free(&r);
-	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &r), 1);
+	slot_reread(st, hid, KEY_ALG_RSA2048, &r);
 	T_INT(r.last_run_at, 1400);
 	T_INT(r.last_success_at, 1300);
-	store_slot_free(&e);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_success_at, 1400);
 	/* A failure on record, then a stopped slot: no success either. */
 	T_INT(store_slot_set_failure(st, &e, 1, 2000, OUT_TEMPFAIL, "x",
 	    1450), 0);
 	T_INT(store_slots_ran(st, "mx.example.org", 0, 1500), 0);
-	store_slot_free(&e);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_run_at, 1500);
 	T_INT(e.last_success_at, 1400);
 	T_INT(store_slot_set_failure(st, &e, 0, 0, OUT_OK, NULL, 0), 0);
 	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_FAILED,
 	    "test", 1550), 0);
 	T_INT(store_slots_ran(st, "mx.example.org", 0, 1600), 0);
-	store_slot_free(&e);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_run_at, 1600);
 	T_INT(e.last_success_at, 1400);
 	/* An idle run at 1700 (nothing written for the host), then a
@@ -393,15 +401,13 @@ test_runs(void)
 	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_ECDSA_P256,
 	    1800), 0);
 	T_INT(store_run_finished(st, NULL, 1800), 0);
-	store_slot_free(&e);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_run_at, 1800);
 	T_INT(e.last_success_at, 1700);
 	/* Runs before its last run give nothing more. */
 	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_ECDSA_P256,
 	    1900), 0);
-	store_slot_free(&e);
-	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &e), 1);
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_success_at, 1700);
 	/* A slot made after the last run over every host (an algorithm or
 	 * a host added to the configuration) was not idle in it. */
