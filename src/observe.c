@@ -773,8 +773,12 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 	size_t i, nns = 0;
 	enum outcome r = OUT_TEMPFAIL;
 
-	if ((zname = ldns_dname_new_frm_str(c->zone)) == NULL)
-		goto done;
+	if ((zname = ldns_dname_new_frm_str(c->zone)) == NULL) {
+		/* Before q is set up: nothing to free. */
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "zone %s: not a domain "
+		    "name ldns can read", c->zone);
+		return OUT_TEMPFAIL;
+	}
 	dnsq_query_init(&q[0], &c->res[0], c->reslen[0], c->zone, LDNS_RR_TYPE_NS,
 	    1);
 	dnsq_query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
