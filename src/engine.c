@@ -1068,205 +1068,242 @@ engine_due(struct engine *e, const struct conf_host *h, time_t now,
 	return due;
 }
 
+/* What one pass over a host's slots found, and what was said. */
+struct host_pass {
+	unsigned	 alerted;	/* slots whose alert was said, by alg bit */
+	unsigned	 waiting;	/* slots whose wait was said (-v) */
+	int		 progress, want_publish, want_observe;
+};
+
+/*
+ * Loads the host's view for one pass: 1 ready; 0 the view was changed
+ * (a future time re-dated, a lost next key dropped) and must be loaded
+ * again; -1 stop here (the store failed, or what is served is unknown).
+ * Said once a run: the CA change and the clock that ran ahead.
+ */
+static int
+host_load(struct engine *e, const struct conf_host *h, int iter,
+    time_t now, struct view *v, struct engine_result *res)
+{
+	const struct view_slot *unk;
+	int again;
+
+	if (view_load(e->store, h, now, !e->dry_run, v) != 0) {
+		view_free(v);
+		worse(res, OUT_TEMPFAIL);
+		res->failed_algs = ~0u;
+		return -1;
+	}
+	remember_deployed(e, v, now);
+	if ((unk = view_unknown_slot(v)) != NULL) {
+		/* Fail closed: unknown is not "none". */
+		log_msg(LOG_LVL_ERR, h->name, key_alg_str(unk->alg),
+		    "%s: what this host serves is unknown; no DNS "
+		    "change and no deploy until it can be read",
+		    unk->deployed_error);
+		res->alert = ALERT_CRITICAL;
+		res->critical_algs = ~0u;
+		res->stuck = 1;
+		view_free(v);
+		return -1;
+	}
+	if (iter > 0)
+		return 1;
+	if (v->ca_change[0] != '\0')
+		log_msg(LOG_LVL_NOTICE, h->name, NULL, "the new "
+		    "certificate comes from a CA no pin names (%s): "
+		    "its \"2 1 1\" record is published and ages "
+		    "before the deploy (issuer_follow)", v->ca_change);
+	if (v->clock_ahead > 0) {
+		char d[32];
+
+		log_msg(LOG_LVL_WARN, h->name, NULL, "the wall clock "
+		    "ran %s ahead of the boot clock since the RRset "
+		    "was served everywhere (it was set forward): "
+		    "ageing counts on the boot clock",
+		    util_fmt_duration(v->clock_ahead, d, sizeof(d)));
+	}
+	again = redate_future(e, v, now);
+	again |= drop_lost_next(e, v, now);
+	if (again) {
+		view_free(v);
+		return 0;
+	}
+	return 1;
+}
+
+/* A slot with nothing to do: its wake, its lasting failure, and its
+ * state and wake recorded if they changed. */
+static void
+slot_idle(struct engine *e, const struct conf_host *h, struct view_slot *s,
+    const struct slot_step *st, time_t now, struct host_pass *p,
+    struct engine_result *res)
+{
+	wake_by(res, st->wake_at, (int)s->alg, st->reason);
+	if (!(p->waiting & (1u << s->alg))) {
+		p->waiting |= 1u << s->alg;
+		say_waiting(h, s, st);
+	}
+	if (st->wake_at != 0 && st->wake_at == s->slot.retry_at) {
+		worse(res, lasting(h, s, s->slot.last_outcome, now));
+		res->failed_algs |= 1u << s->alg;
+	}
+	if (e->dry_run || (s->slot.state == st->state &&
+	    s->slot.wake_at == st->wake_at))
+		return;
+	on_action(e, ACT_NONE, (int)s->alg, now, st->wake_at);
+	if (store_begin(e->store) != 0 ||
+	    store_slot_set_state(e->store, &s->slot, h->name, st->state,
+	    st->reason, now) != 0 ||
+	    store_slot_set_wake(e->store, &s->slot, st->wake_at) != 0 ||
+	    store_commit(e->store) != 0) {
+		store_rollback(e->store);
+		worse(res, OUT_TEMPFAIL);
+		res->failed_algs |= 1u << s->alg;
+	}
+}
+
+/* One slot's step: its alert said once a run, then its action run, or
+ * noted for the host-wide publish or observe. */
+static void
+slot_pass(struct engine *e, const struct conf_host *h,
+    const struct slot_policy *pol, struct view *v, struct view_slot *s,
+    time_t now, struct host_pass *p, struct engine_result *res)
+{
+	struct slot_facts f;
+	struct slot_step st;
+	enum outcome o;
+
+	view_facts(v, s, now, &f);
+	st = machine_step(s->slot.state, &f, now, pol);
+	if (st.alert > res->alert)
+		res->alert = st.alert;
+	if (st.alert == ALERT_CRITICAL)
+		res->critical_algs |= 1u << s->alg;
+	if (machine_stuck(&st))
+		res->stuck = 1;
+	/* Said once a run, whatever the step does about it. */
+	if (st.alert != ALERT_NONE && st.alert_reason != NULL &&
+	    !(p->alerted & (1u << s->alg))) {
+		p->alerted |= 1u << s->alg;
+		log_msg(st.alert == ALERT_CRITICAL ? LOG_LVL_ERR :
+		    LOG_LVL_WARN, h->name, key_alg_str(s->alg), "%s",
+		    st.alert_reason);
+	}
+	if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
+		res->busy = 1;
+	if (st.action == ACT_NONE) {
+		slot_idle(e, h, s, &st, now, p, res);
+		return;
+	}
+	if (e->dry_run) {
+		log_msg(LOG_LVL_NOTICE, h->name, key_alg_str(s->alg),
+		    "would %s: %s (dry run)", slot_action_str(st.action),
+		    st.reason);
+		return;
+	}
+	if (st.action == ACT_PUBLISH || st.action == ACT_OBSERVE) {
+		p->want_publish |= st.action == ACT_PUBLISH;
+		p->want_observe |= st.action == ACT_OBSERVE;
+		return;
+	}
+	log_clear_error();
+	on_action(e, st.action, (int)s->alg, now, 0);
+	o = slot_action(e, h, v, s, &st, now);
+	if (o == OUT_OK) {
+		(void)succeeded(e, s);
+		p->progress = 1;
+		return;
+	}
+	/* run --wait must wake for the retry, not for another slot's
+	 * far-off renewal. */
+	wake_by(res, failed(e, h, s, st.action, o, now), (int)s->alg,
+	    "backing off after a failure");
+	worse(res, lasting(h, s, o, now));
+	res->failed_algs |= 1u << s->alg;
+}
+
+/* The host-wide publish (or else observe) the slots asked for, once for
+ * all owners, and each asking slot's outcome. */
+static void
+host_gathered(struct engine *e, const struct conf_host *h,
+    const struct slot_policy *pol, struct view *v, time_t now,
+    struct host_pass *p, struct engine_result *res)
+{
+	enum outcome o;
+	int i, changed = 0;
+
+	log_clear_error();
+	on_action(e, p->want_publish ? ACT_PUBLISH : ACT_OBSERVE, -1, now, 0);
+	if (p->want_publish)
+		o = do_publish(e, v, now);
+	else
+		o = do_observe(e, v, now, &changed);
+	for (i = 0; i < v->nslots; i++) {
+		struct view_slot *s = &v->slots[i];
+		struct slot_facts f;
+		struct slot_step st;
+
+		view_facts(v, s, now, &f);
+		st = machine_step(s->slot.state, &f, now, pol);
+		if (st.action != ACT_PUBLISH && st.action != ACT_OBSERVE)
+			continue;
+		if (o == OUT_OK) {
+			if (store_begin(e->store) == 0 &&
+			    store_slot_set_state(e->store, &s->slot, h->name,
+			    st.state, st.reason, now) == 0)
+				(void)store_commit(e->store);
+			else
+				store_rollback(e->store);
+			(void)succeeded(e, s);
+		} else if (o != OUT_PENDING) {
+			wake_by(res, failed(e, h, s, st.action, o, now),
+			    (int)s->alg, "backing off after a failure");
+			worse(res, lasting(h, s, o, now));
+			res->failed_algs |= 1u << s->alg;
+		}
+	}
+	if (o == OUT_OK && (p->want_publish || changed))
+		p->progress = 1;
+	else if (o == OUT_OK || o == OUT_PENDING)
+		wake_by(res, observe_poll(v, now), -1, "waiting until every "
+		    "authoritative address serves the RRset");
+	else
+		worse(res, o);
+}
+
 void
 engine_host(struct engine *e, const struct conf_host *h,
     struct engine_result *res)
 {
 	const struct slot_policy pol = view_policy(h);
-	unsigned alerted = 0;	/* slots whose alert was said, by alg bit */
-	unsigned waiting = 0;	/* slots whose wait was said (-v) */
+	struct host_pass p = { 0, 0, 0, 0, 0 };
 	int iter;
 
 	memset(res, 0, sizeof(*res));
 	for (iter = 0; iter < ENGINE_MAX_STEPS; iter++) {
 		time_t now = util_now();
-		const struct view_slot *unk;
 		struct view v;
-		int i, progress = 0, want_publish = 0, want_observe = 0;
+		int i, ready;
 
 		res->wake_at = 0;
 		res->wake_reason = NULL;
 		res->busy = 0;
 		res->alert = ALERT_NONE;
 		res->critical_algs = 0;
-		if (view_load(e->store, h, now, !e->dry_run, &v) != 0) {
-			view_free(&v);
-			worse(res, OUT_TEMPFAIL);
-			res->failed_algs = ~0u;
+		if ((ready = host_load(e, h, iter, now, &v, res)) < 0)
 			return;
-		}
-		remember_deployed(e, &v, now);
-		if ((unk = view_unknown_slot(&v)) != NULL) {
-			/* Fail closed: unknown is not "none". */
-			log_msg(LOG_LVL_ERR, h->name, key_alg_str(unk->alg),
-			    "%s: what this host serves is unknown; no DNS "
-			    "change and no deploy until it can be read",
-			    unk->deployed_error);
-			res->alert = ALERT_CRITICAL;
-			res->critical_algs = ~0u;
-			res->stuck = 1;
-			view_free(&v);
-			return;
-		}
-		if (iter == 0 && v.ca_change[0] != '\0')
-			log_msg(LOG_LVL_NOTICE, h->name, NULL, "the new "
-			    "certificate comes from a CA no pin names (%s): "
-			    "its \"2 1 1\" record is published and ages "
-			    "before the deploy (issuer_follow)", v.ca_change);
-		if (iter == 0 && v.clock_ahead > 0) {
-			char d[32];
-
-			log_msg(LOG_LVL_WARN, h->name, NULL, "the wall clock "
-			    "ran %s ahead of the boot clock since the RRset "
-			    "was served everywhere (it was set forward): "
-			    "ageing counts on the boot clock",
-			    util_fmt_duration(v.clock_ahead, d, sizeof(d)));
-		}
-		if (iter == 0) {
-			int again = redate_future(e, &v, now);
-
-			again |= drop_lost_next(e, &v, now);
-			if (again) {
-				view_free(&v);
-				continue;
-			}
-		}
-		for (i = 0; i < v.nslots; i++) {
-			struct view_slot *s = &v.slots[i];
-			struct slot_facts f;
-			struct slot_step st;
-			enum outcome o;
-
-			view_facts(&v, s, now, &f);
-			st = machine_step(s->slot.state, &f, now, &pol);
-			if (st.alert > res->alert)
-				res->alert = st.alert;
-			if (st.alert == ALERT_CRITICAL)
-				res->critical_algs |= 1u << s->alg;
-			if (machine_stuck(&st))
-				res->stuck = 1;
-			/* Said once a run, whatever the step does about it. */
-			if (st.alert != ALERT_NONE && st.alert_reason != NULL &&
-			    !(alerted & (1u << s->alg))) {
-				alerted |= 1u << s->alg;
-				log_msg(st.alert == ALERT_CRITICAL ?
-				    LOG_LVL_ERR : LOG_LVL_WARN, h->name,
-				    key_alg_str(s->alg), "%s", st.alert_reason);
-			}
-			if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
-				res->busy = 1;
-			if (st.action == ACT_NONE) {
-				wake_by(res, st.wake_at, (int)s->alg,
-				    st.reason);
-				if (!(waiting & (1u << s->alg))) {
-					waiting |= 1u << s->alg;
-					say_waiting(h, s, &st);
-				}
-				if (st.wake_at != 0 &&
-				    st.wake_at == s->slot.retry_at) {
-					worse(res, lasting(h, s,
-					    s->slot.last_outcome, now));
-					res->failed_algs |= 1u << s->alg;
-				}
-				if (e->dry_run || (s->slot.state == st.state &&
-				    s->slot.wake_at == st.wake_at))
-					continue;
-				on_action(e, ACT_NONE, (int)s->alg, now,
-				    st.wake_at);
-				if (store_begin(e->store) != 0 ||
-				    store_slot_set_state(e->store, &s->slot,
-				    h->name, st.state, st.reason, now) != 0 ||
-				    store_slot_set_wake(e->store, &s->slot,
-				    st.wake_at) != 0 ||
-				    store_commit(e->store) != 0) {
-					store_rollback(e->store);
-					worse(res, OUT_TEMPFAIL);
-					res->failed_algs |= 1u << s->alg;
-				}
-				continue;
-			}
-			if (e->dry_run) {
-				log_msg(LOG_LVL_NOTICE, h->name,
-				    key_alg_str(s->alg), "would %s: %s "
-				    "(dry run)", slot_action_str(st.action),
-				    st.reason);
-				continue;
-			}
-			if (st.action == ACT_PUBLISH) {
-				want_publish = 1;
-				continue;
-			}
-			if (st.action == ACT_OBSERVE) {
-				want_observe = 1;
-				continue;
-			}
-			log_clear_error();
-			on_action(e, st.action, (int)s->alg, now, 0);
-			o = slot_action(e, h, &v, s, &st, now);
-			if (o == OUT_OK) {
-				(void)succeeded(e, s);
-				progress = 1;
-			} else {
-				/* run --wait must wake for the retry, not
-				 * for another slot's far-off renewal. */
-				wake_by(res, failed(e, h, s, st.action, o,
-				    now), (int)s->alg, "backing off after a failure");
-				worse(res, lasting(h, s, o, now));
-				res->failed_algs |= 1u << s->alg;
-			}
-		}
-		if (!progress && (want_publish || want_observe)) {
-			enum outcome o;
-			int changed = 0;
-
-			log_clear_error();
-			on_action(e, want_publish ? ACT_PUBLISH : ACT_OBSERVE,
-			    -1, now, 0);
-			if (want_publish)
-				o = do_publish(e, &v, now);
-			else
-				o = do_observe(e, &v, now, &changed);
-			for (i = 0; i < v.nslots; i++) {
-				struct view_slot *s = &v.slots[i];
-				struct slot_facts f;
-				struct slot_step st;
-
-				view_facts(&v, s, now, &f);
-				st = machine_step(s->slot.state, &f, now, &pol);
-				if (st.action != ACT_PUBLISH &&
-				    st.action != ACT_OBSERVE)
-					continue;
-				if (o == OUT_OK) {
-					if (store_begin(e->store) == 0 &&
-					    store_slot_set_state(e->store,
-					    &s->slot, h->name, st.state,
-					    st.reason, now) == 0)
-						(void)store_commit(e->store);
-					else
-						store_rollback(e->store);
-					(void)succeeded(e, s);
-				} else if (o != OUT_PENDING) {
-					wake_by(res, failed(e, h, s, st.action,
-					    o, now), (int)s->alg,
-					    "backing off after a failure");
-					worse(res, lasting(h, s, o, now));
-					res->failed_algs |= 1u << s->alg;
-				}
-			}
-			if (o == OUT_OK && (want_publish || changed))
-				progress = 1;
-			else if (o == OUT_OK || o == OUT_PENDING) {
-				time_t poll = observe_poll(&v, now);
-
-				wake_by(res, poll, -1, "waiting until every "
-				    "authoritative address serves the RRset");
-			} else
-				worse(res, o);
-		}
-		if (!progress && !e->dry_run)
+		if (ready == 0)
+			continue;
+		p.progress = p.want_publish = p.want_observe = 0;
+		for (i = 0; i < v.nslots; i++)
+			slot_pass(e, h, &pol, &v, &v.slots[i], now, &p, res);
+		if (!p.progress && (p.want_publish || p.want_observe))
+			host_gathered(e, h, &pol, &v, now, &p, res);
+		if (!p.progress && !e->dry_run)
 			prune_host(e, &v, now, res);
 		view_free(&v);
-		if (!progress)
+		if (!p.progress)
 			return;
 	}
 	log_msg(LOG_LVL_WARN, h->name, NULL, "still busy after %d steps; "
