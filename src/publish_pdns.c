@@ -356,12 +356,11 @@ curl_permanent(CURLcode c)
  * is left to pdns_judge.
  */
 static enum outcome
-http_request(const struct conf_publisher *p, const char *key,
-    const char *method, const char *url, const char *payload,
-    const char *what, long *status, struct pdns_resp *resp)
+http_request(const struct curl_fns *cu, const struct conf_publisher *p,
+    const char *key, const char *method, const char *url,
+    const char *payload, const char *what, long *status,
+    struct pdns_resp *resp)
 {
-	const char *why;
-	const struct curl_fns *cu = curl_lazy(&why);	/* api_open loaded it */
 	CURL *curl = NULL;
 	struct curl_slist *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE];
@@ -645,8 +644,8 @@ api_call(const struct conf_publisher *p, const struct api *a,
 
 	buf_free(&resp->body);
 	memset(resp, 0, sizeof(*resp));
-	if ((r = http_request(p, a->key, method, url, body, what, &status,
-	    resp)) == OUT_OK)
+	if ((r = http_request(a->cu, p, a->key, method, url, body, what,
+	    &status, resp)) == OUT_OK)
 		r = pdns_judge(status, resp->body.data, resp->body.len, what,
 		    a->key);
 	free(url);
