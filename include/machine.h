@@ -64,7 +64,10 @@ enum deployed_key {
 enum verify_fact {
 	VF_UNKNOWN = 0,		/* not verified since the last deploy */
 	VF_OK,
-	VF_FAILED		/* a chain was served that the RRset rejects */
+	VF_FAILED,		/* a chain was served that the RRset rejects */
+	VF_RELOAD_PENDING	/* a deploy or rollback began and did not
+				 * finish: the files may have changed
+				 * without the reload that serves them */
 };
 
 enum alert_level {

@@ -155,10 +155,17 @@ begin_action(struct engine *e, const struct conf_host *h, struct view *v,
     struct view_slot *s, const struct slot_step *st, const char *detail,
     time_t now, int64_t *action_id)
 {
+	/* Until a deploy or rollback returns, the files may be new while
+	 * the MTA, never reloaded, serves the old ones: a run that resumes
+	 * after a crash must do it again rather than check what is live. */
+	int reloads = st->action == ACT_DEPLOY || st->action == ACT_ROLLBACK;
+
 	if (store_begin(e->store) != 0)
 		return -1;
 	if (store_slot_set_state(e->store, &s->slot, h->name, st->state,
 	    st->reason, now) != 0 ||
+	    (reloads && store_slot_set_verified(e->store, &s->slot,
+	    VF_RELOAD_PENDING) != 0) ||
 	    store_action_start(e->store, v->host_id, s->slot.id,
 	    slot_action_str(st->action), detail, now, action_id) != 0) {
 		store_rollback(e->store);

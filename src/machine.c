@@ -103,7 +103,10 @@ prepare(enum slot_state s, const struct slot_facts *f, time_t now,
 		return step(SLOT_NEW, ACT_ADOPT, 0,
 		    "adopting the deployed key as the current key");
 	if (s == SLOT_DEPLOYING && f->deployed == DK_NEXT)
-		return step(SLOT_VERIFYING, ACT_VERIFY, 0,
+		return f->verified == VF_RELOAD_PENDING ?
+		    step(SLOT_DEPLOYING, ACT_DEPLOY, 0, "a deploy was cut "
+		    "short: deploying again, so that the reload runs") :
+		    step(SLOT_VERIFYING, ACT_VERIFY, 0,
 		    "deployed; checking every address live");
 
 	/* current+next keeps a published spare at all times; current+issuer
@@ -164,8 +167,9 @@ static struct slot_step
 verifying(const struct slot_facts *f, time_t now,
     const struct slot_policy *p)
 {
-	if (f->deployed != DK_NEXT)
-		/* The files changed under us: deploy again (guarded). */
+	if (f->deployed != DK_NEXT || f->verified == VF_RELOAD_PENDING)
+		/* The files changed under us, or were never reloaded:
+		 * deploy again (guarded). */
 		return prepare(SLOT_DEPLOYING, f, now, p);
 	if (f->verified == VF_OK)
 		return step(SLOT_PUBLISHING, ACT_PROMOTE, 0,
@@ -185,6 +189,9 @@ rolling_back(const struct slot_facts *f, const struct slot_policy *p)
 	if (f->deployed != DK_CURRENT)
 		return step(SLOT_ROLLBACK, ACT_ROLLBACK, 0,
 		    "restoring the previous set");
+	if (f->verified == VF_RELOAD_PENDING)
+		return step(SLOT_ROLLBACK, ACT_ROLLBACK, 0, "a rollback was "
+		    "cut short: restoring again, so that the reload runs");
 	if (f->verified == VF_UNKNOWN && f->failures < p->verify_attempts)
 		return step(SLOT_ROLLBACK, ACT_VERIFY, 0,
 		    "checking the restored set live");

@@ -478,13 +478,16 @@ verified_parse(const char *s)
 		return VF_OK;
 	if (s != NULL && strcmp(s, "failed") == 0)
 		return VF_FAILED;
+	if (s != NULL && strcmp(s, "reload") == 0)
+		return VF_RELOAD_PENDING;
 	return VF_UNKNOWN;
 }
 
 static const char *
 verified_str(enum verify_fact v)
 {
-	return v == VF_OK ? "ok" : v == VF_FAILED ? "failed" : "unknown";
+	return v == VF_OK ? "ok" : v == VF_FAILED ? "failed" :
+	    v == VF_RELOAD_PENDING ? "reload" : "unknown";
 }
 
 int

@@ -120,6 +120,29 @@ for p in $POINTS; do
 	covered="$covered $p"
 done
 
+# 2b. Killed in a reload, the files new and the MTA never reloaded (a
+#     timer's kill or a power cut takes the reload with daneroll): the
+#     next run must reload (deploy again), not verify a stale server and
+#     roll back. The world's reload installs every algorithm's files, so
+#     only the last reload of a rollover shows it: both are killed.
+for n in 0 1; do
+	snap=$W.keys.before
+	key_sums >"$snap"
+	what="killed in reload $((n + 1))"
+	runlog "$what"
+	echo $n >"$D/reload.kill"
+	dr roll mx1.example >>"$LOG" 2>&1
+	drwait >>"$LOG" 2>&1
+	rc=$?
+	[ $rc -eq 137 ] && [ ! -e "$D/reload.kill" ] && ok "$what: the run dies by SIGKILL there (exit 137)" ||
+		not_ok "$what: the run dies by SIGKILL there (exit 137)" "exit $rc; $(tail -n 5 "$LOG")"
+	rm -f "$D/reload.kill"
+	after_crash "$what" "$snap"
+	rb=$(sed -n "/^## $what\$/,\$p" "$LOG" | grep -e '-> rollback' | head -3)
+	[ -z "$rb" ] && ok "$what: no rollback" || not_ok "$what: no rollback" "$rb"
+done
+covered="$covered reload"
+
 # 3. The rollback points: the reload leaves the MTA serving the old chain
 #    (a reload that did not take), so the live check of the new chain
 #    fails and the engine rolls back; killed on either side of the
