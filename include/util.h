@@ -27,6 +27,10 @@ enum outcome	 outcome_parse(const char *);
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
+/* Room for element n of array p of n elements of size each, growing by
+ * doubling (so n appends cost O(n), not O(n^2) of copies): every append
+ * to such an array must go through it. */
+void	*xgrow(void *p, size_t n, size_t size);
 char	*xstrdup(const char *);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 

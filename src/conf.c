@@ -1394,8 +1394,8 @@ sect_add(struct pctx *ctx, enum sect_kind kind, int idx, const char *label,
 {
 	struct sect *s;
 
-	ctx->sects = xrealloc(ctx->sects,
-	    ((size_t)ctx->nsects + 1) * sizeof(*ctx->sects));
+	ctx->sects = xgrow(ctx->sects, (size_t)ctx->nsects,
+	    sizeof(*ctx->sects));
 	s = &ctx->sects[ctx->nsects];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
@@ -1484,8 +1484,7 @@ host_add(struct pctx *ctx, const char *name, int broken)
 	struct conf_host *h;
 	char *label;
 
-	c->hosts = xrealloc(c->hosts, ((size_t)c->nhosts + 1) *
-	    sizeof(*c->hosts));
+	c->hosts = xgrow(c->hosts, (size_t)c->nhosts, sizeof(*c->hosts));
 	h = &c->hosts[c->nhosts];
 	memset(h, 0, sizeof(*h));
 	h->name = xstrdup(name);
@@ -2173,7 +2172,7 @@ check_files(struct pctx *ctx)
 			for (a = 0; path != NULL && a < KEY_ALG_COUNT; a++) {
 				if (!(h->algs & (1u << a)))
 					continue;
-				v = xrealloc(v, ((size_t)n + 1) * sizeof(*v));
+				v = xgrow(v, (size_t)n, sizeof(*v));
 				v[n].order = n;
 				v[n].path = conf_path_for(path,
 				    (enum key_alg)a);

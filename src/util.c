@@ -64,6 +64,17 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *
+xgrow(void *p, size_t n, size_t size)
+{
+	/* Capacities 8, 16, 32, ...: a new block exactly when n reaches one. */
+	if (n != 0 && (n < 8 || (n & (n - 1)) != 0))
+		return p;
+	if (n > SIZE_MAX / 2 / size)
+		abort();
+	return xrealloc(p, (n != 0 ? n * 2 : 8) * size);
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -466,8 +466,42 @@ test_migrate_from_5(void)
 	store_close(st);
 }
 
+/* Asked for every resting slot on every run: one search of the partial
+ * index (schema/007), no sort. The WHERE is store_keys_retired's. */
+static void
+test_retired_query_plan(void)
+{
+	const char *d = fresh_dir("plan");
+	struct store *st = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char path[600], plan[512] = "";
+
+	T_INT(store_open(d, 0, &st), OUT_OK);
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/%s", d, STORE_DB_NAME);
+	if (!T_CHECK(sqlite3_open(path, &db) == SQLITE_OK))
+		return;
+	if (T_CHECK(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id "
+	    "FROM keys WHERE slot_id = ? AND role IN ('retired', "
+	    "'discarded') AND deleted_at IS NULL ORDER BY id DESC;", -1, &s,
+	    NULL) == SQLITE_OK)) {
+		while (sqlite3_step(s) == SQLITE_ROW)
+			snprintf(plan + strlen(plan), sizeof(plan) -
+			    strlen(plan), "%s; ", sqlite3_column_text(s, 3));
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	T_CHECK(strstr(plan, "USING INDEX keys_unpruned") != NULL);
+	T_CHECK(strstr(plan, "TEMP B-TREE") == NULL);
+	if (strstr(plan, "keys_unpruned") == NULL || strstr(plan, "TEMP"))
+		printf("    plan: %s\n", plan);
+}
+
 static const struct t_case cases[] = {
 	{ "migrations recorded in user_version", test_migrate },
+	{ "prune's question: one index search, no sort",
+	  test_retired_query_plan },
 	{ "migration from schema 1 keeps the data", test_migrate_keeps_data },
 	{ "newer database refused", test_refuse_newer },
 	{ "foreign database refused and untouched", test_refuse_foreign },
