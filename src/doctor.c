@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "backend.h"
+#include "cert.h"
 #include "deploy_files.h"
 #include "dnsq.h"
 #include "doctor.h"
