@@ -1,25 +1,11 @@
 /*
- * tsig - TSIG (RFC 8945) keys and message signatures for DNS UPDATE.
+ * tsig - TSIG (RFC 8945) message signatures for DNS UPDATE.
  *
- * tsig_key_load() reads a key file with fs_read_secret (so a file that
- * group or others may read is refused) in one of three formats:
- *
- *   BIND tsig-keygen:   key "NAME" { algorithm hmac-sha256; secret "B64"; };
- *   Knot keymgr -t:     key:
- *                         - id: NAME
- *                           algorithm: hmac-sha256
- *                           secret: B64
- *   knsupdate -k:       hmac-sha256:NAME:B64
- *
- * with hmac-sha256, hmac-sha384 or hmac-sha512, exactly one key per file.
- * Parse errors are logged once as "FILE:LINE: message"; no message ever
- * quotes a value from the file, so a misplaced secret cannot leak into a
- * log. Every buffer that held the file or the secret is wiped
- * (OPENSSL_cleanse) before it is freed.
- *
- * The secret lives only in struct tsig_key, which the caller owns and
- * releases with tsig_key_free() (wipes it). It is never put on a command
- * line, in the environment or in a message.
+ * A struct tsig_key comes from a key file (tsig_keyfile.h); the secret
+ * lives only there, is never put on a command line, in the environment
+ * or in a message, and is wiped by tsig_key_free(). The names and
+ * algorithms a key may have are decided here (tsig_name_to_wire,
+ * tsig_alg_name), for signing and for the key-file reader alike.
  *
  * tsig_sign() and tsig_verify() work on DNS messages in wire format and
  * log nothing: the caller knows which server and which change it is
@@ -51,9 +37,18 @@ struct tsig_key {
 	size_t		 secret_len;
 };
 
-/* 0, or -1 (logged) if the file is unsafe, unreadable or malformed. */
-int	 tsig_key_load(const char *path, struct tsig_key *);
-void	 tsig_key_free(struct tsig_key *);
+/* A name in wire format is at most this long (RFC 1035). */
+#define TSIG_WIRE_NAME_MAX	255
+
+/*
+ * Presentation name s[0..n) (trailing dot optional) to lower-case wire
+ * format in out (TSIG_WIRE_NAME_MAX bytes); returns the length, or -1 if
+ * it is not a name of labels of letters, digits, '-' and '_'.
+ */
+int		 tsig_name_to_wire(const char *s, size_t n, unsigned char *out);
+/* The algorithm s[0..n) names, case-insensitive: "hmac-sha256",
+ * "hmac-sha384" or "hmac-sha512" (static), or NULL if none of them. */
+const char	*tsig_alg_name(const char *s, size_t n);
 
 /*
  * Appends a TSIG RR to the DNS message in msg (which must not carry one

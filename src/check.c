@@ -25,7 +25,6 @@
 #include "check.h"
 #include "fsutil.h"
 #include "jsonout.h"
-#include "key.h"
 #include "log.h"
 #include "store.h"
 #include "view.h"

@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "cert.h"
 #include "deploy_files.h"
 #include "exec.h"
 #include "fsutil.h"

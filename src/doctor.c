@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "backend.h"
+#include "cert.h"
 #include "deploy_files.h"
 #include "dnsq.h"
 #include "doctor.h"
@@ -37,7 +38,7 @@
 #include "observe.h"
 #include "resolve.h"
 #include "store.h"
-#include "tsig.h"
+#include "tsig_keyfile.h"
 #include "view.h"
 
 #define DOC_RESOLVE_TIMEOUT	3	/* seconds a try, as check uses */

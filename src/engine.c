@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cert.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "key.h"

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "ageing.h"
+#include "cert.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "intake.h"

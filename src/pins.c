@@ -3,7 +3,7 @@
  */
 #include <stdlib.h>
 
-#include "key.h"
+#include "cert.h"
 #include "pins.h"
 #include "util.h"
 

@@ -30,6 +30,7 @@
 #include "publish_rfc2136.h"
 #include "tlsa.h"
 #include "tsig.h"
+#include "tsig_keyfile.h"
 #include "util.h"
 
 #define RFC2136_TRIES		3

@@ -27,7 +27,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "key.h"
+#include "cert.h"
 #include "log.h"
 #include "tlsa.h"
 #include "util.h"

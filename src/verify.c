@@ -33,6 +33,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "cert.h"
 #include "key.h"
 #include "log.h"
 #include "smtp.h"

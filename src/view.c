@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 
 #include "ageing.h"
+#include "cert.h"
 #include "fsutil.h"
-#include "key.h"
 #include "log.h"
 #include "pins.h"
 #include "view.h"

@@ -10,8 +10,8 @@
 
 #include <openssl/x509.h>
 
+#include "cert.h"
 #include "fuzz.h"
-#include "key.h"
 #include "tlsa.h"
 
 int

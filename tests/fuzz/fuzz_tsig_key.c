@@ -13,9 +13,9 @@
 
 #include "fuzz.h"
 #include "log.h"
-#include "tsig.h"
+#include "tsig_keyfile.h"
 
-/* Any line logged while loading must not quote this (see tsig.h). */
+/* Any line logged while loading must not quote this (see tsig_keyfile.h). */
 #define MARKER	"Zq8SeCrEtZq8"
 
 static void

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "conf.h"
 #include "deploy_files.h"
 #include "fsutil.h"

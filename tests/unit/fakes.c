@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "cert.h"
 #include "dane_judge.h"
 #include "fakes.h"
 #include "fsutil.h"

@@ -16,6 +16,7 @@
 
 #include <openssl/x509.h>
 
+#include "cert.h"
 #include "conf.h"
 #include "deploy_files.h"
 #include "engine.h"

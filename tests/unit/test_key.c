@@ -15,6 +15,7 @@
 
 #include <openssl/pem.h>
 
+#include "cert.h"
 #include "key.h"
 #include "log.h"
 #include "t.h"

@@ -27,6 +27,7 @@
 #include "t.h"
 #include "tlsa.h"
 #include "tsig.h"
+#include "tsig_keyfile.h"
 #include "util.h"
 
 /* Base64 of "secret-that-must-never-leak!!" (29 bytes). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "key.h"
 #include "log.h"
 #include "t.h"
