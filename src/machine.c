@@ -102,11 +102,12 @@ prepare(enum slot_state s, const struct slot_facts *f, time_t now,
 	if (!f->has_current && f->deployed == DK_UNKNOWN)
 		return step(SLOT_NEW, ACT_ADOPT, 0,
 		    "adopting the deployed key as the current key");
-	if (s == SLOT_DEPLOYING && f->deployed == DK_NEXT)
-		return f->verified == VF_RELOAD_PENDING ?
-		    step(SLOT_DEPLOYING, ACT_DEPLOY, 0, "a deploy was cut "
-		    "short: deploying again, so that the reload runs") :
-		    step(SLOT_VERIFYING, ACT_VERIFY, 0,
+	/* A deploy cut short before its reload is done again below, under
+	 * the same guard as the first time: the DNS may have changed while
+	 * daneroll was down, and the reload is what makes the chain live. */
+	if (s == SLOT_DEPLOYING && f->deployed == DK_NEXT &&
+	    f->verified != VF_RELOAD_PENDING)
+		return step(SLOT_VERIFYING, ACT_VERIFY, 0,
 		    "deployed; checking every address live");
 
 	/* current+next keeps a published spare at all times; current+issuer
