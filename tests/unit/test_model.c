@@ -162,7 +162,7 @@ struct world {
 	int		 ca_gen;
 	/* the last run */
 	int		 busy;
-	int64_t		 wake_at;	/* wall s; 0 none */
+	int64_t		 wake_ms;	/* wall ms, as run --wait wakes; 0 none */
 	/* progress */
 	int		 step, nsteps, calm;
 	int		 crash_at, crash_step, crashed, child_done;
@@ -873,10 +873,10 @@ timer_run(const char *why)
 	W->runs++;
 	engine_host(&eng, host, &r);
 	W->busy = r.busy;
-	W->wake_at = r.wake_at;
-	say("run (%s): %s%s, wake %+llds", why, r.busy ? "busy" : "idle",
-	    r.stuck ? ", stuck" : "", r.wake_at ? (long long)(r.wake_at -
-	    (W->now / 1000 + W->skew)) : 0LL);
+	W->wake_ms = r.wake_ms;
+	say("run (%s): %s%s, wake %+lldms", why, r.busy ? "busy" : "idle",
+	    r.stuck ? ", stuck" : "", r.wake_ms ? (long long)(r.wake_ms -
+	    (W->now + W->skew * 1000)) : 0LL);
 	check("after a run");
 }
 
@@ -954,8 +954,8 @@ next_run_time(void)
 {
 	int64_t at = W->now + 1 + rnd(50);
 
-	if (W->wake_at != 0 && chance(75)) {
-		int64_t w = (W->wake_at - W->skew) * 1000;
+	if (W->wake_ms != 0 && chance(75)) {
+		int64_t w = W->wake_ms - W->skew * 1000;
 
 		w += chance(50) ? rnd(30) : rnd(1000);
 		if (w > at)
@@ -1048,7 +1048,7 @@ calm(void)
 		file_repaired();
 	say("calm: faults end");
 	for (i = 0; i < 40 && !W->violated; i++) {
-		advance(W->wake_at != 0 ? next_run_time() : W->now + 1000);
+		advance(W->wake_ms != 0 ? next_run_time() : W->now + 1000);
 		timer_run("calm");
 		if (!W->busy)
 			return 1;
