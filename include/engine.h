@@ -40,6 +40,10 @@ struct engine {
 
 struct engine_result {
 	time_t			 wake_at;	/* earliest time work is due; 0 none */
+	int64_t			 wake_ms;	/* the same to the ms (wake_at is
+						 * it rounded up): a poll for
+						 * propagation comes twice a
+						 * second */
 	int			 busy;		/* some slot is mid-rollover */
 	enum alert_level	 alert;		/* worst alert raised */
 	enum outcome		 outcome;	/* worst outcome of an action */
@@ -59,8 +63,8 @@ struct engine_result {
  * Does the host need engine_host now? A read-only look, without the lock:
  * 0 when every slot waits (nothing due, nothing to record, no back-off or
  * alert to report), with res filled as engine_host would fill it (busy,
- * wake_at); else 1. A run skips an idle host entirely: no lock file is
- * touched and nothing is written.
+ * wake_at, wake_ms); else 1. A run skips an idle host entirely: no lock
+ * file is touched and nothing is written.
  */
 int	engine_due(struct engine *, const struct conf_host *, time_t now,
 	    struct engine_result *);

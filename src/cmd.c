@@ -226,7 +226,7 @@ cmd_set_crash_point(void (*fn)(const char *point))
 
 /* What run --wait sleeps for: the earliest wake of any host. */
 struct wake {
-	time_t		 at;
+	int64_t		 at_ms;		/* 0: none */
 	const char	*host;
 	int		 alg;		/* -1: the host's RRset */
 	const char	*reason;
@@ -235,9 +235,9 @@ struct wake {
 static void
 wake_note(struct wake *w, const char *host, const struct engine_result *r)
 {
-	if (r->wake_at == 0 || (w->at != 0 && w->at <= r->wake_at))
+	if (r->wake_ms == 0 || (w->at_ms != 0 && w->at_ms <= r->wake_ms))
 		return;
-	w->at = r->wake_at;
+	w->at_ms = r->wake_ms;
 	w->host = host;
 	w->alg = r->wake_alg;
 	w->reason = r->wake_reason;
@@ -247,7 +247,7 @@ static void
 countdown(const struct wake *w)
 {
 	char b[32], what[512];
-	time_t until = w->at;
+	int64_t until = w->at_ms;
 	int tick;
 
 	/* Host, slot and what for: a wait of hours must say what ends it. */
@@ -261,12 +261,14 @@ countdown(const struct wake *w)
 	/* Off a terminal, one line, so that a long wait is not silence. */
 	if (!isatty(STDERR_FILENO))
 		log_notice("waiting until %s: %s",
-		    util_fmt_time(until, b, sizeof(b)), what);
+		    util_fmt_time(util_ms_to_s_ceil(until), b, sizeof(b)),
+		    what);
 
 	/* To the millisecond: a deploy guard's deadline is exact, and a
-	 * second slept past it is a second of the rollover lost. */
+	 * second slept past it is a second of the rollover lost; a poll for
+	 * propagation comes every half second. */
 	for (;;) {
-		int64_t left = (int64_t)until * 1000 - util_now_ms();
+		int64_t left = until - util_now_ms();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -284,7 +286,7 @@ countdown(const struct wake *w)
 	/* The machine reads time(), the kernel's coarse clock, which may lag
 	 * the precise one by a tick: wait for it too (a few ms at most), or
 	 * the next round finds nothing due yet and loops, logging each turn. */
-	for (tick = 0; tick < 50 && util_now() < until; tick++) {
+	for (tick = 0; tick < 50 && util_now() < until / 1000; tick++) {
 		struct timespec ts = { 0, 1000000L };
 
 		(void)nanosleep(&ts, NULL);
@@ -432,8 +434,8 @@ cmd_run(const struct cli *c, struct conf *conf)
 		    stuck)
 			break;
 		/* --wait: sleep to the next due step, then go on. */
-		if (wake.at == 0)
-			wake.at = util_now() + 5;
+		if (wake.at_ms == 0)
+			wake.at_ms = util_now_ms() + 5000;
 		countdown(&wake);
 	}
 	if (!c->dry_run && record_run(st, c, hs, n, ran, bad) > worst)

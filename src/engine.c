@@ -24,6 +24,7 @@
 
 #define ENGINE_MAX_STEPS	64
 #define OBSERVE_POLL		5	/* seconds between propagation polls, at most */
+#define OBSERVE_POLL_FRESH_MS	500	/* ms between them while a change is fresh */
 
 static void
 crash_point(struct engine *e, const char *point)
@@ -105,15 +106,16 @@ lasting(const struct conf_host *h, const struct view_slot *s, enum outcome o,
 }
 
 /*
- * When to ask the authoritative servers again: every second while a
- * change is fresh (most secondaries follow a NOTIFY within seconds), then
- * every 2 s, and every OBSERVE_POLL seconds for a long lag, so that a
- * secondary days behind is not asked every second.
+ * When to ask the authoritative servers again (ms): every half second
+ * while a change is fresh (most secondaries follow a NOTIFY within
+ * seconds, and the ageing that follows counts from the poll that sees
+ * it), then every 2 s, and every OBSERVE_POLL seconds for a long lag, so
+ * that a secondary days behind is not asked twice a second.
  */
-static time_t
-observe_poll(const struct view *v, time_t now)
+static int64_t
+observe_poll(const struct view *v, int64_t now_ms)
 {
-	time_t since = now;
+	time_t now = (time_t)(now_ms / 1000), since = now;
 	int i;
 
 	for (i = 0; i < v->nowners; i++) {
@@ -124,18 +126,19 @@ observe_poll(const struct view *v, time_t now)
 			since = r->published_at;
 	}
 	if (now - since < 30)
-		return now + 1;
+		return now_ms + OBSERVE_POLL_FRESH_MS;
 	if (now - since < 120)
-		return now + 2;
-	return now + OBSERVE_POLL;
+		return now_ms + 2000;
+	return now_ms + OBSERVE_POLL * 1000;
 }
 
-/* The earliest of the times to look again. */
+/* The earliest of the times to look again (ms; 0: none). */
 static void
-wake_by(struct engine_result *r, time_t t, int alg, const char *why)
+wake_by(struct engine_result *r, int64_t t_ms, int alg, const char *why)
 {
-	if (t != 0 && (r->wake_at == 0 || t < r->wake_at)) {
-		r->wake_at = t;
+	if (t_ms != 0 && (r->wake_ms == 0 || t_ms < r->wake_ms)) {
+		r->wake_ms = t_ms;
+		r->wake_at = util_ms_to_s_ceil(t_ms);
 		r->wake_alg = alg;
 		r->wake_reason = why;
 	}
@@ -1070,7 +1073,8 @@ engine_due(struct engine *e, const struct conf_host *h, time_t now,
 		    prune_due(e->store, &v, s, now) != 0;
 		if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
 			res->busy = 1;
-		wake_by(res, st.wake_at, (int)s->alg, st.reason);
+		wake_by(res, (int64_t)st.wake_at * 1000, (int)s->alg,
+		    st.reason);
 	}
 	view_free(&v);
 	return due;
@@ -1147,7 +1151,7 @@ slot_idle(struct engine *e, const struct conf_host *h, struct view_slot *s,
     const struct slot_step *st, time_t now, struct host_pass *p,
     struct engine_result *res)
 {
-	wake_by(res, st->wake_at, (int)s->alg, st->reason);
+	wake_by(res, (int64_t)st->wake_at * 1000, (int)s->alg, st->reason);
 	if (!(p->waiting & (1u << s->alg))) {
 		p->waiting |= 1u << s->alg;
 		say_waiting(h, s, st);
@@ -1225,8 +1229,8 @@ slot_pass(struct engine *e, const struct conf_host *h,
 	}
 	/* run --wait must wake for the retry, not for another slot's
 	 * far-off renewal. */
-	wake_by(res, failed(e, h, s, st.action, o, now), (int)s->alg,
-	    "backing off after a failure");
+	wake_by(res, (int64_t)failed(e, h, s, st.action, o, now) * 1000,
+	    (int)s->alg, "backing off after a failure");
 	worse(res, lasting(h, s, o, now));
 	res->failed_algs |= 1u << s->alg;
 }
@@ -1265,8 +1269,9 @@ host_gathered(struct engine *e, const struct conf_host *h,
 				store_rollback(e->store);
 			(void)succeeded(e, s);
 		} else if (o != OUT_PENDING) {
-			wake_by(res, failed(e, h, s, st.action, o, now),
-			    (int)s->alg, "backing off after a failure");
+			wake_by(res, (int64_t)failed(e, h, s, st.action, o,
+			    now) * 1000, (int)s->alg,
+			    "backing off after a failure");
 			worse(res, lasting(h, s, o, now));
 			res->failed_algs |= 1u << s->alg;
 		}
@@ -1274,8 +1279,9 @@ host_gathered(struct engine *e, const struct conf_host *h,
 	if (o == OUT_OK && (p->want_publish || changed))
 		p->progress = 1;
 	else if (o == OUT_OK || o == OUT_PENDING)
-		wake_by(res, observe_poll(v, now), -1, "waiting until every "
-		    "authoritative address serves the RRset");
+		/* From the observation's end: it takes its time. */
+		wake_by(res, observe_poll(v, util_now_ms()), -1, "waiting "
+		    "until every authoritative address serves the RRset");
 	else
 		worse(res, o);
 }
@@ -1295,6 +1301,7 @@ engine_host(struct engine *e, const struct conf_host *h,
 		int i, ready;
 
 		res->wake_at = 0;
+		res->wake_ms = 0;
 		res->wake_reason = NULL;
 		res->busy = 0;
 		res->alert = ALERT_NONE;
