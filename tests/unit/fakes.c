@@ -17,6 +17,7 @@
 #include "key.h"
 #include "log.h"
 #include "pins.h"
+#include "t.h"
 #include "tlsa.h"
 #include "util.h"
 
@@ -244,7 +245,7 @@ owner_get(const char *name)
 static STACK_OF(X509) *
 live_chain(const char *path)
 {
-	char *pem = fs_exists(path) ? fs_read_file(path, 1 << 20, NULL) : NULL;
+	char *pem = fs_exists(path) ? t_read(path) : NULL;
 	STACK_OF(X509) *chain = NULL;
 
 	if (pem != NULL)
@@ -274,7 +275,7 @@ probe(const char *where)
 
 		if (!fs_exists(lives[k]->path))
 			continue;
-		if ((pem = fs_read_file(lives[k]->path, 1 << 20, NULL)) != NULL)
+		if ((pem = t_read(lives[k]->path)) != NULL)
 			chain = dane_judge_pem_chain(pem, strlen(pem));
 		free(pem);
 		if (chain == NULL) {
@@ -485,8 +486,7 @@ go_live(const char *path, const char *pem)
 
 	(void)live_get(path);
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	if ((old = fs_exists(path) ? fs_read_file(path, 1 << 20, NULL) :
-	    NULL) != NULL) {
+	if ((old = fs_exists(path) ? t_read(path) : NULL) != NULL) {
 		(void)fs_write_atomic(prev, old, strlen(old), 0600, (uid_t)-1,
 		    (gid_t)-1);
 		free(old);
@@ -651,8 +651,8 @@ fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 		o = fake.deploy_outcome;
 		goto done;
 	}
-	if ((k = fs_read_file(key_path, 1 << 20, NULL)) == NULL ||
-	    (ch = fs_read_file(chain_path, 1 << 20, NULL)) == NULL)
+	if ((k = t_read(key_path)) == NULL ||
+	    (ch = t_read(chain_path)) == NULL)
 		goto done;
 	buf_puts(&b, k);
 	buf_puts(&b, ch);
@@ -660,7 +660,7 @@ fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	fake.deploys++;
 	if (fake.mta_stale && fs_exists(path)) {
 		/* What the server keeps presenting: the chain before. */
-		char stale[600], *old = fs_read_file(path, 1 << 20, NULL);
+		char stale[600], *old = t_read(path);
 
 		snprintf(stale, sizeof(stale), "%s.stale", path);
 		if (old != NULL && !fs_exists(stale))
@@ -687,7 +687,7 @@ fake_rollback(const struct conf *c, const struct conf_host *h,
 
 	(void)c;
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	pem = fs_exists(prev) ? fs_read_file(prev, 1 << 20, NULL) : NULL;
+	pem = fs_exists(prev) ? t_read(prev) : NULL;
 	if (pem == NULL) {
 		free(path);
 		return OUT_PERMFAIL;

@@ -134,6 +134,12 @@ t_read_len(const char *path, size_t *lenp)
 		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_add(&b, chunk, n);
+	/* A directory opens but cannot be read: it is no file. */
+	if (ferror(f)) {
+		fclose(f);
+		free(b.data);
+		return NULL;
+	}
 	fclose(f);
 	if (lenp != NULL)
 		*lenp = b.len;

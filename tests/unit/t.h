@@ -31,7 +31,8 @@ const char *t_tmpdir(void);
 const char *t_path(const char *name);
 /* Writes a file (mode 0600) under t_tmpdir(); returns its path. */
 const char *t_write(const char *name, const char *content);
-/* Reads a whole file; caller frees; NULL if absent. */
+/* Reads a whole file; caller frees; NULL if absent or unreadable (a
+ * directory). */
 char	*t_read(const char *path);
 /* The same with its length in *lenp (if not NULL): binary files too. */
 char	*t_read_len(const char *path, size_t *lenp);
