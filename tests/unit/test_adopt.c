@@ -152,7 +152,7 @@ key_of(const char *role, char spki[65], char **path)
 	int64_t hid;
 
 	spki[0] = '\0';
-	if (store_host_id(st, HOST, 0, 0, &hid) == 1 &&
+	if (store_host_get(st, HOST, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s) == 1 &&
 	    store_key_get(st, s.id, role, &k) == 1) {
 		memcpy(spki, k.spki, 65);
@@ -186,7 +186,7 @@ host_known(void)
 {
 	int64_t hid = 0;
 
-	return store_host_id(st, HOST, 0, 0, &hid) == 1 && hid != 0;
+	return store_host_get(st, HOST, 0, 0, &hid, NULL) == 1 && hid != 0;
 }
 
 /*

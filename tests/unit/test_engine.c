@@ -141,7 +141,7 @@ slot_get(const struct conf_host *h, enum key_alg alg, struct store_slot *s)
 	int64_t hid;
 
 	memset(s, 0, sizeof(*s));
-	return store_host_id(st, h->name, 0, 0, &hid) == 1 &&
+	return store_host_get(st, h->name, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(st, hid, alg, 0, 0, s) == 1;
 }
 
@@ -250,7 +250,7 @@ spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
 	int64_t hid;
 
 	out[0] = '\0';
-	if (store_host_id(st, h->name, 0, 0, &hid) == 1 &&
+	if (store_host_get(st, h->name, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(st, hid, alg, 0, 0, &s) == 1 &&
 	    store_key_get(st, s.id, role, &k) == 1)
 		memcpy(out, k.spki, 65);
@@ -640,7 +640,7 @@ test_forced_roll_while_ageing(void)
 		spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
 		if (!forced && strcmp(cur, first) != 0 &&
 		    state_of(h, KEY_ALG_ECDSA_P256) == SLOT_AGEING) {
-			T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+			T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 			T_INT(store_host_force(st, hid, 1), 0);
 			forced = 1;
 			/* Act at once, inside the ageing window. */
@@ -766,7 +766,7 @@ test_clock_was_ahead(void)
 
 	if ((h = standby_host("mx19.example.org")) == NULL)
 		return;
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 	/* The wall clock runs 29 days ahead of real time (the prober's): a
 	 * roll deploys the aged next key and publishes the following one
 	 * "29 days from now". */
@@ -812,7 +812,7 @@ test_clock_set_forward(void)
 		return;
 	fake_boot_clock(1);
 	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 	/* A roll: the aged next key goes live, the following one is
 	 * published and served everywhere just now. */
 	T_CHECK(roll_until_ageing(h, hid));
@@ -849,7 +849,7 @@ test_slow_observation(void)
 	fake.observe_secs = 30;
 	fake.lag = 1;
 	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 	/* A roll, then another as soon as the following next key's record
 	 * is proved served: it deploys at the very end of ageing. */
 	T_CHECK(roll_until_ageing(h, hid));
@@ -1069,7 +1069,7 @@ test_rekeyed_behind_our_back(void)
 		int64_t hid;
 		char cur[65];
 
-		T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+		T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 		T_INT(store_host_force(st, hid, 1), 0);
 		fake.violations = 0;
 		T_CHECK(run_until_stable(h, 40) > 0);
@@ -1300,7 +1300,7 @@ test_unreadable_served_chain(void)
 			return;
 		if (!fresh) {
 			T_CHECK(run_until_stable(h, 40) > 0);
-			T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+			T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 			T_INT(store_host_force(st, hid, 1), 0);
 		}
 		fake_served(h->owner, &before);
@@ -1423,7 +1423,7 @@ test_due(void)
 	T_INT(engine_due(&eng, h, fake_now(), &r), 0);
 	T_INT(r.busy, 0);
 	T_CHECK(r.wake_at > fake_now());		/* the renewal */
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 	T_INT(store_host_force(st, hid, 1), 0);
 	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* a forced roll */
 	T_INT(store_host_force(st, hid, 0), 0);
@@ -1773,7 +1773,7 @@ test_retired_prune_spares_rollback(void)
 	fake_clock(fake_now() + 61 * DAY);
 	T_CHECK(step_until(h, SLOT_AGEING, 60, NULL));
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
 	T_INT(store_host_force(st, hid, 1), 0);
 	fake.verify_fails = 1;	/* the new chain fails live */
 	T_CHECK(run_until_stable(h, 60) > 0);

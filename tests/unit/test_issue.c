@@ -404,7 +404,7 @@ state_of(const struct conf_host *h)
 	int64_t hid;
 	enum slot_state r = SLOT_STATE_COUNT;
 
-	if (store_host_id(est, h->name, 0, 0, &hid) == 1 &&
+	if (store_host_get(est, h->name, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(est, hid, KEY_ALG_ECDSA_P256, 0, 0, &s) == 1)
 		r = s.state;
 	store_slot_free(&s);

@@ -32,7 +32,7 @@ store_with_host(const char *name, struct store **st, int64_t *hid)
 	const char *d = fresh_dir(name);
 
 	T_INT(store_open(d, 0, st), OUT_OK);
-	T_INT(store_host_id(*st, "mx.example.org", 1, 100, hid), 1);
+	T_INT(store_host_get(*st, "mx.example.org", 1, 100, hid, NULL), 1);
 	return d;
 }
 
@@ -60,6 +60,26 @@ sql(const char *dir, const char *q)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* The schema version the database in dir records, read beside the store's
+ * own connection; -1 if it cannot be read. */
+static int
+user_version(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_NAME);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "PRAGMA user_version;", -1, &s,
+	    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
 static void
 test_migrate(void)
 {
@@ -69,14 +89,14 @@ test_migrate(void)
 	char db[600];
 
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
+	T_INT(user_version(d), store_schema_latest());
 	T_CHECK(store_schema_latest() >= 1);
 	store_close(st);
 	snprintf(db, sizeof(db), "%s/%s", d, STORE_DB_NAME);
 	T_CHECK(stat(db, &sb) == 0 && (sb.st_mode & 077) == 0);
 	/* Reopening migrates nothing and keeps the data. */
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
+	T_INT(user_version(d), store_schema_latest());
 	store_close(st);
 }
 
@@ -101,9 +121,9 @@ test_migrate_keeps_data(void)
 	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
 	    "'standby', 1);"), 0);
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
+	T_INT(user_version(d), store_schema_latest());
 	T_CHECK(store_schema_latest() >= 3);
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &hid), 1);
+	T_INT(store_host_get(st, "mx.example.org", 0, 0, &hid, NULL), 1);
 	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
 	T_INT(sl.state, SLOT_STANDBY);
 	T_CHECK(sl.deployed_sig == NULL);	/* the new column, empty */
@@ -174,7 +194,7 @@ test_readonly_creates_nothing(void)
 	int64_t id = 0;
 
 	T_INT(store_open(d, 1, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &id), 0);
+	T_INT(store_host_get(st, "mx.example.org", 0, 0, &id, NULL), 0);
 	store_close(st);
 	T_CHECK(stat(d, &sb) != 0);
 }
@@ -188,12 +208,12 @@ test_interrupted_transaction(void)
 
 	T_INT(store_open(d, 0, &st), OUT_OK);
 	T_INT(store_begin(st), 0);
-	T_INT(store_host_id(st, "mx.example.org", 1, 100, &id), 1);
+	T_INT(store_host_get(st, "mx.example.org", 1, 100, &id, NULL), 1);
 	/* Closed mid-transaction, as a crash would: nothing survives. */
 	store_close(st);
 	st = NULL;
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &id), 0);
+	T_INT(store_host_get(st, "mx.example.org", 0, 0, &id, NULL), 0);
 	store_close(st);
 }
 
@@ -213,17 +233,17 @@ test_nested_reads(void)
 	T_INT(store_open(d, 0, &other), OUT_OK);
 	if (st == NULL || other == NULL)
 		goto done;
-	T_INT(store_host_id(st, "mx0.example.org", 1, 100, &id), 1);
+	T_INT(store_host_get(st, "mx0.example.org", 1, 100, &id, NULL), 1);
 	T_INT(store_begin_read(st), 0);
-	T_INT(store_host_id(st, "mx0.example.org", 0, 0, &id), 1);
+	T_INT(store_host_get(st, "mx0.example.org", 0, 0, &id, NULL), 1);
 	T_INT(store_begin_read(st), 0);
 	T_INT(store_commit(st), 0);
 	T_INT(store_begin_read(st), 0);
 	store_rollback(st);
-	T_INT(store_host_id(other, "mx1.example.org", 1, 100, &id), 1);
-	T_INT(store_host_id(st, "mx1.example.org", 0, 0, &id), 0);
+	T_INT(store_host_get(other, "mx1.example.org", 1, 100, &id, NULL), 1);
+	T_INT(store_host_get(st, "mx1.example.org", 0, 0, &id, NULL), 0);
 	T_INT(store_commit(st), 0);
-	T_INT(store_host_id(st, "mx1.example.org", 0, 0, &id), 1);
+	T_INT(store_host_get(st, "mx1.example.org", 0, 0, &id, NULL), 1);
 	/* Writes begin again once the reads are over. */
 	T_INT(store_begin(st), 0);
 	T_INT(store_commit(st), 0);
@@ -412,7 +432,7 @@ test_runs(void)
 	/* A slot made after the last run over every host (an algorithm or
 	 * a host added to the configuration) was not idle in it. */
 	T_INT(store_run_finished(st, NULL, 2000), 0);
-	T_INT(store_host_id(st, "mx3.example.org", 1, 2100, &hid3), 1);
+	T_INT(store_host_get(st, "mx3.example.org", 1, 2100, &hid3, NULL), 1);
 	T_INT(store_slot_get(st, hid3, KEY_ALG_RSA2048, 1, 2100, &n), 1);
 	store_slot_free(&n);
 	T_INT(store_slots_ran(st, "mx3.example.org", ~0u, 2200), 0);
@@ -454,8 +474,8 @@ test_migrate_from_5(void)
 	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
 	    "'standby', 1);"), 0);
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &hid), 1);
+	T_INT(user_version(d), store_schema_latest());
+	T_INT(store_host_get(st, "mx.example.org", 0, 0, &hid, NULL), 1);
 	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
 	T_INT(sl.state, SLOT_STANDBY);
 	T_INT(sl.last_run_at, 0);
