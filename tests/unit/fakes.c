@@ -439,12 +439,41 @@ ca_sign(EVP_PKEY *pub, const char *const *names, int n, int days)
 	return x;
 }
 
+/* What was written to the memory BIO b, as a string; frees b. */
+static char *
+bio_text(BIO *b)
+{
+	char *p, *out;
+	long n;
+
+	n = BIO_get_mem_data(b, &p);
+	out = xmalloc((size_t)n + 1);
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	BIO_free(b);
+	return out;
+}
+
+char *
+fake_cert_pem(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+
+	PEM_write_bio_X509(b, x);
+	return bio_text(b);
+}
+
+void
+fake_tlsa_set(const char *text, struct tlsa_set *set)
+{
+	if (tlsa_set_parse(text, set) != 0)
+		abort();
+}
+
 static char *
 pem_of(X509 *leaf, EVP_PKEY *key)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *p, *out;
-	long n;
 
 	if (key != NULL)
 		PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL);
@@ -452,12 +481,7 @@ pem_of(X509 *leaf, EVP_PKEY *key)
 	PEM_write_bio_X509(b, ca_cert);
 	if (fake.send_root && root_cert != NULL)
 		PEM_write_bio_X509(b, root_cert);
-	n = BIO_get_mem_data(b, &p);
-	out = xmalloc((size_t)n + 1);
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	BIO_free(b);
-	return out;
+	return bio_text(b);
 }
 
 static struct live *
@@ -571,19 +595,7 @@ fake_issue(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	if (fake.issue_wrong_key)
 		other = key_generate(alg);
 	leaf = ca_sign(other ? other : pub, names, 1 + h->naliases, 90);
-	if (fake.issue_leaf_only) {
-		BIO *lb = BIO_new(BIO_s_mem());
-		char *lp;
-		long ln;
-
-		PEM_write_bio_X509(lb, leaf);
-		ln = BIO_get_mem_data(lb, &lp);
-		pem = xmalloc((size_t)ln + 1);
-		memcpy(pem, lp, (size_t)ln);
-		pem[ln] = '\0';
-		BIO_free(lb);
-	} else
-		pem = pem_of(leaf, NULL);
+	pem = fake.issue_leaf_only ? fake_cert_pem(leaf) : pem_of(leaf, NULL);
 	o = fs_write_atomic(chain_path, pem, strlen(pem), 0644, (uid_t)-1,
 	    (gid_t)-1) == 0 ? OUT_OK : OUT_TEMPFAIL;
 done:

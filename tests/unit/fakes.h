@@ -75,6 +75,10 @@ void	fake_ca_change_under(const char *root_cn, const char *int_cn);
  * issuer_cert; -1 if there is none), its SPKI hex ("" if none). */
 int	fake_root_write(const char *path);
 void	fake_root_spki(char out[65]);
+/* PEM text of one certificate; caller frees. */
+char	*fake_cert_pem(X509 *);
+/* The TLSA set text describes (tlsa_set_parse); aborts if it is not one. */
+void	fake_tlsa_set(const char *text, struct tlsa_set *);
 /* Sets the clock seen by util_now() (util_set_clock). */
 void	fake_clock(time_t);
 time_t	fake_now(void);

@@ -155,6 +155,16 @@ t_read(const char *path)
 }
 
 int
+t_holds(const char *path, const char *want)
+{
+	char *got = t_read(path);
+	int ok = got != NULL && want != NULL && strcmp(got, want) == 0;
+
+	free(got);
+	return ok;
+}
+
+int
 t_dir_count(const char *dir, int hidden)
 {
 	DIR *d = opendir(dir);

@@ -36,6 +36,8 @@ const char *t_write(const char *name, const char *content);
 char	*t_read(const char *path);
 /* The same with its length in *lenp (if not NULL): binary files too. */
 char	*t_read_len(const char *path, size_t *lenp);
+/* 1 if the file at path holds exactly want. */
+int	 t_holds(const char *path, const char *want);
 /* Entries in dir other than "." and "..", only the hidden ones (a leading
  * '.': temp files) if hidden; -1 if it cannot be read. */
 int	 t_dir_count(const char *dir, int hidden);

@@ -24,6 +24,7 @@
 
 #include "backend.h"
 #include "conf.h"
+#include "fakes.h"
 #include "publish_pdns.h"
 #include "t.h"
 #include "t_openssl.h"
@@ -34,13 +35,6 @@
 #define H1	"0101010101010101010101010101010101010101010101010101010101010101"
 #define H2	"0202020202020202020202020202020202020202020202020202020202020202"
 
-static void
-set_of(const char *text, struct tlsa_set *set)
-{
-	if (tlsa_set_parse(text, set) != 0)
-		abort();
-}
-
 /* REPLACE with every record, or DELETE; names absolute and lower case. */
 static void
 test_body(void)
@@ -48,7 +42,7 @@ test_body(void)
 	struct tlsa_set two = { 0 }, none = { 0 };
 	char *b;
 
-	set_of("3 1 1 " H2 "\n3 1 1 " H1 "\n", &two);
+	fake_tlsa_set("3 1 1 " H2 "\n3 1 1 " H1 "\n", &two);
 	b = pdns_body("_25._tcp.MX1.example.org", 3600, &two);
 	T_STR(b, "{\"rrsets\":[{\"changetype\":\"REPLACE\","
 	    "\"name\":\"_25._tcp.mx1.example.org.\",\"records\":["
@@ -440,7 +434,7 @@ test_replace_table(void)
 		t_log_reset();
 		srv_start(&s, rows[i].r, rows[i].nr);
 		pub_init(&p, &s, url, sizeof(url), rows[i].zone);
-		set_of(rows[i].want, &want);
+		fake_tlsa_set(rows[i].want, &want);
 		req.owner = "_25._tcp.mx1.example.org";
 		req.ttl = 3600;
 		req.prev = &prev;
@@ -483,7 +477,7 @@ test_replace_body_on_wire(void)
 
 	srv_start(&s, r, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org.");
-	set_of("3 1 1 " H1 "\n", &want);
+	fake_tlsa_set("3 1 1 " H1 "\n", &want);
 	req.owner = "_25._tcp.mx1.example.org.";
 	req.ttl = 1800;
 	req.prev = &prev;
@@ -516,7 +510,7 @@ test_replace_failures(void)
 	char url[64];
 	int port;
 
-	set_of("3 1 1 " H1 "\n", &want);
+	fake_tlsa_set("3 1 1 " H1 "\n", &want);
 	req.owner = "_25._tcp.mx1.example.org";
 	req.ttl = 3600;
 	req.prev = &prev;
@@ -587,7 +581,7 @@ test_replace_tls(void)
 	if (!T_INT(t_ossl_selfsigned("tls", "ec", "/CN=localhost",
 	    "IP:127.0.0.1,DNS:localhost", "2"), 0))
 		return;
-	set_of("3 1 1 " H1 "\n", &want);
+	fake_tlsa_set("3 1 1 " H1 "\n", &want);
 	req.owner = "_25._tcp.mx1.example.org";
 	req.ttl = 3600;
 	req.prev = &prev;
@@ -651,7 +645,7 @@ test_env_proxy_ignored(void)
 	char url[64], *seen;
 	size_t i;
 
-	set_of("3 1 1 " H1 "\n", &want);
+	fake_tlsa_set("3 1 1 " H1 "\n", &want);
 	req.owner = "_25._tcp.mx1.example.org";
 	req.ttl = 3600;
 	req.prev = &prev;
