@@ -148,6 +148,26 @@ fake_boot(struct boot_clock *b)
 	b->known = 1;
 }
 
+static struct boot_clock fixed_boot;
+
+static void
+fixed_boot_read(struct boot_clock *b)
+{
+	*b = fixed_boot;
+}
+
+void
+fake_boot_fixed(const char *id, int64_t secs)
+{
+	memset(&fixed_boot, 0, sizeof(fixed_boot));
+	if (id != NULL) {
+		snprintf(fixed_boot.id, sizeof(fixed_boot.id), "%s", id);
+		fixed_boot.secs = secs;
+		fixed_boot.known = 1;
+	}
+	util_set_boot_clock(fixed_boot_read);
+}
+
 void
 fake_clock(time_t t)
 {

@@ -95,6 +95,9 @@ int64_t	fake_now_ms(void);
 /* The wall clock runs this far ahead of real time, which the prober
  * keeps (0: none); fake_clock() still sets the wall clock. */
 void	fake_skew(time_t ahead);
+/* A boot clock (util_set_boot_clock) that stands still: boot id at secs;
+ * id NULL: none is known. util_set_boot_clock(NULL) ends it. */
+void	fake_boot_fixed(const char *id, int64_t secs);
 /* On: a boot clock (util_set_boot_clock) that keeps real time, set with
  * every fake_clock(). Off (after fake_reset): none is known. */
 void	fake_boot_clock(int on);

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "fakes.h"
 #include "store.h"
 #include "t.h"
 #include "util.h"
@@ -43,6 +44,21 @@ slot_reread(struct store *st, int64_t hid, enum key_alg alg,
 {
 	store_slot_free(s);
 	T_INT(store_slot_get(st, hid, alg, 0, 0, s), 1);
+}
+
+/*
+ * A run over mx.example.org that had work for it ended at t, the slots of
+ * the algorithms in bad failing (store_slots_ran): alg's slot, read again
+ * into *s, last ran at t and last succeeded at success (checked).
+ */
+static void
+ran(struct store *st, int64_t hid, unsigned bad, time_t t, enum key_alg alg,
+    struct store_slot *s, time_t success)
+{
+	T_INT(store_slots_ran(st, "mx.example.org", bad, t), 0);
+	slot_reread(st, hid, alg, s);
+	T_INT(s->last_run_at, t);
+	T_INT(s->last_success_at, success);
 }
 
 static int
@@ -102,33 +118,52 @@ test_migrate(void)
 
 extern const char *const store_migrations[];
 
+/*
+ * A database as schema version left it, with mx.example.org and its RSA
+ * slot in standby, opened (migrated) to the latest schema: the slot is
+ * still there, in standby, and the columns added since are empty (no
+ * deployed files parsed, no run).
+ */
 static void
-test_migrate_keeps_data(void)
+migrate_from(int version, const char *dir)
 {
-	const char *d = fresh_dir("from-v1");
+	const char *d = fresh_dir(dir);
 	struct store *st = NULL;
 	struct store_slot sl;
 	int64_t hid = 0;
-	char pragma[64];
+	time_t at = -1;
+	char q[300];
+	int v;
 
-	/* A database as schema 1 left it, with a host and a slot. */
-	T_INT(sql(d, store_migrations[0]), 0);
-	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d;",
-	    0x44526f6c);
-	T_INT(sql(d, pragma), 0);
-	T_INT(sql(d, "PRAGMA user_version = 1; INSERT INTO hosts (name, "
-	    "created_at) VALUES ('mx.example.org', 1); INSERT INTO slots "
-	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
-	    "'standby', 1);"), 0);
-	T_INT(store_open(d, 0, &st), OUT_OK);
+	for (v = 0; v < version; v++)
+		T_INT(sql(d, store_migrations[v]), 0);
+	snprintf(q, sizeof(q), "PRAGMA application_id = %d; PRAGMA "
+	    "user_version = %d; INSERT INTO hosts (name, created_at) VALUES "
+	    "('mx.example.org', 1); INSERT INTO slots (host_id, alg, state, "
+	    "state_since) VALUES (1, 'rsa2048', 'standby', 1);", 0x44526f6c,
+	    version);
+	T_INT(sql(d, q), 0);
+	if (!T_INT(store_open(d, 0, &st), OUT_OK))
+		return;
 	T_INT(user_version(d), store_schema_latest());
-	T_CHECK(store_schema_latest() >= 3);
 	T_INT(store_host_get(st, "mx.example.org", 0, 0, &hid, NULL), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
-	T_INT(sl.state, SLOT_STANDBY);
-	T_CHECK(sl.deployed_sig == NULL);	/* the new column, empty */
-	store_slot_free(&sl);
+	if (T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1)) {
+		T_INT(sl.state, SLOT_STANDBY);
+		T_CHECK(sl.deployed_sig == NULL);
+		T_INT(sl.last_run_at, 0);
+		T_INT(sl.last_success_at, 0);
+		store_slot_free(&sl);
+	}
+	T_INT(store_run_last(st, "mx.example.org", &at), 0);
+	T_INT(at, 0);
 	store_close(st);
+}
+
+static void
+test_migrate_keeps_data(void)
+{
+	T_CHECK(store_schema_latest() >= 3);
+	migrate_from(1, "from-v1");
 }
 
 static void
@@ -299,21 +334,6 @@ test_one_next_key(void)
 	store_close(st);
 }
 
-/* The boot clocks of test_propagated_boot_clock: one boot, or none. */
-static void
-boot_a(struct boot_clock *b)
-{
-	snprintf(b->id, sizeof(b->id), "boot-a");
-	b->secs = 4242;
-	b->known = 1;
-}
-
-static void
-boot_off(struct boot_clock *b)
-{
-	(void)b;
-}
-
 /* "Served everywhere" is recorded with the boot clock beside it, when
  * one is known. */
 static void
@@ -328,9 +348,9 @@ test_propagated_boot_clock(void)
 	T_INT(store_owner_id(st, hid, "_25._tcp.mx.example.org", 1, &oid), 1);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 00", 60, 0, 100, &id1), 0);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 01", 60, 0, 100, &id2), 0);
-	util_set_boot_clock(boot_a);
+	fake_boot_fixed("boot-a", 4242);
 	T_INT(store_rrset_propagated(st, id1, 110000, 0), 0);
-	util_set_boot_clock(boot_off);
+	fake_boot_fixed(NULL, 0);
 	/* 119.001 s: whole seconds round up, milliseconds are kept. */
 	T_INT(store_rrset_propagated(st, id2, 119001, 0), 0);
 	util_set_boot_clock(NULL);
@@ -384,32 +404,19 @@ test_runs(void)
 	T_INT(store_run_last(st, "mx2.example.org", &at), 0);
 	T_INT(at, 1200);
 
-	T_INT(store_slots_ran(st, "mx.example.org", 0, 1300), 0);
-	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
-	T_INT(e.last_run_at, 1300);
-	T_INT(e.last_success_at, 1300);
+	ran(st, hid, 0, 1300, KEY_ALG_ECDSA_P256, &e, 1300);
 	/* RSA failed in the run at 1400. */
-	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_RSA2048,
-	    1400), 0);
-	slot_reread(st, hid, KEY_ALG_RSA2048, &r);
-	T_INT(r.last_run_at, 1400);
-	T_INT(r.last_success_at, 1300);
+	ran(st, hid, 1u << KEY_ALG_RSA2048, 1400, KEY_ALG_RSA2048, &r, 1300);
 	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_success_at, 1400);
 	/* A failure on record, then a stopped slot: no success either. */
 	T_INT(store_slot_set_failure(st, &e, 1, 2000, OUT_TEMPFAIL, "x",
 	    1450), 0);
-	T_INT(store_slots_ran(st, "mx.example.org", 0, 1500), 0);
-	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
-	T_INT(e.last_run_at, 1500);
-	T_INT(e.last_success_at, 1400);
+	ran(st, hid, 0, 1500, KEY_ALG_ECDSA_P256, &e, 1400);
 	T_INT(store_slot_set_failure(st, &e, 0, 0, OUT_OK, NULL, 0), 0);
 	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_FAILED,
 	    "test", 1550), 0);
-	T_INT(store_slots_ran(st, "mx.example.org", 0, 1600), 0);
-	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
-	T_INT(e.last_run_at, 1600);
-	T_INT(e.last_success_at, 1400);
+	ran(st, hid, 0, 1600, KEY_ALG_ECDSA_P256, &e, 1400);
 	/* An idle run at 1700 (nothing written for the host), then a
 	 * failed one at 1800: the success the idle run gave is kept. */
 	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_STANDBY,
@@ -452,38 +459,11 @@ test_runs(void)
 static void
 test_migrate_from_5(void)
 {
-	const char *d = fresh_dir("from-v5");
-	struct store *st = NULL;
-	struct store_slot sl;
-	int64_t hid = 0;
-	time_t at = -1;
-	char pragma[64];
-	int v;
-
 	if (!T_CHECK(store_schema_latest() >= 6))
 		return;
 	T_CHECK(strstr(store_migrations[4], "version 5.") != NULL);
 	T_CHECK(strstr(store_migrations[5], "version 6.") != NULL);
-	for (v = 0; v < 5; v++)
-		T_INT(sql(d, store_migrations[v]), 0);
-	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d;",
-	    0x44526f6c);
-	T_INT(sql(d, pragma), 0);
-	T_INT(sql(d, "PRAGMA user_version = 5; INSERT INTO hosts (name, "
-	    "created_at) VALUES ('mx.example.org', 1); INSERT INTO slots "
-	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
-	    "'standby', 1);"), 0);
-	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(user_version(d), store_schema_latest());
-	T_INT(store_host_get(st, "mx.example.org", 0, 0, &hid, NULL), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
-	T_INT(sl.state, SLOT_STANDBY);
-	T_INT(sl.last_run_at, 0);
-	T_INT(sl.last_success_at, 0);
-	T_INT(store_run_last(st, "mx.example.org", &at), 0);
-	T_INT(at, 0);
-	store_slot_free(&sl);
-	store_close(st);
+	migrate_from(5, "from-v5");
 }
 
 /* Asked for every resting slot on every run: one search of the partial
