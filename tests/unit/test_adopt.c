@@ -181,6 +181,22 @@ key_files(void)
 	return n;
 }
 
+/* Runs the host, the clock moved to each wake-up, until it has nothing
+ * left to do (at most limit runs). */
+static void
+settle(const struct conf_host *h, int limit)
+{
+	struct engine_result r;
+	int i;
+
+	for (i = 0; i < limit; i++) {
+		engine_host(&eng, h, &r);
+		if (!r.busy)
+			break;
+		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
+	}
+}
+
 static int
 host_known(void)
 {
@@ -295,19 +311,12 @@ test_unpublished_key_adopted(void)
 	const struct conf_host *h = setup();
 	char next[65], got[65];
 	const char *file;
-	struct engine_result r;
-	int i;
 
 	if (!T_CHECK(h != NULL))
 		return;
 	file = operator_key("staged.key", KEY_ALG_ECDSA_P256, next);
 	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_OK);
-	for (i = 0; i < 50; i++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			break;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
-	}
+	settle(h, 50);
 	T_CHECK(served_has(next));
 	key_of("next", got, NULL);
 	T_STR(got, next);
@@ -322,7 +331,6 @@ test_refusals_change_nothing(void)
 	char cur[65], rsa[65], other[65], next[65], got[65];
 	const char *file;
 	char path[700], *live;
-	struct engine_result r;
 	int i;
 
 	if (!T_CHECK(h != NULL))
@@ -372,12 +380,7 @@ test_refusals_change_nothing(void)
 	T_INT(key_files(), -1);
 
 	/* daneroll's own next key, published: another one is refused. */
-	for (i = 0; i < 50; i++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			break;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
-	}
+	settle(h, 50);
 	key_of("next", next, NULL);
 	T_CHECK(next[0] != '\0' && served_has(next));
 	i = key_files();
@@ -459,12 +462,7 @@ test_ports_roll(void)
 	served_spki(cur);
 	file = operator_key("next.key", KEY_ALG_ECDSA_P256, next);
 	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_OK);
-	for (i = 0; i < 60; i++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			break;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
-	}
+	settle(h, 60);
 	for (j = 0; j < 6; j++)
 		T_CHECK(served_at(owners[j], cur) && served_at(owners[j], next));
 	T_CHECK(store_host_force(st, 1, 1) == 0);

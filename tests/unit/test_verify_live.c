@@ -69,6 +69,17 @@ host(const char *name)
 	return h;
 }
 
+/* The TLSA RRset the world serves for name's port 25, into *set. */
+static void
+served_set(struct resolver *res, const char *name, struct tlsa_set *set)
+{
+	struct verify_name vn;
+
+	(void)verify_lookup(res, name, 25, &vn);
+	tlsa_set_copy(set, &vn.tlsa.set);
+	verify_name_free(&vn);
+}
+
 /* Looks the name up and runs its endpoints for alg against DNS (or set,
  * if not NULL); the results are left in eps[0..*n). */
 static void
@@ -256,13 +267,9 @@ test_engine_verifier(void)
 	if (!T_CHECK(resolve_open("127.0.0.1", 3, &res) == OUT_OK))
 		return;
 	/* "other": a key no server of the world uses (from mx2's RRset). */
-	(void)verify_lookup(res, "mx2.dr.test", 25, &vn);
-	tlsa_set_copy(&wrong, &vn.tlsa.set);
-	verify_name_free(&vn);
+	served_set(res, "mx2.dr.test", &wrong);
 
-	(void)verify_lookup(res, "mx1.dr.test", 25, &vn);
-	tlsa_set_copy(&want, &vn.tlsa.set);
-	verify_name_free(&vn);
+	served_set(res, "mx1.dr.test", &want);
 	if ((h = host("mx1.dr.test")) != NULL) {
 		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
 		    OUT_OK);
@@ -273,9 +280,7 @@ test_engine_verifier(void)
 	}
 	tlsa_set_free(&want);
 
-	(void)verify_lookup(res, "mx8.dr.test", 25, &vn);
-	tlsa_set_copy(&want, &vn.tlsa.set);
-	verify_name_free(&vn);
+	served_set(res, "mx8.dr.test", &want);
 	if ((h = host("mx8.dr.test")) != NULL) {
 		/* The IPv6 address serves another key: every address counts. */
 		t_log_reset();
@@ -285,9 +290,7 @@ test_engine_verifier(void)
 	}
 	tlsa_set_free(&want);
 
-	(void)verify_lookup(res, "mx6.dr.test", 25, &vn);
-	tlsa_set_copy(&want, &vn.tlsa.set);
-	verify_name_free(&vn);
+	served_set(res, "mx6.dr.test", &want);
 	if ((h = host("mx6.dr.test")) != NULL) {
 		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
 		    OUT_OK);
