@@ -35,6 +35,20 @@
 #define H1	"0101010101010101010101010101010101010101010101010101010101010101"
 #define H2	"0202020202020202020202020202020202020202020202020202020202020202"
 
+/* A request to make owner's RRset the one text describes, *prev before
+ * (the caller's, with *want to free). */
+static void
+req_init(struct publish_req *req, const char *owner, int64_t ttl,
+    const char *text, struct tlsa_set *want, const struct tlsa_set *prev)
+{
+	memset(req, 0, sizeof(*req));
+	fake_tlsa_set(text, want);
+	req->owner = owner;
+	req->ttl = ttl;
+	req->prev = prev;
+	req->want = want;
+}
+
 /* REPLACE with every record, or DELETE; names absolute and lower case. */
 static void
 test_body(void)
@@ -434,11 +448,8 @@ test_replace_table(void)
 		t_log_reset();
 		srv_start(&s, rows[i].r, rows[i].nr);
 		pub_init(&p, &s, url, sizeof(url), rows[i].zone);
-		fake_tlsa_set(rows[i].want, &want);
-		req.owner = "_25._tcp.mx1.example.org";
-		req.ttl = 3600;
-		req.prev = &prev;
-		req.want = &want;
+		req_init(&req, "_25._tcp.mx1.example.org", 3600, rows[i].want,
+		    &want, &prev);
 		o = publish_pdns.replace(NULL, &p, &req);
 		if (!T_INT(o, rows[i].out))
 			printf("    row %zu (%s): %s", i, rows[i].name,
@@ -477,11 +488,8 @@ test_replace_body_on_wire(void)
 
 	srv_start(&s, r, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org.");
-	fake_tlsa_set("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org.";
-	req.ttl = 1800;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org.", 1800, "3 1 1 " H1 "\n",
+	    &want, &prev);
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
 	srv_stop(&s);
 	seen = t_read(t_path("requests"));
@@ -510,11 +518,8 @@ test_replace_failures(void)
 	char url[64];
 	int port;
 
-	fake_tlsa_set("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org";
-	req.ttl = 3600;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
+	    &want, &prev);
 
 	/* Connection refused: the server is gone. */
 	srv_start(&s, hang, 0);
@@ -581,11 +586,8 @@ test_replace_tls(void)
 	if (!T_INT(t_ossl_selfsigned("tls", "ec", "/CN=localhost",
 	    "IP:127.0.0.1,DNS:localhost", "2"), 0))
 		return;
-	fake_tlsa_set("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org";
-	req.ttl = 3600;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
+	    &want, &prev);
 
 	/* A certificate nobody vouches for: refused, and no retry. */
 	srv_start_tls(&s, ok204, 1, 1);
@@ -645,11 +647,8 @@ test_env_proxy_ignored(void)
 	char url[64], *seen;
 	size_t i;
 
-	fake_tlsa_set("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org";
-	req.ttl = 3600;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
+	    &want, &prev);
 	srv_start(&s, ok204, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org");
 	p.api_url = "http://192.0.2.1:8081/";
