@@ -392,6 +392,23 @@ test_refusals_change_nothing(void)
 	T_INT(fake.violations, 0);
 }
 
+/* An operator's key adopted as next over the one daneroll made: want is
+ * adopt_next's answer; the next key is then the operator's (ADOPT_OK) or
+ * still daneroll's. */
+static void
+adopt_over_next(const struct conf_host *h, enum adopt_result want)
+{
+	char mine[65], first[65], got[65];
+	const char *file;
+
+	key_of("next", first, NULL);
+	T_CHECK(first[0] != '\0');
+	file = operator_key("mine.key", KEY_ALG_ECDSA_P256, mine);
+	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), want);
+	key_of("next", got, NULL);
+	T_STR(got, want == ADOPT_OK ? mine : first);
+}
+
 /* A next key whose publish may have gone out (its version was recorded
  * before the send failed) stays; one that never reached DNS (the run
  * stopped before any version was recorded) gives way, discarded in the
@@ -401,8 +418,6 @@ test_next_replaced_only_if_unsent(void)
 {
 	const struct conf_host *h = setup();
 	struct backends no_observer = fake_backends;
-	char mine[65], first[65], got[65];
-	const char *file;
 	struct engine_result r;
 
 	if (!T_CHECK(h != NULL))
@@ -413,12 +428,7 @@ test_next_replaced_only_if_unsent(void)
 	eng.be = &no_observer;
 	engine_host(&eng, h, &r);
 	eng.be = &fake_backends;
-	key_of("next", first, NULL);
-	T_CHECK(first[0] != '\0');
-	file = operator_key("mine.key", KEY_ALG_ECDSA_P256, mine);
-	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_OK);
-	key_of("next", got, NULL);
-	T_STR(got, mine);
+	adopt_over_next(h, ADOPT_OK);
 
 	/* Now a publish that fails after its version was recorded. */
 	h = setup();
@@ -427,12 +437,7 @@ test_next_replaced_only_if_unsent(void)
 	fake.publish_outcome = OUT_TEMPFAIL;
 	engine_host(&eng, h, &r);
 	fake.publish_outcome = OUT_OK;
-	key_of("next", first, NULL);
-	T_CHECK(first[0] != '\0');
-	file = operator_key("mine.key", KEY_ALG_ECDSA_P256, mine);
-	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_REFUSED);
-	key_of("next", got, NULL);
-	T_STR(got, first);
+	adopt_over_next(h, ADOPT_REFUSED);
 	T_INT(fake.violations, 0);
 }
 
