@@ -105,21 +105,8 @@ wait_for() {
 }
 
 # What Postfix serves on the wire now: SPKI digest of the leaf, or "none".
-served_spki() { # [openssl s_client options, e.g. -sigalgs for RSA]
-	nsx openssl s_client -connect "$ADDR:25" -starttls smtp \
-	    -servername "$HOST" "$@" </dev/null 2>/dev/null >"$tmp/wire.txt"
-	sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' \
-	    "$tmp/wire.txt" >"$tmp/wire.pem"
-	if [ -s "$tmp/wire.pem" ]; then spki_of_leaf "$tmp/wire.pem"; else echo none; fi
-}
-expect_served() { # name, wanted spki, [s_client options]
-	name=$1 want=$2
-	shift 2
-	got=$(served_spki "$@")
-	set -- "$name" "$want"
-	if [ "$got" = "$2" ]; then ok "$1"; else
-		not_ok "$1" "served $got, wanted $2"; fi
-}
+WIRE_DIR=$tmp
+served_spki() { wire_spki "$ADDR" "$HOST" "$@"; }
 
 # ---- the namespace and the driver ---------------------------------------
 ip netns del "$NS" 2>/dev/null

@@ -45,14 +45,8 @@ PIDS=""
 nsx() { ip netns exec "$NS" "$@"; }
 
 teardown() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086 # one pid a word
+	stop_pids $PIDS
 	ip netns del "$NS" 2>/dev/null
 	[ "${KEEP:-0}" = 1 ] && echo "# kept $T" || rm -rf "$T"
 }
