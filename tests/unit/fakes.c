@@ -775,19 +775,25 @@ mta_chain(const struct conf_host *h, enum key_alg alg)
 	return chain;
 }
 
-/* The real verifier (verify.c) handshakes with OpenSSL's DANE code: so
- * do these stand-ins, through the judge. */
+/*
+ * The chain the MTA serves for alg, judged against set. The real verifier
+ * (verify.c) handshakes with OpenSSL's DANE code: so do these stand-ins,
+ * through the judge. *served: whether a chain is served at all (if not:
+ * OUT_TEMPFAIL).
+ */
 static enum outcome
-judged(const struct tlsa_set *set, STACK_OF(X509) *chain)
+live_judged(const struct conf_host *h, enum key_alg alg,
+    const struct tlsa_set *set, int *served)
 {
-	switch (dane_judge(set, chain)) {
-	case 1:
-		return OUT_OK;
-	case 0:
-		return OUT_PERMFAIL;
-	default:
+	STACK_OF(X509) *chain = mta_chain(h, alg);
+	int v;
+
+	*served = chain != NULL;
+	if (chain == NULL)
 		return OUT_TEMPFAIL;
-	}
+	v = dane_judge(set, chain);
+	sk_X509_pop_free(chain, X509_free);
+	return v == 1 ? OUT_OK : v == 0 ? OUT_PERMFAIL : OUT_TEMPFAIL;
 }
 
 /* The publish guard's live look: a chain served, judged against would. */
@@ -795,39 +801,32 @@ static enum outcome
 fake_probe(const struct conf *c, const struct conf_host *h, enum key_alg alg,
     const struct tlsa_set *would)
 {
-	STACK_OF(X509) *chain = mta_chain(h, alg);
-	enum outcome o;
+	int served;
 
 	(void)c;
 	fake.probes++;
-	if (chain == NULL)
-		return OUT_TEMPFAIL;
-	o = judged(would, chain);
-	sk_X509_pop_free(chain, X509_free);
-	return o;
+	return live_judged(h, alg, would, &served);
 }
 
 static enum outcome
 fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
     const struct tlsa_set *want)
 {
-	STACK_OF(X509) *chain = mta_chain(h, alg);
+	int served;
 	enum outcome o;
 
 	(void)c;
 	fake.verifies++;
-	if (chain == NULL)
-		return OUT_TEMPFAIL;
-	o = judged(want, chain);
+	o = live_judged(h, alg, want, &served);
+	if (!served)
+		return o;
 	if (fake.verify_fail_once > 0) {
 		fake.verify_fail_once--;
-		sk_X509_pop_free(chain, X509_free);
 		return OUT_PERMFAIL;
 	}
 	/* A broken deploy: the new chain fails live, the restored passes. */
 	if (fake.verify_fails && fake.rollbacks == 0)
 		o = OUT_PERMFAIL;
-	sk_X509_pop_free(chain, X509_free);
 	return o;
 }
 
