@@ -622,6 +622,20 @@ done:
 	conf_free(c);
 }
 
+/* x's PEM written to name under the test directory: the path (caller
+ * frees), and the PEM into *pemp if not NULL (caller frees). */
+static char *
+cert_file(const char *name, X509 *x, char **pemp)
+{
+	char *pem = fake_cert_pem(x), *path = xstrdup(t_write(name, pem));
+
+	if (pemp != NULL)
+		*pemp = pem;
+	else
+		free(pem);
+	return path;
+}
+
 static void
 test_issuer_completion(void)
 {
@@ -635,14 +649,8 @@ test_issuer_completion(void)
 	key_spki_hex(root_key, root_hex);
 	key_spki_hex(int_key, int_hex);
 	key_spki_hex(other_key, other_hex);
-	root_pem = fake_cert_pem(root_cert);
-	rootf = xstrdup(t_write("root.pem", root_pem));
-	{
-		char *o = fake_cert_pem(other_cert);
-
-		otherf = xstrdup(t_write("other.pem", o));
-		free(o);
-	}
+	rootf = cert_file("root.pem", root_cert, &root_pem);
+	otherf = cert_file("other.pem", other_cert, NULL);
 	mkset(&a, "iss-a", NULL);
 	path = P("iss", "mx.pem");
 
@@ -752,14 +760,8 @@ test_issuer_pin_root(void)
 	char *want = NULL, *chain = NULL;
 
 	pki();
-	root_pem = fake_cert_pem(root_cert);
-	rootf = xstrdup(t_write("pin-root.pem", root_pem));
-	{
-		char *o = fake_cert_pem(other_cert);
-
-		otherf = xstrdup(t_write("pin-other.pem", o));
-		free(o);
-	}
+	rootf = cert_file("pin-root.pem", root_cert, &root_pem);
+	otherf = cert_file("pin-other.pem", other_cert, NULL);
 	mkset(&a, "pin-a", NULL);
 
 	/* Another CA pinned; the chain (leaf + intermediate) does not send

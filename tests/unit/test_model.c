@@ -728,24 +728,28 @@ model_forget(const struct conf *c, const struct conf_host *h,
 	return o;
 }
 
+/* A handshake that takes up to ms: 1 if the MTA answers it. */
+static int
+mta_answers(int ms)
+{
+	advance(W->now + rnd(ms));
+	return !W->mta_dark;
+}
+
 static enum outcome
 model_verify(const struct conf *c, const struct conf_host *h,
     enum key_alg alg, const struct tlsa_set *want)
 {
-	advance(W->now + rnd(800));
-	if (W->mta_dark)
-		return OUT_TEMPFAIL;
-	return fake_backends.verifier->verify(c, h, alg, want);
+	return mta_answers(800) ?
+	    fake_backends.verifier->verify(c, h, alg, want) : OUT_TEMPFAIL;
 }
 
 static enum outcome
 model_probe(const struct conf *c, const struct conf_host *h,
     enum key_alg alg, const struct tlsa_set *would)
 {
-	advance(W->now + rnd(400));
-	if (W->mta_dark)
-		return OUT_TEMPFAIL;
-	return fake_backends.verifier->probe(c, h, alg, would);
+	return mta_answers(400) ?
+	    fake_backends.verifier->probe(c, h, alg, would) : OUT_TEMPFAIL;
 }
 
 static const struct backend_publisher model_pub = {
