@@ -134,6 +134,22 @@ options {
 controls { };
 EOF
 }
+primary() { # zone, then its notify statements
+	z=$1
+	shift
+	cat <<EOF
+zone "$z." {
+	type primary;
+	file "$T/ns1/$z.db";
+	key-directory "$T/ns1/keys";
+	dnssec-policy drobs;
+	inline-signing yes;
+	update-policy { grant drobs-update zonesub TLSA; };
+	allow-transfer { 192.0.2.2; 2001:db8::2; };
+EOF
+	printf '\t%s\n' "$@"
+	echo '};'
+}
 {
 	options "$T/ns1" 192.0.2.1 2001:db8::1
 	cat <<EOF
@@ -142,28 +158,10 @@ dnssec-policy drobs {
 	dnskey-ttl 60;
 	max-zone-ttl 600;
 };
-zone "example." {
-	type primary;
-	file "$T/ns1/example.db";
-	key-directory "$T/ns1/keys";
-	dnssec-policy drobs;
-	inline-signing yes;
-	update-policy { grant drobs-update zonesub TLSA; };
-	allow-transfer { 192.0.2.2; 2001:db8::2; };
-	notify explicit;
-	also-notify { 192.0.2.2; 2001:db8::2; };
-};
-zone "lag.example." {
-	type primary;
-	file "$T/ns1/lag.example.db";
-	key-directory "$T/ns1/keys";
-	dnssec-policy drobs;
-	inline-signing yes;
-	update-policy { grant drobs-update zonesub TLSA; };
-	allow-transfer { 192.0.2.2; 2001:db8::2; };
-	notify no;
-};
 EOF
+	primary example "notify explicit;" \
+		"also-notify { 192.0.2.2; 2001:db8::2; };"
+	primary lag.example "notify no;"
 } >"$T/ns1/named.conf"
 {
 	options "$T/ns2" 192.0.2.2 2001:db8::2
