@@ -40,14 +40,14 @@ static struct owner {
 	int64_t		 pending_ttl;
 	int		 has_pending, lag;
 } **owners;
-static int nowners, owners_cap;
+static int nowners;
 
 /* Live files, by path; what they serve is always read from disk, so a
  * crashed child's deploy is seen by the parent as a real MTA would. */
 static struct live {
 	char		 path[512];
 } **lives;
-static int nlives, lives_cap;
+static int nlives;
 
 /*
  * Names to entry numbers, open addressing: bench/steady_setup makes
@@ -251,11 +251,7 @@ owner_get(const char *name)
 
 	if ((i = ix_get(&owner_ix, name)) >= 0)
 		return owners[i];
-	if (nowners == owners_cap) {
-		owners_cap = owners_cap ? 2 * owners_cap : 64;
-		owners = xrealloc(owners, (size_t)owners_cap *
-		    sizeof(*owners));
-	}
+	owners = xgrow(owners, (size_t)nowners, sizeof(*owners));
 	o = owners[nowners] = xcalloc(1, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	ix_put(&owner_ix, o->name, nowners++);
@@ -512,10 +508,7 @@ live_get(const char *path)
 
 	if ((i = ix_get(&live_ix, path)) >= 0)
 		return lives[i];
-	if (nlives == lives_cap) {
-		lives_cap = lives_cap ? 2 * lives_cap : 64;
-		lives = xrealloc(lives, (size_t)lives_cap * sizeof(*lives));
-	}
+	lives = xgrow(lives, (size_t)nlives, sizeof(*lives));
 	l = lives[nlives] = xcalloc(1, sizeof(*l));
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	ix_put(&live_ix, l->path, nlives++);
