@@ -50,7 +50,6 @@ enum ageing_verdict {
 /* Versions oldest first; n >= 1. Sets *at for AGE_SAFE. */
 enum ageing_verdict ageing_safe_at(const struct rrset_version *, int n,
 		    int64_t margin, time_t *at);
-const char	*ageing_verdict_str(enum ageing_verdict);
 
 /*
  * A recorded "served everywhere" time as the boot clock dates it: within

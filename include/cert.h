@@ -33,9 +33,8 @@ STACK_OF(X509)	*cert_chain_from_pem(const char *pem, size_t len,
 char		*cert_chain_to_pem(STACK_OF(X509) *);
 /* 1 if the certificate's public key is the key's, else 0. */
 int		 cert_matches_key(X509 *, EVP_PKEY *);
-/* Validity bounds; (time_t)-1 (logged) if unreadable. */
+/* The end of validity; (time_t)-1 (logged) if unreadable. */
 time_t		 cert_not_after(X509 *);
-time_t		 cert_not_before(X509 *);
 /* 1 if subjectAltName DNS names (or the CN when the certificate has no
  * SAN DNS name) cover host: case-insensitive, a trailing dot ignored, "*"
  * only as a whole leftmost label, matching one label. */

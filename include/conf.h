@@ -207,7 +207,6 @@ struct conf_host *conf_host_find(const struct conf *, const char *name);
 const struct conf_host **conf_select_hosts(const struct conf *,
 		    char **names, int n, int *count);
 
-const char	*conf_issuer_pin_str(enum issuer_pin);
 const char	*conf_scheme_str(enum conf_scheme);
 const char	*key_alg_str(enum key_alg);
 /* 0 and *alg set if the name is known, else -1 (nothing logged). */

@@ -69,13 +69,6 @@ int	 fs_secure_path(const char *path, int flags);
  * can write lets them rename ours away and put theirs in its place.
  */
 int	 fs_check_private_dir(const char *path);
-/*
- * Reads a whole regular file of at most maxlen bytes (NUL-terminated,
- * *lenp set if not NULL). NULL (logged) if absent, unreadable, not a
- * regular file (a FIFO or device is refused at once, never waited on) or
- * larger than maxlen.
- */
-char	*fs_read_file(const char *path, size_t maxlen, size_t *lenp);
 /* A descriptor of the directory part of path (O_DIRECTORY), or -1
  * logged; the caller closes it. */
 int	 fs_open_dir_of(const char *path);

@@ -11,8 +11,7 @@
  * line, SMTP_REPLY_LINES lines and SMTP_REPLY_MAX bytes per reply,
  * SMTP_SESSION_MAX bytes for the whole conversation. A server that breaks a
  * bound fails the session at once; time is bounded by the caller, who
- * drives smtp_step() from its poll loop and owns the deadlines (or uses
- * smtp_run(), which does both with one total deadline).
+ * drives smtp_step() from its poll loop and owns the deadlines.
  *
  * A session holds no heap memory and does not own its socket: the caller
  * closes fd. Failures are not logged here; the session keeps an error code
@@ -77,9 +76,8 @@ enum smtp_error {
 	SMTP_E_REJECTED,	/* a 5xx reply */
 	SMTP_E_NO_STARTTLS,	/* EHLO reply without STARTTLS */
 	SMTP_E_PIPELINED,	/* bytes after the 220 to STARTTLS */
-	SMTP_E_TIMEOUT		/* set by the caller (or smtp_run) */
+	SMTP_E_TIMEOUT		/* set by the caller */
 };
-const char	*smtp_error_str(enum smtp_error);
 
 struct smtp_session {
 	enum smtp_state	 state;
@@ -110,11 +108,5 @@ enum smtp_state	 smtp_step(struct smtp_session *);
 /* Marks the session failed with err and a detail (the caller's timeout). */
 void		 smtp_fail(struct smtp_session *, enum smtp_error,
 		    const char *detail);
-/*
- * Runs the session to READY or FAILED with its own poll loop; the whole
- * conversation must be over within timeout_ms (a server trickling one
- * byte a second is cut off there). For tests and simple callers.
- */
-enum smtp_state	 smtp_run(struct smtp_session *, int timeout_ms);
 
 #endif

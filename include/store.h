@@ -32,7 +32,6 @@ struct store;
 enum outcome	 store_open(const char *state_dir, int readonly,
 		    struct store **);
 void		 store_close(struct store *);
-int		 store_schema_version(struct store *);
 /* The number of migrations this build carries. */
 int		 store_schema_latest(void);
 
@@ -102,10 +101,8 @@ struct store_rrset {
 };
 void		 store_rrsets_free(struct store_rrset *, int n);
 
-/* Hosts and slots: created on first sight, found by name. */
-int	 store_host_id(struct store *, const char *name, int create,
-	    time_t now, int64_t *id);
-/* Same, also reading the host's forced-roll flag (forced may be NULL). */
+/* Hosts and slots: created on first sight, found by name; forced (may be
+ * NULL) reads the host's forced-roll flag. */
 int	 store_host_get(struct store *, const char *name, int create,
 	    time_t now, int64_t *id, int *forced);
 int	 store_host_force(struct store *, int64_t host_id, int on);

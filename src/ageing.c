@@ -55,17 +55,6 @@ ageing_safe_at(const struct rrset_version *v, int n, int64_t margin,
 	return AGE_SAFE;
 }
 
-const char *
-ageing_verdict_str(enum ageing_verdict a)
-{
-	switch (a) {
-	case AGE_SAFE:			return "safe";
-	case AGE_WAIT_PROPAGATION:	return "waiting for propagation";
-	case AGE_NEVER:			return "not published";
-	}
-	return "unknown";
-}
-
 time_t
 ageing_boot_dated(time_t recorded_at, const char *boot_id, int64_t boot_s,
     const char *now_boot_id, int64_t now_boot_s, time_t now)

@@ -239,12 +239,6 @@ cert_not_after(X509 *x)
 	return asn1_time_to_time(x != NULL ? X509_get0_notAfter(x) : NULL);
 }
 
-time_t
-cert_not_before(X509 *x)
-{
-	return asn1_time_to_time(x != NULL ? X509_get0_notBefore(x) : NULL);
-}
-
 static int
 lower(int c)
 {

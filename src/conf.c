@@ -387,16 +387,6 @@ conf_scheme_str(enum conf_scheme s)
 }
 
 const char *
-conf_issuer_pin_str(enum issuer_pin p)
-{
-	switch (p) {
-	case ISSUER_PIN_INTERMEDIATE:	return "intermediate";
-	case ISSUER_PIN_ROOT:		return "root";
-	}
-	return "unknown";
-}
-
-const char *
 key_alg_str(enum key_alg a)
 {
 	if ((unsigned)a >= KEY_ALG_COUNT)

@@ -642,8 +642,7 @@ fs_check_private_dir(const char *path)
 
 /* read_fd for an opened descriptor that must be a regular file. */
 static char *
-read_regular(int fd, const char *path, size_t maxlen, size_t *lenp,
-    int secret)
+read_regular(int fd, const char *path, size_t maxlen, size_t *lenp)
 {
 	struct stat st;
 
@@ -660,26 +659,7 @@ read_regular(int fd, const char *path, size_t maxlen, size_t *lenp,
 		log_err("%s: not a regular file", path);
 		return NULL;
 	}
-	return read_fd(fd, path, &st, maxlen, lenp, secret);
-}
-
-char *
-fs_read_file(const char *path, size_t maxlen, size_t *lenp)
-{
-	char *ret = NULL;
-	int fd = -1;
-
-	/* O_NONBLOCK: a FIFO planted at the path must not hang the run. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) <
-	    0) {
-		log_err("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	ret = read_regular(fd, path, maxlen, lenp, 0);
-out:
-	if (fd >= 0)
-		(void)close(fd);
-	return ret;
+	return read_fd(fd, path, &st, maxlen, lenp, 1);
 }
 
 int
@@ -716,7 +696,7 @@ fs_read_at(int dfd, const char *name, const char *shown, size_t maxlen,
 			log_err("%s: %s", shown, strerror(errno));
 		goto out;
 	}
-	ret = read_regular(fd, shown, maxlen, lenp, 1);
+	ret = read_regular(fd, shown, maxlen, lenp);
 out:
 	if (fd >= 0)
 		(void)close(fd);

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "smtp.h"
@@ -36,23 +35,6 @@ smtp_state_str(enum smtp_state s)
 	case SMTP_ST_STARTTLS_REPLY:	return "starttls-reply";
 	case SMTP_ST_READY:		return "ready";
 	case SMTP_ST_FAILED:		return "failed";
-	}
-	return "unknown";
-}
-
-const char *
-smtp_error_str(enum smtp_error e)
-{
-	switch (e) {
-	case SMTP_E_NONE:		return "none";
-	case SMTP_E_IO:			return "io-error";
-	case SMTP_E_CLOSED:		return "closed";
-	case SMTP_E_PROTOCOL:		return "protocol-error";
-	case SMTP_E_TEMPFAIL:		return "tempfail";
-	case SMTP_E_REJECTED:		return "rejected";
-	case SMTP_E_NO_STARTTLS:	return "no-starttls";
-	case SMTP_E_PIPELINED:		return "pipelined";
-	case SMTP_E_TIMEOUT:		return "timeout";
 	}
 	return "unknown";
 }
@@ -404,43 +386,6 @@ smtp_step(struct smtp_session *s)
 		break;
 	default:
 		break;
-	}
-	return s->state;
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-enum smtp_state
-smtp_run(struct smtp_session *s, int timeout_ms)
-{
-	long long deadline = mono_ms() + timeout_ms, left;
-	struct pollfd pfd;
-	int n;
-
-	while ((pfd.events = smtp_events(s)) != 0) {
-		if ((left = deadline - mono_ms()) <= 0) {
-			smtp_fail(s, SMTP_E_TIMEOUT, "no STARTTLS within the "
-			    "time allowed");
-			break;
-		}
-		pfd.fd = s->fd;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			smtp_fail(s, SMTP_E_IO, strerror(errno));
-			break;
-		}
-		if (n > 0)
-			(void)smtp_step(s);
 	}
 	return s->state;
 }

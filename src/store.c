@@ -350,15 +350,6 @@ store_close(struct store *st)
 }
 
 int
-store_schema_version(struct store *st)
-{
-	int v = -1;
-
-	(void)pragma_int(st, "PRAGMA user_version;", &v);
-	return v;
-}
-
-int
 store_begin(struct store *st)
 {
 	return exec(st, "BEGIN IMMEDIATE;");
@@ -437,13 +428,6 @@ insert_id(struct store *st, sqlite3_stmt *s, int64_t *id)
 }
 
 /* Hosts and slots. */
-
-int
-store_host_id(struct store *st, const char *name, int create, time_t now,
-    int64_t *id)
-{
-	return store_host_get(st, name, create, now, id, NULL);
-}
 
 int
 store_host_get(struct store *st, const char *name, int create, time_t now,

@@ -15,6 +15,8 @@
 
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 void		 fuzz_quiet(void);
+/* fuzz_quiet, and any log line that quotes secret aborts the run. */
+void		 fuzz_never_logs(const char *secret);
 const char	*fuzz_file(const uint8_t *, size_t);
 /* A NUL-terminated malloc'd copy of data; caller frees. */
 char		*fuzz_str(const uint8_t *, size_t);

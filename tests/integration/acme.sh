@@ -105,20 +105,14 @@ wait_for() {
 }
 
 # What Postfix serves on the wire now: SPKI digest of the leaf, or "none".
-served_spki() { # [openssl s_client options, e.g. -sigalgs for RSA]
-	nsx openssl s_client -connect "$ADDR:25" -starttls smtp \
-	    -servername "$HOST" "$@" </dev/null 2>/dev/null >"$tmp/wire.txt"
-	sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' \
-	    "$tmp/wire.txt" >"$tmp/wire.pem"
-	if [ -s "$tmp/wire.pem" ]; then spki_of_leaf "$tmp/wire.pem"; else echo none; fi
-}
-expect_served() { # name, wanted spki, [s_client options]
-	name=$1 want=$2
-	shift 2
-	got=$(served_spki "$@")
-	set -- "$name" "$want"
-	if [ "$got" = "$2" ]; then ok "$1"; else
-		not_ok "$1" "served $got, wanted $2"; fi
+WIRE_DIR=$tmp
+served_spki() { wire_spki "$ADDR" "$HOST" "$@"; }
+
+# tempfail_says LOG PATTERN WHAT: the driver's last run failed for now
+# (exit 75, in $rc) and its LOG says PATTERN.
+tempfail_says() {
+	if [ "$rc" -eq 75 ] && grep -q "$2" "$1"; then ok "$3"; else
+		not_ok "$3" "exit $rc: $(cat "$1")"; fi
 }
 
 # ---- the namespace and the driver ---------------------------------------
@@ -355,12 +349,8 @@ chmod 600 "$tmp/daneroll-nochain.conf"
 "$driver" issue "$tmp/daneroll-nochain.conf" "$HOST" ecdsa-p256 \
     "$tmp/keys/certbot.csr" "$tmp/keys/nochain.pem" >"$tmp/nochain.log" 2>&1
 rc=$?
-if [ "$rc" -eq 75 ] && grep -q 'left no certificate chain' "$tmp/nochain.log"; then
-	ok "a hook exiting 0 without a chain: temporary failure"
-else
-	not_ok "a hook exiting 0 without a chain: temporary failure" \
-	    "exit $rc: $(cat "$tmp/nochain.log")"
-fi
+tempfail_says "$tmp/nochain.log" 'left no certificate chain' \
+    "a hook exiting 0 without a chain: temporary failure"
 
 # ---- acme.sh in charge: its --reloadcmd runs daneroll acme-hook ---------
 # acme.sh issues for a key of its own and hands each certificate over
@@ -646,12 +636,8 @@ touch "$tmp/reload-fail"
     "$tmp/keys/dehydrated.key" "$tmp/keys/dehydrated.chain" \
     >"$tmp/deploy2.log" 2>&1
 rc=$?
-if [ "$rc" -eq 75 ] && grep -q 'previous set is restored and reloaded' "$tmp/deploy2.log"; then
-	ok "failing reload: deploy fails (75), previous set restored and reloaded"
-else
-	not_ok "failing reload: deploy fails, previous set restored" \
-	    "exit $rc: $(cat "$tmp/deploy2.log")"
-fi
+tempfail_says "$tmp/deploy2.log" 'previous set is restored and reloaded' \
+    "failing reload: deploy fails (75), previous set restored and reloaded"
 expect_served "on the wire after the failed reload: still set B" "$B"
 
 # Rollback (as after a failed live check): A is served again.

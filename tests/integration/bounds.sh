@@ -329,6 +329,17 @@ to_issue() { # NAME
 	ip netns exec "$NS" "$bin" -c "$t/$1.conf" roll mx.example.org >>"$t/$1.setup" 2>&1
 	[ "$(slot "$t/$1.conf")" = "ageing 0" ] || not_ok "$1: set up to the rollover" "$(cat "$t/$1.setup")"
 }
+# run_at_issue NAME HOST_LINES: host mx.example.org (publisher rr and
+# HOST_LINES) brought to the ISSUE step, then one run, measured, when the
+# new key has aged.
+run_at_issue() {
+	conf "$1" mx.example.org "" "publisher = rr
+$2"
+	to_issue "$1"
+	envs="DANEROLL_NOW=$((now + 400))"
+	measure -c "$t/$1.conf" run
+	envs=
+}
 live_sum=$(sha256sum "$t/live/mx-ecdsa-p256.pem")
 live_same() {
 	[ "$(sha256sum "$t/live/mx-ecdsa-p256.pem")" = "$live_sum" ] &&
@@ -336,12 +347,7 @@ live_same() {
 		not_ok "$1: the deployed file is unchanged"
 }
 
-conf acme-endless mx.example.org "" "publisher = rr
-acme_hook = $t/hooks/endless"
-to_issue acme-endless
-envs="DANEROLL_NOW=$((now + 400))"
-measure -c "$t/acme-endless.conf" run
-envs=
+run_at_issue acme-endless "acme_hook = $t/hooks/endless"
 bounded "run: ACME hook writing without end, deaf to SIGTERM (3 s + 5 s grace)" 75 16 $RSS \
 	"$t/hooks/endless timed out after 3s" "$t/hooks/endless: output cut at 65536 bytes" \
 	"ACME hook $t/hooks/endless timed out; will retry, the current certificate stays in service"
@@ -351,24 +357,14 @@ pgrep -f "endless ACME hook output $t" >/dev/null &&
 	not_ok "run: endless ACME hook, nothing left running" "$(pgrep -af "endless ACME hook output $t")" ||
 	ok "run: endless ACME hook, nothing left running"
 
-conf acme-big mx.example.org "" "publisher = rr
-acme_hook = $t/hooks/bigchain"
-to_issue acme-big
-envs="DANEROLL_NOW=$((now + 400))"
-measure -c "$t/acme-big.conf" run
-envs=
+run_at_issue acme-big "acme_hook = $t/hooks/bigchain"
 bounded "run: ACME hook leaving a 2 MiB chain" 69 6 $RSS \
 	"$t/acme-big/keys/mx.example.org/ecdsa-p256.2.issued.pem: 2097152 bytes, more than the limit of 1048576 bytes"
 same "run: 2 MiB chain, nothing advances" "$(slot "$t/acme-big.conf")" "issuing 1"
 live_same "run: 2 MiB chain"
 
-conf reload-endless mx.example.org "" "publisher = rr
-acme_hook = $top/hooks/acme/local-ca $t/ca/settings
+run_at_issue reload-endless "acme_hook = $top/hooks/acme/local-ca $t/ca/settings
 reload = /usr/bin/yes endless reload output"
-to_issue reload-endless
-envs="DANEROLL_NOW=$((now + 400))"
-measure -c "$t/reload-endless.conf" run
-envs=
 bounded "run: reload command writing without end (run twice, 3 s each)" 69 12 $RSS \
 	"reload /usr/bin/yes endless reload output timed out" \
 	"/usr/bin/yes: output cut at 65536 bytes" "the previous set is restored"

@@ -11,32 +11,14 @@
 # tests/run.sh runs every script with sh: this one needs bash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
-	skip "crash tests" "needs root and ip netns"
-	summary
-	exit 0
-fi
 W=${CRASH_DIR:-/tmp/daneroll-crash}
 NS=${CRASH_NS:-drcrash}
-. "$top/tests/integration/worldrun"
+. "$(dirname "$0")/worldrun"
+needs_root "crash tests" "needs root and ip netns" ip
 # The test build (tests/tools/test_main.c): DANEROLL_TEST_CRASH_AT, which
 # daneroll ignores, kills it at a named point.
-DR_BIN=${DANEROLL_TEST_BIN:-$top/build/daneroll-test}
-trap world_down EXIT
-[ -x "$DR_BIN" ] || make -C "$top" build/daneroll-test >/dev/null
-
-LOG=$W.test.log
-: >"$LOG"
+world_start --test-build "the world comes up"
 runlog() { echo "## $*" >>"$LOG"; }
-
-if ! world_up; then
-	not_ok "the world comes up" "$(tail -n 20 "$W.up.log")"
-	summary
-	exit 1
-fi
-ok "the world comes up"
 
 # Runs until stable: `run --wait` exits 0 and both slots are in standby.
 settle() {
@@ -98,16 +80,28 @@ runlog bootstrap
 if drwait >>"$LOG" 2>&1 && both_standby; then ok "bootstrap: mx1 under management"
 else not_ok "bootstrap: mx1 under management" "$(tail -n 20 "$LOG")"; fi
 
-# 2. One rollover per named point, killed there.
-crash_at() { # point [expected exit of the crashed run]
-	local p=$1 rc snap=$W.keys.before
+# crash_roll WHAT: a forced roll, logged as WHAT, the keys' digests kept
+# in $snap first (for after_crash).
+crash_roll() {
+	snap=$W.keys.before
 	key_sums >"$snap"
-	runlog "crash at $p"
+	runlog "$1"
 	dr roll mx1.example >>"$LOG" 2>&1
-	DANEROLL_TEST_CRASH_AT=$p drwait >>"$LOG" 2>&1
+}
+# killed_at POINT: the run told to die at POINT dies there, by SIGKILL.
+killed_at() {
+	local rc
+	DANEROLL_TEST_CRASH_AT=$1 drwait >>"$LOG" 2>&1
 	rc=$?
-	[ $rc -eq 137 ] && ok "$p: the run dies by SIGKILL there (exit 137)" ||
-		not_ok "$p: the run dies by SIGKILL there (exit 137)" "exit $rc; $(tail -n 5 "$LOG")"
+	[ $rc -eq 137 ] && ok "$1: the run dies by SIGKILL there (exit 137)" ||
+		not_ok "$1: the run dies by SIGKILL there (exit 137)" "exit $rc; $(tail -n 5 "$LOG")"
+}
+
+# 2. One rollover per named point, killed there.
+crash_at() { # point
+	local p=$1
+	crash_roll "crash at $p"
+	killed_at "$p"
 	grep -q "killed at $p" "$LOG" || not_ok "$p: the log names the point"
 	after_crash "$p" "$snap"
 }
@@ -126,12 +120,9 @@ done
 #     roll back. The world's reload installs every algorithm's files, so
 #     only the last reload of a rollover shows it: both are killed.
 for n in 0 1; do
-	snap=$W.keys.before
-	key_sums >"$snap"
 	what="killed in reload $((n + 1))"
-	runlog "$what"
 	echo $n >"$D/reload.kill"
-	dr roll mx1.example >>"$LOG" 2>&1
+	crash_roll "$what"
 	drwait >>"$LOG" 2>&1
 	rc=$?
 	[ $rc -eq 137 ] && [ ! -e "$D/reload.kill" ] && ok "$what: the run dies by SIGKILL there (exit 137)" ||
@@ -149,15 +140,9 @@ covered="$covered reload"
 #    rollback. It stops safe (failed, exit 69); both records stay. Then
 #    the reload is fixed, `roll --resume`, and it completes.
 for p in rollback:before rollback:after; do
-	snap=$W.keys.before
-	key_sums >"$snap"
-	runlog "crash at $p"
 	touch "$D/reload.noop"
-	dr roll mx1.example >>"$LOG" 2>&1
-	DANEROLL_TEST_CRASH_AT=$p drwait >>"$LOG" 2>&1
-	rc=$?
-	[ $rc -eq 137 ] && ok "$p: the run dies by SIGKILL there (exit 137)" ||
-		not_ok "$p: the run dies by SIGKILL there (exit 137)" "exit $rc; $(tail -n 5 "$LOG")"
+	crash_roll "crash at $p"
+	killed_at "$p"
 	drwait >>"$LOG" 2>&1
 	rc=$?
 	[ $rc -eq 69 ] && ok "$p: the next run completes the rollback and stops safe (exit 69)" ||
@@ -172,12 +157,9 @@ done
 
 # 4. Kills at random times during a rollover.
 for i in 1 2 3 4; do
-	snap=$W.keys.before
-	key_sums >"$snap"
 	ms=$(( 200 + RANDOM % 4800 ))
 	t=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
-	runlog "random kill after $t s"
-	dr roll mx1.example >>"$LOG" 2>&1
+	crash_roll "random kill after $t s"
 	# In a subshell that outlives it, so that no "Killed" line leaks out.
 	( timeout -s KILL "$t" ip netns exec "$NS" "$DR_BIN" -c "$CONF" \
 		run --wait >>"$LOG" 2>&1; echo $? >"$W.rc" ) 2>/dev/null
@@ -186,11 +168,7 @@ for i in 1 2 3 4; do
 	after_crash "random kill after ${t}s" "$snap"
 done
 
-prober_stop
 echo "# crash points covered:$covered"
-echo "# prober: ${PROBES:-?} probes, ${PROBE_FAILS:-?} failures"
-[ "${PROBES:-0}" -ge 100 ] && ok "the prober ran throughout (${PROBES:-0} probes)" || not_ok "the prober ran throughout" "probes=${PROBES:-none}"
-[ "${PROBE_FAILS:-1}" -eq 0 ] && ok "zero failed DANE handshakes over the whole test" ||
-	not_ok "zero failed DANE handshakes over the whole test" "$(grep ' FAIL ' "$W/probe/log" | head)"
+prober_report 100 " over the whole test"
 rm -f "$W.keys.before" "$W.rc"
 summary

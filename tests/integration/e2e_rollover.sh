@@ -7,11 +7,7 @@
 set -u
 . "$(dirname "$0")/testlib"
 top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
-	skip "end-to-end rollover" "needs root and ip netns"
-	summary
-	exit 0
-fi
+needs_root "end-to-end rollover" "needs root and ip netns" ip
 W=/tmp/daneroll-e2e.$$
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -84,23 +84,8 @@ nsx() { ip netns exec "$NS" "$@"; }
 
 # What Exim serves on the wire now: SPKI digest of the leaf, or "none";
 # the chain it sent in $x/wire.pem.
-served_spki() { # [openssl s_client options]
-	echo QUIT | nsx timeout 10 openssl s_client -connect "$ADDR:25" \
-	    -starttls smtp -servername "$HOST" -showcerts "$@" \
-	    >"$x/wire.txt" 2>&1
-	sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' \
-	    "$x/wire.txt" >"$x/wire.pem"
-	if [ -s "$x/wire.pem" ]; then spki_of_leaf "$x/wire.pem"; else echo none; fi
-}
-expect_served() { # name, wanted spki, [s_client options]
-	name=$1 want=$2
-	shift 2
-	got=$(served_spki "$@")
-	set -- "$name" "$want"
-	if [ "$got" = "$2" ]; then ok "$1"; else
-		not_ok "$1" "served $(label "$got"), wanted $(label "$2")
-$(grep -i 'error\|alert\|protocol' "$x/wire.txt" | head -n 3)"; fi
-}
+WIRE_DIR=$x
+served_spki() { wire_spki "$ADDR" "$HOST" "$@"; }
 RSA_ONLY="-sigalgs rsa_pss_rsae_sha256:rsa_pkcs1_sha256"
 ECDSA_ONLY="-sigalgs ecdsa_secp256r1_sha256"
 

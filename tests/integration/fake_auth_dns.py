@@ -43,6 +43,17 @@ def rr(name, rtype, rdata, ttl=TTL):
     return wname(name) + struct.pack("!HHIH", rtype, 1, ttl, len(rdata)) + rdata
 
 
+def tlsa_file_rrs(rrdir, qn):
+    """The TLSA RRs of qn from rrdir/qn ("U S M HEX" a line); none if no
+    such file."""
+    path = os.path.join(rrdir, qn)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [rr(qn, 52, bytes(int(x) for x in p[:3]) + bytes.fromhex(p[3]))
+                for p in (line.split() for line in f) if len(p) == 4]
+
+
 def soa():
     return rr(ZONE, 6, wname("ns." + ZONE) + wname("hostmaster." + ZONE) +
               struct.pack("!IIIII", 2026112801, 3600, 600, 864000, TTL))
@@ -67,13 +78,8 @@ def answer(q, rrdir, ns_addr):
             an.append(rr(ZONE, 2, wname("ns." + ZONE)))
         elif qn == "ns." + ZONE and qtype == 1:
             an.append(rr(qn, 1, socket.inet_aton(ns_addr)))
-        elif qtype == 52 and os.path.exists(os.path.join(rrdir, qn)):
-            with open(os.path.join(rrdir, qn)) as f:
-                for line in f:
-                    p = line.split()
-                    if len(p) == 4:
-                        an.append(rr(qn, 52, bytes(int(x) for x in p[:3]) +
-                                     bytes.fromhex(p[3])))
+        elif qtype == 52:
+            an += tlsa_file_rrs(rrdir, qn)
         if not an:
             ns.append(soa())
     h = struct.pack("!HHHHHH", qid, 0x8000 | (opcode << 11) | 0x0400 |

@@ -35,7 +35,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_auth_dns import rname, rr, wname  # noqa: E402
+from fake_auth_dns import rname, rr, tlsa_file_rrs, wname  # noqa: E402
 
 ZONE = "example.org"
 TTL = 60
@@ -119,13 +119,8 @@ def answer(q, rrdir, ns_addr):
             for line in f:
                 if line.strip():
                     an.append(rr(qn, 1, socket.inet_aton(line.strip())))
-    elif qtype == 52 and os.path.exists(os.path.join(rrdir, qn)):
-        with open(os.path.join(rrdir, qn)) as f:
-            for line in f:
-                p = line.split()
-                if len(p) == 4:
-                    an.append(rr(qn, 52, bytes(int(x) for x in p[:3]) +
-                                 bytes.fromhex(p[3])))
+    elif qtype == 52:
+        an += tlsa_file_rrs(rrdir, qn)
     if rcode == 0 and not an:
         ns.append(soa(zone_of(qn)))
     return (header(qid, qflags, rcode, len(an), len(ns)) + question +

@@ -40,13 +40,18 @@ def dialogue(conn, f):
 def serve(conn, mode, args):
     sent = 0
     t0 = time.monotonic()
+
+    def flood(line):
+        """line, again and again, until the client goes (an exception)."""
+        nonlocal sent
+        while True:
+            conn.sendall(line)
+            sent += len(line)
+
     try:
         f = conn.makefile("rb")
         if mode == "banner":
-            line = b"220-" + b"x" * 70 + b"\r\n"
-            while True:
-                conn.sendall(line)
-                sent += len(line)
+            flood(b"220-" + b"x" * 70 + b"\r\n")
         elif mode == "trickle":
             conn.sendall(b"220-")
             sent = 4
@@ -58,10 +63,7 @@ def serve(conn, mode, args):
             conn.sendall(b"220 mx.example.org ESMTP\r\n")
             f.readline()
             conn.sendall(b"250-mx.example.org\r\n")
-            line = b"250-X-ENDLESS " + b"y" * 60 + b"\r\n"
-            while True:
-                conn.sendall(line)
-                sent += len(line)
+            flood(b"250-X-ENDLESS " + b"y" * 60 + b"\r\n")
         elif mode == "chain":
             conn.sendall(b"220 mx.example.org ESMTP\r\n")
             dialogue(conn, f)

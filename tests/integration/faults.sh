@@ -20,35 +20,25 @@
 # PowerDNS API 5xx is not covered here.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
-	skip "fault tests" "needs root and ip netns"
-	summary
-	exit 0
-fi
 W=${FAULT_DIR:-/tmp/daneroll-fault}
 NS=${FAULT_NS:-drfault}
 export WORLD_ONLY=dns,acme,mail DR_ACME=certbot
-. "$top/tests/integration/worldrun"
+. "$(dirname "$0")/worldrun"
+needs_root "fault tests" "needs root and ip netns" ip
 # The test build (tests/tools/test_main.c): faults 5 and 8 use
 # DANEROLL_TEST_CRASH_AT and DANEROLL_NOW, which daneroll ignores.
-DR_BIN=${DANEROLL_TEST_BIN:-$top/build/daneroll-test}
-trap world_down EXIT
-[ -x "$DR_BIN" ] || make -C "$top" build/daneroll-test >/dev/null
-
-LOG=$W.test.log
-: >"$LOG"
+world_start --test-build "the world comes up (pebble + certbot)"
 mark() { echo "## $*" >>"$LOG"; }
 # The log from the last mark on.
 since_mark() { awk '/^## /{ buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$LOG"; }
-
-if ! world_up; then
-	not_ok "the world comes up" "$(tail -n 20 "$W.up.log")"
-	summary
-	exit 1
-fi
-ok "the world comes up (pebble + certbot)"
+# fault_roll WHAT FAULT: marked WHAT, the fault file $D/FAULT in place, a
+# forced roll; cur_r and cur_e: the current keys' SPKI digests before.
+fault_roll() {
+	mark "$1"
+	cur_r=$(slot_spki rsa2048 current) cur_e=$(slot_spki ecdsa-p256 current)
+	touch "$D/$2"
+	dr roll mx1.example >>"$LOG" 2>&1
+}
 
 settle() { # until run --wait exits 0 with both slots in standby
 	for _ in 1 2 3; do
@@ -109,10 +99,7 @@ rc=$?
 stable_checks secondary
 
 # ---- 2. the ACME server unreachable ---------------------------------
-mark "acme down"
-cur_r=$(slot_spki rsa2048 current) cur_e=$(slot_spki ecdsa-p256 current)
-touch "$D/acme.down"
-dr roll mx1.example >>"$LOG" 2>&1
+fault_roll "acme down" acme.down
 dr run >>"$LOG" 2>&1
 rc=$?
 [ $rc -eq 75 ] && ok "acme down: issue fails, run exits 75 (try again later)" || not_ok "acme down: run exits 75" "exit $rc; $(since_mark | tail)"
@@ -131,10 +118,7 @@ served_is rsa2048 "$(slot_spki rsa2048 current)" && [ "$(slot_spki rsa2048 curre
 	ok "acme back: the rollover completed (new key served)" || not_ok "acme back: the rollover completed"
 
 # ---- 3. a reload that fails -----------------------------------------
-mark "reload fails"
-cur_r=$(slot_spki rsa2048 current) cur_e=$(slot_spki ecdsa-p256 current)
-touch "$D/reload.fail"
-dr roll mx1.example >>"$LOG" 2>&1
+fault_roll "reload fails" reload.fail
 dr run >>"$LOG" 2>&1
 rc=$?
 [ $rc -eq 75 ] || [ $rc -eq 69 ] && ok "reload fails: run exits $rc" || not_ok "reload fails: run exits 75 or 69" "exit $rc"
@@ -152,10 +136,7 @@ rm -f "$D/reload.fail"
 stable_checks "reload fixed"
 
 # ---- 4. a deploy the server does not take ---------------------------
-mark "stale server"
-cur_r=$(slot_spki rsa2048 current) cur_e=$(slot_spki ecdsa-p256 current)
-touch "$D/reload.noop"
-dr roll mx1.example >>"$LOG" 2>&1
+fault_roll "stale server" reload.noop
 drwait >>"$LOG" 2>&1
 rc=$?
 [ $rc -eq 69 ] && ok "stale server: run --wait stops safe (exit 69)" || not_ok "stale server: run --wait stops safe (exit 69)" "exit $rc; $(since_mark | tail)"
@@ -335,9 +316,5 @@ out=$(ip netns exec "$NS" "$DR_BIN" -c "$CONF" check mx1.example 2>&1)
 	not_ok "clock right again: check no longer warns" "$out"
 stable_checks "clock right again"
 
-prober_stop
-echo "# prober: ${PROBES:-?} probes, ${PROBE_FAILS:-?} failures"
-[ "${PROBES:-0}" -ge 100 ] && ok "the prober ran throughout (${PROBES:-0} probes)" || not_ok "the prober ran throughout" "probes=${PROBES:-none}"
-[ "${PROBE_FAILS:-1}" -eq 0 ] && ok "zero failed DANE handshakes over the whole test" ||
-	not_ok "zero failed DANE handshakes over the whole test" "$(grep ' FAIL ' "$W/probe/log" | head)"
+prober_report 100 " over the whole test"
 summary

@@ -6,28 +6,12 @@
 # of mx1) must see zero failures. Then a rollover, under the same lag.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
-	skip "lagging secondary" "needs root and ip netns"
-	summary
-	exit 0
-fi
 W=${LAG_DIR:-/tmp/daneroll-fault-lag}
 NS=${LAG_NS:-drfaultlag}
 export WORLD_UP_ARGS=--lagging-secondary
-. "$top/tests/integration/worldrun"
-trap world_down EXIT
-[ -x "$DR_BIN" ] || make -C "$top" >/dev/null
-LOG=$W.test.log
-: >"$LOG"
-
-if ! world_up; then
-	not_ok "the world comes up (lagging secondary)" "$(tail -n 20 "$W.up.log")"
-	summary
-	exit 1
-fi
-ok "the world comes up (lagging secondary)"
+. "$(dirname "$0")/worldrun"
+needs_root "lagging secondary" "needs root and ip netns" ip
+world_start "the world comes up (lagging secondary)"
 
 lag_round() { # name, then what to run before run --wait
 	local what=$1 t0 t1 rc waits
@@ -61,9 +45,5 @@ last_wait_boot=$(awk '/^## rollover/ { exit } /waiting for 192.0.2.2/ { n = NR }
 	ok "nothing was deployed while the secondary lagged" || not_ok "nothing was deployed while the secondary lagged" "install at line $first_install, last wait at $last_wait_boot"
 db_ok && ok "PRAGMA integrity_check ok" || not_ok "PRAGMA integrity_check ok"
 
-prober_stop
-echo "# prober: ${PROBES:-?} probes, ${PROBE_FAILS:-?} failures"
-[ "${PROBES:-0}" -ge 40 ] && ok "the prober ran throughout (${PROBES:-0} probes)" || not_ok "the prober ran throughout" "probes=${PROBES:-none}"
-[ "${PROBE_FAILS:-1}" -eq 0 ] && ok "zero failed DANE handshakes" ||
-	not_ok "zero failed DANE handshakes" "$(grep ' FAIL ' "$W/probe/log" | head)"
+prober_report 40 ""
 summary

@@ -9,21 +9,10 @@
 # DNS is fake_auth_dns.py on loopback (see secrets.sh); needs root.
 set -u
 . "$(dirname "$0")/testlib"
-# The test build (tests/tools/test_main.c): the rollovers fake the clock
-# with DANEROLL_NOW, which daneroll ignores.
-bin=${DANEROLL_TEST_BIN:-./build/daneroll-test}
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-top=${DANEROLL_TOP:-.}
-top=$(cd "$top" && pwd)
-
-if [ "$(id -u)" -ne 0 ] || ! command -v python3 >/dev/null; then
-	skip "hostile names and paths" "needs root (port 53 on 127.0.0.2) and python3"
-	summary; exit
-fi
-t=$(mktemp -d)
-dnspid=
-trap '[ -n "$dnspid" ] && kill $dnspid 2>/dev/null; [ -n "${T_KEEP:-}" ] || rm -rf "$t"' EXIT
-mkdir -p "$t/live" "$t/state" "$t/rr" "$t/hooks" "$t/ca" "$t/dumps" "$t/elsewhere"
+# The rollovers fake the clock (the test build).
+loopback_test "hostile names and paths" \
+	"needs root (port 53 on 127.0.0.2) and python3"
+mkdir -p "$t/live" "$t/state" "$t/rr" "$t/hooks" "$t/dumps" "$t/elsewhere"
 printf 'root:x:0:0:root:/root:/bin/bash\n' > "$t/decoy"
 chmod 644 "$t/decoy"
 decoy_sum=$(sha256sum "$t/decoy" | cut -d' ' -f1)
@@ -31,20 +20,14 @@ decoy_ok() { [ "$(sha256sum "$t/decoy" | cut -d' ' -f1)" = "$decoy_sum" ] &&
 	[ ! -L "$t/decoy" ] && [ "$(stat -c %a "$t/decoy")" = 644 ]; }
 pwned() { ls "$t"/PWNED* /tmp/PWNED-daneroll* 2>/dev/null; }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/ca/ca.key" -out "$t/ca/ca.pem" -subj "/CN=Test CA" \
-	-days 30 2>/dev/null
-printf 'LOCAL_CA_CERT=%s\nLOCAL_CA_KEY=%s\n' "$t/ca/ca.pem" "$t/ca/ca.key" > "$t/ca/settings"
-chmod 600 "$t/ca/ca.key"
+local_ca "$t/ca"
 cat > "$t/hooks/dump" <<HOOK
 #!/bin/sh
 n=\$(date +%s%N)-\$\$
 printf '%s\n' "\$0" "\$@" > "$t/dumps/argv.\$1.\$n"
 case "\$1" in
 publish) shift 2; owner=\$1; shift 2
-	: > "$t/rr/\$owner.tmp"
-	for r in "\$@"; do printf '%s\n' "\$r" >> "$t/rr/\$owner.tmp"; done
-	mv "$t/rr/\$owner.tmp" "$t/rr/\$owner" ;;
+	exec "$top/tests/integration/rr_write" "$t/rr" "\$owner" "\$@" ;;
 acme) exec "$top/hooks/acme/local-ca" "$t/ca/settings" ;;
 noisy) printf 'first line\n\033]0;owned\007\033[2Jforged: line\r\nlast\n'; exit 1 ;;
 esac
@@ -54,26 +37,11 @@ chmod 755 "$t/hooks/dump"
 printf 'key "dr" { algorithm hmac-sha256; secret "c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr"; };\n' > "$t/tsig.key"
 chmod 600 "$t/tsig.key"
 
-port=$((20000 + ($$ + 7) % 20000))
-python3 "$top/tests/integration/fake_auth_dns.py" "$t/rr" 127.0.0.1:$port \
-	127.0.0.2:53 > "$t/dns.log" 2>&1 &
-dnspid=$!
-i=0
-while ! grep -q ready "$t/dns.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-if ! grep -q ready "$t/dns.log"; then
-	skip "hostile names and paths" "fake DNS did not start: $(cat "$t/dns.log")"
-	summary; exit
-fi
+fake_dns 127.0.0.2 "hostile names and paths" 7
 
 # conf HOSTNAME EXTRA_HOST_LINES: a one-host configuration in $t/d.conf.
 conf() {
-	cat > "$t/d.conf" <<CONF
-[global]
-state_dir = $t/state
-lock_timeout = 1s
-ttl = 60
-resolver = 127.0.0.1#$port
-
+	{ conf_global; cat <<CONF; } > "$t/d.conf"
 [publisher script]
 type = exec
 command = $t/hooks/dump publish
@@ -118,11 +86,7 @@ done
 # reload reach the program as literal words.
 conf mx1.example.org "combined_file = $t/live/mx1-%a.pem
 reload = $t/hooks/dump reload ;touch $t/PWNED-r1 \$(touch $t/PWNED-r2) |touch $t/PWNED-r3"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
-	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
-cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
-chmod 600 "$t/live/mx1-ecdsa-p256.pem"
+mini_deploy "$t"
 now=$(date +%s)
 "$bin" -c "$t/d.conf" run >"$t/out" 2>&1
 "$bin" -c "$t/d.conf" roll mx1.example.org >>"$t/out" 2>&1

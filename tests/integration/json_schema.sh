@@ -140,29 +140,19 @@ if [ -z "$lint" ]; then
 else not_ok "every --json command of the tests goes through json_keep" "$lint"; fi
 
 # --------------------------------------------------- 3. through the states
-mkdir -p "$t/live" "$t/state" "$t/rr" "$t/ca"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
-	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
-cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
+mkdir -p "$t/state" "$t/rr"
+mini_deploy "$t"
 cp "$t/live/mx1-ecdsa-p256.pem" "$t/live/mx2-ecdsa-p256.pem"
 printf 'garbage\n' > "$t/live/mx3-ecdsa-p256.pem"
 chmod 600 "$t"/live/*.pem
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/ca/ca.key" -out "$t/ca/ca.pem" -subj "/CN=Test CA" \
-	-days 30 2>/dev/null
-chmod 600 "$t/ca/ca.key"
-printf 'LOCAL_CA_CERT=%s\nLOCAL_CA_KEY=%s\n' "$t/ca/ca.pem" "$t/ca/ca.key" \
-	> "$t/ca/settings"
+local_ca "$t/ca"
 printf 'api-key-of-no-server\n' > "$t/api.key"
 chmod 600 "$t/api.key"
 cat > "$t/publish" <<HOOK
 #!/bin/sh
 # publish ZONE OWNER TTL RECORD...: into the fake DNS's RRset files.
 shift; owner=\$1; shift 2
-: > "$t/rr/\$owner.tmp"
-for r in "\$@"; do printf '%s\n' "\$r" >> "$t/rr/\$owner.tmp"; done
-mv "$t/rr/\$owner.tmp" "$t/rr/\$owner"
+exec "$top/tests/integration/rr_write" "$t/rr" "\$owner" "\$@"
 HOOK
 chmod 755 "$t/publish"
 
@@ -202,14 +192,9 @@ if [ "$(id -u)" -eq 0 ] && [ -z "$dnspid" ]; then
 elif [ "$(id -u)" -eq 0 ]; then
 # What mx1 serves at first contact: its deployed key's record.
 printf '3 1 1 %s\n' "$(spki_of_key "$t/k.pem")" > "$t/rr/_25._tcp.mx1.example.org"
-cat > "$t/d.conf" <<CONF
-[global]
-state_dir = $t/state
-lock_timeout = 1s
-ttl = 60
-resolver = 127.0.0.1#$port
-retry_min = 10s
-
+{
+	conf_global "retry_min = 10s"
+	cat <<CONF
 [publisher script]
 type = exec
 command = $t/publish
@@ -220,27 +205,12 @@ api_url = http://127.0.0.1:9
 api_key_file = $t/api.key
 zone = example.org
 
-[host mx1.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx1-%a.pem
-publisher = script
-acme_hook = $top/hooks/acme/local-ca $t/ca/settings
-reload = /bin/true
-
-[host mx2.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx2-%a.pem
-publisher = api
-acme_hook = /bin/true
-reload = /bin/true
-
-[host mx3.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx3-%a.pem
-publisher = script
-acme_hook = /bin/true
-reload = /bin/true
 CONF
+	conf_host mx1.example.org script \
+		"$top/hooks/acme/local-ca $t/ca/settings" /bin/true
+	conf_host mx2.example.org api /bin/true /bin/true
+	conf_host mx3.example.org script /bin/true /bin/true
+} > "$t/d.conf"
 # snap AT: every read command's document at time AT, into $t/docs/.
 mkdir -p "$t/docs"
 n=0

@@ -45,14 +45,8 @@ PIDS=""
 nsx() { ip netns exec "$NS" "$@"; }
 
 teardown() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086 # one pid a word
+	stop_pids $PIDS
 	ip netns del "$NS" 2>/dev/null
 	[ "${KEEP:-0}" = 1 ] && echo "# kept $T" || rm -rf "$T"
 }
@@ -140,6 +134,22 @@ options {
 controls { };
 EOF
 }
+primary() { # zone, then its notify statements
+	z=$1
+	shift
+	cat <<EOF
+zone "$z." {
+	type primary;
+	file "$T/ns1/$z.db";
+	key-directory "$T/ns1/keys";
+	dnssec-policy drobs;
+	inline-signing yes;
+	update-policy { grant drobs-update zonesub TLSA; };
+	allow-transfer { 192.0.2.2; 2001:db8::2; };
+EOF
+	printf '\t%s\n' "$@"
+	echo '};'
+}
 {
 	options "$T/ns1" 192.0.2.1 2001:db8::1
 	cat <<EOF
@@ -148,28 +158,10 @@ dnssec-policy drobs {
 	dnskey-ttl 60;
 	max-zone-ttl 600;
 };
-zone "example." {
-	type primary;
-	file "$T/ns1/example.db";
-	key-directory "$T/ns1/keys";
-	dnssec-policy drobs;
-	inline-signing yes;
-	update-policy { grant drobs-update zonesub TLSA; };
-	allow-transfer { 192.0.2.2; 2001:db8::2; };
-	notify explicit;
-	also-notify { 192.0.2.2; 2001:db8::2; };
-};
-zone "lag.example." {
-	type primary;
-	file "$T/ns1/lag.example.db";
-	key-directory "$T/ns1/keys";
-	dnssec-policy drobs;
-	inline-signing yes;
-	update-policy { grant drobs-update zonesub TLSA; };
-	allow-transfer { 192.0.2.2; 2001:db8::2; };
-	notify no;
-};
 EOF
+	primary example "notify explicit;" \
+		"also-notify { 192.0.2.2; 2001:db8::2; };"
+	primary lag.example "notify no;"
 } >"$T/ns1/named.conf"
 {
 	options "$T/ns2" 192.0.2.2 2001:db8::2

@@ -32,14 +32,8 @@ done
 t=$(mktemp -d /tmp/drpub.XXXXXX)
 pids=""
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086 # one pid a word
+	stop_pids $pids
 	ip netns del "$ns" 2>/dev/null
 	rm -rf "$t"
 }

@@ -17,57 +17,25 @@
 # 127.0.0.4:53 as the zone's nameserver). Needs root for port 53.
 set -u
 . "$(dirname "$0")/testlib"
-bin=${DANEROLL_TEST_BIN:-./build/daneroll-test}
-top=${DANEROLL_TOP:-.}
-top=$(cd "$top" && pwd)
-
-if [ "$(id -u)" -ne 0 ] || ! command -v python3 >/dev/null; then
-	skip "the runs' metrics" "needs root (port 53 on 127.0.0.4) and python3"
-	summary; exit
-fi
-t=$(mktemp -d)
-dnspid=
-trap '[ -n "$dnspid" ] && kill $dnspid 2>/dev/null; rm -rf "$t"' EXIT
+loopback_test "the runs' metrics" "needs root (port 53 on 127.0.0.4) and python3"
 mkdir -p "$t/live" "$t/state" "$t/rr" "$t/hooks" "$t/prom"
 chmod 700 "$t"
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
-	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
-cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
-chmod 600 "$t/live/mx1-ecdsa-p256.pem"
+mini_deploy "$t"
 
 # The exec publisher writes the RRset where the fake DNS serves it from.
 # Called as: publish replace OWNER TTL RECORD...
 cat > "$t/hooks/publish" <<HOOK
 #!/bin/sh
 shift 2; owner=\$1; shift 2
-: > "$t/rr/\$owner.tmp"
-for r in "\$@"; do printf '%s\n' "\$r" >> "$t/rr/\$owner.tmp"; done
-mv "$t/rr/\$owner.tmp" "$t/rr/\$owner"
+exec "$top/tests/integration/rr_write" "$t/rr" "\$owner" "\$@"
 HOOK
 printf '#!/bin/sh\necho "refused by the test" >&2\nexit 1\n' > "$t/hooks/fail"
 chmod 755 "$t/hooks/publish" "$t/hooks/fail"
 
-port=$((20000 + $$ % 20000))
-python3 "$top/tests/integration/fake_auth_dns.py" "$t/rr" 127.0.0.1:$port \
-	127.0.0.4:53 > "$t/dns.log" 2>&1 &
-dnspid=$!
-i=0
-while ! grep -q ready "$t/dns.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-if ! grep -q ready "$t/dns.log"; then
-	skip "the runs' metrics" "fake DNS did not start: $(cat "$t/dns.log")"
-	summary; exit
-fi
+fake_dns 127.0.0.4 "the runs' metrics"
 
-cat > "$t/d.conf" <<CONF
-[global]
-state_dir = $t/state
-lock_timeout = 1s
-ttl = 60
-margin = 10s
-resolver = 127.0.0.1#$port
-
+{ conf_global "margin = 10s"; cat <<CONF; } > "$t/d.conf"
 [publisher script]
 type = exec
 command = $t/hooks/publish publish
@@ -76,20 +44,9 @@ command = $t/hooks/publish publish
 type = exec
 command = $t/hooks/fail
 
-[host mx1.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx1-%a.pem
-publisher = script
-acme_hook = $t/hooks/fail
-reload = /bin/true
-
-[host mx2.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx2-%a.pem
-publisher = broken
-acme_hook = $t/hooks/fail
-reload = /bin/true
 CONF
+conf_host mx1.example.org script "$t/hooks/fail" /bin/true >> "$t/d.conf"
+conf_host mx2.example.org broken "$t/hooks/fail" /bin/true >> "$t/d.conf"
 
 log=$t/log
 dr() { # AT ARGS...: daneroll at time AT
@@ -146,14 +103,11 @@ after=$(slot_col mx1.example.org last_run_at)
 	not_ok "an idle host's slots are not written by a run" "last_run_at $before -> $after"
 scrape $((r1 + 5))
 v=$(metric daneroll_last_run_timestamp_seconds mx1.example.org)
-[ "$v" = "$r1" ] && ok "last run of mx1: the run's end ($v)" ||
-	not_ok "last run of mx1: the run's end" "want $r1, got $v"
+is "$v" "$r1" "last run of mx1: the run's end"
 v=$(metric daneroll_last_run_timestamp_seconds mx2.example.org)
-[ "$v" = "$r1" ] && ok "last run of mx2: the same run ($v)" ||
-	not_ok "last run of mx2: the same run" "want $r1, got $v"
+is "$v" "$r1" "last run of mx2: the same run"
 v=$(metric daneroll_slot_last_success_timestamp_seconds mx1.example.org ecdsa-p256)
-[ "$v" = "$r1" ] && ok "mx1 at rest: its last success is the idle run's end" ||
-	not_ok "mx1 at rest: its last success is the idle run's end" "want $r1, got $v"
+is "$v" "$r1" "mx1 at rest: its last success is the idle run's end"
 v=$(metric daneroll_slot_last_success_timestamp_seconds mx2.example.org ecdsa-p256)
 [ "$v" = absent ] && ok "mx2, failing since its first run: no last success" ||
 	not_ok "mx2, failing since its first run: no last success" "got $v"
@@ -166,18 +120,15 @@ r2=$((r1 + 50))
 dr $r2 run mx2.example.org
 scrape $((r2 + 5))
 v=$(metric daneroll_last_run_timestamp_seconds mx2.example.org)
-[ "$v" = "$r2" ] && ok "run mx2: mx2's last run moves ($v)" ||
-	not_ok "run mx2: mx2's last run moves" "want $r2, got $v"
+is "$v" "$r2" "run mx2: mx2's last run moves"
 v=$(metric daneroll_last_run_timestamp_seconds mx1.example.org)
-[ "$v" = "$r1" ] && ok "run mx2: mx1's last run stays ($v)" ||
-	not_ok "run mx2: mx1's last run stays" "want $r1, got $v"
+is "$v" "$r1" "run mx2: mx1's last run stays"
 
 # run -n records nothing.
 dr $((r2 + 20)) run -n
 scrape $((r2 + 25))
 v=$(metric daneroll_last_run_timestamp_seconds mx1.example.org)
-[ "$v" = "$r1" ] && ok "run -n: no last run recorded" ||
-	not_ok "run -n: no last run recorded" "want $r1, got $v"
+is "$v" "$r1" "run -n: no last run recorded"
 
 # mx1 fails: a forced roll whose ACME hook fails. Its last run moves on,
 # its last success stays at the last good run.
@@ -186,8 +137,7 @@ r3=$((r2 + 100))
 dr $r3 run; rc=$?
 scrape $((r3 + 5))
 v=$(metric daneroll_last_run_timestamp_seconds mx1.example.org)
-[ "$v" = "$r3" ] && ok "mx1 failing: its last run moves on ($v)" ||
-	not_ok "mx1 failing: its last run moves on" "want $r3, got $v"
+is "$v" "$r3" "mx1 failing: its last run moves on"
 v=$(metric daneroll_slot_last_success_timestamp_seconds mx1.example.org ecdsa-p256)
 [ "$v" = "$r1" ] && ok "mx1 failing: its last success stays ($v)" ||
 	not_ok "mx1 failing: its last success stays" "want $r1, got $v
@@ -197,6 +147,5 @@ r4=$((r3 + 10))
 dr $r4 run
 scrape $((r4 + 5))
 v=$(metric daneroll_slot_last_success_timestamp_seconds mx1.example.org ecdsa-p256)
-[ "$v" = "$r1" ] && ok "mx1 backing off: still no new success ($v)" ||
-	not_ok "mx1 backing off: still no new success" "want $r1, got $v"
+is "$v" "$r1" "mx1 backing off: still no new success"
 summary

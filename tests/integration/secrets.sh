@@ -13,19 +13,8 @@
 # Nothing leaves the machine. Needs root for port 53 (else skipped).
 set -u
 . "$(dirname "$0")/testlib"
-# The test build (tests/tools/test_main.c): the rollover fakes the clock
-# with DANEROLL_NOW, which daneroll ignores.
-bin=${DANEROLL_TEST_BIN:-./build/daneroll-test}
-top=${DANEROLL_TOP:-.}
-top=$(cd "$top" && pwd)
-
-if [ "$(id -u)" -ne 0 ] || ! command -v python3 >/dev/null; then
-	skip "secret hygiene" "needs root (port 53 on 127.0.0.2) and python3"
-	summary; exit
-fi
-t=$(mktemp -d)
-dnspid=
-trap '[ -n "$dnspid" ] && kill $dnspid 2>/dev/null; rm -rf "$t"' EXIT
+# The rollover fakes the clock (the test build).
+loopback_test "secret hygiene" "needs root (port 53 on 127.0.0.2) and python3"
 mkdir -p "$t/live" "$t/state" "$t/dumps" "$t/rr" "$t/hooks" "$t/ca" "$t/lineage"
 chmod 700 "$t"
 
@@ -37,19 +26,8 @@ CANARY_SECRET=canary-in-the-parent-env-3f9a
 export CANARY_SECRET
 
 # A deployed key + certificate for mx1, a local CA for the ACME hook.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/k.pem" -out "$t/c.pem" -subj /CN=mx1.example.org \
-	-addext subjectAltName=DNS:mx1.example.org -days 90 2>/dev/null
-cat "$t/k.pem" "$t/c.pem" > "$t/live/mx1-ecdsa-p256.pem"
-chmod 600 "$t/live/mx1-ecdsa-p256.pem"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$t/ca/ca.key" -out "$t/ca/ca.pem" -subj "/CN=Test CA" \
-	-days 30 2>/dev/null
-chmod 600 "$t/ca/ca.key"
-cat > "$t/ca/settings" <<SET
-LOCAL_CA_CERT=$t/ca/ca.pem
-LOCAL_CA_KEY=$t/ca/ca.key
-SET
+mini_deploy "$t"
+local_ca "$t/ca"
 printf 'key "dr" { algorithm hmac-sha256; secret "%s"; };\n' "$TSIG_B64" > "$t/tsig.key"
 printf '%s\n' "$API_KEY" > "$t/api.key"
 chmod 600 "$t/tsig.key" "$t/api.key"
@@ -64,33 +42,16 @@ printf '%s\n' "\$0" "\$@" > "$t/dumps/argv.\$1.\$n"
 tr '\0' '\n' < /proc/self/environ > "$t/dumps/env.\$1.\$n"
 case "\$1" in
 publish) shift 2; owner=\$1; shift 2
-	: > "$t/rr/\$owner.tmp"
-	for r in "\$@"; do printf '%s\n' "\$r" >> "$t/rr/\$owner.tmp"; done
-	mv "$t/rr/\$owner.tmp" "$t/rr/\$owner" ;;
+	exec "$top/tests/integration/rr_write" "$t/rr" "\$owner" "\$@" ;;
 acme) exec "$top/hooks/acme/local-ca" "$t/ca/settings" ;;
 esac
 exit 0
 HOOK
 chmod 755 "$t/hooks/dump"
 
-port=$((20000 + $$ % 20000))
-python3 "$top/tests/integration/fake_auth_dns.py" "$t/rr" 127.0.0.1:$port \
-	127.0.0.2:53 > "$t/dns.log" 2>&1 &
-dnspid=$!
-i=0
-while ! grep -q ready "$t/dns.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-if ! grep -q ready "$t/dns.log"; then
-	skip "secret hygiene" "fake DNS did not start: $(cat "$t/dns.log")"
-	summary; exit
-fi
+fake_dns 127.0.0.2 "secret hygiene"
 
-cat > "$t/d.conf" <<CONF
-[global]
-state_dir = $t/state
-lock_timeout = 1s
-ttl = 60
-resolver = 127.0.0.1#$port
-
+{ conf_global; cat <<CONF; } > "$t/d.conf"
 [publisher bind]
 type = rfc2136
 tsig_key_file = $t/tsig.key
@@ -105,27 +66,11 @@ zone = example.org
 type = exec
 command = $t/hooks/dump publish
 
-[host mx1.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx1-%a.pem
-publisher = script
-acme_hook = $t/hooks/dump acme
-reload = $t/hooks/dump reload
-
-[host mx2.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx2-%a.pem
-publisher = api
-acme_hook = $t/hooks/dump acme
-reload = $t/hooks/dump reload
-
-[host mx3.example.org]
-algorithms = ecdsa-p256
-combined_file = $t/live/mx3-%a.pem
-publisher = bind
-acme_hook = $t/hooks/dump acme
-reload = $t/hooks/dump reload
 CONF
+for h in mx1:script mx2:api mx3:bind; do
+	conf_host "${h%:*}.example.org" "${h#*:}" "$t/hooks/dump acme" \
+		"$t/hooks/dump reload"
+done >> "$t/d.conf"
 
 all="$t/all-output"
 : > "$all"

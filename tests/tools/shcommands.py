@@ -109,6 +109,14 @@ class Lexer:
         self.line += inner.count('\n')
         self.i = end + 1
 
+    def expansion(self, c, value):
+        """A $ or ` expansion at self.i (c is which): what a $ stands for
+        goes into value; a command substitution is lexed on its own."""
+        if c == '$':
+            value.append(self.dollar())
+        else:
+            self.backtick()
+
     def word(self):
         line, start, value, lit = self.line, self.i, [], True
         while self.i < len(self.t):
@@ -136,11 +144,8 @@ class Lexer:
                     if d == '\\':
                         value.append(self.peek(1))
                         self.i += 2
-                    elif d == '$':
-                        value.append(self.dollar())
-                        lit = False
-                    elif d == '`':
-                        self.backtick()
+                    elif d in '$`':
+                        self.expansion(d, value)
                         lit = False
                     else:
                         if d == '\n':
@@ -148,11 +153,8 @@ class Lexer:
                         value.append(d)
                         self.i += 1
                 self.i += 1
-            elif c == '$':
-                value.append(self.dollar())
-                lit = False
-            elif c == '`':
-                self.backtick()
+            elif c in '$`':
+                self.expansion(c, value)
                 lit = False
             elif c == '=' and self.peek(1) == '(' and ASSIGN.match(self.t[start:self.i + 1]):
                 self.i += 1          # a bash array: name=( ... )

@@ -17,6 +17,7 @@
 #include "key.h"
 #include "log.h"
 #include "pins.h"
+#include "t.h"
 #include "tlsa.h"
 #include "util.h"
 
@@ -39,14 +40,14 @@ static struct owner {
 	int64_t		 pending_ttl;
 	int		 has_pending, lag;
 } **owners;
-static int nowners, owners_cap;
+static int nowners;
 
 /* Live files, by path; what they serve is always read from disk, so a
  * crashed child's deploy is seen by the parent as a real MTA would. */
 static struct live {
 	char		 path[512];
 } **lives;
-static int nlives, lives_cap;
+static int nlives;
 
 /*
  * Names to entry numbers, open addressing: bench/steady_setup makes
@@ -147,6 +148,26 @@ fake_boot(struct boot_clock *b)
 	b->known = 1;
 }
 
+static struct boot_clock fixed_boot;
+
+static void
+fixed_boot_read(struct boot_clock *b)
+{
+	*b = fixed_boot;
+}
+
+void
+fake_boot_fixed(const char *id, int64_t secs)
+{
+	memset(&fixed_boot, 0, sizeof(fixed_boot));
+	if (id != NULL) {
+		snprintf(fixed_boot.id, sizeof(fixed_boot.id), "%s", id);
+		fixed_boot.secs = secs;
+		fixed_boot.known = 1;
+	}
+	util_set_boot_clock(fixed_boot_read);
+}
+
 void
 fake_clock(time_t t)
 {
@@ -230,11 +251,7 @@ owner_get(const char *name)
 
 	if ((i = ix_get(&owner_ix, name)) >= 0)
 		return owners[i];
-	if (nowners == owners_cap) {
-		owners_cap = owners_cap ? 2 * owners_cap : 64;
-		owners = xrealloc(owners, (size_t)owners_cap *
-		    sizeof(*owners));
-	}
+	owners = xgrow(owners, (size_t)nowners, sizeof(*owners));
 	o = owners[nowners] = xcalloc(1, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	ix_put(&owner_ix, o->name, nowners++);
@@ -244,7 +261,7 @@ owner_get(const char *name)
 static STACK_OF(X509) *
 live_chain(const char *path)
 {
-	char *pem = fs_exists(path) ? fs_read_file(path, 1 << 20, NULL) : NULL;
+	char *pem = fs_exists(path) ? t_read(path) : NULL;
 	STACK_OF(X509) *chain = NULL;
 
 	if (pem != NULL)
@@ -274,7 +291,7 @@ probe(const char *where)
 
 		if (!fs_exists(lives[k]->path))
 			continue;
-		if ((pem = fs_read_file(lives[k]->path, 1 << 20, NULL)) != NULL)
+		if ((pem = t_read(lives[k]->path)) != NULL)
 			chain = dane_judge_pem_chain(pem, strlen(pem));
 		free(pem);
 		if (chain == NULL) {
@@ -438,12 +455,41 @@ ca_sign(EVP_PKEY *pub, const char *const *names, int n, int days)
 	return x;
 }
 
+/* What was written to the memory BIO b, as a string; frees b. */
+static char *
+bio_text(BIO *b)
+{
+	char *p, *out;
+	long n;
+
+	n = BIO_get_mem_data(b, &p);
+	out = xmalloc((size_t)n + 1);
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	BIO_free(b);
+	return out;
+}
+
+char *
+fake_cert_pem(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+
+	PEM_write_bio_X509(b, x);
+	return bio_text(b);
+}
+
+void
+fake_tlsa_set(const char *text, struct tlsa_set *set)
+{
+	if (tlsa_set_parse(text, set) != 0)
+		abort();
+}
+
 static char *
 pem_of(X509 *leaf, EVP_PKEY *key)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *p, *out;
-	long n;
 
 	if (key != NULL)
 		PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL);
@@ -451,12 +497,7 @@ pem_of(X509 *leaf, EVP_PKEY *key)
 	PEM_write_bio_X509(b, ca_cert);
 	if (fake.send_root && root_cert != NULL)
 		PEM_write_bio_X509(b, root_cert);
-	n = BIO_get_mem_data(b, &p);
-	out = xmalloc((size_t)n + 1);
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	BIO_free(b);
-	return out;
+	return bio_text(b);
 }
 
 static struct live *
@@ -467,10 +508,7 @@ live_get(const char *path)
 
 	if ((i = ix_get(&live_ix, path)) >= 0)
 		return lives[i];
-	if (nlives == lives_cap) {
-		lives_cap = lives_cap ? 2 * lives_cap : 64;
-		lives = xrealloc(lives, (size_t)lives_cap * sizeof(*lives));
-	}
+	lives = xgrow(lives, (size_t)nlives, sizeof(*lives));
 	l = lives[nlives] = xcalloc(1, sizeof(*l));
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	ix_put(&live_ix, l->path, nlives++);
@@ -485,8 +523,7 @@ go_live(const char *path, const char *pem)
 
 	(void)live_get(path);
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	if ((old = fs_exists(path) ? fs_read_file(path, 1 << 20, NULL) :
-	    NULL) != NULL) {
+	if ((old = fs_exists(path) ? t_read(path) : NULL) != NULL) {
 		(void)fs_write_atomic(prev, old, strlen(old), 0600, (uid_t)-1,
 		    (gid_t)-1);
 		free(old);
@@ -571,19 +608,7 @@ fake_issue(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	if (fake.issue_wrong_key)
 		other = key_generate(alg);
 	leaf = ca_sign(other ? other : pub, names, 1 + h->naliases, 90);
-	if (fake.issue_leaf_only) {
-		BIO *lb = BIO_new(BIO_s_mem());
-		char *lp;
-		long ln;
-
-		PEM_write_bio_X509(lb, leaf);
-		ln = BIO_get_mem_data(lb, &lp);
-		pem = xmalloc((size_t)ln + 1);
-		memcpy(pem, lp, (size_t)ln);
-		pem[ln] = '\0';
-		BIO_free(lb);
-	} else
-		pem = pem_of(leaf, NULL);
+	pem = fake.issue_leaf_only ? fake_cert_pem(leaf) : pem_of(leaf, NULL);
 	o = fs_write_atomic(chain_path, pem, strlen(pem), 0644, (uid_t)-1,
 	    (gid_t)-1) == 0 ? OUT_OK : OUT_TEMPFAIL;
 done:
@@ -651,8 +676,8 @@ fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 		o = fake.deploy_outcome;
 		goto done;
 	}
-	if ((k = fs_read_file(key_path, 1 << 20, NULL)) == NULL ||
-	    (ch = fs_read_file(chain_path, 1 << 20, NULL)) == NULL)
+	if ((k = t_read(key_path)) == NULL ||
+	    (ch = t_read(chain_path)) == NULL)
 		goto done;
 	buf_puts(&b, k);
 	buf_puts(&b, ch);
@@ -660,7 +685,7 @@ fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 	fake.deploys++;
 	if (fake.mta_stale && fs_exists(path)) {
 		/* What the server keeps presenting: the chain before. */
-		char stale[600], *old = fs_read_file(path, 1 << 20, NULL);
+		char stale[600], *old = t_read(path);
 
 		snprintf(stale, sizeof(stale), "%s.stale", path);
 		if (old != NULL && !fs_exists(stale))
@@ -687,7 +712,7 @@ fake_rollback(const struct conf *c, const struct conf_host *h,
 
 	(void)c;
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	pem = fs_exists(prev) ? fs_read_file(prev, 1 << 20, NULL) : NULL;
+	pem = fs_exists(prev) ? t_read(prev) : NULL;
 	if (pem == NULL) {
 		free(path);
 		return OUT_PERMFAIL;
@@ -743,19 +768,25 @@ mta_chain(const struct conf_host *h, enum key_alg alg)
 	return chain;
 }
 
-/* The real verifier (verify.c) handshakes with OpenSSL's DANE code: so
- * do these stand-ins, through the judge. */
+/*
+ * The chain the MTA serves for alg, judged against set. The real verifier
+ * (verify.c) handshakes with OpenSSL's DANE code: so do these stand-ins,
+ * through the judge. *served: whether a chain is served at all (if not:
+ * OUT_TEMPFAIL).
+ */
 static enum outcome
-judged(const struct tlsa_set *set, STACK_OF(X509) *chain)
+live_judged(const struct conf_host *h, enum key_alg alg,
+    const struct tlsa_set *set, int *served)
 {
-	switch (dane_judge(set, chain)) {
-	case 1:
-		return OUT_OK;
-	case 0:
-		return OUT_PERMFAIL;
-	default:
+	STACK_OF(X509) *chain = mta_chain(h, alg);
+	int v;
+
+	*served = chain != NULL;
+	if (chain == NULL)
 		return OUT_TEMPFAIL;
-	}
+	v = dane_judge(set, chain);
+	sk_X509_pop_free(chain, X509_free);
+	return v == 1 ? OUT_OK : v == 0 ? OUT_PERMFAIL : OUT_TEMPFAIL;
 }
 
 /* The publish guard's live look: a chain served, judged against would. */
@@ -763,39 +794,32 @@ static enum outcome
 fake_probe(const struct conf *c, const struct conf_host *h, enum key_alg alg,
     const struct tlsa_set *would)
 {
-	STACK_OF(X509) *chain = mta_chain(h, alg);
-	enum outcome o;
+	int served;
 
 	(void)c;
 	fake.probes++;
-	if (chain == NULL)
-		return OUT_TEMPFAIL;
-	o = judged(would, chain);
-	sk_X509_pop_free(chain, X509_free);
-	return o;
+	return live_judged(h, alg, would, &served);
 }
 
 static enum outcome
 fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
     const struct tlsa_set *want)
 {
-	STACK_OF(X509) *chain = mta_chain(h, alg);
+	int served;
 	enum outcome o;
 
 	(void)c;
 	fake.verifies++;
-	if (chain == NULL)
-		return OUT_TEMPFAIL;
-	o = judged(want, chain);
+	o = live_judged(h, alg, want, &served);
+	if (!served)
+		return o;
 	if (fake.verify_fail_once > 0) {
 		fake.verify_fail_once--;
-		sk_X509_pop_free(chain, X509_free);
 		return OUT_PERMFAIL;
 	}
 	/* A broken deploy: the new chain fails live, the restored passes. */
 	if (fake.verify_fails && fake.rollbacks == 0)
 		o = OUT_PERMFAIL;
-	sk_X509_pop_free(chain, X509_free);
 	return o;
 }
 

@@ -75,6 +75,10 @@ void	fake_ca_change_under(const char *root_cn, const char *int_cn);
  * issuer_cert; -1 if there is none), its SPKI hex ("" if none). */
 int	fake_root_write(const char *path);
 void	fake_root_spki(char out[65]);
+/* PEM text of one certificate; caller frees. */
+char	*fake_cert_pem(X509 *);
+/* The TLSA set text describes (tlsa_set_parse); aborts if it is not one. */
+void	fake_tlsa_set(const char *text, struct tlsa_set *);
 /* Sets the clock seen by util_now() (util_set_clock). */
 void	fake_clock(time_t);
 time_t	fake_now(void);
@@ -91,6 +95,9 @@ int64_t	fake_now_ms(void);
 /* The wall clock runs this far ahead of real time, which the prober
  * keeps (0: none); fake_clock() still sets the wall clock. */
 void	fake_skew(time_t ahead);
+/* A boot clock (util_set_boot_clock) that stands still: boot id at secs;
+ * id NULL: none is known. util_set_boot_clock(NULL) ends it. */
+void	fake_boot_fixed(const char *id, int64_t secs);
 /* On: a boot clock (util_set_boot_clock) that keeps real time, set with
  * every fake_clock(). Off (after fake_reset): none is known. */
 void	fake_boot_clock(int on);

@@ -134,6 +134,12 @@ t_read_len(const char *path, size_t *lenp)
 		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_add(&b, chunk, n);
+	/* A directory opens but cannot be read: it is no file. */
+	if (ferror(f)) {
+		fclose(f);
+		free(b.data);
+		return NULL;
+	}
 	fclose(f);
 	if (lenp != NULL)
 		*lenp = b.len;
@@ -146,6 +152,16 @@ char *
 t_read(const char *path)
 {
 	return t_read_len(path, NULL);
+}
+
+int
+t_holds(const char *path, const char *want)
+{
+	char *got = t_read(path);
+	int ok = got != NULL && want != NULL && strcmp(got, want) == 0;
+
+	free(got);
+	return ok;
 }
 
 int

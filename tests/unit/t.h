@@ -31,10 +31,13 @@ const char *t_tmpdir(void);
 const char *t_path(const char *name);
 /* Writes a file (mode 0600) under t_tmpdir(); returns its path. */
 const char *t_write(const char *name, const char *content);
-/* Reads a whole file; caller frees; NULL if absent. */
+/* Reads a whole file; caller frees; NULL if absent or unreadable (a
+ * directory). */
 char	*t_read(const char *path);
 /* The same with its length in *lenp (if not NULL): binary files too. */
 char	*t_read_len(const char *path, size_t *lenp);
+/* 1 if the file at path holds exactly want. */
+int	 t_holds(const char *path, const char *want);
 /* Entries in dir other than "." and "..", only the hidden ones (a leading
  * '.': temp files) if hidden; -1 if it cannot be read. */
 int	 t_dir_count(const char *dir, int hidden);

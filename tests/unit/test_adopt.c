@@ -152,7 +152,7 @@ key_of(const char *role, char spki[65], char **path)
 	int64_t hid;
 
 	spki[0] = '\0';
-	if (store_host_id(st, HOST, 0, 0, &hid) == 1 &&
+	if (store_host_get(st, HOST, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s) == 1 &&
 	    store_key_get(st, s.id, role, &k) == 1) {
 		memcpy(spki, k.spki, 65);
@@ -181,12 +181,28 @@ key_files(void)
 	return n;
 }
 
+/* Runs the host, the clock moved to each wake-up, until it has nothing
+ * left to do (at most limit runs). */
+static void
+settle(const struct conf_host *h, int limit)
+{
+	struct engine_result r;
+	int i;
+
+	for (i = 0; i < limit; i++) {
+		engine_host(&eng, h, &r);
+		if (!r.busy)
+			break;
+		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
+	}
+}
+
 static int
 host_known(void)
 {
 	int64_t hid = 0;
 
-	return store_host_id(st, HOST, 0, 0, &hid) == 1 && hid != 0;
+	return store_host_get(st, HOST, 0, 0, &hid, NULL) == 1 && hid != 0;
 }
 
 /*
@@ -295,19 +311,12 @@ test_unpublished_key_adopted(void)
 	const struct conf_host *h = setup();
 	char next[65], got[65];
 	const char *file;
-	struct engine_result r;
-	int i;
 
 	if (!T_CHECK(h != NULL))
 		return;
 	file = operator_key("staged.key", KEY_ALG_ECDSA_P256, next);
 	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_OK);
-	for (i = 0; i < 50; i++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			break;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
-	}
+	settle(h, 50);
 	T_CHECK(served_has(next));
 	key_of("next", got, NULL);
 	T_STR(got, next);
@@ -322,7 +331,6 @@ test_refusals_change_nothing(void)
 	char cur[65], rsa[65], other[65], next[65], got[65];
 	const char *file;
 	char path[700], *live;
-	struct engine_result r;
 	int i;
 
 	if (!T_CHECK(h != NULL))
@@ -372,12 +380,7 @@ test_refusals_change_nothing(void)
 	T_INT(key_files(), -1);
 
 	/* daneroll's own next key, published: another one is refused. */
-	for (i = 0; i < 50; i++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			break;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
-	}
+	settle(h, 50);
 	key_of("next", next, NULL);
 	T_CHECK(next[0] != '\0' && served_has(next));
 	i = key_files();
@@ -389,6 +392,23 @@ test_refusals_change_nothing(void)
 	T_INT(fake.violations, 0);
 }
 
+/* An operator's key adopted as next over the one daneroll made: want is
+ * adopt_next's answer; the next key is then the operator's (ADOPT_OK) or
+ * still daneroll's. */
+static void
+adopt_over_next(const struct conf_host *h, enum adopt_result want)
+{
+	char mine[65], first[65], got[65];
+	const char *file;
+
+	key_of("next", first, NULL);
+	T_CHECK(first[0] != '\0');
+	file = operator_key("mine.key", KEY_ALG_ECDSA_P256, mine);
+	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), want);
+	key_of("next", got, NULL);
+	T_STR(got, want == ADOPT_OK ? mine : first);
+}
+
 /* A next key whose publish may have gone out (its version was recorded
  * before the send failed) stays; one that never reached DNS (the run
  * stopped before any version was recorded) gives way, discarded in the
@@ -398,8 +418,6 @@ test_next_replaced_only_if_unsent(void)
 {
 	const struct conf_host *h = setup();
 	struct backends no_observer = fake_backends;
-	char mine[65], first[65], got[65];
-	const char *file;
 	struct engine_result r;
 
 	if (!T_CHECK(h != NULL))
@@ -410,12 +428,7 @@ test_next_replaced_only_if_unsent(void)
 	eng.be = &no_observer;
 	engine_host(&eng, h, &r);
 	eng.be = &fake_backends;
-	key_of("next", first, NULL);
-	T_CHECK(first[0] != '\0');
-	file = operator_key("mine.key", KEY_ALG_ECDSA_P256, mine);
-	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_OK);
-	key_of("next", got, NULL);
-	T_STR(got, mine);
+	adopt_over_next(h, ADOPT_OK);
 
 	/* Now a publish that fails after its version was recorded. */
 	h = setup();
@@ -424,12 +437,7 @@ test_next_replaced_only_if_unsent(void)
 	fake.publish_outcome = OUT_TEMPFAIL;
 	engine_host(&eng, h, &r);
 	fake.publish_outcome = OUT_OK;
-	key_of("next", first, NULL);
-	T_CHECK(first[0] != '\0');
-	file = operator_key("mine.key", KEY_ALG_ECDSA_P256, mine);
-	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_REFUSED);
-	key_of("next", got, NULL);
-	T_STR(got, first);
+	adopt_over_next(h, ADOPT_REFUSED);
 	T_INT(fake.violations, 0);
 }
 
@@ -459,12 +467,7 @@ test_ports_roll(void)
 	served_spki(cur);
 	file = operator_key("next.key", KEY_ALG_ECDSA_P256, next);
 	T_INT(adopt_next(conf, st, h, file, -1, fake_now()), ADOPT_OK);
-	for (i = 0; i < 60; i++) {
-		engine_host(&eng, h, &r);
-		if (!r.busy)
-			break;
-		fake_clock(r.wake_at > fake_now() ? r.wake_at : fake_now() + 1);
-	}
+	settle(h, 60);
 	for (j = 0; j < 6; j++)
 		T_CHECK(served_at(owners[j], cur) && served_at(owners[j], next));
 	T_CHECK(store_host_force(st, 1, 1) == 0);

@@ -17,6 +17,18 @@
 /* A resolver may hold an RRset up to a second past its TTL. */
 #define R		1
 
+/* A verdict's name, for the message of a failing row. */
+static const char *
+verdict_str(enum ageing_verdict a)
+{
+	switch (a) {
+	case AGE_SAFE:			return "safe";
+	case AGE_WAIT_PROPAGATION:	return "waiting for propagation";
+	case AGE_NEVER:			return "not published";
+	}
+	return "unknown";
+}
+
 struct row {
 	const char		*name;
 	struct rrset_version	 v[4];
@@ -89,9 +101,9 @@ test_table(void)
 			at = 0;
 		if (!T_CHECK(v == r->want && at == r->want_at))
 			printf("    row \"%s\": got %s at %+lld, want %s at "
-			    "%+lld\n", r->name, ageing_verdict_str(v),
+			    "%+lld\n", r->name, verdict_str(v),
 			    at ? (long long)(at - T0) : 0LL,
-			    ageing_verdict_str(r->want),
+			    verdict_str(r->want),
 			    r->want_at ? (long long)(r->want_at - T0) : 0LL);
 	}
 }

@@ -426,7 +426,6 @@ test_full(void)
 		T_STR(h->issuer_files[1], "/etc/daneroll/ca/root-x2.pem");
 	}
 	T_INT(h->issuer_pin, ISSUER_PIN_ROOT);
-	T_STR(conf_issuer_pin_str(h->issuer_pin), "root");
 	/* ttl set here, the rest from [global]. */
 	T_INT(h->timing.ttl, 600);
 	T_INT(h->timing.margin, 120);

@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "deploy_files.h"
+#include "fakes.h"
 #include "fsutil.h"
 #include "key.h"
 #include "log.h"
@@ -67,22 +68,6 @@ mk_cert(EVP_PKEY *pub, const char *cn, EVP_PKEY *signer_key, X509 *signer,
 	return x;
 }
 
-static char *
-pem_cert(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p, *out;
-	long n;
-
-	PEM_write_bio_X509(b, x);
-	n = BIO_get_mem_data(b, &p);
-	out = xmalloc((size_t)n + 1);
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	BIO_free(b);
-	return out;
-}
-
 static void
 pki(void)
 {
@@ -116,8 +101,8 @@ mkset(struct set *s, const char *name, EVP_PKEY *for_key)
 	s->key_pem = t_read(s->key_path);
 	leaf = mk_cert(for_key ? for_key : key, "mx.example.org", int_key,
 	    int_cert, 0);
-	s->leaf_pem = pem_cert(leaf);
-	s->int_pem = pem_cert(int_cert);
+	s->leaf_pem = fake_cert_pem(leaf);
+	s->int_pem = fake_cert_pem(int_cert);
 	chain = xasprintf("%s%s", s->leaf_pem, s->int_pem);
 	(void)fs_write_atomic(s->chain_path, chain, strlen(chain), 0644,
 	    (uid_t)-1, (gid_t)-1);
@@ -199,17 +184,6 @@ fail_reload(const char *dir, const char *how)
 	t_write(path, how);
 }
 
-/* 1 if path holds exactly want. */
-static int
-holds(const char *path, const char *want)
-{
-	char *got = t_read(path);
-	int ok = got != NULL && want != NULL && strcmp(got, want) == 0;
-
-	free(got);
-	return ok;
-}
-
 static unsigned
 mode_of(const char *path)
 {
@@ -255,7 +229,7 @@ test_combined(void)
 	/* First deploy: nothing to keep, nothing to roll back to. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    a.key_path, a.chain_path), OUT_OK);
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	T_CHECK(!fs_exists(prev));
 	T_INT(mode_of(path), 0600);
 	T_CHECK(stat(path, &st) == 0 && st.st_uid == 4242 &&
@@ -265,13 +239,13 @@ test_combined(void)
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_PERMFAIL);
 	T_CHECK(t_log_has("no previous set was kept"));
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 
 	/* The next set: one rename, the old one kept byte for byte. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
-	T_CHECK(holds(path, cb));
-	T_CHECK(holds(prev, ca));
+	T_CHECK(t_holds(path, cb));
+	T_CHECK(t_holds(prev, ca));
 	T_INT(mode_of(prev), 0600);
 	T_CHECK(!fs_exists(Q("comb", "mx-ecdsa-p256.pem.new")));
 	T_CHECK(!fs_exists(Q("comb", "mx-ecdsa-p256.pem.deploying")));
@@ -280,17 +254,17 @@ test_combined(void)
 	/* Again (a repeated action after a crash): .prev is still A. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
-	T_CHECK(holds(path, cb));
-	T_CHECK(holds(prev, ca));
+	T_CHECK(t_holds(path, cb));
+	T_CHECK(t_holds(prev, ca));
 	T_INT(reloads("comb"), 3);	/* a repeated deploy still reloads */
 
 	/* Rollback: A back, byte-identical; twice is the same. */
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_OK);
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_OK);
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	T_INT(mode_of(path), 0600);
 	T_INT(reloads("comb"), 5);
 	set_free(&a);
@@ -329,7 +303,7 @@ test_failing_reload(void)
 	t_log_reset();
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_TEMPFAIL);
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	T_INT(reloads("frel"), 3);
 	T_CHECK(strstr(log_last_error(), "previous set is restored and "
 	    "reloaded") != NULL);
@@ -339,7 +313,7 @@ test_failing_reload(void)
 	fail_reload("frel", "always");
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_PERMFAIL);
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	T_CHECK(strstr(log_last_error(), "needs attention") != NULL);
 	unlink(Q("frel", "reload-fail"));
 
@@ -349,18 +323,18 @@ test_failing_reload(void)
 	/* The retry, with a working reload, goes through. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
-	T_CHECK(holds(Q("frel", "mx.pem.prev"), ca));
+	T_CHECK(t_holds(Q("frel", "mx.pem.prev"), ca));
 
 	/* A failed deploy of D leaves A as the previous set, not B, the set
 	 * it restored: a rollback must still go back to A. */
 	fail_reload("frel", "once");
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    d.key_path, d.chain_path), OUT_TEMPFAIL);
-	T_CHECK(holds(path, cb));
-	T_CHECK(holds(Q("frel", "mx.pem.prev"), ca));
+	T_CHECK(t_holds(path, cb));
+	T_CHECK(t_holds(Q("frel", "mx.pem.prev"), ca));
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_OK);
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	set_free(&a);
 	set_free(&b);
 	set_free(&d);
@@ -392,7 +366,7 @@ test_reload_not_runnable(void)
 	chmod(Q("nrel", "reload"), 0600);	/* not executable any more */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_PERMFAIL);
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	set_free(&a);
 	set_free(&b);
 done:
@@ -430,30 +404,30 @@ test_separate(void)
 	/* Not atomic: said every time, with what to use instead. */
 	T_CHECK(t_log_has("cannot change in one step"));
 	T_CHECK(t_log_has("combined_file"));
-	T_CHECK(holds(kp, a.key_pem));
-	T_CHECK(holds(cp, a.leaf_pem));
-	T_CHECK(holds(chp, a.int_pem));
-	T_CHECK(holds(fp, fa));
+	T_CHECK(t_holds(kp, a.key_pem));
+	T_CHECK(t_holds(cp, a.leaf_pem));
+	T_CHECK(t_holds(chp, a.int_pem));
+	T_CHECK(t_holds(fp, fa));
 	T_INT(mode_of(kp), 0600);
 	T_INT(mode_of(cp), 0640);
 	T_INT(mode_of(fp), 0640);
 
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
-	T_CHECK(holds(kp, b.key_pem) && holds(fp, fb) &&
-	    holds(cp, b.leaf_pem));
-	T_CHECK(holds(kprev, a.key_pem) && holds(fprev, fa));
+	T_CHECK(t_holds(kp, b.key_pem) && t_holds(fp, fb) &&
+	    t_holds(cp, b.leaf_pem));
+	T_CHECK(t_holds(kprev, a.key_pem) && t_holds(fprev, fa));
 	T_INT(mode_of(kprev), 0600);
 	T_CHECK(!fs_exists(Q("sep", "key.pem.new")));
 	/* Repeated: the previous set survives. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_OK);
-	T_CHECK(holds(kprev, a.key_pem) && holds(fprev, fa));
+	T_CHECK(t_holds(kprev, a.key_pem) && t_holds(fprev, fa));
 
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_OK);
-	T_CHECK(holds(kp, a.key_pem) && holds(fp, fa) &&
-	    holds(cp, a.leaf_pem) && holds(chp, a.int_pem));
+	T_CHECK(t_holds(kp, a.key_pem) && t_holds(fp, fa) &&
+	    t_holds(cp, a.leaf_pem) && t_holds(chp, a.int_pem));
 	T_INT(deploy_files_check(&c->hosts[0]), 0);
 	set_free(&a);
 	set_free(&b);
@@ -516,14 +490,14 @@ test_live_link(void)
 	    b.key_path, b.chain_path), OUT_OK);
 	T_CHECK(link_is(link, "live.v2"));
 	T_CHECK(link_is(prevlink, "live.v1"));
-	T_CHECK(holds(lk, b.key_pem) && holds(lf, fb) &&
-	    holds(lc, b.leaf_pem) && holds(lch, b.int_pem));
+	T_CHECK(t_holds(lk, b.key_pem) && t_holds(lf, fb) &&
+	    t_holds(lc, b.leaf_pem) && t_holds(lch, b.int_pem));
 	T_INT(mode_of(lk), 0600);
 	T_INT(mode_of(lf), 0644);
 	/* The configured paths follow the link: one switch for all. */
 	T_CHECK(lstat(kp, &st) == 0 && S_ISLNK(st.st_mode));
 	T_CHECK(link_is(kp, target));
-	T_CHECK(holds(kp, b.key_pem) && holds(fp, fb));
+	T_CHECK(t_holds(kp, b.key_pem) && t_holds(fp, fb));
 
 	/* Repeated: no new version, the previous one kept. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
@@ -535,14 +509,14 @@ test_live_link(void)
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_OK);
 	T_CHECK(link_is(link, "live.v1"));
-	T_CHECK(holds(kp, a.key_pem) && holds(fp, fa));
+	T_CHECK(t_holds(kp, a.key_pem) && t_holds(fp, fa));
 
 	/* Onwards: v3, previous v1 (what was served), v2 pruned. */
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    d.key_path, d.chain_path), OUT_OK);
 	T_CHECK(link_is(link, "live.v3") && link_is(prevlink, "live.v1"));
 	T_CHECK(!fs_exists(Q("ll", "live.v2")));
-	T_CHECK(holds(kp, d.key_pem));
+	T_CHECK(t_holds(kp, d.key_pem));
 	T_INT(reloads("ll"), 4);
 
 	/* A failing reload switches the link back. */
@@ -550,12 +524,12 @@ test_live_link(void)
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    b.key_path, b.chain_path), OUT_TEMPFAIL);
 	T_CHECK(link_is(link, "live.v3"));
-	T_CHECK(holds(kp, d.key_pem));
+	T_CHECK(t_holds(kp, d.key_pem));
 	/* ... and the previous set is still the one before it. */
 	T_CHECK(link_is(prevlink, "live.v1"));
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_OK);
-	T_CHECK(holds(kp, a.key_pem));
+	T_CHECK(t_holds(kp, a.key_pem));
 	set_free(&a);
 	set_free(&b);
 	set_free(&d);
@@ -603,7 +577,7 @@ test_live_link_absolute(void)
 	T_CHECK(fs_exists(Q("lla", "live.v1/privkey.pem")));
 	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
 	    OUT_OK);
-	T_CHECK(holds(Q("lla", "key.pem"), a.key_pem));
+	T_CHECK(t_holds(Q("lla", "key.pem"), a.key_pem));
 	set_free(&a);
 	set_free(&b);
 done:
@@ -636,7 +610,7 @@ test_mismatch_refused(void)
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    bad.key_path, bad.chain_path), OUT_PERMFAIL);
 	T_CHECK(t_log_has("refusing to install a mismatched pair"));
-	T_CHECK(holds(path, ca));
+	T_CHECK(t_holds(path, ca));
 	T_INT(reloads("mis"), 1);
 	set_free(&a);
 	set_free(&bad);
@@ -646,6 +620,20 @@ done:
 	free(path);
 	free(ca);
 	conf_free(c);
+}
+
+/* x's PEM written to name under the test directory: the path (caller
+ * frees), and the PEM into *pemp if not NULL (caller frees). */
+static char *
+cert_file(const char *name, X509 *x, char **pemp)
+{
+	char *pem = fake_cert_pem(x), *path = xstrdup(t_write(name, pem));
+
+	if (pemp != NULL)
+		*pemp = pem;
+	else
+		free(pem);
+	return path;
 }
 
 static void
@@ -661,14 +649,8 @@ test_issuer_completion(void)
 	key_spki_hex(root_key, root_hex);
 	key_spki_hex(int_key, int_hex);
 	key_spki_hex(other_key, other_hex);
-	root_pem = pem_cert(root_cert);
-	rootf = xstrdup(t_write("root.pem", root_pem));
-	{
-		char *o = pem_cert(other_cert);
-
-		otherf = xstrdup(t_write("other.pem", o));
-		free(o);
-	}
+	rootf = cert_file("root.pem", root_cert, &root_pem);
+	otherf = cert_file("other.pem", other_cert, NULL);
 	mkset(&a, "iss-a", NULL);
 	path = P("iss", "mx.pem");
 
@@ -683,7 +665,7 @@ test_issuer_completion(void)
 	    a.key_path, a.chain_path), OUT_OK);
 	want = xasprintf("%s%s%s%s", a.key_pem, a.leaf_pem, a.int_pem,
 	    root_pem);
-	T_CHECK(holds(path, want));
+	T_CHECK(t_holds(path, want));
 	T_CHECK(t_log_has("appended"));
 	conf_free(c);
 	free(lines);
@@ -700,7 +682,7 @@ test_issuer_completion(void)
 	path = P("iss", "mx2.pem");
 	want = xasprintf("%s%s%s%s", a.key_pem, a.leaf_pem, a.int_pem,
 	    root_pem);
-	T_CHECK(holds(path, want));
+	T_CHECK(t_holds(path, want));
 	conf_free(c);
 	free(lines);
 	free(want);
@@ -714,7 +696,7 @@ test_issuer_completion(void)
 	free(path);
 	path = P("iss", "mx3.pem");
 	want = combined_of(&a);
-	T_CHECK(holds(path, want));
+	T_CHECK(t_holds(path, want));
 	conf_free(c);
 	free(lines);
 	free(want);
@@ -750,7 +732,7 @@ test_issuer_completion(void)
 	free(path);
 	path = P("iss", "mx5.pem");
 	want = combined_of(&a);
-	T_CHECK(holds(path, want));
+	T_CHECK(t_holds(path, want));
 	set_free(&a);
 done:
 	conf_free(c);
@@ -778,14 +760,8 @@ test_issuer_pin_root(void)
 	char *want = NULL, *chain = NULL;
 
 	pki();
-	root_pem = pem_cert(root_cert);
-	rootf = xstrdup(t_write("pin-root.pem", root_pem));
-	{
-		char *o = pem_cert(other_cert);
-
-		otherf = xstrdup(t_write("pin-other.pem", o));
-		free(o);
-	}
+	rootf = cert_file("pin-root.pem", root_cert, &root_pem);
+	otherf = cert_file("pin-other.pem", other_cert, NULL);
 	mkset(&a, "pin-a", NULL);
 
 	/* Another CA pinned; the chain (leaf + intermediate) does not send
@@ -821,7 +797,7 @@ test_issuer_pin_root(void)
 	T_CHECK(t_log_has("the chain's root /CN=daneroll test root is "
 	    "followed"));
 	want = xasprintf("%s%s", a.key_pem, chain);
-	T_CHECK(holds(Q("pin", "mx2.pem"), want));
+	T_CHECK(t_holds(Q("pin", "mx2.pem"), want));
 	conf_free(c);
 	c = NULL;
 	free(want);
@@ -839,7 +815,7 @@ test_issuer_pin_root(void)
 	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
 	    a.key_path, a.chain_path), OUT_OK);
 	want = xasprintf("%s%s%s", a.key_pem, chain, root_pem);
-	T_CHECK(holds(Q("pin", "mx3.pem"), want));
+	T_CHECK(t_holds(Q("pin", "mx3.pem"), want));
 	conf_free(c);
 	c = NULL;
 

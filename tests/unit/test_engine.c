@@ -141,7 +141,7 @@ slot_get(const struct conf_host *h, enum key_alg alg, struct store_slot *s)
 	int64_t hid;
 
 	memset(s, 0, sizeof(*s));
-	return store_host_id(st, h->name, 0, 0, &hid) == 1 &&
+	return store_host_get(st, h->name, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(st, hid, alg, 0, 0, s) == 1;
 }
 
@@ -165,17 +165,61 @@ run_until_stable(const struct conf_host *h, int limit)
 	return t_engine_until_stable(&eng, h, limit);
 }
 
+/* The host's id in the store (checked); 0 if it has none. */
+static int64_t
+host_id(const struct conf_host *h)
+{
+	int64_t hid = 0;
+
+	T_INT(store_host_get(st, h->name, 0, 0, &hid, NULL), 1);
+	return hid;
+}
+
+/* One run of the host, the log captured from its start. */
+static void
+run_logged(const struct conf_host *h, struct engine_result *r)
+{
+	t_log_reset();
+	engine_host(&eng, h, r);
+}
+
+/* So far: n deploys, and the prober never saw a chain the DNS fails. */
+static void
+safe_deploys(int n)
+{
+	T_INT(fake.deploys, n);
+	T_INT(fake.violations, 0);
+}
+
+/* Runs until stable (checked), then safe_deploys(n). */
+static void
+settles(const struct conf_host *h, int n)
+{
+	T_CHECK(run_until_stable(h, 40) > 0);
+	safe_deploys(n);
+}
+
+/* An ECDSA current+next host whose deployed certificate is adopted, not
+ * run yet (checked); NULL if it could not be set up. */
+static const struct conf_host *
+adopted_host(const char *name)
+{
+	const struct conf_host *h = setup(name, "current+next", "ecdsa-p256",
+	    1);
+
+	T_CHECK(h != NULL);
+	return h;
+}
+
 /* The common start: an ECDSA current+next host adopted and run until
  * stable (both checked); NULL if it could not be set up. */
 static const struct conf_host *
 standby_host(const char *name)
 {
-	const struct conf_host *h = setup(name, "current+next", "ecdsa-p256",
-	    1);
+	const struct conf_host *h = adopted_host(name);
 
-	if (!T_CHECK(h != NULL))
-		return NULL;
-	T_CHECK(run_until_stable(h, 40) > 0);
+	if (h != NULL)
+		T_CHECK(run_until_stable(h, 40) > 0);
 	return h;
 }
 
@@ -250,7 +294,7 @@ spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
 	int64_t hid;
 
 	out[0] = '\0';
-	if (store_host_id(st, h->name, 0, 0, &hid) == 1 &&
+	if (store_host_get(st, h->name, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(st, hid, alg, 0, 0, &s) == 1 &&
 	    store_key_get(st, s.id, role, &k) == 1)
 		memcpy(out, k.spki, 65);
@@ -336,8 +380,7 @@ test_issuer_cycle(void)
 	T_CHECK(strcmp(cur, cur2) != 0);
 	T_CHECK(served_has(h->owner, cur2) && !served_has(h->owner, cur));
 	T_CHECK(served_has(h->owner, spki));
-	T_INT(fake.deploys, 1);
-	T_INT(fake.violations, 0);
+	safe_deploys(1);
 }
 
 /* What was written to f, from its start; caller frees. */
@@ -591,19 +634,17 @@ test_issuer_ca_not_sent(void)
 	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur2);
 	T_CHECK(strcmp(cur, cur2) != 0);
-	T_INT(fake.deploys, 1);
-	T_INT(fake.violations, 0);
+	safe_deploys(1);
 }
 
 static void
 test_guard_holds_until_aged(void)
 {
-	const struct conf_host *h = setup("mx4.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx4.example.org");
 	struct engine_result r;
 	int i;
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	/* Renewal already due at first sight: issue may come early, but
 	 * no deploy before the next record is served and aged. */
@@ -614,9 +655,7 @@ test_guard_holds_until_aged(void)
 		T_INT(fake.deploys, 0);
 		fake_clock(fake_now() + 5);
 	}
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(fake.deploys, 1);
-	T_INT(fake.violations, 0);
+	settles(h, 1);
 }
 
 static void
@@ -640,7 +679,7 @@ test_forced_roll_while_ageing(void)
 		spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
 		if (!forced && strcmp(cur, first) != 0 &&
 		    state_of(h, KEY_ALG_ECDSA_P256) == SLOT_AGEING) {
-			T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+			hid = host_id(h);
 			T_INT(store_host_force(st, hid, 1), 0);
 			forced = 1;
 			/* Act at once, inside the ageing window. */
@@ -653,8 +692,7 @@ test_forced_roll_while_ageing(void)
 		    fake_now() + 5);
 	}
 	T_CHECK(forced);
-	T_INT(fake.deploys, 2);
-	T_INT(fake.violations, 0);
+	safe_deploys(2);
 }
 
 static void
@@ -675,9 +713,7 @@ test_wrong_key_refused(void)
 	/* The hook is fixed: the retry goes through. */
 	fake.issue_wrong_key = 0;
 	fake_clock(fake_now() + 3600);
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(fake.deploys, 1);
-	T_INT(fake.violations, 0);
+	settles(h, 1);
 }
 
 /*
@@ -728,12 +764,11 @@ test_stale_server_rolls_back(void)
 static void
 test_clock_went_back(void)
 {
-	const struct conf_host *h = setup("mx13.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx13.example.org");
 	struct engine_result r;
 	char cur[65];
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	fake_clock(T0 + 10 * DAY);
 	T_CHECK(run_until_stable(h, 40) > 0);
@@ -743,12 +778,9 @@ test_clock_went_back(void)
 	fake_clock(T0);		/* back before the records were published */
 	engine_host(&eng, h, &r);
 	T_CHECK(t_log_has("the clock went back"));
-	T_INT(fake.deploys, 0);
-	T_INT(fake.violations, 0);
+	safe_deploys(0);
 	fake_clock(T0 + 61 * DAY);	/* right again: the rollover runs */
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(fake.deploys, 1);
-	T_INT(fake.violations, 0);
+	settles(h, 1);
 	(void)cur;
 }
 
@@ -766,7 +798,7 @@ test_clock_was_ahead(void)
 
 	if ((h = standby_host("mx19.example.org")) == NULL)
 		return;
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	hid = host_id(h);
 	/* The wall clock runs 29 days ahead of real time (the prober's): a
 	 * roll deploys the aged next key and publishes the following one
 	 * "29 days from now". */
@@ -780,8 +812,7 @@ test_clock_was_ahead(void)
 	fake_skew(0);
 	fake_clock(real + 60);
 	T_INT(store_host_force(st, hid, 1), 0);
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_CHECK(t_log_has("the clock went back, or was ahead then"));
 	T_CHECK(t_log_has("re-dated to now"));
 	T_INT(fake.deploys, deploys);		/* ageing starts again now */
@@ -790,8 +821,7 @@ test_clock_was_ahead(void)
 	T_CHECK(fake_now() < real + 3600);	/* TTL 60 + margin 10 */
 	T_INT(fake.violations, 0);
 	/* Said once: the next run finds nothing ahead. */
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_CHECK(!t_log_has("re-dated"));
 }
 
@@ -802,17 +832,16 @@ test_clock_was_ahead(void)
 static void
 test_clock_set_forward(void)
 {
-	const struct conf_host *h = setup("mx23.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx23.example.org");
 	struct engine_result r;
 	int64_t hid;
 	int deploys;
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	fake_boot_clock(1);
 	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	hid = host_id(h);
 	/* A roll: the aged next key goes live, the following one is
 	 * published and served everywhere just now. */
 	T_CHECK(roll_until_ageing(h, hid));
@@ -820,17 +849,13 @@ test_clock_set_forward(void)
 	fake_skew(DAY);
 	fake_clock(fake_now() + DAY);
 	T_INT(store_host_force(st, hid, 1), 0);
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_CHECK(t_log_has("ran 1d ahead of the boot clock"));
 	T_INT(fake.deploys, deploys);
 	T_CHECK(r.busy && r.wake_at > fake_now());
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(fake.deploys, deploys + 1);
-	T_INT(fake.violations, 0);
+	settles(h, deploys + 1);
 	/* Aged since by either clock: not said again. */
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_CHECK(!t_log_has("ahead of the boot clock"));
 }
 
@@ -840,23 +865,20 @@ test_clock_set_forward(void)
 static void
 test_slow_observation(void)
 {
-	const struct conf_host *h = setup("mx24.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx24.example.org");
 	int64_t hid;
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	fake.observe_secs = 30;
 	fake.lag = 1;
 	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	hid = host_id(h);
 	/* A roll, then another as soon as the following next key's record
 	 * is proved served: it deploys at the very end of ageing. */
 	T_CHECK(roll_until_ageing(h, hid));
 	T_INT(store_host_force(st, hid, 1), 0);
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(fake.deploys, 2);
-	T_INT(fake.violations, 0);
+	settles(h, 2);
 }
 
 static void
@@ -1052,8 +1074,7 @@ test_rekeyed_behind_our_back(void)
 	fake_deploy_initial(p, h->name, KEY_ALG_ECDSA_P256, 90);
 	fake.no_probe = 0;
 	free(p);
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_INT(r.alert, ALERT_CRITICAL);
 	T_CHECK(t_log_has("a key daneroll did not publish"));
 	/* Nothing changes by itself: no RRset the served key fails. */
@@ -1069,7 +1090,7 @@ test_rekeyed_behind_our_back(void)
 		int64_t hid;
 		char cur[65];
 
-		T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+		hid = host_id(h);
 		T_INT(store_host_force(st, hid, 1), 0);
 		fake.violations = 0;
 		T_CHECK(run_until_stable(h, 40) > 0);
@@ -1256,8 +1277,7 @@ test_publish_refused_when_served_chain_fails(void)
 	store_key_free(&k);
 	store_slot_free(&s);
 	publishes = fake.publishes;
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_INT(fake.publishes, publishes);
 	T_CHECK(t_log_has("refusing to publish"));
 	T_INT(r.outcome, OUT_PERMFAIL);
@@ -1300,7 +1320,7 @@ test_unreadable_served_chain(void)
 			return;
 		if (!fresh) {
 			T_CHECK(run_until_stable(h, 40) > 0);
-			T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+			hid = host_id(h);
 			T_INT(store_host_force(st, hid, 1), 0);
 		}
 		fake_served(h->owner, &before);
@@ -1312,8 +1332,7 @@ test_unreadable_served_chain(void)
 		pub = fake.publishes;
 		dep = fake.deploys;
 		iss = fake.issues;
-		t_log_reset();
-		engine_host(&eng, h, &r);
+		run_logged(h, &r);
 		fake_clock(fake_now() + 3600);
 		engine_host(&eng, h, &r);
 		T_INT(fake.publishes, pub);
@@ -1354,8 +1373,7 @@ test_publish_refused_when_live_chain_fails(void)
 	fake.mta_stale = 1;
 	fake_deploy_initial(stale, h->name, KEY_ALG_ECDSA_P256, 90);
 	pub = fake.publishes;
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_INT(fake.publishes, pub);
 	T_CHECK(fake.probes > 0);
 	T_INT(r.outcome, OUT_PERMFAIL);
@@ -1391,8 +1409,7 @@ test_tempfail_lasting(void)
 	engine_host(&eng, h, &r);
 	T_INT(r.outcome, OUT_TEMPFAIL);
 	fake_clock(start + DAY + 3600);
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_INT(r.outcome, OUT_PERMFAIL);
 	T_CHECK(t_log_has("longer than tempfail_limit"));
 	fake.publish_outcome = OUT_OK;
@@ -1411,19 +1428,18 @@ test_tempfail_lasting(void)
 static void
 test_due(void)
 {
-	const struct conf_host *h = setup("mx36.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx36.example.org");
 	struct engine_result r;
 	int64_t hid;
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* first contact */
 	T_CHECK(run_until_stable(h, 40) > 0);
 	T_INT(engine_due(&eng, h, fake_now(), &r), 0);
 	T_INT(r.busy, 0);
 	T_CHECK(r.wake_at > fake_now());		/* the renewal */
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	hid = host_id(h);
 	T_INT(store_host_force(st, hid, 1), 0);
 	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* a forced roll */
 	T_INT(store_host_force(st, hid, 0), 0);
@@ -1467,8 +1483,7 @@ test_publish_refused_when_mta_differs(void)
 	store_key_free(&k);
 	store_slot_free(&s);
 	pub = fake.publishes;
-	t_log_reset();
-	engine_host(&eng, h, &r);
+	run_logged(h, &r);
 	T_INT(fake.publishes, pub);
 	T_INT(r.outcome, OUT_PERMFAIL);
 	T_CHECK(t_log_has("refusing to publish: a chain served live"));
@@ -1480,11 +1495,10 @@ test_publish_refused_when_mta_differs(void)
 static void
 test_dry_run_changes_nothing(void)
 {
-	const struct conf_host *h = setup("mx8.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx8.example.org");
 	struct engine_result r;
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	eng.dry_run = 1;
 	engine_host(&eng, h, &r);
@@ -1497,11 +1511,10 @@ static void
 test_missing_backend(void)
 {
 	static const struct backends none = { NULL, NULL, NULL, NULL, NULL };
-	const struct conf_host *h = setup("mx9.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx9.example.org");
 	struct engine_result r;
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	eng.be = &none;
 	engine_host(&eng, h, &r);
@@ -1773,7 +1786,7 @@ test_retired_prune_spares_rollback(void)
 	fake_clock(fake_now() + 61 * DAY);
 	T_CHECK(step_until(h, SLOT_AGEING, 60, NULL));
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
-	T_INT(store_host_id(st, h->name, 0, 0, &hid), 1);
+	hid = host_id(h);
 	T_INT(store_host_force(st, hid, 1), 0);
 	fake.verify_fails = 1;	/* the new chain fails live */
 	T_CHECK(run_until_stable(h, 60) > 0);
@@ -1788,11 +1801,10 @@ test_retired_prune_spares_rollback(void)
 static void
 test_wake_reason(void)
 {
-	const struct conf_host *h = setup("mx44.example.org", "current+next",
-	    "ecdsa-p256", 1);
+	const struct conf_host *h = adopted_host("mx44.example.org");
 	struct engine_result r;
 
-	if (!T_CHECK(h != NULL))
+	if (h == NULL)
 		return;
 	fake.lag = 3;
 	engine_host(&eng, h, &r);

@@ -63,17 +63,6 @@ script(const char *name, const char *body)
 	return path;
 }
 
-/* 1 if path holds exactly want. */
-static int
-holds_file(const char *path, const char *want)
-{
-	char *got = t_read(path);
-	int ok = got != NULL && want != NULL && strcmp(got, want) == 0;
-
-	free(got);
-	return ok;
-}
-
 static struct conf *
 conf_hook(const char *hook, const char *extra)
 {
@@ -217,7 +206,7 @@ test_exit_status(void)
 		    rows[i].msg) != NULL))
 			printf("    row %zu: %s\n", i, log_last_error());
 		/* Removed before the hook ran, whatever it did. */
-		T_CHECK(!holds_file(out, "stale"));
+		T_CHECK(!t_holds(out, "stale"));
 	}
 	buf_free(&b);
 	conf_free(c);
@@ -404,7 +393,7 @@ state_of(const struct conf_host *h)
 	int64_t hid;
 	enum slot_state r = SLOT_STATE_COUNT;
 
-	if (store_host_id(est, h->name, 0, 0, &hid) == 1 &&
+	if (store_host_get(est, h->name, 0, 0, &hid, NULL) == 1 &&
 	    store_slot_get(est, hid, KEY_ALG_ECDSA_P256, 0, 0, &s) == 1)
 		r = s.state;
 	store_slot_free(&s);
@@ -448,7 +437,7 @@ test_engine_rollover(void)
 	/* It held the retired key: gone once that key's record aged out
 	 * (the slot rests in standby after that wait). */
 	T_CHECK(!fs_exists(prev));
-	T_CHECK(!holds_file(live, before));
+	T_CHECK(!t_holds(live, before));
 	T_INT(fake.violations, 0);
 done:
 	free(hook);
@@ -501,7 +490,7 @@ test_engine_wrong_key(void)
 	T_CHECK(t_log_has("for another key than the pre-published next key"));
 	T_INT(state_of(h), SLOT_ISSUING);
 	T_INT(real_deploys, 0);
-	T_CHECK(holds_file(live, before));	/* nothing deployed */
+	T_CHECK(t_holds(live, before));	/* nothing deployed */
 	T_INT(fake.violations, 0);
 done:
 	buf_free(&b);
@@ -527,7 +516,7 @@ test_engine_verify_rollback(void)
 	T_INT(fake.rollbacks, 1);
 	T_INT(state_of(h), SLOT_FAILED);
 	T_CHECK(t_log_has("rolled back after a failed live check"));
-	T_CHECK(holds_file(live, before));	/* byte for byte */
+	T_CHECK(t_holds(live, before));	/* byte for byte */
 	T_INT(fake.violations, 0);
 done:
 	free(hook);

@@ -25,6 +25,20 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* The start of validity, read by OpenSSL's own arithmetic (daneroll only
+ * needs the end): what cert_not_after is checked beside. */
+static time_t
+not_before(X509 *x)
+{
+	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+	int day = 0, sec = 0, ok;
+
+	ok = epoch != NULL &&
+	    ASN1_TIME_diff(&day, &sec, epoch, X509_get0_notBefore(x)) == 1;
+	ASN1_TIME_free(epoch);
+	return ok ? (time_t)day * 86400 + sec : (time_t)-1;
+}
+
 static const struct {
 	enum key_alg	 alg;
 	const char	*name;
@@ -586,7 +600,7 @@ test_expiry(void)
 		if (!T_CHECK(chain != NULL))
 			continue;
 		x = sk_X509_value(chain, 0);
-		T_INT(cert_not_before(x), fixed[i].before);
+		T_INT(not_before(x), fixed[i].before);
 		T_INT(cert_not_after(x), fixed[i].after);
 		sk_X509_pop_free(chain, X509_free);
 	}
@@ -594,9 +608,9 @@ test_expiry(void)
 	    "30"), 0);
 	x = cert_of("days30.pem");
 	T_CHECK(x != NULL);
-	T_INT(cert_not_after(x) - cert_not_before(x), 30 * 86400);
-	T_CHECK(cert_not_before(x) > now - 86400 &&
-	    cert_not_before(x) <= now + 60);
+	T_INT(cert_not_after(x) - not_before(x), 30 * 86400);
+	T_CHECK(not_before(x) > now - 86400 &&
+	    not_before(x) <= now + 60);
 	X509_free(x);
 }
 

@@ -543,7 +543,7 @@ mta_serves(char **pem, size_t *len)
 		free(path);
 		return 0;
 	}
-	*pem = fs_read_file(from, 1 << 20, len);
+	*pem = t_read_len(from, len);
 	free(path);
 	return 1;
 }
@@ -672,7 +672,7 @@ model_deploy(const struct conf *c, const struct conf_host *h,
 	o = fake_backends.deployer->deploy(c, h, alg, key, chain);
 	if (o == OUT_OK) {
 		char *path = live_path();
-		char *pem = fs_read_file(path, 1 << 20, NULL);
+		char *pem = t_read(path);
 
 		/* The fake reports no failed rename (onto a directory):
 		 * a real deployer would, and the MTA would not reload. */
@@ -728,24 +728,28 @@ model_forget(const struct conf *c, const struct conf_host *h,
 	return o;
 }
 
+/* A handshake that takes up to ms: 1 if the MTA answers it. */
+static int
+mta_answers(int ms)
+{
+	advance(W->now + rnd(ms));
+	return !W->mta_dark;
+}
+
 static enum outcome
 model_verify(const struct conf *c, const struct conf_host *h,
     enum key_alg alg, const struct tlsa_set *want)
 {
-	advance(W->now + rnd(800));
-	if (W->mta_dark)
-		return OUT_TEMPFAIL;
-	return fake_backends.verifier->verify(c, h, alg, want);
+	return mta_answers(800) ?
+	    fake_backends.verifier->verify(c, h, alg, want) : OUT_TEMPFAIL;
 }
 
 static enum outcome
 model_probe(const struct conf *c, const struct conf_host *h,
     enum key_alg alg, const struct tlsa_set *would)
 {
-	advance(W->now + rnd(400));
-	if (W->mta_dark)
-		return OUT_TEMPFAIL;
-	return fake_backends.verifier->probe(c, h, alg, would);
+	return mta_answers(400) ?
+	    fake_backends.verifier->probe(c, h, alg, would) : OUT_TEMPFAIL;
 }
 
 static const struct backend_publisher model_pub = {
@@ -815,8 +819,7 @@ file_goes_bad(void)
 		free(path);
 		return;
 	}
-	if (!fs_exists(stale) && (pem = fs_read_file(path, 1 << 20,
-	    NULL)) != NULL) {
+	if (!fs_exists(stale) && (pem = t_read(path)) != NULL) {
 		(void)fs_write_atomic(stale, pem, strlen(pem), 0600, (uid_t)-1,
 		    (gid_t)-1);
 		free(pem);
@@ -842,7 +845,7 @@ file_repaired(void)
 	char *path = live_path(), stale[600], *pem;
 
 	snprintf(stale, sizeof(stale), "%s.stale", path);
-	if (W->garbage && (pem = fs_read_file(stale, 1 << 20, NULL)) != NULL) {
+	if (W->garbage && (pem = t_read(stale)) != NULL) {
 		(void)rmdir(path);
 		(void)fs_write_atomic(path, pem, strlen(pem), 0600, (uid_t)-1,
 		    (gid_t)-1);
@@ -861,7 +864,7 @@ file_repaired(void)
 static int
 host_id(int64_t *hid)
 {
-	return store_host_id(st, host->name, 0, 0, hid) == 1 ? 0 : -1;
+	return store_host_get(st, host->name, 0, 0, hid, NULL) == 1 ? 0 : -1;
 }
 
 static void
@@ -1098,8 +1101,7 @@ fresh_store(const char *state_dir)
 		if (store_open(state_dir, 0, &st) != OUT_OK)
 			return -1;
 		store_close(st);
-		if ((template = fs_read_file(path, 1 << 24,
-		    &template_len)) == NULL)
+		if ((template = t_read_len(path, &template_len)) == NULL)
 			return -1;
 	} else if ((mkdir(state_dir, 0700) != 0 && errno != EEXIST) ||
 	    fs_write_atomic(path, template, template_len, 0600, (uid_t)-1,
@@ -1181,7 +1183,7 @@ setup_world(int seq)
 		char *p = live_path();
 
 		fake_deploy_initial(p, host->name, KEY_ALG_ECDSA_P256, 90);
-		pem = fs_read_file(p, 1 << 20, NULL);
+		pem = t_read(p);
 		free(p);
 		if (pem != NULL)
 			chain = dane_judge_pem_chain(pem, strlen(pem));

@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "dnsq.h"
+#include "fakes.h"
 #include "observe.h"
 #include "t.h"
 #include "tlsa.h"
@@ -82,13 +83,6 @@ mkresp(const char *qname, ldns_rr_type qtype, int rcode, int aa, int tc,
 		abort();
 	ldns_pkt_free(pkt);
 	return wire;
-}
-
-static void
-set_of(const char *text, struct tlsa_set *set)
-{
-	if (tlsa_set_parse(text, set) != 0)
-		abort();
 }
 
 /* Every classification, as data. */
@@ -174,7 +168,7 @@ test_classify_table(void)
 		size_t len;
 
 		memset(&a, 0, sizeof(a));
-		set_of(rows[i].want, &want);
+		fake_tlsa_set(rows[i].want, &want);
 		wire = mkresp(rows[i].qname, LDNS_RR_TYPE_TLSA, rows[i].rcode,
 		    rows[i].aa, rows[i].tc, rows[i].answer, rows[i].authority,
 		    &len);
@@ -332,7 +326,7 @@ test_summarize_table(void)
 			a[j].sv.result = rows[i].a[j].result;
 			a[j].v6 = rows[i].a[j].v6;
 			a[j].answered = rows[i].a[j].answered;
-			set_of(rows[i].a[j].served, &a[j].served);
+			fake_tlsa_set(rows[i].a[j].served, &a[j].served);
 			a[j].ttl = rows[i].a[j].ttl;
 			a[j].neg_ttl = rows[i].a[j].neg_ttl;
 		}
@@ -579,7 +573,7 @@ dnsq_answer_matches(enum srv_mode mode, int want_tcp)
 	dnsq_run(&q, 1, NULL);
 	T_INT(q.err, 0);
 	T_INT(q.tcp, want_tcp);
-	set_of("3 1 1 " H1 "\n", &want);
+	fake_tlsa_set("3 1 1 " H1 "\n", &want);
 	/* The server refuses RD or a missing DO: a match proves neither. */
 	T_INT(observe_classify(q.wire, q.wirelen, OWNER, &want, 0, &a),
 	    OBS_MATCH);

@@ -24,6 +24,7 @@
 
 #include "backend.h"
 #include "conf.h"
+#include "fakes.h"
 #include "publish_pdns.h"
 #include "t.h"
 #include "t_openssl.h"
@@ -34,11 +35,18 @@
 #define H1	"0101010101010101010101010101010101010101010101010101010101010101"
 #define H2	"0202020202020202020202020202020202020202020202020202020202020202"
 
+/* A request to make owner's RRset the one text describes, *prev before
+ * (the caller's, with *want to free). */
 static void
-set_of(const char *text, struct tlsa_set *set)
+req_init(struct publish_req *req, const char *owner, int64_t ttl,
+    const char *text, struct tlsa_set *want, const struct tlsa_set *prev)
 {
-	if (tlsa_set_parse(text, set) != 0)
-		abort();
+	memset(req, 0, sizeof(*req));
+	fake_tlsa_set(text, want);
+	req->owner = owner;
+	req->ttl = ttl;
+	req->prev = prev;
+	req->want = want;
 }
 
 /* REPLACE with every record, or DELETE; names absolute and lower case. */
@@ -48,7 +56,7 @@ test_body(void)
 	struct tlsa_set two = { 0 }, none = { 0 };
 	char *b;
 
-	set_of("3 1 1 " H2 "\n3 1 1 " H1 "\n", &two);
+	fake_tlsa_set("3 1 1 " H2 "\n3 1 1 " H1 "\n", &two);
 	b = pdns_body("_25._tcp.MX1.example.org", 3600, &two);
 	T_STR(b, "{\"rrsets\":[{\"changetype\":\"REPLACE\","
 	    "\"name\":\"_25._tcp.mx1.example.org.\",\"records\":["
@@ -440,11 +448,8 @@ test_replace_table(void)
 		t_log_reset();
 		srv_start(&s, rows[i].r, rows[i].nr);
 		pub_init(&p, &s, url, sizeof(url), rows[i].zone);
-		set_of(rows[i].want, &want);
-		req.owner = "_25._tcp.mx1.example.org";
-		req.ttl = 3600;
-		req.prev = &prev;
-		req.want = &want;
+		req_init(&req, "_25._tcp.mx1.example.org", 3600, rows[i].want,
+		    &want, &prev);
 		o = publish_pdns.replace(NULL, &p, &req);
 		if (!T_INT(o, rows[i].out))
 			printf("    row %zu (%s): %s", i, rows[i].name,
@@ -483,11 +488,8 @@ test_replace_body_on_wire(void)
 
 	srv_start(&s, r, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org.");
-	set_of("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org.";
-	req.ttl = 1800;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org.", 1800, "3 1 1 " H1 "\n",
+	    &want, &prev);
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
 	srv_stop(&s);
 	seen = t_read(t_path("requests"));
@@ -516,11 +518,8 @@ test_replace_failures(void)
 	char url[64];
 	int port;
 
-	set_of("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org";
-	req.ttl = 3600;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
+	    &want, &prev);
 
 	/* Connection refused: the server is gone. */
 	srv_start(&s, hang, 0);
@@ -587,11 +586,8 @@ test_replace_tls(void)
 	if (!T_INT(t_ossl_selfsigned("tls", "ec", "/CN=localhost",
 	    "IP:127.0.0.1,DNS:localhost", "2"), 0))
 		return;
-	set_of("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org";
-	req.ttl = 3600;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
+	    &want, &prev);
 
 	/* A certificate nobody vouches for: refused, and no retry. */
 	srv_start_tls(&s, ok204, 1, 1);
@@ -651,11 +647,8 @@ test_env_proxy_ignored(void)
 	char url[64], *seen;
 	size_t i;
 
-	set_of("3 1 1 " H1 "\n", &want);
-	req.owner = "_25._tcp.mx1.example.org";
-	req.ttl = 3600;
-	req.prev = &prev;
-	req.want = &want;
+	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
+	    &want, &prev);
 	srv_start(&s, ok204, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org");
 	p.api_url = "http://192.0.2.1:8081/";

@@ -275,8 +275,8 @@ plan_then_run(const struct scenario *sc, int n)
 		if (!T_CHECK(run_timer(h) > 0))
 			return;
 		if (sc->when == AT_FORCED_ROLL)
-			T_CHECK(store_host_id(st, h->name, 0, 0, &hid) == 1 &&
-			    store_host_force(st, hid, 1) == 0);
+			T_CHECK(store_host_get(st, h->name, 0, 0, &hid,
+			    NULL) == 1 && store_host_force(st, hid, 1) == 0);
 		else
 			fake_clock(T0 + 61 * DAY);
 	}

@@ -296,6 +296,39 @@ ms_now(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Drives the session to READY or FAILED as a caller's poll loop does; the
+ * whole conversation must be over within timeout_ms (a server trickling
+ * one byte a second is cut off there).
+ */
+static enum smtp_state
+run(struct smtp_session *s, int timeout_ms)
+{
+	long long deadline = ms_now() + timeout_ms, left;
+	struct pollfd pfd;
+	int n;
+
+	while ((pfd.events = smtp_events(s)) != 0) {
+		if ((left = deadline - ms_now()) <= 0) {
+			smtp_fail(s, SMTP_E_TIMEOUT, "no STARTTLS within the "
+			    "time allowed");
+			break;
+		}
+		pfd.fd = s->fd;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			smtp_fail(s, SMTP_E_IO, strerror(errno));
+			break;
+		}
+		if (n > 0)
+			(void)smtp_step(s);
+	}
+	return s->state;
+}
+
 /* Runs a session against script; returns its final state. */
 static enum smtp_state
 session(const char *const *script, int timeout_ms, struct smtp_session *s,
@@ -316,7 +349,7 @@ session(const char *const *script, int timeout_ms, struct smtp_session *s,
 	(void)fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
 	smtp_init(s, sv[0], "client.example.org");
 	t0 = ms_now();
-	st = smtp_run(s, timeout_ms);
+	st = run(s, timeout_ms);
 	if (elapsed != NULL)
 		*elapsed = ms_now() - t0;
 	close(sv[0]);
@@ -423,13 +456,12 @@ test_sessions(void)
 		session(rows[i].script, rows[i].timeout_ms, s, &el);
 		if (!T_STR(smtp_state_str(s->state),
 		    smtp_state_str(rows[i].state)) ||
-		    !T_STR(smtp_error_str(s->error),
-		    smtp_error_str(rows[i].error)) ||
+		    !T_INT(s->error, rows[i].error) ||
 		    !T_CHECK(strstr(s->detail, rows[i].detail) != NULL) ||
 		    !T_CHECK(el <= rows[i].max_ms))
-			printf("    %s: %s %s \"%s\" %lld ms\n", rows[i].name,
-			    smtp_state_str(s->state), smtp_error_str(s->error),
-			    s->detail, el);
+			printf("    %s: %s error %d \"%s\" %lld ms\n",
+			    rows[i].name, smtp_state_str(s->state),
+			    (int)s->error, s->detail, el);
 	}
 	/* The good session kept what it saw. */
 	session(s_multi, 3000, s, NULL);
@@ -444,7 +476,6 @@ static void
 test_names(void)
 {
 	T_STR(smtp_state_str(SMTP_ST_STARTTLS_REPLY), "starttls-reply");
-	T_STR(smtp_error_str(SMTP_E_PIPELINED), "pipelined");
 	T_STR(smtp_state_str((enum smtp_state)99), "unknown");
 }
 
@@ -455,7 +486,7 @@ static const struct t_case cases[] = {
 	    test_parse_bounds },
 	{ "reply parser: random input", test_parse_random },
 	{ "sessions against scripted servers", test_sessions },
-	{ "state and error names", test_names },
+	{ "state names", test_names },
 };
 
 T_MAIN(cases)

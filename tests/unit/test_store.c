@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "fakes.h"
 #include "store.h"
 #include "t.h"
 #include "util.h"
@@ -32,7 +33,7 @@ store_with_host(const char *name, struct store **st, int64_t *hid)
 	const char *d = fresh_dir(name);
 
 	T_INT(store_open(d, 0, st), OUT_OK);
-	T_INT(store_host_id(*st, "mx.example.org", 1, 100, hid), 1);
+	T_INT(store_host_get(*st, "mx.example.org", 1, 100, hid, NULL), 1);
 	return d;
 }
 
@@ -43,6 +44,21 @@ slot_reread(struct store *st, int64_t hid, enum key_alg alg,
 {
 	store_slot_free(s);
 	T_INT(store_slot_get(st, hid, alg, 0, 0, s), 1);
+}
+
+/*
+ * A run over mx.example.org that had work for it ended at t, the slots of
+ * the algorithms in bad failing (store_slots_ran): alg's slot, read again
+ * into *s, last ran at t and last succeeded at success (checked).
+ */
+static void
+ran(struct store *st, int64_t hid, unsigned bad, time_t t, enum key_alg alg,
+    struct store_slot *s, time_t success)
+{
+	T_INT(store_slots_ran(st, "mx.example.org", bad, t), 0);
+	slot_reread(st, hid, alg, s);
+	T_INT(s->last_run_at, t);
+	T_INT(s->last_success_at, success);
 }
 
 static int
@@ -60,6 +76,26 @@ sql(const char *dir, const char *q)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* The schema version the database in dir records, read beside the store's
+ * own connection; -1 if it cannot be read. */
+static int
+user_version(const char *dir)
+{
+	char path[600];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_NAME);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "PRAGMA user_version;", -1, &s,
+	    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
 static void
 test_migrate(void)
 {
@@ -69,46 +105,65 @@ test_migrate(void)
 	char db[600];
 
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
+	T_INT(user_version(d), store_schema_latest());
 	T_CHECK(store_schema_latest() >= 1);
 	store_close(st);
 	snprintf(db, sizeof(db), "%s/%s", d, STORE_DB_NAME);
 	T_CHECK(stat(db, &sb) == 0 && (sb.st_mode & 077) == 0);
 	/* Reopening migrates nothing and keeps the data. */
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
+	T_INT(user_version(d), store_schema_latest());
 	store_close(st);
 }
 
 extern const char *const store_migrations[];
 
+/*
+ * A database as schema version left it, with mx.example.org and its RSA
+ * slot in standby, opened (migrated) to the latest schema: the slot is
+ * still there, in standby, and the columns added since are empty (no
+ * deployed files parsed, no run).
+ */
 static void
-test_migrate_keeps_data(void)
+migrate_from(int version, const char *dir)
 {
-	const char *d = fresh_dir("from-v1");
+	const char *d = fresh_dir(dir);
 	struct store *st = NULL;
 	struct store_slot sl;
 	int64_t hid = 0;
-	char pragma[64];
+	time_t at = -1;
+	char q[300];
+	int v;
 
-	/* A database as schema 1 left it, with a host and a slot. */
-	T_INT(sql(d, store_migrations[0]), 0);
-	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d;",
-	    0x44526f6c);
-	T_INT(sql(d, pragma), 0);
-	T_INT(sql(d, "PRAGMA user_version = 1; INSERT INTO hosts (name, "
-	    "created_at) VALUES ('mx.example.org', 1); INSERT INTO slots "
-	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
-	    "'standby', 1);"), 0);
-	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
-	T_CHECK(store_schema_latest() >= 3);
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &hid), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
-	T_INT(sl.state, SLOT_STANDBY);
-	T_CHECK(sl.deployed_sig == NULL);	/* the new column, empty */
-	store_slot_free(&sl);
+	for (v = 0; v < version; v++)
+		T_INT(sql(d, store_migrations[v]), 0);
+	snprintf(q, sizeof(q), "PRAGMA application_id = %d; PRAGMA "
+	    "user_version = %d; INSERT INTO hosts (name, created_at) VALUES "
+	    "('mx.example.org', 1); INSERT INTO slots (host_id, alg, state, "
+	    "state_since) VALUES (1, 'rsa2048', 'standby', 1);", 0x44526f6c,
+	    version);
+	T_INT(sql(d, q), 0);
+	if (!T_INT(store_open(d, 0, &st), OUT_OK))
+		return;
+	T_INT(user_version(d), store_schema_latest());
+	T_INT(store_host_get(st, "mx.example.org", 0, 0, &hid, NULL), 1);
+	if (T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1)) {
+		T_INT(sl.state, SLOT_STANDBY);
+		T_CHECK(sl.deployed_sig == NULL);
+		T_INT(sl.last_run_at, 0);
+		T_INT(sl.last_success_at, 0);
+		store_slot_free(&sl);
+	}
+	T_INT(store_run_last(st, "mx.example.org", &at), 0);
+	T_INT(at, 0);
 	store_close(st);
+}
+
+static void
+test_migrate_keeps_data(void)
+{
+	T_CHECK(store_schema_latest() >= 3);
+	migrate_from(1, "from-v1");
 }
 
 static void
@@ -174,7 +229,7 @@ test_readonly_creates_nothing(void)
 	int64_t id = 0;
 
 	T_INT(store_open(d, 1, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &id), 0);
+	T_INT(store_host_get(st, "mx.example.org", 0, 0, &id, NULL), 0);
 	store_close(st);
 	T_CHECK(stat(d, &sb) != 0);
 }
@@ -188,12 +243,12 @@ test_interrupted_transaction(void)
 
 	T_INT(store_open(d, 0, &st), OUT_OK);
 	T_INT(store_begin(st), 0);
-	T_INT(store_host_id(st, "mx.example.org", 1, 100, &id), 1);
+	T_INT(store_host_get(st, "mx.example.org", 1, 100, &id, NULL), 1);
 	/* Closed mid-transaction, as a crash would: nothing survives. */
 	store_close(st);
 	st = NULL;
 	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &id), 0);
+	T_INT(store_host_get(st, "mx.example.org", 0, 0, &id, NULL), 0);
 	store_close(st);
 }
 
@@ -213,17 +268,17 @@ test_nested_reads(void)
 	T_INT(store_open(d, 0, &other), OUT_OK);
 	if (st == NULL || other == NULL)
 		goto done;
-	T_INT(store_host_id(st, "mx0.example.org", 1, 100, &id), 1);
+	T_INT(store_host_get(st, "mx0.example.org", 1, 100, &id, NULL), 1);
 	T_INT(store_begin_read(st), 0);
-	T_INT(store_host_id(st, "mx0.example.org", 0, 0, &id), 1);
+	T_INT(store_host_get(st, "mx0.example.org", 0, 0, &id, NULL), 1);
 	T_INT(store_begin_read(st), 0);
 	T_INT(store_commit(st), 0);
 	T_INT(store_begin_read(st), 0);
 	store_rollback(st);
-	T_INT(store_host_id(other, "mx1.example.org", 1, 100, &id), 1);
-	T_INT(store_host_id(st, "mx1.example.org", 0, 0, &id), 0);
+	T_INT(store_host_get(other, "mx1.example.org", 1, 100, &id, NULL), 1);
+	T_INT(store_host_get(st, "mx1.example.org", 0, 0, &id, NULL), 0);
 	T_INT(store_commit(st), 0);
-	T_INT(store_host_id(st, "mx1.example.org", 0, 0, &id), 1);
+	T_INT(store_host_get(st, "mx1.example.org", 0, 0, &id, NULL), 1);
 	/* Writes begin again once the reads are over. */
 	T_INT(store_begin(st), 0);
 	T_INT(store_commit(st), 0);
@@ -279,21 +334,6 @@ test_one_next_key(void)
 	store_close(st);
 }
 
-/* The boot clocks of test_propagated_boot_clock: one boot, or none. */
-static void
-boot_a(struct boot_clock *b)
-{
-	snprintf(b->id, sizeof(b->id), "boot-a");
-	b->secs = 4242;
-	b->known = 1;
-}
-
-static void
-boot_off(struct boot_clock *b)
-{
-	(void)b;
-}
-
 /* "Served everywhere" is recorded with the boot clock beside it, when
  * one is known. */
 static void
@@ -308,9 +348,9 @@ test_propagated_boot_clock(void)
 	T_INT(store_owner_id(st, hid, "_25._tcp.mx.example.org", 1, &oid), 1);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 00", 60, 0, 100, &id1), 0);
 	T_INT(store_rrset_add(st, oid, 0, "3 1 1 01", 60, 0, 100, &id2), 0);
-	util_set_boot_clock(boot_a);
+	fake_boot_fixed("boot-a", 4242);
 	T_INT(store_rrset_propagated(st, id1, 110000, 0), 0);
-	util_set_boot_clock(boot_off);
+	fake_boot_fixed(NULL, 0);
 	/* 119.001 s: whole seconds round up, milliseconds are kept. */
 	T_INT(store_rrset_propagated(st, id2, 119001, 0), 0);
 	util_set_boot_clock(NULL);
@@ -364,32 +404,19 @@ test_runs(void)
 	T_INT(store_run_last(st, "mx2.example.org", &at), 0);
 	T_INT(at, 1200);
 
-	T_INT(store_slots_ran(st, "mx.example.org", 0, 1300), 0);
-	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
-	T_INT(e.last_run_at, 1300);
-	T_INT(e.last_success_at, 1300);
+	ran(st, hid, 0, 1300, KEY_ALG_ECDSA_P256, &e, 1300);
 	/* RSA failed in the run at 1400. */
-	T_INT(store_slots_ran(st, "mx.example.org", 1u << KEY_ALG_RSA2048,
-	    1400), 0);
-	slot_reread(st, hid, KEY_ALG_RSA2048, &r);
-	T_INT(r.last_run_at, 1400);
-	T_INT(r.last_success_at, 1300);
+	ran(st, hid, 1u << KEY_ALG_RSA2048, 1400, KEY_ALG_RSA2048, &r, 1300);
 	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
 	T_INT(e.last_success_at, 1400);
 	/* A failure on record, then a stopped slot: no success either. */
 	T_INT(store_slot_set_failure(st, &e, 1, 2000, OUT_TEMPFAIL, "x",
 	    1450), 0);
-	T_INT(store_slots_ran(st, "mx.example.org", 0, 1500), 0);
-	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
-	T_INT(e.last_run_at, 1500);
-	T_INT(e.last_success_at, 1400);
+	ran(st, hid, 0, 1500, KEY_ALG_ECDSA_P256, &e, 1400);
 	T_INT(store_slot_set_failure(st, &e, 0, 0, OUT_OK, NULL, 0), 0);
 	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_FAILED,
 	    "test", 1550), 0);
-	T_INT(store_slots_ran(st, "mx.example.org", 0, 1600), 0);
-	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &e);
-	T_INT(e.last_run_at, 1600);
-	T_INT(e.last_success_at, 1400);
+	ran(st, hid, 0, 1600, KEY_ALG_ECDSA_P256, &e, 1400);
 	/* An idle run at 1700 (nothing written for the host), then a
 	 * failed one at 1800: the success the idle run gave is kept. */
 	T_INT(store_slot_set_state(st, &e, "mx.example.org", SLOT_STANDBY,
@@ -412,7 +439,7 @@ test_runs(void)
 	/* A slot made after the last run over every host (an algorithm or
 	 * a host added to the configuration) was not idle in it. */
 	T_INT(store_run_finished(st, NULL, 2000), 0);
-	T_INT(store_host_id(st, "mx3.example.org", 1, 2100, &hid3), 1);
+	T_INT(store_host_get(st, "mx3.example.org", 1, 2100, &hid3, NULL), 1);
 	T_INT(store_slot_get(st, hid3, KEY_ALG_RSA2048, 1, 2100, &n), 1);
 	store_slot_free(&n);
 	T_INT(store_slots_ran(st, "mx3.example.org", ~0u, 2200), 0);
@@ -432,38 +459,11 @@ test_runs(void)
 static void
 test_migrate_from_5(void)
 {
-	const char *d = fresh_dir("from-v5");
-	struct store *st = NULL;
-	struct store_slot sl;
-	int64_t hid = 0;
-	time_t at = -1;
-	char pragma[64];
-	int v;
-
 	if (!T_CHECK(store_schema_latest() >= 6))
 		return;
 	T_CHECK(strstr(store_migrations[4], "version 5.") != NULL);
 	T_CHECK(strstr(store_migrations[5], "version 6.") != NULL);
-	for (v = 0; v < 5; v++)
-		T_INT(sql(d, store_migrations[v]), 0);
-	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d;",
-	    0x44526f6c);
-	T_INT(sql(d, pragma), 0);
-	T_INT(sql(d, "PRAGMA user_version = 5; INSERT INTO hosts (name, "
-	    "created_at) VALUES ('mx.example.org', 1); INSERT INTO slots "
-	    "(host_id, alg, state, state_since) VALUES (1, 'rsa2048', "
-	    "'standby', 1);"), 0);
-	T_INT(store_open(d, 0, &st), OUT_OK);
-	T_INT(store_schema_version(st), store_schema_latest());
-	T_INT(store_host_id(st, "mx.example.org", 0, 0, &hid), 1);
-	T_INT(store_slot_get(st, hid, KEY_ALG_RSA2048, 0, 0, &sl), 1);
-	T_INT(sl.state, SLOT_STANDBY);
-	T_INT(sl.last_run_at, 0);
-	T_INT(sl.last_success_at, 0);
-	T_INT(store_run_last(st, "mx.example.org", &at), 0);
-	T_INT(at, 0);
-	store_slot_free(&sl);
-	store_close(st);
+	migrate_from(5, "from-v5");
 }
 
 /* Asked for every resting slot on every run: one search of the partial

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fakes.h"
 #include "t.h"
 #include "util.h"
 
@@ -67,14 +68,6 @@ at_1000(void)
 	return 1000;
 }
 
-static void
-boot_x(struct boot_clock *b)
-{
-	snprintf(b->id, sizeof(b->id), "x");
-	b->secs = 5;
-	b->known = 1;
-}
-
 /* The clocks move only through the injection points: the environment the
  * test build reads (tests/tools/test_main.c) changes nothing here. */
 static void
@@ -93,7 +86,7 @@ test_clock_seams(void)
 	T_INT(util_now(), 1000);
 	util_boot_clock(&b);
 	T_INT(b.known, 0);	/* the kernel's would contradict it */
-	util_set_boot_clock(boot_x);
+	fake_boot_fixed("x", 5);
 	util_boot_clock(&b);
 	T_INT(b.known, 1);
 	T_STR(b.id, "x");

@@ -69,6 +69,17 @@ host(const char *name)
 	return h;
 }
 
+/* The TLSA RRset the world serves for name's port 25, into *set. */
+static void
+served_set(struct resolver *res, const char *name, struct tlsa_set *set)
+{
+	struct verify_name vn;
+
+	(void)verify_lookup(res, name, 25, &vn);
+	tlsa_set_copy(set, &vn.tlsa.set);
+	verify_name_free(&vn);
+}
+
 /* Looks the name up and runs its endpoints for alg against DNS (or set,
  * if not NULL); the results are left in eps[0..*n). */
 static void
@@ -244,6 +255,16 @@ test_dns(void)
 	resolve_close(res);
 }
 
+/* The engine's verifier's outcome for name and alg against set; -1 if the
+ * world's configuration has no such host. */
+static int
+verdict(const char *name, enum key_alg alg, const struct tlsa_set *set)
+{
+	const struct conf_host *h = host(name);
+
+	return h != NULL ? (int)verify_dane.verify(conf, h, alg, set) : -1;
+}
+
 /* The engine's verifier: against what daneroll published (want). */
 static void
 test_engine_verifier(void)
@@ -251,72 +272,48 @@ test_engine_verifier(void)
 	struct resolver *res = NULL;
 	struct verify_name vn;
 	struct tlsa_set want = { NULL, 0 }, wrong = { NULL, 0 };
-	const struct conf_host *h;
+	struct tlsa_set empty = { NULL, 0 };
 
 	if (!T_CHECK(resolve_open("127.0.0.1", 3, &res) == OUT_OK))
 		return;
 	/* "other": a key no server of the world uses (from mx2's RRset). */
-	(void)verify_lookup(res, "mx2.dr.test", 25, &vn);
-	tlsa_set_copy(&wrong, &vn.tlsa.set);
-	verify_name_free(&vn);
+	served_set(res, "mx2.dr.test", &wrong);
 
-	(void)verify_lookup(res, "mx1.dr.test", 25, &vn);
-	tlsa_set_copy(&want, &vn.tlsa.set);
-	verify_name_free(&vn);
-	if ((h = host("mx1.dr.test")) != NULL) {
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
-		    OUT_OK);
-		/* A definite mismatch: the engine rolls back on this. */
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &wrong),
-		    OUT_PERMFAIL);
-		T_CHECK(t_log_has("mismatch"));
-	}
+	served_set(res, "mx1.dr.test", &want);
+	T_INT(verdict("mx1.dr.test", KEY_ALG_ECDSA_P256, &want), OUT_OK);
+	/* A definite mismatch: the engine rolls back on this. */
+	T_INT(verdict("mx1.dr.test", KEY_ALG_ECDSA_P256, &wrong),
+	    OUT_PERMFAIL);
+	T_CHECK(t_log_has("mismatch"));
 	tlsa_set_free(&want);
 
-	(void)verify_lookup(res, "mx8.dr.test", 25, &vn);
-	tlsa_set_copy(&want, &vn.tlsa.set);
-	verify_name_free(&vn);
-	if ((h = host("mx8.dr.test")) != NULL) {
-		/* The IPv6 address serves another key: every address counts. */
-		t_log_reset();
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
-		    OUT_PERMFAIL);
-		T_CHECK(t_log_has("2001:db8::18"));
-	}
+	/* The IPv6 address serves another key: every address counts. */
+	served_set(res, "mx8.dr.test", &want);
+	t_log_reset();
+	T_INT(verdict("mx8.dr.test", KEY_ALG_ECDSA_P256, &want),
+	    OUT_PERMFAIL);
+	T_CHECK(t_log_has("2001:db8::18"));
 	tlsa_set_free(&want);
 
-	(void)verify_lookup(res, "mx6.dr.test", 25, &vn);
-	tlsa_set_copy(&want, &vn.tlsa.set);
-	verify_name_free(&vn);
-	if ((h = host("mx6.dr.test")) != NULL) {
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
-		    OUT_OK);
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_RSA2048, &want),
-		    OUT_PERMFAIL);
-	}
+	served_set(res, "mx6.dr.test", &want);
+	T_INT(verdict("mx6.dr.test", KEY_ALG_ECDSA_P256, &want), OUT_OK);
+	T_INT(verdict("mx6.dr.test", KEY_ALG_RSA2048, &want), OUT_PERMFAIL);
 	/* An empty RRset is no reason to roll back: no verdict. */
-	if ((h = host("mx1.dr.test")) != NULL) {
-		struct tlsa_set empty = { NULL, 0 };
-
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &empty),
-		    OUT_TEMPFAIL);
-	}
+	T_INT(verdict("mx1.dr.test", KEY_ALG_ECDSA_P256, &empty),
+	    OUT_TEMPFAIL);
 	/* Nothing listens: could not check, not a mismatch. */
-	if ((h = host("mxr.dr.test")) != NULL)
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
-		    OUT_TEMPFAIL);
+	T_INT(verdict("mxr.dr.test", KEY_ALG_ECDSA_P256, &want),
+	    OUT_TEMPFAIL);
 	/* The chain matches want, but DNS serves another RRset: senders
 	 * fail, so the engine must not go on (TEMPFAIL, said loudly). */
-	if ((h = host("mxd.dr.test")) != NULL) {
-		tlsa_set_free(&want);
-		(void)verify_lookup(res, "mxd.dr.test", 25, &vn);
-		tlsa_set_copy(&want, &vn.other.set);	/* mxd's own */
-		verify_name_free(&vn);
-		t_log_reset();
-		T_INT(verify_dane.verify(conf, h, KEY_ALG_ECDSA_P256, &want),
-		    OUT_TEMPFAIL);
-		T_CHECK(t_log_has("senders fail now"));
-	}
+	tlsa_set_free(&want);
+	(void)verify_lookup(res, "mxd.dr.test", 25, &vn);
+	tlsa_set_copy(&want, &vn.other.set);	/* mxd's own */
+	verify_name_free(&vn);
+	t_log_reset();
+	T_INT(verdict("mxd.dr.test", KEY_ALG_ECDSA_P256, &want),
+	    OUT_TEMPFAIL);
+	T_CHECK(t_log_has("senders fail now"));
 	tlsa_set_free(&want);
 	tlsa_set_free(&wrong);
 	resolve_close(res);
