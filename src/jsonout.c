@@ -66,6 +66,11 @@ put_bytes(struct jsonout_stream *w, const void *p, size_t n)
 {
 	const char *s = p;
 
+	if (n < sizeof(w->buf) - w->len) {	/* nearly always */
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+		return;
+	}
 	while (n > 0) {
 		size_t k = sizeof(w->buf) - w->len;
 
@@ -88,20 +93,14 @@ put_char(struct jsonout_stream *w, char c)
 	w->buf[w->len++] = c;
 }
 
-/* A newline and two spaces a level. */
+/* A newline and two spaces a level (JSONOUT_DEPTH levels at most). */
 static void
 put_indent(struct jsonout_stream *w, int depth)
 {
-	static const char spaces[] = "                                ";
-	int n = 2 * depth;
+	static const char nl[] = "\n                                ";
 
-	put_char(w, '\n');
-	while (n > 0) {
-		int k = n < (int)sizeof(spaces) - 1 ? n : (int)sizeof(spaces) - 1;
-
-		put_bytes(w, spaces, (size_t)k);
-		n -= k;
-	}
+	_Static_assert(sizeof(nl) - 1 >= 1 + 2 * JSONOUT_DEPTH, "indent");
+	put_bytes(w, nl, 1 + 2 * (size_t)depth);
 }
 
 /* The length of the UTF-8 sequence at p if jansson takes it (no overlong
