@@ -119,21 +119,70 @@ check_report_free(struct check_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-/* Every host row's status: the worst of its findings. */
+/* Host rows by name, for update_status's search. */
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct check_host *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int
+row_find(const void *key, const void *elem)
+{
+	const struct check_host *const *r = elem;
+
+	return strcmp(key, (*r)->name);
+}
+
+/*
+ * Every host row's status: the worst of its findings. Rows sorted by
+ * name are searched for each finding's host, so a fleet's report costs
+ * (hosts + findings) log hosts, not hosts x findings.
+ */
 static void
 update_status(struct check_report *rep)
 {
-	int i, j;
+	struct check_host **by = xcalloc((size_t)rep->nhosts + 1, sizeof(*by));
+	struct check_host **hit;
+	int i;
 
 	for (i = 0; i < rep->nhosts; i++) {
 		rep->hosts[i].status = CHECK_OK;
-		for (j = 0; j < rep->nfindings; j++)
-			if (rep->findings[j].host != NULL &&
-			    strcmp(rep->findings[j].host,
-			    rep->hosts[i].name) == 0)
-				rep->hosts[i].status = check_sev_worst(
-				    rep->hosts[i].status, rep->findings[j].sev);
+		by[i] = &rep->hosts[i];
 	}
+	qsort(by, (size_t)rep->nhosts, sizeof(*by), row_cmp);
+	for (i = 0; i < rep->nfindings; i++) {
+		const struct check_finding *f = &rep->findings[i];
+
+		if (f->host == NULL || (hit = bsearch(f->host, by,
+		    (size_t)rep->nhosts, sizeof(*by), row_find)) == NULL)
+			continue;
+		/* A host named twice has two rows, side by side. */
+		while (hit > by && strcmp(hit[-1]->name, f->host) == 0)
+			hit--;
+		for (; hit < by + rep->nhosts &&
+		    strcmp((*hit)->name, f->host) == 0; hit++)
+			(*hit)->status = check_sev_worst((*hit)->status,
+			    f->sev);
+	}
+	free(by);
+}
+
+/* The status of the row just added, from the findings since first:
+ * update_status for one host, while the rest of the fleet is judged. */
+static void
+row_status(struct check_report *rep, struct check_host *row, int first)
+{
+	int i;
+
+	row->status = CHECK_OK;
+	for (i = first; i < rep->nfindings; i++)
+		if (rep->findings[i].host != NULL &&
+		    strcmp(rep->findings[i].host, row->name) == 0)
+			row->status = check_sev_worst(row->status,
+			    rep->findings[i].sev);
 }
 
 int
@@ -611,7 +660,7 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 {
 	const struct verify_name *vn = &f->names[0];
 	struct check_host *row;
-	int *judged, i;
+	int *judged, i, first = rep->nfindings;
 
 	rep->hosts = xrealloc(rep->hosts, (size_t)(rep->nhosts + 1) *
 	    sizeof(*rep->hosts));
@@ -640,52 +689,119 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 	record_rules(f, rep, judged);
 	state_rules(f, rep);
 	free(judged);
-	update_status(rep);
+	row_status(rep, row, first);
 }
 
+/* Endpoints by key, then host, then place in the report. */
+static int
+ep_cmp(const void *a, const void *b)
+{
+	const struct check_endpoint *x =
+	    *(const struct check_endpoint *const *)a;
+	const struct check_endpoint *y =
+	    *(const struct check_endpoint *const *)b;
+	int c;
+
+	if ((c = strcmp(x->spki, y->spki)) != 0 ||
+	    (c = strcmp(x->host, y->host)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Endpoints by place in the report. */
+static int
+ep_place_cmp(const void *a, const void *b)
+{
+	const struct check_endpoint *x =
+	    *(const struct check_endpoint *const *)a;
+	const struct check_endpoint *y =
+	    *(const struct check_endpoint *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A shared-key finding, held until all are known: they are added in the
+ * order of the endpoints they name. */
+struct shared {
+	const struct check_endpoint	*at;
+	char				*others;
+};
+
+static int
+shared_cmp(const void *a, const void *b)
+{
+	const struct shared *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/*
+ * One key's endpoints, g[0..n) sorted by ep_cmp: each host's first
+ * endpoint with it, in report order, is told of every other host
+ * serving it (in the order they first do), one finding each, appended
+ * to out.
+ */
+static void
+shared_group(const struct check_endpoint **g, int n, struct shared **out,
+    int *nout)
+{
+	const struct check_endpoint **first = xcalloc((size_t)n,
+	    sizeof(*first));
+	struct buf others = { NULL, 0, 0 };
+	int i, j, nfirst = 0;
+
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(g[i]->host, g[i - 1]->host) != 0)
+			first[nfirst++] = g[i];
+	qsort(first, (size_t)nfirst, sizeof(*first), ep_place_cmp);
+	for (i = 0; nfirst > 1 && i < nfirst; i++) {
+		others.len = 0;
+		for (j = 0; j < nfirst; j++)
+			if (j != i)
+				buf_printf(&others, "%s%s",
+				    others.len > 0 ? ", " : "", first[j]->host);
+		*out = xrealloc(*out, (size_t)(*nout + 1) * sizeof(**out));
+		(*out)[*nout].at = first[i];
+		(*out)[(*nout)++].others = xstrdup(others.data);
+	}
+	buf_free(&others);
+	free(first);
+}
+
+/*
+ * Endpoints sorted by key and host make each key's group and each host's
+ * first endpoint in it adjacent: a fleet's check costs endpoints x log
+ * endpoints here, not endpoints squared.
+ */
 void
 check_shared_keys(struct check_report *rep)
 {
-	const struct check_endpoint *a, *b;
-	struct buf others = { NULL, 0, 0 };
-	int i, j, k, seen;
+	const struct check_endpoint **by = xcalloc((size_t)rep->neps + 1,
+	    sizeof(*by));
+	struct shared *sh = NULL;
+	int i, g, n = 0, nsh = 0;
 	char subj[80];
 
-	for (i = 0; i < rep->neps; i++) {
-		a = &rep->eps[i];
-		if (a->spki[0] == '\0')
-			continue;
-		/* Once per (host, key): skip if an earlier row had both. */
-		for (k = 0, seen = 0; k < i && !seen; k++)
-			seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
-			    strcmp(rep->eps[k].host, a->host) == 0;
-		if (seen)
-			continue;
-		others.len = 0;
-		if (others.data != NULL)
-			others.data[0] = '\0';
-		for (j = 0; j < rep->neps; j++) {
-			b = &rep->eps[j];
-			if (strcmp(b->spki, a->spki) != 0 ||
-			    strcmp(b->host, a->host) == 0)
-				continue;
-			/* each other host once */
-			for (k = 0, seen = 0; k < j && !seen; k++)
-				seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
-				    strcmp(rep->eps[k].host, b->host) == 0;
-			if (seen)
-				continue;
-			buf_printf(&others, "%s%s", others.len > 0 ? ", " : "",
-			    b->host);
-		}
-		if (others.len == 0)
-			continue;
-		snprintf(subj, sizeof(subj), "3 1 1 %.16s...", a->spki);
-		check_add(rep, CHECK_WARNING, a->host, "shared-key", subj,
-		    "the same key is served by %s: a mistake in one rollover "
-		    "takes down both", others.data);
+	for (i = 0; i < rep->neps; i++)
+		if (rep->eps[i].spki[0] != '\0')
+			by[n++] = &rep->eps[i];
+	qsort(by, (size_t)n, sizeof(*by), ep_cmp);
+	for (g = 0; g < n; g = i) {
+		for (i = g + 1; i < n && strcmp(by[i]->spki, by[g]->spki) == 0;
+		    i++)
+			;
+		shared_group(by + g, i - g, &sh, &nsh);
 	}
-	buf_free(&others);
+	qsort(sh, (size_t)nsh, sizeof(*sh), shared_cmp);
+	for (i = 0; i < nsh; i++) {
+		snprintf(subj, sizeof(subj), "3 1 1 %.16s...", sh[i].at->spki);
+		check_add(rep, CHECK_WARNING, sh[i].at->host, "shared-key",
+		    subj, "the same key is served by %s: a mistake in one "
+		    "rollover takes down both", sh[i].others);
+		free(sh[i].others);
+	}
+	free(sh);
+	free(by);
 	update_status(rep);
 }
 
