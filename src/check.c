@@ -792,7 +792,8 @@ check_shared_keys(struct check_report *rep)
 			;
 		shared_group(by + g, i - g, &sh, &nsh);
 	}
-	qsort(sh, (size_t)nsh, sizeof(*sh), shared_cmp);
+	if (nsh > 1)
+		qsort(sh, (size_t)nsh, sizeof(*sh), shared_cmp);
 	for (i = 0; i < nsh; i++) {
 		snprintf(subj, sizeof(subj), "3 1 1 %.16s...", sh[i].at->spki);
 		check_add(rep, CHECK_WARNING, sh[i].at->host, "shared-key",
