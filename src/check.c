@@ -119,21 +119,174 @@ check_report_free(struct check_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-/* Every host row's status: the worst of its findings. */
+/* Host rows by name, for update_status's search. */
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct check_host *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int
+row_find(const void *key, const void *elem)
+{
+	const struct check_host *const *r = elem;
+
+	return strcmp(key, (*r)->name);
+}
+
+/* Host rows sorted by name (caller frees). */
+static struct check_host **
+rows_by_name(const struct check_report *rep)
+{
+	struct check_host **by = xcalloc((size_t)rep->nhosts + 1, sizeof(*by));
+	int i;
+
+	for (i = 0; i < rep->nhosts; i++)
+		by[i] = &rep->hosts[i];
+	qsort(by, (size_t)rep->nhosts, sizeof(*by), row_cmp);
+	return by;
+}
+
+/* The rows of by (rows_by_name) named name: by[*lo] to by[*hi - 1]
+ * (a host named twice has two rows, side by side); none: *lo == *hi. */
+static void
+rows_named(struct check_host **by, int n, const char *name, int *lo,
+    int *hi)
+{
+	struct check_host **hit = NULL;
+
+	*lo = *hi = 0;
+	if (name == NULL || (hit = bsearch(name, by, (size_t)n, sizeof(*by),
+	    row_find)) == NULL)
+		return;
+	for (*lo = *hi = (int)(hit - by); *lo > 0 &&
+	    strcmp(by[*lo - 1]->name, name) == 0; (*lo)--)
+		;
+	while (*hi < n && strcmp(by[*hi]->name, name) == 0)
+		(*hi)++;
+}
+
+/*
+ * Every host row's status: the worst of its findings. Rows sorted by
+ * name are searched for each finding's host, so a fleet's report costs
+ * (hosts + findings) log hosts, not hosts x findings.
+ */
 static void
 update_status(struct check_report *rep)
 {
-	int i, j;
+	struct check_host **by = rows_by_name(rep);
+	int i, lo, hi;
 
-	for (i = 0; i < rep->nhosts; i++) {
+	for (i = 0; i < rep->nhosts; i++)
 		rep->hosts[i].status = CHECK_OK;
-		for (j = 0; j < rep->nfindings; j++)
-			if (rep->findings[j].host != NULL &&
-			    strcmp(rep->findings[j].host,
-			    rep->hosts[i].name) == 0)
-				rep->hosts[i].status = check_sev_worst(
-				    rep->hosts[i].status, rep->findings[j].sev);
+	for (i = 0; i < rep->nfindings; i++) {
+		rows_named(by, rep->nhosts, rep->findings[i].host, &lo, &hi);
+		for (; lo < hi; lo++)
+			by[lo]->status = check_sev_worst(by[lo]->status,
+			    rep->findings[i].sev);
 	}
+	free(by);
+}
+
+/*
+ * Items of a report (endpoints, findings) by host row, for the outputs
+ * that list each host's: row r's are item[start[r]] to
+ * item[start[r + 1] - 1], in the order given. Item k is val[k], of host
+ * host[k]; it goes to every row of that name. Caller frees with
+ * row_items_free.
+ */
+struct row_items {
+	int	*start;
+	int	*item;
+};
+
+static void
+row_items(const struct check_report *rep, const char *const *host,
+    const int *val, int n, struct row_items *ix)
+{
+	struct check_host **by = rows_by_name(rep);
+	int *fill = xcalloc((size_t)rep->nhosts + 1, sizeof(*fill));
+	int k, lo, hi, r, pass;
+
+	ix->start = xcalloc((size_t)rep->nhosts + 1, sizeof(*ix->start));
+	ix->item = NULL;
+	for (pass = 0; pass < 2; pass++) {
+		for (k = 0; k < n; k++) {
+			rows_named(by, rep->nhosts, host[k], &lo, &hi);
+			for (; lo < hi; lo++) {
+				r = (int)(by[lo] - rep->hosts);
+				if (pass == 0)
+					ix->start[r + 1]++;
+				else
+					ix->item[ix->start[r] + fill[r]++] =
+					    val[k];
+			}
+		}
+		if (pass == 0) {
+			for (r = 0; r < rep->nhosts; r++)
+				ix->start[r + 1] += ix->start[r];
+			ix->item = xcalloc((size_t)ix->start[rep->nhosts] + 1,
+			    sizeof(*ix->item));
+		}
+	}
+	free(fill);
+	free(by);
+}
+
+static void
+row_items_free(struct row_items *ix)
+{
+	free(ix->start);
+	free(ix->item);
+}
+
+/* Each row's endpoints, in report order. */
+static void
+row_endpoints(const struct check_report *rep, struct row_items *ix)
+{
+	const char **host = xcalloc((size_t)rep->neps + 1, sizeof(*host));
+	int *val = xcalloc((size_t)rep->neps + 1, sizeof(*val));
+	int j;
+
+	for (j = 0; j < rep->neps; j++) {
+		host[j] = rep->eps[j].host;
+		val[j] = j;
+	}
+	row_items(rep, host, val, rep->neps, ix);
+	free(host);
+	free(val);
+}
+
+/* Each row's findings, in the order of order (findings_order). */
+static void
+row_findings(const struct check_report *rep, const int *order,
+    struct row_items *ix)
+{
+	const char **host = xcalloc((size_t)rep->nfindings + 1,
+	    sizeof(*host));
+	int j;
+
+	for (j = 0; j < rep->nfindings; j++)
+		host[j] = rep->findings[order[j]].host;
+	row_items(rep, host, order, rep->nfindings, ix);
+	free(host);
+}
+
+/* The status of the row just added, from the findings since first:
+ * update_status for one host, while the rest of the fleet is judged. */
+static void
+row_status(struct check_report *rep, struct check_host *row, int first)
+{
+	int i;
+
+	row->status = CHECK_OK;
+	for (i = first; i < rep->nfindings; i++)
+		if (rep->findings[i].host != NULL &&
+		    strcmp(rep->findings[i].host, row->name) == 0)
+			row->status = check_sev_worst(row->status,
+			    rep->findings[i].sev);
 }
 
 int
@@ -611,7 +764,7 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 {
 	const struct verify_name *vn = &f->names[0];
 	struct check_host *row;
-	int *judged, i;
+	int *judged, i, first = rep->nfindings;
 
 	rep->hosts = xrealloc(rep->hosts, (size_t)(rep->nhosts + 1) *
 	    sizeof(*rep->hosts));
@@ -640,52 +793,120 @@ check_host_findings(const struct check_facts *f, struct check_report *rep)
 	record_rules(f, rep, judged);
 	state_rules(f, rep);
 	free(judged);
-	update_status(rep);
+	row_status(rep, row, first);
 }
 
+/* Endpoints by key, then host, then place in the report. */
+static int
+ep_cmp(const void *a, const void *b)
+{
+	const struct check_endpoint *x =
+	    *(const struct check_endpoint *const *)a;
+	const struct check_endpoint *y =
+	    *(const struct check_endpoint *const *)b;
+	int c;
+
+	if ((c = strcmp(x->spki, y->spki)) != 0 ||
+	    (c = strcmp(x->host, y->host)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Endpoints by place in the report. */
+static int
+ep_place_cmp(const void *a, const void *b)
+{
+	const struct check_endpoint *x =
+	    *(const struct check_endpoint *const *)a;
+	const struct check_endpoint *y =
+	    *(const struct check_endpoint *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A shared-key finding, held until all are known: they are added in the
+ * order of the endpoints they name. */
+struct shared {
+	const struct check_endpoint	*at;
+	char				*others;
+};
+
+static int
+shared_cmp(const void *a, const void *b)
+{
+	const struct shared *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/*
+ * One key's endpoints, g[0..n) sorted by ep_cmp: each host's first
+ * endpoint with it, in report order, is told of every other host
+ * serving it (in the order they first do), one finding each, appended
+ * to out.
+ */
+static void
+shared_group(const struct check_endpoint **g, int n, struct shared **out,
+    int *nout)
+{
+	const struct check_endpoint **first = xcalloc((size_t)n,
+	    sizeof(*first));
+	struct buf others = { NULL, 0, 0 };
+	int i, j, nfirst = 0;
+
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(g[i]->host, g[i - 1]->host) != 0)
+			first[nfirst++] = g[i];
+	qsort(first, (size_t)nfirst, sizeof(*first), ep_place_cmp);
+	for (i = 0; nfirst > 1 && i < nfirst; i++) {
+		others.len = 0;
+		for (j = 0; j < nfirst; j++)
+			if (j != i)
+				buf_printf(&others, "%s%s",
+				    others.len > 0 ? ", " : "", first[j]->host);
+		*out = xrealloc(*out, (size_t)(*nout + 1) * sizeof(**out));
+		(*out)[*nout].at = first[i];
+		(*out)[(*nout)++].others = xstrdup(others.data);
+	}
+	buf_free(&others);
+	free(first);
+}
+
+/*
+ * Endpoints sorted by key and host make each key's group and each host's
+ * first endpoint in it adjacent: a fleet's check costs endpoints x log
+ * endpoints here, not endpoints squared.
+ */
 void
 check_shared_keys(struct check_report *rep)
 {
-	const struct check_endpoint *a, *b;
-	struct buf others = { NULL, 0, 0 };
-	int i, j, k, seen;
+	const struct check_endpoint **by = xcalloc((size_t)rep->neps + 1,
+	    sizeof(*by));
+	struct shared *sh = NULL;
+	int i, g, n = 0, nsh = 0;
 	char subj[80];
 
-	for (i = 0; i < rep->neps; i++) {
-		a = &rep->eps[i];
-		if (a->spki[0] == '\0')
-			continue;
-		/* Once per (host, key): skip if an earlier row had both. */
-		for (k = 0, seen = 0; k < i && !seen; k++)
-			seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
-			    strcmp(rep->eps[k].host, a->host) == 0;
-		if (seen)
-			continue;
-		others.len = 0;
-		if (others.data != NULL)
-			others.data[0] = '\0';
-		for (j = 0; j < rep->neps; j++) {
-			b = &rep->eps[j];
-			if (strcmp(b->spki, a->spki) != 0 ||
-			    strcmp(b->host, a->host) == 0)
-				continue;
-			/* each other host once */
-			for (k = 0, seen = 0; k < j && !seen; k++)
-				seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
-				    strcmp(rep->eps[k].host, b->host) == 0;
-			if (seen)
-				continue;
-			buf_printf(&others, "%s%s", others.len > 0 ? ", " : "",
-			    b->host);
-		}
-		if (others.len == 0)
-			continue;
-		snprintf(subj, sizeof(subj), "3 1 1 %.16s...", a->spki);
-		check_add(rep, CHECK_WARNING, a->host, "shared-key", subj,
-		    "the same key is served by %s: a mistake in one rollover "
-		    "takes down both", others.data);
+	for (i = 0; i < rep->neps; i++)
+		if (rep->eps[i].spki[0] != '\0')
+			by[n++] = &rep->eps[i];
+	qsort(by, (size_t)n, sizeof(*by), ep_cmp);
+	for (g = 0; g < n; g = i) {
+		for (i = g + 1; i < n && strcmp(by[i]->spki, by[g]->spki) == 0;
+		    i++)
+			;
+		shared_group(by + g, i - g, &sh, &nsh);
 	}
-	buf_free(&others);
+	if (nsh > 1)
+		qsort(sh, (size_t)nsh, sizeof(*sh), shared_cmp);
+	for (i = 0; i < nsh; i++) {
+		snprintf(subj, sizeof(subj), "3 1 1 %.16s...", sh[i].at->spki);
+		check_add(rep, CHECK_WARNING, sh[i].at->host, "shared-key",
+		    subj, "the same key is served by %s: a mistake in one "
+		    "rollover takes down both", sh[i].others);
+		free(sh[i].others);
+	}
+	free(sh);
+	free(by);
 	update_status(rep);
 }
 
@@ -995,8 +1216,9 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 	static const enum check_sev sevs[] = { CHECK_WARNING, CHECK_CRITICAL,
 	    CHECK_UNKNOWN };
 	const struct check_host *h;
+	struct row_items fix;
 	char v[64];
-	int i, j, k, n;
+	int *order, i, j, k, n;
 
 	prom_head(b, "daneroll_check_status", "Worst finding per host: 0 OK, "
 	    "1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
@@ -1005,13 +1227,13 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 		    rep->hosts[i].status);
 	prom_head(b, "daneroll_check_findings", "Findings per host and "
 	    "severity.");
+	order = findings_order(rep);
+	row_findings(rep, order, &fix);
 	for (i = 0; i < rep->nhosts; i++)
 		for (k = 0; k < 3; k++) {
-			for (j = 0, n = 0; j < rep->nfindings; j++)
-				n += rep->findings[j].sev == sevs[k] &&
-				    rep->findings[j].host != NULL &&
-				    strcmp(rep->findings[j].host,
-				    rep->hosts[i].name) == 0;
+			for (j = fix.start[i], n = 0; j < fix.start[i + 1];
+			    j++)
+				n += rep->findings[fix.item[j]].sev == sevs[k];
 			buf_puts(b, "daneroll_check_findings{host=\"");
 			put_label(b, rep->hosts[i].name);
 			buf_printf(b, "\",severity=\"%s\"} %d\n",
@@ -1019,6 +1241,8 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 			    sevs[k] == CHECK_CRITICAL ? "critical" : "unknown",
 			    n);
 		}
+	row_items_free(&fix);
+	free(order);
 	prom_head(b, "daneroll_tlsa_secure", "1 if the TLSA lookup senders "
 	    "make for the host validated (DNSSEC), else 0.");
 	for (i = 0; i < rep->nhosts; i++)
@@ -1091,6 +1315,7 @@ check_format_json(const struct check_report *rep, struct buf *b)
 	const struct check_endpoint *e;
 	const struct check_finding *f;
 	int *order = findings_order(rep);
+	struct row_items eix, fix;
 	int i, j;
 
 	root = jsonout_doc();
@@ -1103,6 +1328,8 @@ check_format_json(const struct check_report *rep, struct buf *b)
 	    json_integer(rep->duration_ms));
 	hosts = json_array();
 	run = json_array();
+	row_endpoints(rep, &eix);
+	row_findings(rep, order, &fix);
 	for (i = 0; i < rep->nfindings; i++)
 		if (rep->findings[order[i]].host == NULL) {
 			f = &rep->findings[order[i]];
@@ -1128,12 +1355,10 @@ check_format_json(const struct check_report *rep, struct buf *b)
 		    json_integer(h->ttl) : json_null());
 		jsonout_time(jh, "rrsig_expires", h->rrsig_expires);
 		eps = json_array();
-		for (j = 0; j < rep->neps; j++) {
+		for (j = eix.start[i]; j < eix.start[i + 1]; j++) {
 			json_t *je;
 
-			e = &rep->eps[j];
-			if (strcmp(e->host, h->name) != 0)
-				continue;
+			e = &rep->eps[eix.item[j]];
 			je = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
 			    "name", e->name, "address", e->addr, "port",
 			    e->port, "alg", key_alg_str(e->alg), "result",
@@ -1156,10 +1381,8 @@ check_format_json(const struct check_report *rep, struct buf *b)
 		}
 		json_object_set_new(jh, "endpoints", eps);
 		fs = json_array();
-		for (j = 0; j < rep->nfindings; j++) {
-			f = &rep->findings[order[j]];
-			if (f->host == NULL || strcmp(f->host, h->name) != 0)
-				continue;
+		for (j = fix.start[i]; j < fix.start[i + 1]; j++) {
+			f = &rep->findings[fix.item[j]];
 			json_array_append_new(fs, json_pack("{s:s, s:s, s:s?, "
 			    "s:s}", "severity", f->sev == CHECK_OK ? "NOTE" :
 			    check_sev_str(f->sev), "code", f->code, "subject",
@@ -1172,6 +1395,8 @@ check_format_json(const struct check_report *rep, struct buf *b)
 	json_object_set_new(root, "findings", run);
 	jsonout_dump(root, b);
 	json_decref(root);
+	row_items_free(&eix);
+	row_items_free(&fix);
 	free(order);
 }
 

@@ -6,6 +6,7 @@
  * error; 73 cannot create a file; 75 try again later (locked, a transient
  * failure: the next timer run continues); 78 configuration error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,34 +504,34 @@ done:
 	return rc;
 }
 
-struct event_ctx {
-	json_t	*arr;
-	FILE	*out;
+/* Where status writes a host: text to out, JSON to w (either NULL). */
+struct status_to {
+	FILE			*out;
+	struct jsonout_stream	*w;
 };
 
 static void
 event_cb(time_t at, const char *slot, const char *old_state,
     const char *new_state, const char *reason, void *arg)
 {
-	struct event_ctx *x = arg;
+	struct status_to *to = arg;
 	char tb[32];
 
-	util_fmt_time(at, tb, sizeof(tb));
-	if (x->out != NULL) {
-		fprintf(x->out, "    %s %s%s", tb, slot ? slot : "host",
-		    old_state ? " " : "");
+	if (to->out != NULL) {
+		fprintf(to->out, "    %s %s%s", util_fmt_time(at, tb,
+		    sizeof(tb)), slot ? slot : "host", old_state ? " " : "");
 		if (old_state != NULL)
-			fprintf(x->out, "%s -> %s", old_state, new_state);
-		fprintf(x->out, ": %s\n", reason);
+			fprintf(to->out, "%s -> %s", old_state, new_state);
+		fprintf(to->out, ": %s\n", reason);
 	}
-	if (x->arr != NULL) {
-		json_t *j = json_object();
-
-		jsonout_time(j, "at", at);
-		json_object_update_new(j, json_pack("{s:s?, s:s?, s:s?, s:s}",
-		    "slot", slot, "from", old_state, "to", new_state, "reason",
-		    reason));
-		json_array_append_new(x->arr, j);
+	if (to->w != NULL) {
+		jsonout_put_object(to->w, NULL);
+		jsonout_put_time(to->w, "at", at);
+		jsonout_put_string(to->w, "slot", slot);
+		jsonout_put_string(to->w, "from", old_state);
+		jsonout_put_string(to->w, "to", new_state);
+		jsonout_put_string(to->w, "reason", reason);
+		jsonout_put_end(to->w);
 	}
 }
 
@@ -547,11 +548,19 @@ note_no_state(const char *state_dir)
 	free(db);
 }
 
+/* A slot as status shows it: the step the state machine would take now
+ * (its texts are static or the view's) and the private keys kept. */
+struct status_row {
+	struct slot_step	step;
+	int			kept;
+};
+
 /* A slot in status's text. */
 static void
 status_slot_text(FILE *out, const struct view_slot *s,
-    const struct slot_step *step, int kept)
+    const struct status_row *r)
 {
+	const struct slot_step *step = &r->step;
 	char tb[32];
 
 	fprintf(out, "  %-10s %-10s %s", key_alg_str(s->alg),
@@ -569,10 +578,10 @@ status_slot_text(FILE *out, const struct view_slot *s,
 		    util_fmt_time(s->deployed_not_after, tb, sizeof(tb)));
 	else if (s->deployed_unknown)
 		fprintf(out, "    serves  unknown: %s\n", s->deployed_error);
-	if (kept > 0)
+	if (r->kept > 0)
 		fprintf(out, "    keys    %d private key%s kept, %d retired\n",
-		    kept, kept == 1 ? "" : "s",
-		    kept - s->has_current - s->has_next);
+		    r->kept, r->kept == 1 ? "" : "s",
+		    r->kept - s->has_current - s->has_next);
 	if (step->alert != ALERT_NONE)
 		fprintf(out, "    %s: %s\n", alert_level_str(step->alert),
 		    step->alert_reason);
@@ -581,58 +590,133 @@ status_slot_text(FILE *out, const struct view_slot *s,
 }
 
 /* A slot in status --json (docs/schema/status.schema.json). */
-static json_t *
-status_slot_json(const struct view_slot *s, const struct slot_step *step,
-    int kept)
+static void
+status_slot_json(struct jsonout_stream *w, const struct view_slot *s,
+    const struct status_row *r)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s}",
-	    "algorithm", key_alg_str(s->alg),
-	    "state", slot_state_str(s->slot.state),
-	    "next_action", slot_action_str(step->action),
-	    "reason", step->reason);
-
-	jsonout_time(j, "wake_at", step->wake_at);
-	json_object_update_new(j, json_pack("{s:s?, s:s?}",
-	    "current_spki", s->has_current ? s->current.spki : NULL,
-	    "next_spki", s->has_next ? s->next.spki : NULL));
-	jsonout_time(j, "cert_not_after", s->deployed_not_after);
-	json_object_update_new(j, json_pack("{s:s?, s:I, s:s, s:s?, s:s?, "
-	    "s:i}",
-	    "last_error", s->slot.last_error,
-	    "failures", (json_int_t)s->slot.failures,
-	    "alert", alert_level_str(step->alert),
-	    "alert_reason", step->alert_reason,
-	    "served_error", s->deployed_unknown ? s->deployed_error : NULL,
-	    "keys_kept", kept));
-	return j;
+	jsonout_put_object(w, NULL);
+	jsonout_put_string(w, "algorithm", key_alg_str(s->alg));
+	jsonout_put_string(w, "state", slot_state_str(s->slot.state));
+	jsonout_put_string(w, "next_action", slot_action_str(r->step.action));
+	jsonout_put_string(w, "reason", r->step.reason);
+	jsonout_put_time(w, "wake_at", r->step.wake_at);
+	jsonout_put_string(w, "current_spki",
+	    s->has_current ? s->current.spki : NULL);
+	jsonout_put_string(w, "next_spki", s->has_next ? s->next.spki : NULL);
+	jsonout_put_time(w, "cert_not_after", s->deployed_not_after);
+	jsonout_put_string(w, "last_error", s->slot.last_error);
+	jsonout_put_int(w, "failures", s->slot.failures);
+	jsonout_put_string(w, "alert", alert_level_str(r->step.alert));
+	jsonout_put_string(w, "alert_reason", r->step.alert_reason);
+	jsonout_put_string(w, "served_error",
+	    s->deployed_unknown ? s->deployed_error : NULL);
+	jsonout_put_int(w, "keys_kept", r->kept);
+	jsonout_put_end(w);
 }
 
-/* Each slot of v with the step the state machine would take now: a
- * text line to out (if not NULL), a JSON object to jslots. The keys kept
- * over all the slots. */
+/* Each slot of v's row; the keys kept over all the slots. */
 static int
-status_slots(struct store *st, struct view *v, const struct slot_policy *pol,
-    time_t now, FILE *out, json_t *jslots)
+status_rows(struct store *st, struct view *v, time_t now,
+    struct status_row *rows)
 {
-	int j, kept, host_kept = 0;
+	const struct slot_policy pol = view_policy(v->host);
+	int j, host_kept = 0;
 
 	for (j = 0; j < v->nslots; j++) {
 		struct view_slot *s = &v->slots[j];
 		struct slot_facts f;
-		struct slot_step step;
 
 		view_facts(v, s, now, &f);
-		step = machine_step(s->slot.state, &f, now, pol);
+		rows[j].step = machine_step(s->slot.state, &f, now, &pol);
 		if (s->slot.id == 0 ||
-		    store_keys_kept(st, s->slot.id, &kept) != 0)
-			kept = 0;
-		host_kept += kept;
-		if (out)
-			status_slot_text(out, s, &step, kept);
-		json_array_append_new(jslots,
-		    status_slot_json(s, &step, kept));
+		    store_keys_kept(st, s->slot.id, &rows[j].kept) != 0)
+			rows[j].kept = 0;
+		host_kept += rows[j].kept;
 	}
 	return host_kept;
+}
+
+/* What status says of v before its events, as text. */
+static void
+status_host_text(FILE *out, const struct view *v,
+    const struct status_row *rows)
+{
+	size_t k;
+	int j;
+
+	fprintf(out, "%s (%s)\n", v->host->name,
+	    conf_scheme_str(v->host->scheme));
+	for (j = 0; j < v->nslots; j++)
+		status_slot_text(out, &v->slots[j], &rows[j]);
+	for (k = 0; k < v->followed.n; k++) {
+		char *r = tlsa_format(&v->followed.rr[k]);
+
+		fprintf(out, "  followed CA (issuer_follow): %s\n", r);
+		free(r);
+	}
+	if (v->ca_change[0] != '\0')
+		fprintf(out, "  CA change under way: the next certificate "
+		    "comes from %s; its record ages before the deploy\n",
+		    v->ca_change);
+	fprintf(out, "  recent events:\n");
+}
+
+/* The same in JSON, up to the open "events" array. */
+static void
+status_host_json(struct jsonout_stream *w, const struct view *v,
+    const struct status_row *rows, int host_kept)
+{
+	int j;
+
+	jsonout_put_string(w, "ca_change",
+	    v->ca_change[0] != '\0' ? v->ca_change : NULL);
+	jsonout_put_int(w, "keys_kept", host_kept);
+	jsonout_put_array(w, "slots");
+	for (j = 0; j < v->nslots; j++)
+		status_slot_json(w, &v->slots[j], &rows[j]);
+	jsonout_put_end(w);
+	jsonout_put_array(w, "events");
+}
+
+/*
+ * One host's status, written as it is read: nothing of a fleet is held
+ * beyond its host. -1 if its state cannot be read (said; in JSON, the
+ * host's "error").
+ */
+static int
+status_host(struct store *st, const struct conf_host *h, time_t now,
+    struct status_to *to)
+{
+	struct status_row rows[KEY_ALG_COUNT];
+	struct view v;
+	int host_kept, rc = -1;
+
+	if (to->w != NULL) {
+		jsonout_put_object(to->w, NULL);
+		jsonout_put_string(to->w, "host", h->name);
+		jsonout_put_string(to->w, "scheme", conf_scheme_str(h->scheme));
+	}
+	if (view_load(st, h, now, 0, &v) != 0) {
+		if (to->w != NULL)
+			jsonout_put_string(to->w, "error", log_last_error());
+		goto done;
+	}
+	host_kept = status_rows(st, &v, now, rows);
+	if (to->out != NULL)
+		status_host_text(to->out, &v, rows);
+	if (to->w != NULL)
+		status_host_json(to->w, &v, rows, host_kept);
+	(void)store_events(st, h->name, 8, event_cb, to);
+	if (to->w != NULL)
+		jsonout_put_end(to->w);		/* the events */
+	if (to->out != NULL)
+		fputc('\n', to->out);
+	rc = 0;
+done:
+	if (to->w != NULL)
+		jsonout_put_end(to->w);		/* the host */
+	view_free(&v);
+	return rc;
 }
 
 static int
@@ -640,10 +724,10 @@ cmd_status(const struct cli *c, struct conf *conf)
 {
 	const struct conf_host **hs = NULL;
 	struct store *st = NULL;
-	json_t *arr = c->json ? json_array() : NULL;
-	FILE *out = c->json ? NULL : stdout;
+	struct jsonout_stream w;
+	struct status_to to = { c->json ? NULL : stdout, NULL };
 	time_t now = util_now();
-	int i, j, n, rc = EX_SOFTWARE, failed_hosts = 0, snapshot;
+	int i, n, rc = EX_SOFTWARE, snapshot;
 
 	if ((hs = conf_select_hosts(conf, c->args, c->nargs, &n)) == NULL) {
 		rc = EX_USAGE;
@@ -654,71 +738,24 @@ cmd_status(const struct cli *c, struct conf *conf)
 		goto done;
 	}
 	note_no_state(conf->state_dir);
+	if (c->json) {
+		to.w = &w;
+		jsonout_stream_open(&w, stdout);
+		jsonout_put_array(&w, "hosts");
+	}
 	/* One snapshot for every host: consistent, and the database locked
 	 * once, not once a query (a third of status over 10,000 hosts). */
 	snapshot = store_begin_read(st) == 0;
-	for (i = 0; i < n; i++) {
-		struct view v;
-		const struct slot_policy pol = view_policy(hs[i]);
-		json_t *jh = json_pack("{s:s, s:s}", "host", hs[i]->name,
-		    "scheme", conf_scheme_str(hs[i]->scheme));
-		json_t *jslots = json_array();
-		struct event_ctx ev = { NULL, out };
-		int host_kept;
-
-		if (view_load(st, hs[i], now, 0, &v) != 0) {
-			/* Said why; the other hosts still get their status. */
-			json_object_set_new(jh, "error",
-			    json_string(log_last_error()));
-			json_decref(jslots);
-			view_free(&v);
-			if (arr != NULL)
-				json_array_append_new(arr, jh);
-			else
-				json_decref(jh);
-			failed_hosts++;
-			continue;
-		}
-		if (out)
-			fprintf(out, "%s (%s)\n", hs[i]->name,
-			    conf_scheme_str(hs[i]->scheme));
-		host_kept = status_slots(st, &v, &pol, now, out, jslots);
-		for (j = 0; (size_t)j < v.followed.n; j++) {
-			char *r = tlsa_format(&v.followed.rr[j]);
-
-			if (out)
-				fprintf(out, "  followed CA (issuer_follow): "
-				    "%s\n", r);
-			free(r);
-		}
-		if (out && v.ca_change[0] != '\0')
-			fprintf(out, "  CA change under way: the next "
-			    "certificate comes from %s; its record ages "
-			    "before the deploy\n", v.ca_change);
-		json_object_set_new(jh, "ca_change", v.ca_change[0] != '\0' ?
-		    json_string(v.ca_change) : json_null());
-		json_object_set_new(jh, "keys_kept", json_integer(host_kept));
-		if (out)
-			fprintf(out, "  recent events:\n");
-		ev.arr = json_array();
-		(void)store_events(st, hs[i]->name, 8, event_cb, &ev);
-		json_object_set_new(jh, "slots", jslots);
-		json_object_set_new(jh, "events", ev.arr);
-		if (arr != NULL)
-			json_array_append_new(arr, jh);
-		else
-			json_decref(jh);
-		if (out)
-			fputc('\n', out);
-		view_free(&v);
-	}
+	for (i = 0; i < n; i++)
+		(void)status_host(st, hs[i], now, &to); /* said; go on */
 	if (snapshot && store_commit(st) != 0)
 		store_rollback(st);
-	if (arr != NULL)
-		print_doc(NULL, "hosts", arr);
 	rc = EX_OK;
+	if (to.w != NULL && jsonout_stream_close(to.w) != 0) {
+		log_err("standard output: %s", strerror(errno));
+		rc = EX_SOFTWARE;
+	}
 done:
-	json_decref(arr);
 	store_close(st);
 	free(hs);
 	return rc;

@@ -1030,6 +1030,89 @@ golden_report(struct check_report *rep)
 	fx_free(&c);
 }
 
+/*
+ * check_shared_keys sorts where it once compared every endpoint with
+ * every other: the findings, their order and their texts must be the
+ * pairwise way's. The reference below is that way, kept here only;
+ * random reports of 1 to 40 endpoints of 5 hosts and 4 keys (and none).
+ */
+static void
+shared_reference(const struct check_report *rep, struct buf *want)
+{
+	const struct check_endpoint *a, *b;
+	struct buf others = { NULL, 0, 0 };
+	int i, j, k, seen;
+
+	for (i = 0; i < rep->neps; i++) {
+		a = &rep->eps[i];
+		if (a->spki[0] == '\0')
+			continue;
+		for (k = 0, seen = 0; k < i && !seen; k++)
+			seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
+			    strcmp(rep->eps[k].host, a->host) == 0;
+		if (seen)
+			continue;
+		others.len = 0;
+		for (j = 0; j < rep->neps; j++) {
+			b = &rep->eps[j];
+			if (strcmp(b->spki, a->spki) != 0 ||
+			    strcmp(b->host, a->host) == 0)
+				continue;
+			for (k = 0, seen = 0; k < j && !seen; k++)
+				seen = strcmp(rep->eps[k].spki, a->spki) == 0 &&
+				    strcmp(rep->eps[k].host, b->host) == 0;
+			if (!seen)
+				buf_printf(&others, "%s%s",
+				    others.len > 0 ? ", " : "", b->host);
+		}
+		if (others.len > 0)
+			buf_printf(want, "%s 3 1 1 %.16s... %s\n", a->host,
+			    a->spki, others.data);
+	}
+	buf_free(&others);
+}
+
+static void
+test_shared_keys_as_pairwise(void)
+{
+	static const char *hosts[] = { "mx1", "mx2", "mx3", "mx4", "mx5" };
+	static const char *keys[] = { "", K_C, "aa", "bb", "cc" };
+	unsigned seed = 15;
+	int round, i;
+
+	for (round = 0; round < 500; round++) {
+		struct check_report rep;
+		struct buf want = { NULL, 0, 0 }, got = { NULL, 0, 0 };
+
+		memset(&rep, 0, sizeof(rep));
+		rep.neps = 1 + (int)((seed = seed * 1103515245u + 12345u) >>
+		    16) % 40;
+		rep.eps = xcalloc((size_t)rep.neps, sizeof(*rep.eps));
+		for (i = 0; i < rep.neps; i++) {
+			seed = seed * 1103515245u + 12345u;
+			rep.eps[i].host = xstrdup(hosts[(seed >> 16) % 5]);
+			snprintf(rep.eps[i].spki, sizeof(rep.eps[i].spki),
+			    "%s", keys[(seed >> 8) % 5]);
+		}
+		shared_reference(&rep, &want);
+		check_shared_keys(&rep);
+		for (i = 0; i < rep.nfindings; i++) {
+			const struct check_finding *f = &rep.findings[i];
+			const char *t = strstr(f->text, "served by ") + 10;
+			const char *e = strstr(t, ": a mistake");
+
+			buf_printf(&got, "%s %s %.*s\n", f->host, f->subject,
+			    (int)(e - t), t);
+		}
+		if (!T_STR(got.data ? got.data : "",
+		    want.data ? want.data : ""))
+			round = 500;
+		buf_free(&want);
+		buf_free(&got);
+		check_report_free(&rep);
+	}
+}
+
 static void
 golden(const char *name, const char *got)
 {
@@ -1211,6 +1294,8 @@ static const struct t_case cases[] = {
 	{ "unknown host name", test_unknown_host },
 	{ "state absent or unreadable", test_state_absent_or_unreadable },
 	{ "shared keys across hosts", test_shared_keys },
+	{ "shared keys: the findings of the pairwise way, in its order",
+	    test_shared_keys_as_pairwise },
 	{ "the last success of a slot", test_last_success },
 	{ "-w/-c: days to expiry, findings and perfdata", test_expiry_thresholds },
 	{ "-w/-c: perfdata over hosts", test_expiry_perfdata_hosts },

@@ -99,10 +99,65 @@ test_clock_seams(void)
 	unsetenv("DANEROLL_TEST_BOOT");
 }
 
+/* strftime's text for t, the formatter before util_fmt_time reckoned
+ * dates itself. */
+static const char *
+fmt_libc(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
+
+/* The text of every day from 1970 to 2400 (leap days, the century
+ * rules) at a second that moves through the day, of the last seconds
+ * reckoned and of the first ones handed to strftime, is libc's. */
+static void
+test_fmt_time(void)
+{
+	static const struct {
+		time_t		 t;
+		const char	*want;
+	} fixed[] = {
+		{ 1, "1970-01-01T00:00:01Z" },
+		{ 951782400, "2000-02-29T00:00:00Z" },
+		{ 1796589065, "2026-12-06T20:31:05Z" },
+		{ 4107542399LL, "2100-02-28T23:59:59Z" },
+		{ 4107542400LL, "2100-03-01T00:00:00Z" },
+		{ 253402300799LL, "9999-12-31T23:59:59Z" },
+		{ 253402300800LL, "10000-01-01T00:00:00Z" },
+		{ 0, "-" },
+		{ -86400, "-" },
+	};
+	char got[40], want[40];
+	size_t i;
+	time_t t;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		T_STR(util_fmt_time(fixed[i].t, got, sizeof(got)),
+		    fixed[i].want);
+	for (t = 0; t < 13569465600LL && bad < 5; t += 86400) {
+		time_t s = t + (t / 86400 * 7919) % 86400;
+
+		if (s > 0 && !T_STR(util_fmt_time(s, got, sizeof(got)),
+		    fmt_libc(s, want, sizeof(want))))
+			bad++;
+	}
+	for (t = 253402300800LL - 100000; t < 253402300800LL + 100000 &&
+	    bad < 5; t += 997)
+		if (!T_STR(util_fmt_time(t, got, sizeof(got)),
+		    fmt_libc(t, want, sizeof(want))))
+			bad++;
+}
+
 static const struct t_case cases[] = {
 	{ "duration parse", test_duration },
 	{ "duration format", test_fmt_duration },
 	{ "hex", test_hex },
+	{ "time format: ISO 8601 UTC, as strftime", test_fmt_time },
 	{ "hostname", test_hostname },
 	{ "clock seams", test_clock_seams },
 };
