@@ -187,15 +187,21 @@ rolling_back(const struct slot_facts *f, const struct slot_policy *p)
 {
 	struct slot_step r;
 
-	if (f->deployed != DK_CURRENT)
-		return step(SLOT_ROLLBACK, ACT_ROLLBACK, 0,
-		    "restoring the previous set");
+	/*
+	 * The rollback is begun with the reload mark set and clears it
+	 * when it returns: once it has, the files hold the previous set,
+	 * whatever key that is (one the ACME client put there, say).
+	 * Restoring again would restore the same set, and reload the MTA
+	 * once a step: what is restored is checked live instead.
+	 */
 	if (f->verified == VF_RELOAD_PENDING)
 		return step(SLOT_ROLLBACK, ACT_ROLLBACK, 0, "a rollback was "
 		    "cut short: restoring again, so that the reload runs");
 	if (f->verified == VF_UNKNOWN && f->failures < p->verify_attempts)
 		return step(SLOT_ROLLBACK, ACT_VERIFY, 0,
-		    "checking the restored set live");
+		    f->deployed == DK_CURRENT ? "checking the restored set "
+		    "live" : "checking the restored set live (it does not "
+		    "hold the current key)");
 	r = step(SLOT_FAILED, ACT_NONE, 0, f->verified == VF_OK ?
 	    "rolled back after a failed live check; both records stay "
 	    "published" :

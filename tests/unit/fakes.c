@@ -523,7 +523,15 @@ go_live(const char *path, const char *pem)
 
 	(void)live_get(path);
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	if ((old = fs_exists(path) ? t_read(path) : NULL) != NULL) {
+	old = fs_exists(path) ? t_read(path) : NULL;
+	/* As deploy_files: a set already in place is only reloaded, and
+	 * the previous set stays what it was. */
+	if (old != NULL && strcmp(old, pem) == 0) {
+		free(old);
+		probe("deploy");
+		return;
+	}
+	if (old != NULL) {
 		(void)fs_write_atomic(prev, old, strlen(old), 0600, (uid_t)-1,
 		    (gid_t)-1);
 		free(old);

@@ -99,6 +99,8 @@
 #define MAXRR		8
 #define MAXFAIL		64
 #define LOGSZ		24576
+/* A run deploys, then may roll back: more reloads than this are a loop. */
+#define MAX_RUN_RELOADS	4
 /* About 25 s on two idle cores; ASan is some five times slower. */
 #ifdef MODEL_ASAN
 #define DEFAULT_SEQUENCES	120
@@ -162,6 +164,7 @@ struct world {
 	int		 ca_gen;
 	/* the last run */
 	int		 busy;
+	int		 reloads;	/* deploys and rollbacks it ran */
 	int64_t		 wake_ms;	/* wall ms, as run --wait wakes; 0 none */
 	/* progress */
 	int		 step, nsteps, calm;
@@ -670,6 +673,7 @@ model_deploy(const struct conf *c, const struct conf_host *h,
 	/* fake.mta_stale: the fake keeps the chain before as PATH.stale;
 	 * the reload takes unless a fault says otherwise. */
 	o = fake_backends.deployer->deploy(c, h, alg, key, chain);
+	W->reloads++;
 	if (o == OUT_OK) {
 		char *path = live_path();
 		char *pem = t_read(path);
@@ -707,6 +711,7 @@ model_rollback(const struct conf *c, const struct conf_host *h,
 	enum outcome o;
 
 	advance(W->now + rnd(300));
+	W->reloads++;
 	o = fake_backends.deployer->rollback(c, h, alg);
 	if (o == OUT_OK) {
 		W->rollbacks++;
@@ -874,7 +879,17 @@ timer_run(const char *why)
 
 	set_clock();
 	W->runs++;
+	W->reloads = 0;
 	engine_host(&eng, host, &r);
+	if (W->reloads > MAX_RUN_RELOADS) {
+		char loop[120];
+
+		/* Not the invariant, but what keeps it cheap: a run that
+		 * repeats an action reloads the MTA dozens of times. */
+		snprintf(loop, sizeof(loop), "one run reloaded the MTA %d "
+		    "times: an action repeats without effect", W->reloads);
+		violation(loop);
+	}
 	W->busy = r.busy;
 	W->wake_ms = r.wake_ms;
 	say("run (%s): %s%s, wake %+lldms", why, r.busy ? "busy" : "idle",
@@ -1555,11 +1570,16 @@ test_model(void)
  * its record's TTL; the boot clock's whole seconds re-dated "served
  * everywhere" up to 2 s early and the deploy came 0.4 s before a
  * resolver's copy of the old RRset expired (ageing_boot_dated).
+ * 0xe4f4a250eef18767: a deploy over a key the ACME client had put in
+ * place, a live check that failed, and a rollback that restored that
+ * key: the machine restored it again 64 times a run, each a reload
+ * (MAX_RUN_RELOADS).
  */
 static void
 test_regressions(void)
 {
-	static const uint64_t seeds[] = { 0x92162b8aa2d91233ULL };
+	static const uint64_t seeds[] = { 0x92162b8aa2d91233ULL,
+	    0xe4f4a250eef18767ULL };
 	size_t i;
 
 	if (W == NULL)
