@@ -881,6 +881,8 @@ timer_run(const char *why)
 	W->runs++;
 	W->reloads = 0;
 	engine_host(&eng, host, &r);
+	if (t_log_has("still busy after"))
+		violation("a run ran out of steps: an action repeats");
 	if (W->reloads > MAX_RUN_RELOADS) {
 		char loop[120];
 
