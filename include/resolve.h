@@ -68,6 +68,23 @@ const char	*resolve_name(const struct resolver *);
 /* 1 if every nameserver used is a loopback address, else 0. */
 int		 resolve_is_local(const struct resolver *);
 
+/*
+ * Asks the first nameserver all of these questions at once and keeps its
+ * answers for the lookups below, which then wait about one round trip in
+ * all instead of one each (a check of many hosts). Lookups of questions
+ * not prefetched - CNAME targets, the CD query after a SERVFAIL, the
+ * other nameservers after a failure - are asked one at a time as ever.
+ */
+struct resolve_question {
+	const char	*name;		/* without the trailing dot */
+	uint16_t	 type;		/* RESOLVE_Q_* */
+};
+#define RESOLVE_Q_A	1	/* the RR type numbers */
+#define RESOLVE_Q_AAAA	28
+#define RESOLVE_Q_TLSA	52
+void		 resolve_prefetch(struct resolver *,
+		    const struct resolve_question *, size_t n);
+
 #define RESOLVE_NS_MAX		3	/* nameservers used, as the libc */
 #define RESOLVE_ADDR_MAX	46	/* INET6_ADDRSTRLEN */
 #define RESOLVE_ADDRS_MAX	32	/* A + AAAA records of one name */

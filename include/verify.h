@@ -83,6 +83,10 @@ struct verify_name {
  * a bad argument. */
 int		 verify_lookup(struct resolver *, const char *name, int port,
 		    struct verify_name *vn);
+/* The questions verify_lookup() will ask first for each name and port,
+ * asked at once beforehand (resolve_prefetch): for checks of many names. */
+void		 verify_prefetch(struct resolver *, const char *const *names,
+		    const int *ports, size_t n);
 void		 verify_name_free(struct verify_name *);
 
 enum verify_status {

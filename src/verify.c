@@ -204,6 +204,29 @@ verify_lookup(struct resolver *r, const char *name, int port,
 }
 
 void
+verify_prefetch(struct resolver *r, const char *const *names,
+    const int *ports, size_t n)
+{
+	struct resolve_question *q = xcalloc(3 * n + 1, sizeof(*q));
+	char **owners = xcalloc(n + 1, sizeof(*owners));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		owners[i] = owner_of(names[i], ports[i]);
+		q[3 * i] = (struct resolve_question){ names[i], RESOLVE_Q_A };
+		q[3 * i + 1] = (struct resolve_question){ names[i],
+		    RESOLVE_Q_AAAA };
+		q[3 * i + 2] = (struct resolve_question){ owners[i],
+		    RESOLVE_Q_TLSA };
+	}
+	resolve_prefetch(r, q, 3 * n);
+	for (i = 0; i < n; i++)
+		free(owners[i]);
+	free(owners);
+	free(q);
+}
+
+void
 verify_name_free(struct verify_name *vn)
 {
 	free(vn->name);
