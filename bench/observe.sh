@@ -19,7 +19,8 @@
 # observer's own observe() time is printed beside it. The observer's
 # discovery (zone cut, NS, addresses) goes to an undelayed resolver; a
 # second observer run puts the resolver 50 ms away too (192.0.2.100, one
-# more forwarder), which costs it three more round trips.
+# more forwarder), which costs it two more round trips (the zone cut
+# with NS and DNSKEY at every candidate apex, then the NS addresses).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}

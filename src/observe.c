@@ -2,8 +2,11 @@
  * observe - the propagation observer over real DNS. See include/observe.h
  * for the contract.
  *
- * Discovery goes through the resolver in three rounds (zone cut, then NS
- * and DNSKEY together, then every NS name's A and AAAA together); the
+ * Discovery goes through the resolver in two rounds: the zone cut (SOA
+ * at the owner) together with NS and DNSKEY at the owner and each of its
+ * ancestors, one of which is the apex; then every NS name's A and AAAA
+ * together. (A zone cut found only by walking up, or NS answers that did
+ * not come, costs a round more: NS and DNSKEY asked again.) The
  * observation proper asks every authoritative address for TLSA at the
  * owner and SOA at the apex, all in one round (dnsq.c). Whatever a server
  * says, or fails to say, it is named in the report: an address is never
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ldns/ldns.h>
 
@@ -40,6 +44,7 @@
  * zones have a handful (a referral must fit in a UDP answer).
  */
 #define OBS_MAX_NS		32	/* NS names of a zone */
+#define OBS_PRE_NAMES		8	/* candidate apexes asked at once */
 #define OBS_MAX_ADDRS		64	/* addresses, extra servers included */
 
 /* The work of one observe() call. */
@@ -58,6 +63,10 @@ struct obs_ctx {
 	struct sockaddr_storage	*sas;		/* beside addrs; family 0: none */
 	socklen_t		*salens;
 	size_t			 naddrs, cap;
+	/* NS and DNSKEY at the owner and its ancestors, asked beside the
+	 * first SOA query: the apex's are among them. */
+	struct dnsq		 pre[2 * OBS_PRE_NAMES];
+	size_t			 npre;
 };
 
 void
@@ -492,6 +501,72 @@ zone_of(const ldns_pkt *pkt, const ldns_rdf *name, char *zone, size_t len)
 }
 
 /*
+ * The SOA query q at the owner, and beside it NS and DNSKEY at the owner
+ * and its ancestors (up to OBS_PRE_NAMES, the root left out), all of
+ * resolver i at once: whichever name the SOA shows to be the apex, its
+ * NS and DNSKEY answers are here already.
+ */
+static void
+ask_with_apexes(struct obs_ctx *c, struct dnsq *q, const ldns_rdf *owner,
+    int i)
+{
+	struct dnsq all[1 + 2 * OBS_PRE_NAMES];
+	struct dnsq_limits lim = dnsq_default_limits;
+	ldns_rdf *name = ldns_rdf_clone(owner), *up;
+	size_t n = 0, k;
+
+	dnsq_free(c->pre, c->npre);
+	memset(c->pre, 0, sizeof(c->pre));
+	c->npre = 0;
+	while (name != NULL && ldns_dname_label_count(name) > 0 &&
+	    n < 2 * OBS_PRE_NAMES) {
+		char *t = ldns_rdf2str(name);
+
+		if (t == NULL)
+			break;
+		dnsq_query_init(&c->pre[n++], &c->res[i], c->reslen[i], t,
+		    LDNS_RR_TYPE_NS, 1);
+		dnsq_query_init(&c->pre[n++], &c->res[i], c->reslen[i], t,
+		    LDNS_RR_TYPE_DNSKEY, 1);
+		free(t);
+		up = ldns_dname_left_chop(name);
+		ldns_rdf_deep_free(name);
+		name = up;
+	}
+	if (name != NULL)
+		ldns_rdf_deep_free(name);
+	all[0] = *q;
+	for (k = 0; k < n; k++)
+		all[1 + k] = c->pre[k];
+	lim.inflight = (int)(1 + n);	/* one round trip */
+	dnsq_run(all, 1 + n, &lim);
+	*q = all[0];
+	for (k = 0; k < n; k++)
+		c->pre[k] = all[1 + k];
+	c->npre = n;
+}
+
+/* Moves the prefetched answer to type at zone into q: 1, or 0 if there is
+ * none (not asked, or not answered: ask again). */
+static int
+take_pre(struct obs_ctx *c, const char *zone, uint16_t type, struct dnsq *q)
+{
+	size_t i;
+
+	for (i = 0; i < c->npre; i++)
+		if (c->pre[i].qtype == type && c->pre[i].err == 0 &&
+		    c->pre[i].wire != NULL &&
+		    strcasecmp(c->pre[i].qname, zone) == 0 &&
+		    c->pre[i].addr.ss_family == c->res[0].ss_family &&
+		    memcmp(&c->pre[i].addr, &c->res[0], c->reslen[0]) == 0) {
+			*q = c->pre[i];
+			c->pre[i].wire = NULL;
+			return 1;
+		}
+	return 0;
+}
+
+/*
  * Finds the zone cut of the owner: SOA queries walking up from the owner
  * until an answer names the zone. Also picks the first resolver that
  * answers for the rest of the run.
@@ -520,7 +595,10 @@ find_zone(struct obs_ctx *c)
 			dnsq_free(&q, 1);
 			dnsq_query_init(&q, &c->res[i], c->reslen[i], s,
 			    LDNS_RR_TYPE_SOA, 1);
-			dnsq_run(&q, 1, NULL);
+			if (hop == 0)
+				ask_with_apexes(c, &q, name, i);
+			else
+				dnsq_run(&q, 1, NULL);
 			dnsq_addr_str((struct sockaddr *)&c->res[i],
 			    c->resname, sizeof(c->resname));
 			if (q.err == 0) {
@@ -779,11 +857,16 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 		    "name ldns can read", c->zone);
 		return OUT_TEMPFAIL;
 	}
-	dnsq_query_init(&q[0], &c->res[0], c->reslen[0], c->zone, LDNS_RR_TYPE_NS,
-	    1);
-	dnsq_query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
-	    LDNS_RR_TYPE_DNSKEY, 1);
-	dnsq_run(q, 2, NULL);
+	memset(q, 0, sizeof(q));
+	if (!take_pre(c, c->zone, LDNS_RR_TYPE_NS, &q[0]) ||
+	    !take_pre(c, c->zone, LDNS_RR_TYPE_DNSKEY, &q[1])) {
+		dnsq_free(q, 2);
+		dnsq_query_init(&q[0], &c->res[0], c->reslen[0], c->zone,
+		    LDNS_RR_TYPE_NS, 1);
+		dnsq_query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
+		    LDNS_RR_TYPE_DNSKEY, 1);
+		dnsq_run(q, 2, NULL);
+	}
 	if ((pkt = resolver_answer(c, &q[0], "NS")) == NULL)
 		goto done;
 	ns_names(pkt, zname, &ns, &nns);
@@ -930,6 +1013,7 @@ observe_run(const struct conf *conf, const struct conf_host *h,
 	    excused ? ", unreachable IPv6 excused" : "");
 	r = OUT_OK;
 done:
+	dnsq_free(c.pre, c.npre);
 	for (i = 0; i < c.naddrs; i++)
 		observe_addr_free(&c.addrs[i]);
 	free(c.addrs);
@@ -961,6 +1045,7 @@ observe_discover(const struct conf *conf, const struct conf_host *h,
 	snprintf(z->zone, sizeof(z->zone), "%s", c.zone);
 	z->dnskey_at_resolver = c.zone_signed;
 done:
+	dnsq_free(c.pre, c.npre);
 	/* The addresses found so far are the caller's either way. */
 	z->addrs = c.addrs;
 	z->sas = c.sas;
