@@ -4,6 +4,7 @@
 # measured in the same run.
 #
 #   sh bench/observe.sh [RUNS]        (root; default 5 runs of each)
+#   N=32 sh bench/observe.sh         (N addresses, 1 to 99; default 8)
 #
 # World, in its own namespace "drobsbench": one BIND 9 serving the
 # inline-signed zone bench.example. on 192.0.2.1 (also the resolver the
@@ -26,7 +27,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
 NS=drobsbench
 DELAY=50
-N=8
+N=${N:-8}
 OWNER=_25._tcp.mx.bench.example.
 H1=0101010101010101010101010101010101010101010101010101010101010101
 
@@ -120,8 +121,8 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 obs_file=$T/obs.txt dig_file=$T/dig.txt in_file=$T/in.txt
-far_file=$T/far.txt dig1_file=$T/dig1.txt
-: >"$obs_file"; : >"$dig_file"; : >"$in_file"; : >"$far_file"; : >"$dig1_file"
+far_file=$T/far.txt dig1_file=$T/dig1.txt pdig_file=$T/pdig.txt
+: >"$obs_file"; : >"$dig_file"; : >"$in_file"; : >"$far_file"; : >"$dig1_file"; : >"$pdig_file"
 r=1
 while [ "$r" -le "$runs" ]; do
 	t0=$(now_ms)
@@ -162,6 +163,26 @@ while [ "$r" -le "$runs" ]; do
 	t1=$(now_ms)
 	echo $((t1 - t0)) >>"$dig1_file"
 
+	# The strongest peer: one dig per address, all at once.
+	t0=$(now_ms)
+	pids=""
+	for a in $FWD; do
+		nsx dig +norec +dnssec +time=2 +tries=1 @"$a" $OWNER TLSA \
+			bench.example. SOA >"$T/pdig.$a" 2>&1 &
+		pids="$pids $!"
+	done
+	# Not a bare wait: named and the forwarder are children too.
+	# shellcheck disable=SC2086
+	wait $pids
+	t1=$(now_ms)
+	for a in $FWD; do
+		grep -q "IN[[:space:]]*TLSA[[:space:]]*3 1 1 0101" "$T/pdig.$a" || {
+			echo "bench/observe.sh: parallel dig @$a saw no TLSA" >&2
+			exit 1
+		}
+	done
+	echo $((t1 - t0)) >>"$pdig_file"
+
 	t0=$(now_ms)
 	out=$(env DANEROLL_LIVE=1 LIVE_RESOLVER=192.0.2.100 LIVE_OWNER=$OWNER \
 		LIVE_WANT="3 1 1 $H1" ip netns exec "$NS" "$live" report)
@@ -180,14 +201,17 @@ inproc=$(median <"$in_file")
 far=$(median <"$far_file")
 dig_=$(median <"$dig_file")
 dig1=$(median <"$dig1_file")
+pdig=$(median <"$pdig_file")
 echo "observe: $N authoritative addresses, +$DELAY ms each, $runs runs (median, ms)"
 row() { printf '  %-40s %5s   [%s]\n' "$1" "$2" "$(tr '\n' ' ' <"$3")"; }
 row "observer, program wall time" "$obs" "$obs_file"
 row "observer, observe() call only" "$inproc" "$in_file"
 row "observer, resolver +$DELAY ms as well" "$far" "$far_file"
-row "dig loop, TLSA+SOA per address (16 q)" "$dig_" "$dig_file"
-row "dig loop, TLSA only (8 q)" "$dig1" "$dig1_file"
-awk -v a="$dig_" -v b="$obs" -v c="$dig1" -v f="$far" 'BEGIN {
+row "dig loop, TLSA+SOA per address ($((2 * N)) q)" "$dig_" "$dig_file"
+row "dig loop, TLSA only ($N q)" "$dig1" "$dig1_file"
+row "$N digs at once, TLSA+SOA each" "$pdig" "$pdig_file"
+awk -v a="$dig_" -v b="$obs" -v c="$dig1" -v f="$far" -v p="$pdig" 'BEGIN {
+	printf "  ratio, strongest peer:    parallel digs / observer = %.2fx\n", p / b
 	printf "  ratio, same queries:      dig loop / observer = %.1fx\n", a / b
 	printf "  ratio, TLSA-only loop:    dig loop / observer = %.1fx\n", c / b
 	printf "  ratio, far resolver:      TLSA-only loop / observer = %.1fx\n", c / f

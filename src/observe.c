@@ -785,6 +785,7 @@ static int
 add_ns_servers(struct obs_ctx *c, char *const *ns, size_t nns)
 {
 	struct dnsq *aq = xcalloc(2 * nns, sizeof(*aq));
+	struct dnsq_limits lim = dnsq_default_limits;
 	size_t i;
 	int rc = -1;
 
@@ -794,7 +795,9 @@ add_ns_servers(struct obs_ctx *c, char *const *ns, size_t nns)
 		dnsq_query_init(&aq[2 * i + 1], &c->res[0], c->reslen[0], ns[i],
 		    LDNS_RR_TYPE_AAAA, 1);
 	}
-	dnsq_run(aq, 2 * nns, NULL);
+	/* One round trip to the resolver: at most 2 * OBS_MAX_NS. */
+	lim.inflight = (int)(2 * nns);
+	dnsq_run(aq, 2 * nns, &lim);
 	for (i = 0; i < nns; i++) {
 		int found = 0;
 
@@ -911,6 +914,7 @@ static void
 ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 {
 	struct dnsq *q = xcalloc(2 * (c->naddrs ? c->naddrs : 1), sizeof(*q));
+	struct dnsq_limits lim = dnsq_default_limits;
 	size_t i, nq = 0;
 	size_t *at = xcalloc(c->naddrs ? c->naddrs : 1, sizeof(*at));
 
@@ -923,7 +927,11 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 		dnsq_query_init(&q[nq++], &c->sas[i], c->salens[i], c->zone,
 		    LDNS_RR_TYPE_SOA, 0);
 	}
-	dnsq_run(q, nq, NULL);
+	/* All at once: each server gets two questions, so no server is
+	 * pressed harder than by 2 in flight, and 32 addresses take one
+	 * round trip, not four. */
+	lim.inflight = nq > 0 ? (int)nq : 1;
+	dnsq_run(q, nq, &lim);
 	/* Signed zone first: it decides what a match is. */
 	for (i = 0; i < c->naddrs; i++) {
 		struct observe_addr *a = &c->addrs[i];
