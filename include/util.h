@@ -66,6 +66,9 @@ time_t	 util_now(void);
 int64_t	 util_now_ms(void);
 /* Milliseconds to whole seconds, rounded up (0 stays 0). */
 time_t	 util_ms_to_s_ceil(int64_t ms);
+/* CLOCK_MONOTONIC in milliseconds: for timeouts, which no one's setting
+ * the clock may stretch or cut; never a test's clock. */
+int64_t	 util_mono_ms(void);
 
 /*
  * The boot clock: which boot this is, and CLOCK_BOOTTIME in seconds, a

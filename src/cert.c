@@ -52,23 +52,12 @@ int
 cert_spki_sha256(X509 *x, unsigned char out[32])
 {
 	unsigned char *der = NULL;
-	int len, rc = -1;
+	int len = -1;
 
 	/* The SPKI as encoded in the certificate, as a DANE client sees it. */
-	if (x == NULL ||
-	    (len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0) {
-		log_err("cannot encode a certificate's public key: %s",
-		    pem_io_reason());
-		goto done;
-	}
-	if (EVP_Digest(der, (size_t)len, out, NULL, EVP_sha256(), NULL) != 1) {
-		log_err("SHA-256 failed: %s", pem_io_reason());
-		goto done;
-	}
-	rc = 0;
-done:
-	OPENSSL_free(der);
-	return rc;
+	if (x != NULL)
+		len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	return pem_io_spki_sha256(der, len, "a certificate's public key", out);
 }
 
 STACK_OF(X509) *

@@ -777,6 +777,25 @@ one_host(const struct cli *c, const struct conf *conf)
 	return h;
 }
 
+/*
+ * The host c names, its state (read only, or writable with missing rows
+ * created) and its view at now: EX_OK, or the exit status to return
+ * (logged); *st and *v the caller's to free either way.
+ */
+static int
+host_view(const struct cli *c, struct conf *conf, int readonly, time_t now,
+    const struct conf_host **h, struct store **st, struct view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if ((*h = one_host(c, conf)) == NULL)
+		return EX_USAGE;
+	if (store_open(conf->state_dir, readonly, st) != OUT_OK)
+		return readonly ? EX_NOINPUT : EX_CANTCREAT;
+	if (view_load(*st, *h, now, !readonly, v) != 0)
+		return EX_SOFTWARE;
+	return EX_OK;
+}
+
 static int
 cmd_records(const struct cli *c, struct conf *conf)
 {
@@ -784,15 +803,10 @@ cmd_records(const struct cli *c, struct conf *conf)
 	struct store *st = NULL;
 	struct view v;
 	json_t *arr = NULL;
-	int i, rc = EX_SOFTWARE;
+	int i, rc;
 	size_t k;
 
-	memset(&v, 0, sizeof(v));
-	if ((h = one_host(c, conf)) == NULL)
-		return EX_USAGE;
-	if (store_open(conf->state_dir, 1, &st) != OUT_OK)
-		return EX_NOINPUT;
-	if (view_load(st, h, util_now(), 0, &v) != 0)
+	if ((rc = host_view(c, conf, 1, util_now(), &h, &st, &v)) != EX_OK)
 		goto done;
 	arr = json_array();
 	for (i = 0; i < v.nowners; i++)
@@ -830,12 +844,10 @@ cmd_roll(const struct cli *c, struct conf *conf)
 	time_t now = util_now();
 	int i, nstopped = 0, nbackoff = 0, rc = EX_SOFTWARE;
 
-	memset(&v, 0, sizeof(v));
-	if ((h = one_host(c, conf)) == NULL)
-		return EX_USAGE;
-	if (store_open(conf->state_dir, 0, &st) != OUT_OK)
-		return EX_CANTCREAT;
-	if (view_load(st, h, now, 1, &v) != 0 || store_begin(st) != 0)
+	if ((rc = host_view(c, conf, 0, now, &h, &st, &v)) != EX_OK)
+		goto done;
+	rc = EX_SOFTWARE;
+	if (store_begin(st) != 0)
 		goto done;
 	if (c->resume) {
 		/* Start over from the facts: a stopped slot goes back to

@@ -59,15 +59,6 @@ struct qstate {
 	size_t		 rlen;		/* TCP: total expected, 0 unknown */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint16_t
 random_id(void)
 {
@@ -76,7 +67,7 @@ random_id(void)
 	if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
 		/* Only before the entropy pool is ready; still unpredictable
 		 * enough against an off-path guess within one query. */
-		id = (uint16_t)(now_ms() ^ (getpid() << 3));
+		id = (uint16_t)(util_mono_ms() ^ (getpid() << 3));
 	}
 	return id;
 }
@@ -450,7 +441,7 @@ dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 		qs[i].tcp = 0;
 	}
 	while (done < n) {
-		int64_t now = now_ms(), wait = -1;
+		int64_t now = util_mono_ms(), wait = -1;
 		size_t active = 0, np = 0;
 
 		for (i = 0; i < next; i++)
@@ -486,7 +477,7 @@ dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 					finish(&qs[idx[i]], &st[idx[i]], e);
 				continue;
 			}
-			now = now_ms();
+			now = util_mono_ms();
 			for (i = 0; i < np; i++) {
 				size_t k = idx[i];
 

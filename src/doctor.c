@@ -227,35 +227,38 @@ check_secret(struct doc *d, const struct conf_publisher *p)
 	return d->rep.f[before].sev == DOC_FAIL ? -1 : 0;
 }
 
+/* One file of a slot, labelled "<alg> <what>"; key_mode for a key only. */
+static void
+check_slot_file(struct doc *d, const struct conf_host *h,
+    const struct view_slot *s, enum doctor_file_kind kind, const char *what,
+    const char *path, mode_t key_mode)
+{
+	struct doctor_file f;
+	char label[64];
+
+	memset(&f, 0, sizeof(f));
+	snprintf(label, sizeof(label), "%s %s", key_alg_str(s->alg), what);
+	f.kind = kind;
+	f.label = label;
+	f.path = path;
+	f.first_run = 1;
+	f.key_mode = key_mode;
+	file_stat(&f);
+	doctor_judge_file(&d->rep, h->name, &f);
+}
+
 /* The files of one slot: its private key, and its chain beside it. */
 static void
 check_slot_files(struct doc *d, const struct conf_host *h,
     const struct view_slot *s)
 {
-	struct doctor_file f;
-	char label[64];
-
 	if (s->key_path == NULL)
 		return;
-	memset(&f, 0, sizeof(f));
-	snprintf(label, sizeof(label), "%s key", key_alg_str(s->alg));
-	f.kind = DOC_F_KEY;
-	f.label = label;
-	f.path = s->key_path;
-	f.first_run = 1;
-	f.key_mode = h->files.key_mode;
-	file_stat(&f);
-	doctor_judge_file(&d->rep, h->name, &f);
+	check_slot_file(d, h, s, DOC_F_KEY, "key", s->key_path,
+	    h->files.key_mode);
 	if (s->cert_path == NULL || strcmp(s->cert_path, s->key_path) == 0)
 		return;
-	memset(&f, 0, sizeof(f));
-	snprintf(label, sizeof(label), "%s chain", key_alg_str(s->alg));
-	f.kind = DOC_F_CERT;
-	f.label = label;
-	f.path = s->cert_path;
-	f.first_run = 1;
-	file_stat(&f);
-	doctor_judge_file(&d->rep, h->name, &f);
+	check_slot_file(d, h, s, DOC_F_CERT, "chain", s->cert_path, 0);
 }
 
 /* deploy_files_check's warnings and errors, as findings. */

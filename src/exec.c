@@ -48,15 +48,6 @@ struct exec_failure {
 	int	 err;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The child's environment: the fixed entries, then the caller's; an extra
  * entry with the name of a fixed one replaces it. NULL (logged) if an
@@ -231,7 +222,7 @@ supervise(const char *name, pid_t pid, int *in_fd, int *out_fd,
 	int rc = -1;
 
 	deadline = timeout_secs > 0 && timeout_secs < INT64_MAX / 2000 ?
-	    now_ms() + timeout_secs * 1000 : INT64_MAX;
+	    util_mono_ms() + timeout_secs * 1000 : INT64_MAX;
 	if (*in_fd >= 0 && in_len == 0) {
 		(void)close(*in_fd);
 		*in_fd = -1;
@@ -258,7 +249,7 @@ supervise(const char *name, pid_t pid, int *in_fd, int *out_fd,
 				    EXEC_DRAIN_READS, &res->output_cut);
 			break;
 		}
-		now = now_ms();
+		now = util_mono_ms();
 		if (now >= deadline && !res->timed_out) {
 			res->timed_out = 1;
 			(void)kill(-pid, SIGTERM);

@@ -799,62 +799,61 @@ numeric_id(const char *s, long *id)
 	return errno == 0 && *end == '\0' && *id >= 0 && *id < INT_MAX;
 }
 
+/*
+ * A user (group 0) or group name to its id, or a plain number that names
+ * none; -1 (logged) for neither.
+ */
+static int
+lookup_id(const char *name, int group, long *id)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	size_t bufsz = 16384;
+	char *buf = xmalloc(bufsz);
+	int e;
+
+	while ((e = group ? getgrnam_r(name, &gr, buf, bufsz, &grp) :
+	    getpwnam_r(name, &pw, buf, bufsz, &pwp)) == ERANGE &&
+	    bufsz < 1024 * 1024) {
+		bufsz *= 2;
+		buf = xrealloc(buf, bufsz);
+	}
+	free(buf);
+	if (pwp != NULL)
+		*id = (long)pwp->pw_uid;
+	else if (grp != NULL)
+		*id = (long)grp->gr_gid;
+	else if (!numeric_id(name, id)) {
+		log_err("unknown %s %s%s%s", group ? "group" : "user", name,
+		    e ? ": " : "", e ? strerror(e) : "");
+		return -1;
+	}
+	return 0;
+}
+
 int
 fs_lookup_owner(const char *user, const char *group, uid_t *uidp,
     gid_t *gidp)
 {
-	struct passwd pw, *pwp = NULL;
-	struct group gr, *grp = NULL;
-	char *buf = NULL;
-	size_t bufsz = 16384;
 	long id;
-	int rc = -1, e;
 
 	if (uidp != NULL)
 		*uidp = (uid_t)-1;
 	if (gidp != NULL)
 		*gidp = (gid_t)-1;
-	buf = xmalloc(bufsz);
 	if (user != NULL) {
-		while ((e = getpwnam_r(user, &pw, buf, bufsz, &pwp)) == ERANGE
-		    && bufsz < 1024 * 1024) {
-			bufsz *= 2;
-			buf = xrealloc(buf, bufsz);
-		}
-		if (pwp != NULL) {
-			if (uidp != NULL)
-				*uidp = pwp->pw_uid;
-		} else if (numeric_id(user, &id)) {
-			if (uidp != NULL)
-				*uidp = (uid_t)id;
-		} else {
-			log_err("unknown user %s%s%s", user, e ? ": " : "",
-			    e ? strerror(e) : "");
-			goto out;
-		}
+		if (lookup_id(user, 0, &id) != 0)
+			return -1;
+		if (uidp != NULL)
+			*uidp = (uid_t)id;
 	}
 	if (group != NULL) {
-		while ((e = getgrnam_r(group, &gr, buf, bufsz, &grp)) == ERANGE
-		    && bufsz < 1024 * 1024) {
-			bufsz *= 2;
-			buf = xrealloc(buf, bufsz);
-		}
-		if (grp != NULL) {
-			if (gidp != NULL)
-				*gidp = grp->gr_gid;
-		} else if (numeric_id(group, &id)) {
-			if (gidp != NULL)
-				*gidp = (gid_t)id;
-		} else {
-			log_err("unknown group %s%s%s", group, e ? ": " : "",
-			    e ? strerror(e) : "");
-			goto out;
-		}
+		if (lookup_id(group, 1, &id) != 0)
+			return -1;
+		if (gidp != NULL)
+			*gidp = (gid_t)id;
 	}
-	rc = 0;
-out:
-	free(buf);
-	return rc;
+	return 0;
 }
 
 int

@@ -349,20 +349,11 @@ int
 key_spki_sha256(EVP_PKEY *pkey, unsigned char out[32])
 {
 	unsigned char *der = NULL;
-	int len, rc = -1;
+	int len = -1;
 
-	if (pkey == NULL || (len = i2d_PUBKEY(pkey, &der)) <= 0) {
-		log_err("cannot encode a public key: %s", pem_io_reason());
-		goto done;
-	}
-	if (EVP_Digest(der, (size_t)len, out, NULL, EVP_sha256(), NULL) != 1) {
-		log_err("SHA-256 failed: %s", pem_io_reason());
-		goto done;
-	}
-	rc = 0;
-done:
-	OPENSSL_free(der);
-	return rc;
+	if (pkey != NULL)
+		len = i2d_PUBKEY(pkey, &der);
+	return pem_io_spki_sha256(der, len, "a public key", out);
 }
 
 int

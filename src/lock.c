@@ -40,15 +40,6 @@ struct lock_set {
 	char	**names;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* True if s is printable ASCII, so that it can be quoted in a message. */
 static int
 printable(const char *s)
@@ -137,7 +128,7 @@ lock_wait(int fd, const char *path, int64_t deadline_ms)
 			log_err("%s: flock: %s", path, strerror(errno));
 			return OUT_PERMFAIL;
 		}
-		left = deadline_ms - now_ms();
+		left = deadline_ms - util_mono_ms();
 		if (left <= 0)
 			return OUT_TEMPFAIL;
 		if (left > LOCK_POLL_MS)
@@ -185,11 +176,11 @@ lock_acquire(const char *state_dir, const char *const *names, int nnames,
 	if (!fs_exists(dir) && fs_mkdirs(dir, 0700) < 0)
 		goto out;
 	if (timeout_secs <= 0)
-		deadline = now_ms();	/* one try */
+		deadline = util_mono_ms();	/* one try */
 	else if (timeout_secs > INT64_MAX / 2000)
 		deadline = INT64_MAX;
 	else
-		deadline = now_ms() + timeout_secs * 1000;
+		deadline = util_mono_ms() + timeout_secs * 1000;
 
 	set = xcalloc(1, sizeof(*set));
 	set->fds = xcalloc((size_t)n + 1, sizeof(*set->fds));

@@ -1,6 +1,6 @@
 /*
- * pem_io - PEM files read whole, and OpenSSL's error text, for key.c and
- * cert.c. See include/pem_io.h.
+ * pem_io - PEM files read whole, SPKI digests and OpenSSL's error text,
+ * for key.c and cert.c. See include/pem_io.h.
  *
  * A file is read through one descriptor: the checks of a private key
  * (owner, mode, a regular file) are made on what was opened, not on a
@@ -17,6 +17,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "pem_io.h"
@@ -110,4 +111,21 @@ done:
 	if (fd != -1)
 		close(fd);
 	return ret;
+}
+
+int
+pem_io_spki_sha256(unsigned char *der, int len, const char *what,
+    unsigned char out[32])
+{
+	int rc = -1;
+
+	if (len <= 0)
+		log_err("cannot encode %s: %s", what, pem_io_reason());
+	else if (EVP_Digest(der, (size_t)len, out, NULL, EVP_sha256(),
+	    NULL) != 1)
+		log_err("SHA-256 failed: %s", pem_io_reason());
+	else
+		rc = 0;
+	OPENSSL_free(der);
+	return rc;
 }

@@ -693,6 +693,24 @@ done:
 	return r;
 }
 
+/* api_open(), then the zone of owner, canonical in *name, its id in *zid
+ * (the caller frees both, and calls api_close() however it went). */
+static enum outcome
+api_open_zone(const struct conf_publisher *p, struct api *a,
+    const char *owner, char **name, char **zid)
+{
+	enum outcome r;
+
+	if ((r = api_open(p, a)) != OUT_OK)
+		return r;
+	if ((*name = canon_name(owner)) == NULL) {
+		log_err("publisher %s: %s: not a name the API can hold",
+		    p->name, owner);
+		return OUT_PERMFAIL;
+	}
+	return api_zone(p, a, *name, zid);
+}
+
 static enum outcome
 pdns_replace(const struct conf *conf, const struct conf_publisher *p,
     const struct publish_req *req)
@@ -704,15 +722,7 @@ pdns_replace(const struct conf *conf, const struct conf_publisher *p,
 
 	(void)conf;
 	memset(&resp, 0, sizeof(resp));
-	if ((r = api_open(p, &a)) != OUT_OK)
-		goto done;
-	r = OUT_PERMFAIL;
-	if ((owner = canon_name(req->owner)) == NULL) {
-		log_err("publisher %s: %s: not a name the API can hold",
-		    p->name, req->owner);
-		goto done;
-	}
-	if ((r = api_zone(p, &a, owner, &zid)) != OUT_OK)
+	if ((r = api_open_zone(p, &a, req->owner, &owner, &zid)) != OUT_OK)
 		goto done;
 	r = OUT_PERMFAIL;
 	if ((body = pdns_body(owner, req->ttl, req->want)) == NULL) {
@@ -752,15 +762,7 @@ pdns_probe(const struct conf *conf, const struct conf_publisher *p,
 
 	(void)conf;
 	memset(&resp, 0, sizeof(resp));
-	if ((r = api_open(p, &a)) != OUT_OK)
-		goto done;
-	r = OUT_PERMFAIL;
-	if ((name = canon_name(owner)) == NULL) {
-		log_err("publisher %s: %s: not a name the API can hold",
-		    p->name, owner);
-		goto done;
-	}
-	if ((r = api_zone(p, &a, name, &zid)) != OUT_OK)
+	if ((r = api_open_zone(p, &a, owner, &name, &zid)) != OUT_OK)
 		goto done;
 	path = xasprintf("/zones/%s?rrsets=false", zid);
 	if ((r = api_call(p, &a, "GET", path, NULL, &resp)) == OUT_OK)

@@ -65,15 +65,6 @@ struct upd {
 	int				 try_ms;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Logs one error about this change, with the context every reader needs. */
 static void upd_err(const struct upd *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
@@ -231,7 +222,7 @@ wait_fd(int fd, short events, int64_t deadline)
 	int r;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - util_mono_ms()) <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -393,7 +384,7 @@ ask_one(struct upd *u, const struct srv_addr *a, const char *what, int try,
 		    "truncated; asking again over TCP", u->p->name,
 		    what, a->label);
 		buf_free(ans);
-		if (tcp_ask(a, msg, now_ms() + u->try_ms, ans) != 0) {
+		if (tcp_ask(a, msg, util_mono_ms() + u->try_ms, ans) != 0) {
 			*last_err = strerror(errno);
 			log_info("publisher %s: %s: %s over TCP: %s "
 			    "(try %d of %d)", u->p->name, what,
@@ -491,7 +482,7 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 	*unsigned_err = 0;
 	for (i = 0; i < RFC2136_TRIES && to->n > 0; i++) {
 		const struct srv_addr *a = &to->a[i % to->n];
-		int64_t deadline = now_ms() + u->try_ms;
+		int64_t deadline = util_mono_ms() + u->try_ms;
 
 		buf_free(&msg);
 		buf_free(&ans);

@@ -148,6 +148,48 @@ col_str(sqlite3_stmt *s, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+/* Resets a read after its last step, rc; 0 if rc is want, else -1 (logged). */
+static int
+read_end(struct store *st, sqlite3_stmt *s, int rc, int want)
+{
+	sqlite3_reset(s);
+	if (rc != want) {
+		db_error(st, "read");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Steps s to its end, one element of size bytes a row, filled by fill, in a
+ * new array it returns (the caller frees), *n rows, *rc 0; on error *rc -1
+ * (logged), NULL and no rows: those read are freed by drop.
+ */
+static void *
+select_rows(struct store *st, sqlite3_stmt *s, size_t size,
+    void (*fill)(sqlite3_stmt *, void *), void (*drop)(void *, int), int *n,
+    int *rc)
+{
+	char *v = NULL;
+	int count = 0, r;
+
+	*n = 0;
+	*rc = -1;
+	if (s == NULL)
+		return NULL;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (size_t)(count + 1) * size);
+		fill(s, v + (size_t)count++ * size);
+	}
+	if (read_end(st, s, r, SQLITE_DONE) != 0) {
+		drop(v, count);
+		return NULL;
+	}
+	*n = count;
+	*rc = 0;
+	return v;
+}
+
 static int
 pragma_int(struct store *st, const char *sql, int *out)
 {
@@ -409,12 +451,7 @@ select_id(struct store *st, sqlite3_stmt *s, int64_t *id)
 		*id = sqlite3_column_int64(s, 0);
 		return 1;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		return -1;
-	}
-	return 0;
+	return read_end(st, s, rc, SQLITE_DONE);
 }
 
 /* Runs an INSERT; 1 with *id the new row, -1 on error. */
@@ -479,6 +516,30 @@ verified_str(enum verify_fact v)
 	    v == VF_RELOAD_PENDING ? "reload" : "unknown";
 }
 
+/* The columns of a slot after its id and state (store_slot_get's q). */
+static void
+slot_row(sqlite3_stmt *s, struct store_slot *out)
+{
+	out->state_since = (time_t)sqlite3_column_int64(s, 2);
+	out->failures = sqlite3_column_int(s, 3);
+	out->retry_at = (time_t)sqlite3_column_int64(s, 4);
+	out->wake_at = (time_t)sqlite3_column_int64(s, 5);
+	out->verified = verified_parse(
+	    (const char *)sqlite3_column_text(s, 6));
+	out->last_error = col_str(s, 7);
+	out->deployed_sig = col_str(s, 8);
+	if (sqlite3_column_text(s, 9) != NULL)
+		snprintf(out->deployed_spki, sizeof(out->deployed_spki),
+		    "%s", (const char *)sqlite3_column_text(s, 9));
+	out->deployed_not_after = (time_t)sqlite3_column_int64(s, 10);
+	out->last_outcome = outcome_parse(
+	    (const char *)sqlite3_column_text(s, 11));
+	out->failing_since = (time_t)sqlite3_column_int64(s, 12);
+	out->last_run_at = (time_t)sqlite3_column_int64(s, 13);
+	out->last_success_at = (time_t)sqlite3_column_int64(s, 14);
+	out->created_at = (time_t)sqlite3_column_int64(s, 15);
+}
+
 int
 store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
     int create, time_t now, struct store_slot *out)
@@ -497,49 +558,25 @@ store_slot_get(struct store *st, int64_t host_id, enum key_alg alg,
 	memset(out, 0, sizeof(*out));
 	out->host_id = host_id;
 	out->alg = alg;
-	if ((s = stmt(st, q, "is", host_id, name)) == NULL)
-		return -1;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	s = stmt(st, q, "is", host_id, name);
+	if ((rc = select_id(st, s, &out->id)) == 1) {
 		const char *state = (const char *)sqlite3_column_text(s, 1);
 
-		out->id = sqlite3_column_int64(s, 0);
 		if (state == NULL || slot_state_parse(state, &out->state) != 0) {
 			log_err("%s: slot %s has an unknown state \"%s\"",
 			    st->path, name, state ? state : "");
 			sqlite3_reset(s);
 			return -1;
 		}
-		out->state_since = (time_t)sqlite3_column_int64(s, 2);
-		out->failures = sqlite3_column_int(s, 3);
-		out->retry_at = (time_t)sqlite3_column_int64(s, 4);
-		out->wake_at = (time_t)sqlite3_column_int64(s, 5);
-		out->verified = verified_parse(
-		    (const char *)sqlite3_column_text(s, 6));
-		out->last_error = col_str(s, 7);
-		out->deployed_sig = col_str(s, 8);
-		if (sqlite3_column_text(s, 9) != NULL)
-			snprintf(out->deployed_spki, sizeof(out->deployed_spki),
-			    "%s", (const char *)sqlite3_column_text(s, 9));
-		out->deployed_not_after = (time_t)sqlite3_column_int64(s, 10);
-		out->last_outcome = outcome_parse(
-		    (const char *)sqlite3_column_text(s, 11));
-		out->failing_since = (time_t)sqlite3_column_int64(s, 12);
-		out->last_run_at = (time_t)sqlite3_column_int64(s, 13);
-		out->last_success_at = (time_t)sqlite3_column_int64(s, 14);
-		out->created_at = (time_t)sqlite3_column_int64(s, 15);
+		slot_row(s, out);
 		sqlite3_reset(s);
 		return 1;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
+	if (rc != 0 || !create)
+		return rc;
+	if (insert_id(st, stmt(st, ins, "ist", host_id, name, now),
+	    &out->id) != 1)
 		return -1;
-	}
-	if (!create)
-		return 0;
-	if (run(st, stmt(st, ins, "ist", host_id, name, now)) != 0)
-		return -1;
-	out->id = sqlite3_last_insert_rowid(st->db);
 	out->state = SLOT_NEW;
 	out->state_since = now;
 	out->created_at = now;
@@ -705,8 +742,10 @@ store_run_last(struct store *st, const char *host, time_t *at)
 	    "current_since, chain_path, cert_not_after"
 
 static void
-key_row(sqlite3_stmt *s, struct store_key *k)
+key_row(sqlite3_stmt *s, void *row)
 {
+	struct store_key *k = row;
+
 	k->id = sqlite3_column_int64(s, 0);
 	k->role = col_str(s, 1);
 	k->path = col_str(s, 2);
@@ -728,18 +767,11 @@ store_key_get(struct store *st, int64_t slot_id, const char *role,
 	int rc;
 
 	memset(k, 0, sizeof(*k));
-	if (s == NULL)
-		return -1;
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+	if ((rc = select_id(st, s, &k->id)) == 1) {
+		key_row(s, k);
 		sqlite3_reset(s);
-		if (rc == SQLITE_DONE)
-			return 0;
-		db_error(st, "read");
-		return -1;
 	}
-	key_row(s, k);
-	sqlite3_reset(s);
-	return 1;
+	return rc;
 }
 
 void
@@ -802,6 +834,22 @@ store_key_set_role(struct store *st, int64_t key_id, const char *role,
 	return run(st, stmt(st, q, "sti", role, now, key_id));
 }
 
+void
+store_keys_free(struct store_key *k, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		store_key_free(&k[i]);
+	free(k);
+}
+
+static void
+keys_drop(void *v, int n)
+{
+	store_keys_free(v, n);
+}
+
 /* Retired and discarded keys still on disk, newest first. */
 int
 store_keys_retired(struct store *st, int64_t slot_id, struct store_key **out,
@@ -812,37 +860,11 @@ store_keys_retired(struct store *st, int64_t slot_id, struct store_key **out,
 	static const char q[] = "SELECT " KEY_COLUMNS " FROM keys "
 	    "WHERE slot_id = ? AND role IN ('retired', 'discarded') AND "
 	    "deleted_at IS NULL ORDER BY id DESC;";
-	sqlite3_stmt *s = stmt(st, q, "i", slot_id);
-	struct store_key *k = NULL;
-	int count = 0, rc;
+	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		k = xrealloc(k, (size_t)(count + 1) * sizeof(*k));
-		key_row(s, &k[count++]);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		store_keys_free(k, count);
-		return -1;
-	}
-	*out = k;
-	*n = count;
-	return 0;
-}
-
-void
-store_keys_free(struct store_key *k, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		store_key_free(&k[i]);
-	free(k);
+	*out = select_rows(st, stmt(st, q, "i", slot_id), sizeof(**out),
+	    key_row, keys_drop, n, &rc);
+	return rc;
 }
 
 int
@@ -867,12 +889,7 @@ store_keys_kept(struct store *st, int64_t slot_id, int *n)
 		return -1;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*n = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		db_error(st, "read");
-		return -1;
-	}
-	return 0;
+	return read_end(st, s, rc, SQLITE_ROW);
 }
 
 /* Owners and RRsets. */
@@ -895,6 +912,42 @@ store_owner_id(struct store *st, int64_t host_id, const char *name,
 	return insert_id(st, stmt(st, ins, "is", host_id, name), id);
 }
 
+static void
+rrset_row(sqlite3_stmt *s, void *row)
+{
+	struct store_rrset *r = row;
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->version = sqlite3_column_int(s, 1);
+	r->observed = strcmp((const char *)sqlite3_column_text(s, 2),
+	    "observed") == 0;
+	r->records = col_str(s, 3);
+	r->ttl = sqlite3_column_int64(s, 4);
+	r->neg_ttl = sqlite3_column_int64(s, 5);
+	r->created_at = (time_t)sqlite3_column_int64(s, 6);
+	r->published_at = (time_t)sqlite3_column_int64(s, 7);
+	r->propagated_at = (time_t)sqlite3_column_int64(s, 8);
+	r->propagated_boot_id[0] = '\0';
+	if (sqlite3_column_type(s, 9) == SQLITE_TEXT)
+		snprintf(r->propagated_boot_id,
+		    sizeof(r->propagated_boot_id), "%s",
+		    (const char *)sqlite3_column_text(s, 9));
+	r->propagated_boot_s = sqlite3_column_int64(s, 10);
+	/* Before schema 4, whole seconds rounded down. */
+	if (sqlite3_column_type(s, 11) == SQLITE_INTEGER)
+		r->propagated_ms = sqlite3_column_int64(s, 11);
+	else if (r->propagated_at != 0)
+		r->propagated_ms = (int64_t)r->propagated_at * 1000 + 999;
+	else
+		r->propagated_ms = 0;
+}
+
+static void
+rrsets_drop(void *v, int n)
+{
+	store_rrsets_free(v, n);
+}
+
 int
 store_rrsets(struct store *st, int64_t owner_id, struct store_rrset **out,
     int *n)
@@ -903,53 +956,11 @@ store_rrsets(struct store *st, int64_t owner_id, struct store_rrset **out,
 	    "neg_ttl, created_at, published_at, propagated_at, "
 	    "propagated_boot_id, propagated_boot_s, propagated_ms FROM rrsets "
 	    "WHERE owner_id = ? ORDER BY version;";
-	sqlite3_stmt *s = stmt(st, q, "i", owner_id);
-	struct store_rrset *v = NULL;
-	int count = 0, rc;
+	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_rrset *r;
-
-		v = xrealloc(v, (size_t)(count + 1) * sizeof(*v));
-		r = &v[count++];
-		r->id = sqlite3_column_int64(s, 0);
-		r->version = sqlite3_column_int(s, 1);
-		r->observed = strcmp((const char *)sqlite3_column_text(s, 2),
-		    "observed") == 0;
-		r->records = col_str(s, 3);
-		r->ttl = sqlite3_column_int64(s, 4);
-		r->neg_ttl = sqlite3_column_int64(s, 5);
-		r->created_at = (time_t)sqlite3_column_int64(s, 6);
-		r->published_at = (time_t)sqlite3_column_int64(s, 7);
-		r->propagated_at = (time_t)sqlite3_column_int64(s, 8);
-		r->propagated_boot_id[0] = '\0';
-		if (sqlite3_column_type(s, 9) == SQLITE_TEXT)
-			snprintf(r->propagated_boot_id,
-			    sizeof(r->propagated_boot_id), "%s",
-			    (const char *)sqlite3_column_text(s, 9));
-		r->propagated_boot_s = sqlite3_column_int64(s, 10);
-		/* Before schema 4, whole seconds rounded down. */
-		if (sqlite3_column_type(s, 11) == SQLITE_INTEGER)
-			r->propagated_ms = sqlite3_column_int64(s, 11);
-		else if (r->propagated_at != 0)
-			r->propagated_ms = (int64_t)r->propagated_at * 1000 +
-			    999;
-		else
-			r->propagated_ms = 0;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		store_rrsets_free(v, count);
-		return -1;
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	*out = select_rows(st, stmt(st, q, "i", owner_id), sizeof(**out),
+	    rrset_row, rrsets_drop, n, &rc);
+	return rc;
 }
 
 void
@@ -1075,20 +1086,11 @@ store_action_unfinished(struct store *st, int64_t slot_id, const char *kind,
 	int rc;
 
 	*detail = NULL;
-	if (s == NULL)
-		return -1;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
+	if ((rc = select_id(st, s, id)) == 1) {
 		*detail = col_str(s, 1);
 		sqlite3_reset(s);
-		return 1;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int
@@ -1119,10 +1121,5 @@ store_events(struct store *st, const char *host, int limit,
 		    (const char *)sqlite3_column_text(s, 2),
 		    (const char *)sqlite3_column_text(s, 3),
 		    (const char *)sqlite3_column_text(s, 4), arg);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "read");
-		return -1;
-	}
-	return 0;
+	return read_end(st, s, rc, SQLITE_DONE);
 }

@@ -386,6 +386,15 @@ util_now(void)
 	return time(NULL);
 }
 
+int64_t
+util_mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Milliseconds, rounded up: a time that proves "served since" must not
  * be earlier than the proof. Under a faked wall clock (seconds apart

@@ -306,15 +306,6 @@ struct conn {
 	long long		 start, deadline, idle;
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 set_state(struct conn *c, enum conn_state st)
 {
@@ -339,7 +330,7 @@ finish(struct conn *c, enum verify_status vs, const char *fmt, ...)
 		va_end(ap);
 	}
 	c->ep->status = vs;
-	c->ep->elapsed_ms = (long)(mono_ms() - c->start);
+	c->ep->elapsed_ms = (long)(util_mono_ms() - c->start);
 	if (c->ssl != NULL) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;
@@ -417,7 +408,7 @@ start_conn(struct conn *c, const struct verify_opts *o)
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	socklen_t sl;
 
-	c->start = mono_ms();
+	c->start = util_mono_ms();
 	c->deadline = c->start + o->total_ms;
 	c->idle = c->start + o->connect_ms;
 	memset(&ss, 0, sizeof(ss));
@@ -637,7 +628,7 @@ advance(struct conn *c, SSL_CTX *ctx, const struct verify_opts *o,
 	socklen_t len = sizeof(err);
 	enum smtp_state before;
 
-	c->idle = mono_ms() + o->idle_ms;
+	c->idle = util_mono_ms() + o->idle_ms;
 	switch (c->st) {
 	case C_CONNECT:
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
@@ -737,7 +728,7 @@ verify_run(struct verify_endpoint *eps, int n, const struct verify_opts *o)
 				active++;
 			next++;
 		}
-		now = mono_ms();
+		now = util_mono_ms();
 		wake = now + 60000;
 		for (i = 0, k = 0; i < next && k < par; i++) {
 			if (c[i].st == C_DONE || c[i].st == C_WAIT)
@@ -758,7 +749,7 @@ verify_run(struct verify_endpoint *eps, int n, const struct verify_opts *o)
 			log_err("poll: %s", strerror(errno));
 			goto done;
 		}
-		now = mono_ms();
+		now = util_mono_ms();
 		for (i = 0; i < k; i++) {
 			struct conn *cc = &c[idx[i]];
 
