@@ -532,17 +532,6 @@ srv_start(struct srv *s, enum srv_mode mode)
 }
 
 static void
-srv_stop(struct srv *s)
-{
-	int st;
-
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		(void)waitpid(s->pid, &st, 0);
-	}
-}
-
-static void
 q_to(struct dnsq *q, int port, const char *name)
 {
 	char addr[64];
@@ -580,7 +569,7 @@ dnsq_answer_matches(enum srv_mode mode, int want_tcp)
 	dnsq_free(&q, 1);
 	observe_addr_free(&a);
 	tlsa_set_free(&want);
-	srv_stop(&s);
+	t_kill(&s.pid);
 }
 
 /* A truncated UDP answer is asked again over TCP, and the full one used. */
@@ -652,7 +641,7 @@ test_dnsq_timeout_and_bound(void)
 	t = t_now_s() - t0;
 	T_CHECK(t >= 0.19 && t < 0.5);
 	printf("    12 silent queries, 12 in flight: %.0f ms\n", t * 1000);
-	srv_stop(&s);
+	t_kill(&s.pid);
 }
 
 /*
@@ -694,7 +683,7 @@ test_observe_outcomes(void)
 		T_CHECK(srv_start(&s, rows[i].mode ? rows[i].mode :
 		    SRV_SILENT) == 0);
 		if (rows[i].mode == 0)
-			srv_stop(&s);	/* nothing listens any more */
+			t_kill(&s.pid);	/* nothing listens any more */
 		snprintf(res, sizeof(res), "127.0.0.1#%d", s.port);
 		conf.resolver = res;
 		host.name = "mx.example";
@@ -708,7 +697,7 @@ test_observe_outcomes(void)
 		T_INT(rep.all_match, 0);
 		obs_report_free(&rep);
 		if (rows[i].mode != 0)
-			srv_stop(&s);
+			t_kill(&s.pid);
 	}
 }
 
