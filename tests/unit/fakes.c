@@ -108,6 +108,14 @@ ix_put(struct name_ix *ix, const char *name, int val)
 	ix->n++;
 }
 
+static void
+ix_clear(struct name_ix *ix)
+{
+	free(ix->names);
+	free(ix->vals);
+	memset(ix, 0, sizeof(*ix));
+}
+
 /* Entries by name, each starting with its name (a char array). */
 struct named {
 	void		**e;
@@ -136,14 +144,9 @@ named_get(struct named *t, const char *name, size_t size, size_t namesz)
 static void
 named_clear(struct named *t)
 {
-	int i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->e[i]);
-	t->n = 0;
-	free(t->ix.names);
-	free(t->ix.vals);
-	memset(&t->ix, 0, sizeof(t->ix));
+	while (t->n > 0)
+		free(t->e[--t->n]);
+	ix_clear(&t->ix);
 }
 
 static EVP_PKEY	*ca_key, *first_key;	/* the CA issuing now, the first */
