@@ -177,6 +177,18 @@ conf_in(const char *dir, const char *files)
 	return conf;
 }
 
+/* conf_in with one combined file, dir/mx.pem. */
+static struct conf *
+conf_combined(const char *dir)
+{
+	char *lines = xasprintf("combined_file = %s/%s/mx.pem\n", t_tmpdir(),
+	    dir);
+	struct conf *c = conf_in(dir, lines);
+
+	free(lines);
+	return c;
+}
+
 static int
 reloads(const char *dir)
 {
@@ -292,11 +304,9 @@ test_failing_reload(void)
 {
 	struct conf *c;
 	struct set a, b, d;
-	char *lines = xasprintf("combined_file = %s/frel/mx.pem\n",
-	    t_tmpdir());
 	char *path = P("frel", "mx.pem"), *ca = NULL, *cb = NULL;
 
-	c = conf_in("frel", lines);
+	c = conf_combined("frel");
 	if (!T_CHECK(c != NULL))
 		goto done;
 	mkset(&a, "frel-a", NULL);
@@ -342,7 +352,6 @@ test_failing_reload(void)
 	set_free(&b);
 	set_free(&d);
 done:
-	free(lines);
 	free(path);
 	free(ca);
 	free(cb);
@@ -354,11 +363,9 @@ test_reload_not_runnable(void)
 {
 	struct conf *c;
 	struct set a, b;
-	char *lines = xasprintf("combined_file = %s/nrel/mx.pem\n",
-	    t_tmpdir());
 	char *path = P("nrel", "mx.pem"), *ca = NULL;
 
-	c = conf_in("nrel", lines);
+	c = conf_combined("nrel");
 	if (!T_CHECK(c != NULL))
 		goto done;
 	mkset(&a, "nrel-a", NULL);
@@ -371,7 +378,6 @@ test_reload_not_runnable(void)
 	set_free(&a);
 	set_free(&b);
 done:
-	free(lines);
 	free(path);
 	free(ca);
 	conf_free(c);
@@ -583,11 +589,9 @@ test_mismatch_refused(void)
 	struct conf *c;
 	struct set a, bad;
 	EVP_PKEY *other = key_generate(KEY_ALG_ECDSA_P256);
-	char *lines = xasprintf("combined_file = %s/mis/mx.pem\n",
-	    t_tmpdir());
 	char *path = P("mis", "mx.pem"), *ca = NULL;
 
-	c = conf_in("mis", lines);
+	c = conf_combined("mis");
 	if (!T_CHECK(c != NULL))
 		goto done;
 	mkset(&a, "mis-a", NULL);
@@ -603,7 +607,6 @@ test_mismatch_refused(void)
 	set_free(&bad);
 done:
 	EVP_PKEY_free(other);
-	free(lines);
 	free(path);
 	free(ca);
 	conf_free(c);
