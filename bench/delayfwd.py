@@ -13,16 +13,24 @@ import socket
 import sys
 
 
-class UpstreamUDP(asyncio.DatagramProtocol):
+class Endpoint(asyncio.DatagramProtocol):
+    """A datagram endpoint that keeps its transport, to answer on."""
+
+    transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+
+class UpstreamUDP(Endpoint):
     """One query to the upstream; the answer goes back to the client."""
 
     def __init__(self, query, reply):
         self.query = query
         self.reply = reply
-        self.transport = None
 
     def connection_made(self, transport):
-        self.transport = transport
+        super().connection_made(transport)
         transport.sendto(self.query)
 
     def datagram_received(self, data, addr):
@@ -33,14 +41,10 @@ class UpstreamUDP(asyncio.DatagramProtocol):
         self.transport.close()
 
 
-class ListenUDP(asyncio.DatagramProtocol):
+class ListenUDP(Endpoint):
     def __init__(self, upstream, delay):
         self.upstream = upstream
         self.delay = delay
-        self.transport = None
-
-    def connection_made(self, transport):
-        self.transport = transport
 
     def datagram_received(self, data, addr):
         loop = asyncio.get_running_loop()

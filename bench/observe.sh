@@ -119,27 +119,33 @@ done
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# observe RESOLVER WHAT FILE: one observer run (discovery through
+# RESOLVER), its output in $out, its wall time (ms) appended to FILE;
+# exits unless it saw every address match.
+observe() {
+	t0=$(now_ms)
+	out=$(env DANEROLL_LIVE=1 LIVE_RESOLVER=$1 LIVE_OWNER=$OWNER \
+		LIVE_WANT="3 1 1 $H1" ip netns exec "$NS" "$live" report)
+	t1=$(now_ms)
+	echo "$out" | grep -q '^all_match 1$' || {
+		echo "bench/observe.sh: $2 did not see all $N addresses match:" >&2
+		echo "$out" >&2
+		exit 1
+	}
+	echo $((t1 - t0)) >>"$3"
+}
 
 obs_file=$T/obs.txt dig_file=$T/dig.txt in_file=$T/in.txt
 far_file=$T/far.txt dig1_file=$T/dig1.txt pdig_file=$T/pdig.txt
 : >"$obs_file"; : >"$dig_file"; : >"$in_file"; : >"$far_file"; : >"$dig1_file"; : >"$pdig_file"
 r=1
 while [ "$r" -le "$runs" ]; do
-	t0=$(now_ms)
-	out=$(env DANEROLL_LIVE=1 LIVE_RESOLVER=192.0.2.1 LIVE_OWNER=$OWNER \
-		LIVE_WANT="3 1 1 $H1" ip netns exec "$NS" "$live" report)
-	t1=$(now_ms)
-	echo "$out" | grep -q '^all_match 1$' || {
-		echo "bench/observe.sh: the observer did not see all $N addresses match:" >&2
-		echo "$out" >&2
-		exit 1
-	}
+	observe 192.0.2.1 "the observer" "$obs_file"
 	[ "$(echo "$out" | grep -c '^server .* match ')" -eq $N ] || {
 		echo "bench/observe.sh: expected $N matching addresses" >&2
 		echo "$out" >&2
 		exit 1
 	}
-	echo $((t1 - t0)) >>"$obs_file"
 	echo "$out" | sed -n 's/^ms //p' >>"$in_file"
 
 	t0=$(now_ms)
@@ -183,16 +189,8 @@ while [ "$r" -le "$runs" ]; do
 	done
 	echo $((t1 - t0)) >>"$pdig_file"
 
-	t0=$(now_ms)
-	out=$(env DANEROLL_LIVE=1 LIVE_RESOLVER=192.0.2.100 LIVE_OWNER=$OWNER \
-		LIVE_WANT="3 1 1 $H1" ip netns exec "$NS" "$live" report)
-	t1=$(now_ms)
-	echo "$out" | grep -q '^all_match 1$' || {
-		echo "bench/observe.sh: far-resolver run did not match:" >&2
-		echo "$out" >&2
-		exit 1
-	}
-	echo $((t1 - t0)) >>"$far_file"
+	observe 192.0.2.100 "the observer with the resolver $DELAY ms away" \
+	    "$far_file"
 	r=$((r + 1))
 done
 

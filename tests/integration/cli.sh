@@ -24,9 +24,8 @@ if [ $rc -eq 0 ] || { [ $rc -eq 78 ] && [ -z "$other" ]; }; then ok "examples/da
 else not_ok "examples/daneroll.conf is valid" "$out"; fi
 
 sed 's/^ttl = 60/ttl = 60\nbogus_key = 1/' "$t/d.conf" > "$t/bad.conf"
-out=$("$bin" -c "$t/bad.conf" config check 2>&1); rc=$?
-if [ $rc -eq 78 ] && echo "$out" | grep -q "bad.conf:5:"; then ok "unknown key: exit 78 with file:line"
-else not_ok "unknown key: exit 78 with file:line" "rc=$rc $out"; fi
+exit_says 78 "bad.conf:5:" "unknown key: exit 78 with file:line" \
+    "$bin" -c "$t/bad.conf" config check
 
 out=$("$bin" -c "$t/missing.conf" plan 2>&1); rc=$?
 [ $rc -eq 78 ] && ok "missing config: exit 78" || not_ok "missing config: exit 78" "rc=$rc $out"
@@ -60,9 +59,7 @@ out=$("$bin" check -c "$t/d.conf" 2>/dev/null); rc=$?
 if [ $rc -eq 3 ] && [ "$out" = "DANE UNKNOWN - usage error: -c $t/d.conf: not a number of days (0 to 3650)" ]; then
 	ok "check -c FILE: -c is the critical threshold after check"
 else not_ok "check -c FILE: -c is the critical threshold after check" "rc=$rc $out"; fi
-out=$("$bin" check -V 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q '^daneroll [0-9]'; then ok "check -V: the version, exit 0"
-else not_ok "check -V: the version, exit 0" "rc=$rc $out"; fi
+exit_says 0 '^daneroll [0-9]' "check -V: the version, exit 0" "$bin" check -V
 
 # A state directory never run with (a typo in --state-dir): said.
 out=$("$bin" -c "$t/d.conf" --state-dir "$t/no-such-state" status 2>&1); rc=$?
@@ -95,10 +92,9 @@ else not_ok "plan --json at first contact: add, add_new, remove" "$out"; fi
 
 # A real run: adopts, generates the next key, then stops safe because DNS
 # cannot be reached - publishing nothing - and says so; 75: try later.
-out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
-if [ $rc -eq 75 ] && echo "$out" | grep -q "127.0.0.1"; then
-	ok "run with DNS unreachable stops safe (75) and names the resolver"
-else not_ok "run with DNS unreachable stops safe (75) and names the resolver" "rc=$rc $out"; fi
+exit_says 75 "127.0.0.1" \
+    "run with DNS unreachable stops safe (75) and names the resolver" \
+    "$bin" -c "$t/d.conf" run
 key=$(ls "$t"/state/keys/mx1.example.org/ecdsa-p256.*.key 2>/dev/null | head -n 1)
 if [ -n "$key" ] && [ "$(stat -c %a "$key")" = 600 ]; then ok "next key written with mode 0600"
 else not_ok "next key written with mode 0600" "$(ls -l "$t"/state/keys/* 2>&1)"; fi
@@ -132,10 +128,9 @@ if [ $rc -eq 75 ] && echo "$out" | grep -q "mx1.example.org/ecdsa-p256: backing 
 else not_ok "run -v while backing off says until when, why, and how to retry now" "rc=$rc $out"; fi
 # Without -v too, and with the failure's own code: a timer or cron job
 # must not look healthy while the host backs off (issue 12).
-out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
-if [ $rc -eq 75 ] && echo "$out" | grep -q "warning: .*backing off after a failure .*last error: publish failed"; then
-	ok "run while backing off reports the cause, exit 75 (not 0)"
-else not_ok "run while backing off reports the cause, exit 75 (not 0)" "rc=$rc $out"; fi
+exit_says 75 "warning: .*backing off after a failure .*last error: publish failed" \
+    "run while backing off reports the cause, exit 75 (not 0)" \
+    "$bin" -c "$t/d.conf" run
 out=$("$bin" -c "$t/d.conf" plan 2>&1)
 echo "$out" | grep -q "backing off after a failure" || not_ok "backing off before roll --resume" "$out"
 out=$("$bin" -c "$t/d.conf" roll --resume mx1.example.org 2>&1); rc=$?
@@ -144,14 +139,12 @@ if [ $rc -eq 0 ] && echo "$out" | grep -q "0 stopped slots and 1 back-off end" &
     ! echo "$plan" | grep -q "backing off after a failure"; then
 	ok "roll --resume ends a back-off"
 else not_ok "roll --resume ends a back-off" "rc=$rc $out $plan"; fi
-out=$("$bin" -c "$t/d.conf" run 2>&1); rc=$?
-[ $rc -eq 75 ] && echo "$out" | grep -q "publish failed 1 time" &&
-	ok "the next run tries again at once" || not_ok "the next run tries again at once" "rc=$rc $out"
+exit_says 75 "publish failed 1 time" "the next run tries again at once" \
+    "$bin" -c "$t/d.conf" run
 "$bin" -c "$t/d.conf" roll --resume mx1.example.org >/dev/null 2>&1
-out=$("$bin" -c "$t/d.conf" roll --resume mx1.example.org 2>&1); rc=$?
-[ $rc -eq 0 ] && echo "$out" | grep -q "nothing to resume" &&
-	ok "roll --resume with nothing stopped or backing off says so" ||
-	not_ok "roll --resume with nothing stopped or backing off says so" "rc=$rc $out"
+exit_says 0 "nothing to resume" \
+    "roll --resume with nothing stopped or backing off says so" \
+    "$bin" -c "$t/d.conf" roll --resume mx1.example.org
 
 "$bin" -c "$t/d.conf" roll mx1.example.org >/dev/null 2>&1 &&
 	"$bin" -c "$t/d.conf" status | grep -q "rollover forced by the operator" &&

@@ -64,8 +64,16 @@ doc() {
 	OUT=$(dr doctor 2>&1)
 	RC=$?
 }
+# checkconf [SETTING=VALUE...]: config check with that configuration; OUT
+# and RC.
+checkconf() {
+	setconf "$@"
+	OUT=$(dr config check 2>&1)
+	RC=$?
+}
 has() { printf '%s\n' "$OUT" | grep -qF -- "$1"; }
-# expect NAME RC LINE...: doctor exited RC and said every LINE.
+# expect NAME RC LINE...: doctor (or config check) exited RC and said every
+# LINE.
 expect() {
 	local name=$1 rc=$2 l missing=
 	shift 2
@@ -103,10 +111,8 @@ snapshot() {
 }
 
 # ---- a first run: the live keys adopted, their records published ----------
-setconf
-out=$(dr config check 2>&1); rc=$?
-[ $rc -eq 0 ] && ok "config check: the healthy configuration" ||
-	not_ok "config check: the healthy configuration (exit $rc)" "$out"
+checkconf
+expect "config check: the healthy configuration" 0
 DR_TIMEOUT=60 dr_ts run >/dev/null 2>&1
 rc=$?
 case $rc in 0|75) ok "a first run publishes (exit $rc)" ;;
@@ -185,32 +191,24 @@ expect "TSIG key mode 0644: exit 78, with the chmod" 78 \
 no_secret && ok "TSIG key mode 0644: no secret shown" || not_ok "TSIG key mode 0644: no secret shown" "$OUT"
 
 # ---- config check: what the first run would fail on ----------------------
-setconf TSIG="$D/nonexistent.key"
-out=$(dr config check 2>&1); rc=$?
+checkconf TSIG="$D/nonexistent.key"
 line=$(grep -n '^tsig_key_file' "$D/daneroll.conf" | cut -d: -f1)
-if [ $rc -eq 78 ] && printf '%s\n' "$out" | grep -qF "$D/daneroll.conf:$line: publisher bind: tsig_key_file $D/nonexistent.key does not exist"; then
-	ok "config check: a missing TSIG key file is 78, FILE:LINE and path"
-else not_ok "config check: a missing TSIG key file is 78, FILE:LINE and path" "exit $rc: $out"; fi
+expect "config check: a missing TSIG key file is 78, FILE:LINE and path" 78 \
+	"$D/daneroll.conf:$line: publisher bind: tsig_key_file $D/nonexistent.key does not exist"
 printf 'key "x" { algorithm hmac-sha256; };\n' >"$D/noparse.key"
 chmod 600 "$D/noparse.key"
-setconf TSIG="$D/noparse.key"
-out=$(dr config check 2>&1); rc=$?
-if [ $rc -eq 78 ] && printf '%s\n' "$out" | grep -qF "$D/daneroll.conf:$line: publisher bind: tsig_key_file $D/noparse.key cannot be used" &&
-    printf '%s\n' "$out" | grep -qF "error: $D/noparse.key:"; then
-	ok "config check: a TSIG key file that does not parse is 78, both places named"
-else not_ok "config check: a TSIG key file that does not parse is 78, both places named" "exit $rc: $out"; fi
-setconf HOOK="$D/no-such-hook"
-out=$(dr config check 2>&1); rc=$?
+checkconf TSIG="$D/noparse.key"
+expect "config check: a TSIG key file that does not parse is 78, both places named" 78 \
+	"$D/daneroll.conf:$line: publisher bind: tsig_key_file $D/noparse.key cannot be used" \
+	"error: $D/noparse.key:"
+checkconf HOOK="$D/no-such-hook"
 line=$(grep -n '^acme_hook' "$D/daneroll.conf" | cut -d: -f1)
-if [ $rc -eq 78 ] && printf '%s\n' "$out" | grep -qF "$D/daneroll.conf:$line: [host mx1.example] acme_hook $D/no-such-hook does not exist"; then
-	ok "config check: a missing acme_hook is 78, FILE:LINE and path"
-else not_ok "config check: a missing acme_hook is 78, FILE:LINE and path" "exit $rc: $out"; fi
+expect "config check: a missing acme_hook is 78, FILE:LINE and path" 78 \
+	"$D/daneroll.conf:$line: [host mx1.example] acme_hook $D/no-such-hook does not exist"
 chmod 644 "$D/hook"
-setconf
-out=$(dr config check 2>&1); rc=$?
-if [ $rc -eq 78 ] && printf '%s\n' "$out" | grep -qF "acme_hook $D/hook is not executable"; then
-	ok "config check: an acme_hook that is not executable is 78"
-else not_ok "config check: an acme_hook that is not executable is 78" "exit $rc: $out"; fi
+checkconf
+expect "config check: an acme_hook that is not executable is 78" 78 \
+	"acme_hook $D/hook is not executable"
 chmod 755 "$D/hook"
 
 # ---- a missing ACME hook ------------------------------------------------

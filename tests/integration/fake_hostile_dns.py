@@ -36,6 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_auth_dns import rname, rr, tlsa_file_rrs, wname  # noqa: E402
+from hostile_sent import Sent  # noqa: E402
 
 ZONE = "example.org"
 TTL = 60
@@ -151,13 +152,13 @@ def read_exact(conn, n):
 
 
 def serve_tcp_conn(conn, rrdir, ns_addr):
-    sent = 0
+    sent = Sent("tcp normal")
     what = "normal"
-    t0 = time.monotonic()
     try:
         n, = struct.unpack("!H", read_exact(conn, 2))
         q = read_exact(conn, n)
         what = hostile(q) or "normal"
+        sent.what = "tcp " + what
         if what == "big":
             a = big_answer(q)
         else:
@@ -166,21 +167,19 @@ def serve_tcp_conn(conn, rrdir, ns_addr):
         if what == "slow":
             # The length prefix at once, then the answer octet by octet.
             conn.sendall(msg[:2])
-            sent = 2
+            sent.n = 2
             for i in range(2, len(msg)):
                 time.sleep(1)
                 conn.sendall(msg[i:i + 1])
-                sent += 1
+                sent.n += 1
         else:
             conn.sendall(msg)
-            sent = len(msg)
+            sent.n = len(msg)
     except (OSError, ConnectionError, IndexError, struct.error, ValueError):
         pass
     finally:
         conn.close()
-        print("tcp %s: %d octets sent in %.1f s" %
-              (what, sent, time.monotonic() - t0), file=sys.stderr,
-              flush=True)
+        print(sent, file=sys.stderr, flush=True)
 
 
 def serve_tcp(sock, rrdir, ns_addr):

@@ -17,6 +17,8 @@ import http.server
 import sys
 import time
 
+from hostile_sent import Sent
+
 MODE, ADDR, PORT, LOG = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 HUGE = 200 * 1024 * 1024
 
@@ -39,24 +41,23 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(size))
         self.end_headers()
-        sent = 0
-        t0 = time.monotonic()
+        sent = Sent("body")
         try:
             if MODE == "huge":
                 piece = b"[" + b" " * (64 * 1024 - 1)
-                while sent < size:
+                while sent.n < size:
                     self.wfile.write(piece)
-                    sent += len(piece)
+                    sent.n += len(piece)
                     piece = b" " * (64 * 1024)
             else:
-                while sent < size:
+                while sent.n < size:
                     self.wfile.write(b" ")
                     self.wfile.flush()
-                    sent += 1
+                    sent.n += 1
                     time.sleep(1)
         except OSError:
             pass
-        note("body: %d octets sent in %.1f s" % (sent, time.monotonic() - t0))
+        note(str(sent))
 
     do_GET = do_PATCH = do_PUT = do_POST = answer
 

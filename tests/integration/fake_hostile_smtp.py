@@ -19,6 +19,8 @@ import sys
 import threading
 import time
 
+from hostile_sent import Sent
+
 
 def dialogue(conn, f):
     """Reads commands until STARTTLS; answers EHLO with STARTTLS."""
@@ -38,15 +40,13 @@ def dialogue(conn, f):
 
 
 def serve(conn, mode, args):
-    sent = 0
-    t0 = time.monotonic()
+    sent = Sent(mode)
 
     def flood(line):
         """line, again and again, until the client goes (an exception)."""
-        nonlocal sent
         while True:
             conn.sendall(line)
-            sent += len(line)
+            sent.n += len(line)
 
     try:
         f = conn.makefile("rb")
@@ -54,11 +54,11 @@ def serve(conn, mode, args):
             flood(b"220-" + b"x" * 70 + b"\r\n")
         elif mode == "trickle":
             conn.sendall(b"220-")
-            sent = 4
+            sent.n = 4
             while True:
                 time.sleep(1)
                 conn.sendall(b"x")
-                sent += 1
+                sent.n += 1
         elif mode == "ehlo":
             conn.sendall(b"220 mx.example.org ESMTP\r\n")
             f.readline()
@@ -80,9 +80,7 @@ def serve(conn, mode, args):
         pass
     finally:
         conn.close()
-        print("%s: %d octets sent in %.1f s" %
-              (mode, sent, time.monotonic() - t0), file=sys.stderr,
-              flush=True)
+        print(sent, file=sys.stderr, flush=True)
 
 
 def main():

@@ -32,22 +32,20 @@ struct served {
 	time_t		 from, until;	/* until 0: still served */
 };
 
-static struct owner {
-	char		 name[256];
+struct owner {
+	char		 name[256];	/* first: see struct named */
 	struct served	 hist[MAX_HISTORY];
 	int		 n;
 	struct tlsa_set	 pending;	/* published, not yet served */
 	int64_t		 pending_ttl;
 	int		 has_pending, lag;
-} **owners;
-static int nowners;
+};
 
 /* Live files, by path; what they serve is always read from disk, so a
  * crashed child's deploy is seen by the parent as a real MTA would. */
-static struct live {
-	char		 path[512];
-} **lives;
-static int nlives;
+struct live {
+	char		 path[512];	/* first: see struct named */
+};
 
 /*
  * Names to entry numbers, open addressing: bench/steady_setup makes
@@ -59,7 +57,6 @@ struct name_ix {
 	int		 *vals;
 	size_t		  cap, n;	/* cap: 0 or a power of two */
 };
-static struct name_ix owner_ix, live_ix;
 
 static size_t
 ix_hash(const char *s)
@@ -117,6 +114,39 @@ ix_clear(struct name_ix *ix)
 	free(ix->names);
 	free(ix->vals);
 	memset(ix, 0, sizeof(*ix));
+}
+
+/* Entries by name, each starting with its name (a char array). */
+struct named {
+	void		**e;
+	int		  n;
+	struct name_ix	  ix;
+};
+static struct named owners, lives;
+
+/* The entry named name, made zeroed (size bytes, its name namesz) if new. */
+static void *
+named_get(struct named *t, const char *name, size_t size, size_t namesz)
+{
+	char *e;
+	int i;
+
+	if ((i = ix_get(&t->ix, name)) >= 0)
+		return t->e[i];
+	t->e = xgrow(t->e, (size_t)t->n, sizeof(*t->e));
+	e = t->e[t->n] = xcalloc(1, size);
+	snprintf(e, namesz, "%s", name);
+	ix_put(&t->ix, e, t->n++);
+	return e;
+}
+
+/* Frees the entries (not what they hold) and forgets them. */
+static void
+named_clear(struct named *t)
+{
+	while (t->n > 0)
+		free(t->e[--t->n]);
+	ix_clear(&t->ix);
 }
 
 static EVP_PKEY	*ca_key, *first_key;	/* the CA issuing now, the first */
@@ -246,16 +276,8 @@ violation(const char *what, const char *where)
 static struct owner *
 owner_get(const char *name)
 {
-	struct owner *o;
-	int i;
-
-	if ((i = ix_get(&owner_ix, name)) >= 0)
-		return owners[i];
-	owners = xgrow(owners, (size_t)nowners, sizeof(*owners));
-	o = owners[nowners] = xcalloc(1, sizeof(*o));
-	snprintf(o->name, sizeof(o->name), "%s", name);
-	ix_put(&owner_ix, o->name, nowners++);
-	return o;
+	return named_get(&owners, name, sizeof(struct owner),
+	    sizeof(((struct owner *)NULL)->name));
 }
 
 static STACK_OF(X509) *
@@ -285,22 +307,25 @@ probe(const char *where)
 
 	if (fake.no_probe)
 		return;
-	for (k = 0; k < nlives; k++) {
+	for (k = 0; k < lives.n; k++) {
+		const struct live *l = lives.e[k];
 		STACK_OF(X509) *chain = NULL;
 		char *pem = NULL;
 
-		if (!fs_exists(lives[k]->path))
+		if (!fs_exists(l->path))
 			continue;
-		if ((pem = t_read(lives[k]->path)) != NULL)
+		if ((pem = t_read(l->path)) != NULL)
 			chain = dane_judge_pem_chain(pem, strlen(pem));
 		free(pem);
 		if (chain == NULL) {
 			violation("live file holds no readable chain", where);
 			continue;
 		}
-		for (i = 0; i < nowners; i++)
-			for (j = 0; j < owners[i]->n; j++) {
-				struct served *s = &owners[i]->hist[j];
+		for (i = 0; i < owners.n; i++) {
+			struct owner *o = owners.e[i];
+
+			for (j = 0; j < o->n; j++) {
+				struct served *s = &o->hist[j];
 
 				if (s->set.n == 0)
 					continue; /* no TLSA: no DANE */
@@ -315,6 +340,7 @@ probe(const char *where)
 					    "record of a cacheable RRset",
 					    where);
 			}
+		}
 		sk_X509_pop_free(chain, X509_free);
 	}
 }
@@ -503,16 +529,8 @@ pem_of(X509 *leaf, EVP_PKEY *key)
 static struct live *
 live_get(const char *path)
 {
-	struct live *l;
-	int i;
-
-	if ((i = ix_get(&live_ix, path)) >= 0)
-		return lives[i];
-	lives = xgrow(lives, (size_t)nlives, sizeof(*lives));
-	l = lives[nlives] = xcalloc(1, sizeof(*l));
-	snprintf(l->path, sizeof(l->path), "%s", path);
-	ix_put(&live_ix, l->path, nlives++);
-	return l;
+	return named_get(&lives, path, sizeof(struct live),
+	    sizeof(((struct live *)NULL)->path));
 }
 
 static void
@@ -671,6 +689,17 @@ live_path(const struct conf_host *h, enum key_alg alg)
 	return conf_path_for(h->files.combined_file, alg);
 }
 
+/* PATH.prev, the set deploy_files keeps to roll back to, in prev. */
+static void
+prev_path(const struct conf_host *h, enum key_alg alg, char *prev,
+    size_t prevlen)
+{
+	char *path = live_path(h, alg);
+
+	snprintf(prev, prevlen, "%s.prev", path);
+	free(path);
+}
+
 static enum outcome
 fake_deploy(const struct conf *c, const struct conf_host *h, enum key_alg alg,
     const char *key_path, const char *chain_path)
@@ -715,23 +744,17 @@ static enum outcome
 fake_rollback(const struct conf *c, const struct conf_host *h,
     enum key_alg alg)
 {
-	char *path = live_path(h, alg), prev[600];
+	char *path, prev[600], stale[600];
 	char *pem;
 
 	(void)c;
-	snprintf(prev, sizeof(prev), "%s.prev", path);
-	pem = fs_exists(prev) ? t_read(prev) : NULL;
-	if (pem == NULL) {
-		free(path);
+	prev_path(h, alg, prev, sizeof(prev));
+	if ((pem = fs_exists(prev) ? t_read(prev) : NULL) == NULL)
 		return OUT_PERMFAIL;
-	}
 	fake.rollbacks++;
-	{
-		char stale[600];
-
-		snprintf(stale, sizeof(stale), "%s.stale", path);
-		(void)unlink(stale);
-	}
+	path = live_path(h, alg);
+	snprintf(stale, sizeof(stale), "%s.stale", path);
+	(void)unlink(stale);
 	go_live(path, pem);
 	free(pem);
 	free(path);
@@ -743,11 +766,10 @@ static enum outcome
 fake_forget(const struct conf *c, const struct conf_host *h,
     enum key_alg alg)
 {
-	char *path = live_path(h, alg), prev[600];
+	char prev[600];
 
 	(void)c;
-	snprintf(prev, sizeof(prev), "%s.prev", path);
-	free(path);
+	prev_path(h, alg, prev, sizeof(prev));
 	if (unlink(prev) == -1 && errno != ENOENT)
 		return OUT_TEMPFAIL;
 	fake.forgets++;
@@ -918,20 +940,16 @@ fake_reset(const char *ca_dir)
 	skew = 0;
 	boot_on = 0;
 	util_set_boot_clock(NULL);
-	for (i = 0; i < nowners; i++) {
+	for (i = 0; i < owners.n; i++) {
+		struct owner *o = owners.e[i];
 		int j;
 
-		for (j = 0; j < owners[i]->n; j++)
-			tlsa_set_free(&owners[i]->hist[j].set);
-		tlsa_set_free(&owners[i]->pending);
-		free(owners[i]);
+		for (j = 0; j < o->n; j++)
+			tlsa_set_free(&o->hist[j].set);
+		tlsa_set_free(&o->pending);
 	}
-	nowners = 0;
-	ix_clear(&owner_ix);
-	for (i = 0; i < nlives; i++)
-		free(lives[i]);
-	nlives = 0;
-	ix_clear(&live_ix);
+	named_clear(&owners);
+	named_clear(&lives);
 	memset(&fake, 0, sizeof(fake));
 	if (first_key == NULL)
 		make_ca(cn, &first_key, &first_cert);

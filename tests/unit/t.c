@@ -2,6 +2,7 @@
  * t - unit test harness implementation. See t.h.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,18 @@ t_dir_count(const char *dir, int hidden)
 			n++;
 	closedir(d);
 	return n;
+}
+
+void
+t_kill(pid_t *pid)
+{
+	int st;
+
+	if (*pid > 0) {
+		(void)kill(*pid, SIGKILL);
+		(void)waitpid(*pid, &st, 0);
+	}
+	*pid = 0;
 }
 
 double

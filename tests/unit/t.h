@@ -12,6 +12,7 @@
 #define DANEROLL_T_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct t_case {
 	const char	*name;
@@ -41,6 +42,9 @@ int	 t_holds(const char *path, const char *want);
 /* Entries in dir other than "." and "..", only the hidden ones (a leading
  * '.': temp files) if hidden; -1 if it cannot be read. */
 int	 t_dir_count(const char *dir, int hidden);
+/* SIGKILLs and reaps a child the test forked (a fake server); nothing if
+ * *pid <= 0; sets *pid to 0, so a second call is harmless. */
+void	 t_kill(pid_t *pid);
 /* Seconds on the monotonic clock, for timing a call. */
 double	 t_now_s(void);
 /* Counts log lines at or above WARN that contain needle since t_log_reset. */

@@ -125,6 +125,21 @@ combined_of(const struct set *s)
 	return xasprintf("%s%s%s", s->key_pem, s->leaf_pem, s->int_pem);
 }
 
+/* deploy_files on the ECDSA slot of the first host: s's key and chain. */
+static enum outcome
+deploy_set(const struct conf *c, const struct set *s)
+{
+	return deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
+	    s->key_path, s->chain_path);
+}
+
+/* And back to the previous set. */
+static enum outcome
+roll_back(const struct conf *c)
+{
+	return deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256);
+}
+
 /*
  * A configuration for host mx.example.org in directory dir (made fresh),
  * with the given file lines; reload is dir/reload (a script counting its
@@ -160,6 +175,18 @@ conf_in(const char *dir, const char *files)
 	buf_free(&c);
 	buf_free(&r);
 	return conf;
+}
+
+/* conf_in with one combined file, dir/mx.pem. */
+static struct conf *
+conf_combined(const char *dir)
+{
+	char *lines = xasprintf("combined_file = %s/%s/mx.pem\n", t_tmpdir(),
+	    dir);
+	struct conf *c = conf_in(dir, lines);
+
+	free(lines);
+	return c;
 }
 
 static int
@@ -227,8 +254,7 @@ test_combined(void)
 	cb = combined_of(&b);
 
 	/* First deploy: nothing to keep, nothing to roll back to. */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	T_CHECK(t_holds(path, ca));
 	T_CHECK(!fs_exists(prev));
 	T_INT(mode_of(path), 0600);
@@ -236,14 +262,12 @@ test_combined(void)
 	    st.st_gid == 4343);
 	T_INT(reloads("comb"), 1);
 	t_log_reset();
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_PERMFAIL);
+	T_INT(roll_back(c), OUT_PERMFAIL);
 	T_CHECK(t_log_has("no previous set was kept"));
 	T_CHECK(t_holds(path, ca));
 
 	/* The next set: one rename, the old one kept byte for byte. */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(t_holds(path, cb));
 	T_CHECK(t_holds(prev, ca));
 	T_INT(mode_of(prev), 0600);
@@ -252,18 +276,15 @@ test_combined(void)
 	T_INT(reloads("comb"), 2);
 
 	/* Again (a repeated action after a crash): .prev is still A. */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(t_holds(path, cb));
 	T_CHECK(t_holds(prev, ca));
 	T_INT(reloads("comb"), 3);	/* a repeated deploy still reloads */
 
 	/* Rollback: A back, byte-identical; twice is the same. */
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_OK);
+	T_INT(roll_back(c), OUT_OK);
 	T_CHECK(t_holds(path, ca));
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_OK);
+	T_INT(roll_back(c), OUT_OK);
 	T_CHECK(t_holds(path, ca));
 	T_INT(mode_of(path), 0600);
 	T_INT(reloads("comb"), 5);
@@ -283,11 +304,9 @@ test_failing_reload(void)
 {
 	struct conf *c;
 	struct set a, b, d;
-	char *lines = xasprintf("combined_file = %s/frel/mx.pem\n",
-	    t_tmpdir());
 	char *path = P("frel", "mx.pem"), *ca = NULL, *cb = NULL;
 
-	c = conf_in("frel", lines);
+	c = conf_combined("frel");
 	if (!T_CHECK(c != NULL))
 		goto done;
 	mkset(&a, "frel-a", NULL);
@@ -295,14 +314,12 @@ test_failing_reload(void)
 	mkset(&d, "frel-d", NULL);
 	ca = combined_of(&a);
 	cb = combined_of(&b);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 
 	/* The MTA refuses the new set once: A is back, reloaded. */
 	fail_reload("frel", "once");
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_TEMPFAIL);
+	T_INT(deploy_set(c, &b), OUT_TEMPFAIL);
 	T_CHECK(t_holds(path, ca));
 	T_INT(reloads("frel"), 3);
 	T_CHECK(strstr(log_last_error(), "previous set is restored and "
@@ -311,8 +328,7 @@ test_failing_reload(void)
 
 	/* Every reload fails: restored all the same, and a human is asked. */
 	fail_reload("frel", "always");
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_PERMFAIL);
+	T_INT(deploy_set(c, &b), OUT_PERMFAIL);
 	T_CHECK(t_holds(path, ca));
 	T_CHECK(strstr(log_last_error(), "needs attention") != NULL);
 	unlink(Q("frel", "reload-fail"));
@@ -321,25 +337,21 @@ test_failing_reload(void)
 	T_CHECK(!fs_exists(Q("frel", "mx.pem.prev")));
 
 	/* The retry, with a working reload, goes through. */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(t_holds(Q("frel", "mx.pem.prev"), ca));
 
 	/* A failed deploy of D leaves A as the previous set, not B, the set
 	 * it restored: a rollback must still go back to A. */
 	fail_reload("frel", "once");
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    d.key_path, d.chain_path), OUT_TEMPFAIL);
+	T_INT(deploy_set(c, &d), OUT_TEMPFAIL);
 	T_CHECK(t_holds(path, cb));
 	T_CHECK(t_holds(Q("frel", "mx.pem.prev"), ca));
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_OK);
+	T_INT(roll_back(c), OUT_OK);
 	T_CHECK(t_holds(path, ca));
 	set_free(&a);
 	set_free(&b);
 	set_free(&d);
 done:
-	free(lines);
 	free(path);
 	free(ca);
 	free(cb);
@@ -351,26 +363,21 @@ test_reload_not_runnable(void)
 {
 	struct conf *c;
 	struct set a, b;
-	char *lines = xasprintf("combined_file = %s/nrel/mx.pem\n",
-	    t_tmpdir());
 	char *path = P("nrel", "mx.pem"), *ca = NULL;
 
-	c = conf_in("nrel", lines);
+	c = conf_combined("nrel");
 	if (!T_CHECK(c != NULL))
 		goto done;
 	mkset(&a, "nrel-a", NULL);
 	mkset(&b, "nrel-b", NULL);
 	ca = combined_of(&a);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	chmod(Q("nrel", "reload"), 0600);	/* not executable any more */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_PERMFAIL);
+	T_INT(deploy_set(c, &b), OUT_PERMFAIL);
 	T_CHECK(t_holds(path, ca));
 	set_free(&a);
 	set_free(&b);
 done:
-	free(lines);
 	free(path);
 	free(ca);
 	conf_free(c);
@@ -399,8 +406,7 @@ test_separate(void)
 	fa = xasprintf("%s%s", a.leaf_pem, a.int_pem);
 	fb = xasprintf("%s%s", b.leaf_pem, b.int_pem);
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	/* Not atomic: said every time, with what to use instead. */
 	T_CHECK(t_log_has("cannot change in one step"));
 	T_CHECK(t_log_has("combined_file"));
@@ -412,20 +418,17 @@ test_separate(void)
 	T_INT(mode_of(cp), 0640);
 	T_INT(mode_of(fp), 0640);
 
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(t_holds(kp, b.key_pem) && t_holds(fp, fb) &&
 	    t_holds(cp, b.leaf_pem));
 	T_CHECK(t_holds(kprev, a.key_pem) && t_holds(fprev, fa));
 	T_INT(mode_of(kprev), 0600);
 	T_CHECK(!fs_exists(Q("sep", "key.pem.new")));
 	/* Repeated: the previous set survives. */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(t_holds(kprev, a.key_pem) && t_holds(fprev, fa));
 
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_OK);
+	T_INT(roll_back(c), OUT_OK);
 	T_CHECK(t_holds(kp, a.key_pem) && t_holds(fp, fa) &&
 	    t_holds(cp, a.leaf_pem) && t_holds(chp, a.int_pem));
 	T_INT(deploy_files_check(&c->hosts[0]), 0);
@@ -486,8 +489,7 @@ test_live_link(void)
 	(void)fs_write_atomic(kp, a.key_pem, strlen(a.key_pem), 0600,
 	    (uid_t)-1, (gid_t)-1);
 	(void)fs_write_atomic(fp, fa, strlen(fa), 0644, (uid_t)-1, (gid_t)-1);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(link_is(link, "live.v2"));
 	T_CHECK(link_is(prevlink, "live.v1"));
 	T_CHECK(t_holds(lk, b.key_pem) && t_holds(lf, fb) &&
@@ -500,20 +502,17 @@ test_live_link(void)
 	T_CHECK(t_holds(kp, b.key_pem) && t_holds(fp, fb));
 
 	/* Repeated: no new version, the previous one kept. */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(link_is(link, "live.v2") && link_is(prevlink, "live.v1"));
 	T_CHECK(!fs_exists(Q("ll", "live.v3")));
 
 	/* Rollback: one rename back to the adopted files. */
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_OK);
+	T_INT(roll_back(c), OUT_OK);
 	T_CHECK(link_is(link, "live.v1"));
 	T_CHECK(t_holds(kp, a.key_pem) && t_holds(fp, fa));
 
 	/* Onwards: v3, previous v1 (what was served), v2 pruned. */
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    d.key_path, d.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &d), OUT_OK);
 	T_CHECK(link_is(link, "live.v3") && link_is(prevlink, "live.v1"));
 	T_CHECK(!fs_exists(Q("ll", "live.v2")));
 	T_CHECK(t_holds(kp, d.key_pem));
@@ -521,14 +520,12 @@ test_live_link(void)
 
 	/* A failing reload switches the link back. */
 	fail_reload("ll", "once");
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_TEMPFAIL);
+	T_INT(deploy_set(c, &b), OUT_TEMPFAIL);
 	T_CHECK(link_is(link, "live.v3"));
 	T_CHECK(t_holds(kp, d.key_pem));
 	/* ... and the previous set is still the one before it. */
 	T_CHECK(link_is(prevlink, "live.v1"));
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_OK);
+	T_INT(roll_back(c), OUT_OK);
 	T_CHECK(t_holds(kp, a.key_pem));
 	set_free(&a);
 	set_free(&b);
@@ -571,12 +568,10 @@ test_live_link_absolute(void)
 	t_write("lla/live.v1/privkey.pem", a.key_pem);
 	t_write("lla/live.v1/fullchain.pem", fa);
 	T_CHECK(symlink(v1, link) == 0);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    b.key_path, b.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &b), OUT_OK);
 	T_CHECK(link_is(link, "live.v2"));
 	T_CHECK(fs_exists(Q("lla", "live.v1/privkey.pem")));
-	T_INT(deploy_files.rollback(c, &c->hosts[0], KEY_ALG_ECDSA_P256),
-	    OUT_OK);
+	T_INT(roll_back(c), OUT_OK);
 	T_CHECK(t_holds(Q("lla", "key.pem"), a.key_pem));
 	set_free(&a);
 	set_free(&b);
@@ -594,21 +589,17 @@ test_mismatch_refused(void)
 	struct conf *c;
 	struct set a, bad;
 	EVP_PKEY *other = key_generate(KEY_ALG_ECDSA_P256);
-	char *lines = xasprintf("combined_file = %s/mis/mx.pem\n",
-	    t_tmpdir());
 	char *path = P("mis", "mx.pem"), *ca = NULL;
 
-	c = conf_in("mis", lines);
+	c = conf_combined("mis");
 	if (!T_CHECK(c != NULL))
 		goto done;
 	mkset(&a, "mis-a", NULL);
 	mkset(&bad, "mis-bad", other);	/* its chain is for another key */
 	ca = combined_of(&a);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    bad.key_path, bad.chain_path), OUT_PERMFAIL);
+	T_INT(deploy_set(c, &bad), OUT_PERMFAIL);
 	T_CHECK(t_log_has("refusing to install a mismatched pair"));
 	T_CHECK(t_holds(path, ca));
 	T_INT(reloads("mis"), 1);
@@ -616,7 +607,6 @@ test_mismatch_refused(void)
 	set_free(&bad);
 done:
 	EVP_PKEY_free(other);
-	free(lines);
 	free(path);
 	free(ca);
 	conf_free(c);
@@ -661,8 +651,7 @@ test_issuer_completion(void)
 	if (!T_CHECK(c != NULL))
 		goto done;
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	want = xasprintf("%s%s%s%s", a.key_pem, a.leaf_pem, a.int_pem,
 	    root_pem);
 	T_CHECK(t_holds(path, want));
@@ -676,8 +665,7 @@ test_issuer_completion(void)
 	    "issuer_cert = %s\ncombined_file = %s/iss/mx2.pem\n", root_hex,
 	    rootf, t_tmpdir());
 	c = conf_in("iss", lines);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	free(path);
 	path = P("iss", "mx2.pem");
 	want = xasprintf("%s%s%s%s", a.key_pem, a.leaf_pem, a.int_pem,
@@ -691,8 +679,7 @@ test_issuer_completion(void)
 	lines = xasprintf("scheme = current+issuer\nissuer_spki = %s\n"
 	    "combined_file = %s/iss/mx3.pem\n", int_hex, t_tmpdir());
 	c = conf_in("iss", lines);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	free(path);
 	path = P("iss", "mx3.pem");
 	want = combined_of(&a);
@@ -710,8 +697,7 @@ test_issuer_completion(void)
 	c = conf_in("iss", lines);
 	want = NULL;
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_INT(deploy_set(c, &a), OUT_PERMFAIL);
 	T_CHECK(t_log_has("would not validate"));
 	free(path);
 	path = P("iss", "mx4.pem");
@@ -726,8 +712,7 @@ test_issuer_completion(void)
 	    otherf, t_tmpdir());
 	c = conf_in("iss", lines);
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	T_CHECK(t_log_has("is followed (issuer_follow)"));
 	free(path);
 	path = P("iss", "mx5.pem");
@@ -773,8 +758,7 @@ test_issuer_pin_root(void)
 	if (!T_CHECK(c != NULL))
 		goto done;
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_INT(deploy_set(c, &a), OUT_PERMFAIL);
 	T_CHECK(t_log_has("does not send its root /CN=daneroll test root"));
 	T_CHECK(t_log_has("add the root's certificate with issuer_cert"));
 	T_CHECK(!fs_exists(Q("pin", "mx1.pem")));
@@ -792,8 +776,7 @@ test_issuer_pin_root(void)
 	    t_tmpdir());
 	c = conf_in("pin", lines);
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	T_CHECK(t_log_has("the chain's root /CN=daneroll test root is "
 	    "followed"));
 	want = xasprintf("%s%s", a.key_pem, chain);
@@ -812,8 +795,7 @@ test_issuer_pin_root(void)
 	    "issuer_pin = root\ncombined_file = %s/pin/mx3.pem\n", rootf,
 	    t_tmpdir());
 	c = conf_in("pin", lines);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_OK);
+	T_INT(deploy_set(c, &a), OUT_OK);
 	want = xasprintf("%s%s%s", a.key_pem, chain, root_pem);
 	T_CHECK(t_holds(Q("pin", "mx3.pem"), want));
 	conf_free(c);
@@ -830,8 +812,7 @@ test_issuer_pin_root(void)
 	    "combined_file = %s/pin/mx4.pem\n", otherf, t_tmpdir());
 	c = conf_in("pin", lines);
 	t_log_reset();
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_INT(deploy_set(c, &a), OUT_PERMFAIL);
 	T_CHECK(t_log_has("the chain sends no CA certificate, and no "
 	    "issuer_cert file holds its issuer /CN=daneroll test "
 	    "intermediate"));
@@ -868,8 +849,7 @@ test_unknown_owner(void)
 	free(c->hosts[0].files.owner);
 	c->hosts[0].files.owner = xstrdup("no-such-user-daneroll");
 	mkset(&a, "own-a", NULL);
-	T_INT(deploy_files.deploy(c, &c->hosts[0], KEY_ALG_ECDSA_P256,
-	    a.key_path, a.chain_path), OUT_PERMFAIL);
+	T_INT(deploy_set(c, &a), OUT_PERMFAIL);
 	T_CHECK(t_log_has("unknown user no-such-user-daneroll"));
 	T_INT(deploy_files_check(&c->hosts[0]), -1);
 	set_free(&a);

@@ -2,6 +2,7 @@
  * test_intake - what each ACME client hands `daneroll acme-hook`, and
  * which [host] a certificate's names pick.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,62 +42,89 @@ handed(int argc, char **argv, char *out, size_t len)
 	return 0;
 }
 
+/* Sets "NAME=value". */
+static void
+set_var(const char *nv)
+{
+	const char *eq = strchr(nv, '=');
+	char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - nv), nv);
+	setenv(name, eq + 1, 1);
+}
+
+/*
+ * Each client's hand-over, from a clean environment: the variables it sets
+ * or the arguments it passes, and the three fields read (NULL: refused,
+ * with log words if given).
+ */
 static void
 test_clients(void)
 {
-	char *dehydrated[] = { "deploy_cert", "mx1.example.org", "/d/k.pem",
-	    "/d/cert.pem", "/d/fullchain.pem", "/d/chain.pem", "1700000000" };
+	static char *dehydrated[] = { "deploy_cert", "mx1.example.org",
+	    "/d/k.pem", "/d/cert.pem", "/d/fullchain.pem", "/d/chain.pem",
+	    "1700000000" };
+	static const struct {
+		const char	*env[5];
+		int		 argc;
+		char		**argv;
+		const char	*want;
+		const char	*log;
+	} rows[] = {
+		/* certbot --deploy-hook. */
+		{ { "RENEWED_LINEAGE=/etc/letsencrypt/live/mx1",
+		    "RENEWED_DOMAINS=www.example.org mx1.example.org" }, 0, NULL,
+		  "www.example.org mx1.example.org|"
+		  "/etc/letsencrypt/live/mx1/privkey.pem|"
+		  "/etc/letsencrypt/live/mx1/fullchain.pem", NULL },
+		/* lego v5 --deploy-hook: LEGO_HOOK_*; the domains, not the
+		 * ID, and the ID where there are no domains. */
+		{ { "LEGO_HOOK_CERT_PATH=/l/certificates/mx.crt",
+		    "LEGO_HOOK_CERT_KEY_PATH=/l/certificates/mx.key",
+		    "LEGO_HOOK_CERT_NAME=mx",
+		    "LEGO_HOOK_CERT_DOMAINS=mx1.example.org,mx2.example.org" },
+		  0, NULL, "mx1.example.org,mx2.example.org|"
+		  "/l/certificates/mx.key|/l/certificates/mx.crt", NULL },
+		{ { "LEGO_HOOK_CERT_PATH=/l/certificates/mx.crt",
+		    "LEGO_HOOK_CERT_KEY_PATH=/l/certificates/mx.key",
+		    "LEGO_HOOK_CERT_NAME=mx" }, 0, NULL,
+		  "mx|/l/certificates/mx.key|/l/certificates/mx.crt", NULL },
+		/* lego v4 --run-hook / --renew-hook. */
+		{ { "LEGO_CERT_PATH=/l/certificates/mx1.example.org.crt",
+		    "LEGO_CERT_KEY_PATH=/l/certificates/mx1.example.org.key",
+		    "LEGO_CERT_DOMAIN=mx1.example.org" }, 0, NULL,
+		  "mx1.example.org|/l/certificates/mx1.example.org.key|"
+		  "/l/certificates/mx1.example.org.crt", NULL },
+		/* acme.sh --reloadcmd. */
+		{ { "CERT_FULLCHAIN_PATH=/a/fullchain.cer",
+		    "CERT_KEY_PATH=/a/mx1.key", "Le_Domain=mx1.example.org" },
+		  0, NULL, "mx1.example.org|/a/mx1.key|/a/fullchain.cer", NULL },
+		/* dehydrated's hook arguments; the full chain, not cert.pem. */
+		{ { NULL }, 7, dehydrated,
+		  "mx1.example.org|/d/k.pem|/d/fullchain.pem", NULL },
+		/* Nothing handed over, or half of it: refused, naming what. */
+		{ { NULL }, 0, NULL, NULL, "LEGO_HOOK_CERT_PATH" },
+		{ { "LEGO_HOOK_CERT_PATH=/l/certificates/mx.crt" }, 0, NULL,
+		  NULL, NULL },
+	};
 	char got[512];
+	size_t i, j;
 
-	clear_env();
-	setenv("RENEWED_LINEAGE", "/etc/letsencrypt/live/mx1", 1);
-	setenv("RENEWED_DOMAINS", "www.example.org mx1.example.org", 1);
-	T_INT(handed(0, NULL, got, sizeof(got)), 0);
-	T_STR(got, "www.example.org mx1.example.org|"
-	    "/etc/letsencrypt/live/mx1/privkey.pem|"
-	    "/etc/letsencrypt/live/mx1/fullchain.pem");
-
-	/* lego v5 --deploy-hook: LEGO_HOOK_*; the domains, not the ID. */
-	clear_env();
-	setenv("LEGO_HOOK_CERT_PATH", "/l/certificates/mx.crt", 1);
-	setenv("LEGO_HOOK_CERT_KEY_PATH", "/l/certificates/mx.key", 1);
-	setenv("LEGO_HOOK_CERT_NAME", "mx", 1);
-	setenv("LEGO_HOOK_CERT_DOMAINS", "mx1.example.org,mx2.example.org", 1);
-	T_INT(handed(0, NULL, got, sizeof(got)), 0);
-	T_STR(got, "mx1.example.org,mx2.example.org|/l/certificates/mx.key|"
-	    "/l/certificates/mx.crt");
-	unsetenv("LEGO_HOOK_CERT_DOMAINS");
-	T_INT(handed(0, NULL, got, sizeof(got)), 0);
-	T_STR(got, "mx|/l/certificates/mx.key|/l/certificates/mx.crt");
-
-	/* lego v4 --run-hook / --renew-hook. */
-	clear_env();
-	setenv("LEGO_CERT_PATH", "/l/certificates/mx1.example.org.crt", 1);
-	setenv("LEGO_CERT_KEY_PATH", "/l/certificates/mx1.example.org.key", 1);
-	setenv("LEGO_CERT_DOMAIN", "mx1.example.org", 1);
-	T_INT(handed(0, NULL, got, sizeof(got)), 0);
-	T_STR(got, "mx1.example.org|/l/certificates/mx1.example.org.key|"
-	    "/l/certificates/mx1.example.org.crt");
-
-	/* acme.sh --reloadcmd. */
-	clear_env();
-	setenv("CERT_FULLCHAIN_PATH", "/a/fullchain.cer", 1);
-	setenv("CERT_KEY_PATH", "/a/mx1.key", 1);
-	setenv("Le_Domain", "mx1.example.org", 1);
-	T_INT(handed(0, NULL, got, sizeof(got)), 0);
-	T_STR(got, "mx1.example.org|/a/mx1.key|/a/fullchain.cer");
-
-	/* dehydrated's hook arguments; the full chain, not cert.pem. */
-	clear_env();
-	T_INT(handed(7, dehydrated, got, sizeof(got)), 0);
-	T_STR(got, "mx1.example.org|/d/k.pem|/d/fullchain.pem");
-
-	/* Nothing handed over, or half of it: refused, naming what. */
-	t_log_reset();
-	T_INT(handed(0, NULL, got, sizeof(got)), -1);
-	T_CHECK(t_log_has("LEGO_HOOK_CERT_PATH"));
-	setenv("LEGO_HOOK_CERT_PATH", "/l/certificates/mx.crt", 1);
-	T_INT(handed(0, NULL, got, sizeof(got)), -1);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		clear_env();
+		for (j = 0; j < 5 && rows[i].env[j] != NULL; j++)
+			set_var(rows[i].env[j]);
+		t_log_reset();
+		if (rows[i].want == NULL) {
+			if (!T_INT(handed(rows[i].argc, rows[i].argv, got,
+			    sizeof(got)), -1))
+				printf("    row %zu: %s\n", i, got);
+		} else if (T_INT(handed(rows[i].argc, rows[i].argv, got,
+		    sizeof(got)), 0))
+			T_STR(got, rows[i].want);
+		if (rows[i].log != NULL && !T_CHECK(t_log_has(rows[i].log)))
+			printf("    row %zu: %s", i, t_log_text());
+	}
 	clear_env();
 }
 

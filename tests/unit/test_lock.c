@@ -86,8 +86,7 @@ reap(pid_t pid, double secs)
 		if (r < 0)
 			return -1;
 		if (now_s() - t0 > secs) {
-			kill(pid, SIGKILL);
-			(void)waitpid(pid, &st, 0);
+			t_kill(&pid);
 			return -2;
 		}
 		usleep(10000);

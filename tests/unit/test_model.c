@@ -179,11 +179,16 @@ struct world {
 	char		 log[LOGSZ];
 };
 
+/* The counters of struct tally, listed once: the parent adds them up. */
+#define TALLY_COUNTERS(X) \
+	X(sequences) X(checks) X(runs) X(publishes) X(deploys) X(rollbacks) \
+	X(intakes) X(ca_changes) X(crashes) X(jumps) X(garbages) \
+	X(violations) X(converged)
+#define TALLY_FIELD(f)	long long f;
+
 /* What one worker process found, in memory shared with the parent. */
 struct tally {
-	long long	 sequences, checks, runs, publishes, deploys, rollbacks;
-	long long	 intakes, ca_changes, crashes, jumps, garbages;
-	long long	 violations, converged;
+	TALLY_COUNTERS(TALLY_FIELD)
 	int		 nfail;
 	uint64_t	 fail_seed[MAXFAIL];
 	int		 fail_step[MAXFAIL];
@@ -1524,19 +1529,9 @@ test_model(void)
 	}
 	memset(&sum, 0, sizeof(sum));
 	for (i = 0; i < jobs; i++) {
-		sum.sequences += t[i].sequences;
-		sum.checks += t[i].checks;
-		sum.runs += t[i].runs;
-		sum.publishes += t[i].publishes;
-		sum.deploys += t[i].deploys;
-		sum.rollbacks += t[i].rollbacks;
-		sum.intakes += t[i].intakes;
-		sum.ca_changes += t[i].ca_changes;
-		sum.crashes += t[i].crashes;
-		sum.jumps += t[i].jumps;
-		sum.garbages += t[i].garbages;
-		sum.converged += t[i].converged;
-		sum.violations += t[i].violations;
+#define TALLY_ADD(f)	sum.f += t[i].f;
+		TALLY_COUNTERS(TALLY_ADD)
+#undef TALLY_ADD
 		for (j = 0; j < t[i].nfail; j++)
 			if (best < 0 || t[i].fail_step[j] <
 			    t[bestw].fail_step[best]) {

@@ -255,6 +255,13 @@ struct addr_row {
 	int64_t		 ttl, neg_ttl;
 };
 
+/* The addresses and the summary most rows share. */
+#define V4_H1		{ OBS_MATCH, 0, 1, "3 1 1 " H1, 3600, 300 }
+#define V6_H1		{ OBS_MATCH, 1, 1, "3 1 1 " H1, 3600, 300 }
+#define V4_SILENT	{ OBS_UNREACHABLE, 0, 0, "", 0, -1 }
+#define V6_SILENT	{ OBS_UNREACHABLE, 1, 0, "", 0, -1 }
+#define SERVED_H1	"3 1 1 " H1 "\n", 3600, 300
+
 static void
 test_summarize_table(void)
 {
@@ -267,32 +274,21 @@ test_summarize_table(void)
 		const char	*served;
 		int64_t		 served_ttl, neg_ttl;
 	} rows[] = {
-		{ "all match", { { OBS_MATCH, 0, 1, "3 1 1 " H1, 3600, 300 },
-		  { OBS_MATCH, 1, 1, "3 1 1 " H1, 3600, 300 } }, 2, 0,
-		  1, 1, 0, "3 1 1 " H1 "\n", 3600, 300 },
-		{ "one stale", { { OBS_MATCH, 0, 1, "3 1 1 " H1, 3600, 300 },
-		  { OBS_STALE, 0, 1, "3 1 1 " H2, 1800, 300 },
-		  { OBS_MATCH, 0, 1, "3 1 1 " H1, 3600, 300 } }, 3, 0,
-		  0, 1, 0, "3 1 1 " H1 "\n", 3600, 300 },
-		{ "unreachable IPv6 counts by default",
-		  { { OBS_MATCH, 0, 1, "3 1 1 " H1, 3600, 300 },
-		  { OBS_UNREACHABLE, 1, 0, "", 0, -1 } }, 2, 0,
-		  0, 1, 0, "3 1 1 " H1 "\n", 3600, 300 },
-		{ "unreachable IPv6 excused when asked",
-		  { { OBS_MATCH, 0, 1, "3 1 1 " H1, 3600, 300 },
-		  { OBS_UNREACHABLE, 1, 0, "", 0, -1 } }, 2, 1,
-		  1, 1, 1, "3 1 1 " H1 "\n", 3600, 300 },
-		{ "unreachable IPv4 is never excused",
-		  { { OBS_MATCH, 1, 1, "3 1 1 " H1, 3600, 300 },
-		  { OBS_UNREACHABLE, 0, 0, "", 0, -1 } }, 2, 1,
-		  0, 1, 0, "3 1 1 " H1 "\n", 3600, 300 },
-		{ "stale IPv6 is never excused",
-		  { { OBS_MATCH, 0, 1, "3 1 1 " H1, 3600, 300 },
+		{ "all match", { V4_H1, V6_H1 }, 2, 0, 1, 1, 0, SERVED_H1 },
+		{ "one stale", { V4_H1,
+		  { OBS_STALE, 0, 1, "3 1 1 " H2, 1800, 300 }, V4_H1 }, 3, 0,
+		  0, 1, 0, SERVED_H1 },
+		{ "unreachable IPv6 counts by default", { V4_H1, V6_SILENT },
+		  2, 0, 0, 1, 0, SERVED_H1 },
+		{ "unreachable IPv6 excused when asked", { V4_H1, V6_SILENT },
+		  2, 1, 1, 1, 1, SERVED_H1 },
+		{ "unreachable IPv4 is never excused", { V6_H1, V4_SILENT },
+		  2, 1, 0, 1, 0, SERVED_H1 },
+		{ "stale IPv6 is never excused", { V4_H1,
 		  { OBS_STALE, 1, 1, "3 1 1 " H2, 3600, 300 } }, 2, 1,
-		  0, 1, 0, "3 1 1 " H1 "\n", 3600, 300 },
-		{ "nothing but excused addresses proves nothing",
-		  { { OBS_UNREACHABLE, 1, 0, "", 0, -1 } }, 1, 1,
-		  0, 0, 1, "", 0, 0 },
+		  0, 1, 0, SERVED_H1 },
+		{ "nothing but excused addresses proves nothing", { V6_SILENT },
+		  1, 1, 0, 0, 1, "", 0, 0 },
 		{ "no addresses", { { 0 } }, 0, 0, 0, 0, 0, "", 0, 0 },
 		{ "nothing served anywhere",
 		  { { OBS_MATCH, 0, 1, "", 0, 300 },
@@ -305,8 +301,7 @@ test_summarize_table(void)
 		  { OBS_MISSING, 0, 1, "", 0, 300 } }, 4, 0,
 		  0, 1, 0, "3 1 1 " H2 "\n", 900, 300 },
 		{ "silent addresses do not vote",
-		  { { OBS_UNREACHABLE, 0, 0, "", 0, -1 },
-		  { OBS_UNREACHABLE, 0, 0, "", 0, -1 },
+		  { V4_SILENT, V4_SILENT,
 		  { OBS_STALE, 0, 1, "3 1 1 " H3, 300, 300 } }, 3, 0,
 		  0, 1, 0, "3 1 1 " H3 "\n", 300, 300 },
 	};
@@ -532,17 +527,6 @@ srv_start(struct srv *s, enum srv_mode mode)
 }
 
 static void
-srv_stop(struct srv *s)
-{
-	int st;
-
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		(void)waitpid(s->pid, &st, 0);
-	}
-}
-
-static void
 q_to(struct dnsq *q, int port, const char *name)
 {
 	char addr[64];
@@ -580,7 +564,7 @@ dnsq_answer_matches(enum srv_mode mode, int want_tcp)
 	dnsq_free(&q, 1);
 	observe_addr_free(&a);
 	tlsa_set_free(&want);
-	srv_stop(&s);
+	t_kill(&s.pid);
 }
 
 /* A truncated UDP answer is asked again over TCP, and the full one used. */
@@ -652,7 +636,7 @@ test_dnsq_timeout_and_bound(void)
 	t = t_now_s() - t0;
 	T_CHECK(t >= 0.19 && t < 0.5);
 	printf("    12 silent queries, 12 in flight: %.0f ms\n", t * 1000);
-	srv_stop(&s);
+	t_kill(&s.pid);
 }
 
 /*
@@ -694,7 +678,7 @@ test_observe_outcomes(void)
 		T_CHECK(srv_start(&s, rows[i].mode ? rows[i].mode :
 		    SRV_SILENT) == 0);
 		if (rows[i].mode == 0)
-			srv_stop(&s);	/* nothing listens any more */
+			t_kill(&s.pid);	/* nothing listens any more */
 		snprintf(res, sizeof(res), "127.0.0.1#%d", s.port);
 		conf.resolver = res;
 		host.name = "mx.example";
@@ -708,7 +692,7 @@ test_observe_outcomes(void)
 		T_INT(rep.all_match, 0);
 		obs_report_free(&rep);
 		if (rows[i].mode != 0)
-			srv_stop(&s);
+			t_kill(&s.pid);
 	}
 }
 

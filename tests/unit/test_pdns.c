@@ -356,18 +356,6 @@ srv_start(struct http_srv *s, const struct reply *rs, size_t n)
 	srv_start_tls(s, rs, n, 0);
 }
 
-static void
-srv_stop(struct http_srv *s)
-{
-	int st;
-
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		(void)waitpid(s->pid, &st, 0);
-	}
-	s->pid = 0;
-}
-
 /* A publisher section pointing at the server; key file mode 0600. */
 static void
 pub_init(struct conf_publisher *p, const struct http_srv *s, char *url,
@@ -458,7 +446,7 @@ test_replace_table(void)
 			printf("    row %zu (%s): %s", i, rows[i].name,
 			    t_log_text());
 		T_CHECK(strstr(t_log_text(), KEY) == NULL);
-		srv_stop(&s);
+		t_kill(&s.pid);
 		seen = t_read(t_path("requests"));
 		if (rows[i].nr > 0) {
 			T_CHECK(seen != NULL && strstr(seen, "X-API-Key: "
@@ -491,7 +479,7 @@ test_replace_body_on_wire(void)
 	req_init(&req, "_25._tcp.mx1.example.org.", 1800, "3 1 1 " H1 "\n",
 	    &want, &prev);
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
-	srv_stop(&s);
+	t_kill(&s.pid);
 	seen = t_read(t_path("requests"));
 	T_CHECK(seen != NULL && strstr(seen, "Content-Type: application/json")
 	    != NULL);
@@ -524,7 +512,7 @@ test_replace_failures(void)
 	/* Connection refused: the server is gone. */
 	srv_start(&s, hang, 0);
 	port = s.port;
-	srv_stop(&s);
+	t_kill(&s.pid);
 	s.port = port;
 	pub_init(&p, &s, url, sizeof(url), "example.org");
 	t_log_reset();
@@ -542,7 +530,7 @@ test_replace_failures(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	T_CHECK(t_log_has("Timeout"));
 	T_CHECK(t1.tv_sec - t0.tv_sec < 4);
-	srv_stop(&s);
+	t_kill(&s.pid);
 
 	/* A world-readable key file is refused before any request. */
 	srv_start(&s, hang, 1);
@@ -551,7 +539,7 @@ test_replace_failures(void)
 	t_log_reset();
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("api-key"));
-	srv_stop(&s);
+	t_kill(&s.pid);
 	T_CHECK(t_read(t_path("requests")) == NULL);
 
 	/* An empty key file. */
@@ -596,7 +584,7 @@ test_replace_tls(void)
 	t_log_reset();
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("certificate"));
-	srv_stop(&s);
+	t_kill(&s.pid);
 	seen = t_read(t_path("requests"));
 	T_CHECK(seen == NULL);		/* not a byte of the request sent */
 	free(seen);
@@ -610,7 +598,7 @@ test_replace_tls(void)
 	if (!T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK))
 		printf("    %s", t_log_text());
 	T_CHECK(!t_log_has("warning"));
-	srv_stop(&s);
+	t_kill(&s.pid);
 	seen = t_read(t_path("requests"));
 	T_CHECK(seen != NULL && strstr(seen, "X-API-Key: " KEY) != NULL);
 	free(seen);
@@ -624,7 +612,7 @@ test_replace_tls(void)
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
 	T_CHECK(t_log_has("TLS verification is off"));
 	T_CHECK(strstr(t_log_text(), KEY) == NULL);
-	srv_stop(&s);
+	t_kill(&s.pid);
 	tlsa_set_free(&want);
 }
 
@@ -659,7 +647,7 @@ test_env_proxy_ignored(void)
 	(void)unsetenv("NO_PROXY");
 	t_log_reset();
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
-	srv_stop(&s);
+	t_kill(&s.pid);
 	seen = t_read(t_path("requests"));
 	if (!T_CHECK(seen == NULL || strstr(seen, KEY) == NULL))
 		printf("    the proxy of the environment saw:\n%s\n", seen);
@@ -671,7 +659,7 @@ test_env_proxy_ignored(void)
 	p.proxy = url;
 	p.api_url = "http://192.0.2.1:8081/";
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
-	srv_stop(&s);
+	t_kill(&s.pid);
 	seen = t_read(t_path("requests"));
 	T_CHECK(seen != NULL && strstr(seen, "192.0.2.1:8081") != NULL);
 	free(seen);

@@ -451,15 +451,6 @@ fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
 	_exit(0);
 }
 
-static void
-fake_stop(pid_t pid)
-{
-	int st;
-
-	(void)kill(pid, SIGKILL);
-	(void)waitpid(pid, &st, 0);
-}
-
 /* A section of an UPDATE as "CLASS TTL id,..." ("NONE 0 -" for no rdata). */
 static void
 section_str(const ldns_rr_list *l, char *out, size_t outlen)
@@ -516,7 +507,7 @@ fake_publish(const struct reply *rp, int n, const char *prev,
 	req.prev = &ps;
 	req.want = &ws;
 	o = publish_rfc2136.replace(&conf, &pub, &req);
-	fake_stop(pid);
+	t_kill(&pid);
 	tlsa_set_free(&ps);
 	tlsa_set_free(&ws);
 	return o;

@@ -334,7 +334,7 @@ static enum smtp_state
 session(const char *const *script, int timeout_ms, struct smtp_session *s,
     long long *elapsed)
 {
-	int sv[2] = { -1, -1 }, status;
+	int sv[2] = { -1, -1 };
 	pid_t pid;
 	long long t0;
 	enum smtp_state st = SMTP_ST_FAILED;
@@ -353,8 +353,7 @@ session(const char *const *script, int timeout_ms, struct smtp_session *s,
 	if (elapsed != NULL)
 		*elapsed = ms_now() - t0;
 	close(sv[0]);
-	kill(pid, SIGKILL);
-	(void)waitpid(pid, &status, 0);
+	t_kill(&pid);
 	return st;
 }
 

@@ -171,6 +171,40 @@ set_env_pid() {
 	fi
 }
 
+# service_ctl NAME ACTION USAGE: stop, start, restart or status of one
+# daemon of the world (postfix.sh, secondary.sh), its pid in
+# $WORLD_DIR/pids/NAME.pid. The caller defines svc_up (start it, wait until
+# it serves) and svc_gone (wait until nothing answers for it any more);
+# another ACTION prints "usage: $0 USAGE" and exits 64.
+service_ctl() {
+	local name=$1 pidf=$WORLD_DIR/pids/$1.pid
+	case $2 in
+	stop) svc_stop ;;
+	start) svc_start ;;
+	restart) svc_stop && svc_start ;;
+	status)
+		if svc_running; then echo "$name running, pid $(cat "$pidf")"; else echo "$name stopped"; exit 3; fi ;;
+	*) echo "usage: $0 $3" >&2; exit 64 ;;
+	esac
+}
+# The three below run inside service_ctl: its name and pidf.
+svc_running() { [ -f "$pidf" ] && pid_in_world "$(cat "$pidf")"; }
+svc_stop() {
+	if svc_running; then
+		stop_pid "$(cat "$pidf")" 10
+	fi
+	rm -f "$pidf"
+	set_env_pid "$name" ""
+	svc_gone
+}
+svc_start() {
+	if svc_running; then
+		say "$name is already running (pid $(cat "$pidf"))"
+		return 0
+	fi
+	svc_up
+}
+
 # ns_exists: the namespace $WORLD_NS exists.
 ns_exists() {
 	ip netns list 2>/dev/null | awk -v n="$WORLD_NS" '$1 == n { f = 1 } END { exit !f }'

@@ -23,27 +23,15 @@ mx2) v4=$MX2_V4 v6=$MX2_V6 ;;
 esac
 require_world
 conf=$WORLD_DIR/$name/conf
-PIDF=$WORLD_DIR/pids/$name.pid
 [ -d "$conf" ] || die "$name is not part of this world (up.sh --only?)"
 
-running() { [ -f "$PIDF" ] && pid_in_world "$(cat "$PIDF")"; }
-
-do_stop() {
-	if running; then
-		stop_pid "$(cat "$PIDF")" 10
-	fi
-	rm -f "$PIDF"
-	set_env_pid "$name" ""
+svc_gone() {
 	# The master is gone; wait for its children to let go of port 25 too.
 	wait_for 10 "$name to stop listening" sh -c "! ip netns exec '$WORLD_NS' \
 		bash -c 'exec 3<>/dev/tcp/$v4/25' 2>/dev/null"
 }
 
-do_start() {
-	if running; then
-		say "$name is already running (pid $(cat "$PIDF"))"
-		return 0
-	fi
+svc_up() {
 	start_postfix "$name" || die "$name: postfix check failed (see $WORLD_DIR/log/$name.log)"
 	set_env_pid "$name" "$SPAWNED_PID"
 	wait_for 10 "$name on $v4" banner "$v4" && wait_for 10 "$name on $v6" banner "$v6" ||
@@ -52,10 +40,5 @@ do_start() {
 
 case $action in
 reload) exec ip netns exec "$WORLD_NS" /usr/sbin/postfix -c "$conf" reload ;;
-stop) do_stop ;;
-start) do_start ;;
-restart) do_stop && do_start ;;
-status)
-	if running; then echo "$name running, pid $(cat "$PIDF")"; else echo "$name stopped"; exit 3; fi ;;
-*) echo "usage: $0 mx1|mx2 reload|stop|start|restart|status" >&2; exit 64 ;;
+*) service_ctl "$name" "$action" "mx1|mx2 reload|stop|start|restart|status" ;;
 esac

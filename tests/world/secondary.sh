@@ -13,25 +13,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 require_world
-PIDF=$WORLD_DIR/pids/ns2.pid
 
-running() { [ -f "$PIDF" ] && pid_in_world "$(cat "$PIDF")"; }
-
-do_stop() {
-	if running; then
-		stop_pid "$(cat "$PIDF")" 10
-	fi
-	rm -f "$PIDF"
-	set_env_pid ns2 ""
+svc_gone() {
 	# Until nothing answers on its addresses any more.
 	wait_for 5 "ns2 to go silent" sh -c "! ip netns exec '$WORLD_NS' dig +time=1 +tries=1 @$NS2_V4 example. SOA >/dev/null"
 }
 
-do_start() {
-	if running; then
-		say "ns2 is already running (pid $(cat "$PIDF"))"
-		return 0
-	fi
+svc_up() {
 	start_named ns2
 	set_env_pid ns2 "$SPAWNED_PID"
 	wait_for 10 "ns2 to serve $ZONE_BIND" sh -c \
@@ -39,11 +27,4 @@ do_start() {
 		die "ns2 did not come back (see $WORLD_DIR/ns2/named.log)"
 }
 
-case ${1:-} in
-stop) do_stop ;;
-start) do_start ;;
-restart) do_stop && do_start ;;
-status)
-	if running; then echo "ns2 running, pid $(cat "$PIDF")"; else echo "ns2 stopped"; exit 3; fi ;;
-*) echo "usage: $0 stop|start|restart|status" >&2; exit 64 ;;
-esac
+service_ctl ns2 "${1:-}" "stop|start|restart|status"
