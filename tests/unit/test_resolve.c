@@ -1,0 +1,186 @@
+/*
+ * Unit tests: the live check's lookups (resolve.c through verify_lookup)
+ * with questions prefetched (resolve_prefetch), against a small validating
+ * resolver forked on 127.0.0.1. The resolver is stopped after the
+ * prefetch: what the lookups then find can only have come from the kept
+ * answers, and what was not prefetched must fail as it would have.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ldns/ldns.h>
+
+#include "resolve.h"
+#include "t.h"
+#include "util.h"
+#include "verify.h"
+
+#define MX	"mx.example.test"
+#define H1	"0101010101010101010101010101010101010101010101010101010101010101"
+
+/* The answer of a validating resolver: A 192.0.2.7, no AAAA, one TLSA
+ * record; RA and AD set, as for a signed zone. */
+static uint8_t *
+answer(const uint8_t *q, size_t qlen, size_t *len)
+{
+	ldns_pkt *qp = NULL, *rp;
+	const ldns_rr *question;
+	ldns_rr *rr = NULL;
+	uint8_t *wire = NULL;
+	char *owner, text[300];
+
+	if (ldns_wire2pkt(&qp, q, qlen) != LDNS_STATUS_OK)
+		return NULL;
+	question = ldns_rr_list_rr(ldns_pkt_question(qp), 0);
+	owner = ldns_rdf2str(ldns_rr_owner(question));
+	rp = ldns_pkt_query_new(ldns_rdf_clone(ldns_rr_owner(question)),
+	    ldns_rr_get_type(question), LDNS_RR_CLASS_IN, 0);
+	ldns_pkt_set_id(rp, ldns_pkt_id(qp));
+	ldns_pkt_set_qr(rp, 1);
+	ldns_pkt_set_ra(rp, 1);
+	ldns_pkt_set_ad(rp, 1);
+	text[0] = '\0';
+	if (ldns_rr_get_type(question) == LDNS_RR_TYPE_A)
+		snprintf(text, sizeof(text), "%s 300 IN A 192.0.2.7", owner);
+	else if (ldns_rr_get_type(question) == LDNS_RR_TYPE_TLSA)
+		snprintf(text, sizeof(text), "%s 300 IN TLSA 3 1 1 " H1,
+		    owner);
+	if (text[0] != '\0' &&
+	    ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) == LDNS_STATUS_OK)
+		ldns_pkt_push_rr(rp, LDNS_SECTION_ANSWER, rr);
+	(void)ldns_pkt2wire(&wire, rp, len);
+	free(owner);
+	ldns_pkt_free(rp);
+	ldns_pkt_free(qp);
+	return wire;
+}
+
+/* Forks the resolver on a free UDP port of 127.0.0.1: its pid, or -1. */
+static pid_t
+resolver_start(int *port)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	pid_t pid;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) != 0)
+		return -1;
+	*port = ntohs(sin.sin_port);
+	if ((pid = fork()) == 0) {
+		uint8_t buf[65536];
+
+		for (;;) {
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
+			    (struct sockaddr *)&from, &fl);
+			uint8_t *w;
+			size_t wl = 0;
+
+			if (n <= 0 || (w = answer(buf, (size_t)n, &wl)) ==
+			    NULL)
+				continue;
+			(void)sendto(fd, w, wl, 0, (struct sockaddr *)&from,
+			    fl);
+			free(w);
+		}
+	}
+	close(fd);
+	return pid;
+}
+
+static struct resolver *
+open_at(int port)
+{
+	struct resolver *r = NULL;
+	char spec[64];
+
+	snprintf(spec, sizeof(spec), "127.0.0.1#%d", port);
+	return resolve_open(spec, 1, &r) == OUT_OK ? r : NULL;
+}
+
+/* A name, its case and trailing dot as a configuration may write them. */
+static void
+test_prefetched_lookups(void)
+{
+	static const char *const names[] = { MX, "MX.Example.Test." };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *asked = MX;
+		const int port25 = 25;
+		struct verify_name vn;
+		struct resolver *r;
+		pid_t pid;
+		int port = 0;
+
+		pid = resolver_start(&port);
+		if (!T_CHECK(pid > 0) || !T_CHECK((r = open_at(port)) != NULL)) {
+			t_kill(&pid);
+			return;
+		}
+		verify_prefetch(r, &asked, &port25, 1);
+		t_kill(&pid);	/* from here on, only what was kept */
+		T_INT(verify_lookup(r, names[i], 25, &vn), 0);
+		T_INT(vn.addrs.sec, RESOLVE_SECURE);
+		T_INT(vn.addrs.naddr, 1);
+		if (vn.addrs.naddr == 1)
+			T_STR(vn.addrs.addr[0].text, "192.0.2.7");
+		T_INT(vn.tlsa.sec, RESOLVE_SECURE);
+		T_INT(vn.tlsa.exists, 1);
+		T_INT(vn.tlsa.set.n, 1);
+		verify_name_free(&vn);
+		/* Not prefetched: asked, and the server is gone. */
+		T_INT(verify_lookup(r, "other.example.test", 25, &vn), 0);
+		T_INT(vn.addrs.sec, RESOLVE_FAIL);
+		T_INT(vn.tlsa.sec, RESOLVE_FAIL);
+		verify_name_free(&vn);
+		resolve_close(r);
+	}
+}
+
+/* The control: without the prefetch, the same lookups against the stopped
+ * server fail, so the test above did not pass by asking it. */
+static void
+test_stopped_resolver_fails(void)
+{
+	struct verify_name vn;
+	struct resolver *r;
+	pid_t pid;
+	int port = 0;
+
+	pid = resolver_start(&port);
+	if (!T_CHECK(pid > 0) || !T_CHECK((r = open_at(port)) != NULL)) {
+		t_kill(&pid);
+		return;
+	}
+	T_INT(verify_lookup(r, MX, 25, &vn), 0);	/* while it runs */
+	T_INT(vn.addrs.sec, RESOLVE_SECURE);
+	verify_name_free(&vn);
+	t_kill(&pid);
+	T_INT(verify_lookup(r, MX, 25, &vn), 0);
+	T_INT(vn.addrs.sec, RESOLVE_FAIL);
+	T_INT(vn.tlsa.sec, RESOLVE_FAIL);
+	verify_name_free(&vn);
+	resolve_close(r);
+}
+
+static const struct t_case cases[] = {
+	{ "prefetched lookups are answered from what was kept",
+	  test_prefetched_lookups },
+	{ "without the prefetch a stopped resolver fails the lookups",
+	  test_stopped_resolver_fails },
+};
+
+T_MAIN(cases)
