@@ -71,7 +71,8 @@ def array(f, name):
 def cases(f, fn):
     m = re.search(r"\n?%s\(enum [a-z_]+ [a-z]+\) \{(.*?)\n?\}" % fn, src(f))
     return set(re.findall(r'return "([^"]+)";', m.group(1))) - {"unknown"}
-check = src("check.c")
+check = "".join(src(f) for f in (
+    "check.c", "check_rules.c", "check_format.c", "check_gather.c"))
 codes = set(re.findall(r'check_add\(rep, [^;]*?, [^,;]+, "([a-z-]+)"', check))
 codes |= set(re.findall(r'code = (?:[^;]*\? )?"([a-z-]+)"', check))
 for m in re.finditer(r"check_print_failure\((.*?)\);", src("cmd.c")):
