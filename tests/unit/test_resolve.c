@@ -74,8 +74,11 @@ resolver_start(int *port)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) != 0)
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) != 0) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	*port = ntohs(sin.sin_port);
 	if ((pid = fork()) == 0) {
 		uint8_t buf[65536];
@@ -100,14 +103,23 @@ resolver_start(int *port)
 	return pid;
 }
 
+/* A resolver (resolve.c) asking a fresh fake one, *pid; NULL (checked,
+ * the fake stopped) if either cannot start. */
 static struct resolver *
-open_at(int port)
+started(pid_t *pid)
 {
 	struct resolver *r = NULL;
 	char spec[64];
+	int port = 0;
 
+	*pid = resolver_start(&port);
 	snprintf(spec, sizeof(spec), "127.0.0.1#%d", port);
-	return resolve_open(spec, 1, &r) == OUT_OK ? r : NULL;
+	if (!T_CHECK(*pid > 0) ||
+	    !T_CHECK(resolve_open(spec, 1, &r) == OUT_OK)) {
+		t_kill(pid);
+		return NULL;
+	}
+	return r;
 }
 
 /* A name, its case and trailing dot as a configuration may write them. */
@@ -123,13 +135,9 @@ test_prefetched_lookups(void)
 		struct verify_name vn;
 		struct resolver *r;
 		pid_t pid;
-		int port = 0;
 
-		pid = resolver_start(&port);
-		if (!T_CHECK(pid > 0) || !T_CHECK((r = open_at(port)) != NULL)) {
-			t_kill(&pid);
+		if ((r = started(&pid)) == NULL)
 			return;
-		}
 		verify_prefetch(r, &asked, &port25, 1);
 		t_kill(&pid);	/* from here on, only what was kept */
 		T_INT(verify_lookup(r, names[i], 25, &vn), 0);
@@ -158,13 +166,9 @@ test_stopped_resolver_fails(void)
 	struct verify_name vn;
 	struct resolver *r;
 	pid_t pid;
-	int port = 0;
 
-	pid = resolver_start(&port);
-	if (!T_CHECK(pid > 0) || !T_CHECK((r = open_at(port)) != NULL)) {
-		t_kill(&pid);
+	if ((r = started(&pid)) == NULL)
 		return;
-	}
 	T_INT(verify_lookup(r, MX, 25, &vn), 0);	/* while it runs */
 	T_INT(vn.addrs.sec, RESOLVE_SECURE);
 	verify_name_free(&vn);
