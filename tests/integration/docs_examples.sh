@@ -374,7 +374,7 @@ else
 	# Every metric the rules use is one check --prometheus writes.
 	missing=""
 	for m in $(grep -o 'daneroll_[a-z_]*' "$rules" | sort -u); do
-		grep -q "\"$m\"" "$top/src/check.c" || missing="$missing $m"
+		grep -q "\"$m\"" "$top"/src/check*.c || missing="$missing $m"
 	done
 	[ -z "$missing" ] && ok "the rules use only metrics check writes" ||
 		not_ok "the rules use only metrics check writes" "unknown:$missing"

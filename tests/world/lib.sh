@@ -171,13 +171,14 @@ set_env_pid() {
 	fi
 }
 
-# service_ctl NAME ACTION USAGE: stop, start, restart or status of one
-# daemon of the world (postfix.sh, secondary.sh), its pid in
-# $WORLD_DIR/pids/NAME.pid. The caller defines svc_up (start it, wait until
-# it serves) and svc_gone (wait until nothing answers for it any more);
+# service_ctl NAME ACTION USAGE UP GONE: stop, start, restart or status
+# of one daemon of the world (postfix.sh, secondary.sh), its pid in
+# $WORLD_DIR/pids/NAME.pid. UP and GONE name the caller's functions that
+# start it and wait until it serves, and wait until nothing answers for it
+# any more (passed by name: lib.sh is also the demo's, which has neither);
 # another ACTION prints "usage: $0 USAGE" and exits 64.
 service_ctl() {
-	local name=$1 pidf=$WORLD_DIR/pids/$1.pid
+	local name=$1 pidf=$WORLD_DIR/pids/$1.pid up=$4 gone=$5
 	case $2 in
 	stop) svc_stop ;;
 	start) svc_start ;;
@@ -187,7 +188,7 @@ service_ctl() {
 	*) echo "usage: $0 $3" >&2; exit 64 ;;
 	esac
 }
-# The three below run inside service_ctl: its name and pidf.
+# The three below run inside service_ctl: its name, pidf, up and gone.
 svc_running() { [ -f "$pidf" ] && pid_in_world "$(cat "$pidf")"; }
 svc_stop() {
 	if svc_running; then
@@ -195,14 +196,14 @@ svc_stop() {
 	fi
 	rm -f "$pidf"
 	set_env_pid "$name" ""
-	svc_gone
+	"$gone"
 }
 svc_start() {
 	if svc_running; then
 		say "$name is already running (pid $(cat "$pidf"))"
 		return 0
 	fi
-	svc_up
+	"$up"
 }
 
 # ns_exists: the namespace $WORLD_NS exists.

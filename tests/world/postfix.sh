@@ -40,5 +40,6 @@ svc_up() {
 
 case $action in
 reload) exec ip netns exec "$WORLD_NS" /usr/sbin/postfix -c "$conf" reload ;;
-*) service_ctl "$name" "$action" "mx1|mx2 reload|stop|start|restart|status" ;;
+*) service_ctl "$name" "$action" "mx1|mx2 reload|stop|start|restart|status" \
+	    svc_up svc_gone ;;
 esac

@@ -27,4 +27,4 @@ svc_up() {
 		die "ns2 did not come back (see $WORLD_DIR/ns2/named.log)"
 }
 
-service_ctl ns2 "${1:-}" "stop|start|restart|status"
+service_ctl ns2 "${1:-}" "stop|start|restart|status" svc_up svc_gone
