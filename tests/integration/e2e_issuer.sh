@@ -226,24 +226,26 @@ h=$(echo "$ev" | grep -n -m1 'deploying' | cut -d: -f1)
 v=$(echo "$ev" | grep -n -m1 -- '-> verifying' | cut -d: -f1)
 [ -n "$v" ] && { [ -z "$h" ] || [ "$h" -le "$v" ]; } && ok "status events: deploying before verifying" ||
 	not_ok "status events: deploying before verifying" "$ev"
-# proof_to_deploy STATUS.JSON: status --json's own clock: the proof of
-# propagation that preceded the deploy, and the deploy, at least the TTL
-# apart.
+# proof_to_deploy DB: daneroll's own clock, from its event log: the proof
+# of propagation that preceded the last deploy, and that deploy (its move
+# to verifying), at least the TTL apart. Not from status --json: it shows
+# the recent events only, and a rollover that retires the old key in the
+# same run leaves the proof out of them.
 proof_to_deploy() {
 	local pair gap
-	pair=$(jq -r '.hosts[0].events | reverse | . as $e
-		| ([range(length) | select($e[.].to == "verifying")] | first) as $v
-		| ([range($v // 0) | select($e[.].reason | test("every authoritative address serves"))] | last) as $s
-		| if $v == null or $s == null then "" else "\($e[$s].at_unix) \($e[$v].at_unix)" end' "$1")
-	if [ -n "$pair" ]; then
+	pair=$(sqlite3 "$1" "SELECT (SELECT s.at FROM events s WHERE s.id < v.id
+		AND s.host = v.host AND s.reason LIKE 'every authoritative address serves%'
+		ORDER BY s.id DESC LIMIT 1), v.at FROM events v
+		WHERE v.new_state = 'verifying' ORDER BY v.id DESC LIMIT 1;" | tr '|' ' ')
+	if [ -n "${pair% *}" ] && [ -n "${pair#* }" ] && [ "$pair" != "${pair% *}" ]; then
 		gap=$(( ${pair#* } - ${pair% *} ))
-		[ "$gap" -ge 5 ] && ok "status --json events: deployed ${gap} s after every address served the new RRset (TTL 5 s)" ||
-			not_ok "status --json events: deploy at least the TTL after the proof" "$pair"
+		[ "$gap" -ge 5 ] && ok "event log: deployed ${gap} s after every address served the new RRset (TTL 5 s)" ||
+			not_ok "event log: deploy at least the TTL after the proof" "$pair"
 	else
-		not_ok "status --json events: a proof of propagation, then the deploy" "$(jq -c '.hosts[0].events' "$1")"
+		not_ok "event log: a proof of propagation, then the deploy" "$(sqlite3 "$1" 'SELECT id, at, new_state, reason FROM events ORDER BY id DESC LIMIT 12')"
 	fi
 }
-proof_to_deploy "$LOGDIR/status.json"
+proof_to_deploy "$D/state/daneroll.db"
 rrset=$(tlsa_at "$NS2_V4" "$owner")
 echo "$rrset" | grep -q "^3 1 1 $spki2\$" && echo "$rrset" | grep -q "^2 1 1 $int2\$" &&
 	echo "$rrset" | grep -q "^2 1 1 $ca1\$" && ! echo "$rrset" | grep -q "$spki1" &&
