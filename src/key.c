@@ -28,6 +28,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -251,6 +252,86 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+/*
+ * The key type a PEM private key names, read without a provider: from its
+ * label, or from a PKCS#8 key's algorithm. NULL when it is neither RSA
+ * nor EC: the caller then lets OpenSSL try every decoder.
+ */
+static const char *
+pem_key_type(const char *label, const unsigned char *der, long len,
+    const char **structure)
+{
+	PKCS8_PRIV_KEY_INFO *p8;
+	const ASN1_OBJECT *alg = NULL;
+	const char *type = NULL;
+
+	*structure = "type-specific";
+	if (strcmp(label, PEM_STRING_ECPRIVATEKEY) == 0)
+		return "EC";
+	if (strcmp(label, PEM_STRING_RSA) == 0)
+		return "RSA";
+	if (strcmp(label, PEM_STRING_PKCS8INF) != 0)
+		return NULL;
+	*structure = "PrivateKeyInfo";
+	/* Freeing a PKCS8_PRIV_KEY_INFO clears its key octets. */
+	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &der, len)) == NULL)
+		return NULL;
+	if (PKCS8_pkey_get0(&alg, NULL, NULL, NULL, p8) == 1) {
+		if (OBJ_obj2nid(alg) == NID_X9_62_id_ecPublicKey)
+			type = "EC";
+		else if (OBJ_obj2nid(alg) == NID_rsaEncryption)
+			type = "RSA";
+	}
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return type;
+}
+
+/*
+ * Decodes the first PEM block of data when it is an RSA or EC private key
+ * (the keys daneroll makes, and ACME clients' PKCS#8 and traditional
+ * ones). OpenSSL 3.0's generic PEM_read_bio_PrivateKey sets up every
+ * decoder of every provider for each key, about 0.4 ms; naming the type
+ * and structure costs a quarter of that. NULL, with nothing logged, for
+ * anything else: the caller then decodes the generic way.
+ */
+static EVP_PKEY *
+decode_typed(const char *data, size_t len)
+{
+	OSSL_DECODER_CTX *dctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIO *bio = NULL;
+	char *label = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	const char *type, *structure;
+	long derlen = 0;
+	size_t left;
+
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL ||
+	    PEM_read_bio(bio, &label, &header, &der, &derlen) != 1 ||
+	    header[0] != '\0' ||
+	    (type = pem_key_type(label, der, derlen, &structure)) == NULL)
+		goto done;
+	if ((dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", structure,
+	    type, EVP_PKEY_KEYPAIR, NULL, NULL)) == NULL)
+		goto done;
+	p = der;
+	left = (size_t)derlen;
+	if (OSSL_DECODER_from_data(dctx, &p, &left) != 1 || left != 0) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+done:
+	ERR_clear_error();
+	OSSL_DECODER_CTX_free(dctx);
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)derlen);
+	OPENSSL_free(label);
+	OPENSSL_free(header);
+	BIO_free(bio);
+	return pkey;
+}
+
 static EVP_PKEY *
 load_key(const char *path, int check_mode)
 {
@@ -264,6 +345,8 @@ load_key(const char *path, int check_mode)
 	if (check_mode && fs_secure_path(path, FS_SP_PARENT) != 0)
 		goto done;
 	if ((data = pem_io_read(path, PEM_IO_MAX, check_mode, &len)) == NULL)
+		goto done;
+	if ((pkey = decode_typed(data, len)) != NULL)
 		goto done;
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
 		log_err("%s: %s", path, pem_io_reason());

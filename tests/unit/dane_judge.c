@@ -38,6 +38,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -131,6 +132,45 @@ done:
 	return rc;
 }
 
+/*
+ * d2i_X509 for one DER, remembered by its SHA-256: the same CA and leaf
+ * certificates come back in chain after chain, and OpenSSL 3 decodes each
+ * public key through its provider machinery. The judge's own memo, not
+ * daneroll's x509cache: a judge shares no code with what it judges.
+ */
+#define JUDGE_MEMO	16
+static X509 *
+judge_d2i(const unsigned char *der, long len)
+{
+	static struct {
+		unsigned char	 md[SHA256_DIGEST_LENGTH];
+		X509		*x;
+	} memo[JUDGE_MEMO];
+	static unsigned next;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	const unsigned char *p = der;
+	X509 *x;
+	unsigned i;
+
+	if (SHA256(der, (size_t)len, md) == NULL)
+		return NULL;
+	for (i = 0; i < JUDGE_MEMO; i++)
+		if (memo[i].x != NULL && memcmp(memo[i].md, md, sizeof(md)) ==
+		    0 && X509_up_ref(memo[i].x) == 1)
+			return memo[i].x;
+	if ((x = d2i_X509(NULL, &p, len)) == NULL)
+		return NULL;
+	if (p != der + len || X509_up_ref(x) != 1) {
+		X509_free(x);
+		return NULL;
+	}
+	i = next++ % JUDGE_MEMO;
+	X509_free(memo[i].x);
+	memcpy(memo[i].md, md, sizeof(md));
+	memo[i].x = x;
+	return x;
+}
+
 STACK_OF(X509) *
 dane_judge_pem_chain(const char *pem, size_t len)
 {
@@ -139,7 +179,6 @@ dane_judge_pem_chain(const char *pem, size_t len)
 	X509 *x;
 	char *name = NULL, *header = NULL;
 	unsigned char *der = NULL;
-	const unsigned char *p;
 	long derlen;
 
 	if (pem == NULL || len > 1 << 24 ||
@@ -148,10 +187,9 @@ dane_judge_pem_chain(const char *pem, size_t len)
 		goto done;
 	while (PEM_read_bio(bio, &name, &header, &der, &derlen) == 1) {
 		if (strcmp(name, PEM_STRING_X509) == 0) {
-			p = der;
-			if ((x = d2i_X509(NULL, &p, derlen)) == NULL)
+			if ((x = judge_d2i(der, derlen)) == NULL)
 				goto done;
-			if (p != der + derlen || sk_X509_push(chain, x) == 0) {
+			if (sk_X509_push(chain, x) == 0) {
 				X509_free(x);
 				goto done;
 			}

@@ -312,6 +312,60 @@ test_alg_of(void)
 	EVP_PKEY_free(k);
 }
 
+/*
+ * Every key format an ACME client writes loads as the very key OpenSSL's
+ * generic decoder reads (the judge here): key.c decodes RSA and EC keys
+ * the typed way, and anything else the generic way.
+ */
+static void
+test_load_formats(void)
+{
+	static const struct {
+		const char	*file;
+		const char	*cmd;	/* $1: the file's path */
+	} rows[] = {
+		{ "f-p8ec.pem", "openssl genpkey -algorithm EC -pkeyopt "
+		    "ec_paramgen_curve:P-256 -out \"$1\"" },
+		{ "f-sec1.pem", "openssl genpkey -algorithm EC -pkeyopt "
+		    "ec_paramgen_curve:P-256 | openssl ec -out \"$1\"" },
+		{ "f-params.pem", "openssl ecparam -name prime256v1 -genkey "
+		    "-out \"$1\"" },
+		{ "f-p8rsa.pem", "openssl genpkey -algorithm RSA -pkeyopt "
+		    "rsa_keygen_bits:2048 -out \"$1\"" },
+		{ "f-pkcs1.pem", "openssl genpkey -algorithm RSA -pkeyopt "
+		    "rsa_keygen_bits:2048 | openssl rsa -traditional -out \"$1\"" },
+		{ "f-ed.pem", "openssl genpkey -algorithm ED25519 -out \"$1\"" },
+		{ "f-p384.pem", "openssl genpkey -algorithm EC -pkeyopt "
+		    "ec_paramgen_curve:P-384 -out \"$1\"" },
+	};
+	char path[512], *text;
+	size_t i;
+
+	for (i = 0; i < NELEM(rows); i++) {
+		const char *argv[] = { "sh", "-c", rows[i].cmd, "sh", path,
+		    NULL };
+		EVP_PKEY *got, *want = NULL;
+		BIO *bio = NULL;
+
+		snprintf(path, sizeof(path), "%s", t_path(rows[i].file));
+		if (!T_INT(t_run_cmd(argv, NULL), 0))
+			continue;
+		text = t_read(t_path(rows[i].file));
+		T_CHECK(text != NULL);
+		if ((bio = BIO_new_mem_buf(text, -1)) != NULL)
+			want = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		got = key_load_unchecked(t_path(rows[i].file));
+		if (!T_CHECK(want != NULL && got != NULL &&
+		    EVP_PKEY_eq(got, want) == 1))
+			printf("    %s did not load as OpenSSL reads it\n",
+			    rows[i].file);
+		EVP_PKEY_free(got);
+		EVP_PKEY_free(want);
+		BIO_free(bio);
+		free(text);
+	}
+}
+
 static void
 test_chain_load(void)
 {
@@ -869,6 +923,7 @@ static const struct t_case cases[] = {
 	{ "key load refuses garbage", test_load_garbage },
 	{ "key load refuses a substituted key", test_load_substituted },
 	{ "key alg of", test_alg_of },
+	{ "key load reads every format as OpenSSL does", test_load_formats },
 	{ "cert chain load", test_chain_load },
 	{ "cert chain bad input", test_chain_bad },
 	{ "certificates decoded and verified once", test_x509cache },

@@ -569,24 +569,32 @@ violation(const char *what)
 
 /*
  * The judge's chain for the served PEM, parsed once per distinct file:
- * the MTA serves the same chain for many instants running. NULL when the
- * PEM holds no chain.
+ * the MTA serves the same few chains (the live one, the stale one, the
+ * one before a rollback) for many instants running. NULL when the PEM
+ * holds no chain. The memo owns the chains.
  */
+#define CHAIN_MEMO	8
 static STACK_OF(X509) *
 served_chain(const char *pem, size_t len, unsigned char fp[32])
 {
-	static unsigned char last_fp[32];
-	static STACK_OF(X509) *last;
-	static int have;
+	static struct {
+		unsigned char	 fp[32];
+		STACK_OF(X509)	*chain;
+		int		 used;
+	} memo[CHAIN_MEMO];
+	static unsigned next;
+	unsigned i;
 
 	SHA256((const unsigned char *)pem, len, fp);
-	if (have && memcmp(fp, last_fp, 32) == 0)
-		return last;
-	sk_X509_pop_free(last, X509_free);
-	last = dane_judge_pem_chain(pem, len);
-	memcpy(last_fp, fp, 32);
-	have = 1;
-	return last;
+	for (i = 0; i < CHAIN_MEMO; i++)
+		if (memo[i].used && memcmp(memo[i].fp, fp, 32) == 0)
+			return memo[i].chain;
+	i = next++ % CHAIN_MEMO;
+	sk_X509_pop_free(memo[i].chain, X509_free);
+	memo[i].chain = dane_judge_pem_chain(pem, len);
+	memcpy(memo[i].fp, fp, 32);
+	memo[i].used = 1;
+	return memo[i].chain;
 }
 
 /* The invariant at this instant. */
@@ -1137,6 +1145,7 @@ setup_world(int seq)
 {
 	struct buf c = { 0 };
 	char path[700], spki[65], *pem = NULL;
+	unsigned char fp[32];
 	const char *scheme;
 	int alias = chance(30), ttl, margin, k;
 	STACK_OF(X509) *chain = NULL;
@@ -1208,7 +1217,7 @@ setup_world(int seq)
 		pem = t_read(p);
 		free(p);
 		if (pem != NULL)
-			chain = dane_judge_pem_chain(pem, strlen(pem));
+			chain = served_chain(pem, strlen(pem), fp);
 	}
 	for (k = 0; k < W->nown; k++) {
 		int s;
@@ -1242,8 +1251,6 @@ setup_world(int seq)
 	    chain != NULL ? "a chain served" : "nothing served",
 	    W->own[0].v[0].set.n > 0 ? "has TLSA" : "has no TLSA",
 	    W->boot ? "a boot clock" : "no boot clock");
-	if (chain != NULL)
-		sk_X509_pop_free(chain, X509_free);
 	free(pem);
 	check("start");
 	if (chance(10))
