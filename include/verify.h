@@ -30,10 +30,14 @@
  *
  * Concurrency: one thread, one poll() loop, each endpoint a small state
  * machine (connect -> smtp -> tls -> done) with a total deadline and an
- * idle deadline, at most opts->parallel endpoints open at once. No threads
- * means no locking around the logger, OpenSSL error queues or ldns, and no
- * fork means no process table to clean up; a silent or trickling server
- * costs one socket until its deadline and delays no other endpoint.
+ * idle deadline, at most opts->parallel endpoints open at once and at
+ * most opts->per_server to one address and port (include/opener.h), so a
+ * check of many names on one MTA stays below its per-client limits
+ * (Postfix: smtpd_client_connection_count_limit, 50) while names on other
+ * servers go ahead. No threads means no locking around the logger,
+ * OpenSSL error queues or ldns, and no fork means no process table to
+ * clean up; a silent or trickling server costs one socket until its
+ * deadline and delays no other endpoint.
  *
  * verify_dane is the engine's verifier (include/backend.h): it checks every
  * address of the host and its aliases against the RRset daneroll published
@@ -61,7 +65,8 @@ struct verify_opts {
 	int	 connect_ms;	/* TCP connect: 10 s */
 	int	 idle_ms;	/* no event this long: 20 s */
 	int	 total_ms;	/* one endpoint, start to end: 45 s */
-	int	 parallel;	/* endpoints open at once: 32 */
+	int	 parallel;	/* endpoints open at once: 256 */
+	int	 per_server;	/* of them to one address and port: 8 */
 	int	 dns_timeout_secs; /* per DNS try: 5 s */
 	char	 helo[256];	/* EHLO name: this host's name */
 };

@@ -58,9 +58,10 @@ struct resolver {
 	size_t			 nkept;
 };
 
-/* Questions of one prefetch on the wire at once: a recursive resolver
- * takes hundreds; 64 keeps a check of 200 names to about 10 round trips. */
-#define PREFETCH_INFLIGHT	64
+/* Questions of one prefetch on the wire at once: unbound and BIND take
+ * a thousand, dnsmasq forwards 150 (dns-forward-max); 128 keeps a check
+ * of 200 names, 600 questions, to 5 round trips. */
+#define PREFETCH_INFLIGHT	128
 
 const char *
 resolve_sec_str(enum resolve_sec s)

@@ -36,6 +36,7 @@
 #include "cert.h"
 #include "key.h"
 #include "log.h"
+#include "opener.h"
 #include "smtp.h"
 #include "verify.h"
 
@@ -74,7 +75,8 @@ verify_opts_init(struct verify_opts *o)
 	o->connect_ms = 10000;
 	o->idle_ms = 20000;
 	o->total_ms = 45000;
-	o->parallel = 32;
+	o->parallel = 256;
+	o->per_server = 8;
 	o->dns_timeout_secs = 5;
 	if (gethostname(host, sizeof(host)) != 0)
 		host[0] = '\0';
@@ -691,17 +693,31 @@ time_out(struct conn *c, long long now, const struct verify_opts *o)
 		    now - c->start);
 }
 
+/* "addr#port": the server an endpoint opens a connection to. */
+static char **
+server_keys(const struct verify_endpoint *eps, int n)
+{
+	char **keys = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*keys));
+	int i;
+
+	for (i = 0; i < n; i++)
+		keys[i] = xasprintf("%s#%d", eps[i].addr.text, eps[i].port);
+	return keys;
+}
+
 int
 verify_run(struct verify_endpoint *eps, int n, const struct verify_opts *o)
 {
 	SSL_CTX *ctx[KEY_ALG_COUNT] = { NULL };
 	struct conn *c = NULL;
 	struct pollfd *pfd = NULL;
-	int *idx = NULL;
+	struct opener *op = NULL;
+	char **keys = NULL;
+	int *live = NULL;
 	sigset_t pipe_set, old_set;
 	struct timespec zero = { 0, 0 };
 	long long now, wake;
-	int i, k, next = 0, active = 0, done = 0, par, rc = -1, masked = 0;
+	int i, j, k, nlive = 0, done = 0, par, rc = -1, masked = 0;
 
 	for (i = 0; i < KEY_ALG_COUNT; i++)
 		if ((ctx[i] = make_ctx((enum key_alg)i)) == NULL)
@@ -709,60 +725,64 @@ verify_run(struct verify_endpoint *eps, int n, const struct verify_opts *o)
 	par = o->parallel > 0 ? o->parallel : 1;
 	c = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*c));
 	pfd = xcalloc((size_t)par, sizeof(*pfd));
-	idx = xcalloc((size_t)par, sizeof(*idx));
+	live = xcalloc((size_t)par, sizeof(*live));
 	for (i = 0; i < n; i++) {
 		verify_endpoint_clear(&eps[i]);
 		c[i].ep = &eps[i];
 		c[i].fd = -1;
 	}
+	keys = server_keys(eps, n);
+	op = opener_new((const char *const *)keys,  n,
+	    o->per_server > 0 ? o->per_server : par);
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &pipe_set, &old_set) == 0)
 		masked = 1;
 	while (done < n) {
-		while (active < par && next < n) {
-			start_conn(&c[next], o);
-			if (c[next].st == C_DONE)
+		while (nlive < par && (i = opener_next(op)) >= 0) {
+			start_conn(&c[i], o);
+			if (c[i].st == C_DONE) {
+				opener_done(op, i);
 				done++;
-			else
-				active++;
-			next++;
+			} else
+				live[nlive++] = i;
 		}
+		if (nlive == 0)
+			break;	/* cannot happen: a server with items waits */
 		now = util_mono_ms();
 		wake = now + 60000;
-		for (i = 0, k = 0; i < next && k < par; i++) {
-			if (c[i].st == C_DONE || c[i].st == C_WAIT)
-				continue;
-			pfd[k].fd = c[i].fd;
-			pfd[k].events = c[i].events;
+		for (k = 0; k < nlive; k++) {
+			struct conn *cc = &c[live[k]];
+
+			pfd[k].fd = cc->fd;
+			pfd[k].events = cc->events;
 			pfd[k].revents = 0;
-			idx[k++] = i;
-			if (c[i].deadline < wake)
-				wake = c[i].deadline;
-			if (c[i].idle < wake)
-				wake = c[i].idle;
+			if (cc->deadline < wake)
+				wake = cc->deadline;
+			if (cc->idle < wake)
+				wake = cc->idle;
 		}
-		if (k == 0)
-			continue;
-		if (poll(pfd, (nfds_t)k, wake > now ? (int)(wake - now) : 0) <
-		    0 && errno != EINTR) {
+		if (poll(pfd, (nfds_t)nlive, wake > now ? (int)(wake - now) :
+		    0) < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			goto done;
 		}
 		now = util_mono_ms();
-		for (i = 0; i < k; i++) {
-			struct conn *cc = &c[idx[i]];
+		for (k = 0, j = 0; k < nlive; k++) {
+			struct conn *cc = &c[live[k]];
 
-			if (pfd[i].revents != 0 && now < cc->deadline)
+			if (pfd[k].revents != 0 && now < cc->deadline)
 				advance(cc, ctx[cc->ep->alg], o,
-				    pfd[i].revents);
+				    pfd[k].revents);
 			else if (now >= cc->deadline || now >= cc->idle)
 				time_out(cc, now, o);
 			if (cc->st == C_DONE) {
-				active--;
+				opener_done(op, live[k]);
 				done++;
-			}
+			} else
+				live[j++] = live[k];
 		}
+		nlive = j;
 	}
 	rc = 0;
 done:
@@ -776,9 +796,13 @@ done:
 			finish(&c[i], VS_LOCAL, "stopped");
 	for (i = 0; i < KEY_ALG_COUNT; i++)
 		SSL_CTX_free(ctx[i]);
+	for (i = 0; keys != NULL && i < n; i++)
+		free(keys[i]);
+	free(keys);
+	opener_free(op);
 	free(c);
 	free(pfd);
-	free(idx);
+	free(live);
 	return rc;
 }
 

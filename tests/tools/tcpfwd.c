@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXL	64	/* listeners */
+#define MAXL	256	/* listeners */
 #define MAXC	512	/* connection pairs */
 #define CHUNK	16384
 
