@@ -134,29 +134,18 @@ deployed_unpublished(void)
 	return d != NULL && (p == NULL || p > d);
 }
 
-/* The host's slot for alg as stored, into *s (zeroed first; the caller
- * frees it): 1, or 0 if there is none. */
+/* The host's slot for alg as stored (t_engine_slot): 1, or 0. */
 static int
 slot_get(const struct conf_host *h, enum key_alg alg, struct store_slot *s)
 {
-	int64_t hid;
-
-	memset(s, 0, sizeof(*s));
-	return store_host_get(st, h->name, 0, 0, &hid, NULL) == 1 &&
-	    store_slot_get(st, hid, alg, 0, 0, s) == 1;
+	return t_engine_slot(st, h->name, alg, s);
 }
 
-/* The state of a slot as stored. */
+/* The state of a slot as stored (SLOT_STATE_COUNT: none). */
 static enum slot_state
 state_of(const struct conf_host *h, enum key_alg alg)
 {
-	struct store_slot s;
-	enum slot_state r = SLOT_STATE_COUNT;
-
-	if (slot_get(h, alg, &s))
-		r = s.state;
-	store_slot_free(&s);
-	return r;
+	return t_engine_state(st, h->name, alg);
 }
 
 /* Runs this file's engine as a timer would (t_engine_until_stable). */
@@ -200,6 +189,24 @@ settles(const struct conf_host *h, int n)
 	safe_deploys(n);
 }
 
+/* Every publish fails from now on: runs (at most) never get the host
+ * stable (checked). */
+static void
+publish_fails(const struct conf_host *h, int runs)
+{
+	fake.publish_outcome = OUT_TEMPFAIL;
+	T_CHECK(run_until_stable(h, runs) < 0);
+}
+
+/* The publisher mended, a day on: runs until stable (checked). */
+static void
+publish_mended(const struct conf_host *h)
+{
+	fake.publish_outcome = OUT_OK;
+	fake_clock(fake_now() + DAY);
+	T_CHECK(run_until_stable(h, 40) > 0);
+}
+
 /* An ECDSA current+next host whose deployed certificate is adopted, not
  * run yet (checked); NULL if it could not be set up. */
 static const struct conf_host *
@@ -238,6 +245,21 @@ issuer_host(const char *name, const char *extra)
 		return NULL;
 	T_CHECK(run_until_stable(h, 40) > 0);
 	return h;
+}
+
+/* Runs a minute apart until the host is stuck, at most 20 times: how
+ * many ran, the last one's result in *r. */
+static int
+run_until_stuck(const struct conf_host *h, struct engine_result *r)
+{
+	int runs;
+
+	memset(r, 0, sizeof(*r));
+	for (runs = 0; runs < 20 && !r->stuck; runs++) {
+		engine_host(&eng, h, r);
+		fake_clock(fake_now() + 60);
+	}
+	return runs;
 }
 
 /*
@@ -286,27 +308,36 @@ roll_until_ageing(const struct conf_host *h, int64_t hid)
 	return step_until(h, SLOT_AGEING, 40, NULL);
 }
 
+/* The SPKI of a slot's key in role as stored ("" if none). */
 static void
 spki_of(const struct conf_host *h, enum key_alg alg, const char *role,
     char out[65])
 {
-	struct store_slot s = { 0 };
-	struct store_key k = { 0 };
-	int64_t hid;
+	struct store_key k;
 
 	out[0] = '\0';
-	if (store_host_get(st, h->name, 0, 0, &hid, NULL) == 1 &&
-	    store_slot_get(st, hid, alg, 0, 0, &s) == 1 &&
-	    store_key_get(st, s.id, role, &k) == 1)
+	if (t_engine_key(st, h->name, alg, role, &k))
 		memcpy(out, k.spki, 65);
 	store_key_free(&k);
-	store_slot_free(&s);
 }
 
 static int
 served_has(const char *owner, const char *spki)
 {
 	return t_engine_served(owner, spki);
+}
+
+/* 1 if the fake DNS serves exactly set at owner. */
+static int
+rrset_is(const char *owner, const struct tlsa_set *set)
+{
+	struct tlsa_set now;
+	int same;
+
+	fake_served(owner, &now);
+	same = tlsa_set_equal(set, &now);
+	tlsa_set_free(&now);
+	return same;
 }
 
 struct event_count {
@@ -338,6 +369,73 @@ events_with(const char *host, const char *needle)
 	return a.n;
 }
 
+/* certbot's --deploy-hook, as the engine sees it. */
+static enum outcome
+intake(const struct conf_host *h, const char *lineage)
+{
+	struct intake_files f;
+	enum outcome o;
+
+	setenv("RENEWED_LINEAGE", lineage, 1);
+	setenv("RENEWED_DOMAINS", h->name, 1);
+	if (intake_from_client(0, NULL, &f) != 0)
+		return OUT_PERMFAIL;
+	unsetenv("RENEWED_LINEAGE");
+	unsetenv("RENEWED_DOMAINS");
+	o = intake_stage(conf, st, &fake_backends, intake_host(conf, f.domain),
+	    &f, fake_now());
+	intake_files_free(&f);
+	return o;
+}
+
+/* What an ACME client hands over in DIR/lineage. */
+enum hand {
+	HAND_NONE = 0,
+	HAND_FRESH,		/* a renewal with a fresh key (certbot's
+				   default) */
+	HAND_NEXT_KEY,		/* a client told to reuse daneroll's next key */
+	HAND_MISMATCH,		/* the chain of one renewal, another's key */
+};
+
+/* The ECDSA slot's next key into *k (checked; the caller frees it). */
+static void
+next_key_get(const struct conf_host *h, struct store_key *k)
+{
+	struct store_slot s;
+
+	memset(k, 0, sizeof(*k));
+	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
+	T_INT(store_key_get(st, s.id, "next", k), 1);
+	store_slot_free(&s);
+}
+
+/* The client's files made (checked) and taken in by the acme-hook: the
+ * outcome. */
+static enum outcome
+hand_over(const struct conf_host *h, enum hand kind)
+{
+	char lineage[600], other[600], a[700], b[700];
+	struct store_key k = { 0 };
+
+	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	mkdir(lineage, 0700);
+	if (kind == HAND_NEXT_KEY)
+		next_key_get(h, &k);
+	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, k.path),
+	    0);
+	store_key_free(&k);
+	if (kind == HAND_MISMATCH) {
+		mkdir(other, 0700);
+		T_INT(fake_client_cert(other, h->name, KEY_ALG_ECDSA_P256,
+		    NULL), 0);
+		snprintf(a, sizeof(a), "%s/privkey.pem", other);
+		snprintf(b, sizeof(b), "%s/privkey.pem", lineage);
+		T_INT(rename(a, b), 0);
+	}
+	return intake(h, lineage);
+}
+
 /*
  * The scenarios that share one shape, as data: a world (host, scheme,
  * fakes' knobs), optionally run until stable and checked, then what
@@ -356,7 +454,7 @@ enum twist {
 	TW_DISCARD_NEXT	= 1 << 5,	/* the next key discarded in the store */
 	TW_MTA_STALE	= 1 << 6,	/* the MTA serves FILE.stale instead */
 	TW_BAD_CHAIN	= 1 << 7,	/* the file holds .bad_chain */
-};
+};				/* then .hand is handed over */
 
 enum action {
 	ACT_SETTLE = 0,		/* runs until stable (checked) */
@@ -396,6 +494,8 @@ struct row {
 	unsigned	 twist;		/* enum twist */
 	int		 foreign_days;
 	const char	*bad_chain;
+	enum hand	 hand;		/* taken in, with this outcome: */
+	enum outcome	 hand_out;
 	int		*fault;		/* set just before the action */
 	enum action	 act;
 	int		 runs;		/* ACT_HELD */
@@ -534,14 +634,10 @@ check_one(const struct seen *w, const char *tok)
 		t_check(a[0] != '\0' && b[0] != '\0' &&
 		    (strcmp(a, b) == 0) == (tok[3] == '='), tok, __FILE__,
 		    __LINE__);
-	} else if (strcmp(tok, "rrset=same") == 0) {
-		struct tlsa_set now;
-
-		fake_served(w->h->owner, &now);
-		t_check(tlsa_set_equal(&w->before, &now), tok, __FILE__,
+	} else if (strcmp(tok, "rrset=same") == 0)
+		t_check(rrset_is(w->h->owner, &w->before), tok, __FILE__,
 		    __LINE__);
-		tlsa_set_free(&now);
-	} else if (strcmp(tok, "logfile") == 0)
+	else if (strcmp(tok, "logfile") == 0)
 		t_check(t_log_has(w->file), tok, __FILE__, __LINE__);
 	else
 		t_check(0, tok, __FILE__, __LINE__);
@@ -562,35 +658,32 @@ check_all(const struct seen *w, const char *list)
 	free(copy);
 }
 
-/* A key put live behind daneroll's back, or another file the MTA serves
- * (the outage staged on purpose: not the prober's to count). */
+/* A key put live at path behind daneroll's back, valid days (the outage
+ * staged on purpose: not the prober's to count). */
 static void
-put_live(const struct seen *w, const char *path, int days)
+put_live(const struct conf_host *h, const char *path, int days)
 {
 	int no_probe = fake.no_probe;
 
 	fake.no_probe = 1;
-	fake_deploy_initial(path, w->h->name, KEY_ALG_ECDSA_P256, days);
+	fake_deploy_initial(path, h->name, KEY_ALG_ECDSA_P256, days);
 	fake.no_probe = no_probe;
 }
 
-/* The next key of the ECDSA slot: its file deleted, or its role
- * discarded in the store (checked). */
+/* The ECDSA slot's next key: its file deleted, or its role discarded in
+ * the store (checked). */
 static void
-drop_next(const struct seen *w, int unlink_file)
+drop_next(const struct conf_host *h, int unlink_file)
 {
-	struct store_slot s = { 0 };
-	struct store_key k = { 0 };
+	struct store_key k;
 
-	T_CHECK(slot_get(w->h, KEY_ALG_ECDSA_P256, &s));
-	T_INT(store_key_get(st, s.id, "next", &k), 1);
+	next_key_get(h, &k);
 	if (unlink_file)
 		T_INT(unlink(k.path), 0);
 	else
 		T_INT(store_key_set_role(st, k.id, "discarded", fake_now()),
 		    0);
 	store_key_free(&k);
-	store_slot_free(&s);
 }
 
 /* The row's twists, in the order enum twist lists them. */
@@ -606,11 +699,11 @@ twist(const struct row *row, struct seen *w)
 	if (row->twist & TW_FORCE)
 		T_INT(store_host_force(st, host_id(w->h), 1), 0);
 	if (row->twist & TW_FOREIGN)
-		put_live(w, w->file, row->foreign_days);
+		put_live(w->h, w->file, row->foreign_days);
 	if (row->twist & TW_LOSE_NEXT)
-		drop_next(w, 1);
+		drop_next(w->h, 1);
 	if (row->twist & TW_DISCARD_NEXT)
-		drop_next(w, 0);
+		drop_next(w->h, 0);
 	if (row->twist & TW_MTA_STALE) {
 		snprintf(stale, sizeof(stale), "%s.stale", w->file);
 		fake.mta_stale = 1;
@@ -622,15 +715,16 @@ twist(const struct row *row, struct seen *w)
 		    strlen(row->bad_chain), 0600, (uid_t)-1, (gid_t)-1), 0);
 		fake.no_probe = row->no_probe;
 	}
+	if (row->hand != HAND_NONE)
+		T_INT(hand_over(w->h, row->hand), row->hand_out);
 }
 
-/* The engine's action, the log captured from its start. */
+/* The engine's action. */
 static void
 act(const struct row *row, struct seen *w)
 {
 	int i;
 
-	t_log_reset();
 	w->base = fake;
 	switch (row->act) {
 	case ACT_SETTLE:
@@ -687,6 +781,7 @@ row_run(const void *arg)
 	if (row->days_on != 0)
 		fake_clock(fake_now() + row->days_on * DAY);
 	fake.no_probe = row->no_probe;
+	t_log_reset();		/* the log checks look from here on */
 	twist(row, &w);
 	if (row->fault != NULL)
 		*row->fault = 1;
@@ -856,6 +951,14 @@ static const struct row rows[] = {
 	  .twist = TW_MTA_STALE | TW_DISCARD_NEXT, .act = ACT_ONCE,
 	  .log = { "refusing to publish: a chain served live" },
 	  .expect = "publishes+=0 outcome=permfail" },
+	{ "acme-hook: a certificate for the next key",
+	  .host = "mx13.example.org", .settle = 1, .hand = HAND_NEXT_KEY,
+	  .expect = "deploys=1 issues=0 cur=next0 violations=0" },
+	{ "acme-hook: key and chain that do not match are refused",
+	  .host = "mx14.example.org", .settle = 1, .hand = HAND_MISMATCH,
+	  .hand_out = OUT_PERMFAIL, .log = { "is for another key than" },
+	  .limit = 10,
+	  .expect = "deploys=0 publishes=1" },	/* only at adoption */
 	{ "dry run changes nothing",
 	  .host = "mx8.example.org", .dry_run = 1, .act = ACT_ONCE,
 	  .expect = "publishes=0 deploys=0 issues=0 state=none",
@@ -947,7 +1050,6 @@ test_issuer_ca_change_followed(void)
 	T_CHECK(!served_has(h->owner, second));	/* followed, then retired */
 	T_CHECK(served_has(h->owner, first));
 	T_INT(fake.violations, 0);
-	fake_ca_change(NULL);
 }
 
 /* issuer_follow = no: strict pinning. Nothing is deployed, one critical
@@ -958,7 +1060,6 @@ test_issuer_ca_change_strict(void)
 	const struct conf_host *h;
 	struct engine_result r;
 	char second[65];
-	int i;
 
 	if ((h = issuer_host("mx34.example.org",
 	    "issuer_follow = no\n")) == NULL)
@@ -967,11 +1068,7 @@ test_issuer_ca_change_strict(void)
 	fake_ca_spki(second);
 	fake_clock(T0 + 61 * DAY);
 	t_log_reset();
-	memset(&r, 0, sizeof(r));
-	for (i = 0; i < 20 && !r.stuck; i++) {
-		engine_host(&eng, h, &r);
-		fake_clock(fake_now() + 60);
-	}
+	(void)run_until_stuck(h, &r);
 	T_CHECK(r.stuck);
 	T_INT(r.alert, ALERT_CRITICAL);
 	/* The alert names the CA and what to do, not a bare mismatch. */
@@ -981,7 +1078,6 @@ test_issuer_ca_change_strict(void)
 	T_INT(fake.deploys, 0);
 	T_CHECK(!served_has(h->owner, second));
 	T_INT(fake.violations, 0);
-	fake_ca_change(NULL);
 }
 
 /*
@@ -1001,7 +1097,7 @@ test_issuer_pin_root_held(void)
 	char root2[65], int2[65], int3[65], first[65], more[700];
 	const char *held = "issuer_pin = root, but the chain does not send "
 	    "its root /CN=daneroll test root 2";
-	int i, runs = 0;
+	int runs;
 
 	if ((h = issuer_host("mx35.example.org",
 	    "issuer_pin = root\n")) == NULL)
@@ -1013,11 +1109,7 @@ test_issuer_pin_root_held(void)
 	fake_ca_spki(int2);
 	fake_clock(T0 + 61 * DAY);
 	t_log_reset();
-	memset(&r, 0, sizeof(r));
-	for (i = 0; i < 20 && !r.stuck; i++, runs++) {
-		engine_host(&eng, h, &r);
-		fake_clock(fake_now() + 60);
-	}
+	runs = run_until_stuck(h, &r);
 	T_CHECK(fake.issues == 1 && r.stuck);
 	T_INT(r.alert, ALERT_CRITICAL);
 	/* Said once a run, with what to do. */
@@ -1050,7 +1142,6 @@ test_issuer_pin_root_held(void)
 	T_CHECK(!served_has(h->owner, int3) && served_has(h->owner, root2));
 	T_CHECK(!t_log_has("a CA no pin names"));
 	T_INT(fake.violations, 0);
-	fake_ca_change(NULL);
 }
 
 /*
@@ -1089,7 +1180,6 @@ test_issuer_pin_root_followed(void)
 	T_CHECK(!t_log_has("a CA no pin names"));
 	T_CHECK(served_has(h->owner, root2) && !served_has(h->owner, int3));
 	T_INT(fake.violations, 0);
-	fake_ca_change(NULL);
 }
 
 static void
@@ -1244,23 +1334,14 @@ test_publish_failure_backs_off(void)
 	T_INT(r.critical_algs, 0);
 	fake_served(h->owner, &before);
 	fake_clock(T0 + 61 * DAY);
-	fake.publish_outcome = OUT_TEMPFAIL;
-	T_CHECK(run_until_stable(h, 5) < 0);	/* never gets through */
+	publish_fails(h, 5);
 	engine_host(&eng, h, &r);
 	T_CHECK(r.wake_at > fake_now());	/* backing off */
 	/* A run during the back-off reports the failure: not a success. */
 	T_INT(r.failed_algs, 1u << KEY_ALG_ECDSA_P256);
 	/* Deployed, verified, but the old record was not removed. */
-	{
-		struct tlsa_set now;
-
-		fake_served(h->owner, &now);
-		T_CHECK(tlsa_set_equal(&before, &now));
-		tlsa_set_free(&now);
-	}
-	fake.publish_outcome = OUT_OK;
-	fake_clock(fake_now() + DAY);
-	T_CHECK(run_until_stable(h, 40) > 0);
+	T_CHECK(rrset_is(h->owner, &before));
+	publish_mended(h);
 	T_INT(state_of(h, KEY_ALG_ECDSA_P256), SLOT_STANDBY);
 	tlsa_set_free(&before);
 	T_INT(fake.violations, 0);
@@ -1301,7 +1382,7 @@ test_rekeyed_behind_our_back(void)
 {
 	const struct conf_host *h;
 	struct engine_result r;
-	struct tlsa_set before, after;
+	struct tlsa_set before;
 	char *p;
 
 	if ((h = standby_host("mx11.example.org")) == NULL)
@@ -1310,9 +1391,7 @@ test_rekeyed_behind_our_back(void)
 	/* An ACME client renews in place with a fresh key. */
 	p = conf_path_for(h->files.combined_file, KEY_ALG_ECDSA_P256);
 	fake_clock(fake_now() + 600);
-	fake.no_probe = 1;	/* the outage is staged on purpose */
-	fake_deploy_initial(p, h->name, KEY_ALG_ECDSA_P256, 90);
-	fake.no_probe = 0;
+	put_live(h, p, 90);
 	free(p);
 	run_logged(h, &r);
 	T_INT(r.alert, ALERT_CRITICAL);
@@ -1320,9 +1399,7 @@ test_rekeyed_behind_our_back(void)
 	/* Nothing changes by itself: no RRset the served key fails. */
 	fake_clock(fake_now() + 600);
 	engine_host(&eng, h, &r);
-	fake_served(h->owner, &after);
-	T_CHECK(tlsa_set_equal(&before, &after));
-	tlsa_set_free(&after);
+	T_CHECK(rrset_is(h->owner, &before));
 	T_INT(fake.deploys, 0);
 	/* The remedy the alert names: a roll puts the pre-published, aged
 	 * next key live, and the outage ends without a new one. */
@@ -1344,39 +1421,18 @@ test_rekeyed_behind_our_back(void)
 	tlsa_set_free(&before);
 }
 
-/* certbot's --deploy-hook, as the engine sees it. */
-static enum outcome
-intake(const struct conf_host *h, const char *lineage)
-{
-	struct intake_files f;
-	enum outcome o;
-
-	setenv("RENEWED_LINEAGE", lineage, 1);
-	setenv("RENEWED_DOMAINS", h->name, 1);
-	if (intake_from_client(0, NULL, &f) != 0)
-		return OUT_PERMFAIL;
-	unsetenv("RENEWED_LINEAGE");
-	unsetenv("RENEWED_DOMAINS");
-	o = intake_stage(conf, st, &fake_backends, intake_host(conf, f.domain),
-	    &f, fake_now());
-	intake_files_free(&f);
-	return o;
-}
-
 /* A hand-over ends a back-off: the next key's record is published by
  * the same acme-hook call, not after retry_at. */
 static void
 test_intake_ends_backoff(void)
 {
 	const struct conf_host *h;
-	char lineage[600], next[65];
+	char next[65];
 	struct store_slot s = { 0 };
 	struct engine_result r;
 
 	if ((h = standby_host("mx22.example.org")) == NULL)
 		return;
-	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
-	mkdir(lineage, 0700);
 	fake_clock(T0 + 61 * DAY);
 	/* An issue failed a while ago (say, no acme_hook): backing off. */
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
@@ -1385,8 +1441,7 @@ test_intake_ends_backoff(void)
 	store_slot_free(&s);
 	engine_host(&eng, h, &r);
 	T_CHECK(r.wake_at >= fake_now() + 400);	/* backing off */
-	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
-	T_INT(intake(h, lineage), OUT_OK);
+	T_INT(hand_over(h, HAND_FRESH), OUT_OK);
 	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
 	T_INT(s.retry_at, 0);
 	store_slot_free(&s);
@@ -1400,19 +1455,16 @@ static void
 test_intake_rekeyed_is_held(void)
 {
 	const struct conf_host *h;
-	char lineage[600], cur[65], next[65];
+	char cur[65], next[65];
 	struct engine_result r;
 	int i;
 
 	if ((h = standby_host("mx12.example.org")) == NULL)
 		return;
-	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
-	mkdir(lineage, 0700);
 	/* certbot renews with a fresh key, as it does by default. */
 	fake_clock(T0 + 61 * DAY);
-	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
 	fake.lag = 2;
-	T_INT(intake(h, lineage), OUT_OK);
+	T_INT(hand_over(h, HAND_FRESH), OUT_OK);
 	spki_of(h, KEY_ALG_ECDSA_P256, "next", next);
 	/* Held: published, observed, but not live until aged. */
 	for (i = 0; i < 4; i++) {
@@ -1427,64 +1479,6 @@ test_intake_rekeyed_is_held(void)
 	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
 	T_STR(cur, next);
 	T_INT(fake.violations, 0);
-}
-
-static void
-test_intake_next_key(void)
-{
-	const struct conf_host *h;
-	char lineage[600], cur[65], next[65];
-	struct store_slot s = { 0 };
-	struct store_key k = { 0 };
-
-	if ((h = standby_host("mx13.example.org")) == NULL)
-		return;
-	T_CHECK(slot_get(h, KEY_ALG_ECDSA_P256, &s));
-	T_INT(store_key_get(st, s.id, "next", &k), 1);
-	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
-	mkdir(lineage, 0700);
-	/* A client configured to reuse daneroll's pre-published key. */
-	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, k.path),
-	    0);
-	memcpy(next, k.spki, 65);
-	store_key_free(&k);
-	store_slot_free(&s);
-	T_INT(intake(h, lineage), OUT_OK);
-	T_CHECK(run_until_stable(h, 40) > 0);
-	T_INT(fake.deploys, 1);
-	T_INT(fake.issues, 0);
-	spki_of(h, KEY_ALG_ECDSA_P256, "current", cur);
-	T_STR(cur, next);
-	T_INT(fake.violations, 0);
-}
-
-static void
-test_intake_refuses_mismatch(void)
-{
-	const struct conf_host *h;
-	char lineage[600], other[600];
-
-	if ((h = standby_host("mx14.example.org")) == NULL)
-		return;
-	snprintf(lineage, sizeof(lineage), "%s/lineage", dir);
-	snprintf(other, sizeof(other), "%s/other", dir);
-	mkdir(lineage, 0700);
-	mkdir(other, 0700);
-	T_INT(fake_client_cert(lineage, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
-	T_INT(fake_client_cert(other, h->name, KEY_ALG_ECDSA_P256, NULL), 0);
-	/* The chain of one renewal with the key of another. */
-	{
-		char a[700], b[700];
-
-		snprintf(a, sizeof(a), "%s/privkey.pem", other);
-		snprintf(b, sizeof(b), "%s/privkey.pem", lineage);
-		T_INT(rename(a, b), 0);
-	}
-	T_INT(intake(h, lineage), OUT_PERMFAIL);
-	T_CHECK(t_log_has("is for another key than"));
-	T_CHECK(run_until_stable(h, 10) > 0);
-	T_INT(fake.deploys, 0);
-	T_INT(fake.publishes, 1);	/* only the first, at adoption */
 }
 
 /*
@@ -1503,8 +1497,7 @@ test_tempfail_lasting(void)
 	if ((h = standby_host("mx35.example.org")) == NULL)
 		return;
 	fake_clock(T0 + 61 * DAY);
-	fake.publish_outcome = OUT_TEMPFAIL;
-	T_CHECK(run_until_stable(h, 5) < 0);
+	publish_fails(h, 5);
 	start = fake_now();
 	engine_host(&eng, h, &r);		/* within the back-off */
 	T_INT(r.outcome, OUT_TEMPFAIL);
@@ -1515,9 +1508,7 @@ test_tempfail_lasting(void)
 	run_logged(h, &r);
 	T_INT(r.outcome, OUT_PERMFAIL);
 	T_CHECK(t_log_has("longer than tempfail_limit"));
-	fake.publish_outcome = OUT_OK;
-	fake_clock(fake_now() + DAY);
-	T_CHECK(run_until_stable(h, 40) > 0);
+	publish_mended(h);
 	engine_host(&eng, h, &r);
 	T_INT(r.outcome, OUT_OK);
 	T_INT(fake.violations, 0);
@@ -1548,12 +1539,9 @@ test_due(void)
 	T_INT(store_host_force(st, hid, 0), 0);
 	fake_clock(T0 + 61 * DAY);
 	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* renewal due */
-	fake.publish_outcome = OUT_TEMPFAIL;
-	T_CHECK(run_until_stable(h, 5) < 0);
+	publish_fails(h, 5);
 	T_INT(engine_due(&eng, h, fake_now(), &r), 1);	/* back-off: said */
-	fake.publish_outcome = OUT_OK;
-	fake_clock(fake_now() + DAY);
-	T_CHECK(run_until_stable(h, 40) > 0);
+	publish_mended(h);
 	T_INT(engine_due(&eng, h, fake_now(), &r), 0);
 	T_INT(fake.violations, 0);
 }
@@ -1682,15 +1670,12 @@ static void
 key_path_of(const struct conf_host *h, const char *role, char *out,
     size_t len)
 {
-	struct store_slot s;
-	struct store_key k = { 0 };
+	struct store_key k;
 
 	out[0] = '\0';
-	if (slot_get(h, KEY_ALG_ECDSA_P256, &s) &&
-	    store_key_get(st, s.id, role, &k) == 1)
+	if (t_engine_key(st, h->name, KEY_ALG_ECDSA_P256, role, &k))
 		snprintf(out, len, "%s", k.path);
 	store_key_free(&k);
-	store_slot_free(&s);
 }
 
 /* The files retire_rounds() watches: the key that retires, .prev. */
@@ -1827,9 +1812,8 @@ test_wake_reason(void)
 	T_INT(r.wake_alg, KEY_ALG_ECDSA_P256);
 	T_STR(r.wake_reason, "served everywhere; waiting past the TTL");
 	T_INT(r.wake_ms, (int64_t)r.wake_at * 1000);	/* on the second */
-	fake.publish_outcome = OUT_TEMPFAIL;
 	fake_clock(fake_now() + 61 * DAY);
-	T_CHECK(run_until_stable(h, 3) < 0);
+	publish_fails(h, 3);
 	engine_host(&eng, h, &r);
 	T_STR(r.wake_reason != NULL ? r.wake_reason : "(none)",
 	    "backing off after a failure");
@@ -1873,9 +1857,6 @@ static const struct t_case cases[] = {
 	{ "acme-hook: a hand-over ends a back-off", test_intake_ends_backoff },
 	{ "acme-hook: a re-keyed certificate is held until aged",
 	  test_intake_rekeyed_is_held },
-	{ "acme-hook: a certificate for the next key", test_intake_next_key },
-	{ "acme-hook: key and chain that do not match are refused",
-	  test_intake_refuses_mismatch },
 	{ "retired keys and .prev deleted once their record aged out",
 	  test_retired_keys_deleted },
 	{ "keep_retired keeps the newest retired keys and .prev",
