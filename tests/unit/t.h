@@ -1,6 +1,8 @@
 /*
  * t - the unit test harness. A test file lists its cases in a table and
- * ends with T_MAIN(cases). Each case passes when every T_CHECK in it holds;
+ * ends with T_MAIN(cases), or with T_MAIN_TABLE(rows, fn, cases) where
+ * scenarios of one shape are rows of data that one function runs (each row
+ * a case). Each case passes when every T_CHECK in it holds;
  * a failing check prints file:line and the expression. The program prints
  * one line per case and a closing "N passed, N failed" that tests/run.sh adds
  * up.
