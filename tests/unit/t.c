@@ -16,12 +16,14 @@
 #include "util.h"
 
 static int	 case_failed;
+static long	 checks_made;	/* T_CHECK, T_INT, T_STR evaluated */
 static char	 tmpdir[256];
 static struct buf logged;
 
 int
 t_check(int ok, const char *expr, const char *file, int line)
 {
+	checks_made++;
 	if (!ok) {
 		printf("    FAIL %s:%d: %s\n", file, line, expr);
 		case_failed = 1;
@@ -36,6 +38,7 @@ t_check_str(const char *got, const char *want, const char *expr,
 	int ok = (got == NULL && want == NULL) ||
 	    (got != NULL && want != NULL && strcmp(got, want) == 0);
 
+	checks_made++;
 	if (!ok) {
 		printf("    FAIL %s:%d: %s\n      got:  %s\n      want: %s\n",
 		    file, line, expr, got ? got : "(null)",
@@ -49,6 +52,7 @@ int
 t_check_int(long long got, long long want, const char *expr,
     const char *file, int line)
 {
+	checks_made++;
 	if (got != want) {
 		printf("    FAIL %s:%d: %s = %lld, want %lld\n", file, line,
 		    expr, got, want);
@@ -238,10 +242,40 @@ t_log_text(void)
 	return logged.data ? logged.data : "";
 }
 
+/* One case: its name, then ok or not ok (with the log if it failed);
+ * with T_COUNT=1 the checks it made, on stderr. 1 if it passed. */
+static int
+run_case(const char *name, void (*fn)(void), void (*row_fn)(const void *),
+    const void *row)
+{
+	long before = checks_made;
+
+	case_failed = 0;
+	t_log_reset();
+	if (fn != NULL)
+		fn();
+	else
+		row_fn(row);
+	if (getenv("T_COUNT") != NULL)
+		fprintf(stderr, "%ld checks - %s\n", checks_made - before,
+		    name);
+	if (case_failed) {
+		printf("not ok - %s\n", name);
+		if (getenv("T_VERBOSE") == NULL && logged.data != NULL)
+			printf("    log:\n%s", logged.data);
+		return 0;
+	}
+	printf("ok - %s\n", name);
+	return 1;
+}
+
 int
-t_run(const struct t_case *cases, size_t n, int argc, char **argv)
+t_run_table(const void *rows, size_t size, size_t nrows,
+    void (*row_fn)(const void *), const struct t_case *cases, size_t n,
+    int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
+	const char *p = rows;
 	int passed = 0, failed = 0;
 	size_t i;
 
@@ -249,22 +283,27 @@ t_run(const struct t_case *cases, size_t n, int argc, char **argv)
 	log_init(getenv("T_VERBOSE") ? 2 : -2, 0);
 	t_log_capture();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < n; i++) {
-		if (only != NULL && strcmp(only, cases[i].name) != 0)
+	for (i = 0; i < nrows + n; i++) {
+		const void *row = p + (i < nrows ? i : 0) * size;
+		const char *name = i < nrows ? *(const char *const *)row :
+		    cases[i - nrows].name;
+
+		if (only != NULL && strcmp(only, name) != 0)
 			continue;
-		case_failed = 0;
-		t_log_reset();
-		cases[i].fn();
-		if (case_failed) {
-			printf("not ok - %s\n", cases[i].name);
-			if (getenv("T_VERBOSE") == NULL && logged.data != NULL)
-				printf("    log:\n%s", logged.data);
-			failed++;
-		} else {
-			printf("ok - %s\n", cases[i].name);
+		if (i < nrows ? run_case(name, NULL, row_fn, row) :
+		    run_case(name, cases[i - nrows].fn, NULL, NULL))
 			passed++;
-		}
+		else
+			failed++;
 	}
+	if (getenv("T_COUNT") != NULL)
+		fprintf(stderr, "%ld checks made\n", checks_made);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+int
+t_run(const struct t_case *cases, size_t n, int argc, char **argv)
+{
+	return t_run_table(NULL, 0, 0, NULL, cases, n, argc, argv);
 }

@@ -1,6 +1,8 @@
 /*
  * t - the unit test harness. A test file lists its cases in a table and
- * ends with T_MAIN(cases). Each case passes when every T_CHECK in it holds;
+ * ends with T_MAIN(cases), or with T_MAIN_TABLE(rows, fn, cases) where
+ * scenarios of one shape are rows of data that one function runs (each row
+ * a case). Each case passes when every T_CHECK in it holds;
  * a failing check prints file:line and the expression. The program prints
  * one line per case and a closing "N passed, N failed" that tests/run.sh adds
  * up.
@@ -25,6 +27,15 @@ int	t_check_str(const char *got, const char *want, const char *expr,
 int	t_check_int(long long got, long long want, const char *expr,
 	    const char *file, int line);
 int	t_run(const struct t_case *, size_t n, int argc, char **argv);
+/*
+ * Tests as data: first one case per row of rows (nrows of size bytes,
+ * each starting with its name as a const char *), each run by row_fn,
+ * then the n cases. With T_COUNT=1 each case's number of checks goes to
+ * stderr, and the total.
+ */
+int	t_run_table(const void *rows, size_t size, size_t nrows,
+	    void (*row_fn)(const void *), const struct t_case *cases,
+	    size_t n, int argc, char **argv);
 
 /* A fresh directory for this program, removed at exit unless T_KEEP=1. */
 const char *t_tmpdir(void);
@@ -57,6 +68,12 @@ const char *t_log_text(void);
 #define T_STR(g, w)	t_check_str((g), (w), #g, __FILE__, __LINE__)
 #define T_INT(g, w)	t_check_int((long long)(g), (long long)(w), #g, \
 			    __FILE__, __LINE__)
+#define T_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define T_MAIN_TABLE(rows, row_fn, cases) \
+	int main(int argc, char **argv) { \
+		return t_run_table(rows, sizeof(rows[0]), T_NELEM(rows), \
+		    row_fn, cases, T_NELEM(cases), argc, argv); \
+	}
 #define T_MAIN(cases) \
 	int main(int argc, char **argv) { \
 		return t_run(cases, sizeof(cases) / sizeof(cases[0]), \

@@ -4,7 +4,8 @@
  * a fresh directory with the fakes reset to it, the configuration's common
  * [global] and [publisher dns] sections, an engine bound to a configuration
  * and a store, the host's initial chains deployed, a run as a timer would
- * make it, and what the fake DNS serves.
+ * make it, what the fake DNS serves, and a host's slots and keys as
+ * stored.
  *
  * Static inline so each test program keeps its own globals and passes them
  * in; nothing here owns what it is given.
@@ -128,6 +129,48 @@ t_engine_served(const char *owner, const char *spki)
 	free(text);
 	tlsa_set_free(&set);
 	return has;
+}
+
+/* The slot for alg of the host named host as stored, into *s (zeroed
+ * first; the caller frees it): 1, or 0 if there is none. */
+static inline int
+t_engine_slot(struct store *st, const char *host, enum key_alg alg,
+    struct store_slot *s)
+{
+	int64_t hid;
+
+	memset(s, 0, sizeof(*s));
+	return store_host_get(st, host, 0, 0, &hid, NULL) == 1 &&
+	    store_slot_get(st, hid, alg, 0, 0, s) == 1;
+}
+
+/* That slot's state; SLOT_STATE_COUNT if there is none. */
+static inline enum slot_state
+t_engine_state(struct store *st, const char *host, enum key_alg alg)
+{
+	struct store_slot s;
+	enum slot_state r = SLOT_STATE_COUNT;
+
+	if (t_engine_slot(st, host, alg, &s))
+		r = s.state;
+	store_slot_free(&s);
+	return r;
+}
+
+/* That slot's key in role ("current", "next" ...) into *k (zeroed first;
+ * the caller frees it): 1, or 0 if there is none. */
+static inline int
+t_engine_key(struct store *st, const char *host, enum key_alg alg,
+    const char *role, struct store_key *k)
+{
+	struct store_slot s;
+	int found;
+
+	memset(k, 0, sizeof(*k));
+	found = t_engine_slot(st, host, alg, &s) &&
+	    store_key_get(st, s.id, role, k) == 1;
+	store_slot_free(&s);
+	return found;
 }
 
 #endif

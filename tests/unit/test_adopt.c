@@ -147,20 +147,15 @@ served_has(const char *spki)
 static void
 key_of(const char *role, char spki[65], char **path)
 {
-	struct store_slot s = { 0 };
-	struct store_key k = { 0 };
-	int64_t hid;
+	struct store_key k;
 
 	spki[0] = '\0';
-	if (store_host_get(st, HOST, 0, 0, &hid, NULL) == 1 &&
-	    store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 0, 0, &s) == 1 &&
-	    store_key_get(st, s.id, role, &k) == 1) {
+	if (t_engine_key(st, HOST, KEY_ALG_ECDSA_P256, role, &k)) {
 		memcpy(spki, k.spki, 65);
 		if (path != NULL)
 			*path = strdup(k.path);
 	}
 	store_key_free(&k);
-	store_slot_free(&s);
 }
 
 /* Files in the host's key directory (-1: none). */

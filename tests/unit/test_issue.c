@@ -389,15 +389,7 @@ run_until_stable(const struct conf_host *h, int limit)
 static enum slot_state
 state_of(const struct conf_host *h)
 {
-	struct store_slot s = { 0 };
-	int64_t hid;
-	enum slot_state r = SLOT_STATE_COUNT;
-
-	if (store_host_get(est, h->name, 0, 0, &hid, NULL) == 1 &&
-	    store_slot_get(est, hid, KEY_ALG_ECDSA_P256, 0, 0, &s) == 1)
-		r = s.state;
-	store_slot_free(&s);
-	return r;
+	return t_engine_state(est, h->name, KEY_ALG_ECDSA_P256);
 }
 
 /* 1 if the live file's leaf was issued by the local test CA. */
