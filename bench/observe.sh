@@ -1,16 +1,18 @@
 #!/bin/sh
-# Benchmark: the propagation observer over N=8 authoritative addresses,
-# each 50 ms away, against a sequential dig loop over the same addresses,
-# measured in the same run.
+# Benchmark: the propagation observer over N=8 authoritative addresses
+# across a true 50 ms round trip, against N digs at once and sequential
+# dig loops over the same addresses, measured in the same run.
 #
 #   sh bench/observe.sh [RUNS]        (root; default 5 runs of each)
 #   N=32 sh bench/observe.sh         (N addresses, 1 to 99; default 8)
 #
 # World, in its own namespace "drobsbench": one BIND 9 serving the
-# inline-signed zone bench.example. on 192.0.2.1 (also the resolver the
-# observer asks for the zone cut, NS and addresses: not delayed), and
-# bench/delayfwd.py listening on 192.0.2.11-18, each forwarding to BIND
-# after 50 ms. The zone's NS RRset names ns1..ns8, one per forwarder.
+# inline-signed zone bench.example. on 192.0.2.11-18 (the zone's NS RRset
+# names ns1..ns8, one per address) and on 192.0.2.1 and 192.0.2.100, the
+# "resolvers" the observer asks for the zone cut, NS and addresses. Every
+# client runs in a second namespace, drobsbenchc, joined to the first by
+# bench/delayline.py: every packet waits 25 ms each way (no netem here),
+# except those to and from 192.0.2.1, the near resolver.
 #
 # The observer asks each address two questions (TLSA at the owner, SOA at
 # the apex); so does the main dig loop (one dig per address with both
@@ -19,14 +21,15 @@
 # the whole program is measured for each (process start included); the
 # observer's own observe() time is printed beside it. The observer's
 # discovery (zone cut, NS, addresses) goes to an undelayed resolver; a
-# second observer run puts the resolver 50 ms away too (192.0.2.100, one
-# more forwarder), which costs it two more round trips (the zone cut
-# with NS and DNSKEY at every candidate apex, then the NS addresses).
+# second observer run puts the resolver 50 ms away too (192.0.2.100),
+# which costs it two more round trips (the zone cut with NS and DNSKEY at
+# every candidate apex, then the NS addresses).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
 NS=drobsbench
-DELAY=50
+CNS=drobsbenchc
+DELAY=50	# the round trip; 25 ms each way
 N=${N:-8}
 OWNER=_25._tcp.mx.bench.example.
 H1=0101010101010101010101010101010101010101010101010101010101010101
@@ -42,28 +45,33 @@ T=$(mktemp -d /tmp/drobsbench.XXXXXX)
 chmod 0755 "$T"
 PIDS=""
 nsx() { ip netns exec "$NS" "$@"; }
+cx() { ip netns exec "$CNS" "$@"; }
 teardown() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.3
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "$CNS" 2>/dev/null
 	rm -rf "$T"
 }
 trap teardown EXIT
 trap 'exit 1' INT TERM
 
-if ip netns list | grep -qw "^$NS"; then
-	for p in $(ip netns pids "$NS"); do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$NS"
-fi
-ip netns add "$NS" || exit 1
-nsx ip link set lo up
+for ns in "$NS" "$CNS"; do
+	if ip netns list | grep -qw "^$ns"; then
+		for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns"
+	fi
+	ip netns add "$ns" || exit 1
+	ip -n "$ns" link set lo up
+done
 nsx ip addr add 192.0.2.1/32 dev lo
 nsx ip addr add 192.0.2.100/32 dev lo
-i=1; FWD=""
+i=1; FWD="" LISTEN=""
 while [ $i -le $N ]; do
 	nsx ip addr add "192.0.2.1$i/32" dev lo
 	FWD="$FWD 192.0.2.1$i"
+	LISTEN="$LISTEN 192.0.2.1$i;"
 	i=$((i + 1))
 done
 
@@ -81,7 +89,7 @@ cat >"$T/named.conf" <<EOF
 options {
 	directory "$T";
 	pid-file none;
-	listen-on port 53 { 192.0.2.1; };
+	listen-on port 53 { 192.0.2.1; 192.0.2.100;$LISTEN };
 	listen-on-v6 { none; };
 	recursion no;
 	dnssec-validation no;
@@ -100,18 +108,28 @@ zone "bench.example." {
 EOF
 ip netns exec "$NS" named -g -c "$T/named.conf" >"$T/named.log" 2>&1 &
 PIDS="$PIDS $!"
-# shellcheck disable=SC2086
-ip netns exec "$NS" python3 "$top/bench/delayfwd.py" 192.0.2.1 $DELAY $FWD 192.0.2.100 \
-	>"$T/fwd.log" 2>&1 &
+python3 "$top/bench/delayline.py" "$NS" dls "$CNS" dlc $((DELAY / 2)) 192.0.2.1 \
+	>"$T/line.log" 2>&1 &
 PIDS="$PIDS $!"
+n=0
+until ip -n "$CNS" link show dlc >/dev/null 2>&1; do
+	n=$((n + 1))
+	[ $n -le 50 ] || { echo "bench/observe.sh: no delay line" >&2; cat "$T/line.log" >&2; exit 1; }
+	sleep 0.1
+done
+ip -n "$CNS" link set dlc up &&
+	ip -n "$CNS" addr add 198.51.100.1/32 dev dlc &&
+	ip -n "$CNS" route add 192.0.2.0/24 dev dlc src 198.51.100.1 &&
+	nsx ip link set dls up &&
+	nsx ip route add 198.51.100.0/24 dev dls || exit 1
 
 n=0
-until nsx dig +norec +dnssec +time=1 +tries=1 @192.0.2.18 bench.example. SOA 2>/dev/null |
+until cx dig +norec +dnssec +time=1 +tries=1 @192.0.2.1$N bench.example. SOA 2>/dev/null |
 	grep -q 'RRSIG.*SOA'; do
 	n=$((n + 1))
 	if [ $n -gt 100 ]; then
 		echo "bench/observe.sh: world did not come up" >&2
-		tail -n 5 "$T/named.log" "$T/fwd.log" >&2
+		tail -n 5 "$T/named.log" "$T/line.log" >&2
 		exit 1
 	fi
 	sleep 0.2
@@ -125,7 +143,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 observe() {
 	t0=$(now_ms)
 	out=$(env DANEROLL_LIVE=1 LIVE_RESOLVER=$1 LIVE_OWNER=$OWNER \
-		LIVE_WANT="3 1 1 $H1" ip netns exec "$NS" "$live" report)
+		LIVE_WANT="3 1 1 $H1" ip netns exec "$CNS" "$live" report)
 	t1=$(now_ms)
 	echo "$out" | grep -q '^all_match 1$' || {
 		echo "bench/observe.sh: $2 did not see all $N addresses match:" >&2
@@ -150,7 +168,7 @@ while [ "$r" -le "$runs" ]; do
 
 	t0=$(now_ms)
 	for a in $FWD; do
-		nsx dig +norec +dnssec +time=2 +tries=1 @"$a" $OWNER TLSA \
+		cx dig +norec +dnssec +time=2 +tries=1 @"$a" $OWNER TLSA \
 			bench.example. SOA >"$T/dig.out" 2>&1
 		grep -q "IN[[:space:]]*TLSA[[:space:]]*3 1 1 0101" "$T/dig.out" || {
 			echo "bench/observe.sh: dig @$a saw no TLSA" >&2
@@ -163,7 +181,7 @@ while [ "$r" -le "$runs" ]; do
 
 	t0=$(now_ms)
 	for a in $FWD; do
-		nsx dig +norec +dnssec +time=2 +tries=1 @"$a" $OWNER TLSA \
+		cx dig +norec +dnssec +time=2 +tries=1 @"$a" $OWNER TLSA \
 			>/dev/null 2>&1
 	done
 	t1=$(now_ms)
@@ -173,7 +191,7 @@ while [ "$r" -le "$runs" ]; do
 	t0=$(now_ms)
 	pids=""
 	for a in $FWD; do
-		nsx dig +norec +dnssec +time=2 +tries=1 @"$a" $OWNER TLSA \
+		cx dig +norec +dnssec +time=2 +tries=1 @"$a" $OWNER TLSA \
 			bench.example. SOA >"$T/pdig.$a" 2>&1 &
 		pids="$pids $!"
 	done
@@ -200,7 +218,7 @@ far=$(median <"$far_file")
 dig_=$(median <"$dig_file")
 dig1=$(median <"$dig1_file")
 pdig=$(median <"$pdig_file")
-echo "observe: $N authoritative addresses, +$DELAY ms each, $runs runs (median, ms)"
+echo "observe: $N authoritative addresses, $DELAY ms round trip, $runs runs (median, ms)"
 row() { printf '  %-40s %5s   [%s]\n' "$1" "$2" "$(tr '\n' ' ' <"$3")"; }
 row "observer, program wall time" "$obs" "$obs_file"
 row "observer, observe() call only" "$inproc" "$in_file"
