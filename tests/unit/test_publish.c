@@ -349,8 +349,24 @@ struct reply {
 	int		 rcode;
 	int		 sign;		/* 0 no TSIG, 1 signed, 2 wrong MAC */
 	const char	*answer;	/* read-back: record ids, or NULL */
-	int		 silent;	/* read but do not answer */
+	int		 how;		/* 0 answer; 1 read but do not answer;
+					 * 2 answer after forgeries: with
+					 * another ID, another zone section */
 };
+
+/* Sends m with octet at changed, as a forger would ("example.org." ->
+ * "dxample.org." at 13, the zone's first letter). */
+static void
+send_changed(int fd, struct buf *m, size_t at,
+    const struct sockaddr_storage *to, socklen_t tolen)
+{
+	if (m->len <= at)
+		return;
+	m->data[at] ^= 1;
+	(void)sendto(fd, m->data, m->len, 0, (const struct sockaddr *)to,
+	    tolen);
+	m->data[at] ^= 1;
+}
 
 /*
  * Forks a server on 127.0.0.1 that answers each datagram with the next
@@ -399,7 +415,7 @@ fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
 			fwrite(m, 1, (size_t)got, f);
 			fclose(f);
 		}
-		if (rp[i].silent)
+		if (rp[i].how == 1)
 			continue;
 		if (ldns_wire2pkt(&q, m, (size_t)got) != LDNS_STATUS_OK ||
 		    ldns_pkt_tsig(q) == NULL || tsig_key_load(keyfile,
@@ -440,6 +456,10 @@ fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
 		if (rp[i].sign != 0)
 			(void)tsig_sign(&key, &out, time(NULL), reqmac, rmlen,
 			    mac, &mlen);
+		if (rp[i].how == 2) {
+			send_changed(fd, &out, 1, &from, flen);	/* ID */
+			send_changed(fd, &out, 13, &from, flen); /* zone */
+		}
 		(void)sendto(fd, out.data, out.len, 0,
 		    (struct sockaddr *)&from, flen);
 		buf_free(&out);
@@ -631,6 +651,12 @@ test_rfc2136_answers(void)
 		{ { { LDNS_RCODE_NXRRSET, 1, NULL, 0 },
 		    { LDNS_RCODE_SERVFAIL, 1, NULL, 0 } }, 2, "1", "12",
 		  OUT_TEMPFAIL, "the read-back got SERVFAIL" },
+		/* forged answers (another ID, another zone) are dropped */
+		{ { { LDNS_RCODE_NOERROR, 1, NULL, 2 } }, 1, "1", "12",
+		  OUT_OK, "0 deleted, 1 added" },
+		{ { { LDNS_RCODE_NXRRSET, 1, NULL, 2 },
+		    { LDNS_RCODE_NOERROR, 1, "21", 2 } }, 2, "1", "12",
+		  OUT_OK, "already serves the wanted RRset" },
 		/* a lost answer: tried again, the prerequisite sorts it out */
 		{ { { LDNS_RCODE_NOERROR, 1, NULL, 1 },
 		    { LDNS_RCODE_NOERROR, 1, NULL, 0 } }, 2, "1", "12", OUT_OK,
@@ -703,7 +729,7 @@ test_rfc2136_config(void)
 	o = publish_rfc2136.replace(&conf, &pub, &req);
 	T_INT(o, OUT_TEMPFAIL);
 	T_CHECK(t_log_has("no answer in 3 tries"));
-	T_CHECK(t_log_has("Connection refused"));
+	T_CHECK(t_log_has("connection refused (nothing listens)"));
 	T_CHECK(strstr(t_log_text(), SECRET) == NULL);
 	tlsa_set_free(&one);
 }
