@@ -779,16 +779,17 @@ test_dnsq_prebuilt(void)
 		{ 0, EINVAL, 0 },
 	};
 	struct dnsq_limits lim = { 1, 150, 2, 1000 };
+	ldns_rr_list *up = ldns_rr_list_new();
 	ldns_pkt *upd;
 	ldns_rr *rr = NULL;
 	uint8_t *msg = NULL;
 	size_t msglen = 0, i;
 
-	upd = ldns_update_pkt_new(ldns_dname_new_frm_str("example."),
-	    LDNS_RR_CLASS_IN, NULL, ldns_rr_list_new(), NULL);
 	(void)ldns_rr_new_frm_str(&rr, TLSA1, 0, NULL, NULL);
-	ldns_rr_list_push_rr(ldns_pkt_authority(upd), rr);
-	ldns_update_set_upcount(upd, 1);
+	(void)ldns_rr_list_push_rr(up, rr);
+	upd = ldns_update_pkt_new(ldns_dname_new_frm_str("example."),
+	    LDNS_RR_CLASS_IN, NULL, up, NULL);	/* a copy of up */
+	ldns_pkt_set_rd(upd, false);
 	ldns_pkt_set_id(upd, 0x4a4b);
 	T_INT(ldns_pkt2wire(&msg, upd, &msglen), LDNS_STATUS_OK);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -818,6 +819,7 @@ test_dnsq_prebuilt(void)
 	}
 	free(msg);
 	ldns_pkt_free(upd);
+	ldns_rr_list_deep_free(up);
 }
 
 /* Address text as the configuration writes it. */
