@@ -71,9 +71,12 @@ struct dnsq_limits {
 extern const struct dnsq_limits dnsq_default_limits;
 
 /*
- * Parses "192.0.2.1", "2001:db8::1", "addr#port" (or "[v6]:port") into a
- * socket address; default_port when none is given. 0, or -1 (not logged)
- * if the text is not a numeric address.
+ * Parses "192.0.2.1", "2001:db8::1", "fe80::1%eth0", "addr#port" (or
+ * "[v6]:port") into a socket address; default_port when none is given.
+ * 0, or -1 (not logged) if the text is not a numeric address (IPv4 as a
+ * dotted quad only) or the port not 1-65535 in digits. Every address
+ * daneroll reads - configuration, resolv.conf, command line - goes
+ * through here.
  */
 int	 dnsq_addr_parse(const char *text, int default_port,
 	    struct sockaddr_storage *, socklen_t *);

@@ -14,6 +14,7 @@
  * classified is exactly what came off the network - and, for a TSIG-signed
  * exchange, what the caller verifies.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <ldns/ldns.h>
@@ -82,6 +84,7 @@ dnsq_addr_parse(const char *text, int default_port,
 	char host[128], port[8];
 	const char *p, *sep = NULL;
 	struct addrinfo hints, *res = NULL;
+	struct in_addr in4;
 	size_t hl;
 	int r = -1;
 
@@ -105,11 +108,16 @@ dnsq_addr_parse(const char *text, int default_port,
 		goto done;
 	memcpy(host, text, hl);
 	host[hl] = '\0';
+	/* Dotted quads only: getaddrinfo would also take inet_aton's
+	 * "127.1" or "0x7f.1", which no one writes on purpose. */
+	if (strchr(host, ':') == NULL && inet_pton(AF_INET, host, &in4) != 1)
+		goto done;
 	if (sep != NULL) {
 		char *end;
 		long v = strtol(sep + 1, &end, 10);
 
-		if (sep[1] == '\0' || *end != '\0' || v < 1 || v > 65535)
+		if (!isdigit((unsigned char)sep[1]) || *end != '\0' ||
+		    v < 1 || v > 65535)
 			goto done;
 		snprintf(port, sizeof(port), "%ld", v);
 	} else
