@@ -10,6 +10,15 @@
  * accepted only if its ID, QR bit and question match the query; a UDP
  * datagram that does not match is dropped and the wait goes on.
  *
+ * A prebuilt message (dnsq_query_init_msg) is sent instead, octet for
+ * octet, when the caller must build it: a TSIG-signed UPDATE or query,
+ * whose signature covers every octet, ID included. dnsq then adds no
+ * EDNS0, keeps the message's own ID (the caller makes it random) and
+ * matches the answer against the message's question section - for an
+ * UPDATE its zone section, which has the same layout (RFC 2136 2.3) -
+ * with the same rules and the same UDP -> TCP fallback. A message that
+ * does not parse or has not exactly one question fails with EINVAL.
+ *
  * Bounds: an answer is at most 65,535 octets (the TCP length prefix), and
  * the whole TCP exchange - connect, query, answer - must be over within
  * `tcp_ms`, however the server paces its octets: a server trickling one
@@ -22,7 +31,9 @@
  *
  * Ownership: the caller owns the array. dnsq_run() fills wire/wirelen (the
  * answer, malloc'd), err and tcp in each element; dnsq_free() frees the
- * answers. Nothing here logs: callers know what a failed query means.
+ * answers. A prebuilt msg stays the caller's, and must live until
+ * dnsq_run() returns. Nothing here logs: callers know what a failed query
+ * means.
  */
 #ifndef DANEROLL_DNSQ_H
 #define DANEROLL_DNSQ_H
@@ -40,6 +51,8 @@ struct dnsq {
 	int			 rd;		/* set the RD bit */
 	int			 ad;		/* set AD: the resolver's verdict */
 	int			 cd;		/* set CD: checking disabled */
+	const uint8_t		*msg;		/* prebuilt query, or NULL */
+	size_t			 msglen;
 	/* Set by dnsq_run(). */
 	uint8_t			*wire;		/* the answer, NULL on error */
 	size_t			 wirelen;
@@ -58,9 +71,12 @@ struct dnsq_limits {
 extern const struct dnsq_limits dnsq_default_limits;
 
 /*
- * Parses "192.0.2.1", "2001:db8::1", "addr#port" (or "[v6]:port") into a
- * socket address; default_port when none is given. 0, or -1 (not logged)
- * if the text is not a numeric address.
+ * Parses "192.0.2.1", "2001:db8::1", "fe80::1%eth0", "addr#port" (or
+ * "[v6]:port") into a socket address; default_port when none is given.
+ * 0, or -1 (not logged) if the text is not a numeric address (IPv4 as a
+ * dotted quad only) or the port not 1-65535 in digits. Every address
+ * daneroll reads - configuration, resolv.conf, command line - goes
+ * through here.
  */
 int	 dnsq_addr_parse(const char *text, int default_port,
 	    struct sockaddr_storage *, socklen_t *);
@@ -71,16 +87,24 @@ void	 dnsq_addr_str(const struct sockaddr *, char *out, size_t outlen);
  * Runs every query to completion (answer or error); never fails as a
  * whole. err is ETIMEDOUT when no try was answered, ETIME when an answer
  * over TCP had begun but was not complete within tcp_ms, EPROTO when a
- * TCP answer was malformed or did not match, EINVAL for a bad qname, or
- * what the socket said (ECONNREFUSED, ENETUNREACH, EADDRNOTAVAIL...).
+ * TCP answer was malformed or did not match, EINVAL for a bad qname or
+ * prebuilt message, or what the socket said (ECONNREFUSED, ENETUNREACH,
+ * EADDRNOTAVAIL...).
  */
 /* A question to the server at sa: name (too long: EINVAL from dnsq_run),
  * type, the RD bit; everything else cleared. */
 void	 dnsq_query_init(struct dnsq *, const struct sockaddr_storage *sa,
 	    socklen_t len, const char *name, uint16_t type, int rd);
+/* The prebuilt message msg (msglen octets, the caller's) to the server at
+ * sa; qname, qtype and the flags are unused and cleared. */
+void	 dnsq_query_init_msg(struct dnsq *, const struct sockaddr_storage *sa,
+	    socklen_t len, const uint8_t *msg, size_t msglen);
 void	 dnsq_run(struct dnsq *, size_t n, const struct dnsq_limits *);
 void	 dnsq_free(struct dnsq *, size_t n);
 /* "timed out", "connection refused", "network unreachable"... */
 const char *dnsq_strerror(int err);
+/* ldns's name of a header rcode ("NOERROR", "NXDOMAIN", "NOTIMPL",
+ * "NOTAUTH"), or "RCODE12" for one it has no name for. */
+const char *dnsq_rcode_str(int rcode);
 
 #endif

@@ -4,7 +4,8 @@
  *
  * observe_dns.observe(conf, host, owner, want, report):
  *   1. finds the zone cut of owner (SOA query through conf->resolver, or
- *      the first answering nameserver of /etc/resolv.conf), the zone's NS
+ *      the first answering nameserver of /etc/resolv.conf, 127.0.0.1 when
+ *      it names none: resolvconf.h), the zone's NS
  *      RRset, its DNSKEY RRset (is the zone signed?) and the A and AAAA
  *      records of every NS name;
  *   2. adds host->extra_servers (hidden primaries, anycast unicast nodes);

@@ -21,13 +21,17 @@
  * Where it sends: the publisher's server ("addr" or "addr#port"), else
  * every address of the zone's SOA MNAME. The zone: the publisher's zone,
  * else the zone cut found by SOA queries walking up from the owner,
- * through conf->resolver or /etc/resolv.conf. The key: tsig_key_file (see
- * tsig.h), read on every call so a rotated key needs no restart.
+ * through conf->resolver, else /etc/resolv.conf, else 127.0.0.1
+ * (resolvconf.h). The key: tsig_key_file (see tsig.h), read on every call
+ * so a rotated key needs no restart.
  *
- * Transport: UDP, TCP when the answer is truncated; each try lasts
- * timeout/3 (at least 1 s) and up to 3 tries go round the server's
- * addresses. A lost answer to an UPDATE is safe to retry: the
- * prerequisite turns a repeat into the idempotent case above.
+ * Transport: dnsq (dnsq.h), each message prebuilt and TSIG-signed here:
+ * UDP, TCP when the answer is truncated, an answer taken only if its ID,
+ * QR bit and question (an UPDATE's zone section) match; each try lasts
+ * timeout/3 (at least 1 s) over UDP, as long again over TCP, and up to 3
+ * tries go round the server's addresses, each signed afresh. A lost
+ * answer to an UPDATE is safe to retry: the prerequisite turns a repeat
+ * into the idempotent case above.
  *
  * Outcomes: NOERROR -> OUT_OK; SERVFAIL, timeouts, BADTIME, responses
  * whose TSIG does not verify -> OUT_TEMPFAIL; FORMERR, NOTAUTH, REFUSED,

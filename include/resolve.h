@@ -56,14 +56,16 @@ struct resolver;
 
 /*
  * spec: "192.0.2.53", "2001:db8::53", "127.0.0.1#5353", or NULL for
- * /etc/resolv.conf (its first RESOLVE_NS_MAX nameservers, asked in
- * turn). timeout_secs per try (2 tries per server).
+ * /etc/resolv.conf (its first RESOLVCONF_MAX nameservers, asked in turn;
+ * 127.0.0.1 when it names none: resolvconf.h). timeout_secs per try (2
+ * tries per server).
  * OUT_OK, or OUT_TEMPFAIL (logged) when no resolver can be set up.
  */
 enum outcome	 resolve_open(const char *spec, int timeout_secs,
 		    struct resolver **);
 void		 resolve_close(struct resolver *);
-/* "127.0.0.1#53" or "/etc/resolv.conf", for messages. */
+/* The spec, "/etc/resolv.conf", or "127.0.0.1 (no nameserver in
+ * /etc/resolv.conf)", for messages. */
 const char	*resolve_name(const struct resolver *);
 /* 1 if every nameserver used is a loopback address, else 0. */
 int		 resolve_is_local(const struct resolver *);
@@ -85,7 +87,6 @@ struct resolve_question {
 void		 resolve_prefetch(struct resolver *,
 		    const struct resolve_question *, size_t n);
 
-#define RESOLVE_NS_MAX		3	/* nameservers used, as the libc */
 #define RESOLVE_ADDR_MAX	46	/* INET6_ADDRSTRLEN */
 #define RESOLVE_ADDRS_MAX	32	/* A + AAAA records of one name */
 #define RESOLVE_CHAIN_MAX	8	/* CNAMEs followed */

@@ -90,7 +90,6 @@
  */
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -106,6 +105,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dnsq.h"
 #include "fsutil.h"
 #include "log.h"
 #include "util.h"
@@ -787,23 +787,16 @@ parse_port(const char *s)
 	return v >= 1 && v <= 65535 ? (int)v : -1;
 }
 
-/* "addr" or "addr#port", addr an IPv4 or IPv6 address. */
+/* "addr" or "addr#port", addr an IPv4 or IPv6 address: what the modules
+ * that use it will parse (dnsq_addr_parse), less the "[v6]:port" form
+ * the configuration never documented. */
 static int
 valid_addr(const char *s)
 {
-	char host[INET6_ADDRSTRLEN];
-	unsigned char bin[16];
-	const char *hash = strchr(s, '#');
-	size_t n = hash != NULL ? (size_t)(hash - s) : strlen(s);
+	struct sockaddr_storage ss;
+	socklen_t len;
 
-	if (n == 0 || n >= sizeof(host))
-		return 0;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (inet_pton(AF_INET, host, bin) != 1 &&
-	    inet_pton(AF_INET6, host, bin) != 1)
-		return 0;
-	return hash == NULL || parse_port(hash + 1) > 0;
+	return s[0] != '[' && dnsq_addr_parse(s, 53, &ss, &len) == 0;
 }
 
 static int

@@ -8,10 +8,13 @@
  * ENETUNREACH at once, rather than letting the try run into its timeout:
  * a stopped server is told apart from a silent one.
  *
- * ldns builds the query and parses the answer for the match check; the
- * answer itself goes back to the caller as wire data, unparsed, so that
- * what was classified is exactly what came off the network.
+ * ldns builds the query (or parses the caller's prebuilt one for its ID
+ * and question) and parses the answer for the match check; the answer
+ * itself goes back to the caller as wire data, unparsed, so that what was
+ * classified is exactly what came off the network - and, for a TSIG-signed
+ * exchange, what the caller verifies.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -24,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <ldns/ldns.h>
@@ -50,6 +54,7 @@ struct qstate {
 	int		 fd;
 	uint16_t	 id;
 	ldns_rdf	*qname;		/* for the match check */
+	uint16_t	 qtype;
 	uint8_t		*msg;		/* 2-octet length + query */
 	size_t		 msglen;	/* including the length prefix */
 	int		 tries;
@@ -79,6 +84,7 @@ dnsq_addr_parse(const char *text, int default_port,
 	char host[128], port[8];
 	const char *p, *sep = NULL;
 	struct addrinfo hints, *res = NULL;
+	struct in_addr in4;
 	size_t hl;
 	int r = -1;
 
@@ -102,11 +108,16 @@ dnsq_addr_parse(const char *text, int default_port,
 		goto done;
 	memcpy(host, text, hl);
 	host[hl] = '\0';
+	/* Dotted quads only: getaddrinfo would also take inet_aton's
+	 * "127.1" or "0x7f.1", which no one writes on purpose. */
+	if (strchr(host, ':') == NULL && inet_pton(AF_INET, host, &in4) != 1)
+		goto done;
 	if (sep != NULL) {
 		char *end;
 		long v = strtol(sep + 1, &end, 10);
 
-		if (sep[1] == '\0' || *end != '\0' || v < 1 || v > 65535)
+		if (!isdigit((unsigned char)sep[1]) || *end != '\0' ||
+		    v < 1 || v > 65535)
 			goto done;
 		snprintf(port, sizeof(port), "%ld", v);
 	} else
@@ -158,13 +169,66 @@ dnsq_strerror(int err)
 	case ETIME:		return "answer over TCP not complete in time "
 				    "(a stalled or trickling server)";
 	case EPROTO:		return "malformed or mismatched answer";
-	case EINVAL:		return "bad query name";
+	case EINVAL:		return "bad query name or message";
 	case ECONNRESET:	return "connection reset";
 	default:		return strerror(err);
 	}
 }
 
-/* The query in TCP framing (length prefix); UDP sends from offset 2. */
+const char *
+dnsq_rcode_str(int rcode)
+{
+	/* One slot per header rcode: two in one message never clash. */
+	static char other[16][8];
+	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+
+	if (lt != NULL)
+		return lt->name;
+	if (rcode < 0 || rcode > 15)
+		return "RCODE?";
+	snprintf(other[rcode], sizeof(other[rcode]), "RCODE%d", rcode);
+	return other[rcode];
+}
+
+/* Keeps wire (len octets) in TCP framing (length prefix) as st's query;
+ * UDP sends from offset 2. */
+static void
+frame_query(struct qstate *st, const uint8_t *wire, size_t len)
+{
+	st->msg = xmalloc(len + 2);
+	st->msg[0] = (uint8_t)(len >> 8);
+	st->msg[1] = (uint8_t)len;
+	memcpy(st->msg + 2, wire, len);
+	st->msglen = len + 2;
+}
+
+/* The caller's message as it is: its ID and question are what the
+ * answer must match. */
+static int
+take_msg(const struct dnsq *q, struct qstate *st)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_rr *qrr;
+	int r = -1;
+
+	if (q->msglen < LDNS_HEADER_SIZE || q->msglen > DNSQ_MAX_MSG ||
+	    ldns_wire2pkt(&pkt, q->msg, q->msglen) != LDNS_STATUS_OK ||
+	    ldns_rr_list_rr_count(ldns_pkt_question(pkt)) != 1)
+		goto done;
+	qrr = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
+	if ((st->qname = ldns_rdf_clone(ldns_rr_owner(qrr))) == NULL)
+		goto done;
+	st->qtype = (uint16_t)ldns_rr_get_type(qrr);
+	st->id = ldns_pkt_id(pkt);
+	frame_query(st, q->msg, q->msglen);
+	r = 0;
+done:
+	if (pkt != NULL)
+		ldns_pkt_free(pkt);
+	return r;
+}
+
+/* The query for qname/qtype, built here. */
 static int
 build_query(const struct dnsq *q, struct qstate *st)
 {
@@ -174,10 +238,13 @@ build_query(const struct dnsq *q, struct qstate *st)
 	size_t len = 0;
 	int r = -1;
 
+	if (q->msg != NULL)
+		return take_msg(q, st);
 	if ((name = ldns_dname_new_frm_str(q->qname)) == NULL)
 		goto done;
 	if ((st->qname = ldns_rdf_clone(name)) == NULL)
 		goto done;
+	st->qtype = q->qtype;
 	pkt = ldns_pkt_query_new(name, (ldns_rr_type)q->qtype,
 	    LDNS_RR_CLASS_IN, (uint16_t)((q->rd ? LDNS_RD : 0) |
 	    (q->ad ? LDNS_AD : 0) | (q->cd ? LDNS_CD : 0)));
@@ -191,11 +258,7 @@ build_query(const struct dnsq *q, struct qstate *st)
 	if (ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK ||
 	    len > DNSQ_MAX_MSG)
 		goto done;
-	st->msg = xmalloc(len + 2);
-	st->msg[0] = (uint8_t)(len >> 8);
-	st->msg[1] = (uint8_t)len;
-	memcpy(st->msg + 2, wire, len);
-	st->msglen = len + 2;
+	frame_query(st, wire, len);
 	r = 0;
 done:
 	if (name != NULL)
@@ -208,8 +271,7 @@ done:
 
 /* Is this the answer to our query (ID, QR, question)? */
 static int
-answer_matches(const struct dnsq *q, const struct qstate *st,
-    const uint8_t *wire, size_t len)
+answer_matches(const struct qstate *st, const uint8_t *wire, size_t len)
 {
 	ldns_pkt *pkt = NULL;
 	ldns_rr_list *qs;
@@ -229,7 +291,7 @@ answer_matches(const struct dnsq *q, const struct qstate *st,
 	}
 	qrr = ldns_rr_list_rr(qs, 0);
 	ok = ldns_rr_list_rr_count(qs) == 1 &&
-	    ldns_rr_get_type(qrr) == (ldns_rr_type)q->qtype &&
+	    ldns_rr_get_type(qrr) == (ldns_rr_type)st->qtype &&
 	    ldns_dname_compare(ldns_rr_owner(qrr), st->qname) == 0;
 done:
 	if (pkt != NULL)
@@ -331,7 +393,7 @@ udp_read(struct dnsq *q, struct qstate *st, uint8_t *buf, int64_t now,
 				finish(q, st, errno);
 			return;
 		}
-		if (!answer_matches(q, st, buf, (size_t)n))
+		if (!answer_matches(st, buf, (size_t)n))
 			continue;
 		if (buf[2] & 0x02) {		/* TC */
 			tcp_start(q, st, now, lim);
@@ -397,7 +459,7 @@ tcp_io(struct dnsq *q, struct qstate *st)
 	}
 	if (st->rlen == 0 || st->off < st->rlen)
 		return;
-	if (!answer_matches(q, st, st->rbuf + 2, st->rlen - 2)) {
+	if (!answer_matches(st, st->rbuf + 2, st->rlen - 2)) {
 		finish(q, st, EPROTO);
 		return;
 	}
@@ -542,4 +604,15 @@ dnsq_query_init(struct dnsq *q, const struct sockaddr_storage *sa,
 		memcpy(q->qname, "..", 3);
 	q->qtype = type;
 	q->rd = rd;
+}
+
+void
+dnsq_query_init_msg(struct dnsq *q, const struct sockaddr_storage *sa,
+    socklen_t len, const uint8_t *msg, size_t msglen)
+{
+	memset(q, 0, sizeof(*q));
+	q->addr = *sa;
+	q->addrlen = len;
+	q->msg = msg;
+	q->msglen = msglen;
 }

@@ -32,10 +32,10 @@
 #include "dnsq.h"
 #include "log.h"
 #include "observe.h"
+#include "resolvconf.h"
 #include "tlsa.h"
 #include "util.h"
 
-#define OBS_MAX_RESOLVERS	3	/* as the resolver library reads */
 #define OBS_MAX_LABELS		128
 /*
  * A zone with more nameservers or addresses than these is not observed
@@ -52,9 +52,7 @@ struct obs_ctx {
 	const struct conf	*conf;
 	const char		*hname;		/* host name, for the log */
 	const char		*owner;
-	struct sockaddr_storage	 res[OBS_MAX_RESOLVERS];
-	socklen_t		 reslen[OBS_MAX_RESOLVERS];
-	int			 nres;
+	struct resolvconf	 rc;		/* the resolvers to ask */
 	char			 resname[80];	/* the resolver that answered */
 	int			 unfit;		/* it offers no recursion */
 	char			 zone[LDNS_MAX_DOMAINLEN + 2];
@@ -76,18 +74,6 @@ observe_addr_free(struct observe_addr *a)
 }
 
 /* ---------------------------------------------------------------- pure */
-
-static const char *
-rcode_str(ldns_pkt_rcode rc)
-{
-	static char other[16];
-	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rc);
-
-	if (lt != NULL)
-		return lt->name;
-	snprintf(other, sizeof(other), "RCODE%d", (int)rc);
-	return other;
-}
 
 /* A TLSA record's RDATA as a struct tlsa_rr; 0 or -1 if malformed. */
 static int
@@ -148,7 +134,7 @@ header_unusable(const ldns_pkt *pkt, struct observe_addr *a)
 	}
 	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
 		snprintf(a->note, sizeof(a->note), "answered %s%s",
-		    rcode_str(rc), rc == LDNS_RCODE_SERVFAIL ?
+		    dnsq_rcode_str(rc), rc == LDNS_RCODE_SERVFAIL ?
 		    " (zone not loaded or expired?)" : "");
 		return -1;
 	}
@@ -387,48 +373,17 @@ observe_summarize(const struct observe_addr *a, size_t n, int ignore_v6,
 
 /* ------------------------------------------------------------- network */
 
-/* The resolvers to ask: conf->resolver, or resolv.conf's nameservers. */
+/* The resolvers to ask: conf->resolver, or resolv.conf's (resolvconf.h). */
 static int
 load_resolvers(struct obs_ctx *c)
 {
-	FILE *f = NULL;
-	char line[512];
-	int r = -1;
-
-	c->nres = 0;
-	if (c->conf->resolver != NULL) {
-		if (dnsq_addr_parse(c->conf->resolver, 53, &c->res[0],
-		    &c->reslen[0]) != 0) {
-			log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: "
-			    "not a numeric address", c->conf->resolver);
-			goto done;
-		}
-		c->nres = 1;
-		r = 0;
-		goto done;
+	if (resolvconf_load(c->conf->resolver, RESOLVCONF_PATH,
+	    &c->rc) != 0) {
+		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: "
+		    "not a numeric address", c->conf->resolver);
+		return -1;
 	}
-	if ((f = fopen("/etc/resolv.conf", "re")) != NULL) {
-		while (c->nres < OBS_MAX_RESOLVERS &&
-		    fgets(line, sizeof(line), f) != NULL) {
-			char kw[16], addr[128];
-
-			if (sscanf(line, "%15s %127s", kw, addr) != 2 ||
-			    strcmp(kw, "nameserver") != 0)
-				continue;
-			if (dnsq_addr_parse(addr, 53, &c->res[c->nres],
-			    &c->reslen[c->nres]) == 0)
-				c->nres++;
-		}
-	}
-	/* No nameserver line means the local host, as for the libc. */
-	if (c->nres == 0 && dnsq_addr_parse("127.0.0.1", 53, &c->res[0],
-	    &c->reslen[0]) == 0)
-		c->nres = 1;
-	r = c->nres > 0 ? 0 : -1;
-done:
-	if (f != NULL)
-		fclose(f);
-	return r;
+	return 0;
 }
 
 
@@ -455,7 +410,7 @@ resolver_answer(struct obs_ctx *c, const struct dnsq *q, const char *what)
 	    ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN) {
 		log_msg(LOG_LVL_ERR, c->hname, NULL, "resolver %s: %s %s: %s",
 		    c->resname, q->qname, what,
-		    rcode_str(ldns_pkt_get_rcode(pkt)));
+		    dnsq_rcode_str(ldns_pkt_get_rcode(pkt)));
 		ldns_pkt_free(pkt);
 		return NULL;
 	}
@@ -524,9 +479,9 @@ ask_with_apexes(struct obs_ctx *c, struct dnsq *q, const ldns_rdf *owner,
 
 		if (t == NULL)
 			break;
-		dnsq_query_init(&c->pre[n++], &c->res[i], c->reslen[i], t,
+		dnsq_query_init(&c->pre[n++], &c->rc.addr[i], c->rc.len[i], t,
 		    LDNS_RR_TYPE_NS, 1);
-		dnsq_query_init(&c->pre[n++], &c->res[i], c->reslen[i], t,
+		dnsq_query_init(&c->pre[n++], &c->rc.addr[i], c->rc.len[i], t,
 		    LDNS_RR_TYPE_DNSKEY, 1);
 		free(t);
 		up = ldns_dname_left_chop(name);
@@ -557,8 +512,9 @@ take_pre(struct obs_ctx *c, const char *zone, uint16_t type, struct dnsq *q)
 		if (c->pre[i].qtype == type && c->pre[i].err == 0 &&
 		    c->pre[i].wire != NULL &&
 		    strcasecmp(c->pre[i].qname, zone) == 0 &&
-		    c->pre[i].addr.ss_family == c->res[0].ss_family &&
-		    memcmp(&c->pre[i].addr, &c->res[0], c->reslen[0]) == 0) {
+		    c->pre[i].addr.ss_family == c->rc.addr[0].ss_family &&
+		    memcmp(&c->pre[i].addr, &c->rc.addr[0],
+		    c->rc.len[0]) == 0) {
 			*q = c->pre[i];
 			c->pre[i].wire = NULL;
 			return 1;
@@ -591,21 +547,21 @@ find_zone(struct obs_ctx *c)
 	for (hop = 0; hop < OBS_MAX_LABELS; hop++) {
 		free(s);
 		s = ldns_rdf2str(name);
-		for (i = 0; i < c->nres; i++) {
+		for (i = 0; i < c->rc.n; i++) {
 			dnsq_free(&q, 1);
-			dnsq_query_init(&q, &c->res[i], c->reslen[i], s,
+			dnsq_query_init(&q, &c->rc.addr[i], c->rc.len[i], s,
 			    LDNS_RR_TYPE_SOA, 1);
 			if (hop == 0)
 				ask_with_apexes(c, &q, name, i);
 			else
 				dnsq_run(&q, 1, NULL);
-			dnsq_addr_str((struct sockaddr *)&c->res[i],
+			dnsq_addr_str((struct sockaddr *)&c->rc.addr[i],
 			    c->resname, sizeof(c->resname));
 			if (q.err == 0) {
 				/* Keep the one that answers. */
-				c->res[0] = c->res[i];
-				c->reslen[0] = c->reslen[i];
-				c->nres = 1;
+				c->rc.addr[0] = c->rc.addr[i];
+				c->rc.len[0] = c->rc.len[i];
+				c->rc.n = 1;
 				break;
 			}
 		}
@@ -790,10 +746,10 @@ add_ns_servers(struct obs_ctx *c, char *const *ns, size_t nns)
 	int rc = -1;
 
 	for (i = 0; i < nns; i++) {
-		dnsq_query_init(&aq[2 * i], &c->res[0], c->reslen[0], ns[i],
-		    LDNS_RR_TYPE_A, 1);
-		dnsq_query_init(&aq[2 * i + 1], &c->res[0], c->reslen[0], ns[i],
-		    LDNS_RR_TYPE_AAAA, 1);
+		dnsq_query_init(&aq[2 * i], &c->rc.addr[0], c->rc.len[0],
+		    ns[i], LDNS_RR_TYPE_A, 1);
+		dnsq_query_init(&aq[2 * i + 1], &c->rc.addr[0], c->rc.len[0],
+		    ns[i], LDNS_RR_TYPE_AAAA, 1);
 	}
 	/* One round trip to the resolver: at most 2 * OBS_MAX_NS. */
 	lim.inflight = (int)(2 * nns);
@@ -864,9 +820,9 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 	if (!take_pre(c, c->zone, LDNS_RR_TYPE_NS, &q[0]) ||
 	    !take_pre(c, c->zone, LDNS_RR_TYPE_DNSKEY, &q[1])) {
 		dnsq_free(q, 2);
-		dnsq_query_init(&q[0], &c->res[0], c->reslen[0], c->zone,
+		dnsq_query_init(&q[0], &c->rc.addr[0], c->rc.len[0], c->zone,
 		    LDNS_RR_TYPE_NS, 1);
-		dnsq_query_init(&q[1], &c->res[0], c->reslen[0], c->zone,
+		dnsq_query_init(&q[1], &c->rc.addr[0], c->rc.len[0], c->zone,
 		    LDNS_RR_TYPE_DNSKEY, 1);
 		dnsq_run(q, 2, NULL);
 	}
@@ -1046,8 +1002,8 @@ observe_discover(const struct conf *conf, const struct conf_host *h,
 		goto done;
 	r = find_zone(&c);
 	snprintf(z->resolver, sizeof(z->resolver), "%s", c.resname);
-	z->res = c.res[0];
-	z->reslen = c.reslen[0];
+	z->res = c.rc.addr[0];
+	z->reslen = c.rc.len[0];
 	if (r != OUT_OK || (r = find_servers(&c, h)) != OUT_OK)
 		goto done;
 	snprintf(z->zone, sizeof(z->zone), "%s", c.zone);

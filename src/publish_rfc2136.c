@@ -2,32 +2,33 @@
  * publish_rfc2136 - RFC 2136 dynamic update with TSIG. See
  * include/publish_rfc2136.h for the contract.
  *
- * ldns builds and parses the messages; the transport (UDP, TCP on
- * truncation, tries round the addresses) and TSIG (tsig.c) are done here,
- * because the decisions hang on details ldns's resolver hides: whether a
- * try timed out or was refused, which address answered, the TSIG error
- * field. /etc/resolv.conf is read with ldns_resolver_new_frm_file.
+ * ldns builds and parses the messages; each try goes out through dnsq
+ * (dnsq.c: UDP, TCP on truncation, the answer matched by ID, QR and the
+ * question or zone section) as a prebuilt message, signed afresh here by
+ * tsig.c, whose verdict on the answer is judged here too. The tries round
+ * the addresses are made here, one dnsq exchange each, because the
+ * decisions hang on details a resolver library hides: whether a try timed
+ * out or was refused, which address answered, the TSIG error field. The
+ * resolvers for discovery come from resolvconf.c.
  *
  * Everything a call allocates hangs off one struct upd and is released
  * by upd_free; nothing outlives the call.
  */
-#include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <ldns/ldns.h>
 
 #include "backend.h"
+#include "dnsq.h"
 #include "fsutil.h"
 #include "log.h"
 #include "publish_rfc2136.h"
+#include "resolvconf.h"
 #include "tlsa.h"
 #include "tsig.h"
 #include "tsig_keyfile.h"
@@ -36,13 +37,12 @@
 #define RFC2136_TRIES		3
 #define RFC2136_MAX_ADDRS	16
 #define RFC2136_MIN_TRY_MS	1000
-#define DNS_MSG_MAX		65535
 
 /* One address to talk to, and how messages name it. */
 struct srv_addr {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	char			 label[INET6_ADDRSTRLEN + 8];	/* a#port */
+	char			 label[80];	/* "192.0.2.1#53" */
 };
 
 struct addrs {
@@ -94,58 +94,35 @@ upd_err(const struct upd *u, const char *fmt, ...)
 		    u->key.name[0] ? u->key.name : "?", detail);
 }
 
-static const char *
-rcode_str(int rcode)
-{
-	static const char *names[] = { "NOERROR", "FORMERR", "SERVFAIL",
-	    "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-	    "NXRRSET", "NOTAUTH", "NOTZONE" };
-
-	if (rcode >= 0 && rcode < (int)(sizeof(names) / sizeof(names[0])))
-		return names[rcode];
-	return "unknown rcode";
-}
-
 /* ---- addresses ---- */
 
-/* "addr" or "addr#port" into a; 0 or -1 (not logged). */
-static int
-addr_parse(const char *s, int defport, struct srv_addr *a)
+/* a for the address ss; its label always names the port
+ * ("192.0.2.1#53"), as the logs always have. */
+static void
+srv_addr_set(struct srv_addr *a, const struct sockaddr_storage *ss,
+    socklen_t len)
 {
-	struct addrinfo hints, *res = NULL;
-	char host[INET6_ADDRSTRLEN + 1], port[8];
-	const char *hash = strchr(s, '#');
-	size_t hlen = hash != NULL ? (size_t)(hash - s) : strlen(s);
-	long pn = defport;
-	char *end;
-	int ret = -1;
+	size_t n;
 
-	if (hlen == 0 || hlen >= sizeof(host))
-		goto out;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (hash != NULL) {
-		errno = 0;
-		pn = strtol(hash + 1, &end, 10);
-		if (hash[1] == '\0' || *end != '\0' || errno != 0 || pn < 1 ||
-		    pn > 65535)
-			goto out;
-	}
-	snprintf(port, sizeof(port), "%ld", pn);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_DGRAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL ||
-	    res->ai_addrlen > sizeof(a->ss))
-		goto out;
-	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
-	a->len = res->ai_addrlen;
-	snprintf(a->label, sizeof(a->label), "%s#%ld", host, pn);
-	ret = 0;
-out:
-	if (res != NULL)
-		freeaddrinfo(res);
-	return ret;
+	a->ss = *ss;
+	a->len = len;
+	dnsq_addr_str((const struct sockaddr *)ss, a->label, sizeof(a->label));
+	n = strlen(a->label);
+	if (strchr(a->label, '#') == NULL && n + 4 <= sizeof(a->label))
+		memcpy(a->label + n, "#53", 4);
+}
+
+/* "addr" or "addr#port" (dnsq_addr_parse) into a; 0 or -1 (not logged). */
+static int
+srv_addr_parse(const char *text, struct srv_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (dnsq_addr_parse(text, 53, &ss, &len) != 0)
+		return -1;
+	srv_addr_set(a, &ss, len);
+	return 0;
 }
 
 /* Adds an A/AAAA rdata as an address; full lists ignore the rest. */
@@ -153,246 +130,61 @@ static void
 addrs_add_rdf(struct addrs *as, const ldns_rdf *rdf, uint16_t port)
 {
 	struct sockaddr_storage *ss = NULL;
-	char *str = NULL, *spec = NULL;
 	size_t len = 0;
 
-	if (as->n >= RFC2136_MAX_ADDRS)
-		goto out;
-	if ((ss = ldns_rdf2native_sockaddr_storage(rdf, port, &len)) == NULL ||
-	    (str = ldns_rdf2str(rdf)) == NULL)
-		goto out;
-	spec = xasprintf("%s#%u", str, (unsigned)port);
-	if (addr_parse(spec, 53, &as->a[as->n]) == 0)
-		as->n++;
-out:
+	if (as->n < RFC2136_MAX_ADDRS && (ss =
+	    ldns_rdf2native_sockaddr_storage(rdf, port, &len)) != NULL &&
+	    len <= sizeof(*ss))
+		srv_addr_set(&as->a[as->n++], ss, (socklen_t)len);
 	free(ss);
-	free(str);
-	free(spec);
 }
 
-/* The resolver's addresses: conf->resolver, else /etc/resolv.conf. */
+/* The resolvers' addresses: conf->resolver, else /etc/resolv.conf, else
+ * 127.0.0.1 (resolvconf.h). */
 static enum outcome
 resolver_addrs(const struct conf *conf, const struct upd *u, struct addrs *as)
 {
-	ldns_resolver *res = NULL;
-	enum outcome o = OUT_PERMFAIL;
-	size_t i;
+	struct resolvconf rc;
+	int i;
 
 	memset(as, 0, sizeof(*as));
-	if (conf->resolver != NULL) {
-		if (addr_parse(conf->resolver, 53, &as->a[0]) != 0) {
-			log_err("publisher %s: resolver \"%s\" is not an "
-			    "address or address#port", u->p->name,
-			    conf->resolver);
-			goto out;
-		}
-		as->n = 1;
-		o = OUT_OK;
-		goto out;
+	if (resolvconf_load(conf->resolver, RESOLVCONF_PATH, &rc) != 0) {
+		log_err("publisher %s: resolver \"%s\" is not an address or "
+		    "address#port", u->p->name, conf->resolver);
+		return OUT_PERMFAIL;
 	}
-	if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
-		log_err("publisher %s: cannot read /etc/resolv.conf to find "
-		    "the zone of %s; set resolver in [global], or zone and "
-		    "server in the publisher", u->p->name, u->req->owner);
-		goto out;
-	}
-	for (i = 0; i < ldns_resolver_nameserver_count(res); i++)
-		addrs_add_rdf(as, ldns_resolver_nameservers(res)[i],
-		    ldns_resolver_port(res));
-	if (as->n == 0) {
-		log_err("publisher %s: /etc/resolv.conf lists no usable "
-		    "nameserver", u->p->name);
-		goto out;
-	}
-	o = OUT_OK;
-out:
-	if (res != NULL)
-		ldns_resolver_deep_free(res);
-	return o;
+	for (i = 0; i < rc.n; i++)
+		srv_addr_set(&as->a[as->n++], &rc.addr[i], rc.len[i]);
+	return OUT_OK;
 }
 
-/* ---- transport ---- */
+/* ---- exchanges ---- */
 
-/* Waits for events on fd until the deadline; 0, or -1 with errno. */
-static int
-wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd;
-	int64_t left;
-	int r;
-
-	for (;;) {
-		if ((left = deadline - util_mono_ms()) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)left);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* Does the message look like the answer to query q? */
-static int
-is_answer(const unsigned char *m, size_t n, const struct buf *q)
-{
-	return n >= 12 && m[0] == (unsigned char)q->data[0] &&
-	    m[1] == (unsigned char)q->data[1] && (m[2] & 0x80) != 0;
-}
-
-/* One UDP exchange; 0 with the answer in resp, or -1 with errno. */
-static int
-udp_ask(const struct srv_addr *a, const struct buf *q, int64_t deadline,
-    struct buf *resp)
-{
-	unsigned char *m = NULL;
-	ssize_t n;
-	int fd = -1, ret = -1, err = 0;
-
-	m = xmalloc(DNS_MSG_MAX);
-	if ((fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(fd, (const struct sockaddr *)&a->ss, a->len) != 0 ||
-	    send(fd, q->data, q->len, 0) != (ssize_t)q->len) {
-		err = errno;
-		goto out;
-	}
-	for (;;) {
-		if (wait_fd(fd, POLLIN, deadline) != 0) {
-			err = errno;
-			goto out;
-		}
-		if ((n = recv(fd, m, DNS_MSG_MAX, 0)) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			err = errno;
-			goto out;
-		}
-		/* Stray or spoofed datagrams are dropped, not fatal. */
-		if (is_answer(m, (size_t)n, q))
-			break;
-	}
-	buf_add(resp, m, (size_t)n);
-	ret = 0;
-out:
-	if (fd >= 0)
-		(void)close(fd);
-	free(m);
-	errno = err;
-	return ret;
-}
-
-/* Writes or reads exactly n bytes before the deadline; 0 or -1. */
-static int
-tcp_io(int fd, unsigned char *p, size_t n, int writing, int64_t deadline)
-{
-	ssize_t r;
-
-	while (n > 0) {
-		if (wait_fd(fd, writing ? POLLOUT : POLLIN, deadline) != 0)
-			return -1;
-		r = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = ECONNRESET;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* One TCP exchange; 0 with the answer in resp, or -1 with errno. */
-static int
-tcp_ask(const struct srv_addr *a, const struct buf *q, int64_t deadline,
-    struct buf *resp)
-{
-	unsigned char *m = NULL, len[2];
-	socklen_t elen = sizeof(int);
-	size_t n;
-	int fd = -1, ret = -1, err = 0, soerr = 0;
-
-	m = xmalloc(DNS_MSG_MAX + 2);
-	if ((fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0)) < 0) {
-		err = errno;
-		goto out;
-	}
-	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
-		if (errno != EINPROGRESS ||
-		    wait_fd(fd, POLLOUT, deadline) != 0) {
-			err = errno;
-			goto out;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) != 0 ||
-		    soerr != 0) {
-			err = soerr != 0 ? soerr : errno;
-			goto out;
-		}
-	}
-	m[0] = (unsigned char)(q->len >> 8);
-	m[1] = (unsigned char)q->len;
-	memcpy(m + 2, q->data, q->len);
-	if (tcp_io(fd, m, q->len + 2, 1, deadline) != 0 ||
-	    tcp_io(fd, len, 2, 0, deadline) != 0) {
-		err = errno;
-		goto out;
-	}
-	n = (size_t)len[0] << 8 | len[1];
-	if (tcp_io(fd, m, n, 0, deadline) != 0) {
-		err = errno;
-		goto out;
-	}
-	if (!is_answer(m, n, q)) {
-		err = EPROTO;
-		goto out;
-	}
-	buf_add(resp, m, n);
-	ret = 0;
-out:
-	if (fd >= 0)
-		(void)close(fd);
-	free(m);
-	errno = err;
-	return ret;
-}
-
-/* One try at address a: msg over UDP until deadline, again over TCP if
- * the answer was truncated. 0 with the answer in ans; -1 (logged,
- * *last_err saying why) for the next try. */
+/* One try at address a: msg through dnsq, over UDP and again over TCP if
+ * the answer was truncated, each within u->try_ms. 0 with the answer in
+ * *q (the caller frees it: dnsq_free); -1 (logged, *last_err saying why)
+ * for the next try. */
 static int
 ask_one(struct upd *u, const struct srv_addr *a, const char *what, int try,
-    int64_t deadline, const struct buf *msg, struct buf *ans,
-    const char **last_err)
+    const struct buf *msg, struct dnsq *q, const char **last_err)
 {
-	if (udp_ask(a, msg, deadline, ans) != 0) {
-		*last_err = strerror(errno);
-		log_info("publisher %s: %s: %s: %s (try %d of %d)",
-		    u->p->name, what, a->label, *last_err, try + 1,
-		    RFC2136_TRIES);
-		return -1;
-	}
-	if ((ans->data[2] & 0x02) != 0) {	/* TC: again over TCP */
+	/* One UDP send a try: the tries go round the addresses here. */
+	const struct dnsq_limits lim = { 1, u->try_ms, 1, u->try_ms };
+
+	dnsq_query_init_msg(q, &a->ss, a->len, (const uint8_t *)msg->data,
+	    msg->len);
+	dnsq_run(q, 1, &lim);
+	if (q->tcp)
 		log_info("publisher %s: %s: the answer from %s was "
 		    "truncated; asking again over TCP", u->p->name,
 		    what, a->label);
-		buf_free(ans);
-		if (tcp_ask(a, msg, util_mono_ms() + u->try_ms, ans) != 0) {
-			*last_err = strerror(errno);
-			log_info("publisher %s: %s: %s over TCP: %s "
-			    "(try %d of %d)", u->p->name, what,
-			    a->label, *last_err, try + 1, RFC2136_TRIES);
-			return -1;
-		}
-	}
-	return 0;
+	if (q->err == 0)
+		return 0;
+	*last_err = dnsq_strerror(q->err);
+	log_info("publisher %s: %s: %s%s: %s (try %d of %d)", u->p->name,
+	    what, a->label, q->tcp ? " over TCP" : "", *last_err, try + 1,
+	    RFC2136_TRIES);
+	return -1;
 }
 
 /* The server's TSIG error (ti) in words: what is wrong, and where to
@@ -445,11 +237,11 @@ judge_tsig(struct upd *u, const struct tsig_key *key, const char *what,
 			return OUT_OK;
 		}
 		upd_err(u, "%s: the answer (%s) is not TSIG-signed; ignored",
-		    what, rcode_str(rcode));
+		    what, dnsq_rcode_str(rcode));
 		return OUT_TEMPFAIL;
 	default:
 		upd_err(u, "%s: the answer (%s) failed TSIG verification "
-		    "with key %s: %s; ignored", what, rcode_str(rcode),
+		    "with key %s: %s; ignored", what, dnsq_rcode_str(rcode),
 		    key->name, tsig_status_str(ts));
 		return OUT_TEMPFAIL;
 	}
@@ -469,7 +261,8 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
     const struct tsig_key *key, const char *what, ldns_pkt **resp,
     int *unsigned_err)
 {
-	struct buf msg = { 0 }, ans = { 0 };
+	struct buf msg = { 0 };
+	struct dnsq dq;
 	unsigned char mac[TSIG_MAC_MAX];
 	struct tsig_info ti = { 0 };
 	enum tsig_status ts = TSIG_OK;
@@ -480,12 +273,12 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 
 	*resp = NULL;
 	*unsigned_err = 0;
+	memset(&dq, 0, sizeof(dq));
 	for (i = 0; i < RFC2136_TRIES && to->n > 0; i++) {
 		const struct srv_addr *a = &to->a[i % to->n];
-		int64_t deadline = util_mono_ms() + u->try_ms;
 
 		buf_free(&msg);
-		buf_free(&ans);
+		dnsq_free(&dq, 1);
 		buf_add(&msg, q->data, q->len);
 		if (key != NULL && tsig_sign(key, &msg, time(NULL), NULL, 0,
 		    mac, &mac_len) != 0) {
@@ -495,7 +288,7 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 			goto out;
 		}
 		u->server = a->label;
-		if (ask_one(u, a, what, i, deadline, &msg, &ans, &last_err) == 0)
+		if (ask_one(u, a, what, i, &msg, &dq, &last_err) == 0)
 			break;
 	}
 	if (i == RFC2136_TRIES || to->n == 0) {
@@ -503,14 +296,13 @@ exchange(struct upd *u, const struct addrs *to, const struct buf *q,
 		    what, RFC2136_TRIES, u->try_ms / 1000, last_err);
 		goto out;
 	}
-	if (ldns_wire2pkt(resp, (const uint8_t *)ans.data, ans.len) !=
-	    LDNS_STATUS_OK) {
+	if (ldns_wire2pkt(resp, dq.wire, dq.wirelen) != LDNS_STATUS_OK) {
 		upd_err(u, "%s: malformed answer", what);
 		goto out;
 	}
 	if (key != NULL)
-		ts = tsig_verify(key, (const unsigned char *)ans.data, ans.len,
-		    mac, mac_len, time(NULL), &ti);
+		ts = tsig_verify(key, dq.wire, dq.wirelen, mac, mac_len,
+		    time(NULL), &ti);
 	o = judge_tsig(u, key, what, ts, &ti, ldns_pkt_get_rcode(*resp),
 	    unsigned_err);
 out:
@@ -518,8 +310,8 @@ out:
 		ldns_pkt_free(*resp);
 		*resp = NULL;
 	}
+	dnsq_free(&dq, 1);
 	buf_free(&msg);
-	buf_free(&ans);
 	return o;
 }
 
@@ -712,7 +504,7 @@ resolve(struct upd *u, const struct addrs *res, const ldns_rdf *name,
 	rcode = ldns_pkt_get_rcode(*ans);
 	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
 		upd_err(u, "%s: the resolver answered %s", what,
-		    rcode_str(rcode));
+		    dnsq_rcode_str(rcode));
 		o = rcode == LDNS_RCODE_SERVFAIL ? OUT_TEMPFAIL : OUT_PERMFAIL;
 		ldns_pkt_free(*ans);
 		*ans = NULL;
@@ -855,7 +647,7 @@ locate(const struct conf *conf, struct upd *u)
 		u->zone_str = ldns_rdf2str(u->zone);
 	}
 	if (p->server != NULL) {
-		if (addr_parse(p->server, 53, &u->servers.a[0]) != 0) {
+		if (srv_addr_parse(p->server, &u->servers.a[0]) != 0) {
 			log_err("publisher %s: server \"%s\" is not an address "
 			    "or address#port", p->name, p->server);
 			goto out;
@@ -915,8 +707,8 @@ reconcile(struct upd *u, int rcode)
 	answered = u->servers.a[i].label;
 	at.a[at.n++] = u->servers.a[i];
 	log_info("publisher %s: %s: prerequisite failed (%s); reading the "
-	    "RRset back from %s", u->p->name, u->req->owner, rcode_str(rcode),
-	    u->server);
+	    "RRset back from %s", u->p->name, u->req->owner,
+	    dnsq_rcode_str(rcode), u->server);
 	if (query_wire(u, u->owner, LDNS_RR_TYPE_TLSA, 0, &q) != 0)
 		goto out;
 	if ((o = exchange(u, &at, &q, &u->key, "read-back",
@@ -926,8 +718,8 @@ reconcile(struct upd *u, int rcode)
 	if (unsig || (r != LDNS_RCODE_NOERROR && r != LDNS_RCODE_NXDOMAIN) ||
 	    !ldns_pkt_aa(ans)) {
 		upd_err(u, "prerequisite failed (%s) and the read-back got %s%s",
-		    rcode_str(rcode), rcode_str(r), !ldns_pkt_aa(ans) ?
-		    " without the AA bit" : "");
+		    dnsq_rcode_str(rcode), dnsq_rcode_str(r),
+		    !ldns_pkt_aa(ans) ? " without the AA bit" : "");
 		o = OUT_TEMPFAIL;
 		goto out;
 	}
@@ -943,7 +735,7 @@ reconcile(struct upd *u, int rcode)
 	ps = set_str(u->req->prev);
 	log_err("concurrent edit at %s: server has %s, expected %s (zone %s, "
 	    "server %s, %s); nothing changed", u->req->owner, hs, ps,
-	    u->zone_str, u->server, rcode_str(rcode));
+	    u->zone_str, u->server, dnsq_rcode_str(rcode));
 	o = OUT_PERMFAIL;
 out:
 	u->server = answered;	/* not the copy in at, which goes now */
@@ -1010,8 +802,8 @@ send_update(struct upd *u)
 		    note);
 		break;
 	default:
-		upd_err(u, "unexpected answer %s (%d)%s", rcode_str(rcode),
-		    rcode, note);
+		upd_err(u, "unexpected answer %s (%d)%s",
+		    dnsq_rcode_str(rcode), rcode, note);
 		break;
 	}
 out:
@@ -1096,11 +888,11 @@ rfc2136_probe(const struct conf *conf, const struct conf_publisher *p,
 	o = OUT_PERMFAIL;
 	if (unsig)
 		upd_err(&u, "answered %s without a TSIG: the server did not "
-		    "take our signature", rcode_str(rcode));
+		    "take our signature", dnsq_rcode_str(rcode));
 	else if (rcode != LDNS_RCODE_NOERROR || !ldns_pkt_aa(ans) ||
 	    answer_soa(ans, u.zone) == NULL)
 		upd_err(&u, "answered %s%s, not the zone's SOA: the server "
-		    "is not authoritative for the zone", rcode_str(rcode),
+		    "is not authoritative for the zone", dnsq_rcode_str(rcode),
 		    ldns_pkt_aa(ans) ? "" : " without the AA bit");
 	else {
 		log_info("publisher %s: %s accepts key %s for zone %s",

@@ -12,7 +12,8 @@
  * The queries go through dnsq (dnsq.c), not ldns's resolver: ldns waits
  * for a TCP answer with a timeout per read, so a resolver trickling one
  * octet every few seconds would hold a run for hours; dnsq bounds the
- * whole exchange. ldns still reads /etc/resolv.conf and parses answers.
+ * whole exchange; resolvconf.c says which servers to ask (conf's
+ * resolver, /etc/resolv.conf, or 127.0.0.1), ldns parses the answers.
  *
  * CNAMEs are followed inside the answer the recursive resolver returns
  * (it chases the chain itself); the AD bit covers the whole answer, chain
@@ -36,6 +37,7 @@
 
 #include "dnsq.h"
 #include "log.h"
+#include "resolvconf.h"
 #include "resolve.h"
 
 /* The first nameserver's answer to one prefetched question. */
@@ -48,9 +50,7 @@ struct kept {
 };
 
 struct resolver {
-	struct sockaddr_storage	 ns[RESOLVE_NS_MAX];
-	socklen_t		 nslen[RESOLVE_NS_MAX];
-	int			 nns;
+	struct resolvconf	 rc;		/* the nameservers, in turn */
 	struct dnsq_limits	 lim;
 	char			 name[128];
 	int			 local;
@@ -95,37 +95,6 @@ is_loopback(const struct sockaddr_storage *ss)
 	    IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
 }
 
-/* The nameservers of /etc/resolv.conf (ldns reads it as libc would). */
-static int
-load_resolv_conf(struct resolver *r)
-{
-	ldns_resolver *res = NULL;
-	struct sockaddr_storage *ss;
-	ldns_status st;
-	size_t i, len;
-
-	if ((st = ldns_resolver_new_frm_file(&res, NULL)) != LDNS_STATUS_OK) {
-		log_err("cannot use /etc/resolv.conf: %s",
-		    ldns_get_errorstr_by_id(st));
-		return -1;
-	}
-	for (i = 0; i < ldns_resolver_nameserver_count(res) &&
-	    r->nns < RESOLVE_NS_MAX; i++) {
-		ss = ldns_rdf2native_sockaddr_storage(
-		    ldns_resolver_nameservers(res)[i],
-		    ldns_resolver_port(res), &len);
-		if (ss == NULL)
-			continue;
-		if (len <= sizeof(r->ns[0])) {
-			memcpy(&r->ns[r->nns], ss, len);
-			r->nslen[r->nns++] = (socklen_t)len;
-		}
-		free(ss);
-	}
-	ldns_resolver_deep_free(res);
-	return 0;
-}
-
 enum outcome
 resolve_open(const char *spec, int timeout_secs, struct resolver **out)
 {
@@ -135,26 +104,18 @@ resolve_open(const char *spec, int timeout_secs, struct resolver **out)
 	    timeout_secs : 5) * 1000;
 
 	*out = NULL;
-	if (spec == NULL) {
-		if (load_resolv_conf(r) != 0)
-			goto done;
-	} else if (dnsq_addr_parse(spec, 53, &r->ns[0], &r->nslen[0]) != 0) {
+	if (resolvconf_load(spec, RESOLVCONF_PATH, &r->rc) != 0) {
 		log_err("resolver \"%s\": not an address or address#port",
 		    spec);
 		goto done;
-	} else
-		r->nns = 1;
-	if (r->nns == 0) {
-		log_err("no nameserver in %s", spec != NULL ? spec :
-		    "/etc/resolv.conf");
-		goto done;
 	}
 	r->local = 1;
-	for (i = 0; i < r->nns; i++)
-		if (!is_loopback(&r->ns[i]))
+	for (i = 0; i < r->rc.n; i++)
+		if (!is_loopback(&r->rc.addr[i]))
 			r->local = 0;
 	snprintf(r->name, sizeof(r->name), "%s", spec != NULL ? spec :
-	    "/etc/resolv.conf");
+	    r->rc.fallback ? "127.0.0.1 (no nameserver in " RESOLVCONF_PATH
+	    ")" : RESOLVCONF_PATH);
 	/* Two UDP tries per server, and a whole TCP exchange (after a
 	 * truncated answer) in as long as one try. */
 	r->lim.inflight = 1;
@@ -276,8 +237,8 @@ resolve_prefetch(struct resolver *r, const struct resolve_question *qs,
 		char *text = d != NULL ? ldns_rdf2str(d) : NULL;
 
 		if (text != NULL && strlen(text) < sizeof(q[m].qname)) {
-			dnsq_query_init(&q[m], &r->ns[0], r->nslen[0], text,
-			    qs[i].type, 1);
+			dnsq_query_init(&q[m], &r->rc.addr[0], r->rc.len[0],
+			    text, qs[i].type, 1);
 			q[m++].ad = 1;
 		}
 		free(text);
@@ -320,11 +281,11 @@ ask(struct resolver *r, const ldns_rdf *dname, ldns_rr_type type, int cd,
 		snprintf(why, whylen, "bad query name");
 		goto done;
 	}
-	for (i = 0; i < r->nns && rc != 0; i++) {
+	for (i = 0; i < r->rc.n && rc != 0; i++) {
 		dnsq_free(&q, 1);
 		memset(&q, 0, sizeof(q));
-		q.addr = r->ns[i];
-		q.addrlen = r->nslen[i];
+		q.addr = r->rc.addr[i];
+		q.addrlen = r->rc.len[i];
 		memcpy(q.qname, name, strlen(name) + 1);
 		q.qtype = (uint16_t)type;
 		q.rd = 1;
@@ -332,7 +293,7 @@ ask(struct resolver *r, const ldns_rdf *dname, ldns_rr_type type, int cd,
 		q.cd = cd;
 		if (i > 0 || cd || !take_kept(r, &q))
 			dnsq_run(&q, 1, &r->lim);
-		dnsq_addr_str((struct sockaddr *)&r->ns[i], server,
+		dnsq_addr_str((struct sockaddr *)&r->rc.addr[i], server,
 		    sizeof(server));
 		if (q.err == ETIME) {
 			snprintf(why, whylen, "no answer from %s: the answer "

@@ -3,7 +3,9 @@
  * tables of wire-format packets built with ldns; the SOA negative TTL;
  * the summing up over addresses; and the query engine (dnsq) against a
  * small DNS server forked on 127.0.0.1: TC -> TCP, forged IDs, refused
- * ports, timeouts and the bound on queries in flight.
+ * ports, timeouts and the bound on queries in flight; and prebuilt
+ * messages (an UPDATE) sent as they are, their answers matched by ID, QR
+ * and zone section.
  */
 #include <errno.h>
 #include <poll.h>
@@ -353,8 +355,18 @@ enum srv_mode {
 	SRV_SILENT,	/* reads and never answers */
 	SRV_ROOT,	/* NXDOMAIN with the root zone's SOA, to anything */
 	SRV_SERVFAIL,	/* SERVFAIL to anything */
-	SRV_NORA	/* as SRV_ROOT, without RA or AA: a referral */
+	SRV_NORA,	/* as SRV_ROOT, without RA or AA: a referral */
+	/* A prebuilt message echoed back with QR as its answer, after
+	 * decoys (ECHO_DECOYS: another ID, another zone, no QR): */
+	SRV_ECHO,		/* then the echo */
+	SRV_ECHO_WRONG,		/* the decoys only */
+	SRV_ECHO_TC,		/* then the echo with TC; TCP: the echo */
+	SRV_ECHO_TC_WRONG	/* as SRV_ECHO_TC; TCP: another zone */
 };
+
+/* How an echo differs from the query sent. */
+enum echo { ECHO_OK, ECHO_ID, ECHO_ZONE, ECHO_NOQR, ECHO_TC };
+static const enum echo ECHO_DECOYS[] = { ECHO_ID, ECHO_ZONE, ECHO_NOQR };
 
 struct srv {
 	pid_t	pid;
@@ -422,6 +434,48 @@ srv_answer(const uint8_t *q, size_t qlen, int tc, int idshift, size_t *len)
 	return wire;
 }
 
+/* The query q sent back as its own answer (QR set), changed as how says. */
+static uint8_t *
+srv_echo(const uint8_t *q, size_t n, enum echo how, size_t *len)
+{
+	uint8_t *w = xmalloc(n);
+
+	memcpy(w, q, n);
+	*len = n;
+	if (n < 14)
+		return w;
+	w[2] |= 0x80;
+	if (how == ECHO_ID)
+		w[1] ^= 0x01;
+	else if (how == ECHO_ZONE)
+		w[13] ^= 0x01;	/* the zone's first letter: "dxample." */
+	else if (how == ECHO_NOQR)
+		w[2] &= 0x7f;
+	else if (how == ECHO_TC)
+		w[2] |= 0x02;
+	return w;
+}
+
+/* The UDP answers of the SRV_ECHO* modes to the query q. */
+static void
+srv_echo_udp(int fd, const uint8_t *q, size_t n,
+    const struct sockaddr_storage *from, socklen_t fl, enum srv_mode mode)
+{
+	size_t i, wl, nd = sizeof(ECHO_DECOYS) / sizeof(ECHO_DECOYS[0]);
+	uint8_t *w;
+
+	for (i = 0; i <= nd; i++) {
+		enum echo how = i < nd ? ECHO_DECOYS[i] : mode == SRV_ECHO ?
+		    ECHO_OK : ECHO_TC;
+
+		if (i == nd && mode == SRV_ECHO_WRONG)
+			break;
+		w = srv_echo(q, n, how, &wl);
+		(void)sendto(fd, w, wl, 0, (const struct sockaddr *)from, fl);
+		free(w);
+	}
+}
+
 static void
 srv_loop(int ufd, int tfd, enum srv_mode mode)
 {
@@ -442,6 +496,11 @@ srv_loop(int ufd, int tfd, enum srv_mode mode)
 			    (struct sockaddr *)&from, &fl);
 			if (n <= 0 || mode == SRV_SILENT)
 				continue;
+			if (mode >= SRV_ECHO) {
+				srv_echo_udp(ufd, buf, (size_t)n, &from, fl,
+				    mode);
+				continue;
+			}
 			if (mode == SRV_ROOT || mode == SRV_SERVFAIL ||
 			    mode == SRV_NORA) {
 				w = srv_resolver_answer(buf, (size_t)n, mode,
@@ -477,7 +536,10 @@ srv_loop(int ufd, int tfd, enum srv_mode mode)
 				while (got < need && (n = recv(c, buf + got,
 				    need - got, 0)) > 0)
 					got += (size_t)n;
-				w = srv_answer(buf, got, 0, 0, &wl);
+				w = mode < SRV_ECHO ? srv_answer(buf, got, 0,
+				    0, &wl) : srv_echo(buf, got, mode ==
+				    SRV_ECHO_TC_WRONG ? ECHO_ZONE : ECHO_OK,
+				    &wl);
 				if (w != NULL) {
 					lb[0] = (uint8_t)(wl >> 8);
 					lb[1] = (uint8_t)wl;
@@ -696,6 +758,70 @@ test_observe_outcomes(void)
 	}
 }
 
+/*
+ * A prebuilt message (an UPDATE of zone example.) goes out octet for
+ * octet with its own ID; of the answers, those with another ID, another
+ * zone section or no QR bit are dropped over UDP (none left: a timeout)
+ * and fail over TCP; TC moves it to TCP; what is not a message with one
+ * question is not sent.
+ */
+static void
+test_dnsq_prebuilt(void)
+{
+	static const struct {
+		int	mode;		/* 0: no server, a bad message */
+		int	err, tcp;
+	} rows[] = {
+		{ SRV_ECHO, 0, 0 },
+		{ SRV_ECHO_WRONG, ETIMEDOUT, 0 },
+		{ SRV_ECHO_TC, 0, 1 },
+		{ SRV_ECHO_TC_WRONG, EPROTO, 1 },
+		{ 0, EINVAL, 0 },
+	};
+	struct dnsq_limits lim = { 1, 150, 2, 1000 };
+	ldns_rr_list *up = ldns_rr_list_new();
+	ldns_pkt *upd;
+	ldns_rr *rr = NULL;
+	uint8_t *msg = NULL;
+	size_t msglen = 0, i;
+
+	(void)ldns_rr_new_frm_str(&rr, TLSA1, 0, NULL, NULL);
+	(void)ldns_rr_list_push_rr(up, rr);
+	upd = ldns_update_pkt_new(ldns_dname_new_frm_str("example."),
+	    LDNS_RR_CLASS_IN, NULL, up, NULL);	/* a copy of up */
+	ldns_pkt_set_rd(upd, false);
+	ldns_pkt_set_id(upd, 0x4a4b);
+	T_INT(ldns_pkt2wire(&msg, upd, &msglen), LDNS_STATUS_OK);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct srv s = { 0 };
+		struct dnsq q;
+		char addr[64];
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		T_CHECK(srv_start(&s, rows[i].mode ? rows[i].mode :
+		    SRV_SILENT) == 0);
+		snprintf(addr, sizeof(addr), "127.0.0.1#%d", s.port);
+		T_INT(dnsq_addr_parse(addr, 53, &ss, &sl), 0);
+		/* Bad: a header with no question (an UPDATE's ZOCOUNT 0). */
+		dnsq_query_init_msg(&q, &ss, sl, msg, rows[i].mode ? msglen :
+		    LDNS_HEADER_SIZE);
+		dnsq_run(&q, 1, &lim);
+		if (!T_INT(q.err, rows[i].err) || !T_INT(q.tcp, rows[i].tcp))
+			printf("    row %zu: %s\n", i, dnsq_strerror(q.err));
+		if (q.err == 0 && T_INT(q.wirelen, msglen))
+			/* Our octets, ID included; only QR is the server's. */
+			T_CHECK(q.wire[2] == (msg[2] | 0x80) &&
+			    memcmp(q.wire, msg, 2) == 0 &&
+			    memcmp(q.wire + 3, msg + 3, msglen - 3) == 0);
+		dnsq_free(&q, 1);
+		t_kill(&s.pid);
+	}
+	free(msg);
+	ldns_pkt_free(upd);
+	ldns_rr_list_deep_free(up);
+}
+
 /* Address text as the configuration writes it. */
 static void
 test_dnsq_addr(void)
@@ -714,6 +840,11 @@ test_dnsq_addr(void)
 		{ "192.0.2.1#0", 0, NULL },
 		{ "192.0.2.1#65536", 0, NULL },
 		{ "192.0.2.1#", 0, NULL },
+		{ "192.0.2.1#+53", 0, NULL },
+		{ "192.0.2.1# 53", 0, NULL },
+		{ "127.1", 0, NULL },		/* inet_aton's, not ours */
+		{ "0x7f.0.0.1", 0, NULL },
+		{ "fe80::1%lo", 1, "fe80::1%lo" },
 		{ "", 0, NULL },
 	};
 	size_t i;
@@ -743,6 +874,8 @@ static const struct t_case cases[] = {
 	{ "dnsq: closed port refused at once", test_dnsq_refused_port },
 	{ "dnsq: timeouts and in-flight bound", test_dnsq_timeout_and_bound },
 	{ "dnsq: address syntax", test_dnsq_addr },
+	{ "dnsq: prebuilt message (UPDATE) matched by ID, QR, zone",
+	  test_dnsq_prebuilt },
 	{ "observe: outcomes decided at the resolver", test_observe_outcomes },
 };
 

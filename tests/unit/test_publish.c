@@ -349,12 +349,54 @@ struct reply {
 	int		 rcode;
 	int		 sign;		/* 0 no TSIG, 1 signed, 2 wrong MAC */
 	const char	*answer;	/* read-back: record ids, or NULL */
-	int		 silent;	/* read but do not answer */
+	int		 how;		/* 0 answer; 1 read but do not answer;
+					 * 2 answer after forgeries: with
+					 * another ID, another zone section;
+					 * 3 TC over UDP, answer over TCP */
 };
 
+/* Sends m with the bits in mask of octet at flipped: a forger's ID (at
+ * 1) or zone ("dxample.org.": at 13), or the TC bit (at 2, 0x02). */
+static void
+send_changed(int fd, struct buf *m, size_t at, int mask,
+    const struct sockaddr_storage *to, socklen_t tolen)
+{
+	if (m->len <= at)
+		return;
+	m->data[at] ^= (char)mask;
+	(void)sendto(fd, m->data, m->len, 0, (const struct sockaddr *)to,
+	    tolen);
+	m->data[at] ^= (char)mask;
+}
+
+/* Answers one TCP connection on tfd with a, if its query is the very
+ * message q (qlen octets) that came over UDP: signed once, sent twice. */
+static void
+tcp_answer(int tfd, const unsigned char *q, size_t qlen, const struct buf *a)
+{
+	unsigned char lb[2], *got = xmalloc(65535);
+	size_t n = 0;
+	int c = accept(tfd, NULL, NULL);
+
+	if (c >= 0 && recv(c, lb, 2, MSG_WAITALL) == 2) {
+		n = (size_t)lb[0] << 8 | lb[1];
+		if (n == qlen && recv(c, got, n, MSG_WAITALL) == (ssize_t)n &&
+		    memcmp(got, q, n) == 0) {
+			lb[0] = (unsigned char)(a->len >> 8);
+			lb[1] = (unsigned char)a->len;
+			(void)send(c, lb, 2, 0);
+			(void)send(c, a->data, a->len, 0);
+		}
+	}
+	if (c >= 0)
+		close(c);
+	free(got);
+}
+
 /*
- * Forks a server on 127.0.0.1 that answers each datagram with the next
- * reply and writes each request to t_path("reqN"). Returns its pid.
+ * Forks a server on 127.0.0.1 (UDP, and TCP on the same port) that
+ * answers each datagram with the next reply and writes each request to
+ * t_path("reqN"). Returns its pid.
  */
 static pid_t
 fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
@@ -362,18 +404,22 @@ fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
 	struct sockaddr_in sin;
 	socklen_t slen = sizeof(sin);
 	pid_t pid;
-	int fd, i;
+	int fd, tfd, i;
 
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	tfd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &slen) != 0)
+	    getsockname(fd, (struct sockaddr *)&sin, &slen) != 0 ||
+	    tfd < 0 || bind(tfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(tfd, 4) != 0)
 		abort();
 	*port = ntohs(sin.sin_port);
 	if ((pid = fork()) != 0) {
 		close(fd);
+		close(tfd);
 		return pid;
 	}
 	alarm(20);
@@ -399,7 +445,7 @@ fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
 			fwrite(m, 1, (size_t)got, f);
 			fclose(f);
 		}
-		if (rp[i].silent)
+		if (rp[i].how == 1)
 			continue;
 		if (ldns_wire2pkt(&q, m, (size_t)got) != LDNS_STATUS_OK ||
 		    ldns_pkt_tsig(q) == NULL || tsig_key_load(keyfile,
@@ -440,8 +486,16 @@ fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
 		if (rp[i].sign != 0)
 			(void)tsig_sign(&key, &out, time(NULL), reqmac, rmlen,
 			    mac, &mlen);
-		(void)sendto(fd, out.data, out.len, 0,
-		    (struct sockaddr *)&from, flen);
+		if (rp[i].how == 2) {
+			send_changed(fd, &out, 1, 0x01, &from, flen);
+			send_changed(fd, &out, 13, 0x01, &from, flen);
+		}
+		if (rp[i].how == 3) {
+			send_changed(fd, &out, 2, 0x02, &from, flen);
+			tcp_answer(tfd, m, (size_t)got, &out);
+		} else
+			(void)sendto(fd, out.data, out.len, 0,
+			    (struct sockaddr *)&from, flen);
 		buf_free(&out);
 		free(wire);
 		ldns_pkt_free(q);
@@ -631,6 +685,21 @@ test_rfc2136_answers(void)
 		{ { { LDNS_RCODE_NXRRSET, 1, NULL, 0 },
 		    { LDNS_RCODE_SERVFAIL, 1, NULL, 0 } }, 2, "1", "12",
 		  OUT_TEMPFAIL, "the read-back got SERVFAIL" },
+		/* forged answers (another ID, another zone) are dropped */
+		{ { { LDNS_RCODE_NOERROR, 1, NULL, 2 } }, 1, "1", "12",
+		  OUT_OK, "0 deleted, 1 added" },
+		{ { { LDNS_RCODE_NXRRSET, 1, NULL, 2 },
+		    { LDNS_RCODE_NOERROR, 1, "21", 2 } }, 2, "1", "12",
+		  OUT_OK, "already serves the wanted RRset" },
+		/* TC: the same signed message again over TCP, its answer
+		 * verified (update and read-back) */
+		{ { { LDNS_RCODE_NOERROR, 1, NULL, 3 } }, 1, "1", "12", OUT_OK,
+		  "the answer from 127.0.0.1#" },
+		{ { { LDNS_RCODE_NXRRSET, 1, NULL, 3 },
+		    { LDNS_RCODE_NOERROR, 1, "21", 3 } }, 2, "1", "12", OUT_OK,
+		  "was truncated; asking again over TCP" },
+		{ { { LDNS_RCODE_NOERROR, 2, NULL, 3 } }, 1, "1", "12",
+		  OUT_TEMPFAIL, "failed TSIG verification with key dr-key." },
 		/* a lost answer: tried again, the prerequisite sorts it out */
 		{ { { LDNS_RCODE_NOERROR, 1, NULL, 1 },
 		    { LDNS_RCODE_NOERROR, 1, NULL, 0 } }, 2, "1", "12", OUT_OK,
@@ -703,7 +772,7 @@ test_rfc2136_config(void)
 	o = publish_rfc2136.replace(&conf, &pub, &req);
 	T_INT(o, OUT_TEMPFAIL);
 	T_CHECK(t_log_has("no answer in 3 tries"));
-	T_CHECK(t_log_has("Connection refused"));
+	T_CHECK(t_log_has("connection refused (nothing listens)"));
 	T_CHECK(strstr(t_log_text(), SECRET) == NULL);
 	tlsa_set_free(&one);
 }
