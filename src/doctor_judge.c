@@ -247,16 +247,6 @@ doctor_judge_file(struct doctor_report *r, const char *where,
 
 /* ------------------------------------------------------------ DNS */
 
-/* LDNS rcodes, as dig prints them. */
-static const char *
-rcode_name(int rcode)
-{
-	static const char *names[] = { "NOERROR", "FORMERR", "SERVFAIL",
-	    "NXDOMAIN", "NOTIMP", "REFUSED" };
-
-	return rcode >= 0 && rcode < 6 ? names[rcode] : "an unusual rcode";
-}
-
 void
 doctor_judge_resolver(struct doctor_report *r, const char *where,
     const struct doctor_resolver *d)
@@ -291,7 +281,7 @@ doctor_judge_resolver(struct doctor_report *r, const char *where,
 	if (d->rcode != 0) {
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, "check the zone at "
 		    "its servers and the resolver's log", "resolver %s answers "
-		    "%s for %s SOA", d->resolver, rcode_name(d->rcode),
+		    "%s for %s SOA", d->resolver, dnsq_rcode_str(d->rcode),
 		    d->zone);
 		return;
 	}
@@ -345,7 +335,7 @@ doctor_judge_server(struct doctor_report *r, const char *where,
 		    d->zone, d->ns);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "zone %s: %s (%s) "
 		    "answers %s%s, not the zone's SOA with authority",
-		    d->zone, d->addr, d->ns, rcode_name(d->rcode), d->aa ?
+		    d->zone, d->addr, d->ns, dnsq_rcode_str(d->rcode), d->aa ?
 		    "" : " without the AA bit");
 		return;
 	}
