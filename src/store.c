@@ -391,10 +391,28 @@ store_close(struct store *st)
 	free(st);
 }
 
+/* BEGIN, COMMIT or ROLLBACK, prepared once per connection (stmt's cache)
+ * rather than parsed again at every transaction of a run. */
+static int
+txn(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = stmt(st, sql, "");
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		log_err("%s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_reset(s);
+	return rc;
+}
+
 int
 store_begin(struct store *st)
 {
-	return exec(st, "BEGIN IMMEDIATE;");
+	return txn(st, "BEGIN IMMEDIATE;");
 }
 
 int
@@ -404,7 +422,7 @@ store_begin_read(struct store *st)
 		st->reads++;
 		return 0;
 	}
-	if (exec(st, "BEGIN DEFERRED;") != 0)
+	if (txn(st, "BEGIN DEFERRED;") != 0)
 		return -1;
 	st->reads = 1;
 	return 0;
@@ -418,7 +436,7 @@ store_commit(struct store *st)
 		return 0;
 	}
 	st->reads = 0;
-	return exec(st, "COMMIT;");
+	return txn(st, "COMMIT;");
 }
 
 void
@@ -432,7 +450,7 @@ store_rollback(struct store *st)
 	}
 	st->reads = 0;
 	if (!sqlite3_get_autocommit(st->db))
-		(void)exec(st, "ROLLBACK;");
+		(void)txn(st, "ROLLBACK;");
 }
 
 /*
