@@ -25,15 +25,41 @@
 
 extern const char *const store_migrations[];
 
+/* A state change said once its transaction has committed. */
+struct said {
+	char		*host, *alg, *line;
+};
+
 struct store {
 	sqlite3		*db;
 	char		*path;
 	int		 reads;		/* nested store_begin_read depth */
+	struct said	*said;		/* the open transaction's */
+	int		 nsaid;
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*stmt;
 	} cache[STMT_CACHE];
 };
+
+/* The open transaction's state changes: said (flush) or forgotten. */
+static void
+said_end(struct store *st, int flush)
+{
+	int i;
+
+	for (i = 0; i < st->nsaid; i++) {
+		if (flush)
+			log_msg(LOG_LVL_NOTICE, st->said[i].host,
+			    st->said[i].alg, "%s", st->said[i].line);
+		free(st->said[i].host);
+		free(st->said[i].alg);
+		free(st->said[i].line);
+	}
+	free(st->said);
+	st->said = NULL;
+	st->nsaid = 0;
+}
 
 int
 store_schema_latest(void)
@@ -384,6 +410,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	said_end(st, 0);	/* an open transaction dies with the handle */
 	for (i = 0; i < STMT_CACHE; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close(st->db);
@@ -436,7 +463,12 @@ store_commit(struct store *st)
 		return 0;
 	}
 	st->reads = 0;
-	return txn(st, "COMMIT;");
+	if (txn(st, "COMMIT;") != 0) {
+		said_end(st, 0);
+		return -1;
+	}
+	said_end(st, 1);
+	return 0;
 }
 
 void
@@ -449,6 +481,7 @@ store_rollback(struct store *st)
 		return;
 	}
 	st->reads = 0;
+	said_end(st, 0);
 	if (!sqlite3_get_autocommit(st->db))
 		(void)txn(st, "ROLLBACK;");
 }
@@ -618,14 +651,27 @@ store_slot_set_state(struct store *st, struct store_slot *sl,
 	    "WHERE id = ?;";
 	const char *alg = key_alg_str(sl->alg);
 
+	char *line;
+
 	if (sl->state == to)
 		return 0;
 	if (run(st, stmt(st, q, "sti", slot_state_str(to), now, sl->id)) != 0 ||
 	    store_event(st, now, host, alg, slot_state_str(sl->state),
 	    slot_state_str(to), reason) != 0)
 		return -1;
-	log_msg(LOG_LVL_NOTICE, host, alg, "%s -> %s: %s",
-	    slot_state_str(sl->state), slot_state_str(to), reason);
+	line = xasprintf("%s -> %s: %s", slot_state_str(sl->state),
+	    slot_state_str(to), reason);
+	if (sqlite3_get_autocommit(st->db)) {
+		log_msg(LOG_LVL_NOTICE, host, alg, "%s", line);
+		free(line);
+	} else {
+		/* Said when, and if, the transaction commits. */
+		st->said = xrealloc(st->said, (size_t)(st->nsaid + 1) *
+		    sizeof(*st->said));
+		st->said[st->nsaid].host = host ? xstrdup(host) : NULL;
+		st->said[st->nsaid].alg = alg ? xstrdup(alg) : NULL;
+		st->said[st->nsaid++].line = line;
+	}
 	sl->state = to;
 	sl->state_since = now;
 	return 0;

@@ -310,6 +310,42 @@ test_state_and_events(void)
 	T_INT(sql(d, "DELETE FROM events;"), -1);
 }
 
+/* In a transaction, "old -> new" is said once it commits, never for a
+ * transaction rolled back (or one whose handle closed before COMMIT). */
+static void
+test_said_after_commit(void)
+{
+	struct store *st = NULL;
+	struct store_slot s;
+	int64_t hid = 0;
+
+	(void)store_with_host("said", &st, &hid);
+	T_INT(store_slot_get(st, hid, KEY_ALG_ECDSA_P256, 1, 100, &s), 1);
+	t_log_reset();
+	T_INT(store_begin(st), 0);
+	T_INT(store_slot_set_state(st, &s, "mx.example.org", SLOT_PUBLISHING,
+	    "rolled back", 101), 0);
+	store_rollback(st);
+	T_CHECK(!t_log_has("new -> publishing"));
+	slot_reread(st, hid, KEY_ALG_ECDSA_P256, &s);
+	T_INT(s.state, SLOT_NEW);
+
+	T_INT(store_begin(st), 0);
+	T_INT(store_slot_set_state(st, &s, "mx.example.org", SLOT_PUBLISHING,
+	    "committed", 102), 0);
+	T_CHECK(!t_log_has("new -> publishing"));
+	T_INT(store_commit(st), 0);
+	T_CHECK(t_log_has("new -> publishing: committed"));
+
+	t_log_reset();
+	T_INT(store_begin(st), 0);
+	T_INT(store_slot_set_state(st, &s, "mx.example.org", SLOT_AGEING,
+	    "never committed", 103), 0);
+	store_slot_free(&s);
+	store_close(st);
+	T_CHECK(!t_log_has("publishing -> ageing"));
+}
+
 static void
 test_one_next_key(void)
 {
@@ -511,6 +547,8 @@ static const struct t_case cases[] = {
 	  test_interrupted_transaction },
 	{ "state transitions logged, events append-only",
 	  test_state_and_events },
+	{ "state changes said after their transaction commits",
+	  test_said_after_commit },
 	{ "one next key per slot", test_one_next_key },
 	{ "nested read transactions share one snapshot", test_nested_reads },
 	{ "served everywhere: recorded with the boot clock",
