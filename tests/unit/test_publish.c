@@ -406,16 +406,28 @@ fake_start(const struct reply *rp, int n, const char *keyfile, int *port)
 	pid_t pid;
 	int fd, tfd, i;
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	tfd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &slen) != 0 ||
-	    tfd < 0 || bind(tfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(tfd, 4) != 0)
-		abort();
+	/* The kernel picks the UDP port; TCP takes the same number, which
+	 * an earlier connection of this test may still hold: pick again. */
+	for (i = 0;; i++) {
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		tfd = socket(AF_INET, SOCK_STREAM, 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		slen = sizeof(sin);
+		if (fd < 0 || tfd < 0 || setsockopt(tfd, SOL_SOCKET,
+		    SO_REUSEADDR, &(int){ 1 }, sizeof(int)) != 0 ||
+		    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+		    getsockname(fd, (struct sockaddr *)&sin, &slen) != 0)
+			abort();
+		if (bind(tfd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    listen(tfd, 4) == 0)
+			break;
+		if (errno != EADDRINUSE || i == 50)
+			abort();
+		close(fd);
+		close(tfd);
+	}
 	*port = ntohs(sin.sin_port);
 	if ((pid = fork()) != 0) {
 		close(fd);
