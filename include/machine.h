@@ -79,6 +79,7 @@ enum alert_level {
 struct slot_facts {
 	int			has_current;
 	int			has_next;
+	int			next_lost;	/* its key file is gone */
 	enum deployed_key	deployed;
 	time_t			cert_not_after;	/* deployed leaf, 0: unknown */
 	time_t			current_since;	/* current key in office since */
@@ -126,6 +127,13 @@ struct slot_step machine_step(enum slot_state, const struct slot_facts *,
 /* Waiting cannot change this step, only the operator can: a critical
  * alert with nothing to do and no time to wake (run --wait stops). */
 int		 machine_stuck(const struct slot_step *);
+/*
+ * 1 when a next key whose file is gone must be discarded (a new one then
+ * replaces it): it can never be deployed, and nothing serves it, so its
+ * record may go. Not while a deploy, its check or a rollback is under way,
+ * nor when the deployed files hold that key.
+ */
+int		 machine_next_lost(enum slot_state, const struct slot_facts *);
 
 /* When renewal is due (0: no certificate, due at once). */
 time_t		 machine_due_at(const struct slot_facts *,

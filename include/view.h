@@ -31,6 +31,7 @@ struct view_slot {
 	struct store_slot	 slot;
 	int			 has_current, has_next;
 	struct store_key	 current, next;
+	int			 next_lost;	/* the next key's file is gone */
 	char			*cert_path;	/* where the served chain lives */
 	char			*key_path;	/* where the served key lives */
 	int			 deployed_ok;	/* a chain is deployed */
@@ -123,6 +124,14 @@ void	 view_promote_set(const struct view *, const struct view_slot *,
 #define VIEW_FUTURE_SLACK	60
 time_t	 view_future_rrset(const struct view *, time_t now, int *owner,
 	    const struct store_rrset **);
+/*
+ * The time to re-date to now, or 0: an RRset version from the future (as
+ * above), or a slot's retry later than any back-off could have set
+ * (retry_max + VIEW_FUTURE_SLACK from now). Either way what it records
+ * happened before this run, so ageing counted from now waits at least as
+ * long as it must. Pure.
+ */
+time_t	 view_redate_at(const struct view *, time_t now);
 /* The last version of an owner's RRset, or NULL. */
 const struct store_rrset *view_last(const struct view_owner *);
 /* The set of the last version daneroll knows was served (for prerequisites

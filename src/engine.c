@@ -869,12 +869,8 @@ remember_deployed(struct engine *e, struct view *v, time_t now)
 }
 
 /*
- * Times recorded ahead of the clock: an RRset published or served "in
- * the future" (view_future_rrset), a retry later than any back-off. The
- * clock went back, or ran ahead when they were written, and ageing would
- * wait until then. Re-dating them to now is safe: what they record
- * happened before this run began, so ageing counted from now waits at
- * least as long as it must. 1 if anything was re-dated (reload the view).
+ * Re-dates to now what view_redate_at() found recorded ahead of the clock,
+ * with an event saying so. 1 if anything was re-dated (reload the view).
  */
 static int
 redate_future(struct engine *e, const struct view *v, time_t now)
@@ -882,14 +878,10 @@ redate_future(struct engine *e, const struct view *v, time_t now)
 	const struct conf_host *h = v->host;
 	const time_t retry_after = now + h->timing.retry_max +
 	    VIEW_FUTURE_SLACK;
-	const struct store_rrset *r;
 	char when[64], d[32], why[512];
-	int o, i, n;
-	time_t t = view_future_rrset(v, now, &o, &r);
+	int n;
+	time_t t = view_redate_at(v, now);
 
-	for (i = 0; i < v->nslots && t == 0; i++)
-		if (v->slots[i].slot.retry_at > retry_after)
-			t = v->slots[i].slot.retry_at;
 	if (t == 0)
 		return 0;
 	snprintf(why, sizeof(why), "a time is recorded at %s, %s from now: "
@@ -943,11 +935,8 @@ say_waiting(const struct conf_host *h, const struct view_slot *s,
 }
 
 /*
- * A next key whose file is gone (deleted by hand, a restore without it)
- * can never be deployed: every issue would fail. As long as it is not
- * live or being deployed, it is discarded, so that a new next key is
- * generated and published in its place; its record goes with the next
- * update, which is safe since nothing serves that key. 1 if one was
+ * Discards each next key machine_next_lost() gives up (its file is gone),
+ * so that a new one is generated and published in its place. 1 if one was
  * dropped (reload the view).
  */
 static int
@@ -961,14 +950,8 @@ drop_lost_next(struct engine *e, struct view *v, time_t now)
 	for (i = 0; i < v->nslots && !e->dry_run; i++) {
 		struct view_slot *s = &v->slots[i];
 
-		if (!s->has_next || s->next.path == NULL ||
-		    !fs_missing(s->next.path) ||
-		    s->slot.state == SLOT_DEPLOYING ||
-		    s->slot.state == SLOT_VERIFYING ||
-		    s->slot.state == SLOT_ROLLBACK)
-			continue;
 		view_facts(v, s, now, &f);
-		if (f.deployed == DK_NEXT)
+		if (!machine_next_lost(s->slot.state, &f))
 			continue;
 		snprintf(why, sizeof(why), "the next key's file %s is missing "
 		    "(3 1 1 %s, never deployed): discarded; a new next key "
@@ -1068,8 +1051,7 @@ engine_due(struct engine *e, const struct conf_host *h, time_t now,
 		due = s->slot.id == 0 || s->deployed_parsed ||
 		    st.action != ACT_NONE || st.alert != ALERT_NONE ||
 		    st.state != s->slot.state || st.wake_at != s->slot.wake_at ||
-		    s->slot.retry_at > now || (s->has_next &&
-		    s->next.path != NULL && fs_missing(s->next.path)) ||
+		    s->slot.retry_at > now || s->next_lost ||
 		    prune_due(e->store, &v, s, now) != 0;
 		if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
 			res->busy = 1;

@@ -71,6 +71,13 @@ machine_due_at(const struct slot_facts *f, const struct slot_policy *p)
 }
 
 int
+machine_next_lost(enum slot_state s, const struct slot_facts *f)
+{
+	return f->has_next && f->next_lost && s != SLOT_DEPLOYING &&
+	    s != SLOT_VERIFYING && s != SLOT_ROLLBACK && f->deployed != DK_NEXT;
+}
+
+int
 machine_stuck(const struct slot_step *r)
 {
 	return r->alert == ALERT_CRITICAL && r->action == ACT_NONE &&

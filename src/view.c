@@ -332,6 +332,9 @@ view_load(struct store *st, const struct conf_host *h, time_t now,
 				goto done;
 		}
 		load_deployed(s, h);
+		/* Gone, not unreadable: fs_missing is ENOENT alone. */
+		s->next_lost = s->has_next && s->next.path != NULL &&
+		    fs_missing(s->next.path);
 		if (s->has_next && s->next.chain_path != NULL &&
 		    fs_exists(s->next.chain_path))
 			s->staged = cert_load_chain(s->next.chain_path);
@@ -426,6 +429,21 @@ view_future_rrset(const struct view *v, time_t now, int *owner,
 			}
 		}
 	return 0;
+}
+
+time_t
+view_redate_at(const struct view *v, time_t now)
+{
+	const struct store_rrset *r;
+	const time_t retry_after = now + v->host->timing.retry_max +
+	    VIEW_FUTURE_SLACK;
+	time_t t = view_future_rrset(v, now, &(int){ 0 }, &r);
+	int i;
+
+	for (i = 0; i < v->nslots && t == 0; i++)
+		if (v->slots[i].slot.retry_at > retry_after)
+			t = v->slots[i].slot.retry_at;
+	return t;
 }
 
 const struct view_slot *
@@ -651,6 +669,7 @@ view_facts(const struct view *v, const struct view_slot *s, time_t now,
 	memset(f, 0, sizeof(*f));
 	f->has_current = s->has_current;
 	f->has_next = s->has_next;
+	f->next_lost = s->next_lost;
 	if (s->deployed_unknown)
 		f->deployed = DK_UNREADABLE;
 	else if (!s->deployed_ok)

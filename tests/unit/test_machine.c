@@ -380,6 +380,43 @@ test_due(void)
 	T_INT(machine_due_at(&f, &p), 0);
 }
 
+/* When a next key whose file is gone is given up: a table. */
+static void
+test_next_lost(void)
+{
+	static const struct {
+		enum slot_state		 state;
+		int			 has_next, next_lost;
+		enum deployed_key	 deployed;
+		int			 want;
+	} lost[] = {
+		{ SLOT_STANDBY, 1, 1, DK_CURRENT, 1 },
+		{ SLOT_PUBLISHING, 1, 1, DK_NONE, 1 },
+		{ SLOT_ISSUING, 1, 1, DK_CURRENT, 1 },
+		{ SLOT_FAILED, 1, 1, DK_CURRENT, 1 },
+		{ SLOT_STANDBY, 1, 0, DK_CURRENT, 0 },	/* the file is there */
+		{ SLOT_STANDBY, 0, 1, DK_CURRENT, 0 },	/* no next key */
+		{ SLOT_STANDBY, 1, 1, DK_NEXT, 0 },	/* it is live */
+		{ SLOT_DEPLOYING, 1, 1, DK_CURRENT, 0 },
+		{ SLOT_VERIFYING, 1, 1, DK_CURRENT, 0 },
+		{ SLOT_ROLLBACK, 1, 1, DK_CURRENT, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
+		struct slot_facts f;
+
+		memset(&f, 0, sizeof(f));
+		f.has_current = 1;
+		f.has_next = lost[i].has_next;
+		f.next_lost = lost[i].next_lost;
+		f.deployed = lost[i].deployed;
+		if (!T_INT(machine_next_lost(lost[i].state, &f), lost[i].want))
+			printf("    row %zu (%s)\n", i,
+			    slot_state_str(lost[i].state));
+	}
+}
+
 static void
 test_names(void)
 {
@@ -401,6 +438,7 @@ static const struct t_case cases[] = {
 	{ "cycle current+issuer", test_cycle_issuer },
 	{ "cycle with failed verification", test_cycle_rollback },
 	{ "renewal due time", test_due },
+	{ "a next key whose file is gone", test_next_lost },
 	{ "state names", test_names },
 };
 T_MAIN(cases)

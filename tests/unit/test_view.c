@@ -56,6 +56,50 @@ test_future_rrset(void)
 	T_INT(r->version, 2);
 }
 
+/* What is re-dated to now: a version from the future, or a retry later
+ * than any back-off (retry_max + the slack). */
+static void
+test_redate_at(void)
+{
+	static const struct {
+		time_t	 published, retry;
+		time_t	 want;
+	} rows[] = {
+		{ NOW - 10, 0, 0 },
+		{ NOW + VIEW_FUTURE_SLACK, 0, 0 },
+		{ NOW + 86400, 0, NOW + 86400 },
+		{ NOW - 10, NOW + 600 + VIEW_FUTURE_SLACK, 0 },
+		{ NOW - 10, NOW + 600 + VIEW_FUTURE_SLACK + 1,
+		    NOW + 600 + VIEW_FUTURE_SLACK + 1 },
+		{ NOW + 7200, NOW + 86400, NOW + 7200 },	/* DNS first */
+	};
+	struct conf_host h;
+	struct store_rrset rr;
+	struct view_owner ow;
+	struct view v;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	h.timing.retry_max = 600;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&v, 0, sizeof(v));
+		memset(&ow, 0, sizeof(ow));
+		memset(&rr, 0, sizeof(rr));
+		rr.version = 1;
+		rr.published_at = rows[i].published;
+		ow.name = "_25._tcp.mx.example.org";
+		ow.v = &rr;
+		ow.nv = 1;
+		v.slots[0].slot.retry_at = rows[i].retry;
+		v.host = &h;
+		v.owners = &ow;
+		v.nowners = 1;
+		v.nslots = 1;
+		if (!T_INT(view_redate_at(&v, NOW), rows[i].want))
+			printf("    row %zu\n", i);
+	}
+}
+
 /* "U 1 1 <sha256 of the SPKI of t_path(name).pem>" into set. */
 static int
 add_spki_record(const char *name, const char *usage, struct tlsa_set *set)
@@ -142,6 +186,7 @@ test_served_records(void)
 
 static const struct t_case cases[] = {
 	{ "future_rrset", test_future_rrset },
+	{ "what is re-dated to now", test_redate_at },
 	{ "served_records", test_served_records },
 };
 
