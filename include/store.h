@@ -48,6 +48,13 @@ int		 store_begin(struct store *);
 int		 store_begin_read(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
+/*
+ * Ends what store_begin() opened: COMMIT when ok (the caller's writes all
+ * succeeded), else ROLLBACK, and ROLLBACK too when the COMMIT fails. 0
+ * only when it committed. A caller's pattern, with its log line after:
+ *   if (store_begin(st) != 0 || store_end(st, a(st) == 0 && b(st) == 0))
+ */
+int		 store_end(struct store *, int ok);
 
 struct store_slot {
 	int64_t		 id, host_id;

@@ -138,21 +138,15 @@ record(struct store *st, const struct conf_host *h, enum key_alg alg,
 	enum adopt_result r = ADOPT_TEMPFAIL;
 
 	memset(&slot, 0, sizeof(slot));
-	if (store_begin(st) != 0)
-		goto done;
-	if (store_host_get(st, h->name, 1, now, &host_id, &forced) < 0 ||
-	    store_slot_get(st, host_id, alg, 1, now, &slot) < 0 ||
-	    (discard && store_key_set_role(st, s->next.id, "discarded",
-	    now) != 0) ||
-	    store_key_add(st, slot.id, "next", path, spki, now, 0, NULL) != 0 ||
+	if (store_begin(st) == 0 && store_end(st,
+	    store_host_get(st, h->name, 1, now, &host_id, &forced) >= 0 &&
+	    store_slot_get(st, host_id, alg, 1, now, &slot) >= 0 &&
+	    (!discard || store_key_set_role(st, s->next.id, "discarded",
+	    now) == 0) &&
+	    store_key_add(st, slot.id, "next", path, spki, now, 0, NULL) == 0 &&
 	    store_event(st, now, h->name, key_alg_str(alg), NULL, NULL,
-	    why) != 0) {
-		store_rollback(st);
-		goto done;
-	}
-	if (store_commit(st) == 0)
+	    why) == 0) == 0)
 		r = ADOPT_OK;
-done:
 	store_slot_free(&slot);
 	free(why);
 	return r;

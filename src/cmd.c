@@ -321,11 +321,7 @@ record_run(struct store *st, const struct cli *c,
 		rc = store_run_finished(st, NULL, t);
 	for (i = 0; i < n && rc == 0 && c->nargs > 0; i++)
 		rc = store_run_finished(st, hs[i]->name, t);
-	if (rc != 0 || store_commit(st) != 0) {
-		store_rollback(st);
-		return OUT_TEMPFAIL;
-	}
-	return OUT_OK;
+	return store_end(st, rc == 0) == 0 ? OUT_OK : OUT_TEMPFAIL;
 }
 
 /*
@@ -1113,10 +1109,8 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 	}
 	/* Go on with the rollover now: publish, observe, deploy if aged. */
 	engine_host(&e, h, &r);
-	if (store_begin(st) != 0 || store_slots_ran(st, h->name,
-	    r.failed_algs | r.critical_algs, util_now()) != 0 ||
-	    store_commit(st) != 0) {
-		store_rollback(st);
+	if (store_begin(st) != 0 || store_end(st, store_slots_ran(st,
+	    h->name, r.failed_algs | r.critical_algs, util_now()) == 0) != 0) {
 		if (r.outcome < OUT_TEMPFAIL)
 			r.outcome = OUT_TEMPFAIL;
 	}

@@ -65,16 +65,11 @@ failed(struct engine *e, const struct conf_host *h, struct view_slot *s,
 
 	snprintf(why, sizeof(why), "%s failed (%s): %s", slot_action_str(a),
 	    outcome_str(o), *err ? err : "no reason given");
-	if (store_begin(e->store) != 0)
+	if (store_begin(e->store) != 0 || store_end(e->store,
+	    store_slot_set_failure(e->store, &s->slot, n, retry, o, why,
+	    now) == 0 && store_event(e->store, now, h->name,
+	    key_alg_str(s->alg), NULL, NULL, why) == 0) != 0)
 		return retry;
-	if (store_slot_set_failure(e->store, &s->slot, n, retry, o, why,
-	    now) != 0 ||
-	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
-	    NULL, why) != 0) {
-		store_rollback(e->store);
-		return retry;
-	}
-	(void)store_commit(e->store);
 	log_report(LOG_LVL_WARN, h->name, key_alg_str(s->alg),
 	    "%s failed %d time%s; retrying in %s", slot_action_str(a), n,
 	    n == 1 ? "" : "s",
@@ -166,16 +161,12 @@ begin_action(struct engine *e, const struct conf_host *h, struct view *v,
 
 	if (store_begin(e->store) != 0)
 		return -1;
-	if (store_slot_set_state(e->store, &s->slot, h->name, st->state,
-	    st->reason, now) != 0 ||
-	    (reloads && store_slot_set_verified(e->store, &s->slot,
-	    VF_RELOAD_PENDING) != 0) ||
+	return store_end(e->store, store_slot_set_state(e->store, &s->slot,
+	    h->name, st->state, st->reason, now) == 0 &&
+	    (!reloads || store_slot_set_verified(e->store, &s->slot,
+	    VF_RELOAD_PENDING) == 0) &&
 	    store_action_start(e->store, v->host_id, s->slot.id,
-	    slot_action_str(st->action), detail, now, action_id) != 0) {
-		store_rollback(e->store);
-		return -1;
-	}
-	return store_commit(e->store);
+	    slot_action_str(st->action), detail, now, action_id) == 0);
 }
 
 static int
@@ -183,11 +174,8 @@ finish_action(struct engine *e, int64_t id, enum outcome o, time_t now)
 {
 	if (store_begin(e->store) != 0)
 		return -1;
-	if (store_action_finish(e->store, id, o, now) != 0) {
-		store_rollback(e->store);
-		return -1;
-	}
-	return store_commit(e->store);
+	return store_end(e->store, store_action_finish(e->store, id, o, now) ==
+	    0);
 }
 
 static char *
@@ -221,16 +209,14 @@ do_adopt(struct engine *e, const struct conf_host *h, struct view_slot *s,
 		    s->key_path, key_alg_str(s->alg));
 		goto done;
 	}
-	if (store_begin(e->store) != 0)
-		goto done;
-	if (store_key_add(e->store, s->slot.id, "current", s->key_path,
-	    s->deployed_spki, now, s->deployed_not_after, NULL) != 0 ||
+	/* A store that cannot take the write now may later. */
+	o = OUT_TEMPFAIL;
+	if (store_begin(e->store) == 0 && store_end(e->store,
+	    store_key_add(e->store, s->slot.id, "current", s->key_path,
+	    s->deployed_spki, now, s->deployed_not_after, NULL) == 0 &&
 	    store_event(e->store, now, h->name, key_alg_str(s->alg), NULL,
-	    NULL, "adopted the deployed key as current") != 0) {
-		store_rollback(e->store);
-		goto done;
-	}
-	o = store_commit(e->store) == 0 ? OUT_OK : OUT_TEMPFAIL;
+	    NULL, "adopted the deployed key as current") == 0) == 0)
+		o = OUT_OK;
 done:
 	EVP_PKEY_free(key);
 	return o;
@@ -281,14 +267,10 @@ do_generate(struct engine *e, const struct conf_host *h, struct view *v,
 	crash_point(e, "generate:after-write");
 	if (key_spki_hex(key, spki) != 0)
 		goto done;
-	if (store_begin(e->store) != 0)
-		goto done;
-	if (store_key_add(e->store, s->slot.id, "next", path, spki, now, 0,
-	    NULL) != 0 || store_action_finish(e->store, id, OUT_OK, now) != 0) {
-		store_rollback(e->store);
-		goto done;
-	}
-	if (store_commit(e->store) != 0)
+	if (store_begin(e->store) != 0 || store_end(e->store,
+	    store_key_add(e->store, s->slot.id, "next", path, spki, now, 0,
+	    NULL) == 0 && store_action_finish(e->store, id, OUT_OK, now) ==
+	    0) != 0)
 		goto done;
 	log_msg(LOG_LVL_NOTICE, h->name, key_alg_str(s->alg),
 	    "generated the next key %s (3 1 1 %s)", path, spki);
@@ -405,15 +387,10 @@ do_issue(struct engine *e, const struct conf_host *h, struct view *v,
 		if (w != 0)
 			goto finish;
 	}
-	if (store_begin(e->store) != 0)
-		goto finish;
-	if (store_key_set_chain(e->store, s->next.id, staged,
-	    cert_not_after(sk_X509_value(chain, 0))) != 0 ||
-	    store_action_finish(e->store, id, OUT_OK, now) != 0) {
-		store_rollback(e->store);
-		goto finish;
-	}
-	if (store_commit(e->store) != 0)
+	if (store_begin(e->store) != 0 || store_end(e->store,
+	    store_key_set_chain(e->store, s->next.id, staged,
+	    cert_not_after(sk_X509_value(chain, 0))) == 0 &&
+	    store_action_finish(e->store, id, OUT_OK, now) == 0) != 0)
 		goto finish;
 	log_msg(LOG_LVL_NOTICE, h->name, key_alg_str(s->alg),
 	    "certificate issued for the next key, staged as %s", staged);
@@ -518,17 +495,12 @@ static enum outcome
 do_promote(struct engine *e, const struct conf_host *h, struct view *v,
     struct view_slot *s, const struct slot_step *st, time_t now)
 {
-	if (store_begin(e->store) != 0)
-		return OUT_TEMPFAIL;
-	if (store_slot_set_state(e->store, &s->slot, h->name, st->state,
-	    st->reason, now) != 0 ||
-	    store_key_promote(e->store, s->slot.id, now) != 0 ||
-	    store_slot_set_verified(e->store, &s->slot, VF_UNKNOWN) != 0 ||
-	    store_host_force(e->store, v->host_id, 0) != 0) {
-		store_rollback(e->store);
-		return OUT_TEMPFAIL;
-	}
-	if (store_commit(e->store) != 0)
+	if (store_begin(e->store) != 0 || store_end(e->store,
+	    store_slot_set_state(e->store, &s->slot, h->name, st->state,
+	    st->reason, now) == 0 &&
+	    store_key_promote(e->store, s->slot.id, now) == 0 &&
+	    store_slot_set_verified(e->store, &s->slot, VF_UNKNOWN) == 0 &&
+	    store_host_force(e->store, v->host_id, 0) == 0) != 0)
 		return OUT_TEMPFAIL;
 	crash_point(e, "promote:after");
 	return OUT_OK;
@@ -650,15 +622,11 @@ record_first_contact(struct engine *e, const struct view *v,
 	now = util_ms_to_s_ceil(at_ms);
 	records = tlsa_set_format(&rep.served);
 	r = OUT_TEMPFAIL;
-	if (store_begin(e->store) != 0)
-		goto done;
-	if (store_rrset_add(e->store, o->id, 1, rep.any_tlsa ? records : "",
-	    rep.any_tlsa ? rep.served_ttl : 0, rep.neg_ttl, now, &id) != 0 ||
-	    store_rrset_propagated(e->store, id, at_ms, rep.neg_ttl) != 0) {
-		store_rollback(e->store);
-		goto done;
-	}
-	if (store_commit(e->store) != 0)
+	if (store_begin(e->store) != 0 || store_end(e->store,
+	    store_rrset_add(e->store, o->id, 1, rep.any_tlsa ? records : "",
+	    rep.any_tlsa ? rep.served_ttl : 0, rep.neg_ttl, now, &id) == 0 &&
+	    store_rrset_propagated(e->store, id, at_ms, rep.neg_ttl) == 0) !=
+	    0)
 		goto done;
 	log_msg(LOG_LVL_INFO, v->host->name, NULL, "%s serves %s today",
 	    o->name, rep.any_tlsa ? "a TLSA RRset" : "no TLSA RRset");
@@ -690,6 +658,7 @@ do_publish(struct engine *e, struct view *v, time_t now)
 		struct publish_req req;
 		struct tlsa_set prev = { 0 };
 		int64_t id;
+		int resend;
 
 		if (last != NULL && strcmp(last->records, want) == 0 &&
 		    (last->observed || last->published_at != 0))
@@ -721,17 +690,14 @@ do_publish(struct engine *e, struct view *v, time_t now)
 		if (!probed++ && (o = publish_live_safe(e, v)) != OUT_OK)
 			break;
 		o = OUT_TEMPFAIL;
-		if (store_begin(e->store) != 0)
-			break;
-		if (!last->observed && last->published_at == 0 &&
-		    strcmp(last->records, want) == 0)
-			id = last->id;	/* a crashed run's version: resend */
-		else if (store_rrset_add(e->store, ow->id, 0, want,
-		    v->host->timing.ttl, last->neg_ttl, now, &id) != 0) {
-			store_rollback(e->store);
-			break;
-		}
-		if (store_commit(e->store) != 0)
+		/* A crashed run's version is sent again, not added. */
+		resend = !last->observed && last->published_at == 0 &&
+		    strcmp(last->records, want) == 0;
+		if (resend)
+			id = last->id;
+		if (store_begin(e->store) != 0 || store_end(e->store, resend ||
+		    store_rrset_add(e->store, ow->id, 0, want,
+		    v->host->timing.ttl, last->neg_ttl, now, &id) == 0) != 0)
 			break;
 		crash_point(e, "publish:before-send");
 		view_last_set(ow, &prev);
@@ -745,12 +711,10 @@ do_publish(struct engine *e, struct view *v, time_t now)
 		if (o != OUT_OK)
 			break;
 		crash_point(e, "publish:after-send");
-		if (store_begin(e->store) != 0 ||
-		    store_rrset_published(e->store, id, now) != 0 ||
+		if (store_begin(e->store) != 0 || store_end(e->store,
+		    store_rrset_published(e->store, id, now) == 0 &&
 		    store_event(e->store, now, v->host->name, NULL, NULL, NULL,
-		    "published the TLSA RRset") != 0 ||
-		    store_commit(e->store) != 0) {
-			store_rollback(e->store);
+		    "published the TLSA RRset") == 0) != 0) {
 			o = OUT_TEMPFAIL;
 			break;
 		}
@@ -768,7 +732,8 @@ static enum outcome
 do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 {
 	enum outcome o = OUT_OK;
-	int i, j;
+	int64_t neg_ttl;
+	int i, j, ok, all, n;
 
 	*changed = 0;
 	if (e->be->observer == NULL) {
@@ -805,32 +770,37 @@ do_observe(struct engine *e, struct view *v, time_t now, int *changed)
 			obs_report_free(&rep);
 			return OUT_TEMPFAIL;
 		}
+		ok = 1;
 		for (j = 0; j < rep.nservers; j++) {
 			const struct obs_server *sv = &rep.servers[j];
 
-			(void)store_observation(e->store, last->id, sv->addr,
-			    sv->ns, obs_result_str(sv->result), sv->serial,
-			    at_ms);
+			ok = ok && store_observation(e->store, last->id,
+			    sv->addr, sv->ns, obs_result_str(sv->result),
+			    sv->serial, at_ms) == 0;
 			if (sv->result != OBS_MATCH)
 				log_msg(LOG_LVL_NOTICE, v->host->name, NULL,
 				    "%s: waiting for %s (%s): %s", ow->name,
 				    sv->addr, sv->ns,
 				    obs_result_str(sv->result));
 		}
-		if (rep.all_match && rep.nservers > 0) {
-			(void)store_rrset_propagated(e->store, last->id,
-			    at_ms, rep.neg_ttl);
-			(void)store_event(e->store, now, v->host->name, NULL,
-			    NULL, NULL, "every authoritative address serves "
-			    "the RRset");
+		all = rep.all_match && rep.nservers > 0;
+		n = rep.nservers;
+		neg_ttl = rep.neg_ttl;
+		obs_report_free(&rep);
+		/* Served everywhere guards the deploy: only what was stored
+		 * counts, and is said. */
+		if (store_end(e->store, ok && (!all ||
+		    (store_rrset_propagated(e->store, last->id, at_ms,
+		    neg_ttl) == 0 && store_event(e->store, now, v->host->name,
+		    NULL, NULL, NULL, "every authoritative address serves "
+		    "the RRset") == 0))) != 0)
+			return OUT_TEMPFAIL;
+		if (all) {
 			log_msg(LOG_LVL_NOTICE, v->host->name, NULL, "%s: all "
 			    "%d authoritative addresses serve the RRset",
-			    ow->name, rep.nservers);
+			    ow->name, n);
 			*changed = 1;
 		}
-		obs_report_free(&rep);
-		if (store_commit(e->store) != 0)
-			return OUT_TEMPFAIL;
 	}
 	return o;
 }
@@ -893,15 +863,11 @@ redate_future(struct engine *e, const struct view *v, time_t now)
 		    "now", why);
 		return 0;
 	}
-	if (store_begin(e->store) != 0)
-		return 0;
-	if ((n = store_redate_future(e->store, v->host_id, now,
-	    now + VIEW_FUTURE_SLACK, retry_after)) < 0 ||
-	    store_event(e->store, now, h->name, NULL, NULL, NULL, why) != 0) {
-		store_rollback(e->store);
-		return 0;
-	}
-	if (store_commit(e->store) != 0)
+	if (store_begin(e->store) != 0 || store_end(e->store,
+	    (n = store_redate_future(e->store, v->host_id, now,
+	    now + VIEW_FUTURE_SLACK, retry_after)) >= 0 &&
+	    store_event(e->store, now, h->name, NULL, NULL, NULL, why) == 0) !=
+	    0)
 		return 0;
 	log_msg(LOG_LVL_WARN, h->name, NULL, "%s; %d recorded time%s re-dated "
 	    "to now: ageing counts again from now", why, n, n == 1 ? "" : "s");
@@ -956,18 +922,13 @@ drop_lost_next(struct engine *e, struct view *v, time_t now)
 		snprintf(why, sizeof(why), "the next key's file %s is missing "
 		    "(3 1 1 %s, never deployed): discarded; a new next key "
 		    "replaces it", s->next.path, s->next.spki);
-		if (store_begin(e->store) != 0)
-			return 0;
-		if (store_key_set_role(e->store, s->next.id, "discarded",
-		    now) != 0 ||
+		if (store_begin(e->store) != 0 || store_end(e->store,
+		    store_key_set_role(e->store, s->next.id, "discarded",
+		    now) == 0 &&
 		    store_slot_set_failure(e->store, &s->slot, 0, 0, OUT_OK,
-		    NULL, 0) != 0 ||
+		    NULL, 0) == 0 &&
 		    store_event(e->store, now, h->name, key_alg_str(s->alg),
-		    NULL, NULL, why) != 0) {
-			store_rollback(e->store);
-			return 0;
-		}
-		if (store_commit(e->store) != 0)
+		    NULL, NULL, why) == 0) != 0)
 			return 0;
 		log_msg(LOG_LVL_ERR, h->name, key_alg_str(s->alg), "%s", why);
 		n++;
@@ -1146,12 +1107,10 @@ slot_idle(struct engine *e, const struct conf_host *h, struct view_slot *s,
 	    s->slot.wake_at == st->wake_at))
 		return;
 	on_action(e, ACT_NONE, (int)s->alg, now, st->wake_at);
-	if (store_begin(e->store) != 0 ||
+	if (store_begin(e->store) != 0 || store_end(e->store,
 	    store_slot_set_state(e->store, &s->slot, h->name, st->state,
-	    st->reason, now) != 0 ||
-	    store_slot_set_wake(e->store, &s->slot, st->wake_at) != 0 ||
-	    store_commit(e->store) != 0) {
-		store_rollback(e->store);
+	    st->reason, now) == 0 &&
+	    store_slot_set_wake(e->store, &s->slot, st->wake_at) == 0) != 0) {
 		worse(res, OUT_TEMPFAIL);
 		res->failed_algs |= 1u << s->alg;
 	}
@@ -1243,12 +1202,10 @@ host_gathered(struct engine *e, const struct conf_host *h,
 		if (st.action != ACT_PUBLISH && st.action != ACT_OBSERVE)
 			continue;
 		if (o == OUT_OK) {
-			if (store_begin(e->store) == 0 &&
-			    store_slot_set_state(e->store, &s->slot, h->name,
-			    st.state, st.reason, now) == 0)
-				(void)store_commit(e->store);
-			else
-				store_rollback(e->store);
+			if (store_begin(e->store) == 0)
+				(void)store_end(e->store, store_slot_set_state(
+				    e->store, &s->slot, h->name, st.state,
+				    st.reason, now) == 0);
 			(void)succeeded(e, s);
 		} else if (o != OUT_PENDING) {
 			wake_by(res, (int64_t)failed(e, h, s, st.action, o,

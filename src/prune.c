@@ -170,15 +170,10 @@ record(struct store *st, const struct conf_host *h, enum key_alg alg,
 		    "the served files, no longer kept: its record left DNS "
 		    "and aged out of every cache at %s", k->role, k->spki,
 		    util_fmt_time(gone, tb, sizeof(tb)));
-	if (store_begin(st) != 0)
-		return -1;
-	if (store_key_deleted(st, k->id, now) != 0 ||
+	if (store_begin(st) != 0 || store_end(st,
+	    store_key_deleted(st, k->id, now) == 0 &&
 	    store_event(st, now, h->name, key_alg_str(alg), NULL, NULL,
-	    why) != 0) {
-		store_rollback(st);
-		return -1;
-	}
-	if (store_commit(st) != 0)
+	    why) == 0) != 0)
 		return -1;
 	log_msg(LOG_LVL_NOTICE, h->name, key_alg_str(alg), "%s", why);
 	return 0;

@@ -471,6 +471,15 @@ store_commit(struct store *st)
 	return 0;
 }
 
+int
+store_end(struct store *st, int ok)
+{
+	if (ok && store_commit(st) == 0)
+		return 0;
+	store_rollback(st);
+	return -1;
+}
+
 void
 store_rollback(struct store *st)
 {
