@@ -146,6 +146,25 @@ start_named() {
 	spawn "$1" /usr/sbin/named -f -n 1 -c "$WORLD_DIR/$1/named.conf"
 }
 
+# named_authoritative V4 V6: the options statements of an authoritative-only
+# BIND instance on V4 and V6. Every source address is explicit: all
+# addresses sit on one lo, and the kernel would otherwise pick the
+# destination itself as source.
+named_authoritative() {
+	cat <<EOF
+	listen-on port 53 { $1; };
+	listen-on-v6 port 53 { $2; };
+	query-source address $1;
+	query-source-v6 address $2;
+	transfer-source $1;
+	transfer-source-v6 $2;
+	notify-source $1;
+	notify-source-v6 $2;
+	recursion no;
+	dnssec-validation no;
+EOF
+}
+
 # start_postfix NAME: the Postfix instance configured in $WORLD_DIR/NAME/conf.
 # "postfix check" creates the queue directories and checks permissions; it
 # runs under script(1) because Postfix commands write their errors to a
