@@ -25,8 +25,7 @@
 # for /etc/postfix/daneroll.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/integration/e2elib
 . "$(dirname "$0")/e2elib"
 
 # ---------------------------------------------------------------- 0. refusals

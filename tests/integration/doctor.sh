@@ -12,8 +12,7 @@
 # certificate files and the zones' serials are the same after as before.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/integration/e2elib
 . "$(dirname "$0")/e2elib"
 e2e_start doctor "daneroll doctor against real servers" pdns_server named unbound
 PLAIN_PID=
@@ -39,22 +38,9 @@ conf() {
 	for kv in "$@"; do local "${kv%%=*}=${kv#*=}"; done
 	e2e_global | sed -e "s|^tsig_key_file = .*|tsig_key_file = $TSIG|" \
 	    -e "s|^resolver = .*|resolver = $RESOLVER|"
-	cat <<CONF
-[publisher pdns]
-type = pdns
-api_url = ${PDNS_API_URL%/api/v1}
-api_key_file = $PDNS_API_KEY_FILE
-server_id = $PDNS_SERVER_ID
-
-[host mx1.example]
-algorithms = rsa2048 ecdsa-p256
-combined_file = $W/mx1/%a.pem
-publisher = bind
-alias = mx.pdns.example pdns
-acme_hook = $HOOK
-reload = /usr/sbin/postfix -c $MX1_CONFIG_DIR reload
-$HOSTLINES
-CONF
+	e2e_pdns_publisher
+	e2e_mx1 mx1.example bind "alias = mx.pdns.example pdns" \
+	    "acme_hook = $HOOK" "$HOSTLINES"
 }
 setconf() { conf "$@" >"$D/daneroll.conf"; chmod 600 "$D/daneroll.conf"; }
 

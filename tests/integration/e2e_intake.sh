@@ -14,19 +14,12 @@
 # handshakes with every address and algorithm once a second throughout.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/integration/e2elib
 . "$(dirname "$0")/e2elib"
 e2e_start intake "end-to-end intake from certbot" certbot pebble
 {
 	e2e_global
-	cat <<CONF
-[host mx1.example]
-algorithms = rsa2048 ecdsa-p256
-combined_file = $W/mx1/%a.pem
-publisher = bind
-reload = /usr/sbin/postfix -c $MX1_CONFIG_DIR reload
-CONF
+	e2e_mx1 mx1.example bind
 } >"$D/daneroll.conf"
 chmod 600 "$D/daneroll.conf"
 owner=_25._tcp.mx1.example

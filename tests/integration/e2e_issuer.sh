@@ -35,8 +35,7 @@
 # and no failure.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/integration/e2elib
 . "$(dirname "$0")/e2elib"
 e2e_start issuer "end-to-end current+issuer cycle" certbot pebble
 e2e_certbot_settings
@@ -54,7 +53,7 @@ scheme = current+issuer
 algorithms = rsa2048
 combined_file = $W/mx2/%a.pem
 publisher = bind
-acme_hook = $top/hooks/acme/certbot $D/certbot.conf
+acme_hook = $CERTBOT_HOOK
 reload = /usr/sbin/postfix -c $MX2_CONFIG_DIR reload
 CONF
 		for f in "$@"; do echo "issuer_cert = $f"; done
@@ -130,6 +129,64 @@ pebble_restart() {
 	rm -rf "$D/certbot/config/accounts"
 }
 
+# held_roll WHAT SPKI: roll mx2; run --wait must hold the new chain and
+# exit 69 at once (one critical alert, not a retry loop until killed),
+# SPKI still live.
+held_roll() {
+	local t rc took
+	dr roll mx2.example >/dev/null
+	t=$(date +%s)
+	DR_TIMEOUT=150 dr_ts run --wait >/dev/null; rc=$?
+	took=$(( $(date +%s) - t ))
+	if [ "$rc" -eq 69 ] && [ "$took" -lt 120 ]; then
+		ok "$1: run --wait exits 69 (${took} s), not a loop"
+	else not_ok "$1: run --wait exits 69" "rc=$rc took=${took}s $(tail -n 8 "$LOGDIR/daneroll.log")"; fi
+	[ "$(live_spki "$MX2_V4" mx2.example)" = "$2" ] && ok "$1: nothing deployed" ||
+		not_ok "$1: nothing deployed"
+}
+
+# watched_run WATCH PHASE WHAT [roll]: with the watcher in WATCH and the
+# probers on, [roll mx2, then] run --wait, which must deploy (exit 0);
+# the probers judged over PHASE, the live chain kept in WATCH.pem. Sets
+# $mark (daneroll's log lines before), $t0 (the start) and $spki (the
+# live leaf's).
+watched_run() {
+	# shellcheck disable=SC2086 # the addresses, one a word
+	watch_start "$1" "$owner" "$MX2_V4" mx2.example rsa2048 $servers
+	e2e_probe_mark
+	mark=$(wc -l <"$LOGDIR/daneroll.log")
+	t0=$(date +%s.%N)
+	[ "${4:-}" = roll ] && dr roll mx2.example >/dev/null
+	if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "$3 (exit 0)"; else not_ok "$3 (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
+	sleep 1
+	watch_stop
+	e2e_probe_phase "$2" 10
+	live_chain "$MX2_V4" mx2.example >"$1.pem"
+	spki=$(spki_of "$1.pem")
+}
+
+# watched_aged WHOSE HASH WATCH SPKI T0: the independent timeline from
+# the watcher in WATCH: when every address first served the 2 1 1 HASH
+# ($served) and when SPKI first went live, both shown from T0; ok if the
+# chain went live more than the TTL (5 s) after. The served time is known
+# only to the gap since the sample before, which a watcher on 2 busy cores
+# once stretched to 8 s (3 samples in a phase): over 1.5 s it is a skip
+# (daneroll's log and the probers judge the order then).
+watched_aged() {
+	local live before
+	served=$(first_served "$2" "$3")
+	live=$(first_live "$3" "$4")
+	before=$(awk -v s="${served:-0}" '$1 < s { t = $1 } END { print t }' "$3/dns")
+	echo "# $1 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$5") s (sampled $(ts_sub "${served:-0}" "${before:-0}") s after the sample before); chain live at +$(ts_sub "${live:-0}" "$5") s"
+	if [ -n "$served" ] && [ -n "$before" ] && ts_aged "$served" "$before" 1.5; then
+		skip "the watcher times $1 2 1 1 against the deploy" "it sampled $(ts_sub "$served" "$before") s apart: too sparse to time"
+	elif [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
+		ok "the chain went live only after $1 2 1 1 was served everywhere for longer than the TTL (5 s; $(ts_sub "$live" "$served") s)"
+	else
+		not_ok "the chain went live only after $1 2 1 1 aged" "served=$served live=$live"
+	fi
+}
+
 # ---------------------------------------------------------------- 3
 pebble_restart 2
 ca2=$(spki_of "$D/ca2.pem")
@@ -141,15 +198,7 @@ int2=$(spki_of "$D/int2.pem")
 FOLLOW=no write_conf "$D/ca1.pem"
 check "config check with issuer_follow = no" dr config check
 e2e_probe_mark
-dr roll mx2.example >/dev/null
-t=$(date +%s)
-DR_TIMEOUT=150 dr_ts run --wait >/dev/null; rc=$?
-took=$(( $(date +%s) - t ))
-if [ "$rc" -eq 69 ] && [ "$took" -lt 120 ]; then
-	ok "strict pinning, a chain from another CA: run --wait exits 69 (${took} s), not a loop"
-else not_ok "strict pinning: run --wait exits 69" "rc=$rc took=${took}s $(tail -n 8 "$LOGDIR/daneroll.log")"; fi
-[ "$(live_spki "$MX2_V4" mx2.example)" = "$spki1" ] && ok "strict pinning: nothing deployed" ||
-	not_ok "strict pinning: nothing deployed"
+held_roll "strict pinning, a chain from another CA" "$spki1"
 ! tlsa_at "$NS1_V4" "$owner" | grep -q "$int2" && ok "strict pinning: the new CA's record not published" ||
 	not_ok "strict pinning: the new CA's record not published" "$(tlsa_at "$NS1_V4" "$owner")"
 dr status --json mx2.example 2>/dev/null | json_keep status mx2.example >"$LOGDIR/status-strict.json"
@@ -165,35 +214,17 @@ e2e_probe_phase "strict pinning" 5
 write_conf "$D/ca1.pem"
 check "config check, following the CA (default)" dr config check
 
-watch_start "$LOGDIR/watch" "$owner" "$MX2_V4" mx2.example rsa2048 $servers
-e2e_probe_mark
-mark=$(wc -l <"$LOGDIR/daneroll.log")
-t3=$(date +%s.%N)
-dr roll mx2.example >/dev/null
-if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "rollover to the new CA (exit 0)"; else not_ok "rollover to the new CA (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
-sleep 1
-watch_stop
-e2e_probe_phase "following the CA" 10
-live_chain "$MX2_V4" mx2.example >"$LOGDIR/chain2.pem"
-spki2=$(spki_of "$LOGDIR/chain2.pem")
+watched_run "$LOGDIR/watch" "following the CA" "rollover to the new CA" roll
+spki2=$spki
 [ -n "$spki2" ] && [ "$spki2" != "$spki1" ] && ok "a new leaf key is live after the CA change" ||
 	not_ok "a new leaf key is live after the CA change" "$spki1 -> $spki2"
-chain_spkis "$LOGDIR/chain2.pem" | grep -q "^$int2\$" &&
+chain_spkis "$LOGDIR/watch.pem" | grep -q "^$int2\$" &&
 	ok "the live chain comes from the new CA and sends its intermediate" ||
-	not_ok "the live chain comes from the new CA and sends its intermediate" "$(openssl crl2pkcs7 -nocrl -certfile "$LOGDIR/chain2.pem" | openssl pkcs7 -print_certs -noout)"
+	not_ok "the live chain comes from the new CA and sends its intermediate" "$(openssl crl2pkcs7 -nocrl -certfile "$LOGDIR/watch.pem" | openssl pkcs7 -print_certs -noout)"
 grep -q "a CA no pin names" "$LOGDIR/daneroll.log" && ok "daneroll says it follows the new CA" ||
 	not_ok "daneroll says it follows the new CA"
 
-# The independent timeline: when every address first served the new 2 1 1,
-# and when the new leaf first went live.
-served=$(first_served "$int2" "$LOGDIR/watch")
-live=$(first_live "$LOGDIR/watch" "$spki2")
-echo "# new 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$t3") s; new chain live at +$(ts_sub "${live:-0}" "$t3") s"
-if [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
-	ok "the new CA's chain went live only after its 2 1 1 was served everywhere for longer than the TTL (5 s; $(ts_sub "$live" "$served") s)"
-else
-	not_ok "the new CA's chain went live only after its 2 1 1 aged" "served=$served live=$live"
-fi
+watched_aged "the new CA's" "$int2" "$LOGDIR/watch" "$spki2" "$t0"
 # daneroll's own order: the publish, the hold, then the deploy.
 tail -n +"$((mark + 1))" "$LOGDIR/daneroll.log" >"$LOGDIR/phase3.log"
 n_pub=$(grep -n -m1 'published .* records at' "$LOGDIR/phase3.log" | cut -d: -f1)
@@ -269,15 +300,7 @@ PIN=root write_conf "$D/ca1.pem"
 check "config check with issuer_pin = root" dr config check
 e2e_probe_mark
 mark=$(wc -l <"$LOGDIR/daneroll.log")
-dr roll mx2.example >/dev/null
-t=$(date +%s)
-DR_TIMEOUT=150 dr_ts run --wait >/dev/null; rc=$?
-took=$(( $(date +%s) - t ))
-if [ "$rc" -eq 69 ] && [ "$took" -lt 120 ]; then
-	ok "issuer_pin = root, the root not sent: run --wait exits 69 (${took} s)"
-else not_ok "issuer_pin = root, the root not sent: run --wait exits 69" "rc=$rc took=${took}s $(tail -n 8 "$LOGDIR/daneroll.log")"; fi
-[ "$(live_spki "$MX2_V4" mx2.example)" = "$spki2" ] && ok "root not sent: nothing deployed" ||
-	not_ok "root not sent: nothing deployed"
+held_roll "issuer_pin = root, the root not sent" "$spki2"
 rrset=$(tlsa_at "$NS1_V4" "$owner")
 ! echo "$rrset" | grep -q -e "$int3" -e "$ca3" && ok "root not sent: no record of the new CA published" ||
 	not_ok "root not sent: no record of the new CA published" "$rrset"
@@ -293,37 +316,17 @@ e2e_probe_phase "issuer_pin = root, held" 5
 
 PIN=root write_conf "$D/ca1.pem" "$D/ca3.pem"
 check "config check with the root added by issuer_cert" dr config check
-watch_start "$LOGDIR/watch3" "$owner" "$MX2_V4" mx2.example rsa2048 $servers
-e2e_probe_mark
-mark4=$(wc -l <"$LOGDIR/daneroll.log")
-t4=$(date +%s.%N)
-if DR_TIMEOUT=170 dr_ts run --wait >/dev/null; then ok "the root added: the held chain deployed (exit 0)"; else not_ok "the root added: deployed (exit $?)" "$(tail -n 15 "$LOGDIR/daneroll.log")"; fi
-sleep 1
-watch_stop
-e2e_probe_phase "issuer_pin = root, the root pinned" 10
-live_chain "$MX2_V4" mx2.example >"$LOGDIR/chain3.pem"
-spki3=$(spki_of "$LOGDIR/chain3.pem")
-spkis=$(chain_spkis "$LOGDIR/chain3.pem")
+watched_run "$LOGDIR/watch3" "issuer_pin = root, the root pinned" \
+	"the root added: the held chain deployed"
+spki3=$spki
+spkis=$(chain_spkis "$LOGDIR/watch3.pem")
 [ -n "$spki3" ] && [ "$spki3" != "$spki2" ] && echo "$spkis" | grep -q "^$int3\$" && echo "$spkis" | grep -q "^$ca3\$" &&
 	ok "the live chain: a new leaf, pebble's intermediate and the root appended from issuer_cert" ||
 	not_ok "the live chain: new leaf, intermediate and appended root" "$spki2 -> $spki3; $spkis"
-served=$(first_served "$ca3" "$LOGDIR/watch3")
-live=$(first_live "$LOGDIR/watch3" "$spki3")
-# The watcher's sample before the one that first saw the record on every
-# address: the served time is known only to that gap, which a watcher on
-# 2 busy cores once stretched to 8 s (3 samples in the whole phase).
-before=$(awk -v s="${served:-0}" '$1 < s { t = $1 } END { print t }' "$LOGDIR/watch3/dns")
-echo "# root's 2 1 1 served by all of $servers at +$(ts_sub "${served:-0}" "$t4") s (sampled $(ts_sub "${served:-0}" "${before:-0}") s after the sample before); chain live at +$(ts_sub "${live:-0}" "$t4") s"
-if [ -n "$served" ] && [ -n "$before" ] && ts_aged "$served" "$before" 1.5; then
-	skip "the watcher times the root's 2 1 1 against the deploy" "it sampled $(ts_sub "$served" "$before") s apart: too sparse to time; daneroll's log and the probers judge it"
-elif [ -n "$served" ] && [ -n "$live" ] && ts_aged "$live" "$served" 5; then
-	ok "the chain went live only after the root's 2 1 1 was served everywhere for longer than the TTL ($(ts_sub "$live" "$served") s)"
-else
-	not_ok "the chain went live only after the root's 2 1 1 aged" "served=$served live=$live"
-fi
+watched_aged "the root's" "$ca3" "$LOGDIR/watch3" "$spki3" "$t0"
 # daneroll's log, stamped as each line arrived: its last proof that every
 # address serves the RRset, then the install, at least the TTL apart.
-tail -n +"$((mark4 + 1))" "$LOGDIR/daneroll.log" >"$LOGDIR/phase4.log"
+tail -n +"$((mark + 1))" "$LOGDIR/daneroll.log" >"$LOGDIR/phase4.log"
 n_dep=$(grep -n -m1 'installed .* reloaded' "$LOGDIR/phase4.log" | cut -d: -f1)
 t_proof=$(head -n "${n_dep:-0}" "$LOGDIR/phase4.log" | grep 'authoritative addresses serve the RRset' | tail -n 1 | cut -d' ' -f1)
 t_dep=$(sed -n "${n_dep:-1}p" "$LOGDIR/phase4.log" | cut -d' ' -f1)

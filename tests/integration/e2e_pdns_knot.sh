@@ -15,35 +15,23 @@
 # and algorithm once a second throughout.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/integration/e2elib
 . "$(dirname "$0")/e2elib"
 e2e_start pdns "end-to-end rollover through BIND, PowerDNS and Knot" certbot pdns_server knotd
 e2e_certbot_settings
 {
 	e2e_global
+	e2e_pdns_publisher
 	cat <<CONF
-[publisher pdns]
-type = pdns
-api_url = ${PDNS_API_URL%/api/v1}
-api_key_file = $PDNS_API_KEY_FILE
-server_id = $PDNS_SERVER_ID
-
 [publisher knot]
 type = rfc2136
 server = $KNOT_V4
 zone = knot.example
 tsig_key_file = $KNOT_TSIG_KEY_FILE
 
-[host mx1.example]
-algorithms = rsa2048 ecdsa-p256
-combined_file = $W/mx1/%a.pem
-publisher = bind
-alias = mx.pdns.example pdns
-alias = mx.knot.example knot
-acme_hook = $top/hooks/acme/certbot $D/certbot.conf
-reload = /usr/sbin/postfix -c $MX1_CONFIG_DIR reload
 CONF
+	e2e_mx1 mx1.example bind "alias = mx.pdns.example pdns" \
+	    "alias = mx.knot.example knot" "acme_hook = $CERTBOT_HOOK"
 } >"$D/daneroll.conf"
 chmod 600 "$D/daneroll.conf"
 

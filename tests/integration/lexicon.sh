@@ -22,8 +22,7 @@
 #     zero failures, the new keys live, the old records gone.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
-. "$(dirname "$0")/testlib"
-top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/integration/e2elib
 . "$(dirname "$0")/e2elib"
 # The hook runs Debian's python (its #! line), not a python3 found first in PATH.
 if ! /usr/bin/python3 -c 'import lexicon.providers.powerdns' 2>/dev/null; then
@@ -285,13 +284,8 @@ zone = pdns.example
 command = $hook -p powerdns -c $t/lexicon_powerdns.yml
 timeout = 30s
 
-[host mx.pdns.example]
-algorithms = rsa2048 ecdsa-p256
-combined_file = $W/mx1/%a.pem
-publisher = lexicon
-acme_hook = $top/hooks/acme/certbot $D/certbot.conf
-reload = /usr/sbin/postfix -c $MX1_CONFIG_DIR reload
 CONF
+	e2e_mx1 mx.pdns.example lexicon "acme_hook = $CERTBOT_HOOK"
 } >"$D/daneroll.conf"
 chmod 600 "$D/daneroll.conf"
 owner=_25._tcp.mx.pdns.example

@@ -18,6 +18,8 @@
 set -u
 . "$(dirname "$0")/testlib"
 top=${DANEROLL_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/world/lib.sh
+. "$top/tests/world/lib.sh"	# named_authoritative
 live=${DANEROLL_BUILD:-$top/build}/tests/test_observe_live
 NS=drobs
 START=$(date +%s)
@@ -116,16 +118,9 @@ include "$T/update.key";
 options {
 	directory "$1";
 	pid-file none;
-	listen-on port 53 { $2; };
-	listen-on-v6 port 53 { $3; };
-	query-source address $2;
-	query-source-v6 address $3;
-	transfer-source $2;
-	transfer-source-v6 $3;
-	notify-source $2;
-	notify-source-v6 $3;
-	recursion no;
-	dnssec-validation no;
+EOF
+	named_authoritative "$2" "$3"
+	cat <<EOF
 	min-refresh-time 5;
 	max-refresh-time 30;
 	min-retry-time 2;

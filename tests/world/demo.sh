@@ -47,6 +47,8 @@ trap finish EXIT
 
 bold "Bringing up the world (namespace $NS)"
 bash "$top/tests/world/up.sh" --dir "$W" --ns "$NS" | tail -n 1
+# shellcheck source=tests/world/lib.sh
+. "$top/tests/world/lib.sh"
 # shellcheck source=/dev/null
 . "$W/env"
 in_ns() { ip netns exec "$NS" "$@"; }
@@ -54,33 +56,12 @@ in_ns() { ip netns exec "$NS" "$@"; }
 # certbot's settings for the adapter: pebble, its CA, private dirs.
 D=$W/daneroll
 mkdir -p "$D/www" "$D/certbot"
+world_certbot_conf "$D"
+# The demo's configuration: the world's, as the end-to-end tests use it.
 umask 077
-cat >"$D/certbot.conf" <<CONF
-CERTBOT_SERVER=$PEBBLE_DIRECTORY_URL
-CERTBOT_EMAIL=postmaster@example
-CERTBOT_AUTH="--webroot --webroot-path $D/www"
-CERTBOT_CONFIG_DIR=$D/certbot/config
-CERTBOT_WORK_DIR=$D/certbot/work
-CERTBOT_LOGS_DIR=$D/certbot/logs
-CERTBOT_CA_BUNDLE=$PEBBLE_TLS_CA_FILE
-CONF
-cat >"$D/daneroll.conf" <<CONF
-# The demo's configuration: the world's TTLs are 5 s.
-[global]
-state_dir = $D/state
-resolver = $RESOLVER_V4
-ttl = 5
-margin = 2s
-retry_min = 5s
-retry_max = 30s
-lock_timeout = 30s
-
-[publisher bind]
-type = rfc2136
-server = $NS1_V4
-zone = example
-tsig_key_file = $TSIG_KEY_FILE
-
+{
+	world_daneroll_global "$D"
+	cat <<CONF
 [host mx1.example]
 algorithms = rsa2048 ecdsa-p256
 combined_file = $W/mx1/%a.pem
@@ -88,6 +69,7 @@ publisher = bind
 acme_hook = $top/hooks/acme/certbot $D/certbot.conf
 reload = /usr/sbin/postfix -c $MX1_CONFIG_DIR reload
 CONF
+} >"$D/daneroll.conf"
 umask 022
 dr() { in_ns "$bin" -c "$D/daneroll.conf" "$@"; }
 

@@ -146,6 +146,66 @@ start_named() {
 	spawn "$1" /usr/sbin/named -f -n 1 -c "$WORLD_DIR/$1/named.conf"
 }
 
+# named_authoritative V4 V6: the options statements of an authoritative-only
+# BIND instance on V4 and V6. Every source address is explicit: all
+# addresses sit on one lo, and the kernel would otherwise pick the
+# destination itself as source.
+named_authoritative() {
+	cat <<EOF
+	listen-on port 53 { $1; };
+	listen-on-v6 port 53 { $2; };
+	query-source address $1;
+	query-source-v6 address $2;
+	transfer-source $1;
+	transfer-source-v6 $2;
+	notify-source $1;
+	notify-source-v6 $2;
+	recursion no;
+	dnssec-validation no;
+EOF
+}
+
+# world_certbot_conf DIR: hooks/acme/certbot's settings for the world's
+# pebble, in DIR/certbot.conf (mode 0600): the webroot DIR/www, certbot's
+# own directories below DIR/certbot.
+world_certbot_conf() {
+	(
+	umask 077
+	cat >"$1/certbot.conf" <<CONF
+CERTBOT_SERVER=$PEBBLE_DIRECTORY_URL
+CERTBOT_EMAIL=postmaster@example
+CERTBOT_AUTH="--webroot --webroot-path $1/www"
+CERTBOT_CONFIG_DIR=$1/certbot/config
+CERTBOT_WORK_DIR=$1/certbot/work
+CERTBOT_LOGS_DIR=$1/certbot/logs
+CERTBOT_CA_BUNDLE=$PEBBLE_TLS_CA_FILE
+CONF
+	)
+}
+
+# world_daneroll_global DIR: daneroll's [global] section for this world
+# (state in DIR/state, its validating resolver, its 5 s TTLs) and the BIND
+# publisher, through which example. is updated.
+world_daneroll_global() {
+	cat <<CONF
+[global]
+state_dir = $1/state
+resolver = $RESOLVER_V4
+ttl = 5
+margin = 2s
+retry_min = 5s
+retry_max = 30s
+lock_timeout = 60s
+
+[publisher bind]
+type = rfc2136
+server = $NS1_V4
+zone = example
+tsig_key_file = $TSIG_KEY_FILE
+
+CONF
+}
+
 # start_postfix NAME: the Postfix instance configured in $WORLD_DIR/NAME/conf.
 # "postfix check" creates the queue directories and checks permissions; it
 # runs under script(1) because Postfix commands write their errors to a

@@ -377,9 +377,8 @@ EOF
 }
 
 # ============================================================== BIND
-# named_options DIR V4 V6: the options block shared by the BIND instances.
-# Every source address is explicit: all addresses sit on one lo, and the
-# kernel would otherwise pick the destination itself as source.
+# named_options DIR V4 V6 EXTRA: the options block shared by the BIND
+# instances, EXTRA statements among them.
 named_options() {
 	cat <<EOF
 options {
@@ -387,16 +386,9 @@ options {
 	pid-file "$1/named.pid";
 	session-keyfile "$1/session.key";
 	managed-keys-directory "$1";
-	listen-on port 53 { $2; };
-	listen-on-v6 port 53 { $3; };
-	query-source address $2;
-	query-source-v6 address $3;
-	transfer-source $2;
-	transfer-source-v6 $3;
-	notify-source $2;
-	notify-source-v6 $3;
-	recursion no;
-	dnssec-validation no;
+EOF
+	named_authoritative "$2" "$3"
+	cat <<EOF
 	allow-query { any; };
 	allow-transfer { none; };
 	notify no;
@@ -430,8 +422,28 @@ dnssec-policy "world" {
 EOF
 }
 
+# named_up NAME V4 V6 EXTRA: BIND instance NAME, in $WORLD_DIR/NAME, with
+# the shared options (EXTRA among them), then its keys and zones from
+# stdin; the configuration checked, then started ($SPAWNED_PID).
+named_up() {
+	local d=$WORLD_DIR/$1
+	{ named_options "$d" "$2" "$3" "$4"; cat; } >"$d/named.conf"
+	named-checkconf "$d/named.conf" || die "$1: bad named.conf"
+	start_named "$1"
+}
+
+# The primary's NOTIFY and the secondary's refresh. --lagging-secondary:
+# no NOTIFY reaches ns2; it polls the primary every 30 s.
+if [ "$LAGGING" = 1 ]; then
+	NS1_NOTIFY="notify no;"
+	NS2_REFRESH="min-refresh-time 30; max-refresh-time 30; min-retry-time 5; max-retry-time 5;"
+else
+	NS1_NOTIFY="notify explicit; also-notify { $NS2_V4; $NS2_V6; };"
+	NS2_REFRESH="min-refresh-time 1; max-refresh-time 30; min-retry-time 1; max-retry-time 5;"
+fi
+
 start_ns1() {
-	local d=$WORLD_DIR/ns1 ORIGIN=$ZONE_BIND notify
+	local d=$WORLD_DIR/ns1 ORIGIN=$ZONE_BIND
 	mkdir -p "$d/keys"
 	{
 		printf '$ORIGIN %s\n$TTL %s\n' "$ZONE_BIND" "$WORLD_TTL"
@@ -452,14 +464,7 @@ start_ns1() {
 			"$PDNS_V4" "$PDNS_V6"
 		printf '%s\n' "$DS_PDNS"
 	} >"$d/example.zone"
-	if [ "$LAGGING" = 1 ]; then
-		notify="notify no;"
-	else
-		notify="notify explicit; also-notify { $NS2_V4; $NS2_V6; };"
-	fi
-	{
-		named_options "$d" "$NS1_V4" "$NS1_V6" ""
-		cat <<EOF
+	named_up ns1 "$NS1_V4" "$NS1_V6" "" <<EOF
 include "$WORLD_DIR/tsig/bind.key";
 include "$WORLD_DIR/tsig/admin.key";
 zone "$ZONE_BIND" {
@@ -474,36 +479,22 @@ zone "$ZONE_BIND" {
 		grant world-admin zonesub ANY;
 	};
 	allow-transfer { $NS2_V4; $NS2_V6; key world-admin; };
-	$notify
+	$NS1_NOTIFY
 };
 EOF
-	} >"$d/named.conf"
-	named-checkconf "$d/named.conf" || die "ns1: bad named.conf"
-	start_named ns1
 	PID_NS1=$SPAWNED_PID
 }
 
 start_ns2() {
-	local d=$WORLD_DIR/ns2 extra
+	local d=$WORLD_DIR/ns2
 	mkdir -p "$d"
-	if [ "$LAGGING" = 1 ]; then
-		# No NOTIFY reaches it; it polls the primary every 30 s.
-		extra="min-refresh-time 30; max-refresh-time 30; min-retry-time 5; max-retry-time 5;"
-	else
-		extra="min-refresh-time 1; max-refresh-time 30; min-retry-time 1; max-retry-time 5;"
-	fi
-	{
-		named_options "$d" "$NS2_V4" "$NS2_V6" "$extra"
-		cat <<EOF
+	named_up ns2 "$NS2_V4" "$NS2_V6" "$NS2_REFRESH" <<EOF
 zone "$ZONE_BIND" {
 	type secondary;
 	primaries { $NS1_V4; $NS1_V6; };
 	file "$d/example.zone";
 };
 EOF
-	} >"$d/named.conf"
-	named-checkconf "$d/named.conf" || die "ns2: bad named.conf"
-	start_named ns2
 	PID_NS2=$SPAWNED_PID
 }
 
@@ -521,9 +512,7 @@ start_root() {
 		printf 'ns2.example. IN A %s\nns2.example. IN AAAA %s\n' "$NS2_V4" "$NS2_V6"
 		printf '%s\n' "$DS_EXAMPLE"
 	} >"$d/root.zone"
-	{
-		named_options "$d" "$ROOT_V4" "$ROOT_V6" ""
-		cat <<EOF
+	named_up root "$ROOT_V4" "$ROOT_V6" "" <<EOF
 zone "." {
 	type primary;
 	file "$d/root.zone";
@@ -532,9 +521,6 @@ zone "." {
 	inline-signing yes;
 };
 EOF
-	} >"$d/named.conf"
-	named-checkconf "$d/named.conf" || die "root: bad named.conf"
-	start_named root
 	PID_ROOT=$SPAWNED_PID
 }
 
