@@ -6,6 +6,7 @@
 #
 #   sh bench/verify.sh [ROUNDS]          (root; N=20 by default, 3 rounds)
 #   N=200 sh bench/verify.sh 3
+#   RTT=0 N=200 sh bench/verify.sh 3     (the round trip, ms; default 50)
 #
 # The servers are tests/integration/verifyworld with VW_BENCH=N, in the
 # namespace drverb: names b1..bN.dr.test on 198.18.0.1..N, which tcpfwd
@@ -28,6 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 rounds=${1:-3}
 bn=${N:-20}
+rtt=${RTT:-50}
 live=${DANEROLL_BUILD:-$top/build}/tests/test_verify_live
 VW_TOP=$top VW_NS=drverb VW_DIR=/tmp/daneroll-verify-bench VW_BENCH=$bn
 CNS=drverbc
@@ -57,7 +59,7 @@ vw_spawn fwd "$VW_DIR/tcpfwd" -d 0 -t 192.0.2.200:25 $targets
 
 # The client side: 198.51.100.1, everything else through the line.
 ip netns add "$CNS" && ip -n "$CNS" link set lo up || exit 1
-vw_spawn delayline python3 "$here/delayline.py" "$VW_NS" dls "$CNS" dlc 25 192.0.2.98
+vw_spawn delayline python3 "$here/delayline.py" "$VW_NS" dls "$CNS" dlc $((rtt / 2)) 192.0.2.98
 vw_wait 5 ip -n "$CNS" link show dlc || { echo "bench/verify.sh: no delay line" >&2; exit 1; }
 ip -n "$CNS" link set dlc up &&
 	ip -n "$CNS" addr add 198.51.100.1/32 dev dlc &&
@@ -130,8 +132,8 @@ for setting in near far far-cold; do
 			"$setting" "$r" "$t_ours" "$bn" "$t_theirs"
 		r=$((r + 1))
 	done
-	printf '%d endpoints, 50 ms RTT, resolver %s: daneroll %s ms, posttls-finger %s ms (min/median/max), median ratio %sx\n' \
-		"$bn" "$setting" "$(stats <"$VW_DIR/t.ours")" "$(stats <"$VW_DIR/t.theirs")" \
+	printf '%d endpoints, %d ms RTT, resolver %s: daneroll %s ms, posttls-finger %s ms (min/median/max), median ratio %sx\n' \
+		"$bn" "$rtt" "$setting" "$(stats <"$VW_DIR/t.ours")" "$(stats <"$VW_DIR/t.theirs")" \
 		"$(sort -n "$VW_DIR/t.ratio" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
 done
 exit $fail
