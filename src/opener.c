@@ -17,7 +17,7 @@ struct opener {
 	int	 n, ngroups, per_key;
 	int	*group;		/* item -> its group */
 	int	*link;		/* item -> next waiting item of its group */
-	int	*head, *tail;	/* group -> first, last waiting item; -1 */
+	int	*head;		/* group -> first waiting item, or -1 */
 	int	*open;		/* group -> items started and not done */
 	int	*ring;		/* groups that may start one more */
 	char	*in_ring;	/* group -> in ring */
@@ -53,7 +53,7 @@ opener_new(const char *const *keys, int n, int per_key)
 {
 	struct opener *o = xcalloc(1, sizeof(*o));
 	struct keyed *k = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*k));
-	int *first_of, i, g;
+	int *last, i, g;
 
 	o->n = n;
 	o->per_key = per_key > 0 ? per_key : 1;
@@ -72,29 +72,27 @@ opener_new(const char *const *keys, int n, int per_key)
 	o->ngroups += n > 0;
 	g = o->ngroups > 0 ? o->ngroups : 1;
 	o->head = xcalloc((size_t)g, sizeof(int));
-	o->tail = xcalloc((size_t)g, sizeof(int));
 	o->open = xcalloc((size_t)g, sizeof(int));
 	o->ring = xcalloc((size_t)g, sizeof(int));
 	o->in_ring = xcalloc((size_t)g, 1);
-	first_of = xcalloc((size_t)g, sizeof(int));
+	last = xcalloc((size_t)g, sizeof(int));
 	for (g = 0; g < o->ngroups; g++)
-		o->head[g] = o->tail[g] = first_of[g] = -1;
+		o->head[g] = last[g] = -1;
 	/* Waiting lists in item order; groups enter the ring in the order
 	 * of their first item. */
 	for (i = 0; i < n; i++) {
 		g = o->group[i];
 		o->link[i] = -1;
-		if (o->tail[g] == -1) {
+		if (last[g] == -1)
 			o->head[g] = i;
-			first_of[g] = i;
-		} else
-			o->link[o->tail[g]] = i;
-		o->tail[g] = i;
+		else
+			o->link[last[g]] = i;
+		last[g] = i;
 	}
 	for (i = 0; i < n; i++)
-		if (first_of[o->group[i]] == i)
+		if (o->head[o->group[i]] == i)
 			ring_push(o, o->group[i]);
-	free(first_of);
+	free(last);
 	free(k);
 	return o;
 }
@@ -112,8 +110,6 @@ opener_next(struct opener *o)
 	o->in_ring[g] = 0;
 	item = o->head[g];
 	o->head[g] = o->link[item];
-	if (o->head[g] == -1)
-		o->tail[g] = -1;
 	o->open[g]++;
 	ring_push(o, g);
 	return item;
@@ -140,7 +136,6 @@ opener_free(struct opener *o)
 	free(o->group);
 	free(o->link);
 	free(o->head);
-	free(o->tail);
 	free(o->open);
 	free(o->ring);
 	free(o->in_ring);

@@ -659,7 +659,6 @@ store_slot_set_state(struct store *st, struct store_slot *sl,
 	static const char q[] = "UPDATE slots SET state = ?, state_since = ? "
 	    "WHERE id = ?;";
 	const char *alg = key_alg_str(sl->alg);
-
 	char *line;
 
 	if (sl->state == to)
