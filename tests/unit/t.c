@@ -284,7 +284,8 @@ t_run_table(const void *rows, size_t size, size_t nrows,
 	t_log_capture();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < nrows + n; i++) {
-		const void *row = p + (i < nrows ? i : 0) * size;
+		/* No arithmetic on a NULL table (t_run has none). */
+		const void *row = i < nrows ? p + i * size : NULL;
 		const char *name = i < nrows ? *(const char *const *)row :
 		    cases[i - nrows].name;
 
