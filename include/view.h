@@ -132,6 +132,8 @@ time_t	 view_future_rrset(const struct view *, time_t now, int *owner,
  * long as it must. Pure.
  */
 time_t	 view_redate_at(const struct view *, time_t now);
+/* The latest retry a back-off could have set from now. */
+time_t	 view_retry_limit(const struct view *, time_t now);
 /* The last version of an owner's RRset, or NULL. */
 const struct store_rrset *view_last(const struct view_owner *);
 /* The set of the last version daneroll knows was served (for prerequisites

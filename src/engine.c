@@ -846,8 +846,7 @@ static int
 redate_future(struct engine *e, const struct view *v, time_t now)
 {
 	const struct conf_host *h = v->host;
-	const time_t retry_after = now + h->timing.retry_max +
-	    VIEW_FUTURE_SLACK;
+	const time_t retry_after = view_retry_limit(v, now);
 	char when[64], d[32], why[512];
 	int n;
 	time_t t = view_redate_at(v, now);

@@ -432,11 +432,16 @@ view_future_rrset(const struct view *v, time_t now, int *owner,
 }
 
 time_t
+view_retry_limit(const struct view *v, time_t now)
+{
+	return now + v->host->timing.retry_max + VIEW_FUTURE_SLACK;
+}
+
+time_t
 view_redate_at(const struct view *v, time_t now)
 {
 	const struct store_rrset *r;
-	const time_t retry_after = now + v->host->timing.retry_max +
-	    VIEW_FUTURE_SLACK;
+	const time_t retry_after = view_retry_limit(v, now);
 	time_t t = view_future_rrset(v, now, &(int){ 0 }, &r);
 	int i;
 

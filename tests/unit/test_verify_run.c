@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "t.h"
 #include "tlsa.h"
+#include "util.h"
 #include "verify.h"
 
 #define HOLD_MS		100
@@ -31,15 +31,6 @@ struct server {
 	const char	*addr;
 	int		 open, most, accepted;
 };
-
-static long long
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 listen_on(struct server *s)
@@ -66,12 +57,12 @@ static void
 serve(struct server *srv, int nsrv, int total, int out)
 {
 	struct pollfd pfd[2 + MAXCONN];
-	struct { int fd, srv; long long at; } c[MAXCONN];
+	struct { int fd, srv; int64_t at; } c[MAXCONN];
 	int nc = 0, done = 0, i, k, first_then = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	while (done < total) {
-		long long now = ms_now();
+		int64_t now = util_mono_ms();
 
 		for (i = 0; i < nc; i++)
 			if (now >= c[i].at + HOLD_MS) {
@@ -95,7 +86,7 @@ serve(struct server *srv, int nsrv, int total, int out)
 				continue;
 			c[nc].fd = fd;
 			c[nc].srv = k;
-			c[nc++].at = ms_now();
+			c[nc++].at = util_mono_ms();
 			if (++srv[k].open > srv[k].most)
 				srv[k].most = srv[k].open;
 			srv[k].accepted++;
