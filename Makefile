@@ -31,7 +31,7 @@ DESTDIR    ?=
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS        = openssl libcurl ldns jansson sqlite3 inih
+PKGS        = openssl libcurl ldns jansson sqlite3 inih libseccomp
 VERSION     = 0.1.0
 
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \

@@ -46,4 +46,9 @@ unsigned log_error_count(void);
 typedef void (*log_sink_fn)(enum log_level, const char *line, void *arg);
 void	 log_set_sink(log_sink_fn, void *arg);
 
+/* The prober (prober.h) hands every line to its parent instead of
+ * showing it: cause as log_msg (1) or log_report (0). NULL: shown here. */
+typedef void (*log_forward_fn)(enum log_level, int cause, const char *line);
+void	 log_set_forward(log_forward_fn);
+
 #endif

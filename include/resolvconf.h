@@ -23,6 +23,11 @@
  *     caller that wants to say so. Never an error: a host with no
  *     resolv.conf and a local resolver is a working host.
  *
+ * resolvconf_pin(path) reads path now, and every later resolvconf_load
+ * of that path without a setting answers from what was read: the prober
+ * (prober.h) pins it before its sandbox forbids opening any file, so a
+ * file it may no longer read is never taken for a missing one.
+ *
  * Ownership: rc is the caller's, filled in place; nothing is allocated
  * and nothing is logged.
  */
@@ -44,5 +49,6 @@ struct resolvconf {
 /* 0 with rc filled (n >= 1), or -1 if setting is not an address. */
 int	resolvconf_load(const char *setting, const char *path,
 	    struct resolvconf *rc);
+void	resolvconf_pin(const char *path);
 
 #endif

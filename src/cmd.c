@@ -31,6 +31,7 @@
 #include "lock.h"
 #include "log.h"
 #include "plan.h"
+#include "prober.h"
 #include "store.h"
 #include "view.h"
 
@@ -356,6 +357,7 @@ due_scan(struct engine *e, const struct conf_host **hs, int n, int dry_run,
 static int
 cmd_run(const struct cli *c, struct conf *conf)
 {
+	const struct backends *be;
 	const struct conf_host **hs = NULL;
 	struct store *st = NULL;
 	struct engine e;
@@ -371,6 +373,11 @@ cmd_run(const struct cli *c, struct conf *conf)
 	ran = xcalloc((size_t)n + 1, sizeof(*ran));
 	due = xcalloc((size_t)n + 1, sizeof(*due));
 	bad = xcalloc((size_t)n + 1, sizeof(*bad));
+	/* Before the state is opened: the prober is a copy of this process. */
+	if ((be = prober_start(conf, backend_builtin())) == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
 	if ((worst = store_open(conf->state_dir, c->dry_run, &st)) != OUT_OK) {
 		rc = worst == OUT_TEMPFAIL ? EX_TEMPFAIL : EX_CANTCREAT;
 		goto done;
@@ -378,7 +385,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 	memset(&e, 0, sizeof(e));
 	e.conf = conf;
 	e.store = st;
-	e.be = backend_builtin();
+	e.be = be;
 	e.dry_run = c->dry_run;
 	e.crash_point = crash_hook;
 	for (;;) {
@@ -444,6 +451,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 		rc = EX_UNAVAILABLE;
 done:
 	store_close(st);
+	prober_stop();
 	free(ran);
 	free(due);
 	free(bad);
@@ -472,6 +480,7 @@ print_doc(json_t *extra, const char *name, json_t *value)
 static int
 cmd_plan(const struct cli *c, struct conf *conf)
 {
+	const struct backends *be;
 	const struct conf_host **hs = NULL;
 	struct store *st = NULL;
 	json_t *arr = c->json ? json_array() : NULL;
@@ -482,12 +491,16 @@ cmd_plan(const struct cli *c, struct conf *conf)
 		rc = EX_USAGE;
 		goto done;
 	}
+	if ((be = prober_start(conf, backend_builtin())) == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
 	if (store_open(conf->state_dir, 1, &st) != OUT_OK) {
 		rc = EX_NOINPUT;
 		goto done;
 	}
 	for (i = 0; i < n; i++)
-		if (plan_host(st, conf, backend_builtin(), hs[i], now,
+		if (plan_host(st, conf, be, hs[i], now,
 		    c->json ? NULL : stdout, arr) != 0)
 			failed++;	/* said why; plan the others */
 	if (arr != NULL)
@@ -496,6 +509,7 @@ cmd_plan(const struct cli *c, struct conf *conf)
 done:
 	json_decref(arr);
 	store_close(st);
+	prober_stop();
 	free(hs);
 	return rc;
 }
@@ -1072,6 +1086,7 @@ lock_host_open(const struct conf *conf, const struct conf_host *h,
 static int
 cmd_acme_hook(const struct cli *c, struct conf *conf)
 {
+	const struct backends *be;
 	const struct conf_host *h = NULL;
 	struct intake_files f;
 	struct store *st = NULL;
@@ -1084,8 +1099,13 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 	memset(&f, 0, sizeof(f));
 	if (c->nargs > 0 && other_dehydrated_event(c->args[0]))
 		return EX_OK;
-	if (intake_from_client(c->nargs, c->args, &f) != 0)
-		return EX_NOINPUT;
+	/* Before the client's files and the state are read. */
+	if ((be = prober_start(conf, backend_builtin())) == NULL)
+		return EX_OSERR;
+	if (intake_from_client(c->nargs, c->args, &f) != 0) {
+		rc = EX_NOINPUT;
+		goto done;
+	}
 	if (c->nargs == 1)
 		h = conf_host_find(conf, c->args[0]);
 	else
@@ -1102,7 +1122,7 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 	memset(&e, 0, sizeof(e));
 	e.conf = conf;
 	e.store = st;
-	e.be = backend_builtin();
+	e.be = be;
 	if ((o = intake_stage(conf, st, e.be, h, &f, util_now())) != OUT_OK) {
 		rc = o == OUT_TEMPFAIL ? EX_TEMPFAIL : EX_DATAERR;
 		goto done;
@@ -1125,6 +1145,7 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 done:
 	lock_release(lk);
 	store_close(st);
+	prober_stop();
 	intake_files_free(&f);
 	return rc;
 }

@@ -16,6 +16,7 @@ static char		 last_error[1024];
 static unsigned		 nerrors;
 static log_sink_fn	 sink;
 static void		*sink_arg;
+static log_forward_fn	 forward;
 
 void
 log_init(int v, int sys)
@@ -95,12 +96,22 @@ vlog(enum log_level lvl, int cause, const char *host, const char *slot,
 	}
 	if (sink != NULL)
 		sink(lvl, line, sink_arg);
+	if (forward != NULL) {
+		forward(lvl, cause, line);
+		return;
+	}
 	if (!shown(lvl))
 		return;
 	if (use_syslog)
 		syslog(prio[lvl], "%s%s", tag[lvl], line);
 	else
 		fprintf(stderr, "daneroll: %s%s\n", tag[lvl], line);
+}
+
+void
+log_set_forward(log_forward_fn fn)
+{
+	forward = fn;
 }
 
 void

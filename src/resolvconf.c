@@ -32,6 +32,11 @@ add_line(const char *line, struct resolvconf *rc)
 		rc->n++;
 }
 
+static struct {
+	char			path[256];
+	struct resolvconf	rc;
+} pinned;
+
 int
 resolvconf_load(const char *setting, const char *path, struct resolvconf *rc)
 {
@@ -44,6 +49,11 @@ resolvconf_load(const char *setting, const char *path, struct resolvconf *rc)
 		    &rc->len[0]) != 0)
 			return -1;
 		rc->n = 1;
+		return 0;
+	}
+	if (path != NULL && pinned.path[0] != '\0' &&
+	    strcmp(path, pinned.path) == 0) {
+		*rc = pinned.rc;
 		return 0;
 	}
 	if (path != NULL && (f = fopen(path, "re")) != NULL) {
@@ -60,4 +70,14 @@ resolvconf_load(const char *setting, const char *path, struct resolvconf *rc)
 		rc->fallback = 1;
 	}
 	return 0;
+}
+
+void
+resolvconf_pin(const char *path)
+{
+	pinned.path[0] = '\0';
+	if (strlen(path) >= sizeof(pinned.path))
+		return;
+	(void)resolvconf_load(NULL, path, &pinned.rc);
+	snprintf(pinned.path, sizeof(pinned.path), "%s", path);
 }

@@ -29,7 +29,7 @@ what=${1:-build}
 
 # make's own compiler and libraries; clang and LLVM for check-asan and fuzz.
 lib_pkgs="build-essential pkg-config libssl-dev libcurl4-openssl-dev
-libldns-dev libjansson-dev libsqlite3-dev libinih-dev"
+libldns-dev libjansson-dev libsqlite3-dev libinih-dev libseccomp-dev"
 build_pkgs="$lib_pkgs clang libclang-rt-14-dev llvm-14"
 test_pkgs="$build_pkgs openssl sqlite3 ldnsutils bind9-dnsutils iproute2
 procps util-linux time valgrind jq python3 python3-jsonschema"

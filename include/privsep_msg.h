@@ -1,0 +1,83 @@
+/*
+ * privsep_msg - the messages between daneroll and its unprivileged prober
+ * (prober.h). Pure: bytes in, structures out, and back.
+ *
+ * A frame is a 4-octet big-endian length, then that many octets: a kind
+ * octet and its fields. Integers are big-endian; a string is a 2-octet
+ * length and octets without NUL; a TLSA set is a 2-octet count, then per
+ * record usage, selector, matching type and 2-octet length + data.
+ *
+ *   parent -> prober   PM_OBSERVE  host index, owner, want
+ *                      PM_VERIFY   host index, algorithm, want
+ *                      PM_PROBE    host index, algorithm, would
+ *   prober -> parent   PM_LOG      level, cause, line (any number)
+ *                      PM_RESULT   outcome [, report for PM_OBSERVE]
+ *
+ * The parent decodes what a process that parsed hostile input wrote, so
+ * pmsg_get_*() check every length, range and count against the limits
+ * below and reject trailing octets: -1, and nothing to free. On success
+ * the caller frees with pmsg_request_free() / pmsg_reply_free().
+ */
+#ifndef DANEROLL_PRIVSEP_MSG_H
+#define DANEROLL_PRIVSEP_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+#define PMSG_MAX_FRAME	(4u << 20)	/* octets after the length */
+#define PMSG_MAX_STR	4096		/* a log line, an owner name */
+#define PMSG_MAX_RRS	1024		/* records in one TLSA set */
+#define PMSG_MAX_SERVERS 4096		/* addresses in one report */
+
+enum pmsg_kind {
+	PM_OBSERVE = 1,
+	PM_VERIFY,
+	PM_PROBE,
+	PM_LOG,
+	PM_RESULT
+};
+
+struct pmsg_request {
+	enum pmsg_kind	 kind;		/* PM_OBSERVE, PM_VERIFY, PM_PROBE */
+	uint32_t	 host;		/* index into conf->hosts */
+	enum key_alg	 alg;		/* PM_VERIFY, PM_PROBE */
+	char		*owner;		/* PM_OBSERVE */
+	struct tlsa_set	 set;		/* want, or would */
+};
+
+struct pmsg_reply {
+	enum pmsg_kind	 kind;		/* PM_LOG or PM_RESULT */
+	int		 level;		/* PM_LOG: enum log_level */
+	int		 cause;		/* PM_LOG: may be why a step failed */
+	char		*line;		/* PM_LOG */
+	enum outcome	 outcome;	/* PM_RESULT */
+	int		 has_report;	/* PM_RESULT of a PM_OBSERVE */
+	struct obs_report report;
+};
+
+/* A growing output buffer; frames are appended whole. */
+struct pmsg_buf {
+	uint8_t	*p;
+	size_t	 len, cap;
+};
+void	pmsg_buf_free(struct pmsg_buf *);
+
+void	pmsg_put_request(struct pmsg_buf *, const struct pmsg_request *);
+void	pmsg_put_log(struct pmsg_buf *, int level, int cause,
+	    const char *line);
+/* report: NULL but for the answer to PM_OBSERVE. */
+void	pmsg_put_result(struct pmsg_buf *, enum outcome,
+	    const struct obs_report *report);
+
+/* The length a frame header announces; 0 if over PMSG_MAX_FRAME. */
+uint32_t pmsg_frame_len(const uint8_t hdr[4]);
+
+/* One frame's body (after its length): 0, or -1 if malformed. */
+int	pmsg_get_request(const uint8_t *, size_t, struct pmsg_request *);
+int	pmsg_get_reply(const uint8_t *, size_t, struct pmsg_reply *);
+void	pmsg_request_free(struct pmsg_request *);
+void	pmsg_reply_free(struct pmsg_reply *);
+
+#endif

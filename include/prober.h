@@ -1,0 +1,39 @@
+/*
+ * prober - the unprivileged child that does daneroll's network reading.
+ *
+ * DNS answers from every authoritative server and SMTP and TLS from every
+ * MX address are parsed in a child process, never in the process that
+ * holds private keys, TSIG secrets, API keys and the state database.
+ *
+ * prober_start(conf, real) forks the child. Call it before any secret or
+ * the state database is opened: the child is a copy of the caller. The
+ * child closes every descriptor but its channel and stderr, reads
+ * /etc/resolv.conf once (resolvconf_pin), enters the sandbox (sandbox.h:
+ * user nobody, no_new_privs, Landlock with no file at all, a seccomp
+ * filter), says it is ready, and then serves real's observer and
+ * verifier over a socket pair in the messages of privsep_msg.h; its log
+ * lines go to the parent, which logs them as its own. The parent does
+ * not wait for it meanwhile: the first question does (a run with
+ * nothing due asks none).
+ *
+ * It returns backends like real, whose observer and verifier ask the
+ * child; the rest are real's. The answers are checked (privsep_msg.h),
+ * and a host index is only accepted for conf's own hosts. When the child
+ * dies or sends anything malformed it is killed, the call fails
+ * OUT_TEMPFAIL (logged) and so does every later call: nothing is known.
+ * NULL if the child could not be started (logged): the caller must not
+ * fall back to reading the network itself.
+ *
+ * prober_stop() ends the child and reaps it; harmless when none runs.
+ * One prober per process.
+ */
+#ifndef DANEROLL_PROBER_H
+#define DANEROLL_PROBER_H
+
+#include "backend.h"
+
+const struct backends	*prober_start(const struct conf *,
+			    const struct backends *real);
+void			 prober_stop(void);
+
+#endif

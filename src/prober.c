@@ -1,0 +1,382 @@
+/*
+ * prober - the unprivileged child that observes DNS and verifies live
+ * SMTP/TLS, and the parent's side of its channel. See include/prober.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "privsep_msg.h"
+#include "prober.h"
+#include "resolvconf.h"
+#include "sandbox.h"
+#include "util.h"
+
+/* Longer than any observation or verification may take (their own
+ * deadlines end them): past it the child is taken to be stuck. */
+#define PROBER_TIMEOUT_MS	(15 * 60 * 1000)
+#define PROBER_START_MS		(30 * 1000)
+
+static struct {
+	pid_t			 pid;
+	int			 fd;
+	int			 dead;
+	int			 ready;		/* the child said it is */
+	const struct conf	*conf;
+	const struct backends	*real;
+	struct backends		 be;
+} pr = { -1, -1, 0, 0, NULL, NULL, { NULL, NULL, NULL, NULL, NULL } };
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads n octets before deadline (a util_mono_ms time; 0: none):
+ * 0, or -1 at end of file, on error or past the deadline. */
+static int
+read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int64_t left = deadline ? deadline - util_mono_ms() : -1;
+		ssize_t r;
+
+		if (deadline && left <= 0)
+			return -1;
+		if (poll(&pfd, 1, left < 0 ? -1 : (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd.revents == 0)
+			continue;
+		if ((r = read(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* One frame's body, the caller's to free; NULL as read_all fails, or
+ * for a length over the limit. */
+static uint8_t *
+read_frame(int fd, size_t *len, int64_t deadline)
+{
+	uint8_t hdr[4], *body;
+	uint32_t n;
+
+	if (read_all(fd, hdr, 4, deadline) != 0 ||
+	    (n = pmsg_frame_len(hdr)) == 0)
+		return NULL;
+	body = xmalloc(n);
+	if (read_all(fd, body, n, deadline) != 0) {
+		free(body);
+		return NULL;
+	}
+	*len = n;
+	return body;
+}
+
+/* The child's side. */
+
+static int child_fd = -1;
+
+static void
+send_frame_or_die(struct pmsg_buf *b)
+{
+	if (write_all(child_fd, b->p, b->len) != 0)
+		_exit(1);	/* the parent is gone */
+	pmsg_buf_free(b);
+}
+
+static void
+forward_line(enum log_level lvl, int cause, const char *line)
+{
+	struct pmsg_buf b = { NULL, 0, 0 };
+
+	pmsg_put_log(&b, (int)lvl, cause, line);
+	send_frame_or_die(&b);
+}
+
+static void
+serve(const struct pmsg_request *q)
+{
+	const struct conf_host *h = &pr.conf->hosts[q->host];
+	struct obs_report rep;
+	struct pmsg_buf b = { NULL, 0, 0 };
+	enum outcome o = OUT_TEMPFAIL;
+
+	memset(&rep, 0, sizeof(rep));
+	if (q->kind == PM_OBSERVE && pr.real->observer != NULL)
+		o = pr.real->observer->observe(pr.conf, h, q->owner, &q->set,
+		    &rep);
+	else if (q->kind == PM_VERIFY && pr.real->verifier != NULL)
+		o = pr.real->verifier->verify(pr.conf, h, q->alg, &q->set);
+	else if (q->kind == PM_PROBE && pr.real->verifier != NULL &&
+	    pr.real->verifier->probe != NULL)
+		o = pr.real->verifier->probe(pr.conf, h, q->alg, &q->set);
+	pmsg_put_result(&b, o, q->kind == PM_OBSERVE ? &rep : NULL);
+	obs_report_free(&rep);
+	send_frame_or_die(&b);
+}
+
+static void child_main(int) __attribute__((noreturn));
+
+static void
+child_main(int fd)
+{
+	struct pmsg_buf b = { NULL, 0, 0 };
+	char why[256];
+	int null;
+
+	child_fd = fd;
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(child_fd, 3) < 0 || close_range(4, ~0U, 0) != 0)
+		_exit(1);
+	child_fd = 3;
+	log_set_forward(forward_line);
+	resolvconf_pin(RESOLVCONF_PATH);
+	sandbox_preload();
+	if (sandbox_enter(SANDBOX_USER, NULL, why, sizeof(why)) != 0) {
+		log_err("prober: cannot enter its sandbox: %s", why);
+		_exit(1);
+	}
+	/* Ready: the parent reads nothing from the network before this. */
+	pmsg_put_result(&b, OUT_OK, NULL);
+	send_frame_or_die(&b);
+	for (;;) {
+		struct pmsg_request q;
+		uint8_t *body;
+		size_t len;
+
+		if ((body = read_frame(child_fd, &len, 0)) == NULL)
+			_exit(0);	/* the parent closed the channel */
+		if (pmsg_get_request(body, len, &q) != 0 ||
+		    q.host >= (uint32_t)pr.conf->nhosts)
+			_exit(1);
+		free(body);
+		serve(&q);
+		pmsg_request_free(&q);
+	}
+}
+
+/* The parent's side. */
+
+static void
+kill_child(const char *why)
+{
+	if (!pr.dead)
+		log_err("prober (pid %ld) %s; nothing more is observed or "
+		    "verified in this run", (long)pr.pid, why);
+	pr.dead = 1;
+	if (pr.pid > 0)
+		(void)kill(pr.pid, SIGKILL);
+}
+
+/* The child's next result, its log lines logged here as they come;
+ * rep: the report a PM_OBSERVE result must carry, else NULL. */
+static enum outcome
+answer(struct obs_report *rep, int64_t deadline)
+{
+	for (;;) {
+		struct pmsg_reply m;
+		uint8_t *body;
+		size_t len;
+		int bad;
+		enum outcome o;
+
+		if ((body = read_frame(pr.fd, &len, deadline)) == NULL) {
+			kill_child(util_mono_ms() >= deadline ? "did not "
+			    "answer in time" : "exited");
+			return OUT_TEMPFAIL;
+		}
+		bad = pmsg_get_reply(body, len, &m) != 0;
+		free(body);
+		if (bad || (m.kind == PM_RESULT &&
+		    m.has_report != (rep != NULL))) {
+			if (!bad)
+				pmsg_reply_free(&m);
+			kill_child("sent a malformed message");
+			return OUT_TEMPFAIL;
+		}
+		if (m.kind == PM_LOG) {
+			if (m.cause)
+				log_msg((enum log_level)m.level, NULL, NULL,
+				    "%s", m.line);
+			else
+				log_report((enum log_level)m.level, NULL,
+				    NULL, "%s", m.line);
+			pmsg_reply_free(&m);
+			continue;
+		}
+		o = m.outcome;
+		if (rep != NULL) {
+			*rep = m.report;
+			memset(&m.report, 0, sizeof(m.report));
+		}
+		pmsg_reply_free(&m);
+		return o;
+	}
+}
+
+/* The child's answer to q. */
+static enum outcome
+ask(const struct conf *conf, const struct conf_host *h,
+    struct pmsg_request *q, struct obs_report *rep)
+{
+	struct pmsg_buf b = { NULL, 0, 0 };
+	enum outcome o = OUT_TEMPFAIL;
+	/* In integers: h - conf->hosts is undefined for a stray h. */
+	uintptr_t off = (uintptr_t)h - (uintptr_t)conf->hosts;
+	size_t idx = off / sizeof(*h);
+
+	if (conf != pr.conf || off % sizeof(*h) != 0 ||
+	    idx >= (size_t)conf->nhosts) {
+		log_err("%s: not a host of the prober's configuration",
+		    h->name);
+		return OUT_TEMPFAIL;
+	}
+	if (pr.dead) {
+		log_err("%s: the prober is gone: nothing observed or "
+		    "verified", h->name);
+		return OUT_TEMPFAIL;
+	}
+	/* The child confines itself while the parent goes on; its first
+	 * word says it is done, or why it could not. */
+	if (!pr.ready && answer(NULL, util_mono_ms() + PROBER_START_MS) !=
+	    OUT_OK) {
+		kill_child("could not start");
+		return OUT_TEMPFAIL;
+	}
+	pr.ready = 1;
+	q->host = (uint32_t)idx;
+	pmsg_put_request(&b, q);
+	if (write_all(pr.fd, b.p, b.len) != 0)
+		kill_child("stopped reading");
+	else
+		o = answer(q->kind == PM_OBSERVE ? rep : NULL,
+		    util_mono_ms() + PROBER_TIMEOUT_MS);
+	pmsg_buf_free(&b);
+	return o;
+}
+
+static enum outcome
+remote_observe(const struct conf *conf, const struct conf_host *h,
+    const char *owner, const struct tlsa_set *want, struct obs_report *rep)
+{
+	struct pmsg_request q;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = PM_OBSERVE;
+	q.owner = (char *)owner;
+	q.set = *want;
+	return ask(conf, h, &q, rep);
+}
+
+static enum outcome
+remote_check(enum pmsg_kind kind, const struct conf *conf,
+    const struct conf_host *h, enum key_alg alg, const struct tlsa_set *set)
+{
+	struct pmsg_request q;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = kind;
+	q.alg = alg;
+	if (set != NULL)
+		q.set = *set;
+	return ask(conf, h, &q, NULL);
+}
+
+static enum outcome
+remote_verify(const struct conf *conf, const struct conf_host *h,
+    enum key_alg alg, const struct tlsa_set *want)
+{
+	return remote_check(PM_VERIFY, conf, h, alg, want);
+}
+
+static enum outcome
+remote_probe(const struct conf *conf, const struct conf_host *h,
+    enum key_alg alg, const struct tlsa_set *would)
+{
+	return remote_check(PM_PROBE, conf, h, alg, would);
+}
+
+static const struct backend_observer remote_observer = { remote_observe };
+static const struct backend_verifier remote_verifier = {
+	remote_verify, remote_probe
+};
+static const struct backend_verifier remote_verifier_noprobe = {
+	remote_verify, NULL
+};
+
+const struct backends *
+prober_start(const struct conf *conf, const struct backends *real)
+{
+	int sv[2];
+
+	if (pr.pid > 0)
+		return &pr.be;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_err("prober: socketpair: %s", strerror(errno));
+		return NULL;
+	}
+	pr.conf = conf;
+	pr.real = real;
+	pr.dead = 0;
+	(void)fflush(NULL);
+	if ((pr.pid = fork()) < 0) {
+		log_err("prober: fork: %s", strerror(errno));
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return NULL;
+	}
+	if (pr.pid == 0) {
+		(void)close(sv[0]);
+		child_main(sv[1]);
+	}
+	(void)close(sv[1]);
+	pr.fd = sv[0];
+	pr.ready = 0;
+	pr.be = *real;
+	pr.be.observer = real->observer != NULL ? &remote_observer : NULL;
+	pr.be.verifier = real->verifier == NULL ? NULL :
+	    real->verifier->probe != NULL ? &remote_verifier :
+	    &remote_verifier_noprobe;
+	return &pr.be;
+}
+
+void
+prober_stop(void)
+{
+	if (pr.pid <= 0)
+		return;
+	(void)close(pr.fd);
+	pr.fd = -1;
+	/* Reading its channel, the child sees the end and exits. */
+	while (waitpid(pr.pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	pr.pid = -1;
+}

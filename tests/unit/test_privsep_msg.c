@@ -1,0 +1,217 @@
+/*
+ * Unit test: privsep_msg, the frames between daneroll and its prober.
+ * What is encoded decodes to the same; every malformed body of the rows
+ * below is refused (the parent reads what a process that parsed hostile
+ * input wrote).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "privsep_msg.h"
+#include "t.h"
+
+/* A body (after the length) as hex; '.' separates fields for reading. */
+struct row {
+	const char	*name;
+	const char	*hex;
+	int		 request;	/* a request, else a reply */
+	int		 ok;
+};
+
+static const struct row rows[] = {
+	{ "a log line", "04.02.01.0002.6869", 0, 1 },
+	{ "a result without report", "05.00.00", 0, 1 },
+	{ "an observe result, one server, empty set",
+	    "05.00.01.00000001.0001.31.0001.6e.00.00000007.01.00."
+	    "0000000000000005.0000000000000006.0000", 0, 1 },
+	{ "a verify request", "02.00000000.01.0001.03.01.01.0002.abcd", 1, 1 },
+	{ "an observe request", "01.00000003.0001.78.0000", 1, 1 },
+	{ "empty", "", 0, 0 },
+	{ "an unknown kind", "09.00", 0, 0 },
+	{ "a request kind as a reply", "01.00000000.0000.0000", 0, 0 },
+	{ "a reply kind as a request", "05.00.00", 1, 0 },
+	{ "a log level past debug", "04.05.01.0000", 0, 0 },
+	{ "a cause that is not 0 or 1", "04.01.02.0000", 0, 0 },
+	{ "a string running past the end", "04.01.01.0005.6869", 0, 0 },
+	{ "a NUL inside a string", "04.01.01.0002.6800", 0, 0 },
+	{ "a trailing octet", "05.00.00.00", 0, 0 },
+	{ "an outcome past PERMFAIL", "05.04.00", 0, 0 },
+	{ "has_report 2", "05.00.02", 0, 0 },
+	{ "an observation result past unreachable",
+	    "05.00.01.00000001.0001.31.0001.6e.07.00000007.01.00."
+	    "0000000000000005.0000000000000006.0000", 0, 0 },
+	{ "an address longer than its field",
+	    "05.00.01.00000001.0040."
+	    "31313131313131313131313131313131313131313131313131313131313131"
+	    "31313131313131313131313131313131313131313131313131313131313131"
+	    "3131.0001.6e.00.00000007.01.00."
+	    "0000000000000005.0000000000000006.0000", 0, 0 },
+	{ "more servers than allowed",
+	    "05.00.01.00001001", 0, 0 },
+	{ "an algorithm past the last", "02.00000000.02.0000", 1, 0 },
+	{ "a record with no data", "02.00000000.01.0001.03.01.01.0000", 1, 0 },
+	{ "more records than allowed", "02.00000000.01.0401", 1, 0 },
+	{ "a truncated request", "02.000000", 1, 0 },
+};
+
+static uint8_t *
+unhex(const char *s, size_t *len)
+{
+	uint8_t *p = malloc(strlen(s) / 2 + 1);
+	size_t n = 0;
+
+	while (*s != '\0') {
+		if (*s == '.') {
+			s++;
+			continue;
+		}
+		p[n++] = (uint8_t)strtoul((char[]){ s[0], s[1], 0 }, NULL, 16);
+		s += 2;
+	}
+	*len = n;
+	return p;
+}
+
+static void
+run_row(const void *v)
+{
+	const struct row *r = v;
+	size_t len;
+	uint8_t *p = unhex(r->hex, &len);
+	int got;
+
+	if (r->request) {
+		struct pmsg_request q;
+
+		if ((got = pmsg_get_request(p, len, &q)) == 0)
+			pmsg_request_free(&q);
+	} else {
+		struct pmsg_reply m;
+
+		if ((got = pmsg_get_reply(p, len, &m)) == 0)
+			pmsg_reply_free(&m);
+	}
+	T_INT(got, r->ok ? 0 : -1);
+	free(p);
+}
+
+/* The body of the only frame in b. */
+static const uint8_t *
+body(const struct pmsg_buf *b, size_t *len)
+{
+	*len = pmsg_frame_len(b->p);
+	T_INT(*len + 4, b->len);
+	return b->p + 4;
+}
+
+static void
+test_request_round_trip(void)
+{
+	struct pmsg_request q, got;
+	struct tlsa_rr rr = { 3, 1, 1, (unsigned char *)"0123456789abcdef"
+	    "0123456789abcdef", 32 };
+	struct pmsg_buf b = { NULL, 0, 0 };
+	const uint8_t *p;
+	size_t len;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = PM_OBSERVE;
+	q.host = 7;
+	q.owner = "_25._tcp.mx.example.org";
+	tlsa_set_add(&q.set, &rr);
+	pmsg_put_request(&b, &q);
+	p = body(&b, &len);
+	T_INT(pmsg_get_request(p, len, &got), 0);
+	T_INT(got.kind, PM_OBSERVE);
+	T_INT(got.host, 7);
+	T_STR(got.owner, q.owner);
+	T_CHECK(tlsa_set_equal(&got.set, &q.set));
+	pmsg_request_free(&got);
+	/* Every shorter body is refused. */
+	while (len-- > 0)
+		T_INT(pmsg_get_request(p, len, &got), -1);
+	tlsa_set_free(&q.set);
+	pmsg_buf_free(&b);
+}
+
+static void
+test_report_round_trip(void)
+{
+	struct obs_report r;
+	struct obs_server sv[2];
+	struct tlsa_rr rr = { 2, 1, 1, (unsigned char *)"xy", 2 };
+	struct pmsg_buf b = { NULL, 0, 0 };
+	struct pmsg_reply m;
+	const uint8_t *p;
+	size_t len;
+
+	memset(&r, 0, sizeof(r));
+	memset(sv, 0, sizeof(sv));
+	strcpy(sv[0].addr, "2001:db8::1");
+	strcpy(sv[0].ns, "ns1.example.org");
+	sv[0].result = OBS_STALE;
+	sv[0].serial = 4000000000u;
+	strcpy(sv[1].addr, "192.0.2.2");
+	strcpy(sv[1].ns, "extra");
+	sv[1].result = OBS_UNREACHABLE;
+	r.servers = sv;
+	r.nservers = 2;
+	r.any_tlsa = 1;
+	r.neg_ttl = -1;
+	r.served_ttl = 3600;
+	tlsa_set_add(&r.served, &rr);
+	pmsg_put_result(&b, OUT_PENDING, &r);
+	p = body(&b, &len);
+	T_INT(pmsg_get_reply(p, len, &m), 0);
+	T_INT(m.kind, PM_RESULT);
+	T_INT(m.outcome, OUT_PENDING);
+	T_INT(m.has_report, 1);
+	T_INT(m.report.nservers, 2);
+	T_STR(m.report.servers[0].addr, "2001:db8::1");
+	T_STR(m.report.servers[1].ns, "extra");
+	T_INT(m.report.servers[0].result, OBS_STALE);
+	T_INT(m.report.servers[1].result, OBS_UNREACHABLE);
+	T_CHECK(m.report.servers[0].serial == 4000000000u);
+	T_INT(m.report.all_match, 0);
+	T_INT(m.report.any_tlsa, 1);
+	T_INT(m.report.neg_ttl, -1);
+	T_INT(m.report.served_ttl, 3600);
+	T_CHECK(tlsa_set_equal(&m.report.served, &r.served));
+	pmsg_reply_free(&m);
+	tlsa_set_free(&r.served);
+	pmsg_buf_free(&b);
+}
+
+static void
+test_long_line_cut(void)
+{
+	char line[PMSG_MAX_STR + 100];
+	struct pmsg_buf b = { NULL, 0, 0 };
+	struct pmsg_reply m;
+	const uint8_t *p;
+	size_t len;
+
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	pmsg_put_log(&b, 1, 0, line);
+	p = body(&b, &len);
+	T_INT(pmsg_get_reply(p, len, &m), 0);
+	T_INT(strlen(m.line), PMSG_MAX_STR);
+	T_INT(m.level, 1);
+	T_INT(m.cause, 0);
+	pmsg_reply_free(&m);
+	pmsg_buf_free(&b);
+	T_INT(pmsg_frame_len((const uint8_t *)"\x00\x40\x00\x01"), 0);
+	T_INT(pmsg_frame_len((const uint8_t *)"\x00\x40\x00\x00"),
+	    PMSG_MAX_FRAME);
+}
+
+static const struct t_case cases[] = {
+	{ "an observe request survives the round trip; every prefix is "
+	    "refused", test_request_round_trip },
+	{ "an observation report survives the round trip",
+	    test_report_round_trip },
+	{ "a long log line is cut, a long frame refused", test_long_line_cut },
+};
+
+T_MAIN_TABLE(rows, run_row, cases)
