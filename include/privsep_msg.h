@@ -1,16 +1,16 @@
 /*
- * privsep_msg - the messages between daneroll and its unprivileged prober
- * (prober.h). Pure: bytes in, structures out, and back.
+ * privsep_msg - the messages between daneroll and its unprivileged network
+ * child (privsep.h). Pure: bytes in, structures out, and back.
  *
  * A frame is a 4-octet big-endian length, then that many octets: a kind
  * octet and its fields. Integers are big-endian; a string is a 2-octet
  * length and octets without NUL; a TLSA set is a 2-octet count, then per
  * record usage, selector, matching type and 2-octet length + data.
  *
- *   parent -> prober   PM_OBSERVE  host index, owner, want
+ *   parent -> child    PM_OBSERVE  host index, owner, want
  *                      PM_VERIFY   host index, algorithm, want
  *                      PM_PROBE    host index, algorithm, would
- *   prober -> parent   PM_LOG      level, cause, line (any number)
+ *   child -> parent    PM_LOG      level, cause, line (any number)
  *                      PM_RESULT   outcome [, report for PM_OBSERVE]
  *
  * The parent decodes what a process that parsed hostile input wrote, so

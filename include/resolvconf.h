@@ -24,8 +24,8 @@
  *     resolv.conf and a local resolver is a working host.
  *
  * resolvconf_pin(path) reads path now, and every later resolvconf_load
- * of that path without a setting answers from what was read: the prober
- * (prober.h) pins it before its sandbox forbids opening any file, so a
+ * of that path without a setting answers from what was read: the network
+ * child (privsep.h) pins it before its sandbox forbids opening any file, so a
  * file it may no longer read is never taken for a missing one.
  *
  * Ownership: rc is the caller's, filled in place; nothing is allocated

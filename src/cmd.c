@@ -31,7 +31,7 @@
 #include "lock.h"
 #include "log.h"
 #include "plan.h"
-#include "prober.h"
+#include "privsep.h"
 #include "store.h"
 #include "view.h"
 
@@ -373,8 +373,9 @@ cmd_run(const struct cli *c, struct conf *conf)
 	ran = xcalloc((size_t)n + 1, sizeof(*ran));
 	due = xcalloc((size_t)n + 1, sizeof(*due));
 	bad = xcalloc((size_t)n + 1, sizeof(*bad));
-	/* Before the state is opened: the prober is a copy of this process. */
-	if ((be = prober_start(conf, backend_builtin())) == NULL) {
+	/* Before the state is opened: the network child is a copy of this
+	 * process (privsep.h). */
+	if ((be = privsep_start(conf, backend_builtin())) == NULL) {
 		rc = EX_OSERR;
 		goto done;
 	}
@@ -451,7 +452,7 @@ cmd_run(const struct cli *c, struct conf *conf)
 		rc = EX_UNAVAILABLE;
 done:
 	store_close(st);
-	prober_stop();
+	privsep_stop();
 	free(ran);
 	free(due);
 	free(bad);
@@ -491,7 +492,7 @@ cmd_plan(const struct cli *c, struct conf *conf)
 		rc = EX_USAGE;
 		goto done;
 	}
-	if ((be = prober_start(conf, backend_builtin())) == NULL) {
+	if ((be = privsep_start(conf, backend_builtin())) == NULL) {
 		rc = EX_OSERR;
 		goto done;
 	}
@@ -509,7 +510,7 @@ cmd_plan(const struct cli *c, struct conf *conf)
 done:
 	json_decref(arr);
 	store_close(st);
-	prober_stop();
+	privsep_stop();
 	free(hs);
 	return rc;
 }
@@ -1100,7 +1101,7 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 	if (c->nargs > 0 && other_dehydrated_event(c->args[0]))
 		return EX_OK;
 	/* Before the client's files and the state are read. */
-	if ((be = prober_start(conf, backend_builtin())) == NULL)
+	if ((be = privsep_start(conf, backend_builtin())) == NULL)
 		return EX_OSERR;
 	if (intake_from_client(c->nargs, c->args, &f) != 0) {
 		rc = EX_NOINPUT;
@@ -1145,7 +1146,7 @@ cmd_acme_hook(const struct cli *c, struct conf *conf)
 done:
 	lock_release(lk);
 	store_close(st);
-	prober_stop();
+	privsep_stop();
 	intake_files_free(&f);
 	return rc;
 }

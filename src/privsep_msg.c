@@ -1,5 +1,5 @@
 /*
- * privsep_msg - frames between daneroll and its prober. See
+ * privsep_msg - frames between daneroll and its network child. See
  * include/privsep_msg.h for the format and the contract.
  */
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * fuzz_privsep_msg - libFuzzer target for pmsg_get_reply() and
  * pmsg_get_request(): the frames the parent reads from its sandboxed
- * prober (which may be under an attacker's control) and the prober reads
+ * network child (which may be under an attacker's control) and the child reads
  * from the parent.
  *
  * What is accepted must survive a round trip: encode again, decode the

@@ -121,6 +121,17 @@ RENEWED_LINEAGE=$t/lineage RENEWED_DOMAINS="mx1.example.org" dr --json acme-hook
 DANEROLL_NOW=$((now + 8000)) dr -vv run
 drj status --json
 
+# The network was read by the confined child (privsep.h), as nobody.
+nobody=$(id -u nobody)
+if grep -q "network child [0-9]*: uid $nobody, no_new_privs, Landlock ABI [0-9]*, seccomp filter" "$all"; then
+	ok "DNS and SMTP were read by the sandboxed child (uid $nobody)"
+else
+	not_ok "DNS and SMTP were read by the sandboxed child" "$(grep 'network child' "$all" | head -3)"
+fi
+grep -q "network child.*\(exited\|could not start\|cannot enter\)" "$all" &&
+	not_ok "the network child never failed" "$(grep 'network child' "$all" | head -3)" ||
+	ok "the network child never failed"
+
 # What counts as secret: the TSIG secret (as written and decoded), the
 # API key, the canary, and every private key on disk by its PEM header
 # and the base64 lines of its body.

@@ -1,5 +1,5 @@
 /*
- * Unit test: privsep_msg, the frames between daneroll and its prober.
+ * Unit test: privsep_msg, the frames between daneroll and its network child.
  * What is encoded decodes to the same; every malformed body of the rows
  * below is refused (the parent reads what a process that parsed hostile
  * input wrote).

@@ -1,6 +1,6 @@
 /*
- * Unit test: prober, the sandboxed child that reads the network. The
- * backends handed to prober_start() here are fakes, and they run inside
+ * Unit test: privsep, the sandboxed child that reads the network. The
+ * backends handed to privsep_start() here are fakes, and they run inside
  * the real child, in its real sandbox: so "escape" tries, from where
  * production observes DNS, what a compromised parser would try (read a
  * private key, write a file, exec, fork, signal the parent, open a UNIX
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "prober.h"
+#include "privsep.h"
 #include "sandbox.h"
 #include "t.h"
 
@@ -144,7 +144,7 @@ start(void)
 	hosts[1].name = "mx2.example.org";
 	conf.hosts = hosts;
 	conf.nhosts = 2;
-	be = prober_start(&conf, &fake);
+	be = privsep_start(&conf, &fake);
 	T_CHECK(be != NULL);
 	return be;
 }
@@ -191,10 +191,10 @@ test_round_trip(void)
 
 		T_INT(be->verifier->verify(&conf, &stray, KEY_ALG_RSA2048,
 		    &want), OUT_TEMPFAIL);
-		T_CHECK(t_log_has("not a host of the prober's"));
+		T_CHECK(t_log_has("not a host of the network child's"));
 	}
 	tlsa_set_free(&want);
-	prober_stop();
+	privsep_stop();
 }
 
 static void
@@ -247,7 +247,7 @@ test_confined(void)
 	T_CHECK(access(key, F_OK) == 0);
 	T_CHECK(access(t_path("written"), F_OK) != 0);
 	obs_report_free(&rep);
-	prober_stop();
+	privsep_stop();
 	(void)close(lfd);
 	free(key);
 }
@@ -269,8 +269,8 @@ test_child_dies(void)
 	t_log_reset();
 	T_INT(be->observer->observe(&conf, &hosts[0], "x", &none, &rep),
 	    OUT_TEMPFAIL);
-	T_CHECK(t_log_has("the prober is gone"));
-	prober_stop();
+	T_CHECK(t_log_has("the network child is gone"));
+	privsep_stop();
 }
 
 static void
@@ -285,7 +285,7 @@ test_child_lies(void)
 	    OUT_TEMPFAIL);
 	T_CHECK(t_log_has("sent a malformed message"));
 	T_INT(rep.nservers, 0);
-	prober_stop();
+	privsep_stop();
 }
 
 static const struct t_case cases[] = {

@@ -1,6 +1,6 @@
 /*
- * prober - the unprivileged child that observes DNS and verifies live
- * SMTP/TLS, and the parent's side of its channel. See include/prober.h.
+ * privsep - the unprivileged child that observes DNS and verifies live
+ * SMTP/TLS, and the parent's side of its channel. See include/privsep.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,15 +14,15 @@
 
 #include "log.h"
 #include "privsep_msg.h"
-#include "prober.h"
+#include "privsep.h"
 #include "resolvconf.h"
 #include "sandbox.h"
 #include "util.h"
 
 /* Longer than any observation or verification may take (their own
  * deadlines end them): past it the child is taken to be stuck. */
-#define PROBER_TIMEOUT_MS	(15 * 60 * 1000)
-#define PROBER_START_MS		(30 * 1000)
+#define PRIVSEP_TIMEOUT_MS	(15 * 60 * 1000)
+#define PRIVSEP_START_MS		(30 * 1000)
 
 static struct {
 	pid_t			 pid;
@@ -161,9 +161,12 @@ child_main(int fd)
 	resolvconf_pin(RESOLVCONF_PATH);
 	sandbox_preload();
 	if (sandbox_enter(SANDBOX_USER, NULL, why, sizeof(why)) != 0) {
-		log_err("prober: cannot enter its sandbox: %s", why);
+		log_err("network child: cannot enter its sandbox: %s", why);
 		_exit(1);
 	}
+	log_info("network child %ld: uid %ld, no_new_privs, Landlock ABI %d, "
+	    "seccomp filter", (long)getpid(), (long)getuid(),
+	    sandbox_landlock_abi());
 	/* Ready: the parent reads nothing from the network before this. */
 	pmsg_put_result(&b, OUT_OK, NULL);
 	send_frame_or_die(&b);
@@ -189,7 +192,7 @@ static void
 kill_child(const char *why)
 {
 	if (!pr.dead)
-		log_err("prober (pid %ld) %s; nothing more is observed or "
+		log_err("network child (pid %ld) %s; nothing more is observed or "
 		    "verified in this run", (long)pr.pid, why);
 	pr.dead = 1;
 	if (pr.pid > 0)
@@ -255,18 +258,18 @@ ask(const struct conf *conf, const struct conf_host *h,
 
 	if (conf != pr.conf || off % sizeof(*h) != 0 ||
 	    idx >= (size_t)conf->nhosts) {
-		log_err("%s: not a host of the prober's configuration",
+		log_err("%s: not a host of the network child's configuration",
 		    h->name);
 		return OUT_TEMPFAIL;
 	}
 	if (pr.dead) {
-		log_err("%s: the prober is gone: nothing observed or "
+		log_err("%s: the network child is gone: nothing observed or "
 		    "verified", h->name);
 		return OUT_TEMPFAIL;
 	}
 	/* The child confines itself while the parent goes on; its first
 	 * word says it is done, or why it could not. */
-	if (!pr.ready && answer(NULL, util_mono_ms() + PROBER_START_MS) !=
+	if (!pr.ready && answer(NULL, util_mono_ms() + PRIVSEP_START_MS) !=
 	    OUT_OK) {
 		kill_child("could not start");
 		return OUT_TEMPFAIL;
@@ -278,7 +281,7 @@ ask(const struct conf *conf, const struct conf_host *h,
 		kill_child("stopped reading");
 	else
 		o = answer(q->kind == PM_OBSERVE ? rep : NULL,
-		    util_mono_ms() + PROBER_TIMEOUT_MS);
+		    util_mono_ms() + PRIVSEP_TIMEOUT_MS);
 	pmsg_buf_free(&b);
 	return o;
 }
@@ -333,14 +336,14 @@ static const struct backend_verifier remote_verifier_noprobe = {
 };
 
 const struct backends *
-prober_start(const struct conf *conf, const struct backends *real)
+privsep_start(const struct conf *conf, const struct backends *real)
 {
 	int sv[2];
 
 	if (pr.pid > 0)
 		return &pr.be;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		log_err("prober: socketpair: %s", strerror(errno));
+		log_err("network child: socketpair: %s", strerror(errno));
 		return NULL;
 	}
 	pr.conf = conf;
@@ -348,7 +351,7 @@ prober_start(const struct conf *conf, const struct backends *real)
 	pr.dead = 0;
 	(void)fflush(NULL);
 	if ((pr.pid = fork()) < 0) {
-		log_err("prober: fork: %s", strerror(errno));
+		log_err("network child: fork: %s", strerror(errno));
 		(void)close(sv[0]);
 		(void)close(sv[1]);
 		return NULL;
@@ -369,7 +372,7 @@ prober_start(const struct conf *conf, const struct backends *real)
 }
 
 void
-prober_stop(void)
+privsep_stop(void)
 {
 	if (pr.pid <= 0)
 		return;

@@ -1,11 +1,11 @@
 /*
- * prober - the unprivileged child that does daneroll's network reading.
+ * privsep - the unprivileged child that does daneroll's network reading.
  *
  * DNS answers from every authoritative server and SMTP and TLS from every
  * MX address are parsed in a child process, never in the process that
  * holds private keys, TSIG secrets, API keys and the state database.
  *
- * prober_start(conf, real) forks the child. Call it before any secret or
+ * privsep_start(conf, real) forks the child. Call it before any secret or
  * the state database is opened: the child is a copy of the caller. The
  * child closes every descriptor but its channel and stderr, reads
  * /etc/resolv.conf once (resolvconf_pin), enters the sandbox (sandbox.h:
@@ -24,16 +24,16 @@
  * NULL if the child could not be started (logged): the caller must not
  * fall back to reading the network itself.
  *
- * prober_stop() ends the child and reaps it; harmless when none runs.
- * One prober per process.
+ * privsep_stop() ends the child and reaps it; harmless when none runs.
+ * One network child per process.
  */
-#ifndef DANEROLL_PROBER_H
-#define DANEROLL_PROBER_H
+#ifndef DANEROLL_PRIVSEP_H
+#define DANEROLL_PRIVSEP_H
 
 #include "backend.h"
 
-const struct backends	*prober_start(const struct conf *,
+const struct backends	*privsep_start(const struct conf *,
 			    const struct backends *real);
-void			 prober_stop(void);
+void			 privsep_stop(void);
 
 #endif
