@@ -157,6 +157,9 @@ child_main(int fd)
 	    dup2(child_fd, 3) < 0 || close_range(4, ~0U, 0) != 0)
 		_exit(1);
 	child_fd = 3;
+	/* A server that hangs up must not end the child (verify.c masks
+	 * SIGPIPE too, but only around its own writes). */
+	(void)signal(SIGPIPE, SIG_IGN);
 	log_set_forward(forward_line);
 	resolvconf_pin(RESOLVCONF_PATH);
 	sandbox_preload();

@@ -50,13 +50,19 @@ sandbox_preload(void)
 	tzset();
 }
 
+/* Asked once: inside the sandbox the question itself is filtered. */
 int
 sandbox_landlock_abi(void)
 {
-	long v = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LANDLOCK_CREATE_RULESET_VERSION);
+	static int abi = -1;
+	long v;
 
-	return v > 0 ? (int)v : 0;
+	if (abi < 0) {
+		v = syscall(SYS_landlock_create_ruleset, NULL, 0,
+		    LANDLOCK_CREATE_RULESET_VERSION);
+		abi = v > 0 ? (int)v : 0;
+	}
+	return abi;
 }
 
 static int
@@ -159,6 +165,7 @@ static const int allowed[] = {
 	SCMP_SYS(uname), SCMP_SYS(sysinfo),
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack),
+	SCMP_SYS(rt_sigtimedwait), SCMP_SYS(rt_sigpending),
 	SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
 	SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
 	SCMP_SYS(exit), SCMP_SYS(exit_group),

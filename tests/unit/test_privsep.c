@@ -108,6 +108,11 @@ fake_observe(const struct conf *c, const struct conf_host *h,
 	}
 	if (strcmp(owner, "crash") == 0)
 		abort();
+	if (strcmp(owner, "sigpipe") == 0) {
+		/* What a server hanging up mid-write raises. */
+		(void)raise(SIGPIPE);
+		return OUT_OK;
+	}
 	if (strcmp(owner, "garbage") == 0) {
 		/* A frame of an unknown kind, written past the encoder. */
 		(void)write(3, "\0\0\0\2\x09\x09", 6);
@@ -185,6 +190,9 @@ test_round_trip(void)
 	T_INT(log_error_count(), errs + 1);
 	T_CHECK(t_log_has("mx1.example.org/rsa2048: mismatch at"));
 	T_CHECK(be->verifier->probe == NULL);
+	T_INT(be->observer->observe(&conf, &hosts[0], "sigpipe", &want, &rep),
+	    OUT_OK);
+	obs_report_free(&rep);
 	/* A host that is not the configuration's is not asked about. */
 	{
 		struct conf_host stray = hosts[0];
