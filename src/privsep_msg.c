@@ -274,21 +274,34 @@ get_set(struct rd *r, struct tlsa_set *s)
 	}
 }
 
-static int
-get_bool(struct rd *r)
+/* An octet that must not exceed max (an enum's last value). */
+static unsigned
+get_enum(struct rd *r, unsigned max)
 {
 	unsigned v = get_u8(r);
 
-	if (v > 1)
+	if (v > max)
 		r->bad = 1;
-	return (int)v;
+	return v;
+}
+
+static int
+get_bool(struct rd *r)
+{
+	return (int)get_enum(r, 1);
+}
+
+/* 0 if the whole body was read and nothing was wrong. */
+static int
+get_end(const struct rd *r)
+{
+	return r->bad || r->off != r->len ? -1 : 0;
 }
 
 int
 pmsg_get_request(const uint8_t *p, size_t len, struct pmsg_request *q)
 {
 	struct rd r = { p, len, 0, 0 };
-	unsigned alg;
 
 	memset(q, 0, sizeof(*q));
 	q->kind = (enum pmsg_kind)get_u8(&r);
@@ -298,16 +311,12 @@ pmsg_get_request(const uint8_t *p, size_t len, struct pmsg_request *q)
 	q->host = get_u32(&r);
 	if (q->kind == PM_OBSERVE)
 		q->owner = get_str(&r);
-	else if ((alg = get_u8(&r)) >= KEY_ALG_COUNT)
-		r.bad = 1;
 	else
-		q->alg = (enum key_alg)alg;
+		q->alg = (enum key_alg)get_enum(&r, KEY_ALG_COUNT - 1);
 	get_set(&r, &q->set);
-	if (r.bad || r.off != r.len) {
+	if (get_end(&r) != 0)
 		pmsg_request_free(q);
-		return -1;
-	}
-	return 0;
+	return get_end(&r);
 }
 
 static void
@@ -323,13 +332,10 @@ get_report(struct rd *r, struct obs_report *rep)
 	rep->nservers = (int)n;
 	for (i = 0; i < n && !r->bad; i++) {
 		struct obs_server *s = &rep->servers[i];
-		unsigned res;
 
 		get_str_into(r, s->addr, sizeof(s->addr));
 		get_str_into(r, s->ns, sizeof(s->ns));
-		if ((res = get_u8(r)) > OBS_UNREACHABLE)
-			r->bad = 1;
-		s->result = (enum obs_result)res;
+		s->result = (enum obs_result)get_enum(r, OBS_UNREACHABLE);
 		s->serial = get_u32(r);
 	}
 	rep->all_match = get_bool(r);
@@ -343,29 +349,22 @@ int
 pmsg_get_reply(const uint8_t *p, size_t len, struct pmsg_reply *m)
 {
 	struct rd r = { p, len, 0, 0 };
-	unsigned v;
 
 	memset(m, 0, sizeof(*m));
 	m->kind = (enum pmsg_kind)get_u8(&r);
 	if (m->kind == PM_LOG) {
-		if ((v = get_u8(&r)) > LOG_LVL_DEBUG)
-			r.bad = 1;
-		m->level = (int)v;
+		m->level = (int)get_enum(&r, LOG_LVL_DEBUG);
 		m->cause = get_bool(&r);
 		m->line = get_str(&r);
 	} else if (m->kind == PM_RESULT) {
-		if ((v = get_u8(&r)) > OUT_PERMFAIL)
-			r.bad = 1;
-		m->outcome = (enum outcome)v;
+		m->outcome = (enum outcome)get_enum(&r, OUT_PERMFAIL);
 		if ((m->has_report = get_bool(&r)))
 			get_report(&r, &m->report);
 	} else
 		return -1;
-	if (r.bad || r.off != r.len) {
+	if (get_end(&r) != 0)
 		pmsg_reply_free(m);
-		return -1;
-	}
-	return 0;
+	return get_end(&r);
 }
 
 void
