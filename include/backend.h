@@ -52,6 +52,15 @@ struct backend_publisher {
 	enum outcome		(*probe)(const struct conf *,
 				    const struct conf_publisher *,
 				    const char *owner);
+	/*
+	 * doctor: 0 if the secret file at path (the key flagged
+	 * CONF_KEY_SECRET) holds a secret this backend can use, else -1,
+	 * why logged once. NULL: owner and mode are all that is checked.
+	 */
+	int			(*secret_usable)(const char *path);
+	/* The section's keys: type = conf.name selects this backend.
+	 * Empty only in a test's double, which conf never sees. */
+	struct conf_pubdef	 conf;
 };
 
 /* What one authoritative address serves for an owner name. */

@@ -37,6 +37,19 @@
 
 #define PDNS_MAX_RESPONSE	(1024 * 1024)
 
+/* [publisher NAME] type = pdns: its keys (conf.h), in its priv. */
+struct publish_pdns_conf {
+	char	*api_url;	/* api_url URL, required: "https://host:8081" */
+	char	*api_key_file;	/* api_key_file P, required */
+	char	*server_id;	/* server_id NAME: "localhost" */
+	char	*ca_file;	/* ca_file P; NULL: the system trust store */
+	int	 tls_verify;	/* tls_verify yes|no: yes; "no" needs ca_file
+				 * or insecure = yes */
+	int	 insecure;	/* insecure yes|no: tls_verify = no is meant */
+	char	*proxy;		/* proxy URL; NULL: none, whatever the
+				 * environment says */
+};
+
 extern const struct backend_publisher publish_pdns;
 
 /* 1 if the URL's host is this machine (localhost, 127.0.0.0/8, ::1). */

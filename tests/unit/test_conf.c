@@ -21,10 +21,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "conf.h"
 #include "log.h"
+#include "publish_exec.h"
+#include "publish_pdns.h"
+#include "publish_rfc2136.h"
 #include "t.h"
 #include "util.h"
+
+/* A publisher's own keys, as its backend declares them. */
+#define EXEC(p)		((const struct publish_exec_conf *)(p)->priv)
+#define PDNS(p)		((const struct publish_pdns_conf *)(p)->priv)
+#define RFC2136(p)	((const struct publish_rfc2136_conf *)(p)->priv)
 
 #define ALG(a)	(1u << (a))
 
@@ -263,12 +272,12 @@ test_minimal(void)
 	T_STR(p->name, "dns");
 	T_INT(p->type, PUB_EXEC);
 	T_INT(p->line, 7);
-	T_INT(p->command.argc, 1);
-	T_STR(p->command.argv[0], "/usr/local/bin/publish");
-	T_CHECK(p->command.argv[1] == NULL);
+	T_CHECK(p->def == &publish_exec.conf && p->priv != NULL);
+	T_INT(EXEC(p)->command.argc, 1);
+	T_STR(EXEC(p)->command.argv[0], "/usr/local/bin/publish");
+	T_CHECK(EXEC(p)->command.argv[1] == NULL);
 	T_INT(p->timeout, 30);
-	T_INT(p->tls_verify, 1);
-	T_CHECK(p->server_id == NULL && p->zone == NULL && p->server == NULL);
+	T_CHECK(p->zone == NULL);
 
 	T_INT(c->nhosts, 1);
 	h = &c->hosts[0];
@@ -325,33 +334,33 @@ test_full(void)
 	p = &c->publishers[0];
 	T_STR(p->name, "bind");
 	T_INT(p->type, PUB_RFC2136);
-	T_STR(p->server, "192.0.2.53#5300");
-	T_STR(p->tsig_key_file, "/etc/daneroll/tsig.key");
+	T_CHECK(p->def == &publish_rfc2136.conf);
+	T_STR(RFC2136(p)->server, "192.0.2.53#5300");
+	T_STR(RFC2136(p)->tsig_key_file, "/etc/daneroll/tsig.key");
 	T_STR(p->zone, "example.org");
 	T_INT(p->timeout, 45);
-	T_CHECK(p->server_id == NULL);
 	p = &c->publishers[1];
 	T_STR(p->name, "pdns");
 	T_INT(p->type, PUB_PDNS);
-	T_STR(p->api_url, "https://ns.example.net:8081");
-	T_STR(p->api_key_file, "/etc/daneroll/pdns.key");
-	T_STR(p->server_id, "ns1.example.net");
-	T_STR(p->ca_file, "/etc/daneroll/pdns-ca.pem");
-	T_INT(p->tls_verify, 0);
+	T_STR(PDNS(p)->api_url, "https://ns.example.net:8081");
+	T_STR(PDNS(p)->api_key_file, "/etc/daneroll/pdns.key");
+	T_STR(PDNS(p)->server_id, "ns1.example.net");
+	T_STR(PDNS(p)->ca_file, "/etc/daneroll/pdns-ca.pem");
+	T_INT(PDNS(p)->tls_verify, 0);
 	T_STR(p->zone, "example.net");
 	T_INT(p->timeout, 30);
 	p = &c->publishers[2];
 	T_STR(p->name, "script");
 	T_INT(p->type, PUB_EXEC);
 	T_INT(p->timeout, 60);
-	if (T_INT(p->command.argc, 6)) {
-		T_STR(p->command.argv[0], "/usr/local/bin/dns-publish");
-		T_STR(p->command.argv[1], "--zone");
-		T_STR(p->command.argv[2], "example com");
-		T_STR(p->command.argv[3], "");
-		T_STR(p->command.argv[4], "-v;x");
-		T_STR(p->command.argv[5], "#y");
-		T_CHECK(p->command.argv[6] == NULL);
+	if (T_INT(EXEC(p)->command.argc, 6)) {
+		T_STR(EXEC(p)->command.argv[0], "/usr/local/bin/dns-publish");
+		T_STR(EXEC(p)->command.argv[1], "--zone");
+		T_STR(EXEC(p)->command.argv[2], "example com");
+		T_STR(EXEC(p)->command.argv[3], "");
+		T_STR(EXEC(p)->command.argv[4], "-v;x");
+		T_STR(EXEC(p)->command.argv[5], "#y");
+		T_CHECK(EXEC(p)->command.argv[6] == NULL);
 	}
 
 	T_INT(c->nhosts, 2);
@@ -473,11 +482,12 @@ test_aliases(void)
 	}
 	T_STR(h->files.key_file, "/etc/postfix/tls/mx2.key");
 	T_STR(h->files.fullchain_file, "/etc/postfix/tls/mx2.pem");
-	T_STR(c->publishers[1].server_id, "localhost");
-	if (T_INT(c->publishers[2].command.argc, 2)) {
-		T_STR(c->publishers[2].command.argv[0],
+	T_STR(PDNS(&c->publishers[1])->server_id, "localhost");
+	T_INT(PDNS(&c->publishers[1])->tls_verify, 1);
+	if (T_INT(EXEC(&c->publishers[2])->command.argc, 2)) {
+		T_STR(EXEC(&c->publishers[2])->command.argv[0],
 		    "/usr/local/bin/my publisher");
-		T_STR(c->publishers[2].command.argv[1], "add");
+		T_STR(EXEC(&c->publishers[2])->command.argv[1], "add");
 	}
 	conf_free(c);
 }
@@ -799,7 +809,8 @@ test_crlf_bom(void)
 	T_STR(c->hosts[0].name, "mx.example.org");
 	T_INT(c->hosts[0].port, 26);
 	T_STR(c->hosts[0].files.combined_file, "/etc/postfix/tls/mx.pem");
-	T_STR(c->publishers[0].command.argv[0], "/usr/local/bin/publish");
+	T_STR(EXEC(&c->publishers[0])->command.argv[0],
+	    "/usr/local/bin/publish");
 	conf_free(c);
 }
 
