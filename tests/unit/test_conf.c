@@ -977,6 +977,153 @@ test_inih_settings_restored(void)
 	conf_free(c);
 }
 
+/*
+ * The publisher backends' own keys, from the registry (so that a new
+ * backend is covered without a line here): a value of each kind its
+ * parser takes, and sections built of them.
+ */
+static const char *
+sample_value(enum conf_kind kind)
+{
+	switch (kind) {
+	case CONF_PATH:	return "/etc/daneroll/sample";
+	case CONF_ADDR:	return "192.0.2.1#5300";
+	case CONF_URL:	return "https://192.0.2.1:8081";
+	case CONF_WORD:	return "sample";
+	case CONF_BOOL:	return "yes";
+	case CONF_CMD:	return "/usr/local/bin/sample --flag";
+	}
+	return "";
+}
+
+static int
+declares(const struct conf_pubdef *def, const char *key)
+{
+	const struct conf_key *k;
+
+	for (k = def->keys; k->name != NULL; k++)
+		if (strcmp(k->name, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A file whose [publisher p] is of type def: def's required keys (all
+ * of them if all), then extra; type first, or last if type_last. *line
+ * is the line extra starts on. */
+static char *
+pub_text(const struct conf_pubdef *def, int all, int type_last,
+    const char *extra, int *line)
+{
+	const struct conf_key *k;
+	struct buf b = { 0 };
+
+	buf_puts(&b, "[host mx.example.org]\npublisher = p\n"
+	    "combined_file = /etc/postfix/tls/mx.pem\n[publisher p]\n");
+	*line = 5;
+	if (!type_last) {
+		buf_printf(&b, "type = %s\n", def->name);
+		++*line;
+	}
+	for (k = def->keys; k->name != NULL; k++) {
+		if (!all && !(k->flags & CONF_KEY_REQUIRED))
+			continue;
+		buf_printf(&b, "%s = %s\n", k->name, sample_value(k->kind));
+		++*line;
+	}
+	buf_puts(&b, extra);
+	if (type_last)
+		buf_printf(&b, "type = %s\n", def->name);
+	return b.data;
+}
+
+/* Every key of every backend, in the section of every other backend
+ * that does not declare it: refused, naming it, the type and its line. */
+static void
+test_backend_keys_elsewhere(void)
+{
+	const struct backend_publisher *const *a, *const *b;
+	const struct conf_key *k;
+	struct conf *c;
+	char *extra, *text, *want;
+	int line, n = 0;
+
+	for (a = backend_builtin()->publishers; *a != NULL; a++) {
+		for (k = (*a)->conf.keys; k->name != NULL; k++) {
+			for (b = backend_builtin()->publishers; *b != NULL;
+			    b++) {
+				if (declares(&(*b)->conf, k->name))
+					continue;
+				extra = xasprintf("%s = %s\n", k->name,
+				    sample_value(k->kind));
+				text = pub_text(&(*b)->conf, 0, 0, extra,
+				    &line);
+				c = load_text("elsewhere.conf", text);
+				want = xasprintf("%s:%d: key \"%s\" is not "
+				    "valid for type %s in [publisher p]",
+				    t_path("elsewhere.conf"), line, k->name,
+				    (*b)->conf.name);
+				if (!T_CHECK(c == NULL && log_has_line(want) &&
+				    log_lines() == 1))
+					printf("    want %s\n    log: %s", want,
+					    t_log_text());
+				conf_free(c);
+				free(want);
+				free(text);
+				free(extra);
+				n++;
+			}
+		}
+	}
+	printf("    %d keys refused in another backend's section\n", n);
+	T_CHECK(n >= 10);
+}
+
+/* Every key of each backend set, type first and type last: parsed into
+ * the backend's own config, which conf_free() frees (the ASan build of
+ * the suite finds a leak). */
+static void
+test_backend_keys_own(void)
+{
+	const struct backend_publisher *const *a;
+	const struct conf_key *k;
+	const struct conf_publisher *p;
+	const char *field;
+	struct conf *c;
+	char *text;
+	int line, last;
+
+	for (a = backend_builtin()->publishers; *a != NULL; a++) {
+		for (last = 0; last < 2; last++) {
+			text = pub_text(&(*a)->conf, 1, last, "", &line);
+			c = load_text("own.conf", text);
+			free(text);
+			if (!T_CHECK(c != NULL && c->npublishers == 1)) {
+				printf("    %s: %s", (*a)->conf.name,
+				    t_log_text());
+				conf_free(c);
+				continue;
+			}
+			p = &c->publishers[0];
+			T_CHECK(p->def == &(*a)->conf && p->priv != NULL);
+			T_STR(publisher_type_str(p->type), (*a)->conf.name);
+			for (k = (*a)->conf.keys; k->name != NULL; k++) {
+				field = (const char *)p->priv + k->off;
+				if (k->kind == CONF_BOOL)
+					T_INT(*(const int *)(const void *)
+					    field, 1);
+				else if (k->kind == CONF_CMD)
+					T_INT(((const struct conf_cmd *)
+					    (const void *)field)->argc, 2);
+				else if (!T_CHECK(*(char *const *)
+				    (const void *)field != NULL))
+					printf("    %s: %s unset\n",
+					    (*a)->conf.name, k->name);
+			}
+			conf_free(c);
+		}
+	}
+}
+
 static const struct t_case cases[] = {
 	{ "bad configurations (tests/data/conf/bad)", test_bad_files },
 	{ "minimal: defaults", test_minimal },
@@ -986,6 +1133,10 @@ static const struct t_case cases[] = {
 	{ "%a paths", test_alg_paths },
 	{ "examples/daneroll.conf", test_example },
 	{ "name strings", test_names },
+	{ "a backend's keys refused in another's section",
+	    test_backend_keys_elsewhere },
+	{ "a backend's keys in its own config, freed with it",
+	    test_backend_keys_own },
 	{ "conf_path_for", test_path_for },
 	{ "conf_host_find", test_host_find },
 	{ "conf_set_state_dir", test_state_dir },
