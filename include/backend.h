@@ -33,7 +33,8 @@ struct publish_req {
 };
 
 struct backend_publisher {
-	enum publisher_type	 type;
+	const char		*type;		/* "rfc2136": type = in the
+						 * [publisher] section */
 	enum outcome		(*replace)(const struct conf *,
 				    const struct conf_publisher *,
 				    const struct publish_req *);
@@ -58,8 +59,8 @@ struct backend_publisher {
 	 * why logged once. NULL: owner and mode are all that is checked.
 	 */
 	int			(*secret_usable)(const char *path);
-	/* The section's keys: type = conf.name selects this backend.
-	 * Empty only in a test's double, which conf never sees. */
+	/* The section's keys. Empty only in a test's double, which conf
+	 * never sees. */
 	struct conf_pubdef	 conf;
 };
 
@@ -145,9 +146,9 @@ struct backends {
 	const struct backend_verifier	*verifier;
 };
 
-/* The publisher for a type, or NULL if this build has none. */
+/* The publisher for a type ("pdns"), or NULL if be has none. */
 const struct backend_publisher *backend_publisher_for(const struct backends *,
-		    enum publisher_type);
+		    const char *type);
 /* The backends compiled into this binary (NULL members: not available). */
 const struct backends *backend_builtin(void);
 

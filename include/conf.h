@@ -43,12 +43,6 @@ enum key_alg {
 	KEY_ALG_COUNT
 };
 
-enum publisher_type {
-	PUB_RFC2136 = 0,		/* "rfc2136" */
-	PUB_PDNS,			/* "pdns" */
-	PUB_EXEC			/* "exec" */
-};
-
 /* argv-style command: words split on blanks, "double quotes" group. */
 struct conf_cmd {
 	char	**argv;			/* NULL-terminated; NULL if unset */
@@ -63,7 +57,8 @@ struct conf_cmd {
  */
 struct conf_publisher {
 	char			*name;
-	enum publisher_type	 type;
+	const char		*type;		/* its backend's: "rfc2136";
+						 * NULL until known */
 	const struct conf_pubdef *def;		/* its type's keys */
 	int			 line;		/* where the section starts */
 	char			*zone;		/* NULL: found from the SOA */
@@ -75,8 +70,8 @@ struct conf_publisher {
 
 /*
  * What a publisher backend tells conf about its own keys (backend.h's
- * struct backend_publisher holds one). conf parses each value of a
- * [publisher] section whose type is def->type as its kind says, into the
+ * struct backend_publisher holds one, beside the type's name). conf
+ * parses each value of a [publisher] section of that type as its kind says, into the
  * field at off of priv (priv_size bytes, zeroed, then given to init), and
  * frees those fields with the section: a backend declares, conf parses.
  * A key another backend declares is refused as "not valid for type";
@@ -108,7 +103,6 @@ struct conf_key {
 struct conf_pubctx;			/* a section being checked */
 
 struct conf_pubdef {
-	const char		*name;		/* the type's name: "pdns" */
 	const struct conf_key	*keys;		/* ends with a NULL name */
 	size_t			 priv_size;
 	/* Defaults, before any key is parsed; NULL: all zero. */
@@ -265,7 +259,6 @@ const char	*conf_scheme_str(enum conf_scheme);
 const char	*key_alg_str(enum key_alg);
 /* 0 and *alg set if the name is known, else -1 (nothing logged). */
 int		 key_alg_parse(const char *, enum key_alg *);
-const char	*publisher_type_str(enum publisher_type);
 /* Expands "%a" in a configured path for alg; caller frees. NULL stays NULL. */
 char		*conf_path_for(const char *path, enum key_alg);
 

@@ -39,14 +39,14 @@ backend_builtin(void)
 }
 
 const struct backend_publisher *
-backend_publisher_for(const struct backends *be, enum publisher_type t)
+backend_publisher_for(const struct backends *be, const char *type)
 {
 	int i;
 
-	if (be->publishers == NULL)
+	if (be->publishers == NULL || type == NULL)
 		return NULL;
 	for (i = 0; be->publishers[i] != NULL; i++)
-		if (be->publishers[i]->type == t)
+		if (strcmp(be->publishers[i]->type, type) == 0)
 			return be->publishers[i];
 	return NULL;
 }

@@ -396,16 +396,6 @@ key_alg_parse(const char *s, enum key_alg *out)
 	return -1;
 }
 
-const char *
-publisher_type_str(enum publisher_type t)
-{
-	switch (t) {
-	case PUB_RFC2136:	return "rfc2136";
-	case PUB_PDNS:		return "pdns";
-	case PUB_EXEC:		return "exec";
-	}
-	return "unknown";
-}
 
 char *
 conf_path_for(const char *path, enum key_alg alg)
@@ -1235,7 +1225,7 @@ pubtype_names(void)
 
 	for (i = 0; bp[i] != NULL; i++) {
 		t = xasprintf("%s%s%s", s, i == 0 ? "" : bp[i + 1] == NULL ?
-		    " or " : ", ", bp[i]->conf.name);
+		    " or " : ", ", bp[i]->type);
 		free(s);
 		s = t;
 	}
@@ -1275,7 +1265,7 @@ p_pubtype(struct pctx *ctx, const struct keydef *kd, const char *val,
 	char *names;
 
 	for (bp = publishers(); *bp != NULL; bp++) {
-		if (strcmp((*bp)->conf.name, val) == 0) {
+		if (strcmp((*bp)->type, val) == 0) {
 			p->type = (*bp)->type;
 			p->def = &(*bp)->conf;
 			return 0;
@@ -2016,7 +2006,7 @@ pubkey_take(struct pctx *ctx, const struct sect *s, struct conf_publisher *p,
 	if (p->priv != NULL)
 		conf_error(ctx, pk->line,
 		    "key \"%s\" is not valid for type %s in [%s]", pk->name,
-		    p->def->name, s->label);
+		    p->type, s->label);
 }
 
 static void
@@ -2029,8 +2019,10 @@ finish_publisher(struct pctx *ctx, const struct sect *s)
 
 	if (s->seen[K_TYPE] && !s->bad[K_TYPE])
 		p->priv = pubdef_new(p->def);
-	else
+	else {
+		p->type = NULL;
 		p->def = NULL;
+	}
 	for (i = 0; i < s->npkeys; i++)
 		pubkey_take(ctx, s, p, &s->pkeys[i]);
 	check_required(ctx, s);

@@ -477,7 +477,7 @@ check_publisher(struct doc *d, const struct conf_publisher *p,
 	if (pb == NULL) {
 		doctor_add(&d->rep, DOC_FAIL, DOC_CONFIG, where, "build "
 		    "daneroll with this backend", "type %s: not in this build",
-		    publisher_type_str(p->type));
+		    p->type);
 		return;
 	}
 	f.probed = pb->probe != NULL;

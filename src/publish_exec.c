@@ -188,6 +188,6 @@ static const struct conf_key exec_keys[] = {
 };
 
 const struct backend_publisher publish_exec = {
-	PUB_EXEC, exec_replace, exec_check, exec_probe, NULL,
-	{ "exec", exec_keys, sizeof(struct publish_exec_conf), NULL, NULL }
+	"exec", exec_replace, exec_check, exec_probe, NULL,
+	{ exec_keys, sizeof(struct publish_exec_conf), NULL, NULL }
 };

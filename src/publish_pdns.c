@@ -825,7 +825,7 @@ static const struct conf_key pdns_keys[] = {
 };
 
 const struct backend_publisher publish_pdns = {
-	PUB_PDNS, pdns_replace, pdns_check, pdns_probe, NULL,
-	{ "pdns", pdns_keys, sizeof(struct publish_pdns_conf), pdns_conf_init,
+	"pdns", pdns_replace, pdns_check, pdns_probe, NULL,
+	{ pdns_keys, sizeof(struct publish_pdns_conf), pdns_conf_init,
 	    pdns_conf_finish }
 };

@@ -958,8 +958,7 @@ static const struct conf_key rfc2136_keys[] = {
 };
 
 const struct backend_publisher publish_rfc2136 = {
-	PUB_RFC2136, rfc2136_replace, rfc2136_check, rfc2136_probe,
+	"rfc2136", rfc2136_replace, rfc2136_check, rfc2136_probe,
 	rfc2136_secret_usable,
-	{ "rfc2136", rfc2136_keys, sizeof(struct publish_rfc2136_conf), NULL,
-	    NULL }
+	{ rfc2136_keys, sizeof(struct publish_rfc2136_conf), NULL, NULL }
 };

@@ -886,11 +886,11 @@ fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 }
 
 static const struct backend_publisher fake_pub_rfc2136 = {
-	.type = PUB_RFC2136,
+	.type = "rfc2136",
 	.replace = fake_replace,
 };
 static const struct backend_publisher fake_pub_pdns = {
-	.type = PUB_PDNS,
+	.type = "pdns",
 	.replace = fake_replace,
 };
 static const struct backend_publisher *const fake_publishers[] = {

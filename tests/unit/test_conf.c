@@ -270,7 +270,7 @@ test_minimal(void)
 	T_INT(c->npublishers, 1);
 	p = &c->publishers[0];
 	T_STR(p->name, "dns");
-	T_INT(p->type, PUB_EXEC);
+	T_STR(p->type, "exec");
 	T_INT(p->line, 7);
 	T_CHECK(p->def == &publish_exec.conf && p->priv != NULL);
 	T_INT(EXEC(p)->command.argc, 1);
@@ -333,7 +333,7 @@ test_full(void)
 	T_INT(c->npublishers, 3);
 	p = &c->publishers[0];
 	T_STR(p->name, "bind");
-	T_INT(p->type, PUB_RFC2136);
+	T_STR(p->type, "rfc2136");
 	T_CHECK(p->def == &publish_rfc2136.conf);
 	T_STR(RFC2136(p)->server, "192.0.2.53#5300");
 	T_STR(RFC2136(p)->tsig_key_file, "/etc/daneroll/tsig.key");
@@ -341,7 +341,7 @@ test_full(void)
 	T_INT(p->timeout, 45);
 	p = &c->publishers[1];
 	T_STR(p->name, "pdns");
-	T_INT(p->type, PUB_PDNS);
+	T_STR(p->type, "pdns");
 	T_STR(PDNS(p)->api_url, "https://ns.example.net:8081");
 	T_STR(PDNS(p)->api_key_file, "/etc/daneroll/pdns.key");
 	T_STR(PDNS(p)->server_id, "ns1.example.net");
@@ -351,7 +351,7 @@ test_full(void)
 	T_INT(p->timeout, 30);
 	p = &c->publishers[2];
 	T_STR(p->name, "script");
-	T_INT(p->type, PUB_EXEC);
+	T_STR(p->type, "exec");
 	T_INT(p->timeout, 60);
 	if (T_INT(EXEC(p)->command.argc, 6)) {
 		T_STR(EXEC(p)->command.argv[0], "/usr/local/bin/dns-publish");
@@ -571,8 +571,8 @@ test_example(void)
 		return;
 	T_INT(c->nhosts, 2);
 	T_INT(c->npublishers, 2);
-	T_INT(c->publishers[0].type, PUB_RFC2136);
-	T_INT(c->publishers[1].type, PUB_PDNS);
+	T_STR(c->publishers[0].type, "rfc2136");
+	T_STR(c->publishers[1].type, "pdns");
 	if ((h = conf_host_find(c, "mx1.example.org")) != NULL) {
 		T_INT(h->scheme, SCHEME_CURRENT_NEXT);
 		T_INT(h->algs, ALG(KEY_ALG_RSA2048) | ALG(KEY_ALG_ECDSA_P256));
@@ -599,9 +599,6 @@ test_names(void)
 	T_STR(key_alg_str(KEY_ALG_ECDSA_P256), "ecdsa-p256");
 	T_STR(conf_scheme_str(SCHEME_CURRENT_NEXT), "current+next");
 	T_STR(conf_scheme_str(SCHEME_CURRENT_ISSUER), "current+issuer");
-	T_STR(publisher_type_str(PUB_RFC2136), "rfc2136");
-	T_STR(publisher_type_str(PUB_PDNS), "pdns");
-	T_STR(publisher_type_str(PUB_EXEC), "exec");
 	T_INT(key_alg_parse("ecdsa-p256", &a), 0);
 	T_INT(a, KEY_ALG_ECDSA_P256);
 	T_INT(key_alg_parse("rsa2048", &a), 0);
@@ -1007,11 +1004,11 @@ declares(const struct conf_pubdef *def, const char *key)
 	return 0;
 }
 
-/* A file whose [publisher p] is of type def: def's required keys (all
+/* A file whose [publisher p] is of bp's type: its required keys (all
  * of them if all), then extra; type first, or last if type_last. *line
  * is the line extra starts on. */
 static char *
-pub_text(const struct conf_pubdef *def, int all, int type_last,
+pub_text(const struct backend_publisher *bp, int all, int type_last,
     const char *extra, int *line)
 {
 	const struct conf_key *k;
@@ -1021,10 +1018,10 @@ pub_text(const struct conf_pubdef *def, int all, int type_last,
 	    "combined_file = /etc/postfix/tls/mx.pem\n[publisher p]\n");
 	*line = 5;
 	if (!type_last) {
-		buf_printf(&b, "type = %s\n", def->name);
+		buf_printf(&b, "type = %s\n", bp->type);
 		++*line;
 	}
-	for (k = def->keys; k->name != NULL; k++) {
+	for (k = bp->conf.keys; k->name != NULL; k++) {
 		if (!all && !(k->flags & CONF_KEY_REQUIRED))
 			continue;
 		buf_printf(&b, "%s = %s\n", k->name, sample_value(k->kind));
@@ -1032,7 +1029,7 @@ pub_text(const struct conf_pubdef *def, int all, int type_last,
 	}
 	buf_puts(&b, extra);
 	if (type_last)
-		buf_printf(&b, "type = %s\n", def->name);
+		buf_printf(&b, "type = %s\n", bp->type);
 	return b.data;
 }
 
@@ -1055,13 +1052,13 @@ test_backend_keys_elsewhere(void)
 					continue;
 				extra = xasprintf("%s = %s\n", k->name,
 				    sample_value(k->kind));
-				text = pub_text(&(*b)->conf, 0, 0, extra,
+				text = pub_text(*b, 0, 0, extra,
 				    &line);
 				c = load_text("elsewhere.conf", text);
 				want = xasprintf("%s:%d: key \"%s\" is not "
 				    "valid for type %s in [publisher p]",
 				    t_path("elsewhere.conf"), line, k->name,
-				    (*b)->conf.name);
+				    (*b)->type);
 				if (!T_CHECK(c == NULL && log_has_line(want) &&
 				    log_lines() == 1))
 					printf("    want %s\n    log: %s", want,
@@ -1094,18 +1091,18 @@ test_backend_keys_own(void)
 
 	for (a = backend_builtin()->publishers; *a != NULL; a++) {
 		for (last = 0; last < 2; last++) {
-			text = pub_text(&(*a)->conf, 1, last, "", &line);
+			text = pub_text(*a, 1, last, "", &line);
 			c = load_text("own.conf", text);
 			free(text);
 			if (!T_CHECK(c != NULL && c->npublishers == 1)) {
-				printf("    %s: %s", (*a)->conf.name,
+				printf("    %s: %s", (*a)->type,
 				    t_log_text());
 				conf_free(c);
 				continue;
 			}
 			p = &c->publishers[0];
 			T_CHECK(p->def == &(*a)->conf && p->priv != NULL);
-			T_STR(publisher_type_str(p->type), (*a)->conf.name);
+			T_STR(p->type, (*a)->type);
 			for (k = (*a)->conf.keys; k->name != NULL; k++) {
 				field = (const char *)p->priv + k->off;
 				if (k->kind == CONF_BOOL)
@@ -1117,7 +1114,7 @@ test_backend_keys_own(void)
 				else if (!T_CHECK(*(char *const *)
 				    (const void *)field != NULL))
 					printf("    %s: %s unset\n",
-					    (*a)->conf.name, k->name);
+					    (*a)->type, k->name);
 			}
 			conf_free(c);
 		}

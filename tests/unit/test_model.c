@@ -771,7 +771,7 @@ model_probe(const struct conf *c, const struct conf_host *h,
 }
 
 static const struct backend_publisher model_pub = {
-	.type = PUB_RFC2136,
+	.type = "rfc2136",
 	.replace = model_replace,
 };
 static const struct backend_publisher *const model_publishers[] = {

@@ -295,7 +295,7 @@ run_publish(void)
 
 	memset(&p, 0, sizeof(p));
 	p.name = "live-pdns";
-	p.type = PUB_PDNS;
+	p.type = "pdns";
 	p.priv = &pc;
 	pc.api_url = (char *)env("LIVE_PDNS_URL");
 	pc.api_key_file = (char *)env("LIVE_PDNS_KEY_FILE");

@@ -369,7 +369,7 @@ pub_init(struct conf_publisher *p, const struct http_srv *s, char *url,
 	p->priv = &pc;
 	snprintf(url, urlsz, "http://127.0.0.1:%d/", s->port);
 	p->name = "pdns";
-	p->type = PUB_PDNS;
+	p->type = "pdns";
 	pc.api_url = url;
 	pc.api_key_file = (char *)t_write("api-key", KEY "\n");
 	pc.tls_verify = 1;

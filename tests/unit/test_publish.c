@@ -562,7 +562,7 @@ fake_publish(const struct reply *rp, int n, const char *prev,
 	pid = fake_start(rp, n, keyfile, &port);
 	snprintf(srv, sizeof(srv), "127.0.0.1#%d", port);
 	pub.name = "fake";
-	pub.type = PUB_RFC2136;
+	pub.type = "rfc2136";
 	pub.priv = &rc;
 	rc.server = server != NULL ? (char *)server : srv;
 	pub.zone = "example.org";
@@ -754,7 +754,7 @@ test_rfc2136_config(void)
 	memset(&conf, 0, sizeof(conf));
 	memset(&pub, 0, sizeof(pub));
 	pub.name = "cfg";
-	pub.type = PUB_RFC2136;
+	pub.type = "rfc2136";
 	pub.priv = &rc;
 	pub.zone = "example.org";
 	rc.server = "127.0.0.1#1";
@@ -855,7 +855,7 @@ test_exec(void)
 
 		memset(&pub, 0, sizeof(pub));
 		pub.name = "hook";
-		pub.type = PUB_EXEC;
+		pub.type = "exec";
 		pub.priv = &ec;
 		ec.command.argv = argv;
 		ec.command.argc = 3;
@@ -904,7 +904,7 @@ test_exec_env(void)
 	memset(&conf, 0, sizeof(conf));
 	memset(&pub, 0, sizeof(pub));
 	pub.name = "envhook";
-	pub.type = PUB_EXEC;
+	pub.type = "exec";
 	pub.priv = &ec;
 	pub.zone = "example.org";
 	ec.command.argv = argv;

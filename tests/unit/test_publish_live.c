@@ -110,7 +110,7 @@ test_live(void)
 	memset(&pub, 0, sizeof(pub));
 	conf.resolver = (char *)env("DANEROLL_LIVE_RESOLVER");
 	pub.name = "live";
-	pub.type = PUB_RFC2136;
+	pub.type = "rfc2136";
 	pub.priv = &rc;
 	rc.server = (char *)env("DANEROLL_LIVE_SERVER");
 	pub.zone = (char *)env("DANEROLL_LIVE_ZONE");
@@ -123,7 +123,7 @@ test_live(void)
 		    argv[argc] = strtok_r(NULL, " ", &save))
 			argc++;
 		argv[argc] = NULL;
-		pub.type = PUB_EXEC;
+		pub.type = "exec";
 		pub.priv = &ec;
 		ec.command.argv = argv;
 		ec.command.argc = argc;
