@@ -4,7 +4,9 @@
  * verifier. A real backend is a file that fills one of these structures;
  * tests hand the engine doubles instead. The engine never calls the world
  * any other way, so `run -n` and `plan` can be proven side-effect free by
- * giving them no backends at all.
+ * giving them no backends at all. A DNS publisher also declares the keys
+ * of its [publisher] section (struct conf_pubdef, conf.h), which conf
+ * parses into its own config; docs/architecture.md says how to add one.
  *
  * Every function returns an outcome (OK / PENDING / TEMPFAIL / PERMFAIL),
  * logs why it failed once, and is idempotent: calling it again with the same

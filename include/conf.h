@@ -108,9 +108,9 @@ struct conf_pubdef {
 	/* Defaults, before any key is parsed; NULL: all zero. */
 	void			(*init)(void *priv);
 	/*
-	 * Checks across keys once the section is read (only when every
-	 * value parsed), and defaults that depend on other keys; each
-	 * problem reported with conf_pub_error(). NULL: none.
+	 * Checks across keys once the section is read (a value that did
+	 * not parse has left its field as init made it), each problem
+	 * reported with conf_pub_error(). NULL: none.
 	 */
 	void			(*finish)(struct conf_pubctx *,
 				    const struct conf_publisher *, void *priv);
