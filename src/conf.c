@@ -219,6 +219,8 @@ struct keydef {
 #define POFF(f)		offsetof(struct conf_publisher, f)
 #define TOFF(f)		offsetof(struct conf_timing, f)
 
+static void	 conf_verror(struct pctx *, int, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
 static void	 conf_error(struct pctx *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	 p_path(struct pctx *, const struct keydef *, const char *,
