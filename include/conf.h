@@ -71,11 +71,11 @@ struct conf_publisher {
 /*
  * What a publisher backend tells conf about its own keys (backend.h's
  * struct backend_publisher holds one, beside the type's name). conf
- * parses each value of a [publisher] section of that type as its kind says, into the
- * field at off of priv (priv_size bytes, zeroed, then given to init), and
- * frees those fields with the section: a backend declares, conf parses.
- * A key another backend declares is refused as "not valid for type";
- * one no backend declares is an unknown key.
+ * parses each value of a [publisher] section of that type as its kind
+ * says, into the field at off of priv (priv_size bytes, zeroed, then given
+ * to init), and frees those fields with the section: a backend declares,
+ * conf parses. A key another backend declares is refused as "not valid
+ * for type"; one no backend declares is an unknown key.
  */
 enum conf_kind {
 	CONF_PATH,		/* char *: P, an absolute path */
@@ -121,7 +121,7 @@ struct conf_pubdef {
 void		 conf_pub_error(struct conf_pubctx *, int line,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
-/* The line where the section set key, or 0. */
+/* The line where the section set key (one of its type's keys), or 0. */
 int		 conf_pub_line(const struct conf_pubctx *, const char *key);
 /* The key of p's type flagged CONF_KEY_SECRET, or NULL; *path its value
  * (NULL if the section does not set it). */
