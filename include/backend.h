@@ -4,7 +4,9 @@
  * verifier. A real backend is a file that fills one of these structures;
  * tests hand the engine doubles instead. The engine never calls the world
  * any other way, so `run -n` and `plan` can be proven side-effect free by
- * giving them no backends at all.
+ * giving them no backends at all. A DNS publisher also declares the keys
+ * of its [publisher] section (struct conf_pubdef, conf.h), which conf
+ * parses into its own config; docs/architecture.md says how to add one.
  *
  * Every function returns an outcome (OK / PENDING / TEMPFAIL / PERMFAIL),
  * logs why it failed once, and is idempotent: calling it again with the same
@@ -33,7 +35,8 @@ struct publish_req {
 };
 
 struct backend_publisher {
-	enum publisher_type	 type;
+	const char		*type;		/* "rfc2136": type = in the
+						 * [publisher] section */
 	enum outcome		(*replace)(const struct conf *,
 				    const struct conf_publisher *,
 				    const struct publish_req *);
@@ -52,6 +55,15 @@ struct backend_publisher {
 	enum outcome		(*probe)(const struct conf *,
 				    const struct conf_publisher *,
 				    const char *owner);
+	/*
+	 * doctor: 0 if the secret file at path (the key flagged
+	 * CONF_KEY_SECRET) holds a secret this backend can use, else -1,
+	 * why logged once. NULL: owner and mode are all that is checked.
+	 */
+	int			(*secret_usable)(const char *path);
+	/* The section's keys. Empty only in a test's double, which conf
+	 * never sees. */
+	struct conf_pubdef	 conf;
 };
 
 /* What one authoritative address serves for an owner name. */
@@ -136,9 +148,9 @@ struct backends {
 	const struct backend_verifier	*verifier;
 };
 
-/* The publisher for a type, or NULL if this build has none. */
+/* The publisher for a type ("pdns"), or NULL if be has none. */
 const struct backend_publisher *backend_publisher_for(const struct backends *,
-		    enum publisher_type);
+		    const char *type);
 /* The backends compiled into this binary (NULL members: not available). */
 const struct backends *backend_builtin(void);
 

@@ -18,6 +18,7 @@
 #ifndef DANEROLL_CONF_H
 #define DANEROLL_CONF_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -42,12 +43,6 @@ enum key_alg {
 	KEY_ALG_COUNT
 };
 
-enum publisher_type {
-	PUB_RFC2136 = 0,		/* "rfc2136" */
-	PUB_PDNS,			/* "pdns" */
-	PUB_EXEC			/* "exec" */
-};
-
 /* argv-style command: words split on blanks, "double quotes" group. */
 struct conf_cmd {
 	char	**argv;			/* NULL-terminated; NULL if unset */
@@ -55,30 +50,83 @@ struct conf_cmd {
 	int	  line;			/* where it is set, for messages */
 };
 
+/*
+ * A [publisher NAME] section: what every type shares, and priv, the
+ * configuration of its type's backend (struct publish_pdns_conf ...,
+ * declared in that backend's header; NULL until the type is known).
+ */
 struct conf_publisher {
 	char			*name;
-	enum publisher_type	 type;
+	const char		*type;		/* its backend's: "rfc2136";
+						 * NULL until known */
+	const struct conf_pubdef *def;		/* its type's keys */
 	int			 line;		/* where the section starts */
-	/* rfc2136 */
-	char			*server;	/* "addr" or "addr#port"; NULL: SOA MNAME */
-	char			*tsig_key_file;	/* tsig-keygen or Knot format */
 	char			*zone;		/* NULL: found from the SOA */
-	/* pdns */
-	char			*api_url;	/* "https://host:8081" */
-	char			*api_key_file;
-	char			*server_id;	/* default "localhost" */
-	char			*ca_file;	/* NULL: system trust store */
-	int			 tls_verify;	/* default 1 */
-	int			 insecure;	/* tls_verify = no is meant */
-	char			*proxy;		/* NULL: none, whatever the
-						 * environment says */
-	/* exec */
-	struct conf_cmd		 command;
-	/* all */
 	int64_t			 timeout;	/* seconds, default 30 */
-	int			 secret_line;	/* where tsig_key_file or
-						 * api_key_file is set */
+	int			 secret_line;	/* where the key flagged
+						 * CONF_KEY_SECRET is set */
+	void			*priv;		/* def->priv_size bytes */
 };
+
+/*
+ * What a publisher backend tells conf about its own keys (backend.h's
+ * struct backend_publisher holds one, beside the type's name). conf
+ * parses each value of a [publisher] section of that type as its kind
+ * says, into the field at off of priv (priv_size bytes, zeroed, then given
+ * to init), and frees those fields with the section: a backend declares,
+ * conf parses. A key another backend declares is refused as "not valid
+ * for type"; one no backend declares is an unknown key.
+ */
+enum conf_kind {
+	CONF_PATH,		/* char *: P, an absolute path */
+	CONF_ADDR,		/* char *: ADDR, "addr" or "addr#port" */
+	CONF_URL,		/* char *: http:// or https:// URL */
+	CONF_WORD,		/* char *: letters, digits, ".", "_", "-" */
+	CONF_BOOL,		/* int: yes | no */
+	CONF_CMD		/* struct conf_cmd: CMD */
+};
+
+#define CONF_KEY_REQUIRED	0x01	/* "[S] lacks required key" */
+#define CONF_KEY_SECRET		0x02	/* names a secret file: secret_line */
+
+struct conf_key {
+	const char	*name;
+	enum conf_kind	 kind;
+	int		 flags;		/* CONF_KEY_* */
+	size_t		 off;		/* of the field in priv */
+};
+/* A row of a key table: key NAME is the field NAME of struct T. */
+#define CONF_KEY(T, name, kind, flags) \
+	{ #name, kind, flags, offsetof(T, name) }
+#define CONF_KEYS_END	{ NULL, CONF_PATH, 0, 0 }
+
+struct conf_pubctx;			/* a section being checked */
+
+struct conf_pubdef {
+	const struct conf_key	*keys;		/* ends with a NULL name */
+	size_t			 priv_size;
+	/* Defaults, before any key is parsed; NULL: all zero. */
+	void			(*init)(void *priv);
+	/*
+	 * Checks across keys once the section is read (a value that did
+	 * not parse has left its field as init made it), each problem
+	 * reported with conf_pub_error(). NULL: none.
+	 */
+	void			(*finish)(struct conf_pubctx *,
+				    const struct conf_publisher *, void *priv);
+};
+
+/* Reports a problem of the section being finished, at line (0: the
+ * section's first line), as "FILE:LINE: message" among the others. */
+void		 conf_pub_error(struct conf_pubctx *, int line,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* The line where the section set key (one of its type's keys), or 0. */
+int		 conf_pub_line(const struct conf_pubctx *, const char *key);
+/* The key of p's type flagged CONF_KEY_SECRET, or NULL; *path its value
+ * (NULL if the section does not set it). */
+const struct conf_key *conf_pub_secret(const struct conf_publisher *p,
+		    const char **path);
 
 /* A further name the same server answers to as an MX target. */
 struct conf_alias {
@@ -211,7 +259,6 @@ const char	*conf_scheme_str(enum conf_scheme);
 const char	*key_alg_str(enum key_alg);
 /* 0 and *alg set if the name is known, else -1 (nothing logged). */
 int		 key_alg_parse(const char *, enum key_alg *);
-const char	*publisher_type_str(enum publisher_type);
 /* Expands "%a" in a configured path for alg; caller frees. NULL stays NULL. */
 char		*conf_path_for(const char *path, enum key_alg);
 

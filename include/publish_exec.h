@@ -42,6 +42,11 @@
 #define PUBLISH_EXEC_TEMPFAIL	75	/* EX_TEMPFAIL from sysexits.h */
 #define PUBLISH_EXEC_MAX_OUTPUT	65536
 
+/* [publisher NAME] type = exec: its keys (conf.h), in its priv. */
+struct publish_exec_conf {
+	struct conf_cmd	 command;	/* command CMD, required */
+};
+
 extern const struct backend_publisher publish_exec;
 
 #endif

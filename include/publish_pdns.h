@@ -8,14 +8,15 @@
  * The zone is pub->zone, or else the longest zone of the server's listing
  * (GET .../zones) that holds the owner.
  *
- * The API key is read from pub->api_key_file (fs_read_secret: owner and
- * mode checked), sent only as the X-API-Key request header, never logged,
- * and wiped from every buffer that held it. TLS peer and host name
+ * The section's own keys are struct publish_pdns_conf, pub->priv. The
+ * API key is read from api_key_file (fs_read_secret: owner and mode
+ * checked), sent only as the X-API-Key request header, never logged, and
+ * wiped from every buffer that held it. TLS peer and host name
  * verification is on unless tls_verify = no (warned about on every use;
- * the configuration needs ca_file or insecure = yes for it);
- * pub->ca_file replaces the system trust store. Proxy variables of the
- * environment are ignored: a proxy is used only when pub->proxy names
- * one. Redirects are not followed. Connect time is bounded by min(timeout, 10 s), the whole
+ * the configuration needs ca_file or insecure = yes for it); ca_file
+ * replaces the system trust store. Proxy variables of the environment
+ * are ignored: a proxy is used only when proxy names one. Redirects are
+ * not followed. Connect time is bounded by min(timeout, 10 s), the whole
  * exchange by pub->timeout; answers beyond 1 MiB are refused.
  *
  * Outcomes: OUT_OK on 2xx. OUT_PERMFAIL: 401/403 ("API key rejected"),
@@ -36,6 +37,19 @@
 #include "backend.h"
 
 #define PDNS_MAX_RESPONSE	(1024 * 1024)
+
+/* [publisher NAME] type = pdns: its keys (conf.h), in its priv. */
+struct publish_pdns_conf {
+	char	*api_url;	/* api_url URL, required: "https://host:8081" */
+	char	*api_key_file;	/* api_key_file P, required */
+	char	*server_id;	/* server_id NAME: "localhost" */
+	char	*ca_file;	/* ca_file P; NULL: the system trust store */
+	int	 tls_verify;	/* tls_verify yes|no: yes; "no" needs ca_file
+				 * or insecure = yes */
+	int	 insecure;	/* insecure yes|no: tls_verify = no is meant */
+	char	*proxy;		/* proxy URL; NULL: none, whatever the
+				 * environment says */
+};
 
 extern const struct backend_publisher publish_pdns;
 

@@ -44,6 +44,12 @@
 
 #include "backend.h"
 
+/* [publisher NAME] type = rfc2136: its keys (conf.h), in its priv. */
+struct publish_rfc2136_conf {
+	char	*server;	/* server ADDR; NULL: the SOA MNAME */
+	char	*tsig_key_file;	/* tsig_key_file P: tsig-keygen or Knot */
+};
+
 extern const struct backend_publisher publish_rfc2136;
 
 #endif

@@ -2,8 +2,12 @@
  * backend - the registry of backends compiled into this binary, and the
  * helpers every backend shares. See include/backend.h.
  *
- * Adding a DNS provider: write src/publish_NAME.c defining a
- * struct backend_publisher, and list it in builtin_publishers below.
+ * Adding a DNS provider (docs/architecture.md): include/publish_NAME.h
+ * declaring struct publish_NAME_conf, its keys, and src/publish_NAME.c
+ * defining the struct backend_publisher of type "NAME" with its key
+ * table; then list it in builtin_publishers below. conf.c finds the
+ * backend of a [publisher] section here by its type and parses the keys
+ * it declares; nothing else changes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +43,14 @@ backend_builtin(void)
 }
 
 const struct backend_publisher *
-backend_publisher_for(const struct backends *be, enum publisher_type t)
+backend_publisher_for(const struct backends *be, const char *type)
 {
 	int i;
 
-	if (be->publishers == NULL)
+	if (be->publishers == NULL || type == NULL)
 		return NULL;
 	for (i = 0; be->publishers[i] != NULL; i++)
-		if (be->publishers[i]->type == t)
+		if (strcmp(be->publishers[i]->type, type) == 0)
 			return be->publishers[i];
 	return NULL;
 }

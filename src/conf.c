@@ -13,6 +13,11 @@
  * Checking has two passes: each value as its line is read, then what needs
  * the whole file (defaults, [global] timings inherited by hosts, publisher
  * references, required keys, two hosts claiming one file or TLSA owner).
+ * A [publisher] key that is not every type's (type, zone, timeout) is
+ * kept as read: "type" may come after it, and only then is the backend
+ * known that parses it (its table of struct conf_key, conf.h) and checks
+ * the section (conf_pubdef.finish). A key some other backend declares is
+ * "not valid for type T"; one no backend declares is unknown.
  * Every error is kept as "FILE:LINE: message" and logged, in line order,
  * once the file is read; conf_load() returns NULL if there was any. A
  * duplicate or misnamed section is still checked, so that its errors show
@@ -33,19 +38,11 @@
  *   timing keys      D         defaults for every host, see [host]
  *
  *   [publisher NAME]         NAME: letters, digits, ".", "_", "-"
- *   type             rfc2136 | pdns | exec, required
+ *   type             a backend's name (rfc2136 | pdns | exec), required
  *   zone             domain    any type; none: found from the SOA
  *   timeout          D         any type; 30s
- *   server           ADDR      rfc2136; none: the SOA MNAME
- *   tsig_key_file    P         rfc2136
- *   api_url          URL       pdns, required; http:// or https://
- *   api_key_file     P         pdns, required
- *   server_id        NAME      pdns; localhost
- *   ca_file          P         pdns; none: system trust store
- *   tls_verify       yes|no    pdns; yes; "no" needs ca_file or insecure
- *   insecure         yes|no    pdns; no: says tls_verify = no is meant
- *   proxy            URL       pdns; none: no proxy (http_proxy ignored)
- *   command          CMD       exec, required
+ *   (the type's own keys: its backend's struct conf_pubdef, documented
+ *   with struct publish_TYPE_conf in include/publish_TYPE.h)
  *
  *   [host NAME]              NAME: the MX host name
  *   publisher        NAME      required: a [publisher NAME] section
@@ -104,6 +101,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "conf.h"
 #include "dnsq.h"
 #include "fsutil.h"
@@ -133,9 +131,7 @@ enum key_id {
 	K_TTL_ADVICE_MIN, K_TTL_ADVICE_MAX,
 	K_TTL, K_MARGIN, K_RENEW_BEFORE, K_ROTATE_AFTER, K_RETRY_MIN,
 	K_RETRY_MAX, K_EXPIRY_ALERT, K_HOOK_TIMEOUT, K_TEMPFAIL_LIMIT,
-	K_TYPE, K_ZONE, K_TIMEOUT, K_SERVER, K_TSIG_KEY_FILE, K_API_URL,
-	K_API_KEY_FILE, K_SERVER_ID, K_CA_FILE, K_TLS_VERIFY, K_INSECURE,
-	K_PROXY, K_COMMAND,
+	K_TYPE, K_ZONE, K_TIMEOUT,
 	K_PUBLISHER, K_PORT, K_PORTS, K_TLSA_OWNER, K_ALIAS, K_SCHEME, K_ALGORITHMS,
 	K_KEY_FILE, K_CERT_FILE, K_CHAIN_FILE, K_FULLCHAIN_FILE,
 	K_COMBINED_FILE, K_LIVE_LINK, K_OWNER, K_GROUP, K_KEY_MODE,
@@ -151,8 +147,19 @@ enum key_id {
 #define KF_SLOT		0x04	/* a slot's file: "%a" expands */
 #define KF_NONZERO	0x08	/* a duration that must not be 0 */
 #define KF_TTL		0x10	/* a duration that must fit a DNS TTL */
-#define KF_REQUIRED	0x20	/* (for the publisher types listed) */
+#define KF_REQUIRED	0x20	/* "[S] lacks required key" */
 #define KF_SECRET	0x40	/* key_mode: the file holds a private key */
+
+/*
+ * A key of a [publisher] section that its backend declares, kept as read
+ * until the section's type is known (it may come last).
+ */
+struct pubkey {
+	char		*name;
+	char		*value;
+	int		 line;
+	int		 bad;		/* no value */
+};
 
 /* One section as met in the file, with what the second pass needs. */
 struct sect {
@@ -166,6 +173,8 @@ struct sect {
 	char		*pubref;	/* host: the publisher key's value */
 	char		**aliasref;	/* host: alias publishers, or NULL */
 	int		 naliasref;
+	struct pubkey	*pkeys;		/* publisher: its backend's keys */
+	int		 npkeys;
 };
 
 /* An error, kept until the end so that they are logged in line order. */
@@ -201,17 +210,17 @@ typedef int	(*parse_fn)(struct pctx *, const struct keydef *, const char *,
 struct keydef {
 	const char	*name;
 	unsigned	 sects;		/* SECT_* where the key is valid */
-	unsigned	 types;		/* publishers: PT() mask, 0 for all */
 	int		 flags;		/* KF_* */
 	size_t		 off;		/* field in its section's struct */
 	parse_fn	 parse;
 };
 
-#define PT(t)		(1u << (t))
 #define HOFF(f)		offsetof(struct conf_host, f)
 #define POFF(f)		offsetof(struct conf_publisher, f)
 #define TOFF(f)		offsetof(struct conf_timing, f)
 
+static void	 conf_verror(struct pctx *, int, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
 static void	 conf_error(struct pctx *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	 p_path(struct pctx *, const struct keydef *, const char *,
@@ -260,114 +269,95 @@ static int	 p_extra_server(struct pctx *, const struct keydef *,
 		    const char *, void *);
 
 /*
- * Every key. The repeatable host keys (KF_REPEAT) get the whole struct
- * conf_host as their field, since they fill an array and its count.
+ * Every key but a publisher backend's own (struct conf_pubdef). The
+ * repeatable host keys (KF_REPEAT) get the whole struct conf_host as their
+ * field, since they fill an array and its count; type gets the whole
+ * struct conf_publisher, since it sets the backend too.
  */
 static const struct keydef keys[K_COUNT] = {
-	[K_STATE_DIR] = { "state_dir", SECT_GLOBAL, 0, 0,
+	[K_STATE_DIR] = { "state_dir", SECT_GLOBAL, 0,
 	    offsetof(struct conf, state_dir), p_path },
-	[K_KEY_DIR] = { "key_dir", SECT_GLOBAL, 0, 0,
+	[K_KEY_DIR] = { "key_dir", SECT_GLOBAL, 0,
 	    offsetof(struct conf, key_dir), p_path },
-	[K_RESOLVER] = { "resolver", SECT_GLOBAL, 0, 0,
+	[K_RESOLVER] = { "resolver", SECT_GLOBAL, 0,
 	    offsetof(struct conf, resolver), p_addr },
-	[K_LOCK_TIMEOUT] = { "lock_timeout", SECT_GLOBAL, 0, 0,
+	[K_LOCK_TIMEOUT] = { "lock_timeout", SECT_GLOBAL, 0,
 	    offsetof(struct conf, lock_timeout), p_duration },
-	[K_TTL_ADVICE_MIN] = { "ttl_advice_min", SECT_GLOBAL, 0,
+	[K_TTL_ADVICE_MIN] = { "ttl_advice_min", SECT_GLOBAL,
 	    KF_NONZERO | KF_TTL, offsetof(struct conf, ttl_advice_min),
 	    p_duration_int },
-	[K_TTL_ADVICE_MAX] = { "ttl_advice_max", SECT_GLOBAL, 0,
+	[K_TTL_ADVICE_MAX] = { "ttl_advice_max", SECT_GLOBAL,
 	    KF_NONZERO | KF_TTL, offsetof(struct conf, ttl_advice_max),
 	    p_duration_int },
 
-	[K_TTL] = { "ttl", SECT_GLOBAL | SECT_HOST, 0,
+	[K_TTL] = { "ttl", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING | KF_NONZERO | KF_TTL, TOFF(ttl), p_duration },
-	[K_MARGIN] = { "margin", SECT_GLOBAL | SECT_HOST, 0,
+	[K_MARGIN] = { "margin", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING, TOFF(margin), p_duration },
-	[K_RENEW_BEFORE] = { "renew_before", SECT_GLOBAL | SECT_HOST, 0,
+	[K_RENEW_BEFORE] = { "renew_before", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING | KF_NONZERO, TOFF(renew_before), p_duration },
-	[K_ROTATE_AFTER] = { "rotate_after", SECT_GLOBAL | SECT_HOST, 0,
+	[K_ROTATE_AFTER] = { "rotate_after", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING, TOFF(rotate_after), p_duration },
-	[K_RETRY_MIN] = { "retry_min", SECT_GLOBAL | SECT_HOST, 0,
+	[K_RETRY_MIN] = { "retry_min", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING | KF_NONZERO, TOFF(retry_min), p_duration },
-	[K_RETRY_MAX] = { "retry_max", SECT_GLOBAL | SECT_HOST, 0,
+	[K_RETRY_MAX] = { "retry_max", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING | KF_NONZERO, TOFF(retry_max), p_duration },
-	[K_EXPIRY_ALERT] = { "expiry_alert", SECT_GLOBAL | SECT_HOST, 0,
+	[K_EXPIRY_ALERT] = { "expiry_alert", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING, TOFF(expiry_alert), p_duration },
-	[K_HOOK_TIMEOUT] = { "hook_timeout", SECT_GLOBAL | SECT_HOST, 0,
+	[K_HOOK_TIMEOUT] = { "hook_timeout", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING | KF_NONZERO, TOFF(hook_timeout), p_duration },
-	[K_TEMPFAIL_LIMIT] = { "tempfail_limit", SECT_GLOBAL | SECT_HOST, 0,
+	[K_TEMPFAIL_LIMIT] = { "tempfail_limit", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING | KF_NONZERO, TOFF(tempfail_limit), p_duration },
 
-	[K_TYPE] = { "type", SECT_PUB, 0, KF_REQUIRED, POFF(type),
-	    p_pubtype },
-	[K_ZONE] = { "zone", SECT_PUB, 0, 0, POFF(zone), p_domain },
-	[K_TIMEOUT] = { "timeout", SECT_PUB, 0, KF_NONZERO, POFF(timeout),
+	[K_TYPE] = { "type", SECT_PUB, KF_REQUIRED, 0, p_pubtype },
+	[K_ZONE] = { "zone", SECT_PUB, 0, POFF(zone), p_domain },
+	[K_TIMEOUT] = { "timeout", SECT_PUB, KF_NONZERO, POFF(timeout),
 	    p_duration },
-	[K_SERVER] = { "server", SECT_PUB, PT(PUB_RFC2136), 0,
-	    POFF(server), p_addr },
-	[K_TSIG_KEY_FILE] = { "tsig_key_file", SECT_PUB, PT(PUB_RFC2136), 0,
-	    POFF(tsig_key_file), p_path },
-	[K_API_URL] = { "api_url", SECT_PUB, PT(PUB_PDNS), KF_REQUIRED,
-	    POFF(api_url), p_url },
-	[K_API_KEY_FILE] = { "api_key_file", SECT_PUB, PT(PUB_PDNS),
-	    KF_REQUIRED, POFF(api_key_file), p_path },
-	[K_SERVER_ID] = { "server_id", SECT_PUB, PT(PUB_PDNS), 0,
-	    POFF(server_id), p_word },
-	[K_CA_FILE] = { "ca_file", SECT_PUB, PT(PUB_PDNS), 0,
-	    POFF(ca_file), p_path },
-	[K_TLS_VERIFY] = { "tls_verify", SECT_PUB, PT(PUB_PDNS), 0,
-	    POFF(tls_verify), p_bool },
-	[K_INSECURE] = { "insecure", SECT_PUB, PT(PUB_PDNS), 0,
-	    POFF(insecure), p_bool },
-	[K_PROXY] = { "proxy", SECT_PUB, PT(PUB_PDNS), 0,
-	    POFF(proxy), p_url },
-	[K_COMMAND] = { "command", SECT_PUB, PT(PUB_EXEC), KF_REQUIRED,
-	    POFF(command), p_cmd },
 
-	[K_PUBLISHER] = { "publisher", SECT_HOST, 0, KF_REQUIRED,
+	[K_PUBLISHER] = { "publisher", SECT_HOST, KF_REQUIRED,
 	    HOFF(publisher), p_pubref },
-	[K_PORT] = { "port", SECT_HOST, 0, 0, HOFF(ports), p_ports },
-	[K_PORTS] = { "ports", SECT_HOST, 0, 0, HOFF(ports), p_ports },
-	[K_TLSA_OWNER] = { "tlsa_owner", SECT_HOST, 0, 0, HOFF(owner),
+	[K_PORT] = { "port", SECT_HOST, 0, HOFF(ports), p_ports },
+	[K_PORTS] = { "ports", SECT_HOST, 0, HOFF(ports), p_ports },
+	[K_TLSA_OWNER] = { "tlsa_owner", SECT_HOST, 0, HOFF(owner),
 	    p_domain },
-	[K_ALIAS] = { "alias", SECT_HOST, 0, KF_REPEAT, 0, p_alias },
-	[K_SCHEME] = { "scheme", SECT_HOST, 0, 0, HOFF(scheme), p_scheme },
-	[K_ALGORITHMS] = { "algorithms", SECT_HOST, 0, 0, HOFF(algs),
+	[K_ALIAS] = { "alias", SECT_HOST, KF_REPEAT, 0, p_alias },
+	[K_SCHEME] = { "scheme", SECT_HOST, 0, HOFF(scheme), p_scheme },
+	[K_ALGORITHMS] = { "algorithms", SECT_HOST, 0, HOFF(algs),
 	    p_algs },
-	[K_KEY_FILE] = { "key_file", SECT_HOST, 0, KF_SLOT,
+	[K_KEY_FILE] = { "key_file", SECT_HOST, KF_SLOT,
 	    HOFF(files.key_file), p_path },
-	[K_CERT_FILE] = { "cert_file", SECT_HOST, 0, KF_SLOT,
+	[K_CERT_FILE] = { "cert_file", SECT_HOST, KF_SLOT,
 	    HOFF(files.cert_file), p_path },
-	[K_CHAIN_FILE] = { "chain_file", SECT_HOST, 0, KF_SLOT,
+	[K_CHAIN_FILE] = { "chain_file", SECT_HOST, KF_SLOT,
 	    HOFF(files.chain_file), p_path },
-	[K_FULLCHAIN_FILE] = { "fullchain_file", SECT_HOST, 0, KF_SLOT,
+	[K_FULLCHAIN_FILE] = { "fullchain_file", SECT_HOST, KF_SLOT,
 	    HOFF(files.fullchain_file), p_path },
-	[K_COMBINED_FILE] = { "combined_file", SECT_HOST, 0, KF_SLOT,
+	[K_COMBINED_FILE] = { "combined_file", SECT_HOST, KF_SLOT,
 	    HOFF(files.combined_file), p_path },
-	[K_LIVE_LINK] = { "live_link", SECT_HOST, 0, KF_SLOT,
+	[K_LIVE_LINK] = { "live_link", SECT_HOST, KF_SLOT,
 	    HOFF(files.live_link), p_path },
-	[K_OWNER] = { "owner", SECT_HOST, 0, 0, HOFF(files.owner), p_user },
-	[K_GROUP] = { "group", SECT_HOST, 0, 0, HOFF(files.group), p_user },
-	[K_KEY_MODE] = { "key_mode", SECT_HOST, 0, KF_SECRET,
+	[K_OWNER] = { "owner", SECT_HOST, 0, HOFF(files.owner), p_user },
+	[K_GROUP] = { "group", SECT_HOST, 0, HOFF(files.group), p_user },
+	[K_KEY_MODE] = { "key_mode", SECT_HOST, KF_SECRET,
 	    HOFF(files.key_mode), p_mode },
-	[K_CERT_MODE] = { "cert_mode", SECT_HOST, 0, 0,
+	[K_CERT_MODE] = { "cert_mode", SECT_HOST, 0,
 	    HOFF(files.cert_mode), p_mode },
-	[K_ACME_HOOK] = { "acme_hook", SECT_HOST, 0, 0, HOFF(acme_hook),
+	[K_ACME_HOOK] = { "acme_hook", SECT_HOST, 0, HOFF(acme_hook),
 	    p_cmd },
-	[K_RELOAD] = { "reload", SECT_HOST, 0, 0, HOFF(reload), p_cmd },
-	[K_ISSUER_SPKI] = { "issuer_spki", SECT_HOST, 0, KF_REPEAT, 0,
+	[K_RELOAD] = { "reload", SECT_HOST, 0, HOFF(reload), p_cmd },
+	[K_ISSUER_SPKI] = { "issuer_spki", SECT_HOST, KF_REPEAT, 0,
 	    p_spki },
-	[K_ISSUER_CERT] = { "issuer_cert", SECT_HOST, 0, KF_REPEAT, 0,
+	[K_ISSUER_CERT] = { "issuer_cert", SECT_HOST, KF_REPEAT, 0,
 	    p_issuer_cert },
-	[K_EXTRA_SERVER] = { "extra_server", SECT_HOST, 0, KF_REPEAT, 0,
+	[K_EXTRA_SERVER] = { "extra_server", SECT_HOST, KF_REPEAT, 0,
 	    p_extra_server },
 	[K_IGNORE_UNREACHABLE_IPV6] = { "ignore_unreachable_ipv6", SECT_HOST,
-	    0, 0, HOFF(ignore_unreachable_ipv6), p_bool },
-	[K_ISSUER_FOLLOW] = { "issuer_follow", SECT_HOST, 0, 0,
+	    0, HOFF(ignore_unreachable_ipv6), p_bool },
+	[K_ISSUER_FOLLOW] = { "issuer_follow", SECT_HOST, 0,
 	    HOFF(issuer_follow), p_bool },
-	[K_KEEP_RETIRED] = { "keep_retired", SECT_GLOBAL | SECT_HOST, 0,
+	[K_KEEP_RETIRED] = { "keep_retired", SECT_GLOBAL | SECT_HOST,
 	    KF_TIMING, TOFF(keep_retired), p_count },
-	[K_ISSUER_PIN] = { "issuer_pin", SECT_HOST, 0, 0,
+	[K_ISSUER_PIN] = { "issuer_pin", SECT_HOST, 0,
 	    HOFF(issuer_pin), p_issuer_pin },
 };
 
@@ -408,16 +398,6 @@ key_alg_parse(const char *s, enum key_alg *out)
 	return -1;
 }
 
-const char *
-publisher_type_str(enum publisher_type t)
-{
-	switch (t) {
-	case PUB_RFC2136:	return "rfc2136";
-	case PUB_PDNS:		return "pdns";
-	case PUB_EXEC:		return "exec";
-	}
-	return "unknown";
-}
 
 char *
 conf_path_for(const char *path, enum key_alg alg)
@@ -504,19 +484,43 @@ strv_add(char ***v, int *n, char *s)
 	(*v)[(*n)++] = s;
 }
 
+/* A backend's configuration with its defaults; freed by pubdef_free. */
+static void *
+pubdef_new(const struct conf_pubdef *def)
+{
+	void *priv = xcalloc(1, def->priv_size > 0 ? def->priv_size : 1);
+
+	if (def->init != NULL)
+		def->init(priv);
+	return priv;
+}
+
+/* Frees what conf parsed into priv (see conf_kind), then priv. */
+static void
+pubdef_free(const struct conf_pubdef *def, void *priv)
+{
+	const struct conf_key *k;
+	char *field;
+
+	if (priv == NULL)
+		return;
+	for (k = def->keys; k->name != NULL; k++) {
+		field = (char *)priv + k->off;
+		if (k->kind == CONF_CMD)
+			cmd_free((struct conf_cmd *)(void *)field);
+		else if (k->kind != CONF_BOOL)
+			free(*(char **)(void *)field);
+	}
+	free(priv);
+}
+
 static void
 publisher_free(struct conf_publisher *p)
 {
 	free(p->name);
-	free(p->server);
-	free(p->tsig_key_file);
 	free(p->zone);
-	free(p->api_url);
-	free(p->api_key_file);
-	free(p->server_id);
-	free(p->ca_file);
-	free(p->proxy);
-	cmd_free(&p->command);
+	if (p->def != NULL)
+		pubdef_free(p->def, p->priv);
 }
 
 static void
@@ -662,10 +666,9 @@ conf_set_state_dir(struct conf *c, const char *dir)
 }
 
 static void
-conf_error(struct pctx *ctx, int line, const char *fmt, ...)
+conf_verror(struct pctx *ctx, int line, const char *fmt, va_list ap)
 {
 	struct conf_err *e;
-	va_list ap;
 
 	if (ctx->nerr >= CONF_ERRORS_MAX) {
 		ctx->nmore++;
@@ -676,9 +679,17 @@ conf_error(struct pctx *ctx, int line, const char *fmt, ...)
 	e = &ctx->errs[ctx->nerr];
 	e->line = line;
 	e->seq = ctx->nerr++;
-	va_start(ap, fmt);
 	if (vasprintf(&e->msg, fmt, ap) < 0)
 		abort();
+}
+
+static void
+conf_error(struct pctx *ctx, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_verror(ctx, line, fmt, ap);
 	va_end(ap);
 }
 
@@ -1199,24 +1210,74 @@ p_issuer_pin(struct pctx *ctx, const struct keydef *kd, const char *val,
 	return 0;
 }
 
+/* The publisher backends of this build: backend.c's registry. */
+static const struct backend_publisher *const *
+publishers(void)
+{
+	return backend_builtin()->publishers;
+}
+
+/* "rfc2136, pdns or exec": the types of this build, for messages. */
+static char *
+pubtype_names(void)
+{
+	const struct backend_publisher *const *bp = publishers();
+	char *s = xstrdup(""), *t;
+	int i;
+
+	for (i = 0; bp[i] != NULL; i++) {
+		t = xasprintf("%s%s%s", s, i == 0 ? "" : bp[i + 1] == NULL ?
+		    " or " : ", ", bp[i]->type);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static const struct conf_key *
+pubdef_key(const struct conf_pubdef *def, const char *name)
+{
+	const struct conf_key *k;
+
+	for (k = def->keys; k->name != NULL; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+/* The first backend declaring key name (*key set), or NULL. */
+static const struct conf_pubdef *
+pubdef_declaring(const char *name, const struct conf_key **key)
+{
+	const struct backend_publisher *const *bp;
+
+	for (bp = publishers(); *bp != NULL; bp++)
+		if ((*key = pubdef_key(&(*bp)->conf, name)) != NULL)
+			return &(*bp)->conf;
+	return NULL;
+}
+
+/* type = NAME: the publisher backend named, its keys and its type. */
 static int
 p_pubtype(struct pctx *ctx, const struct keydef *kd, const char *val,
     void *field)
 {
-	enum publisher_type *out = field;
+	const struct backend_publisher *const *bp;
+	struct conf_publisher *p = field;
+	char *names;
 
-	if (strcmp(val, "rfc2136") == 0)
-		*out = PUB_RFC2136;
-	else if (strcmp(val, "pdns") == 0)
-		*out = PUB_PDNS;
-	else if (strcmp(val, "exec") == 0)
-		*out = PUB_EXEC;
-	else {
-		conf_error(ctx, ctx->lineno, "%s: unknown publisher type "
-		    "\"%s\" (rfc2136, pdns or exec)", kd->name, val);
-		return -1;
+	for (bp = publishers(); *bp != NULL; bp++) {
+		if (strcmp((*bp)->type, val) == 0) {
+			p->type = (*bp)->type;
+			p->def = &(*bp)->conf;
+			return 0;
+		}
 	}
-	return 0;
+	names = pubtype_names();
+	conf_error(ctx, ctx->lineno, "%s: unknown publisher type \"%s\" (%s)",
+	    kd->name, val, names);
+	free(names);
+	return -1;
 }
 
 static int
@@ -1497,7 +1558,6 @@ publisher_add(struct pctx *ctx, const char *name, int broken)
 	memset(p, 0, sizeof(*p));
 	p->name = xstrdup(name);
 	p->line = ctx->lineno;
-	p->tls_verify = 1;
 	p->timeout = 30;
 	label = xasprintf("publisher %s", name);
 	sect_add(ctx, SECT_PUB, c->npublishers++, label, broken);
@@ -1697,6 +1757,51 @@ conf_reader(char *str, int num, void *arg)
 	return str;
 }
 
+/* The line of s's backend key name, or 0. */
+static int
+pubkey_line(const struct sect *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->npkeys; i++)
+		if (strcmp(s->pkeys[i].name, name) == 0)
+			return s->pkeys[i].line;
+	return 0;
+}
+
+/*
+ * A [publisher] key that is not one of every type's: kept for the backend
+ * of the section's type, parsed when the section is finished. 0 if some
+ * backend declares it, else -1 (nothing logged).
+ */
+static int
+pubkey_keep(struct pctx *ctx, struct sect *s, const char *name,
+    const char *value)
+{
+	const struct conf_key *k;
+	struct pubkey *pk;
+	int first;
+
+	if (pubdef_declaring(name, &k) == NULL)
+		return -1;
+	if ((first = pubkey_line(s, name)) != 0) {
+		conf_error(ctx, ctx->lineno,
+		    "duplicate key \"%s\" in [%s], first at line %d", name,
+		    s->label, first);
+		return 0;
+	}
+	s->pkeys = xrealloc(s->pkeys, ((size_t)s->npkeys + 1) *
+	    sizeof(*s->pkeys));
+	pk = &s->pkeys[s->npkeys++];
+	pk->name = xstrdup(name);
+	pk->value = xstrdup(value);
+	pk->line = ctx->lineno;
+	pk->bad = *value == '\0';
+	if (pk->bad)
+		conf_error(ctx, ctx->lineno, "%s: no value", name);
+	return 0;
+}
+
 static int
 conf_handler(void *arg, const char *section, const char *name,
     const char *value)
@@ -1723,11 +1828,12 @@ conf_handler(void *arg, const char *section, const char *name,
 			break;
 		}
 	}
-	if (kd == NULL) {
+	if (kd == NULL && (s->kind != SECT_PUB ||
+	    pubkey_keep(ctx, s, name, value) == -1))
 		conf_error(ctx, ctx->lineno, "unknown key \"%s\" in [%s]", name,
 		    s->label);
+	if (kd == NULL)
 		return 1;
-	}
 	if (s->seen[k] && !(kd->flags & KF_REPEAT)) {
 		conf_error(ctx, ctx->lineno,
 		    "duplicate key \"%s\" in [%s], first at line %d", name,
@@ -1752,9 +1858,6 @@ conf_handler(void *arg, const char *section, const char *name,
 		base = (char *)&ctx->conf->hosts[s->idx];
 	if (kd->parse(ctx, kd, value, base + kd->off) == -1)
 		s->bad[k] = 1;
-	/* config check and doctor name where a secret file is set. */
-	if (k == K_TSIG_KEY_FILE || k == K_API_KEY_FILE)
-		ctx->conf->publishers[s->idx].secret_line = ctx->lineno;
 	return 1;
 }
 
@@ -1769,17 +1872,15 @@ any_bad(const struct sect *s)
 	return 0;
 }
 
-/* Keys missing from s that its kind (and publisher type) requires. */
+/* Keys missing from s that its kind requires. */
 static void
-check_required(struct pctx *ctx, const struct sect *s, unsigned type)
+check_required(struct pctx *ctx, const struct sect *s)
 {
 	int k;
 
 	for (k = 0; k < K_COUNT; k++) {
 		if (!(keys[k].sects & s->kind) ||
 		    !(keys[k].flags & KF_REQUIRED) || s->seen[k])
-			continue;
-		if (keys[k].types != 0 && !(keys[k].types & type))
 			continue;
 		conf_error(ctx, s->line, "[%s] lacks required key \"%s\"",
 		    s->label, keys[k].name);
@@ -1822,37 +1923,122 @@ finish_global(struct pctx *ctx, const struct sect *s)
 		    s->seen[K_RETRY_MIN] : s->seen[K_RETRY_MAX]);
 }
 
+/* A [publisher] section being finished, for its backend's checks. */
+struct conf_pubctx {
+	struct pctx		*ctx;
+	const struct sect	*s;
+};
+
+void
+conf_pub_error(struct conf_pubctx *pc, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_verror(pc->ctx, line > 0 ? line : pc->s->line, fmt, ap);
+	va_end(ap);
+}
+
+int
+conf_pub_line(const struct conf_pubctx *pc, const char *key)
+{
+	return pubkey_line(pc->s, key);
+}
+
+const struct conf_key *
+conf_pub_secret(const struct conf_publisher *p, const char **path)
+{
+	const struct conf_key *k;
+
+	*path = NULL;
+	if (p->def == NULL || p->priv == NULL)
+		return NULL;
+	for (k = p->def->keys; k->name != NULL; k++) {
+		if (k->flags & CONF_KEY_SECRET) {
+			*path = *(char *const *)(const void *)
+			    ((const char *)p->priv + k->off);
+			return k;
+		}
+	}
+	return NULL;
+}
+
+static const parse_fn kind_parse[] = {
+	[CONF_PATH] = p_path,
+	[CONF_ADDR] = p_addr,
+	[CONF_URL] = p_url,
+	[CONF_WORD] = p_word,
+	[CONF_BOOL] = p_bool,
+	[CONF_CMD] = p_cmd,
+};
+
+/*
+ * Parses one backend key of p's section with the backend of its type; or
+ * else, so that its value is still checked, with the first backend that
+ * declares it, into a configuration thrown away, and then refuses it as
+ * not valid for the type (if the type is known).
+ */
+static void
+pubkey_take(struct pctx *ctx, const struct sect *s, struct conf_publisher *p,
+    const struct pubkey *pk)
+{
+	const struct conf_pubdef *def = p->def;
+	const struct conf_key *k = NULL;
+	struct keydef kd;
+	void *priv = p->priv;
+	int lineno = ctx->lineno;
+
+	if (priv == NULL || (k = pubdef_key(def, pk->name)) == NULL) {
+		def = pubdef_declaring(pk->name, &k);
+		priv = pubdef_new(def);
+	} else if (k->flags & CONF_KEY_SECRET)
+		p->secret_line = pk->line;
+	memset(&kd, 0, sizeof(kd));
+	kd.name = k->name;
+	kd.sects = SECT_PUB;
+	kd.off = k->off;
+	kd.parse = kind_parse[k->kind];
+	ctx->lineno = pk->line;
+	if (!pk->bad)
+		(void)kd.parse(ctx, &kd, pk->value, (char *)priv + k->off);
+	ctx->lineno = lineno;
+	if (priv == p->priv)
+		return;
+	pubdef_free(def, priv);
+	if (p->priv != NULL)
+		conf_error(ctx, pk->line,
+		    "key \"%s\" is not valid for type %s in [%s]", pk->name,
+		    p->type, s->label);
+}
+
 static void
 finish_publisher(struct pctx *ctx, const struct sect *s)
 {
 	struct conf_publisher *p = &ctx->conf->publishers[s->idx];
-	int k;
+	struct conf_pubctx pc = { ctx, s };
+	const struct conf_key *k;
+	int i;
 
-	if (!s->seen[K_TYPE] || s->bad[K_TYPE]) {
-		/* Nothing else can be judged without the type. */
-		check_required(ctx, s, 0);
+	if (s->seen[K_TYPE] && !s->bad[K_TYPE])
+		p->priv = pubdef_new(p->def);
+	else {
+		p->type = NULL;
+		p->def = NULL;
+	}
+	for (i = 0; i < s->npkeys; i++)
+		pubkey_take(ctx, s, p, &s->pkeys[i]);
+	check_required(ctx, s);
+	/* Nothing else can be judged without the type. */
+	if (p->def == NULL)
 		return;
-	}
-	for (k = 0; k < K_COUNT; k++) {
-		if ((keys[k].sects & SECT_PUB) && keys[k].types != 0 &&
-		    s->seen[k] && !(keys[k].types & PT(p->type)))
-			conf_error(ctx, s->seen[k],
-			    "key \"%s\" is not valid for type %s in [%s]",
-			    keys[k].name, publisher_type_str(p->type),
-			    s->label);
-	}
-	check_required(ctx, s, PT(p->type));
-	if (p->type == PUB_PDNS && p->server_id == NULL)
-		p->server_id = xstrdup("localhost");
-	/* Without verification anyone on the path reads the API key: only
-	 * when the operator says so, or names the CA to trust instead. */
-	if (p->type == PUB_PDNS && !p->tls_verify && p->ca_file == NULL &&
-	    !p->insecure && s->seen[K_TLS_VERIFY])
-		conf_error(ctx, s->seen[K_TLS_VERIFY], "tls_verify = no in "
-		    "[%s] lets anyone on the path to %s read the API key: "
-		    "set ca_file to the API's CA instead, or insecure = yes "
-		    "to accept that", s->label, p->api_url ? p->api_url :
-		    "the API");
+	for (k = p->def->keys; k->name != NULL; k++)
+		if ((k->flags & CONF_KEY_REQUIRED) &&
+		    pubkey_line(s, k->name) == 0)
+			conf_error(ctx, s->line,
+			    "[%s] lacks required key \"%s\"", s->label,
+			    k->name);
+	if (p->def->finish != NULL)
+		p->def->finish(&pc, p, p->priv);
 }
 
 /* A publisher given a zone changes names in it only: a TLSA owner outside
@@ -2043,7 +2229,7 @@ finish_host(struct pctx *ctx, const struct sect *s)
 		h->algs = 1u << KEY_ALG_RSA2048;
 	host_names(ctx, s, h);
 
-	check_required(ctx, s, 0);
+	check_required(ctx, s);
 	if (s->pubref != NULL &&
 	    (h->publisher = publisher_find(ctx, s->pubref)) == NULL)
 		conf_error(ctx, s->seen[K_PUBLISHER],
@@ -2302,6 +2488,18 @@ conf_new(const char *path)
 }
 
 static void
+pubkeys_free(struct sect *s)
+{
+	int i;
+
+	for (i = 0; i < s->npkeys; i++) {
+		free(s->pkeys[i].name);
+		free(s->pkeys[i].value);
+	}
+	free(s->pkeys);
+}
+
+static void
 sects_free(struct pctx *ctx)
 {
 	struct sect *s;
@@ -2312,6 +2510,7 @@ sects_free(struct pctx *ctx)
 		free(s->label);
 		free(s->pubref);
 		strv_free(s->aliasref, s->naliasref);
+		pubkeys_free(s);
 	}
 	free(ctx->sects);
 	free(ctx->index);

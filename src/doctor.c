@@ -38,7 +38,6 @@
 #include "observe.h"
 #include "resolve.h"
 #include "store.h"
-#include "tsig_keyfile.h"
 #include "view.h"
 
 #define DOC_RESOLVE_TIMEOUT	3	/* seconds a try, as check uses */
@@ -186,41 +185,56 @@ check_program(struct doc *d, const char *where, const char *label,
 	doctor_judge_file(&d->rep, where, &f);
 }
 
-/* A publisher's secret: owner-only, and a key daneroll can parse.
- * -1 if it failed (the probe would only say it again). */
+/* The programs a publisher's section names (its backend's CMD keys). */
+static void
+check_pub_programs(struct doc *d, const char *where,
+    const struct conf_publisher *p)
+{
+	const struct conf_key *k;
+
+	if (p->def == NULL || p->priv == NULL)
+		return;
+	for (k = p->def->keys; k->name != NULL; k++)
+		if (k->kind == CONF_CMD)
+			check_program(d, where, k->name, (const struct conf_cmd *)
+			    (const void *)((const char *)p->priv + k->off));
+}
+
+/* A publisher's secret file, if its type has one: owner-only, and a
+ * secret its backend can use. -1 if it failed (the probe would only say
+ * it again). */
 static int
-check_secret(struct doc *d, const struct conf_publisher *p)
+check_secret(struct doc *d, const struct conf_publisher *p,
+    const struct backend_publisher *pb)
 {
 	struct doctor_file f;
-	struct tsig_key key;
-	char where[300], at[1100], why[1024];
+	const struct conf_key *k;
+	char where[300], at[1100], why[1024], fix[300];
 	size_t before;
 
 	memset(&f, 0, sizeof(f));
+	if ((k = conf_pub_secret(p, &f.path)) == NULL)
+		return 0;
 	snprintf(where, sizeof(where), "publisher %s", p->name);
 	snprintf(at, sizeof(at), "%s:%d", d->conf->path, p->secret_line);
 	f.kind = DOC_F_SECRET;
-	f.label = p->type == PUB_RFC2136 ? "tsig_key_file" : "api_key_file";
-	f.path = p->type == PUB_RFC2136 ? p->tsig_key_file : p->api_key_file;
+	f.label = k->name;
 	f.set_at = at;
 	if (f.path == NULL) {
-		if (p->type == PUB_RFC2136)
-			doctor_add(&d->rep, DOC_FAIL, DOC_CONFIG, where,
-			    "set tsig_key_file in the section", "no "
-			    "tsig_key_file: updates cannot be signed");
-		return p->type == PUB_RFC2136 ? -1 : 0;
+		snprintf(fix, sizeof(fix), "set %s in the section", k->name);
+		doctor_add(&d->rep, DOC_FAIL, DOC_CONFIG, where, fix,
+		    "no %s: updates cannot be signed", k->name);
+		return -1;
 	}
 	file_stat(&f);
 	if (f.exists == 1 && (f.untrusted = untrusted(d, f.path, FS_SP_FILE,
-	    why, sizeof(why))) == NULL && p->type == PUB_RFC2136 &&
-	    (f.mode & 077) == 0) {
-		memset(&key, 0, sizeof(key));
+	    why, sizeof(why))) == NULL && pb != NULL &&
+	    pb->secret_usable != NULL && (f.mode & 077) == 0) {
 		cap_reset(&d->cap);
-		if (tsig_key_load(f.path, &key) != 0) {
+		if (pb->secret_usable(f.path) != 0) {
 			snprintf(why, sizeof(why), "%s", d->cap.last_bad);
 			f.unusable = why;
 		}
-		tsig_key_free(&key);
 	}
 	before = d->rep.n;
 	doctor_judge_file(&d->rep, where, &f);
@@ -448,9 +462,8 @@ check_publisher(struct doc *d, const struct conf_publisher *p,
 	    zone : owner);
 	snprintf(bad, sizeof(bad), "unusable secret %s", p->name);
 	if (first_time(d, where)) {
-		if (p->type == PUB_EXEC)
-			check_program(d, where, "command", &p->command);
-		else if (check_secret(d, p) != 0)
+		check_pub_programs(d, where, p);
+		if (check_secret(d, p, pb) != 0)
 			(void)first_time(d, bad);
 	}
 	/* A secret that failed is said once: a probe would say it again. */
@@ -464,7 +477,7 @@ check_publisher(struct doc *d, const struct conf_publisher *p,
 	if (pb == NULL) {
 		doctor_add(&d->rep, DOC_FAIL, DOC_CONFIG, where, "build "
 		    "daneroll with this backend", "type %s: not in this build",
-		    publisher_type_str(p->type));
+		    p->type);
 		return;
 	}
 	f.probed = pb->probe != NULL;

@@ -667,8 +667,8 @@ do_publish(struct engine *e, struct view *v, time_t now)
 		if (pub == NULL || e->be->observer == NULL) {
 			log_msg(LOG_LVL_ERR, v->host->name, NULL, "%s: no %s "
 			    "backend in this build; cannot publish",
-			    ow->name, pub == NULL ? publisher_type_str(
-			    ow->publisher->type) : "propagation observer");
+			    ow->name, pub == NULL ? ow->publisher->type :
+			    "propagation observer");
 			o = OUT_PERMFAIL;
 			break;
 		}

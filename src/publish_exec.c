@@ -8,6 +8,7 @@
  * characters flattened, lines joined with " | ") so a provider's error
  * text reaches the operator and the engine's event log.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ static enum outcome
 exec_replace(const struct conf *conf, const struct conf_publisher *p,
     const struct publish_req *req)
 {
+	const struct publish_exec_conf *c = p->priv;
 	struct exec_result res;
 	char **argv = NULL, *env[4] = { NULL, NULL, NULL, NULL }, *out = NULL;
 	enum outcome o = OUT_PERMFAIL;
@@ -83,13 +85,13 @@ exec_replace(const struct conf *conf, const struct conf_publisher *p,
 
 	(void)conf;
 	memset(&res, 0, sizeof(res));
-	if (p->command.argv == NULL || p->command.argc == 0) {
+	if (c == NULL || c->command.argv == NULL || c->command.argc == 0) {
 		log_err("publisher %s: no command configured", p->name);
 		goto out;
 	}
-	argv = xcalloc((size_t)p->command.argc + 3 + nrec + 1, sizeof(*argv));
-	for (i = 0; i < (size_t)p->command.argc; i++)
-		argv[n++] = xstrdup(p->command.argv[i]);
+	argv = xcalloc((size_t)c->command.argc + 3 + nrec + 1, sizeof(*argv));
+	for (i = 0; i < (size_t)c->command.argc; i++)
+		argv[n++] = xstrdup(c->command.argv[i]);
 	argv[n++] = xstrdup("replace");
 	argv[n++] = xstrdup(req->owner);
 	argv[n++] = xasprintf("%lld", (long long)req->ttl);
@@ -148,14 +150,15 @@ out:
 static int
 exec_check(const struct conf *conf, const struct conf_publisher *p)
 {
+	const struct publish_exec_conf *c = p->priv;
 	const char *why;
 
-	if (p->command.argv == NULL)
+	if (c == NULL || c->command.argv == NULL)
 		return 0;	/* conf_load refuses a section without one */
-	if ((why = exec_program_problem(p->command.argv[0])) == NULL)
+	if ((why = exec_program_problem(c->command.argv[0])) == NULL)
 		return 0;
 	log_err("%s:%d: publisher %s: command %s %s", conf->path,
-	    p->command.line, p->name, p->command.argv[0], why);
+	    c->command.line, p->name, c->command.argv[0], why);
 	return -1;
 }
 
@@ -164,17 +167,27 @@ static enum outcome
 exec_probe(const struct conf *conf, const struct conf_publisher *p,
     const char *owner)
 {
+	const struct publish_exec_conf *c = p->priv;
+
 	(void)owner;
 	if (exec_check(conf, p) != 0)
 		return OUT_PERMFAIL;
+	if (c == NULL || c->command.argv == NULL) {
+		log_err("publisher %s: no command configured", p->name);
+		return OUT_PERMFAIL;
+	}
 	log_info("publisher %s: command %s is there and executable (not "
-	    "run: it would publish)", p->name, p->command.argv[0]);
+	    "run: it would publish)", p->name, c->command.argv[0]);
 	return OUT_OK;
 }
 
+static const struct conf_key exec_keys[] = {
+	CONF_KEY(struct publish_exec_conf, command, CONF_CMD,
+	    CONF_KEY_REQUIRED),
+	CONF_KEYS_END
+};
+
 const struct backend_publisher publish_exec = {
-	PUB_EXEC,
-	exec_replace,
-	exec_check,
-	exec_probe
+	"exec", exec_replace, exec_check, exec_probe, NULL,
+	{ exec_keys, sizeof(struct publish_exec_conf), NULL, NULL }
 };

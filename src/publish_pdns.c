@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +362,7 @@ http_request(const struct curl_fns *cu, const struct conf_publisher *p,
     const char *payload, const char *what, long *status,
     struct pdns_resp *resp)
 {
+	const struct publish_pdns_conf *pc = p->priv;
 	CURL *curl = NULL;
 	struct curl_slist *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE];
@@ -407,15 +409,15 @@ http_request(const struct curl_fns *cu, const struct conf_publisher *p,
 	    (long)(timeout < PDNS_CONNECT_MAX ? timeout : PDNS_CONNECT_MAX));
 	(void)cu->easy_setopt(curl, CURLOPT_TIMEOUT, (long)timeout);
 	(void)cu->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER,
-	    p->tls_verify ? 1L : 0L);
+	    pc->tls_verify ? 1L : 0L);
 	(void)cu->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST,
-	    p->tls_verify ? 2L : 0L);
-	if (p->ca_file != NULL)
-		(void)cu->easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
+	    pc->tls_verify ? 2L : 0L);
+	if (pc->ca_file != NULL)
+		(void)cu->easy_setopt(curl, CURLOPT_CAINFO, pc->ca_file);
 	/* "" : no proxy, whatever http_proxy or https_proxy say; the API
 	 * key goes through a proxy only if the configuration names one. */
-	(void)cu->easy_setopt(curl, CURLOPT_PROXY, p->proxy != NULL ?
-	    p->proxy : "");
+	(void)cu->easy_setopt(curl, CURLOPT_PROXY, pc->proxy != NULL ?
+	    pc->proxy : "");
 	c = cu->easy_perform(curl);
 	if (c != CURLE_OK) {
 		if (resp->too_big)
@@ -450,8 +452,9 @@ done:
 static char *
 read_key(const struct conf_publisher *p, size_t *cap)
 {
+	const struct publish_pdns_conf *pc = p->priv;
 	size_t len = 0, i;
-	char *key = fs_read_secret(p->api_key_file, PDNS_KEY_MAX, &len);
+	char *key = fs_read_secret(pc->api_key_file, PDNS_KEY_MAX, &len);
 
 	*cap = len + 1;
 	if (key == NULL)
@@ -463,7 +466,7 @@ read_key(const struct conf_publisher *p, size_t *cap)
 			break;
 	if (len == 0 || i < len) {
 		log_err("publisher %s: %s holds no usable API key (one line "
-		    "of printable characters)", p->name, p->api_key_file);
+		    "of printable characters)", p->name, pc->api_key_file);
 		OPENSSL_cleanse(key, *cap);
 		free(key);
 		return NULL;
@@ -532,26 +535,27 @@ pdns_url_loopback(const char *url)
 static int
 pdns_check(const struct conf *conf, const struct conf_publisher *p)
 {
+	const struct publish_pdns_conf *pc = p->priv;
 	int r = 0;
 
-	if (p->api_url != NULL && cleartext_remote(p->api_url))
+	if (pc->api_url != NULL && cleartext_remote(pc->api_url))
 		log_warn("publisher %s: api_url %s is plain HTTP to a host "
 		    "that is not this one: the API key would cross the "
 		    "network in clear text; use https://", p->name,
-		    p->api_url);
-	if (!p->tls_verify)
+		    pc->api_url);
+	if (!pc->tls_verify)
 		log_warn("publisher %s: tls_verify = no: the API's "
-		    "certificate is not checked%s", p->name, p->insecure ?
+		    "certificate is not checked%s", p->name, pc->insecure ?
 		    " (insecure = yes)" : "");
-	if (p->api_key_file != NULL && fs_missing(p->api_key_file)) {
+	if (pc->api_key_file != NULL && fs_missing(pc->api_key_file)) {
 		log_err("%s:%d: publisher %s: api_key_file %s does not exist",
-		    conf->path, p->secret_line, p->name, p->api_key_file);
+		    conf->path, p->secret_line, p->name, pc->api_key_file);
 		r = -1;
-	} else if (p->api_key_file != NULL &&
-	    fs_check_secret(p->api_key_file) != 0) {
+	} else if (pc->api_key_file != NULL &&
+	    fs_check_secret(pc->api_key_file) != 0) {
 		log_err("%s:%d: publisher %s: api_key_file %s cannot be used "
 		    "(why: above)", conf->path, p->secret_line, p->name,
-		    p->api_key_file);
+		    pc->api_key_file);
 		r = -1;
 	}
 	return r;
@@ -589,6 +593,7 @@ api_close(struct api *a)
 static enum outcome
 api_open(const struct conf_publisher *p, struct api *a)
 {
+	const struct publish_pdns_conf *pc = p->priv;
 	const char *why;
 
 	memset(a, 0, sizeof(*a));
@@ -603,16 +608,16 @@ api_open(const struct conf_publisher *p, struct api *a)
 		log_err("publisher %s: cannot initialise libcurl", p->name);
 		return OUT_TEMPFAIL;
 	}
-	if (p->api_url == NULL || p->api_key_file == NULL) {
+	if (pc == NULL || pc->api_url == NULL || pc->api_key_file == NULL) {
 		log_err("publisher %s: api_url and api_key_file are needed",
 		    p->name);
 		return OUT_PERMFAIL;
 	}
-	a->base = xstrdup(p->api_url);
+	a->base = xstrdup(pc->api_url);
 	while (*a->base != '\0' && a->base[strlen(a->base) - 1] == '/')
 		a->base[strlen(a->base) - 1] = '\0';
 	a->shown = url_for_log(a->base);
-	if (!p->tls_verify)
+	if (!pc->tls_verify)
 		log_warn("publisher %s: TLS verification is off (tls_verify = "
 		    "no): anyone on the path to %s can read the API key",
 		    p->name, a->shown);
@@ -622,8 +627,8 @@ api_open(const struct conf_publisher *p, struct api *a)
 	if ((a->key = read_key(p, &a->keycap)) == NULL)
 		return OUT_PERMFAIL;
 	if ((a->esc = a->cu->easy_init()) == NULL ||
-	    (a->sid = a->cu->easy_escape(a->esc, p->server_id != NULL ?
-	    p->server_id : "localhost", 0)) == NULL) {
+	    (a->sid = a->cu->easy_escape(a->esc, pc->server_id != NULL ?
+	    pc->server_id : "localhost", 0)) == NULL) {
 		log_err("publisher %s: cannot initialise libcurl", p->name);
 		return OUT_TEMPFAIL;
 	}
@@ -755,6 +760,7 @@ static enum outcome
 pdns_probe(const struct conf *conf, const struct conf_publisher *p,
     const char *owner)
 {
+	const struct publish_pdns_conf *pc = p->priv;
 	struct pdns_resp resp;
 	struct api a;
 	char *zid = NULL, *name = NULL, *path = NULL;
@@ -767,7 +773,7 @@ pdns_probe(const struct conf *conf, const struct conf_publisher *p,
 	path = xasprintf("/zones/%s?rrsets=false", zid);
 	if ((r = api_call(p, &a, "GET", path, NULL, &resp)) == OUT_OK)
 		log_info("publisher %s: %s accepts the key of %s for zone %s",
-		    p->name, a.shown, p->api_key_file, zid);
+		    p->name, a.shown, pc->api_key_file, zid);
 done:
 	api_close(&a);
 	buf_free(&resp.body);
@@ -777,9 +783,49 @@ done:
 	return r;
 }
 
+static void
+pdns_conf_init(void *priv)
+{
+	struct publish_pdns_conf *pc = priv;
+
+	pc->server_id = xstrdup("localhost");
+	pc->tls_verify = 1;
+}
+
+/* Without verification anyone on the path reads the API key: only when
+ * the operator says so, or names the CA to trust instead. */
+static void
+pdns_conf_finish(struct conf_pubctx *cx, const struct conf_publisher *p,
+    void *priv)
+{
+	const struct publish_pdns_conf *pc = priv;
+	int line = conf_pub_line(cx, "tls_verify");
+
+	if (!pc->tls_verify && pc->ca_file == NULL && !pc->insecure &&
+	    line != 0)
+		conf_pub_error(cx, line, "tls_verify = no in [publisher %s] "
+		    "lets anyone on the path to %s read the API key: set "
+		    "ca_file to the API's CA instead, or insecure = yes to "
+		    "accept that", p->name, pc->api_url != NULL ? pc->api_url :
+		    "the API");
+}
+
+#define PDNS_KEY(name, kind, flags) \
+	CONF_KEY(struct publish_pdns_conf, name, kind, flags)
+
+static const struct conf_key pdns_keys[] = {
+	PDNS_KEY(api_url, CONF_URL, CONF_KEY_REQUIRED),
+	PDNS_KEY(api_key_file, CONF_PATH, CONF_KEY_REQUIRED | CONF_KEY_SECRET),
+	PDNS_KEY(server_id, CONF_WORD, 0),
+	PDNS_KEY(ca_file, CONF_PATH, 0),
+	PDNS_KEY(tls_verify, CONF_BOOL, 0),
+	PDNS_KEY(insecure, CONF_BOOL, 0),
+	PDNS_KEY(proxy, CONF_URL, 0),
+	CONF_KEYS_END
+};
+
 const struct backend_publisher publish_pdns = {
-	PUB_PDNS,
-	pdns_replace,
-	pdns_check,
-	pdns_probe
+	"pdns", pdns_replace, pdns_check, pdns_probe, NULL,
+	{ pdns_keys, sizeof(struct publish_pdns_conf), pdns_conf_init,
+	    pdns_conf_finish }
 };

@@ -15,6 +15,7 @@
  * by upd_free; nothing outlives the call.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct addrs {
 /* One call of replace(): what every message names. */
 struct upd {
 	const struct conf_publisher	*p;
+	const struct publish_rfc2136_conf *c;	/* p's own keys */
 	const struct publish_req	*req;
 	struct tsig_key			 key;
 	ldns_rdf			*owner;
@@ -196,7 +198,7 @@ tsig_refused(struct upd *u, const struct tsig_key *key, const char *what,
 	if (ti->error == TSIG_ERR_BADSIG)
 		upd_err(u, "%s: the server rejected our TSIG signature "
 		    "(BADSIG): the secret in %s is not the server's "
-		    "secret for this key", what, u->p->tsig_key_file);
+		    "secret for this key", what, u->c->tsig_key_file);
 	else if (ti->error == TSIG_ERR_BADKEY)
 		upd_err(u, "%s: the server does not accept TSIG key %s "
 		    "(BADKEY): it does not know this key name with "
@@ -629,6 +631,7 @@ static enum outcome
 locate(const struct conf *conf, struct upd *u)
 {
 	const struct conf_publisher *p = u->p;
+	const struct publish_rfc2136_conf *c = u->c;
 	struct addrs res;
 	ldns_rdf *mname = NULL;
 	enum outcome o = OUT_PERMFAIL;
@@ -646,20 +649,20 @@ locate(const struct conf *conf, struct upd *u)
 		}
 		u->zone_str = ldns_rdf2str(u->zone);
 	}
-	if (p->server != NULL) {
-		if (srv_addr_parse(p->server, &u->servers.a[0]) != 0) {
+	if (c->server != NULL) {
+		if (srv_addr_parse(c->server, &u->servers.a[0]) != 0) {
 			log_err("publisher %s: server \"%s\" is not an address "
-			    "or address#port", p->name, p->server);
+			    "or address#port", p->name, c->server);
 			goto out;
 		}
 		u->servers.n = 1;
 	}
-	if (p->zone == NULL || p->server == NULL) {
+	if (p->zone == NULL || c->server == NULL) {
 		u->discovering = 1;
 		if ((o = resolver_addrs(conf, u, &res)) != OUT_OK ||
 		    (o = find_zone(u, &res, &mname)) != OUT_OK)
 			goto out;
-		if (p->server == NULL &&
+		if (c->server == NULL &&
 		    (o = mname_addrs(u, &res, mname)) != OUT_OK)
 			goto out;
 		u->discovering = 0;
@@ -823,15 +826,16 @@ upd_start(const struct conf *conf, const struct conf_publisher *p,
 
 	memset(u, 0, sizeof(*u));
 	u->p = p;
+	u->c = p->priv;
 	u->req = req;
 	u->try_ms = ms < RFC2136_MIN_TRY_MS ? RFC2136_MIN_TRY_MS :
 	    ms > INT32_MAX ? INT32_MAX : (int)ms;
-	if (p->tsig_key_file == NULL) {
+	if (u->c == NULL || u->c->tsig_key_file == NULL) {
 		log_err("publisher %s: no tsig_key_file: cannot sign updates",
 		    p->name);
 		return OUT_PERMFAIL;
 	}
-	if (tsig_key_load(p->tsig_key_file, &u->key) != 0)
+	if (tsig_key_load(u->c->tsig_key_file, &u->key) != 0)
 		return OUT_PERMFAIL;
 	return locate(conf, u);
 }
@@ -907,37 +911,54 @@ out:
 	return o;
 }
 
+/* A TSIG key daneroll can sign with (tsig_key_load says why not). */
+static int
+rfc2136_secret_usable(const char *path)
+{
+	struct tsig_key key;
+	int r;
+
+	memset(&key, 0, sizeof(key));
+	r = tsig_key_load(path, &key);
+	tsig_key_free(&key);
+	return r;
+}
+
 /* config check: a key daneroll can sign with, said before a run needs
  * it. */
 static int
 rfc2136_check(const struct conf *conf, const struct conf_publisher *p)
 {
-	struct tsig_key key;
-	int r;
+	const struct publish_rfc2136_conf *c = p->priv;
 
-	if (p->tsig_key_file == NULL) {
+	if (c == NULL || c->tsig_key_file == NULL) {
 		log_err("%s:%d: publisher %s: no tsig_key_file: updates "
 		    "cannot be signed", conf->path, p->line, p->name);
 		return -1;
 	}
-	if (fs_missing(p->tsig_key_file)) {
+	if (fs_missing(c->tsig_key_file)) {
 		log_err("%s:%d: publisher %s: tsig_key_file %s does not exist",
-		    conf->path, p->secret_line, p->name, p->tsig_key_file);
+		    conf->path, p->secret_line, p->name, c->tsig_key_file);
 		return -1;
 	}
-	memset(&key, 0, sizeof(key));
-	r = tsig_key_load(p->tsig_key_file, &key);
-	tsig_key_free(&key);
-	if (r != 0)
-		log_err("%s:%d: publisher %s: tsig_key_file %s cannot be "
-		    "used (why: above)", conf->path, p->secret_line, p->name,
-		    p->tsig_key_file);
-	return r;
+	if (rfc2136_secret_usable(c->tsig_key_file) == 0)
+		return 0;
+	log_err("%s:%d: publisher %s: tsig_key_file %s cannot be used (why: "
+	    "above)", conf->path, p->secret_line, p->name, c->tsig_key_file);
+	return -1;
 }
 
+#define RFC2136_KEY(name, kind, flags) \
+	CONF_KEY(struct publish_rfc2136_conf, name, kind, flags)
+
+static const struct conf_key rfc2136_keys[] = {
+	RFC2136_KEY(server, CONF_ADDR, 0),
+	RFC2136_KEY(tsig_key_file, CONF_PATH, CONF_KEY_SECRET),
+	CONF_KEYS_END
+};
+
 const struct backend_publisher publish_rfc2136 = {
-	PUB_RFC2136,
-	rfc2136_replace,
-	rfc2136_check,
-	rfc2136_probe
+	"rfc2136", rfc2136_replace, rfc2136_check, rfc2136_probe,
+	rfc2136_secret_usable,
+	{ rfc2136_keys, sizeof(struct publish_rfc2136_conf), NULL, NULL }
 };

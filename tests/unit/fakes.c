@@ -886,10 +886,12 @@ fake_verify(const struct conf *c, const struct conf_host *h, enum key_alg alg,
 }
 
 static const struct backend_publisher fake_pub_rfc2136 = {
-	PUB_RFC2136, fake_replace, NULL, NULL
+	.type = "rfc2136",
+	.replace = fake_replace,
 };
 static const struct backend_publisher fake_pub_pdns = {
-	PUB_PDNS, fake_replace, NULL, NULL
+	.type = "pdns",
+	.replace = fake_replace,
 };
 static const struct backend_publisher *const fake_publishers[] = {
 	&fake_pub_rfc2136, &fake_pub_pdns, NULL

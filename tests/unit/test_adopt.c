@@ -105,7 +105,7 @@ static void
 operator_publish(const char *a, const char *b)
 {
 	const struct backend_publisher *p = backend_publisher_for(
-	    &fake_backends, PUB_RFC2136);
+	    &fake_backends, "rfc2136");
 	struct tlsa_set want = { 0 }, prev = { 0 };
 	struct tlsa_rr rr;
 	struct publish_req req;

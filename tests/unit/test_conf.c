@@ -21,10 +21,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "conf.h"
 #include "log.h"
+#include "publish_exec.h"
+#include "publish_pdns.h"
+#include "publish_rfc2136.h"
 #include "t.h"
 #include "util.h"
+
+/* A publisher's own keys, as its backend declares them. */
+#define EXEC(p)		((const struct publish_exec_conf *)(p)->priv)
+#define PDNS(p)		((const struct publish_pdns_conf *)(p)->priv)
+#define RFC2136(p)	((const struct publish_rfc2136_conf *)(p)->priv)
 
 #define ALG(a)	(1u << (a))
 
@@ -261,14 +270,14 @@ test_minimal(void)
 	T_INT(c->npublishers, 1);
 	p = &c->publishers[0];
 	T_STR(p->name, "dns");
-	T_INT(p->type, PUB_EXEC);
+	T_STR(p->type, "exec");
 	T_INT(p->line, 7);
-	T_INT(p->command.argc, 1);
-	T_STR(p->command.argv[0], "/usr/local/bin/publish");
-	T_CHECK(p->command.argv[1] == NULL);
+	T_CHECK(p->def == &publish_exec.conf && p->priv != NULL);
+	T_INT(EXEC(p)->command.argc, 1);
+	T_STR(EXEC(p)->command.argv[0], "/usr/local/bin/publish");
+	T_CHECK(EXEC(p)->command.argv[1] == NULL);
 	T_INT(p->timeout, 30);
-	T_INT(p->tls_verify, 1);
-	T_CHECK(p->server_id == NULL && p->zone == NULL && p->server == NULL);
+	T_CHECK(p->zone == NULL);
 
 	T_INT(c->nhosts, 1);
 	h = &c->hosts[0];
@@ -324,34 +333,34 @@ test_full(void)
 	T_INT(c->npublishers, 3);
 	p = &c->publishers[0];
 	T_STR(p->name, "bind");
-	T_INT(p->type, PUB_RFC2136);
-	T_STR(p->server, "192.0.2.53#5300");
-	T_STR(p->tsig_key_file, "/etc/daneroll/tsig.key");
+	T_STR(p->type, "rfc2136");
+	T_CHECK(p->def == &publish_rfc2136.conf);
+	T_STR(RFC2136(p)->server, "192.0.2.53#5300");
+	T_STR(RFC2136(p)->tsig_key_file, "/etc/daneroll/tsig.key");
 	T_STR(p->zone, "example.org");
 	T_INT(p->timeout, 45);
-	T_CHECK(p->server_id == NULL);
 	p = &c->publishers[1];
 	T_STR(p->name, "pdns");
-	T_INT(p->type, PUB_PDNS);
-	T_STR(p->api_url, "https://ns.example.net:8081");
-	T_STR(p->api_key_file, "/etc/daneroll/pdns.key");
-	T_STR(p->server_id, "ns1.example.net");
-	T_STR(p->ca_file, "/etc/daneroll/pdns-ca.pem");
-	T_INT(p->tls_verify, 0);
+	T_STR(p->type, "pdns");
+	T_STR(PDNS(p)->api_url, "https://ns.example.net:8081");
+	T_STR(PDNS(p)->api_key_file, "/etc/daneroll/pdns.key");
+	T_STR(PDNS(p)->server_id, "ns1.example.net");
+	T_STR(PDNS(p)->ca_file, "/etc/daneroll/pdns-ca.pem");
+	T_INT(PDNS(p)->tls_verify, 0);
 	T_STR(p->zone, "example.net");
 	T_INT(p->timeout, 30);
 	p = &c->publishers[2];
 	T_STR(p->name, "script");
-	T_INT(p->type, PUB_EXEC);
+	T_STR(p->type, "exec");
 	T_INT(p->timeout, 60);
-	if (T_INT(p->command.argc, 6)) {
-		T_STR(p->command.argv[0], "/usr/local/bin/dns-publish");
-		T_STR(p->command.argv[1], "--zone");
-		T_STR(p->command.argv[2], "example com");
-		T_STR(p->command.argv[3], "");
-		T_STR(p->command.argv[4], "-v;x");
-		T_STR(p->command.argv[5], "#y");
-		T_CHECK(p->command.argv[6] == NULL);
+	if (T_INT(EXEC(p)->command.argc, 6)) {
+		T_STR(EXEC(p)->command.argv[0], "/usr/local/bin/dns-publish");
+		T_STR(EXEC(p)->command.argv[1], "--zone");
+		T_STR(EXEC(p)->command.argv[2], "example com");
+		T_STR(EXEC(p)->command.argv[3], "");
+		T_STR(EXEC(p)->command.argv[4], "-v;x");
+		T_STR(EXEC(p)->command.argv[5], "#y");
+		T_CHECK(EXEC(p)->command.argv[6] == NULL);
 	}
 
 	T_INT(c->nhosts, 2);
@@ -473,11 +482,12 @@ test_aliases(void)
 	}
 	T_STR(h->files.key_file, "/etc/postfix/tls/mx2.key");
 	T_STR(h->files.fullchain_file, "/etc/postfix/tls/mx2.pem");
-	T_STR(c->publishers[1].server_id, "localhost");
-	if (T_INT(c->publishers[2].command.argc, 2)) {
-		T_STR(c->publishers[2].command.argv[0],
+	T_STR(PDNS(&c->publishers[1])->server_id, "localhost");
+	T_INT(PDNS(&c->publishers[1])->tls_verify, 1);
+	if (T_INT(EXEC(&c->publishers[2])->command.argc, 2)) {
+		T_STR(EXEC(&c->publishers[2])->command.argv[0],
 		    "/usr/local/bin/my publisher");
-		T_STR(c->publishers[2].command.argv[1], "add");
+		T_STR(EXEC(&c->publishers[2])->command.argv[1], "add");
 	}
 	conf_free(c);
 }
@@ -561,8 +571,8 @@ test_example(void)
 		return;
 	T_INT(c->nhosts, 2);
 	T_INT(c->npublishers, 2);
-	T_INT(c->publishers[0].type, PUB_RFC2136);
-	T_INT(c->publishers[1].type, PUB_PDNS);
+	T_STR(c->publishers[0].type, "rfc2136");
+	T_STR(c->publishers[1].type, "pdns");
 	if ((h = conf_host_find(c, "mx1.example.org")) != NULL) {
 		T_INT(h->scheme, SCHEME_CURRENT_NEXT);
 		T_INT(h->algs, ALG(KEY_ALG_RSA2048) | ALG(KEY_ALG_ECDSA_P256));
@@ -589,9 +599,6 @@ test_names(void)
 	T_STR(key_alg_str(KEY_ALG_ECDSA_P256), "ecdsa-p256");
 	T_STR(conf_scheme_str(SCHEME_CURRENT_NEXT), "current+next");
 	T_STR(conf_scheme_str(SCHEME_CURRENT_ISSUER), "current+issuer");
-	T_STR(publisher_type_str(PUB_RFC2136), "rfc2136");
-	T_STR(publisher_type_str(PUB_PDNS), "pdns");
-	T_STR(publisher_type_str(PUB_EXEC), "exec");
 	T_INT(key_alg_parse("ecdsa-p256", &a), 0);
 	T_INT(a, KEY_ALG_ECDSA_P256);
 	T_INT(key_alg_parse("rsa2048", &a), 0);
@@ -799,7 +806,8 @@ test_crlf_bom(void)
 	T_STR(c->hosts[0].name, "mx.example.org");
 	T_INT(c->hosts[0].port, 26);
 	T_STR(c->hosts[0].files.combined_file, "/etc/postfix/tls/mx.pem");
-	T_STR(c->publishers[0].command.argv[0], "/usr/local/bin/publish");
+	T_STR(EXEC(&c->publishers[0])->command.argv[0],
+	    "/usr/local/bin/publish");
 	conf_free(c);
 }
 
@@ -966,6 +974,153 @@ test_inih_settings_restored(void)
 	conf_free(c);
 }
 
+/*
+ * The publisher backends' own keys, from the registry (so that a new
+ * backend is covered without a line here): a value of each kind its
+ * parser takes, and sections built of them.
+ */
+static const char *
+sample_value(enum conf_kind kind)
+{
+	switch (kind) {
+	case CONF_PATH:	return "/etc/daneroll/sample";
+	case CONF_ADDR:	return "192.0.2.1#5300";
+	case CONF_URL:	return "https://192.0.2.1:8081";
+	case CONF_WORD:	return "sample";
+	case CONF_BOOL:	return "yes";
+	case CONF_CMD:	return "/usr/local/bin/sample --flag";
+	}
+	return "";
+}
+
+static int
+declares(const struct conf_pubdef *def, const char *key)
+{
+	const struct conf_key *k;
+
+	for (k = def->keys; k->name != NULL; k++)
+		if (strcmp(k->name, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A file whose [publisher p] is of bp's type: its required keys (all
+ * of them if all), then extra; type first, or last if type_last. *line
+ * is the line extra starts on. */
+static char *
+pub_text(const struct backend_publisher *bp, int all, int type_last,
+    const char *extra, int *line)
+{
+	const struct conf_key *k;
+	struct buf b = { 0 };
+
+	buf_puts(&b, "[host mx.example.org]\npublisher = p\n"
+	    "combined_file = /etc/postfix/tls/mx.pem\n[publisher p]\n");
+	*line = 5;
+	if (!type_last) {
+		buf_printf(&b, "type = %s\n", bp->type);
+		++*line;
+	}
+	for (k = bp->conf.keys; k->name != NULL; k++) {
+		if (!all && !(k->flags & CONF_KEY_REQUIRED))
+			continue;
+		buf_printf(&b, "%s = %s\n", k->name, sample_value(k->kind));
+		++*line;
+	}
+	buf_puts(&b, extra);
+	if (type_last)
+		buf_printf(&b, "type = %s\n", bp->type);
+	return b.data;
+}
+
+/* Every key of every backend, in the section of every other backend
+ * that does not declare it: refused, naming it, the type and its line. */
+static void
+test_backend_keys_elsewhere(void)
+{
+	const struct backend_publisher *const *a, *const *b;
+	const struct conf_key *k;
+	struct conf *c;
+	char *extra, *text, *want;
+	int line, n = 0;
+
+	for (a = backend_builtin()->publishers; *a != NULL; a++) {
+		for (k = (*a)->conf.keys; k->name != NULL; k++) {
+			for (b = backend_builtin()->publishers; *b != NULL;
+			    b++) {
+				if (declares(&(*b)->conf, k->name))
+					continue;
+				extra = xasprintf("%s = %s\n", k->name,
+				    sample_value(k->kind));
+				text = pub_text(*b, 0, 0, extra,
+				    &line);
+				c = load_text("elsewhere.conf", text);
+				want = xasprintf("%s:%d: key \"%s\" is not "
+				    "valid for type %s in [publisher p]",
+				    t_path("elsewhere.conf"), line, k->name,
+				    (*b)->type);
+				if (!T_CHECK(c == NULL && log_has_line(want) &&
+				    log_lines() == 1))
+					printf("    want %s\n    log: %s", want,
+					    t_log_text());
+				conf_free(c);
+				free(want);
+				free(text);
+				free(extra);
+				n++;
+			}
+		}
+	}
+	printf("    %d keys refused in another backend's section\n", n);
+	T_CHECK(n >= 10);
+}
+
+/* Every key of each backend set, type first and type last: parsed into
+ * the backend's own config, which conf_free() frees (the ASan build of
+ * the suite finds a leak). */
+static void
+test_backend_keys_own(void)
+{
+	const struct backend_publisher *const *a;
+	const struct conf_key *k;
+	const struct conf_publisher *p;
+	const char *field;
+	struct conf *c;
+	char *text;
+	int line, last;
+
+	for (a = backend_builtin()->publishers; *a != NULL; a++) {
+		for (last = 0; last < 2; last++) {
+			text = pub_text(*a, 1, last, "", &line);
+			c = load_text("own.conf", text);
+			free(text);
+			if (!T_CHECK(c != NULL && c->npublishers == 1)) {
+				printf("    %s: %s", (*a)->type,
+				    t_log_text());
+				conf_free(c);
+				continue;
+			}
+			p = &c->publishers[0];
+			T_CHECK(p->def == &(*a)->conf && p->priv != NULL);
+			T_STR(p->type, (*a)->type);
+			for (k = (*a)->conf.keys; k->name != NULL; k++) {
+				field = (const char *)p->priv + k->off;
+				if (k->kind == CONF_BOOL)
+					T_INT(*(const int *)(const void *)
+					    field, 1);
+				else if (k->kind == CONF_CMD)
+					T_INT(((const struct conf_cmd *)
+					    (const void *)field)->argc, 2);
+				else if (!T_CHECK(*(char *const *)
+				    (const void *)field != NULL))
+					printf("    %s: %s unset\n",
+					    (*a)->type, k->name);
+			}
+			conf_free(c);
+		}
+	}
+}
+
 static const struct t_case cases[] = {
 	{ "bad configurations (tests/data/conf/bad)", test_bad_files },
 	{ "minimal: defaults", test_minimal },
@@ -975,6 +1130,10 @@ static const struct t_case cases[] = {
 	{ "%a paths", test_alg_paths },
 	{ "examples/daneroll.conf", test_example },
 	{ "name strings", test_names },
+	{ "a backend's keys refused in another's section",
+	    test_backend_keys_elsewhere },
+	{ "a backend's keys in its own config, freed with it",
+	    test_backend_keys_own },
 	{ "conf_path_for", test_path_for },
 	{ "conf_host_find", test_host_find },
 	{ "conf_set_state_dir", test_state_dir },

@@ -771,7 +771,8 @@ model_probe(const struct conf *c, const struct conf_host *h,
 }
 
 static const struct backend_publisher model_pub = {
-	PUB_RFC2136, model_replace, NULL, NULL
+	.type = "rfc2136",
+	.replace = model_replace,
 };
 static const struct backend_publisher *const model_publishers[] = {
 	&model_pub, NULL

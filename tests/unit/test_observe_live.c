@@ -287,6 +287,7 @@ static void
 run_publish(void)
 {
 	struct conf_publisher p;
+	struct publish_pdns_conf pc = { 0 };
 	struct publish_req req;
 	struct tlsa_set want = { 0 }, prev = { 0 };
 	char *key = NULL;
@@ -294,12 +295,13 @@ run_publish(void)
 
 	memset(&p, 0, sizeof(p));
 	p.name = "live-pdns";
-	p.type = PUB_PDNS;
-	p.api_url = (char *)env("LIVE_PDNS_URL");
-	p.api_key_file = (char *)env("LIVE_PDNS_KEY_FILE");
+	p.type = "pdns";
+	p.priv = &pc;
+	pc.api_url = (char *)env("LIVE_PDNS_URL");
+	pc.api_key_file = (char *)env("LIVE_PDNS_KEY_FILE");
 	p.zone = (char *)env("LIVE_PDNS_ZONE");
-	p.server_id = (char *)env("LIVE_PDNS_SERVER_ID");
-	p.tls_verify = 1;
+	pc.server_id = (char *)env("LIVE_PDNS_SERVER_ID");
+	pc.tls_verify = 1;
 	p.timeout = 10;
 	env_set("LIVE_WANT", &want);
 	req.owner = env("LIVE_OWNER");
@@ -309,8 +311,8 @@ run_publish(void)
 	o = publish_pdns.replace(NULL, &p, &req);
 	check_outcome(o);
 	check_log();
-	if (p.api_key_file != NULL &&
-	    (key = t_read(p.api_key_file)) != NULL) {
+	if (pc.api_key_file != NULL &&
+	    (key = t_read(pc.api_key_file)) != NULL) {
 		key[strcspn(key, "\r\n")] = '\0';
 		check(*key != '\0' && strstr(t_log_text(), key) == NULL,
 		    "the API key is not in the log", NULL);

@@ -356,18 +356,23 @@ srv_start(struct http_srv *s, const struct reply *rs, size_t n)
 	srv_start_tls(s, rs, n, 0);
 }
 
+/* The pdns keys of the section pub_init() makes. */
+static struct publish_pdns_conf pc;
+
 /* A publisher section pointing at the server; key file mode 0600. */
 static void
 pub_init(struct conf_publisher *p, const struct http_srv *s, char *url,
     size_t urlsz, const char *zone)
 {
 	memset(p, 0, sizeof(*p));
+	memset(&pc, 0, sizeof(pc));
+	p->priv = &pc;
 	snprintf(url, urlsz, "http://127.0.0.1:%d/", s->port);
 	p->name = "pdns";
-	p->type = PUB_PDNS;
-	p->api_url = url;
-	p->api_key_file = (char *)t_write("api-key", KEY "\n");
-	p->tls_verify = 1;
+	p->type = "pdns";
+	pc.api_url = url;
+	pc.api_key_file = (char *)t_write("api-key", KEY "\n");
+	pc.tls_verify = 1;
 	p->zone = (char *)zone;
 	p->timeout = 5;
 }
@@ -535,7 +540,7 @@ test_replace_failures(void)
 	/* A world-readable key file is refused before any request. */
 	srv_start(&s, hang, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org");
-	T_CHECK(chmod(p.api_key_file, 0644) == 0);
+	T_CHECK(chmod(pc.api_key_file, 0644) == 0);
 	t_log_reset();
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("api-key"));
@@ -544,15 +549,15 @@ test_replace_failures(void)
 
 	/* An empty key file. */
 	t_write("empty-key", "\n");
-	p.api_key_file = (char *)t_path("empty-key");
+	pc.api_key_file = (char *)t_path("empty-key");
 	t_log_reset();
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("holds no usable API key"));
 
 	/* tls_verify = no is said out loud. */
-	p.api_key_file = (char *)t_write("api-key", KEY "\n");
-	p.tls_verify = 0;
-	p.api_url = "https://127.0.0.1:1/";
+	pc.api_key_file = (char *)t_write("api-key", KEY "\n");
+	pc.tls_verify = 0;
+	pc.api_url = "https://127.0.0.1:1/";
 	t_log_reset();
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
 	T_CHECK(t_log_has("TLS verification is off"));
@@ -593,7 +598,7 @@ test_replace_tls(void)
 	srv_start_tls(&s, ok204, 1, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org");
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
-	p.ca_file = (char *)t_path("tls.pem");
+	pc.ca_file = (char *)t_path("tls.pem");
 	t_log_reset();
 	if (!T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK))
 		printf("    %s", t_log_text());
@@ -607,7 +612,7 @@ test_replace_tls(void)
 	srv_start_tls(&s, ok204, 1, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org");
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
-	p.tls_verify = 0;
+	pc.tls_verify = 0;
 	t_log_reset();
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
 	T_CHECK(t_log_has("TLS verification is off"));
@@ -639,7 +644,7 @@ test_env_proxy_ignored(void)
 	    &want, &prev);
 	srv_start(&s, ok204, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org");
-	p.api_url = "http://192.0.2.1:8081/";
+	pc.api_url = "http://192.0.2.1:8081/";
 	p.timeout = 1;
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		T_INT(setenv(vars[i], url, 1), 0);
@@ -656,8 +661,8 @@ test_env_proxy_ignored(void)
 	/* proxy = names one: then it is used. */
 	srv_start(&s, ok204, 1);
 	pub_init(&p, &s, url, sizeof(url), "example.org");
-	p.proxy = url;
-	p.api_url = "http://192.0.2.1:8081/";
+	pc.proxy = url;
+	pc.api_url = "http://192.0.2.1:8081/";
 	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
 	t_kill(&s.pid);
 	seen = t_read(t_path("requests"));

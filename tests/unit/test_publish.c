@@ -547,6 +547,7 @@ fake_publish(const struct reply *rp, int n, const char *prev,
 {
 	struct conf conf;
 	struct conf_publisher pub;
+	struct publish_rfc2136_conf rc = { 0 };
 	struct tlsa_set ps = { 0 }, ws = { 0 };
 	struct publish_req req;
 	const char *keyfile = t_write("fake.key",
@@ -561,10 +562,11 @@ fake_publish(const struct reply *rp, int n, const char *prev,
 	pid = fake_start(rp, n, keyfile, &port);
 	snprintf(srv, sizeof(srv), "127.0.0.1#%d", port);
 	pub.name = "fake";
-	pub.type = PUB_RFC2136;
-	pub.server = server != NULL ? (char *)server : srv;
+	pub.type = "rfc2136";
+	pub.priv = &rc;
+	rc.server = server != NULL ? (char *)server : srv;
 	pub.zone = "example.org";
-	pub.tsig_key_file = (char *)keyfile;
+	rc.tsig_key_file = (char *)keyfile;
 	pub.timeout = 3;
 	set_of(prev, &ps);
 	set_of(want, &ws);
@@ -742,6 +744,7 @@ test_rfc2136_config(void)
 {
 	struct conf conf;
 	struct conf_publisher pub;
+	struct publish_rfc2136_conf rc = { 0 };
 	struct tlsa_set none = { 0 }, one = { 0 };
 	struct publish_req req = { OWNER, 3600, &none, &one, NULL };
 	const char *key = t_write("cfg.key", "hmac-sha256:k:" SECRET "\n");
@@ -751,16 +754,17 @@ test_rfc2136_config(void)
 	memset(&conf, 0, sizeof(conf));
 	memset(&pub, 0, sizeof(pub));
 	pub.name = "cfg";
-	pub.type = PUB_RFC2136;
+	pub.type = "rfc2136";
+	pub.priv = &rc;
 	pub.zone = "example.org";
-	pub.server = "127.0.0.1#1";
+	rc.server = "127.0.0.1#1";
 	pub.timeout = 3;
 
 	t_log_reset();
 	T_INT(publish_rfc2136.replace(&conf, &pub, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("publisher cfg: no tsig_key_file"));
 
-	pub.tsig_key_file = (char *)key;
+	rc.tsig_key_file = (char *)key;
 	(void)chmod(key, 0644);
 	t_log_reset();
 	T_INT(publish_rfc2136.replace(&conf, &pub, &req), OUT_PERMFAIL);
@@ -773,13 +777,13 @@ test_rfc2136_config(void)
 	T_CHECK(t_log_has("the owner is not in the zone"));
 	pub.zone = "example.org";
 
-	pub.server = "not-an-address";
+	rc.server = "not-an-address";
 	t_log_reset();
 	T_INT(publish_rfc2136.replace(&conf, &pub, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("server \"not-an-address\" is not an address"));
 
 	/* Nothing listens: refused at once, three tries, retry later. */
-	pub.server = "127.0.0.1#1";
+	rc.server = "127.0.0.1#1";
 	t_log_reset();
 	o = publish_rfc2136.replace(&conf, &pub, &req);
 	T_INT(o, OUT_TEMPFAIL);
@@ -837,6 +841,7 @@ test_exec(void)
 	};
 	struct conf conf;
 	struct conf_publisher pub;
+	struct publish_exec_conf ec = { 0 };
 	size_t i;
 
 	memset(&conf, 0, sizeof(conf));
@@ -850,9 +855,10 @@ test_exec(void)
 
 		memset(&pub, 0, sizeof(pub));
 		pub.name = "hook";
-		pub.type = PUB_EXEC;
-		pub.command.argv = argv;
-		pub.command.argc = 3;
+		pub.type = "exec";
+		pub.priv = &ec;
+		ec.command.argv = argv;
+		ec.command.argc = 3;
 		pub.timeout = rows[i].timeout;
 		set_of(rows[i].want, &want);
 		(void)unlink(t_path("argv.out"));
@@ -889,6 +895,7 @@ test_exec_env(void)
 	char *argv[] = { (char *)script("envhook", "exit 0"), NULL };
 	struct conf conf;
 	struct conf_publisher pub;
+	struct publish_exec_conf ec = { 0 };
 	struct tlsa_set none = { 0 }, want = { 0 }, served = { 0 };
 	struct publish_req req = { OWNER, 3600, &none, &want, &served };
 	char *env, *line, *save = NULL;
@@ -897,10 +904,11 @@ test_exec_env(void)
 	memset(&conf, 0, sizeof(conf));
 	memset(&pub, 0, sizeof(pub));
 	pub.name = "envhook";
-	pub.type = PUB_EXEC;
+	pub.type = "exec";
+	pub.priv = &ec;
 	pub.zone = "example.org";
-	pub.command.argv = argv;
-	pub.command.argc = 1;
+	ec.command.argv = argv;
+	ec.command.argc = 1;
 	pub.timeout = 10;
 	set_of("123", &want);
 	set_of("13", &served);
@@ -934,14 +942,14 @@ test_exec_env(void)
 	tlsa_set_free(&served);
 
 	/* No command, a missing program: need a human. */
-	pub.command.argv = NULL;
-	pub.command.argc = 0;
+	ec.command.argv = NULL;
+	ec.command.argc = 0;
 	t_log_reset();
 	T_INT(publish_exec.replace(&conf, &pub, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("publisher envhook: no command configured"));
 	argv[0] = "/nonexistent/dns-hook";
-	pub.command.argv = argv;
-	pub.command.argc = 1;
+	ec.command.argv = argv;
+	ec.command.argc = 1;
 	t_log_reset();
 	T_INT(publish_exec.replace(&conf, &pub, &req), OUT_PERMFAIL);
 	T_CHECK(t_log_has("cannot run /nonexistent/dns-hook"));

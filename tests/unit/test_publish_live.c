@@ -91,6 +91,8 @@ test_live(void)
 {
 	struct conf conf;
 	struct conf_publisher pub;
+	struct publish_rfc2136_conf rc = { 0 };
+	struct publish_exec_conf ec = { 0 };
 	struct tlsa_set prev = { 0 }, want = { 0 };
 	struct publish_req req;
 	const char *t = env("DANEROLL_LIVE_TIMEOUT");
@@ -108,10 +110,11 @@ test_live(void)
 	memset(&pub, 0, sizeof(pub));
 	conf.resolver = (char *)env("DANEROLL_LIVE_RESOLVER");
 	pub.name = "live";
-	pub.type = PUB_RFC2136;
-	pub.server = (char *)env("DANEROLL_LIVE_SERVER");
+	pub.type = "rfc2136";
+	pub.priv = &rc;
+	rc.server = (char *)env("DANEROLL_LIVE_SERVER");
 	pub.zone = (char *)env("DANEROLL_LIVE_ZONE");
-	pub.tsig_key_file = (char *)env("DANEROLL_LIVE_KEY");
+	rc.tsig_key_file = (char *)env("DANEROLL_LIVE_KEY");
 	pub.timeout = t != NULL ? atoi(t) : 6;
 	if (command != NULL) {
 		words = xstrdup(command);
@@ -120,9 +123,10 @@ test_live(void)
 		    argv[argc] = strtok_r(NULL, " ", &save))
 			argc++;
 		argv[argc] = NULL;
-		pub.type = PUB_EXEC;
-		pub.command.argv = argv;
-		pub.command.argc = argc;
+		pub.type = "exec";
+		pub.priv = &ec;
+		ec.command.argv = argv;
+		ec.command.argc = argc;
 		be = &publish_exec;
 	}
 	T_CHECK(env("DANEROLL_LIVE_OWNER") != NULL);
