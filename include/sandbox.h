@@ -18,7 +18,8 @@
  * Call it after everything that needs a file has run (OpenSSL's
  * configuration, the time zone, the resolver configuration: see
  * sandbox_preload()). Returns 0, or -1 with why filled; the process must
- * then not go on (it may be partly confined).
+ * then not go on (it may be partly confined). 0 with why filled: confined
+ * without Landlock, which the kernel lacks or a filter above refused.
  *
  * sandbox_landlock_abi() is the kernel's Landlock ABI, 0 without one.
  */

@@ -354,6 +354,29 @@ due_scan(struct engine *e, const struct conf_host **hs, int n, int dry_run,
 		store_rollback(e->store);
 }
 
+/* One due host under its owners' locks (none for a dry run): the
+ * locks' outcome; r is filled when that is OUT_OK. */
+static enum outcome
+run_locked(struct engine *e, int dry_run, const struct conf_host *h,
+    struct engine_result *r)
+{
+	struct lock_set *lk = NULL;
+	const char **owners;
+	int no;
+	enum outcome lo = OUT_OK;
+
+	owners = host_owners(h, &no);
+	if (!dry_run)
+		lo = lock_acquire(e->conf->state_dir, owners, no,
+		    e->conf->lock_timeout, &lk);
+	free(owners);
+	if (lo == OUT_OK) {
+		engine_host(e, h, r);
+		lock_release(lk);
+	}
+	return lo;
+}
+
 static int
 cmd_run(const struct cli *c, struct conf *conf)
 {
@@ -399,29 +422,17 @@ cmd_run(const struct cli *c, struct conf *conf)
 		due_scan(&e, hs, n, c->dry_run, due, &wake, &busy);
 		for (i = 0; i < n; i++) {
 			struct engine_result r;
-			struct lock_set *lk = NULL;
-			const char **owners;
-			int no;
-			enum outcome lo = OUT_OK;
+			enum outcome lo;
 
-			if (!due[i]) {
-				ran[i] = 0;
+			if (!(ran[i] = due[i]))
 				continue;
-			}
-			owners = host_owners(hs[i], &no);
-			if (!c->dry_run)
-				lo = lock_acquire(conf->state_dir, owners, no,
-				    conf->lock_timeout, &lk);
-			free(owners);
-			ran[i] = 1;
-			if (lo != OUT_OK) {
+			if ((lo = run_locked(&e, c->dry_run, hs[i], &r)) !=
+			    OUT_OK) {
 				bad[i] = ~0u;
 				if (lo > worst)
 					worst = lo;
 				continue;
 			}
-			engine_host(&e, hs[i], &r);
-			lock_release(lk);
 			bad[i] = r.failed_algs | r.critical_algs;
 			if (r.outcome > worst)
 				worst = r.outcome;

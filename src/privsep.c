@@ -167,6 +167,9 @@ child_main(int fd)
 		log_err("network child: cannot enter its sandbox: %s", why);
 		_exit(1);
 	}
+	if (why[0] != '\0')
+		log_report(LOG_LVL_NOTICE, NULL, NULL, "network child: %s",
+		    why);
 	log_info("network child %ld: uid %ld, no_new_privs, Landlock ABI %d, "
 	    "seccomp filter", (long)getpid(), (long)getuid(),
 	    sandbox_landlock_abi());

@@ -50,6 +50,8 @@ sandbox_preload(void)
 	tzset();
 }
 
+static int landlock_errno;	/* why the ABI is 0 */
+
 /* Asked once: inside the sandbox the question itself is filtered. */
 int
 sandbox_landlock_abi(void)
@@ -60,6 +62,7 @@ sandbox_landlock_abi(void)
 	if (abi < 0) {
 		v = syscall(SYS_landlock_create_ruleset, NULL, 0,
 		    LANDLOCK_CREATE_RULESET_VERSION);
+		landlock_errno = v > 0 ? 0 : errno;
 		abi = v > 0 ? (int)v : 0;
 	}
 	return abi;
@@ -99,8 +102,14 @@ confine_files(const char *const *readable, char *why, size_t len)
 	size_t size = sizeof(uint64_t);
 	int abi = sandbox_landlock_abi(), fd = -1, rc = -1, i;
 
-	if (abi == 0)
-		return 0;	/* seccomp and the uid still hold */
+	if (abi == 0) {
+		/* seccomp and the uid still hold; the caller says so.
+		 * EPERM: a filter above this process (systemd's
+		 * SystemCallFilter=) refused the question. */
+		snprintf(why, len, "no Landlock (%s): files are kept from it "
+		    "by its uid and seccomp only", strerror(landlock_errno));
+		return 0;
+	}
 	if (abi >= 2)
 		a.fs |= LL_FS_REFER;
 	if (abi >= 3)
@@ -232,6 +241,7 @@ int
 sandbox_enter(const char *user, const char *const *readable, char *why,
     size_t len)
 {
+	why[0] = '\0';
 	if (drop_user(user, why, len) != 0)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||

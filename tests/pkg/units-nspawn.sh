@@ -354,6 +354,11 @@ fi
 if in_ct journalctl --no-pager -o cat -u "$u" -u daneroll.service | grep -q "Read-only file system"; then
 	not_ok "no 'Read-only file system' in the units' journal" "$(in_ct journalctl --no-pager -o cat -u "$u" | grep 'Read-only' | head -n 5)"
 else ok "no 'Read-only file system' in the units' journal"; fi
+# The network child (docs/security.md) confined itself whole: the units
+# let it make its Landlock ruleset and seccomp filter.
+if in_ct journalctl --no-pager -o cat -u "$u" -u daneroll.service | grep -q "network child"; then
+	not_ok "the network child confined itself whole under the units" "$(in_ct journalctl --no-pager -o cat -u "$u" -u daneroll.service | grep 'network child' | head -n 5)"
+else ok "the network child confined itself whole under the units"; fi
 pebble_int=$(openssl x509 -in "$PEBBLE_INTERMEDIATE_FILE" -noout -subject 2>/dev/null | sed 's/^subject=//')
 for a in rsa2048 ecdsa-p256; do
 	iss=$(openssl x509 -in "$W/mx1/$a.pem" -noout -issuer 2>/dev/null)
