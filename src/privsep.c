@@ -384,7 +384,11 @@ privsep_stop(void)
 		return;
 	(void)close(pr.fd);
 	pr.fd = -1;
-	/* Reading its channel, the child sees the end and exits. */
+	/* A child never asked anything may still be confining itself: a
+	 * run with nothing due does not wait for that. One that was is
+	 * reading its channel, sees the end and exits. */
+	if (!pr.ready)
+		(void)kill(pr.pid, SIGKILL);
 	while (waitpid(pr.pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	pr.pid = -1;
