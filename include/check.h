@@ -36,6 +36,7 @@
 
 #include <time.h>
 
+#include "check_net.h"
 #include "conf.h"
 #include "machine.h"
 #include "resolve.h"
@@ -246,17 +247,20 @@ void		 check_format_json(const struct check_report *, struct buf *);
 
 /*
  * Looks everything up and handshakes (hosts: NULL-free array of nhosts
- * configured hosts), filling rep. 0, or -1 (logged) when nothing could be
- * checked at all.
+ * configured hosts) through net (check_net.h; NULL: check_net_gather in
+ * this process), reads the state, and fills rep. 0, or -1 (logged) when
+ * nothing could be checked at all.
  */
 int		 check_gather(const struct conf *,
 		    const struct conf_host *const *hosts, int nhosts,
-		    const struct verify_opts *, struct check_report *rep);
+		    const struct verify_opts *, check_net_fn net,
+		    struct check_report *rep);
 
 struct check_opts {
 	int			 json;
 	const char		*prometheus;	/* textfile path, or NULL */
 	struct check_expiry	 expiry;
+	check_net_fn		 net;		/* NULL: in this process */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "check_net.h"
 #include "check_rows.h"
 #include "fsutil.h"
 #include "log.h"
@@ -25,7 +26,7 @@
 
 struct host_work {
 	const struct conf_host	*h;
-	struct verify_name	*names;
+	struct verify_name	*names;		/* its share of check_net's */
 	int			 nnames;
 	int			 first_ep, neps;
 	int			 have_view;
@@ -177,39 +178,6 @@ open_state(const struct conf *conf, const char *db, struct check_report *rep,
 	}
 }
 
-/* Every handshake of every host, appended to *eps for one concurrent
- * run; each host's share is w[i].first_ep and w[i].neps. */
-static void
-add_endpoints(const struct conf_host *const *hosts, int nhosts,
-    struct host_work *w, struct verify_endpoint **eps, int *neps)
-{
-	int i, j, k, a;
-
-	for (i = 0; i < nhosts; i++) {
-		w[i].first_ep = *neps;
-		for (j = 0; j < w[i].nnames; j++) {
-			struct verify_name *vn = &w[i].names[j];
-			const struct tlsa_set *set = vn->tlsa.exists &&
-			    (vn->tlsa.sec == RESOLVE_SECURE ||
-			    vn->tlsa.sec == RESOLVE_INSECURE) ?
-			    &vn->tlsa.set : NULL;
-
-			for (k = 0; k < vn->addrs.naddr; k++)
-				for (a = 0; a < KEY_ALG_COUNT; a++) {
-					if (!(hosts[i]->algs & (1u << a)))
-						continue;
-					*eps = xrealloc(*eps, (size_t)(*neps +
-					    1) * sizeof(**eps));
-					verify_endpoint_init(&(*eps)[(*neps)++],
-					    vn->name, vn->base,
-					    &vn->addrs.addr[k], vn->port,
-					    (enum key_alg)a, set);
-				}
-		}
-		w[i].neps = *neps - w[i].first_ep;
-	}
-}
-
 /* One host's findings from what was gathered for it (w, its share of
  * eps); its slots' rows go to rep first. */
 static void
@@ -259,9 +227,6 @@ free_work(struct host_work *w, int nhosts)
 	int i, j;
 
 	for (i = 0; w != NULL && i < nhosts; i++) {
-		for (j = 0; j < w[i].nnames; j++)
-			verify_name_free(&w[i].names[j]);
-		free(w[i].names);
 		if (w[i].have_view)
 			view_free(&w[i].view);
 		tlsa_set_free(&w[i].known);
@@ -273,84 +238,54 @@ free_work(struct host_work *w, int nhosts)
 	free(w);
 }
 
-/* Every host's first lookups at once: a check waits for the resolver
- * about once, not three times per name. */
-static void
-prefetch(struct resolver *res, const struct conf_host *const *hosts,
-    int nhosts)
-{
-	const char **names;
-	int *ports, i, j;
-	size_t n = 0;
-
-	for (i = 0; i < nhosts; i++)
-		n += (size_t)hosts[i]->nowners;
-	names = xcalloc(n + 1, sizeof(*names));
-	ports = xcalloc(n + 1, sizeof(*ports));
-	n = 0;
-	for (i = 0; i < nhosts; i++)
-		for (j = 0; j < hosts[i]->nowners; j++) {
-			names[n] = hosts[i]->owners[j].mx;
-			ports[n++] = hosts[i]->owners[j].port;
-		}
-	verify_prefetch(res, names, ports, n);
-	free(names);
-	free(ports);
-}
-
 int
 check_gather(const struct conf *conf, const struct conf_host *const *hosts,
-    int nhosts, const struct verify_opts *opts, struct check_report *rep)
+    int nhosts, const struct verify_opts *opts, check_net_fn net_fn,
+    struct check_report *rep)
 {
-	struct resolver *res = NULL;
+	struct check_net net;
 	struct store *st = NULL;
 	struct host_work *w = NULL;
-	struct verify_endpoint *eps = NULL;
 	char *db = NULL;
-	int i, j, neps = 0, rc = -1;
+	int i, at = 0, rc = -1;
 
-	if (resolve_open(conf->resolver, opts->dns_timeout_secs, &res) !=
-	    OUT_OK) {
+	memset(&net, 0, sizeof(net));
+	if ((net_fn != NULL ? net_fn : check_net_gather)(conf, hosts, nhosts,
+	    opts, &net) != 0)
+		goto done;
+	if (net.no_resolver) {
 		for (i = 0; i < nhosts; i++)
 			check_add(rep, CHECK_UNKNOWN, hosts[i]->name,
 			    "dns-failure", NULL, "no resolver to ask");
 		rc = 0;
 		goto done;
 	}
-	if (!resolve_is_local(res))
+	if (!net.resolver_local)
 		check_add(rep, CHECK_OK, NULL, "note", NULL, "the DNSSEC "
 		    "status is the AD bit of %s, trusted over the network path "
-		    "to it", resolve_name(res));
+		    "to it", net.resolver);
 	db = xasprintf("%s/%s", conf->state_dir, STORE_DB_NAME);
 	open_state(conf, db, rep, &st);
-	prefetch(res, hosts, nhosts);
 	w = xcalloc((size_t)nhosts, sizeof(*w));
 	for (i = 0; i < nhosts; i++) {
 		w[i].h = hosts[i];
 		w[i].nnames = hosts[i]->nowners;
-		w[i].names = xcalloc((size_t)w[i].nnames,
-		    sizeof(*w[i].names));
-		for (j = 0; j < w[i].nnames; j++)
-			(void)verify_lookup(res, hosts[i]->owners[j].mx,
-			    hosts[i]->owners[j].port, &w[i].names[j]);
+		w[i].names = &net.names[at];
+		at += w[i].nnames;
+		w[i].first_ep = net.host_ep[i];
+		w[i].neps = net.host_ep[i + 1] - net.host_ep[i];
 		if (st != NULL)
 			load_known(st, &w[i], rep->now);
 	}
-	add_endpoints(hosts, nhosts, w, &eps, &neps);
-	if (neps > 0 && verify_run(eps, neps, opts) != 0)
-		goto done;
 	for (i = 0; i < nhosts; i++)
-		judge_host(conf, &w[i], eps, rep);
+		judge_host(conf, &w[i], net.eps, rep);
 	check_shared_keys(rep);
 	rc = 0;
 done:
-	for (i = 0; i < neps; i++)
-		verify_endpoint_clear(&eps[i]);
-	free(eps);
 	free_work(w, nhosts);
+	check_net_free(&net);
 	free(db);
 	store_close(st);
-	resolve_close(res);
 	return rc;
 }
 
@@ -377,15 +312,6 @@ write_prometheus(const char *path, const struct buf *prom)
 	return rc;
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 check_main(const struct conf *conf, char **names, int nnames,
     const struct check_opts *o, int *exit_code)
@@ -394,7 +320,7 @@ check_main(const struct conf *conf, char **names, int nnames,
 	struct verify_opts opts;
 	const struct conf_host **hosts = NULL;
 	struct buf out = { NULL, 0, 0 }, prom = { NULL, 0, 0 };
-	long long t0 = mono_ms();
+	int64_t t0 = util_mono_ms();
 	int n = 0, rc = -1;
 
 	memset(&rep, 0, sizeof(rep));
@@ -408,9 +334,9 @@ check_main(const struct conf *conf, char **names, int nnames,
 	verify_opts_init(&opts);
 	rep.now = util_now();
 	rep.expiry = o->expiry;
-	if (check_gather(conf, hosts, n, &opts, &rep) != 0)
+	if (check_gather(conf, hosts, n, &opts, o->net, &rep) != 0)
 		goto done;
-	rep.duration_ms = (long)(mono_ms() - t0);
+	rep.duration_ms = (long)(util_mono_ms() - t0);
 	if (o->json)
 		check_format_json(&rep, &out);
 	else {

@@ -635,7 +635,7 @@ test_state_absent_or_unreadable(void)
 		    t_path("no-state"));
 		c.state_dir = dir;
 		memset(&rep, 0, sizeof(rep));
-		T_INT(check_gather(&c, NULL, 0, &o, &rep), 0);
+		T_INT(check_gather(&c, NULL, 0, &o, NULL, &rep), 0);
 		want = unreadable ? xasprintf("cannot read the daneroll state: "
 		    "%s: not a directory", dir) :
 		    xasprintf("no daneroll state (%s/daneroll.db does not "

@@ -380,7 +380,7 @@ test_check_findings(void)
 				n++;
 		memset(&rep, 0, sizeof(rep));
 		rep.now = util_now();
-		T_INT(check_gather(conf, hs, n, &o, &rep), 0);
+		T_INT(check_gather(conf, hs, n, &o, NULL, &rep), 0);
 		nc = 0;
 		for (i = 0; i < rep.nfindings && nc < 16; i++)
 			if (rep.findings[i].sev != CHECK_OK &&
