@@ -31,9 +31,15 @@
 #define DANEROLL_PRIVSEP_H
 
 #include "backend.h"
+#include "check_net.h"
 
 const struct backends	*privsep_start(const struct conf *,
 			    const struct backends *real);
+/* check's network half (check_net.h) done by the child; 0, or -1 (logged,
+ * net empty). */
+int			 privsep_check_net(const struct conf *,
+			    const struct conf_host *const *hosts, int nhosts,
+			    const struct verify_opts *, struct check_net *);
 void			 privsep_stop(void);
 
 #endif

@@ -10,7 +10,13 @@
  *   parent -> child    PM_OBSERVE  host index, owner, want
  *                      PM_VERIFY   host index, algorithm, want
  *                      PM_PROBE    host index, algorithm, would
+ *                      PM_CHECK    host indices, verify_opts
  *   child -> parent    PM_LOG      level, cause, line (any number)
+ *                      PM_NET_HEAD resolver facts, name and endpoint
+ *                                  counts      (PM_CHECK: once, first)
+ *                      PM_NET_NAME a struct verify_name (PM_CHECK)
+ *                      PM_NET_EP   an endpoint's results, its chain as
+ *                                  DER         (PM_CHECK)
  *                      PM_RESULT   outcome [, report for PM_OBSERVE]
  *
  * The parent decodes what a process that parsed hostile input wrote, so
@@ -25,18 +31,25 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "check_net.h"
 
 #define PMSG_MAX_FRAME	(4u << 20)	/* octets after the length */
 #define PMSG_MAX_STR	4096		/* a log line, an owner name */
 #define PMSG_MAX_RRS	1024		/* records in one TLSA set */
 #define PMSG_MAX_SERVERS 4096		/* addresses in one report */
+#define PMSG_MAX_HOSTS	(1u << 20)	/* hosts in one PM_CHECK */
+#define PMSG_MAX_CHAIN	32		/* certificates of one endpoint */
 
 enum pmsg_kind {
 	PM_OBSERVE = 1,
 	PM_VERIFY,
 	PM_PROBE,
 	PM_LOG,
-	PM_RESULT
+	PM_RESULT,
+	PM_CHECK,
+	PM_NET_HEAD,
+	PM_NET_NAME,
+	PM_NET_EP
 };
 
 struct pmsg_request {
@@ -45,6 +58,9 @@ struct pmsg_request {
 	enum key_alg	 alg;		/* PM_VERIFY, PM_PROBE */
 	char		*owner;		/* PM_OBSERVE */
 	struct tlsa_set	 set;		/* want, or would */
+	uint32_t	*hosts;		/* PM_CHECK: indices */
+	uint32_t	 nhosts;
+	struct verify_opts opts;	/* PM_CHECK */
 };
 
 struct pmsg_reply {
@@ -55,6 +71,11 @@ struct pmsg_reply {
 	enum outcome	 outcome;	/* PM_RESULT */
 	int		 has_report;	/* PM_RESULT of a PM_OBSERVE */
 	struct obs_report report;
+	struct check_net net;		/* PM_NET_HEAD: no_resolver,
+					 * resolver_local, resolver, nnames,
+					 * neps; nothing allocated */
+	struct verify_name name;	/* PM_NET_NAME */
+	struct verify_endpoint ep;	/* PM_NET_EP: the results only */
 };
 
 /* A growing output buffer; frames are appended whole. */
@@ -70,6 +91,9 @@ void	pmsg_put_log(struct pmsg_buf *, int level, int cause,
 /* report: NULL but for the answer to PM_OBSERVE. */
 void	pmsg_put_result(struct pmsg_buf *, enum outcome,
 	    const struct obs_report *report);
+void	pmsg_put_net_head(struct pmsg_buf *, const struct check_net *);
+void	pmsg_put_net_name(struct pmsg_buf *, const struct verify_name *);
+void	pmsg_put_net_ep(struct pmsg_buf *, const struct verify_endpoint *);
 
 /* The length a frame header announces; 0 if over PMSG_MAX_FRAME. */
 uint32_t pmsg_frame_len(const uint8_t hdr[4]);

@@ -1,10 +1,9 @@
 /*
- * check_gather - what the monitor judges, gathered: DNS through one
- * validating resolver (every name's first questions asked at once), then
- * daneroll's state, then every handshake of every host in one
- * verify_run(), so hosts and addresses are checked concurrently and the
- * run lasts about as long as its slowest endpoint; and `daneroll check`
- * itself. Findings are data, not log lines: only failures of the check
+ * check_gather - what the monitor judges, gathered: what the network
+ * says (check_net.h: DNS through one validating resolver, every handshake
+ * of every host in one verify_run(); under `daneroll check`, in the
+ * network child), then daneroll's state, then each host judged; and
+ * `daneroll check` itself. Findings are data, not log lines: only failures of the check
  * itself (no resolver, an unwritable metrics file) are logged. See
  * include/check.h.
  */

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_net.h"
 #include "log.h"
 #include "privsep_msg.h"
 #include "privsep.h"
@@ -120,6 +121,40 @@ forward_line(enum log_level lvl, int cause, const char *line)
 	send_frame_or_die(&b);
 }
 
+/* check's network half, streamed: its head, every name, every
+ * endpoint's results, then the outcome. */
+static void
+serve_check(const struct pmsg_request *q)
+{
+	const struct conf_host **hs;
+	struct check_net net;
+	struct pmsg_buf b = { NULL, 0, 0 };
+	enum outcome o;
+	uint32_t i;
+	int j;
+
+	hs = xcalloc((size_t)q->nhosts + 1, sizeof(*hs));
+	for (i = 0; i < q->nhosts; i++)
+		hs[i] = &pr.conf->hosts[q->hosts[i]];
+	memset(&net, 0, sizeof(net));
+	o = check_net_gather(pr.conf, hs, (int)q->nhosts, &q->opts, &net) ==
+	    0 ? OUT_OK : OUT_TEMPFAIL;
+	pmsg_put_net_head(&b, &net);
+	send_frame_or_die(&b);
+	for (j = 0; j < net.nnames; j++) {
+		pmsg_put_net_name(&b, &net.names[j]);
+		send_frame_or_die(&b);
+	}
+	for (j = 0; j < net.neps; j++) {
+		pmsg_put_net_ep(&b, &net.eps[j]);
+		send_frame_or_die(&b);
+	}
+	pmsg_put_result(&b, o, NULL);
+	send_frame_or_die(&b);
+	check_net_free(&net);
+	free(hs);
+}
+
 static void
 serve(const struct pmsg_request *q)
 {
@@ -140,6 +175,20 @@ serve(const struct pmsg_request *q)
 	pmsg_put_result(&b, o, q->kind == PM_OBSERVE ? &rep : NULL);
 	obs_report_free(&rep);
 	send_frame_or_die(&b);
+}
+
+/* Every host index of q is one of the configuration's. */
+static int
+hosts_known(const struct pmsg_request *q)
+{
+	uint32_t i;
+
+	if (q->kind != PM_CHECK)
+		return q->host < (uint32_t)pr.conf->nhosts;
+	for (i = 0; i < q->nhosts; i++)
+		if (q->hosts[i] >= (uint32_t)pr.conf->nhosts)
+			return 0;
+	return 1;
 }
 
 static void child_main(int) __attribute__((noreturn));
@@ -184,10 +233,13 @@ child_main(int fd)
 		if ((body = read_frame(child_fd, &len, 0)) == NULL)
 			_exit(0);	/* the parent closed the channel */
 		if (pmsg_get_request(body, len, &q) != 0 ||
-		    q.host >= (uint32_t)pr.conf->nhosts)
+		    !hosts_known(&q))
 			_exit(1);
 		free(body);
-		serve(&q);
+		if (q.kind == PM_CHECK)
+			serve_check(&q);
+		else
+			serve(&q);
 		pmsg_request_free(&q);
 	}
 }
@@ -205,10 +257,22 @@ kill_child(const char *why)
 		(void)kill(pr.pid, SIGKILL);
 }
 
-/* The child's next result, its log lines logged here as they come;
- * rep: the report a PM_OBSERVE result must carry, else NULL. */
+/* What a question other than PM_CHECK's takes besides log lines and
+ * the result: nothing. */
+static int
+no_more(struct pmsg_reply *m, void *arg)
+{
+	(void)m;
+	(void)arg;
+	return -1;
+}
+
+/* The child's next result, its log lines logged here as they come, any
+ * other frame handed to take (-1 from it: malformed); rep: the report a
+ * PM_OBSERVE result must carry, else NULL. */
 static enum outcome
-answer(struct obs_report *rep, int64_t deadline)
+answer(struct obs_report *rep, int64_t deadline,
+    int (*take_frame)(struct pmsg_reply *, void *), void *arg)
 {
 	for (;;) {
 		struct pmsg_reply m;
@@ -224,6 +288,15 @@ answer(struct obs_report *rep, int64_t deadline)
 		}
 		bad = pmsg_get_reply(body, len, &m) != 0;
 		free(body);
+		if (!bad && m.kind != PM_LOG && m.kind != PM_RESULT) {
+			bad = take_frame(&m, arg) != 0;
+			pmsg_reply_free(&m);
+			if (bad) {
+				kill_child("sent a malformed message");
+				return OUT_TEMPFAIL;
+			}
+			continue;
+		}
 		if (bad || (m.kind == PM_RESULT &&
 		    m.has_report != (rep != NULL))) {
 			if (!bad)
@@ -251,45 +324,160 @@ answer(struct obs_report *rep, int64_t deadline)
 	}
 }
 
-/* The child's answer to q. */
+/* h's index in conf->hosts into *idx: 0, or -1 (logged) for a host
+ * that is not the configuration's the child holds. */
+static int
+host_index(const struct conf *conf, const struct conf_host *h,
+    uint32_t *idx)
+{
+	/* In integers: h - conf->hosts is undefined for a stray h. */
+	uintptr_t off = (uintptr_t)h - (uintptr_t)conf->hosts;
+
+	if (conf != pr.conf || off % sizeof(*h) != 0 ||
+	    off / sizeof(*h) >= (size_t)conf->nhosts) {
+		log_err("%s: not a host of the network child's configuration",
+		    h->name);
+		return -1;
+	}
+	*idx = (uint32_t)(off / sizeof(*h));
+	return 0;
+}
+
+/* Sends q and takes the child's answer (see answer()). */
 static enum outcome
-ask(const struct conf *conf, const struct conf_host *h,
-    struct pmsg_request *q, struct obs_report *rep)
+exchange(const struct pmsg_request *q, struct obs_report *rep,
+    int (*take_frame)(struct pmsg_reply *, void *), void *arg)
 {
 	struct pmsg_buf b = { NULL, 0, 0 };
 	enum outcome o = OUT_TEMPFAIL;
-	/* In integers: h - conf->hosts is undefined for a stray h. */
-	uintptr_t off = (uintptr_t)h - (uintptr_t)conf->hosts;
-	size_t idx = off / sizeof(*h);
 
-	if (conf != pr.conf || off % sizeof(*h) != 0 ||
-	    idx >= (size_t)conf->nhosts) {
-		log_err("%s: not a host of the network child's configuration",
-		    h->name);
-		return OUT_TEMPFAIL;
-	}
 	if (pr.dead) {
-		log_err("%s: the network child is gone: nothing observed or "
-		    "verified", h->name);
+		log_err("the network child is gone: nothing observed or "
+		    "verified");
 		return OUT_TEMPFAIL;
 	}
 	/* The child confines itself while the parent goes on; its first
 	 * word says it is done, or why it could not. */
-	if (!pr.ready && answer(NULL, util_mono_ms() + PRIVSEP_START_MS) !=
-	    OUT_OK) {
+	if (!pr.ready && answer(NULL, util_mono_ms() + PRIVSEP_START_MS,
+	    no_more, NULL) != OUT_OK) {
 		kill_child("could not start");
 		return OUT_TEMPFAIL;
 	}
 	pr.ready = 1;
-	q->host = (uint32_t)idx;
 	pmsg_put_request(&b, q);
 	if (write_all(pr.fd, b.p, b.len) != 0)
 		kill_child("stopped reading");
 	else
-		o = answer(q->kind == PM_OBSERVE ? rep : NULL,
-		    util_mono_ms() + PRIVSEP_TIMEOUT_MS);
+		o = answer(rep, util_mono_ms() + PRIVSEP_TIMEOUT_MS,
+		    take_frame, arg);
 	pmsg_buf_free(&b);
 	return o;
+}
+
+/* The child's answer to q, about host h. */
+static enum outcome
+ask(const struct conf *conf, const struct conf_host *h,
+    struct pmsg_request *q, struct obs_report *rep)
+{
+	if (host_index(conf, h, &q->host) != 0)
+		return OUT_TEMPFAIL;
+	return exchange(q, q->kind == PM_OBSERVE ? rep : NULL, no_more, NULL);
+}
+
+/* check's network half as it arrives: the head, then nnames names,
+ * then (once the endpoints are rebuilt from the names) neps results. */
+struct net_in {
+	const struct conf_host *const	*hosts;
+	int				 nhosts;
+	struct check_net		*net;
+	int				 want_names, want_eps;
+	int				 head, eps_in;
+};
+
+static int
+take_net(struct pmsg_reply *m, void *arg)
+{
+	struct net_in *in = arg;
+	struct check_net *net = in->net;
+
+	if (m->kind == PM_NET_HEAD && !in->head) {
+		in->head = 1;
+		net->no_resolver = m->net.no_resolver;
+		net->resolver_local = m->net.resolver_local;
+		memcpy(net->resolver, m->net.resolver, sizeof(net->resolver));
+		in->want_names = m->net.nnames;
+		in->want_eps = m->net.neps;
+		net->names = xcalloc((size_t)in->want_names + 1,
+		    sizeof(*net->names));
+	} else if (m->kind == PM_NET_NAME && in->head &&
+	    net->nnames < in->want_names) {
+		net->names[net->nnames++] = m->name;
+		memset(&m->name, 0, sizeof(m->name));
+	} else if (m->kind == PM_NET_EP && net->host_ep != NULL &&
+	    in->eps_in < net->neps) {
+		struct verify_endpoint *ep = &net->eps[in->eps_in++];
+
+		ep->status = m->ep.status;
+		memcpy(ep->detail, m->ep.detail, sizeof(ep->detail));
+		memcpy(ep->tls_version, m->ep.tls_version,
+		    sizeof(ep->tls_version));
+		memcpy(ep->cipher, m->ep.cipher, sizeof(ep->cipher));
+		ep->usage = m->ep.usage;
+		ep->selector = m->ep.selector;
+		ep->mtype = m->ep.mtype;
+		ep->depth = m->ep.depth;
+		ep->not_after = m->ep.not_after;
+		memcpy(ep->spki, m->ep.spki, sizeof(ep->spki));
+		ep->leaf_alg = m->ep.leaf_alg;
+		ep->elapsed_ms = m->ep.elapsed_ms;
+		ep->chain = m->ep.chain;
+		m->ep.chain = NULL;
+	} else
+		return -1;
+	/* All names in: the endpoints they make, which must be the ones
+	 * the child ran. */
+	if (in->head && net->host_ep == NULL &&
+	    net->nnames == in->want_names) {
+		check_net_endpoints(in->hosts, in->nhosts, net);
+		if (net->neps != in->want_eps)
+			return -1;
+	}
+	return 0;
+}
+
+int
+privsep_check_net(const struct conf *conf,
+    const struct conf_host *const *hosts, int nhosts,
+    const struct verify_opts *opts, struct check_net *net)
+{
+	struct pmsg_request q;
+	struct net_in in = { hosts, nhosts, net, 0, 0, 0, 0 };
+	enum outcome o = OUT_TEMPFAIL;
+	int i;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = PM_CHECK;
+	q.nhosts = (uint32_t)nhosts;
+	q.hosts = xcalloc((size_t)nhosts + 1, sizeof(*q.hosts));
+	q.opts = *opts;
+	for (i = 0; i < nhosts; i++)
+		if (host_index(conf, hosts[i], &q.hosts[i]) != 0)
+			goto done;
+	o = exchange(&q, NULL, take_net, &in);
+	/* Everything announced came, or nothing is used. */
+	if (o == OUT_OK && (!in.head || net->host_ep == NULL ||
+	    in.eps_in != net->neps)) {
+		kill_child("sent a malformed message");
+		o = OUT_TEMPFAIL;
+	}
+done:
+	free(q.hosts);
+	if (o != OUT_OK) {
+		check_net_free(net);
+		log_err("check: the network child gathered nothing");
+		return -1;
+	}
+	return 0;
 }
 
 static enum outcome

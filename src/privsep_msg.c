@@ -4,6 +4,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/x509.h>
 
 #include "log.h"
 #include "privsep_msg.h"
@@ -90,6 +93,37 @@ put_set(struct pmsg_buf *b, const struct tlsa_set *s)
 	}
 }
 
+/* A string that may be NULL. */
+static void
+put_opt(struct pmsg_buf *b, const char *s)
+{
+	put_u8(b, s != NULL);
+	if (s != NULL)
+		put_str(b, s);
+}
+
+static void
+put_blob(struct pmsg_buf *b, const void *p, size_t n)
+{
+	put_u32(b, (uint32_t)n);
+	put(b, p, n);
+}
+
+static void
+put_tlsa(struct pmsg_buf *b, const struct resolve_tlsa *t)
+{
+	put_u8(b, t->sec);
+	put_u8(b, t->exists != 0);
+	put_u8(b, t->nxdomain != 0);
+	put_opt(b, t->expanded);
+	put_set(b, &t->set);
+	put_i64(b, t->ttl);
+	put_i64(b, t->orig_ttl);
+	put_i64(b, (int64_t)t->sig_expires);
+	put_u32(b, (uint32_t)t->nsigs);
+	put_str(b, t->why);
+}
+
 /* Starts a frame; end_frame() writes its length. */
 static size_t
 begin_frame(struct pmsg_buf *b, enum pmsg_kind k)
@@ -116,7 +150,22 @@ void
 pmsg_put_request(struct pmsg_buf *b, const struct pmsg_request *r)
 {
 	size_t at = begin_frame(b, r->kind);
+	uint32_t i;
 
+	if (r->kind == PM_CHECK) {
+		put_u32(b, r->nhosts);
+		for (i = 0; i < r->nhosts; i++)
+			put_u32(b, r->hosts[i]);
+		put_u32(b, (uint32_t)r->opts.connect_ms);
+		put_u32(b, (uint32_t)r->opts.idle_ms);
+		put_u32(b, (uint32_t)r->opts.total_ms);
+		put_u32(b, (uint32_t)r->opts.parallel);
+		put_u32(b, (uint32_t)r->opts.per_server);
+		put_u32(b, (uint32_t)r->opts.dns_timeout_secs);
+		put_str(b, r->opts.helo);
+		end_frame(b, at);
+		return;
+	}
 	put_u32(b, r->host);
 	if (r->kind == PM_OBSERVE)
 		put_str(b, r->owner);
@@ -158,6 +207,76 @@ pmsg_put_result(struct pmsg_buf *b, enum outcome o,
 		put_i64(b, r->neg_ttl);
 		put_i64(b, r->served_ttl);
 		put_set(b, &r->served);
+	}
+	end_frame(b, at);
+}
+
+void
+pmsg_put_net_head(struct pmsg_buf *b, const struct check_net *n)
+{
+	size_t at = begin_frame(b, PM_NET_HEAD);
+
+	put_u8(b, n->no_resolver != 0);
+	put_u8(b, n->resolver_local != 0);
+	put_str(b, n->resolver);
+	put_u32(b, (uint32_t)n->nnames);
+	put_u32(b, (uint32_t)n->neps);
+	end_frame(b, at);
+}
+
+void
+pmsg_put_net_name(struct pmsg_buf *b, const struct verify_name *vn)
+{
+	size_t at = begin_frame(b, PM_NET_NAME);
+	int i;
+
+	put_opt(b, vn->name);
+	put_u16(b, (unsigned)vn->port);
+	put_u8(b, vn->addrs.sec);
+	put_u8(b, vn->addrs.nxdomain != 0);
+	put_opt(b, vn->addrs.expanded);
+	put_u32(b, (uint32_t)vn->addrs.naddr);
+	for (i = 0; i < vn->addrs.naddr; i++) {
+		put_u8(b, vn->addrs.addr[i].family == AF_INET6);
+		put_str(b, vn->addrs.addr[i].text);
+	}
+	put_u8(b, vn->addrs.too_many != 0);
+	put_str(b, vn->addrs.why);
+	put_opt(b, vn->owner);
+	put_opt(b, vn->base);
+	put_tlsa(b, &vn->tlsa);
+	put_opt(b, vn->other_owner);
+	put_tlsa(b, &vn->other);
+	put_u8(b, vn->has_other != 0);
+	end_frame(b, at);
+}
+
+void
+pmsg_put_net_ep(struct pmsg_buf *b, const struct verify_endpoint *ep)
+{
+	size_t at = begin_frame(b, PM_NET_EP);
+	int i, n = ep->chain != NULL ? sk_X509_num(ep->chain) : 0;
+
+	put_u8(b, ep->status);
+	put_str(b, ep->detail);
+	put_str(b, ep->tls_version);
+	put_str(b, ep->cipher);
+	put_u32(b, (uint32_t)ep->usage);
+	put_u32(b, (uint32_t)ep->selector);
+	put_u32(b, (uint32_t)ep->mtype);
+	put_u32(b, (uint32_t)ep->depth);
+	put_i64(b, (int64_t)ep->not_after);
+	put_str(b, ep->spki);
+	put_u32(b, (uint32_t)ep->leaf_alg);
+	put_i64(b, ep->elapsed_ms);
+	put_u8(b, ep->chain != NULL);
+	put_u16(b, (unsigned)(n > PMSG_MAX_CHAIN ? PMSG_MAX_CHAIN : n));
+	for (i = 0; i < n && i < PMSG_MAX_CHAIN; i++) {
+		unsigned char *der = NULL;
+		int len = i2d_X509(sk_X509_value(ep->chain, i), &der);
+
+		put_blob(b, der, len > 0 ? (size_t)len : 0);
+		OPENSSL_free(der);
 	}
 	end_frame(b, at);
 }
@@ -291,11 +410,143 @@ get_bool(struct rd *r)
 	return (int)get_enum(r, 1);
 }
 
+/* A 32-bit integer between min and max. */
+static int
+get_int(struct rd *r, int min, int max)
+{
+	int32_t v = (int32_t)get_u32(r);
+
+	if (v < min || v > max)
+		r->bad = 1;
+	return (int)v;
+}
+
+static char *
+get_opt(struct rd *r)
+{
+	return get_bool(r) ? get_str(r) : NULL;
+}
+
+static void
+get_tlsa(struct rd *r, struct resolve_tlsa *t)
+{
+	char why[sizeof(t->why)];
+
+	t->sec = (enum resolve_sec)get_enum(r, RESOLVE_FAIL);
+	t->exists = get_bool(r);
+	t->nxdomain = get_bool(r);
+	t->expanded = get_opt(r);
+	get_set(r, &t->set);
+	t->ttl = get_i64(r);
+	t->orig_ttl = get_i64(r);
+	t->sig_expires = (time_t)get_i64(r);
+	t->nsigs = get_int(r, 0, INT32_MAX);
+	get_str_into(r, why, sizeof(why));
+	memcpy(t->why, why, sizeof(why));
+}
+
+static void
+get_name(struct rd *r, struct verify_name *vn)
+{
+	struct resolve_addrs *a = &vn->addrs;
+	uint32_t n, i;
+
+	vn->name = get_opt(r);
+	vn->port = (int)get_u16(r);
+	a->sec = (enum resolve_sec)get_enum(r, RESOLVE_FAIL);
+	a->nxdomain = get_bool(r);
+	a->expanded = get_opt(r);
+	if ((n = get_u32(r)) > RESOLVE_ADDRS_MAX) {
+		r->bad = 1;
+		return;
+	}
+	a->addr = n ? xcalloc(n, sizeof(*a->addr)) : NULL;
+	for (i = 0; i < n && !r->bad; i++, a->naddr++) {
+		a->addr[i].family = get_bool(r) ? AF_INET6 : AF_INET;
+		get_str_into(r, a->addr[i].text, sizeof(a->addr[i].text));
+	}
+	a->too_many = get_bool(r);
+	get_str_into(r, a->why, sizeof(a->why));
+	vn->owner = get_opt(r);
+	vn->base = get_opt(r);
+	get_tlsa(r, &vn->tlsa);
+	vn->other_owner = get_opt(r);
+	get_tlsa(r, &vn->other);
+	vn->has_other = get_bool(r);
+}
+
+static void
+get_ep(struct rd *r, struct verify_endpoint *ep)
+{
+	unsigned n, i;
+
+	ep->status = (enum verify_status)get_enum(r, VS_NOT_RUN);
+	get_str_into(r, ep->detail, sizeof(ep->detail));
+	get_str_into(r, ep->tls_version, sizeof(ep->tls_version));
+	get_str_into(r, ep->cipher, sizeof(ep->cipher));
+	ep->usage = get_int(r, -1, 255);
+	ep->selector = get_int(r, -1, 255);
+	ep->mtype = get_int(r, -1, 255);
+	ep->depth = get_int(r, -1, PMSG_MAX_CHAIN);
+	ep->not_after = (time_t)get_i64(r);
+	get_str_into(r, ep->spki, sizeof(ep->spki));
+	ep->leaf_alg = get_int(r, -1, KEY_ALG_COUNT - 1);
+	ep->elapsed_ms = (long)get_i64(r);
+	if (get_bool(r))
+		ep->chain = sk_X509_new_null();
+	if ((n = get_u16(r)) > PMSG_MAX_CHAIN || (n > 0 && ep->chain == NULL))
+		r->bad = 1;
+	for (i = 0; i < n && !r->bad; i++) {
+		uint32_t len = get_u32(r);
+		const uint8_t *der = take(r, len), *end;
+		X509 *x = NULL;
+
+		/* The served certificate, as DER, whole: OpenSSL's decoder,
+		 * the one the TLS handshake used in the child. */
+		if (der == NULL)
+			break;		/* take() said bad */
+		end = der + len;
+		if ((x = d2i_X509(NULL, &der, (long)len)) == NULL ||
+		    der != end) {
+			X509_free(x);
+			r->bad = 1;
+			break;
+		}
+		if (!sk_X509_push(ep->chain, x)) {
+			X509_free(x);
+			r->bad = 1;
+		}
+	}
+}
+
 /* 0 if the whole body was read and nothing was wrong. */
 static int
 get_end(const struct rd *r)
 {
 	return r->bad || r->off != r->len ? -1 : 0;
+}
+
+static void
+get_check(struct rd *r, struct pmsg_request *q)
+{
+	uint32_t i;
+
+	if ((q->nhosts = get_u32(r)) > PMSG_MAX_HOSTS ||
+	    (size_t)q->nhosts * 4 > r->len - r->off) {
+		r->bad = 1;
+		q->nhosts = 0;
+		return;
+	}
+	q->hosts = xcalloc((size_t)q->nhosts + 1, sizeof(*q->hosts));
+	for (i = 0; i < q->nhosts; i++)
+		q->hosts[i] = get_u32(r);
+	q->opts.connect_ms = get_int(r, 0, INT32_MAX);
+	q->opts.idle_ms = get_int(r, 0, INT32_MAX);
+	q->opts.total_ms = get_int(r, 0, INT32_MAX);
+	q->opts.parallel = get_int(r, 1, 65536);
+	q->opts.per_server = get_int(r, 1, 65536);
+	q->opts.dns_timeout_secs = get_int(r, 0, 3600);
+	get_str_into(r, q->opts.helo, sizeof(q->opts.helo));
 }
 
 int
@@ -305,6 +556,12 @@ pmsg_get_request(const uint8_t *p, size_t len, struct pmsg_request *q)
 
 	memset(q, 0, sizeof(*q));
 	q->kind = (enum pmsg_kind)get_u8(&r);
+	if (q->kind == PM_CHECK) {
+		get_check(&r, q);
+		if (get_end(&r) != 0)
+			pmsg_request_free(q);
+		return get_end(&r);
+	}
 	if (q->kind != PM_OBSERVE && q->kind != PM_VERIFY &&
 	    q->kind != PM_PROBE)
 		return -1;
@@ -360,7 +617,17 @@ pmsg_get_reply(const uint8_t *p, size_t len, struct pmsg_reply *m)
 		m->outcome = (enum outcome)get_enum(&r, OUT_PERMFAIL);
 		if ((m->has_report = get_bool(&r)))
 			get_report(&r, &m->report);
-	} else
+	} else if (m->kind == PM_NET_HEAD) {
+		m->net.no_resolver = get_bool(&r);
+		m->net.resolver_local = get_bool(&r);
+		get_str_into(&r, m->net.resolver, sizeof(m->net.resolver));
+		m->net.nnames = get_int(&r, 0, INT32_MAX);
+		m->net.neps = get_int(&r, 0, INT32_MAX);
+	} else if (m->kind == PM_NET_NAME)
+		get_name(&r, &m->name);
+	else if (m->kind == PM_NET_EP)
+		get_ep(&r, &m->ep);
+	else
 		return -1;
 	if (get_end(&r) != 0)
 		pmsg_reply_free(m);
@@ -371,6 +638,7 @@ void
 pmsg_request_free(struct pmsg_request *q)
 {
 	free(q->owner);
+	free(q->hosts);
 	tlsa_set_free(&q->set);
 	memset(q, 0, sizeof(*q));
 }
@@ -380,5 +648,7 @@ pmsg_reply_free(struct pmsg_reply *m)
 {
 	free(m->line);
 	obs_report_free(&m->report);
+	verify_name_free(&m->name);
+	verify_endpoint_clear(&m->ep);
 	memset(m, 0, sizeof(*m));
 }

@@ -31,6 +31,12 @@ again(int is_request, const uint8_t *body, size_t len, struct pmsg_buf *b)
 			return -1;
 		if (m.kind == PM_LOG)
 			pmsg_put_log(b, m.level, m.cause, m.line);
+		else if (m.kind == PM_NET_HEAD)
+			pmsg_put_net_head(b, &m.net);
+		else if (m.kind == PM_NET_NAME)
+			pmsg_put_net_name(b, &m.name);
+		else if (m.kind == PM_NET_EP)
+			pmsg_put_net_ep(b, &m.ep);
 		else
 			pmsg_put_result(b, m.outcome, m.has_report ?
 			    &m.report : NULL);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_net.h"
 #include "log.h"
 #include "privsep.h"
 #include "sandbox.h"
@@ -290,12 +291,77 @@ test_child_fails(void)
 	}
 }
 
+/* check's network half in the child is what it is in this process:
+ * names looked up (here against a resolver that refuses every query,
+ * so each fails the same way), endpoints made of them. */
+static void
+test_check_net(void)
+{
+	static struct conf_owner own[2] = {
+		{ "_25._tcp.mx1.example.org", "mx1.example.org", NULL, 25, 0 },
+		{ "_465._tcp.mx2.example.org", "mx2.example.org", NULL, 465,
+		    0 },
+	};
+	const struct conf_host *hs[2] = { &hosts[0], &hosts[1] };
+	struct verify_opts o;
+	struct check_net in_child, here;
+	int i;
+
+	conf.resolver = "127.0.0.1#1";
+	for (i = 0; i < 2; i++) {
+		hosts[i].owners = &own[i];
+		hosts[i].nowners = 1;
+		hosts[i].algs = 3;
+	}
+	verify_opts_init(&o);
+	o.dns_timeout_secs = 1;
+	memset(&in_child, 0, sizeof(in_child));
+	memset(&here, 0, sizeof(here));
+	(void)start();
+	T_INT(privsep_check_net(&conf, hs, 2, &o, &in_child), 0);
+	T_INT(check_net_gather(&conf, hs, 2, &o, &here), 0);
+	T_INT(in_child.no_resolver, here.no_resolver);
+	T_STR(in_child.resolver, here.resolver);
+	T_INT(in_child.nnames, 2);
+	T_INT(here.nnames, 2);
+	for (i = 0; i < 2 && i < in_child.nnames; i++) {
+		T_STR(in_child.names[i].name, here.names[i].name);
+		T_INT(in_child.names[i].port, here.names[i].port);
+		T_INT(in_child.names[i].addrs.sec, here.names[i].addrs.sec);
+		T_STR(in_child.names[i].addrs.why, here.names[i].addrs.why);
+		T_INT(in_child.names[i].tlsa.sec, here.names[i].tlsa.sec);
+	}
+	T_INT(in_child.neps, here.neps);
+	T_CHECK(in_child.host_ep != NULL);
+	/* A host from elsewhere is not asked about. */
+	{
+		struct conf_host stray = hosts[0];
+		const struct conf_host *bad[1] = { &stray };
+		struct check_net none;
+
+		memset(&none, 0, sizeof(none));
+		T_INT(privsep_check_net(&conf, bad, 1, &o, &none), -1);
+		T_CHECK(t_log_has("not a host of the network child's"));
+		T_INT(none.nnames, 0);
+	}
+	check_net_free(&in_child);
+	check_net_free(&here);
+	conf.resolver = NULL;
+	for (i = 0; i < 2; i++) {
+		hosts[i].owners = NULL;
+		hosts[i].nowners = 0;
+	}
+	privsep_stop();
+}
+
 static const struct t_case cases[] = {
 	{ "answers and log lines cross to the parent", test_round_trip },
 	{ "the child reads no key, writes no file, execs nothing, still "
 	    "connects", test_confined },
 	{ "a child that dies or sends garbage leaves nothing known",
 	    test_child_fails },
+	{ "check's lookups in the child are what they are here",
+	    test_check_net },
 };
 
 T_MAIN(cases)

@@ -4,9 +4,15 @@
  * below is refused (the parent reads what a process that parsed hostile
  * input wrote).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <openssl/x509.h>
+
+#include "cert.h"
+#include "fakes.h"
 #include "privsep_msg.h"
 #include "t.h"
 
@@ -27,7 +33,18 @@ static const struct row rows[] = {
 	{ "a verify request", "02.00000000.01.0001.03.01.01.0002.abcd", 1, 1 },
 	{ "an observe request", "01.00000003.0001.78.0000", 1, 1 },
 	{ "empty", "", 0, 0 },
-	{ "an unknown kind", "09.00", 0, 0 },
+	{ "an unknown kind", "0a.00", 0, 0 },
+	{ "check's network head", "07.00.01.0003.313233.00000000.00000000",
+	    0, 1 },
+	{ "a network head with a negative count",
+	    "07.00.01.0000.ffffffff.00000000", 0, 0 },
+	{ "a check request", "06.00000001.00000000.00002710.00004e20."
+	    "0000afc8.00000100.00000008.00000005.0000", 1, 1 },
+	{ "a check request with no handshake allowed at once",
+	    "06.00000001.00000000.00002710.00004e20."
+	    "0000afc8.00000000.00000008.00000005.0000", 1, 0 },
+	{ "a check request announcing more hosts than it holds",
+	    "06.00000100.00000000", 1, 0 },
 	{ "a request kind as a reply", "01.00000000.0000.0000", 0, 0 },
 	{ "a reply kind as a request", "05.00.00", 1, 0 },
 	{ "a log level past debug", "04.05.01.0000", 0, 0 },
@@ -206,12 +223,142 @@ test_long_line_cut(void)
 	    PMSG_MAX_FRAME);
 }
 
+static void
+tlsa_fill(struct resolve_tlsa *t, const char *why)
+{
+	struct tlsa_rr rr = { 3, 1, 1, (unsigned char *)"0123456789abcdef"
+	    "0123456789abcdef", 32 };
+
+	t->sec = RESOLVE_INSECURE;
+	t->exists = 1;
+	t->expanded = strdup("_25._tcp.mx.other.example");
+	tlsa_set_add(&t->set, &rr);
+	t->ttl = 300;
+	t->orig_ttl = -1;
+	t->sig_expires = 1800000000;
+	t->nsigs = 2;
+	snprintf(t->why, sizeof(t->why), "%s", why);
+}
+
+static void
+test_name_round_trip(void)
+{
+	struct verify_name vn, *got;
+	struct pmsg_buf b = { NULL, 0, 0 };
+	struct pmsg_reply m;
+	const uint8_t *p;
+	size_t len;
+
+	memset(&vn, 0, sizeof(vn));
+	vn.name = strdup("mx.example.org");
+	vn.port = 465;
+	vn.addrs.sec = RESOLVE_SECURE;
+	vn.addrs.naddr = 2;
+	vn.addrs.addr = calloc(2, sizeof(*vn.addrs.addr));
+	vn.addrs.addr[0].family = AF_INET;
+	strcpy(vn.addrs.addr[0].text, "192.0.2.25");
+	vn.addrs.addr[1].family = AF_INET6;
+	strcpy(vn.addrs.addr[1].text, "2001:db8::25");
+	vn.owner = strdup("_465._tcp.mx.example.org");
+	tlsa_fill(&vn.tlsa, "");
+	vn.has_other = 1;
+	tlsa_fill(&vn.other, "SERVFAIL");
+	pmsg_put_net_name(&b, &vn);
+	p = body(&b, &len);
+	T_INT(pmsg_get_reply(p, len, &m), 0);
+	got = &m.name;
+	T_STR(got->name, "mx.example.org");
+	T_INT(got->port, 465);
+	T_INT(got->addrs.naddr, 2);
+	T_INT(got->addrs.addr[1].family, AF_INET6);
+	T_STR(got->addrs.addr[1].text, "2001:db8::25");
+	T_CHECK(got->base == NULL);
+	T_STR(got->owner, vn.owner);
+	T_INT(got->tlsa.sec, RESOLVE_INSECURE);
+	T_STR(got->tlsa.expanded, vn.tlsa.expanded);
+	T_CHECK(tlsa_set_equal(&got->tlsa.set, &vn.tlsa.set));
+	T_INT(got->tlsa.orig_ttl, -1);
+	T_INT(got->tlsa.sig_expires, 1800000000);
+	T_INT(got->tlsa.nsigs, 2);
+	T_STR(got->other.why, "SERVFAIL");
+	T_INT(got->has_other, 1);
+	pmsg_reply_free(&m);
+	while (len-- > 0)
+		T_INT(pmsg_get_reply(p, len, &m), -1);
+	verify_name_free(&vn);
+	pmsg_buf_free(&b);
+}
+
+/* An endpoint's results with the CA certificate as its chain; then the
+ * same frame with that DER damaged, or followed by an octet inside its
+ * length: refused. */
+static void
+test_endpoint_round_trip(void)
+{
+	struct verify_endpoint ep;
+	struct pmsg_buf b = { NULL, 0, 0 };
+	struct pmsg_reply m;
+	unsigned char *der = NULL;
+	uint8_t *copy;
+	const uint8_t *p;
+	size_t len;
+	int dlen;
+
+	fake_reset(t_path("ca"));
+	T_INT(fake_ca_write(t_path("ca.pem")), 0);
+	memset(&ep, 0, sizeof(ep));
+	verify_endpoint_clear(&ep);
+	ep.status = VS_MISMATCH;
+	strcpy(ep.detail, "no matching DANE TLSA records");
+	strcpy(ep.tls_version, "TLSv1.3");
+	ep.usage = 3;
+	ep.depth = 0;
+	ep.not_after = 1900000000;
+	strcpy(ep.spki, "ab");
+	ep.leaf_alg = KEY_ALG_ECDSA_P256;
+	ep.elapsed_ms = 87;
+	ep.chain = cert_load_chain(t_path("ca.pem"));
+	T_CHECK(ep.chain != NULL && sk_X509_num(ep.chain) == 1);
+	pmsg_put_net_ep(&b, &ep);
+	p = body(&b, &len);
+	T_INT(pmsg_get_reply(p, len, &m), 0);
+	T_INT(m.ep.status, VS_MISMATCH);
+	T_STR(m.ep.detail, ep.detail);
+	T_STR(m.ep.tls_version, "TLSv1.3");
+	T_INT(m.ep.usage, 3);
+	T_INT(m.ep.selector, -1);
+	T_INT(m.ep.not_after, 1900000000);
+	T_INT(m.ep.leaf_alg, KEY_ALG_ECDSA_P256);
+	T_INT(m.ep.elapsed_ms, 87);
+	T_CHECK(m.ep.chain != NULL && sk_X509_num(m.ep.chain) == 1 &&
+	    X509_cmp(sk_X509_value(m.ep.chain, 0),
+	    sk_X509_value(ep.chain, 0)) == 0);
+	pmsg_reply_free(&m);
+	dlen = i2d_X509(sk_X509_value(ep.chain, 0), &der);
+	copy = malloc(len + 1);
+	memcpy(copy, p, len);
+	/* The DER is the frame's last dlen octets: damage its tag. */
+	copy[len - (size_t)dlen] ^= 0xff;
+	T_INT(pmsg_get_reply(copy, len, &m), -1);
+	copy[len - (size_t)dlen] ^= 0xff;
+	T_INT(pmsg_get_reply(copy, len, &m), 0);
+	pmsg_reply_free(&m);
+	OPENSSL_free(der);
+	free(copy);
+	verify_endpoint_clear(&ep);
+	pmsg_buf_free(&b);
+}
+
 static const struct t_case cases[] = {
 	{ "an observe request survives the round trip; every prefix is "
 	    "refused", test_request_round_trip },
 	{ "an observation report survives the round trip",
 	    test_report_round_trip },
 	{ "a long log line is cut, a long frame refused", test_long_line_cut },
+	{ "an MX name's DNS facts survive the round trip; every prefix is "
+	    "refused", test_name_round_trip },
+	{ "an endpoint's results and chain survive the round trip; damaged "
+	    "DER is refused", test_endpoint_round_trip },
 };
 
 T_MAIN_TABLE(rows, run_row, cases)
