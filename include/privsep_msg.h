@@ -35,7 +35,8 @@
 
 #define PMSG_MAX_FRAME	(4u << 20)	/* octets after the length */
 #define PMSG_MAX_STR	4096		/* a log line, an owner name */
-#define PMSG_MAX_RRS	1024		/* records in one TLSA set */
+#define PMSG_MAX_RRS	8192		/* records in one TLSA set (a 64 KiB
+					 * DNS message holds fewer) */
 #define PMSG_MAX_SERVERS 4096		/* addresses in one report */
 #define PMSG_MAX_HOSTS	(1u << 20)	/* hosts in one PM_CHECK */
 #define PMSG_MAX_CHAIN	32		/* certificates of one endpoint */

@@ -487,7 +487,7 @@ get_ep(struct rd *r, struct verify_endpoint *ep)
 	ep->usage = get_int(r, -1, 255);
 	ep->selector = get_int(r, -1, 255);
 	ep->mtype = get_int(r, -1, 255);
-	ep->depth = get_int(r, -1, PMSG_MAX_CHAIN);
+	ep->depth = get_int(r, -1, 65535);
 	ep->not_after = (time_t)get_i64(r);
 	get_str_into(r, ep->spki, sizeof(ep->spki));
 	ep->leaf_alg = get_int(r, -1, KEY_ALG_COUNT - 1);

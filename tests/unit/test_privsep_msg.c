@@ -67,7 +67,7 @@ static const struct row rows[] = {
 	    "05.00.01.00001001", 0, 0 },
 	{ "an algorithm past the last", "02.00000000.02.0000", 1, 0 },
 	{ "a record with no data", "02.00000000.01.0001.03.01.01.0000", 1, 0 },
-	{ "more records than allowed", "02.00000000.01.0401", 1, 0 },
+	{ "more records than allowed", "02.00000000.01.2001", 1, 0 },
 	{ "a truncated request", "02.000000", 1, 0 },
 };
 
