@@ -6,18 +6,19 @@
  *      (all three ids, so there is no way back);
  *   2. no_new_privs and not dumpable;
  *   3. Landlock (when the kernel has it): no file may be opened, created,
- *      removed or executed, except reading the files named in readable;
- *      from Landlock ABI 6 on, no signal to a process outside the sandbox
- *      and no abstract UNIX socket outside it;
+ *      removed or executed by path at all; from Landlock ABI 6 on, no
+ *      signal to a process outside the sandbox and no abstract UNIX
+ *      socket outside it;
  *   4. a seccomp filter (libseccomp) that allows the system calls a DNS
  *      and SMTP/TLS client needs, and fails every other with EPERM: no
  *      execve, fork, ptrace, open for writing, file system change, socket
  *      other than IPv4/IPv6, signal to another process or privilege
  *      change.
  *
- * Call it after everything that needs a file has run (OpenSSL's
- * configuration, the time zone, the resolver configuration: see
- * sandbox_preload()). Returns 0, or -1 with why filled; the process must
+ * Call it after everything that needs a file has run: OpenSSL's
+ * configuration and the time zone (sandbox_preload()), the resolver
+ * configuration (resolvconf_pin()). Returns 0, or -1 with why filled; the
+ * process must
  * then not go on (it may be partly confined). 0 with why filled: confined
  * without Landlock, which the kernel lacks or a filter above refused.
  *
@@ -31,8 +32,7 @@
 #define SANDBOX_USER	"nobody"
 
 void	sandbox_preload(void);
-int	sandbox_enter(const char *user, const char *const *readable,
-	    char *why, size_t len);
+int	sandbox_enter(const char *user, char *why, size_t len);
 int	sandbox_landlock_abi(void);
 
 #endif

@@ -24,6 +24,8 @@
  * deadlines end them): past it the child is taken to be stuck. */
 #define PRIVSEP_TIMEOUT_MS	(15 * 60 * 1000)
 #define PRIVSEP_START_MS		(30 * 1000)
+/* Log lines for one answer: more is a child flooding the log. */
+#define PRIVSEP_MAX_LINES	10000
 
 static struct {
 	pid_t			 pid;
@@ -212,7 +214,7 @@ child_main(int fd)
 	log_set_forward(forward_line);
 	resolvconf_pin(RESOLVCONF_PATH);
 	sandbox_preload();
-	if (sandbox_enter(SANDBOX_USER, NULL, why, sizeof(why)) != 0) {
+	if (sandbox_enter(SANDBOX_USER, why, sizeof(why)) != 0) {
 		log_err("network child: cannot enter its sandbox: %s", why);
 		_exit(1);
 	}
@@ -274,6 +276,8 @@ static enum outcome
 answer(struct obs_report *rep, int64_t deadline,
     int (*take_frame)(struct pmsg_reply *, void *), void *arg)
 {
+	int lines = 0;
+
 	for (;;) {
 		struct pmsg_reply m;
 		uint8_t *body;
@@ -298,7 +302,8 @@ answer(struct obs_report *rep, int64_t deadline,
 			continue;
 		}
 		if (bad || (m.kind == PM_RESULT &&
-		    m.has_report != (rep != NULL))) {
+		    m.has_report != (rep != NULL)) ||
+		    (m.kind == PM_LOG && ++lines > PRIVSEP_MAX_LINES)) {
 			if (!bad)
 				pmsg_reply_free(&m);
 			kill_child("sent a malformed message");

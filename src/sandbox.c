@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,13 +93,13 @@ drop_user(const char *user, char *why, size_t len)
 	return 0;
 }
 
-/* No file opened by path at all; readable files by path, read only. */
+/* No file opened, made, removed or run by path at all. */
 static int
-confine_files(const char *const *readable, char *why, size_t len)
+confine_files(char *why, size_t len)
 {
 	struct ll_attr a = { LL_FS_ABI1, 0, 0 };
 	size_t size = sizeof(uint64_t);
-	int abi = sandbox_landlock_abi(), fd = -1, rc = -1, i;
+	int abi = sandbox_landlock_abi(), fd = -1, rc = 0;
 
 	if (abi == 0) {
 		/* seccomp and the uid still hold; the caller says so.
@@ -122,28 +121,13 @@ confine_files(const char *const *readable, char *why, size_t len)
 		a.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
 		size = sizeof(a);
 	}
-	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0)) < 0)
-		goto fail;
-	for (i = 0; readable != NULL && readable[i] != NULL; i++) {
-		struct landlock_path_beneath_attr pb;
-
-		pb.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
-		if ((pb.parent_fd = open(readable[i], O_PATH | O_CLOEXEC)) < 0)
-			continue;	/* absent: nothing to allow */
-		rc = (int)syscall(SYS_landlock_add_rule, fd,
-		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
-		(void)close(pb.parent_fd);
-		if (rc != 0)
-			goto fail;
+	/* Every right handled and no rule: nothing is allowed. */
+	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0)) < 0 ||
+	    syscall(SYS_landlock_restrict_self, fd, 0) != 0) {
+		snprintf(why, len, "Landlock (ABI %d): %s", abi,
+		    strerror(errno));
+		rc = -1;
 	}
-	if (syscall(SYS_landlock_restrict_self, fd, 0) != 0)
-		goto fail;
-	rc = 0;
-	goto done;
-fail:
-	snprintf(why, len, "Landlock (ABI %d): %s", abi, strerror(errno));
-	rc = -1;
-done:
 	if (fd >= 0)
 		(void)close(fd);
 	return rc;
@@ -238,8 +222,7 @@ done:
 }
 
 int
-sandbox_enter(const char *user, const char *const *readable, char *why,
-    size_t len)
+sandbox_enter(const char *user, char *why, size_t len)
 {
 	why[0] = '\0';
 	if (drop_user(user, why, len) != 0)
@@ -249,7 +232,7 @@ sandbox_enter(const char *user, const char *const *readable, char *why,
 		snprintf(why, len, "prctl: %s", strerror(errno));
 		return -1;
 	}
-	if (confine_files(readable, why, len) != 0)
+	if (confine_files(why, len) != 0)
 		return -1;
 	return filter_syscalls(why, len);
 }

@@ -114,6 +114,13 @@ fake_observe(const struct conf *c, const struct conf_host *h,
 		(void)raise(SIGPIPE);
 		return OUT_OK;
 	}
+	if (strcmp(owner, "flood") == 0) {
+		int i;
+
+		for (i = 0; i <= 10000; i++)
+			log_report(LOG_LVL_DEBUG, NULL, NULL, "line %d", i);
+		return OUT_OK;
+	}
 	if (strcmp(owner, "garbage") == 0) {
 		/* A frame of an unknown kind, written past the encoder. */
 		(void)write(3, "\0\0\0\2\x09\x09", 6);
@@ -261,7 +268,8 @@ test_confined(void)
 	free(key);
 }
 
-/* A child that crashes, or writes a frame of its own: killed, nothing
+/* A child that crashes, writes a frame of its own or floods the log:
+ * killed, nothing
  * reported, and nothing known afterwards either: it is not restarted
  * from a parent that may hold secrets by now. */
 static void
@@ -270,6 +278,7 @@ test_child_fails(void)
 	static const struct { const char *owner, *log; } ways[] = {
 		{ "crash", "exited; nothing more is observed" },
 		{ "garbage", "sent a malformed message" },
+		{ "flood", "sent a malformed message" },
 	};
 	struct tlsa_set none = { NULL, 0 };
 	size_t i;
