@@ -267,6 +267,34 @@ measure -c "$t/obs-slow.conf" run
 bounded "run: authoritative server trickling its TCP answer" 75 20 $RSS \
 	"what 192.0.2.53 (ns.example.org.) serves is unknown (unreachable): nothing is changed until every address answers"
 same "run: trickled answer, nothing published, the failure counted" "$(slot "$t/obs-slow.conf")" "publishing 1"
+# The network child (docs/security.md) killed while it waits for that
+# server, as a parser crashed by a hostile answer would end: the run
+# learns nothing more, says so, backs off (75) and publishes nothing.
+ls "$t/rr" >"$t/rr.before"
+ip netns exec "$NS" "$bin" -c "$t/obs-slow.conf" run >"$t/out" 2>"$t/err" &
+drpid=$!
+child=
+for _ in $(seq 1 100); do
+	child=$(ps -o pid=,user= --ppid "$drpid" 2>/dev/null |
+	    awk '$2 == "nobody" { print $1; exit }')
+	[ -n "$child" ] && break
+	sleep 0.05
+done
+sleep 0.5
+[ -n "$child" ] && kill -9 "$child"
+wait "$drpid"
+rc=$?
+if [ -n "$child" ] && [ "$rc" -eq 75 ] &&
+	grep -q "network child (pid $child) exited; nothing more is observed or verified in this run" "$t/err"; then
+	ok "run: network child killed mid-observation: exit 75, said so"
+else
+	not_ok "run: network child killed mid-observation: exit 75, said so" "child=$child rc=$rc
+$(tail -n 5 "$t/err")"
+fi
+ls "$t/rr" >"$t/rr.after"
+cmp -s "$t/rr.before" "$t/rr.after" &&
+	same "run: killed child, nothing published, the failure counted" "$(slot "$t/obs-slow.conf")" "publishing 2" ||
+	not_ok "run: killed child, nothing published" "$(diff "$t/rr.before" "$t/rr.after")"
 conf obs-wide mx.wide.example.org "" "publisher = rr"
 sed -i "s#/live/mx-#/live/wide-#" "$t/obs-wide.conf"
 cp "$t/live/mx-ecdsa-p256.pem" "$t/live/wide-ecdsa-p256.pem"
