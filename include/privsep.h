@@ -41,5 +41,8 @@ int			 privsep_check_net(const struct conf *,
 			    const struct conf_host *const *hosts, int nhosts,
 			    const struct verify_opts *, struct check_net *);
 void			 privsep_stop(void);
+/* 0 once the child was found dead or killed: every later question
+ * fails, so waiting for more is pointless. */
+int			 privsep_alive(void);
 
 #endif

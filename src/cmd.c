@@ -445,9 +445,10 @@ cmd_run(const struct cli *c, struct conf *conf)
 			}
 		}
 		/* --wait stops where waiting changes nothing: a failure
-		 * that needs the operator, or a slot stopped for one. */
+		 * that needs the operator, a slot stopped for one, or a
+		 * network child gone (nothing more can be learnt). */
 		if (!c->wait || !busy || c->dry_run || worst == OUT_PERMFAIL ||
-		    stuck)
+		    stuck || !privsep_alive())
 			break;
 		/* --wait: sleep to the next due step, then go on. */
 		if (wake.at_ms == 0)

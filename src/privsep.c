@@ -586,3 +586,9 @@ privsep_stop(void)
 		;
 	pr.pid = -1;
 }
+
+int
+privsep_alive(void)
+{
+	return !pr.dead;
+}

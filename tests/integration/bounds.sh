@@ -269,13 +269,16 @@ bounded "run: authoritative server trickling its TCP answer" 75 20 $RSS \
 same "run: trickled answer, nothing published, the failure counted" "$(slot "$t/obs-slow.conf")" "publishing 1"
 # The network child (docs/security.md) killed while it waits for that
 # server, as a parser crashed by a hostile answer would end: the run
-# learns nothing more, says so, backs off (75) and publishes nothing.
+# learns nothing more, says so, backs off (75) and publishes nothing;
+# --wait does not wait for a retry that could learn nothing either.
 ls "$t/rr" >"$t/rr.before"
-ip netns exec "$NS" "$bin" -c "$t/obs-slow.conf" run >"$t/out" 2>"$t/err" &
-drpid=$!
+ip netns exec "$NS" timeout 60 "$bin" -c "$t/obs-slow.conf" run --wait \
+	>"$t/out" 2>"$t/err" &
+drpid=$!	# timeout's; daneroll is its child, the network child daneroll's
 child=
 for _ in $(seq 1 100); do
-	child=$(ps -o pid=,user= --ppid "$drpid" 2>/dev/null |
+	dr=$(ps -o pid= --ppid "$drpid" 2>/dev/null | head -n 1 | tr -d ' ')
+	[ -n "$dr" ] && child=$(ps -o pid=,user= --ppid "$dr" 2>/dev/null |
 	    awk '$2 == "nobody" { print $1; exit }')
 	[ -n "$child" ] && break
 	sleep 0.05
