@@ -271,8 +271,10 @@ same "run: trickled answer, nothing published, the failure counted" "$(slot "$t/
 # server, as a parser crashed by a hostile answer would end: the run
 # learns nothing more, says so, backs off (75) and publishes nothing;
 # --wait does not wait for a retry that could learn nothing either.
+conf obs-kill slow.example.org "" "publisher = rr"	# a state of its own
+sed -i "s#/live/mx-#/live/slow-#" "$t/obs-kill.conf"
 ls "$t/rr" >"$t/rr.before"
-ip netns exec "$NS" timeout 60 "$bin" -c "$t/obs-slow.conf" run --wait \
+ip netns exec "$NS" timeout 60 "$bin" -c "$t/obs-kill.conf" run --wait \
 	>"$t/out" 2>"$t/err" &
 drpid=$!	# timeout's; daneroll is its child, the network child daneroll's
 child=
@@ -296,7 +298,7 @@ $(tail -n 5 "$t/err")"
 fi
 ls "$t/rr" >"$t/rr.after"
 cmp -s "$t/rr.before" "$t/rr.after" &&
-	same "run: killed child, nothing published, the failure counted" "$(slot "$t/obs-slow.conf")" "publishing 2" ||
+	same "run: killed child, nothing published, the failure counted" "$(slot "$t/obs-kill.conf")" "publishing 1" ||
 	not_ok "run: killed child, nothing published" "$(diff "$t/rr.before" "$t/rr.after")"
 conf obs-wide mx.wide.example.org "" "publisher = rr"
 sed -i "s#/live/mx-#/live/wide-#" "$t/obs-wide.conf"
