@@ -3,9 +3,9 @@
  * says (check_net.h: DNS through one validating resolver, every handshake
  * of every host in one verify_run(); under `daneroll check`, in the
  * network child), then daneroll's state, then each host judged; and
- * `daneroll check` itself. Findings are data, not log lines: only failures of the check
- * itself (no resolver, an unwritable metrics file) are logged. See
- * include/check.h.
+ * `daneroll check` itself. Findings are data, not log lines: only
+ * failures of the check itself (no resolver, an unwritable metrics file)
+ * are logged. See include/check.h.
  */
 #include <sys/stat.h>
 
