@@ -175,6 +175,18 @@ EOF
 
 ip netns exec "$NS" named -g -c "$T/ns1/named.conf" >"$T/ns1/log" 2>&1 &
 PIDS="$PIDS $!"
+# The secondary starts once the primary serves both zones signed: lag.example.
+# sends no NOTIFY, so a first transfer of its unsigned copy would leave ns2
+# unsigned until its 30 s refresh (CI failed so on 2026-12-07).
+ready=1
+for w in "192.0.2.1 example." "192.0.2.1 lag.example."; do
+	# shellcheck disable=SC2086
+	if ! wait_for 20 signed_soa $w; then
+		ready=0
+		not_ok "world up: $w serves a signed SOA" "$(tail -n 5 "$T/ns1/log")"
+	fi
+done
+if [ $ready = 0 ]; then summary; exit 1; fi
 ip netns exec "$NS" named -g -c "$T/ns2/named.conf" >"$T/ns2/log" 2>&1 &
 NS2_PID=$!
 PIDS="$PIDS $NS2_PID"
@@ -226,9 +238,8 @@ EOF
 ip netns exec "$NS" pdns_server --config-dir="$P" >"$P/log" 2>&1 &
 PIDS="$PIDS $!"
 
-ready=1
-for w in "192.0.2.1 example." "192.0.2.1 lag.example." "192.0.2.2 example." \
-	"192.0.2.2 lag.example." "2001:db8::2 lag.example." "192.0.2.4 pdns.test."; do
+for w in "192.0.2.2 example." "192.0.2.2 lag.example." \
+	"2001:db8::2 lag.example." "192.0.2.4 pdns.test."; do
 	# shellcheck disable=SC2086
 	if ! wait_for 20 signed_soa $w; then
 		ready=0
