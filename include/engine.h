@@ -4,12 +4,12 @@
  * steps again until nothing more can happen now. It never sleeps through a
  * TTL: the time to look again is stored and returned.
  *
- * Every side effect is written to the store before it starts and completed
- * after it ends, in separate transactions, so a run killed at any point
- * resumes and converges on the next run (each action is idempotent).
- * Slot-local actions (adopt, generate, issue, deploy, verify, promote,
- * rollback) run before host-wide ones (publish, observe), so all slots of
- * a host share one TLSA RRset changed in one update.
+ * What to do is decided by host_step (pure, include/host_step.h); the
+ * engine only loads the facts, carries the step out and stores what came
+ * of it. Every side effect is written to the store before it starts and
+ * completed after it ends, in separate transactions, so a run killed at
+ * any point resumes and converges on the next run (each action is
+ * idempotent).
  */
 #ifndef DANEROLL_ENGINE_H
 #define DANEROLL_ENGINE_H

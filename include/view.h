@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "conf.h"
+#include "host_step.h"
 #include "machine.h"
 #include "store.h"
 #include "tlsa.h"
@@ -79,6 +80,9 @@ int	 view_load(struct store *, const struct conf_host *, time_t now,
 void	 view_free(struct view *);
 void	 view_facts(const struct view *, const struct view_slot *,
 	    time_t now, struct slot_facts *);
+/* host_step over every slot of the view, with the host's policy: slot i
+ * of the step is v->slots[i]. */
+void	 view_step(const struct view *, time_t now, struct host_step *);
 /*
  * For each chain the host's files serve now, the first record of want
  * (canonical order) that authenticates it alone; two chains one record

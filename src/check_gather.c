@@ -45,33 +45,28 @@ struct host_work {
 	time_t			 last_run;	/* store_run_last */
 };
 
-/* The alert the state machine raises for the slot now, as status does,
- * and the slot's row for the metrics of the runs. */
+/* The alert the slot's step (st) raises now, as status says it, and the
+ * slot's row for the metrics of the runs. */
 static void
-alert_of(const struct view *v, const struct view_slot *s, time_t now,
-    const struct slot_policy *pol, struct host_work *w)
+alert_of(const struct view_slot *s, const struct slot_step *st, time_t now,
+    struct host_work *w)
 {
-	struct slot_facts f;
-	struct slot_step step;
-
 	struct check_slot *cs = &w->slots[w->nslots++];
 
-	view_facts(v, s, now, &f);
-	step = machine_step(s->slot.state, &f, now, pol);
 	cs->host = NULL;
 	cs->alg = s->alg;
 	cs->state = s->slot.state;
 	cs->failures = s->slot.failures;
 	cs->failing_since = s->slot.failing_since;
 	cs->due_at = s->slot.wake_at;
-	cs->next_wake = step.action != ACT_NONE ? now : step.wake_at;
-	cs->alert = step.alert;
+	cs->next_wake = st->action != ACT_NONE ? now : st->wake_at;
+	cs->alert = st->alert;
 	cs->last_success = check_last_success(&s->slot, w->last_run);
-	if (step.alert == ALERT_NONE)
+	if (st->alert == ALERT_NONE)
 		return;
 	w->alerts[w->nalerts].alg = s->alg;
-	w->alerts[w->nalerts].level = step.alert;
-	w->alerts[w->nalerts].reason = step.alert_reason;
+	w->alerts[w->nalerts].level = st->alert;
+	w->alerts[w->nalerts].reason = st->alert_reason;
 	w->nalerts++;
 }
 
@@ -118,8 +113,8 @@ add_replaced(const struct view_owner *o, struct host_work *w)
 static void
 load_known(struct store *st, struct host_work *w, time_t now)
 {
-	const struct slot_policy pol = view_policy(w->h);
 	const struct store_rrset *ahead;
+	struct host_step hs;
 	int i, o;
 	char *rec;
 	struct tlsa_rr rr;
@@ -130,6 +125,7 @@ load_known(struct store *st, struct host_work *w, time_t now)
 		return;
 	}
 	w->have_view = 1;
+	view_step(&w->view, now, &hs);
 	tlsa_set_copy(&w->known, &w->view.want);
 	for (i = 0; i < w->view.nslots; i++) {
 		struct view_slot *s = &w->view.slots[i];
@@ -146,7 +142,7 @@ load_known(struct store *st, struct host_work *w, time_t now)
 			w->chains[w->nchains++] = s->deployed_chain;
 		if (s->staged != NULL)
 			w->chains[w->nchains++] = s->staged;
-		alert_of(&w->view, s, now, &pol, w);
+		alert_of(s, &hs.step[i], now, w);
 	}
 	if (w->view.nowners > 0)
 		view_last_set(&w->view.owners[0], &w->published);

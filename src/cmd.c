@@ -642,15 +642,14 @@ static int
 status_rows(struct store *st, struct view *v, time_t now,
     struct status_row *rows)
 {
-	const struct slot_policy pol = view_policy(v->host);
+	struct host_step hs;
 	int j, host_kept = 0;
 
+	view_step(v, now, &hs);
 	for (j = 0; j < v->nslots; j++) {
 		struct view_slot *s = &v->slots[j];
-		struct slot_facts f;
 
-		view_facts(v, s, now, &f);
-		rows[j].step = machine_step(s->slot.state, &f, now, &pol);
+		rows[j].step = hs.step[j];
 		if (s->slot.id == 0 ||
 		    store_keys_kept(st, s->slot.id, &rows[j].kept) != 0)
 			rows[j].kept = 0;

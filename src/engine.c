@@ -900,23 +900,22 @@ say_waiting(const struct conf_host *h, const struct view_slot *s,
 }
 
 /*
- * Discards each next key machine_next_lost() gives up (its file is gone),
- * so that a new one is generated and published in its place. 1 if one was
+ * Discards each next key the host step gives up (its file is gone), so
+ * that a new one is generated and published in its place. 1 if one was
  * dropped (reload the view).
  */
 static int
-drop_lost_next(struct engine *e, struct view *v, time_t now)
+drop_lost_next(struct engine *e, struct view *v, const struct host_step *hs,
+    time_t now)
 {
 	const struct conf_host *h = v->host;
-	struct slot_facts f;
 	char why[600];
 	int i, n = 0;
 
 	for (i = 0; i < v->nslots && !e->dry_run; i++) {
 		struct view_slot *s = &v->slots[i];
 
-		view_facts(v, s, now, &f);
-		if (!machine_next_lost(s->slot.state, &f))
+		if (!(hs->lost_next & (1u << i)))
 			continue;
 		snprintf(why, sizeof(why), "the next key's file %s is missing "
 		    "(3 1 1 %s, never deployed): discarded; a new next key "
@@ -990,8 +989,8 @@ int
 engine_due(struct engine *e, const struct conf_host *h, time_t now,
     struct engine_result *res)
 {
-	const struct slot_policy pol = view_policy(h);
 	const struct store_rrset *r;
+	struct host_step hs = { .nslots = 0 };
 	struct view v;
 	int i, o, due = 0;
 
@@ -1000,23 +999,19 @@ engine_due(struct engine *e, const struct conf_host *h, time_t now,
 	    view_unknown_slot(&v) != NULL || v.clock_ahead > 0 ||
 	    view_future_rrset(&v, now, &o, &r) != 0 || v.ca_change[0] != '\0')
 		due = 1;
+	else {
+		view_step(&v, now, &hs);
+		/* Anything to do, record, report or drop is engine_host's. */
+		due = host_step_due(&hs);
+		res->busy = hs.busy;
+	}
 	for (i = 0; i < v.nslots && !due; i++) {
 		struct view_slot *s = &v.slots[i];
-		struct slot_facts f;
-		struct slot_step st;
 
-		view_facts(&v, s, now, &f);
-		st = machine_step(s->slot.state, &f, now, &pol);
-		/* Anything to do, record, report or drop is engine_host's. */
 		due = s->slot.id == 0 || s->deployed_parsed ||
-		    st.action != ACT_NONE || st.alert != ALERT_NONE ||
-		    st.state != s->slot.state || st.wake_at != s->slot.wake_at ||
-		    s->slot.retry_at > now || s->next_lost ||
 		    prune_due(e->store, &v, s, now) != 0;
-		if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
-			res->busy = 1;
-		wake_by(res, (int64_t)st.wake_at * 1000, (int)s->alg,
-		    st.reason);
+		wake_by(res, (int64_t)hs.step[i].wake_at * 1000, (int)s->alg,
+		    hs.step[i].reason);
 	}
 	view_free(&v);
 	return due;
@@ -1026,8 +1021,21 @@ engine_due(struct engine *e, const struct conf_host *h, time_t now,
 struct host_pass {
 	unsigned	 alerted;	/* slots whose alert was said, by alg bit */
 	unsigned	 waiting;	/* slots whose wait was said (-v) */
-	int		 progress, want_publish, want_observe;
+	int		 progress;	/* a slot's action succeeded */
 };
+
+/* The slots of a host step's mask, as algorithm bits. */
+static unsigned
+alg_bits(const struct view *v, unsigned mask)
+{
+	unsigned bits = 0;
+	int i;
+
+	for (i = 0; i < v->nslots; i++)
+		if (mask & (1u << i))
+			bits |= 1u << v->slots[i].alg;
+	return bits;
+}
 
 /*
  * Loads the host's view for one pass: 1 ready; 0 the view was changed
@@ -1037,7 +1045,8 @@ struct host_pass {
  */
 static int
 host_load(struct engine *e, const struct conf_host *h, int iter,
-    time_t now, struct view *v, struct engine_result *res)
+    time_t now, struct view *v, struct host_step *hs,
+    struct engine_result *res)
 {
 	const struct view_slot *unk;
 	int again;
@@ -1061,6 +1070,7 @@ host_load(struct engine *e, const struct conf_host *h, int iter,
 		view_free(v);
 		return -1;
 	}
+	view_step(v, now, hs);
 	if (iter > 0)
 		return 1;
 	if (v->ca_change[0] != '\0')
@@ -1078,7 +1088,7 @@ host_load(struct engine *e, const struct conf_host *h, int iter,
 		    util_fmt_duration(v->clock_ahead, d, sizeof(d)));
 	}
 	again = redate_future(e, v, now);
-	again |= drop_lost_next(e, v, now);
+	again |= drop_lost_next(e, v, hs, now);
 	if (again) {
 		view_free(v);
 		return 0;
@@ -1115,25 +1125,17 @@ slot_idle(struct engine *e, const struct conf_host *h, struct view_slot *s,
 	}
 }
 
-/* One slot's step: its alert said once a run, then its action run, or
- * noted for the host-wide publish or observe. */
+/* Slot i's part of the host step: its alert said once a run, then its
+ * own action run (the host-wide publish or observe is host_shared's). */
 static void
-slot_pass(struct engine *e, const struct conf_host *h,
-    const struct slot_policy *pol, struct view *v, struct view_slot *s,
-    time_t now, struct host_pass *p, struct engine_result *res)
+slot_pass(struct engine *e, const struct conf_host *h, struct view *v,
+    const struct host_step *hs, int i, time_t now, struct host_pass *p,
+    struct engine_result *res)
 {
-	struct slot_facts f;
-	struct slot_step st;
+	struct view_slot *s = &v->slots[i];
+	const struct slot_step st = hs->step[i];
 	enum outcome o;
 
-	view_facts(v, s, now, &f);
-	st = machine_step(s->slot.state, &f, now, pol);
-	if (st.alert > res->alert)
-		res->alert = st.alert;
-	if (st.alert == ALERT_CRITICAL)
-		res->critical_algs |= 1u << s->alg;
-	if (machine_stuck(&st))
-		res->stuck = 1;
 	/* Said once a run, whatever the step does about it. */
 	if (st.alert != ALERT_NONE && st.alert_reason != NULL &&
 	    !(p->alerted & (1u << s->alg))) {
@@ -1142,8 +1144,6 @@ slot_pass(struct engine *e, const struct conf_host *h,
 		    LOG_LVL_WARN, h->name, key_alg_str(s->alg), "%s",
 		    st.alert_reason);
 	}
-	if (st.state != SLOT_STANDBY && st.state != SLOT_FAILED)
-		res->busy = 1;
 	if (st.action == ACT_NONE) {
 		slot_idle(e, h, s, &st, now, p, res);
 		return;
@@ -1154,11 +1154,8 @@ slot_pass(struct engine *e, const struct conf_host *h,
 		    st.reason);
 		return;
 	}
-	if (st.action == ACT_PUBLISH || st.action == ACT_OBSERVE) {
-		p->want_publish |= st.action == ACT_PUBLISH;
-		p->want_observe |= st.action == ACT_OBSERVE;
+	if (!(hs->local & (1u << i)))
 		return;
-	}
 	log_clear_error();
 	on_action(e, st.action, (int)s->alg, now, 0);
 	o = slot_action(e, h, v, s, &st, now);
@@ -1175,30 +1172,27 @@ slot_pass(struct engine *e, const struct conf_host *h,
 	res->failed_algs |= 1u << s->alg;
 }
 
-/* The host-wide publish (or else observe) the slots asked for, once for
- * all owners, and each asking slot's outcome. */
+/* The host-wide publish or observe of the host step, once for all
+ * owners, and its outcome for each slot that asked for it. */
 static void
-host_gathered(struct engine *e, const struct conf_host *h,
-    const struct slot_policy *pol, struct view *v, time_t now,
-    struct host_pass *p, struct engine_result *res)
+host_shared(struct engine *e, const struct conf_host *h, struct view *v,
+    const struct host_step *hs, time_t now, struct host_pass *p,
+    struct engine_result *res)
 {
 	enum outcome o;
 	int i, changed = 0;
 
 	log_clear_error();
-	on_action(e, p->want_publish ? ACT_PUBLISH : ACT_OBSERVE, -1, now, 0);
-	if (p->want_publish)
+	on_action(e, hs->shared, -1, now, 0);
+	if (hs->shared == ACT_PUBLISH)
 		o = do_publish(e, v, now);
 	else
 		o = do_observe(e, v, now, &changed);
 	for (i = 0; i < v->nslots; i++) {
 		struct view_slot *s = &v->slots[i];
-		struct slot_facts f;
-		struct slot_step st;
+		const struct slot_step st = hs->step[i];
 
-		view_facts(v, s, now, &f);
-		st = machine_step(s->slot.state, &f, now, pol);
-		if (st.action != ACT_PUBLISH && st.action != ACT_OBSERVE)
+		if (!(hs->sharing & (1u << i)))
 			continue;
 		if (o == OUT_OK) {
 			if (store_begin(e->store) == 0)
@@ -1214,7 +1208,7 @@ host_gathered(struct engine *e, const struct conf_host *h,
 			res->failed_algs |= 1u << s->alg;
 		}
 	}
-	if (o == OUT_OK && (p->want_publish || changed))
+	if (o == OUT_OK && (hs->shared == ACT_PUBLISH || changed))
 		p->progress = 1;
 	else if (o == OUT_OK || o == OUT_PENDING)
 		/* From the observation's end: it takes its time. */
@@ -1228,13 +1222,13 @@ void
 engine_host(struct engine *e, const struct conf_host *h,
     struct engine_result *res)
 {
-	const struct slot_policy pol = view_policy(h);
-	struct host_pass p = { 0, 0, 0, 0, 0 };
+	struct host_pass p = { 0, 0, 0 };
 	int iter;
 
 	memset(res, 0, sizeof(*res));
 	for (iter = 0; iter < ENGINE_MAX_STEPS; iter++) {
 		time_t now = util_now();
+		struct host_step hs;
 		struct view v;
 		int i, ready;
 
@@ -1244,15 +1238,21 @@ engine_host(struct engine *e, const struct conf_host *h,
 		res->busy = 0;
 		res->alert = ALERT_NONE;
 		res->critical_algs = 0;
-		if ((ready = host_load(e, h, iter, now, &v, res)) < 0)
+		if ((ready = host_load(e, h, iter, now, &v, &hs, res)) < 0)
 			return;
 		if (ready == 0)
 			continue;
-		p.progress = p.want_publish = p.want_observe = 0;
+		res->alert = hs.alert;
+		res->critical_algs = alg_bits(&v, hs.critical);
+		res->busy = hs.busy;
+		res->stuck |= hs.stuck;
+		p.progress = 0;
 		for (i = 0; i < v.nslots; i++)
-			slot_pass(e, h, &pol, &v, &v.slots[i], now, &p, res);
-		if (!p.progress && (p.want_publish || p.want_observe))
-			host_gathered(e, h, &pol, &v, now, &p, res);
+			slot_pass(e, h, &v, &hs, i, now, &p, res);
+		/* After the slots' own actions, which may change the RRset:
+		 * one that succeeded steps the host again first. */
+		if (!p.progress && hs.shared != ACT_NONE && !e->dry_run)
+			host_shared(e, h, &v, &hs, now, &p, res);
 		if (!p.progress && !e->dry_run)
 			prune_host(e, &v, now, res);
 		view_free(&v);

@@ -712,3 +712,18 @@ view_facts(const struct view *v, const struct view_slot *s, time_t now,
 	f->failures = s->slot.failures;
 	f->retry_at = s->slot.retry_at;
 }
+
+void
+view_step(const struct view *v, time_t now, struct host_step *out)
+{
+	const struct slot_policy pol = view_policy(v->host);
+	struct host_slot in[HOST_STEP_MAX_SLOTS];
+	int i;
+
+	for (i = 0; i < v->nslots; i++) {
+		in[i].state = v->slots[i].slot.state;
+		in[i].wake_at = v->slots[i].slot.wake_at;
+		view_facts(v, &v->slots[i], now, &in[i].facts);
+	}
+	host_step(in, v->nslots, now, &pol, out);
+}
