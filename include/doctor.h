@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "doctor_net.h"
 #include "util.h"
 
 enum doctor_sev {
@@ -153,9 +154,12 @@ void	doctor_judge_chain(struct doctor_report *, const char *where,
 
 /*
  * Gathers the facts of the hosts named (n > 0) or of every host and
- * prints the findings to out. Returns the exit status (doctor_exit), or
- * EX_USAGE after naming a host that is not configured.
+ * prints the findings to out. What DNS says comes through net (the
+ * network child's, privsep.h) or, NULL, from this process. Returns the
+ * exit status (doctor_exit), or EX_USAGE after naming a host that is not
+ * configured.
  */
-int	doctor_main(const struct conf *, char **names, int n, FILE *out);
+int	doctor_main(const struct conf *, char **names, int n,
+	    const struct doctor_net_ops *net, FILE *out);
 
 #endif

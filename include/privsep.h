@@ -3,7 +3,8 @@
  *
  * DNS answers from every authoritative server and SMTP and TLS from every
  * MX address are parsed in a child process, never in the process that
- * holds private keys, TSIG secrets, API keys and the state database.
+ * holds private keys, TSIG secrets, API keys and the state database: for
+ * run, plan and acme-hook (the observer and verifier), check and doctor.
  *
  * privsep_start(conf, real) forks the child. Call it before any secret or
  * the state database is opened: the child is a copy of the caller. The
@@ -32,6 +33,7 @@
 
 #include "backend.h"
 #include "check_net.h"
+#include "doctor_net.h"
 
 const struct backends	*privsep_start(const struct conf *,
 			    const struct backends *real);
@@ -40,6 +42,14 @@ const struct backends	*privsep_start(const struct conf *,
 int			 privsep_check_net(const struct conf *,
 			    const struct conf_host *const *hosts, int nhosts,
 			    const struct verify_opts *, struct check_net *);
+/* doctor's network half (doctor_net.h) done by the child, for
+ * doctor_net_ops; the child remembers the zones it examined. */
+enum outcome		 privsep_doctor_zone(const struct conf *,
+			    const struct conf_host *, const char *owner,
+			    struct doctor_net_zone *);
+enum resolve_sec	 privsep_doctor_tlsa(const struct conf *,
+			    const struct conf_host *, const char *owner,
+			    struct resolve_tlsa *);
 void			 privsep_stop(void);
 /* 0 once the child was found dead or killed: every later question
  * fails, so waiting for more is pointless. */

@@ -11,12 +11,16 @@
  *                      PM_VERIFY   host index, algorithm, want
  *                      PM_PROBE    host index, algorithm, would
  *                      PM_CHECK    host indices, verify_opts
+ *                      PM_DOC_ZONE host index, owner (doctor_net.h)
+ *                      PM_DOC_TLSA host index, owner
  *   child -> parent    PM_LOG      level, cause, line (any number)
  *                      PM_NET_HEAD resolver facts, name and endpoint
  *                                  counts      (PM_CHECK: once, first)
  *                      PM_NET_NAME a struct verify_name (PM_CHECK)
  *                      PM_NET_EP   an endpoint's results, its chain as
  *                                  DER         (PM_CHECK)
+ *                      PM_DOC_ZONE_ANS  a struct doctor_net_zone, once
+ *                      PM_DOC_TLSA_ANS  a struct resolve_tlsa, once
  *                      PM_RESULT   outcome [, report for PM_OBSERVE]
  *
  * The parent decodes what a process that parsed hostile input wrote, so
@@ -32,6 +36,7 @@
 
 #include "backend.h"
 #include "check_net.h"
+#include "doctor_net.h"
 
 #define PMSG_MAX_FRAME	(4u << 20)	/* octets after the length */
 #define PMSG_MAX_STR	4096		/* a log line, an owner name */
@@ -50,14 +55,18 @@ enum pmsg_kind {
 	PM_CHECK,
 	PM_NET_HEAD,
 	PM_NET_NAME,
-	PM_NET_EP
+	PM_NET_EP,
+	PM_DOC_ZONE,
+	PM_DOC_TLSA,
+	PM_DOC_ZONE_ANS,
+	PM_DOC_TLSA_ANS
 };
 
 struct pmsg_request {
-	enum pmsg_kind	 kind;		/* PM_OBSERVE, PM_VERIFY, PM_PROBE */
+	enum pmsg_kind	 kind;		/* a request's kind */
 	uint32_t	 host;		/* index into conf->hosts */
 	enum key_alg	 alg;		/* PM_VERIFY, PM_PROBE */
-	char		*owner;		/* PM_OBSERVE */
+	char		*owner;		/* PM_OBSERVE, PM_DOC_* */
 	struct tlsa_set	 set;		/* want, or would */
 	uint32_t	*hosts;		/* PM_CHECK: indices */
 	uint32_t	 nhosts;
@@ -77,6 +86,8 @@ struct pmsg_reply {
 					 * neps; nothing allocated */
 	struct verify_name name;	/* PM_NET_NAME */
 	struct verify_endpoint ep;	/* PM_NET_EP: the results only */
+	struct doctor_net_zone dzone;	/* PM_DOC_ZONE_ANS */
+	struct resolve_tlsa tlsa;	/* PM_DOC_TLSA_ANS */
 };
 
 /* A growing output buffer; frames are appended whole. */
@@ -95,6 +106,8 @@ void	pmsg_put_result(struct pmsg_buf *, enum outcome,
 void	pmsg_put_net_head(struct pmsg_buf *, const struct check_net *);
 void	pmsg_put_net_name(struct pmsg_buf *, const struct verify_name *);
 void	pmsg_put_net_ep(struct pmsg_buf *, const struct verify_endpoint *);
+void	pmsg_put_doc_zone(struct pmsg_buf *, const struct doctor_net_zone *);
+void	pmsg_put_doc_tlsa(struct pmsg_buf *, const struct resolve_tlsa *);
 
 /* The length a frame header announces; 0 if over PMSG_MAX_FRAME. */
 uint32_t pmsg_frame_len(const uint8_t hdr[4]);

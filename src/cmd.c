@@ -1045,15 +1045,25 @@ cmd_config_check(const struct cli *c)
 static int
 cmd_doctor(const struct cli *c)
 {
+	static const struct doctor_net_ops in_child = {
+		privsep_doctor_zone, privsep_doctor_tlsa
+	};
 	struct conf *conf;
 	int rc;
 
 	if ((conf = load_conf(c)) == NULL)
 		return EX_CONFIG;
+	/* DNS in the network child (privsep.h); files, keys, secrets and
+	 * the publisher's probe here. */
+	if (privsep_start(conf, backend_builtin()) == NULL) {
+		conf_free(conf);
+		return EX_OSERR;
+	}
 	if (c->verbosity <= 0)
 		log_init(-2, c->use_syslog);
-	rc = doctor_main(conf, c->args, c->nargs, stdout);
+	rc = doctor_main(conf, c->args, c->nargs, &in_child, stdout);
 	log_init(c->verbosity, c->use_syslog);
+	privsep_stop();
 	if (rc == EX_USAGE)
 		log_err("%s", log_last_error());	/* the unknown host */
 	conf_free(conf);

@@ -6,8 +6,10 @@
  * opened for writing; the publisher is asked through its probe, which
  * sends no update and runs no program; hooks are looked at, not run;
  * the state database is opened read-only (an absent one is an empty
- * state in memory, as for `status`); DNS questions go through dnsq and
- * the observer's discovery.
+ * state in memory, as for `status`). What DNS says is gathered by
+ * doctor_net.c, in the network child when the caller gives its ops (no
+ * DNS answer is parsed here, where the keys and secrets are), and judged
+ * here.
  *
  * What the modules log while doctor asks (a refused key file, a BADSIG
  * answer, a resolver that does not recurse) is caught by a log sink and
@@ -23,24 +25,20 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <ldns/ldns.h>
 #include <openssl/evp.h>
 
 #include "backend.h"
 #include "cert.h"
 #include "deploy_files.h"
-#include "dnsq.h"
 #include "doctor.h"
+#include "doctor_net.h"
 #include "exec.h"
 #include "fsutil.h"
 #include "key.h"
 #include "log.h"
-#include "observe.h"
 #include "resolve.h"
 #include "store.h"
 #include "view.h"
-
-#define DOC_RESOLVE_TIMEOUT	3	/* seconds a try, as check uses */
 
 /* What the modules logged during one step. */
 struct capture {
@@ -57,8 +55,9 @@ struct doc {
 	struct capture		 cap;
 	char			**seen;		/* zones, publishers done */
 	int			 nseen;
-	struct resolver		*res;		/* for TLSA lookups */
-	int			 res_failed;
+	const struct doctor_net_ops *net;	/* NULL: in this process */
+	struct doctor_net_memo	 memo;		/* ...with these */
+	struct doctor_net_res	 res;
 };
 
 static void
@@ -294,127 +293,55 @@ check_layout(struct doc *d, const struct conf_host *h)
 
 /* ------------------------------------------------------------ DNS */
 
-
-/* Header bits and rcode of an answer; -1 if it does not parse. */
-static int
-answer_parse(const struct dnsq *q, ldns_pkt **pkt)
+/* What doctor_net found of owner's zone, here or in the network child. */
+static enum outcome
+net_zone(struct doc *d, const struct conf_host *h, const char *owner,
+    struct doctor_net_zone *z)
 {
-	*pkt = NULL;
-	if (q->err != 0 ||
-	    ldns_wire2pkt(pkt, q->wire, q->wirelen) != LDNS_STATUS_OK)
-		return -1;
-	return 0;
+	if (d->net != NULL)
+		return d->net->zone(d->conf, h, owner, z);
+	return doctor_net_zone(d->conf, h, owner, &d->memo, z);
 }
 
-static int
-count_type(const ldns_pkt *p, ldns_rr_type t)
-{
-	const ldns_rr_list *an = ldns_pkt_answer(p);
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < ldns_rr_list_rr_count(an); i++)
-		if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) == t)
-			n++;
-	return n;
-}
-
-/* One address's SOA answer into s (err, rcode, AA, serial, RRSIG). */
 static void
-server_facts(const struct observe_zone *z, const struct dnsq *q,
-    struct doctor_server *s)
+judge_servers(struct doc *d, const char *where, const struct doctor_net_zone *z)
 {
-	ldns_pkt *pkt;
-	int64_t neg;
+	int i;
 
-	if (q->err != 0) {
-		s->err = q->err;
-		return;
-	}
-	if (answer_parse(q, &pkt) != 0) {
-		s->err = EPROTO;
-		return;
-	}
-	s->rcode = (int)ldns_pkt_get_rcode(pkt);
-	s->aa = ldns_pkt_aa(pkt);
-	s->has_soa = observe_soa(q->wire, q->wirelen, z->zone, &s->serial,
-	    &neg, &s->soa_signed) == 0 && count_type(pkt, LDNS_RR_TYPE_SOA);
-	ldns_pkt_free(pkt);
-}
-
-/* Every authoritative address: SOA and DNSKEY at the apex, RD clear.
- * Returns whether the zone is signed (some address serves DNSKEY). */
-static int
-check_servers(struct doc *d, const char *where, const struct observe_zone *z)
-{
-	struct dnsq *q = xcalloc(2 * (z->naddrs + 1), sizeof(*q));
-	size_t i, nq = 0, *at = xcalloc(z->naddrs + 1, sizeof(*at));
-	int zone_signed = 0;
-
-	for (i = 0; i < z->naddrs; i++) {
-		at[i] = nq;
-		if (z->salens[i] == 0)
-			continue;
-		dnsq_query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
-		    LDNS_RR_TYPE_SOA, 0);
-		dnsq_query_init(&q[nq++], &z->sas[i], z->salens[i], z->zone,
-		    LDNS_RR_TYPE_DNSKEY, 0);
-	}
-	dnsq_run(q, nq, NULL);
-	for (i = 0; i < nq; i += 2) {
-		ldns_pkt *pkt;
-
-		if (answer_parse(&q[i + 1], &pkt) != 0)
-			continue;
-		if (ldns_pkt_aa(pkt) && count_type(pkt, LDNS_RR_TYPE_DNSKEY))
-			zone_signed = 1;
-		ldns_pkt_free(pkt);
-	}
-	for (i = 0; i < z->naddrs; i++) {
+	for (i = 0; i < z->nservers; i++) {
+		const struct doctor_net_server *n = &z->servers[i];
 		struct doctor_server s;
 
 		memset(&s, 0, sizeof(s));
 		s.zone = z->zone;
-		s.addr = z->addrs[i].sv.addr;
-		s.ns = z->addrs[i].sv.ns;
-		s.zone_signed = zone_signed;
-		if (z->salens[i] == 0)
-			s.no_address = 1;
-		else
-			server_facts(z, &q[at[i]], &s);
+		s.addr = n->addr;
+		s.ns = n->ns;
+		s.zone_signed = z->zone_signed;
+		s.no_address = n->no_address;
+		s.err = n->err;
+		s.rcode = n->rcode;
+		s.aa = n->aa;
+		s.has_soa = n->has_soa;
+		s.serial = n->serial;
+		s.soa_signed = n->soa_signed;
 		doctor_judge_server(&d->rep, where, &s);
 	}
-	dnsq_free(q, nq);
-	free(q);
-	free(at);
-	return zone_signed;
 }
 
-/* The resolver's answer for the zone's SOA, with RD, AD and DO. */
 static void
-check_resolver(struct doc *d, const char *where, const struct observe_zone *z,
-    int zone_signed)
+judge_resolver(struct doc *d, const char *where,
+    const struct doctor_net_zone *z)
 {
 	struct doctor_resolver r;
-	struct dnsq q;
-	ldns_pkt *pkt;
 
 	memset(&r, 0, sizeof(r));
 	r.resolver = z->resolver;
 	r.zone = z->zone;
-	r.zone_signed = zone_signed;
-	dnsq_query_init(&q, &z->res, z->reslen, z->zone, LDNS_RR_TYPE_SOA, 1);
-	q.ad = 1;	/* ask for the resolver's verdict */
-	dnsq_run(&q, 1, NULL);
-	if (answer_parse(&q, &pkt) != 0)
-		r.err = q.err != 0 ? q.err : EPROTO;
-	else {
-		r.rcode = (int)ldns_pkt_get_rcode(pkt);
-		r.ra = ldns_pkt_ra(pkt);
-		r.ad = ldns_pkt_ad(pkt);
-		ldns_pkt_free(pkt);
-	}
-	dnsq_free(&q, 1);
+	r.zone_signed = z->zone_signed;
+	r.err = z->res_err;
+	r.rcode = z->res_rcode;
+	r.ra = z->res_ra;
+	r.ad = z->res_ad;
 	doctor_judge_resolver(&d->rep, where, &r);
 }
 
@@ -423,28 +350,28 @@ static void
 check_zone(struct doc *d, const struct conf_host *h, const char *owner,
     char *zone, size_t zlen)
 {
-	struct observe_zone z;
+	struct doctor_net_zone z;
 	char where[300];
-	int zone_signed;
 
 	cap_reset(&d->cap);
-	if (observe_discover(d->conf, h, owner, &z) != OUT_OK) {
+	if (net_zone(d, h, owner, &z) != OUT_OK || z.zone[0] == '\0') {
 		doctor_add(&d->rep, DOC_FAIL, DOC_WORLD, h->name, "point "
 		    "resolver = at a recursive, validating resolver that "
 		    "resolves the zone", "%s: the zone and its servers cannot "
 		    "be found: %s", owner, d->cap.last_bad[0] != '\0' ?
 		    d->cap.last_bad : "no reason given");
-		observe_zone_free(&z);
+		doctor_net_zone_free(&z);
 		zone[0] = '\0';
 		return;
 	}
 	snprintf(zone, zlen, "%s", z.zone);
 	snprintf(where, sizeof(where), "zone %s", z.zone);
-	if (first_time(d, where)) {
-		zone_signed = check_servers(d, where, &z);
-		check_resolver(d, where, &z, zone_signed);
+	/* Examined where it was first met (doctor_net's memo). */
+	if (first_time(d, where) && z.examined) {
+		judge_servers(d, where, &z);
+		judge_resolver(d, where, &z);
 	}
-	observe_zone_free(&z);
+	doctor_net_zone_free(&z);
 }
 
 /* The publisher's read-only probe, once per publisher and zone. */
@@ -497,25 +424,18 @@ check_publisher(struct doc *d, const struct conf_publisher *p,
 
 /* The TLSA RRset at owner through the resolver, against chain. */
 static void
-chain_tlsa(struct doc *d, const char *owner, STACK_OF(X509) *chain,
-    struct doctor_chain *c, char *why, size_t len)
+chain_tlsa(struct doc *d, const struct conf_host *h, const char *owner,
+    STACK_OF(X509) *chain, struct doctor_chain *c, char *why, size_t len)
 {
 	struct resolve_tlsa t;
 
 	c->owner = owner;
-	if (d->res == NULL && !d->res_failed) {
-		cap_reset(&d->cap);
-		if (resolve_open(d->conf->resolver, DOC_RESOLVE_TIMEOUT,
-		    &d->res) != OUT_OK)
-			d->res_failed = 1;
-	}
-	if (d->res == NULL) {
-		c->tlsa_unknown = "no resolver can be asked";
-		return;
-	}
-	memset(&t, 0, sizeof(t));
-	if (resolve_tlsa(d->res, owner, &t) == RESOLVE_FAIL ||
-	    t.sec == RESOLVE_BOGUS) {
+	cap_reset(&d->cap);
+	if (d->net != NULL)
+		(void)d->net->tlsa(d->conf, h, owner, &t);
+	else
+		(void)doctor_net_tlsa(d->conf, &d->res, owner, &t);
+	if (t.sec == RESOLVE_FAIL || t.sec == RESOLVE_BOGUS) {
 		snprintf(why, len, "%s (%s)", resolve_sec_str(t.sec), t.why);
 		c->tlsa_unknown = why;
 	} else {
@@ -579,7 +499,8 @@ check_chain(struct doc *d, const struct view *v, struct view_slot *s)
 			c.unreadable = why;
 		c.key_matches = km;
 		if (chain != NULL && km == 1)
-			chain_tlsa(d, c.owner, chain, &c, twhy, sizeof(twhy));
+			chain_tlsa(d, v->host, c.owner, chain, &c, twhy,
+			    sizeof(twhy));
 		doctor_judge_chain(&d->rep, v->host->name, &c);
 		if (c.unreadable != NULL || !c.deployed || km == 0)
 			break;	/* the same for every owner */
@@ -625,7 +546,8 @@ doctor_host(struct doc *d, struct store *st, const struct conf_host *h)
 }
 
 int
-doctor_main(const struct conf *conf, char **names, int n, FILE *out)
+doctor_main(const struct conf *conf, char **names, int n,
+    const struct doctor_net_ops *net, FILE *out)
 {
 	const struct conf_host **hs;
 	struct store *st = NULL;
@@ -636,6 +558,7 @@ doctor_main(const struct conf *conf, char **names, int n, FILE *out)
 		return EX_USAGE;
 	memset(&d, 0, sizeof(d));
 	d.conf = conf;
+	d.net = net;
 	log_set_sink(cap_sink, &d.cap);
 	check_dir(&d, "state_dir", conf->state_dir);
 	check_dir(&d, "key_dir", conf->key_dir);
@@ -653,7 +576,8 @@ doctor_main(const struct conf *conf, char **names, int n, FILE *out)
 	for (i = 0; i < d.nseen; i++)
 		free(d.seen[i]);
 	free(d.seen);
-	resolve_close(d.res);
+	doctor_net_memo_free(&d.memo);
+	doctor_net_res_close(&d.res);
 	store_close(st);
 	doctor_report_free(&d.rep);
 	free(hs);

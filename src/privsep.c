@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check_net.h"
+#include "doctor_net.h"
 #include "log.h"
 #include "privsep_msg.h"
 #include "privsep.h"
@@ -157,6 +158,35 @@ serve_check(const struct pmsg_request *q)
 	free(hs);
 }
 
+/* doctor's network half; what it has asked before is remembered for
+ * the child's life, which is one doctor run. */
+static void
+serve_doctor(const struct pmsg_request *q)
+{
+	static struct doctor_net_memo memo;
+	static struct doctor_net_res res;
+	const struct conf_host *h = &pr.conf->hosts[q->host];
+	struct pmsg_buf b = { NULL, 0, 0 };
+	enum outcome o = OUT_OK;
+
+	if (q->kind == PM_DOC_ZONE) {
+		struct doctor_net_zone z;
+
+		o = doctor_net_zone(pr.conf, h, q->owner, &memo, &z);
+		pmsg_put_doc_zone(&b, &z);
+		doctor_net_zone_free(&z);
+	} else {
+		struct resolve_tlsa t;
+
+		(void)doctor_net_tlsa(pr.conf, &res, q->owner, &t);
+		pmsg_put_doc_tlsa(&b, &t);
+		resolve_tlsa_free(&t);
+	}
+	send_frame_or_die(&b);
+	pmsg_put_result(&b, o, NULL);
+	send_frame_or_die(&b);
+}
+
 static void
 serve(const struct pmsg_request *q)
 {
@@ -240,6 +270,8 @@ child_main(int fd)
 		free(body);
 		if (q.kind == PM_CHECK)
 			serve_check(&q);
+		else if (q.kind == PM_DOC_ZONE || q.kind == PM_DOC_TLSA)
+			serve_doctor(&q);
 		else
 			serve(&q);
 		pmsg_request_free(&q);
@@ -483,6 +515,86 @@ done:
 		return -1;
 	}
 	return 0;
+}
+
+/* The one answer frame of a PM_DOC_* question, into its place. */
+struct doc_in {
+	enum pmsg_kind		 want;
+	struct doctor_net_zone	*zone;
+	struct resolve_tlsa	*tlsa;
+	int			 got;
+};
+
+static int
+take_doc(struct pmsg_reply *m, void *arg)
+{
+	struct doc_in *in = arg;
+
+	if (m->kind != in->want || in->got++)
+		return -1;
+	if (in->zone != NULL) {
+		*in->zone = m->dzone;
+		memset(&m->dzone, 0, sizeof(m->dzone));
+	} else {
+		*in->tlsa = m->tlsa;
+		memset(&m->tlsa, 0, sizeof(m->tlsa));
+	}
+	return 0;
+}
+
+/* Asks q and takes its answer frame (in): OUT_TEMPFAIL, with the frame
+ * freed, unless it came. */
+static enum outcome
+ask_doctor(const struct conf *conf, const struct conf_host *h,
+    struct pmsg_request *q, struct doc_in *in)
+{
+	enum outcome o;
+
+	if (host_index(conf, h, &q->host) != 0)
+		return OUT_TEMPFAIL;
+	o = exchange(q, NULL, take_doc, in);
+	if (in->got == 1 || o != OUT_OK)
+		return in->got == 1 ? o : OUT_TEMPFAIL;
+	kill_child("sent a malformed message");
+	return OUT_TEMPFAIL;
+}
+
+enum outcome
+privsep_doctor_zone(const struct conf *conf, const struct conf_host *h,
+    const char *owner, struct doctor_net_zone *z)
+{
+	struct pmsg_request q;
+	struct doc_in in = { PM_DOC_ZONE_ANS, z, NULL, 0 };
+	enum outcome o;
+
+	memset(z, 0, sizeof(*z));
+	memset(&q, 0, sizeof(q));
+	q.kind = PM_DOC_ZONE;
+	q.owner = (char *)owner;
+	if ((o = ask_doctor(conf, h, &q, &in)) == OUT_TEMPFAIL && in.got)
+		doctor_net_zone_free(z);
+	return o;
+}
+
+enum resolve_sec
+privsep_doctor_tlsa(const struct conf *conf, const struct conf_host *h,
+    const char *owner, struct resolve_tlsa *t)
+{
+	struct pmsg_request q;
+	struct doc_in in = { PM_DOC_TLSA_ANS, NULL, t, 0 };
+
+	memset(t, 0, sizeof(*t));
+	memset(&q, 0, sizeof(q));
+	q.kind = PM_DOC_TLSA;
+	q.owner = (char *)owner;
+	if (ask_doctor(conf, h, &q, &in) != OUT_OK) {
+		if (in.got)
+			resolve_tlsa_free(t);
+		t->sec = RESOLVE_FAIL;
+		snprintf(t->why, sizeof(t->why), "the network child "
+		    "could not ask");
+	}
+	return t->sec;
 }
 
 static enum outcome

@@ -146,6 +146,13 @@ end_frame(struct pmsg_buf *b, size_t at)
 	b->p[at + 3] = (uint8_t)n;
 }
 
+/* The requests about an owner name rather than an algorithm. */
+static int
+pmsg_has_owner(enum pmsg_kind k)
+{
+	return k == PM_OBSERVE || k == PM_DOC_ZONE || k == PM_DOC_TLSA;
+}
+
 void
 pmsg_put_request(struct pmsg_buf *b, const struct pmsg_request *r)
 {
@@ -167,7 +174,7 @@ pmsg_put_request(struct pmsg_buf *b, const struct pmsg_request *r)
 		return;
 	}
 	put_u32(b, r->host);
-	if (r->kind == PM_OBSERVE)
+	if (pmsg_has_owner(r->kind))
 		put_str(b, r->owner);
 	else
 		put_u8(b, r->alg);
@@ -278,6 +285,47 @@ pmsg_put_net_ep(struct pmsg_buf *b, const struct verify_endpoint *ep)
 		put_blob(b, der, len > 0 ? (size_t)len : 0);
 		OPENSSL_free(der);
 	}
+	end_frame(b, at);
+}
+
+void
+pmsg_put_doc_zone(struct pmsg_buf *b, const struct doctor_net_zone *z)
+{
+	size_t at = begin_frame(b, PM_DOC_ZONE_ANS);
+	int i, n = z->nservers > (int)PMSG_MAX_SERVERS ?
+	    (int)PMSG_MAX_SERVERS : z->nservers;
+
+	put_str(b, z->zone);
+	put_u8(b, z->examined != 0);
+	put_u8(b, z->zone_signed != 0);
+	put_u32(b, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		const struct doctor_net_server *s = &z->servers[i];
+
+		put_str(b, s->addr);
+		put_str(b, s->ns);
+		put_u8(b, s->no_address != 0);
+		put_u32(b, (uint32_t)s->err);
+		put_u16(b, (unsigned)s->rcode);
+		put_u8(b, s->aa != 0);
+		put_u8(b, s->has_soa != 0);
+		put_u32(b, s->serial);
+		put_u8(b, s->soa_signed != 0);
+	}
+	put_str(b, z->resolver);
+	put_u32(b, (uint32_t)z->res_err);
+	put_u16(b, (unsigned)z->res_rcode);
+	put_u8(b, z->res_ra != 0);
+	put_u8(b, z->res_ad != 0);
+	end_frame(b, at);
+}
+
+void
+pmsg_put_doc_tlsa(struct pmsg_buf *b, const struct resolve_tlsa *t)
+{
+	size_t at = begin_frame(b, PM_DOC_TLSA_ANS);
+
+	put_tlsa(b, t);
 	end_frame(b, at);
 }
 
@@ -519,6 +567,39 @@ get_ep(struct rd *r, struct verify_endpoint *ep)
 	}
 }
 
+static void
+get_doc_zone(struct rd *r, struct doctor_net_zone *z)
+{
+	uint32_t n, i;
+
+	get_str_into(r, z->zone, sizeof(z->zone));
+	z->examined = get_bool(r);
+	z->zone_signed = get_bool(r);
+	if ((n = get_u32(r)) > PMSG_MAX_SERVERS) {
+		r->bad = 1;
+		return;
+	}
+	z->servers = xcalloc((size_t)n + 1, sizeof(*z->servers));
+	for (i = 0; i < n && !r->bad; i++, z->nservers++) {
+		struct doctor_net_server *s = &z->servers[i];
+
+		get_str_into(r, s->addr, sizeof(s->addr));
+		get_str_into(r, s->ns, sizeof(s->ns));
+		s->no_address = get_bool(r);
+		s->err = get_int(r, 0, 65535);
+		s->rcode = (int)get_u16(r);
+		s->aa = get_bool(r);
+		s->has_soa = get_bool(r);
+		s->serial = get_u32(r);
+		s->soa_signed = get_bool(r);
+	}
+	get_str_into(r, z->resolver, sizeof(z->resolver));
+	z->res_err = get_int(r, 0, 65535);
+	z->res_rcode = (int)get_u16(r);
+	z->res_ra = get_bool(r);
+	z->res_ad = get_bool(r);
+}
+
 /* 0 if the whole body was read and nothing was wrong. */
 static int
 get_end(const struct rd *r)
@@ -562,11 +643,11 @@ pmsg_get_request(const uint8_t *p, size_t len, struct pmsg_request *q)
 			pmsg_request_free(q);
 		return get_end(&r);
 	}
-	if (q->kind != PM_OBSERVE && q->kind != PM_VERIFY &&
+	if (!pmsg_has_owner(q->kind) && q->kind != PM_VERIFY &&
 	    q->kind != PM_PROBE)
 		return -1;
 	q->host = get_u32(&r);
-	if (q->kind == PM_OBSERVE)
+	if (pmsg_has_owner(q->kind))
 		q->owner = get_str(&r);
 	else
 		q->alg = (enum key_alg)get_enum(&r, KEY_ALG_COUNT - 1);
@@ -627,6 +708,10 @@ pmsg_get_reply(const uint8_t *p, size_t len, struct pmsg_reply *m)
 		get_name(&r, &m->name);
 	else if (m->kind == PM_NET_EP)
 		get_ep(&r, &m->ep);
+	else if (m->kind == PM_DOC_ZONE_ANS)
+		get_doc_zone(&r, &m->dzone);
+	else if (m->kind == PM_DOC_TLSA_ANS)
+		get_tlsa(&r, &m->tlsa);
 	else
 		return -1;
 	if (get_end(&r) != 0)
@@ -650,5 +735,7 @@ pmsg_reply_free(struct pmsg_reply *m)
 	obs_report_free(&m->report);
 	verify_name_free(&m->name);
 	verify_endpoint_clear(&m->ep);
+	doctor_net_zone_free(&m->dzone);
+	resolve_tlsa_free(&m->tlsa);
 	memset(m, 0, sizeof(*m));
 }

@@ -141,6 +141,21 @@ if [ $rc -eq 64 ] && printf '%s\n' "$out" | grep -qF "mx9.example: no [host mx9.
 	ok "doctor of an unknown host: exit 64, naming it"
 else not_ok "doctor of an unknown host: exit 64, naming it" "exit $rc: $out"; fi
 
+# ---- DNS is read in the network child ---------------------------------
+# Its answers are parsed by an unprivileged, sandboxed child (privsep.h);
+# the zone's findings are the child's facts, judged here. A zone two owner
+# names share is examined once (the child remembers it).
+nobody=$(id -u nobody)
+out=$(dr -vv doctor mx1.example 2>&1)
+if printf '%s\n' "$out" | grep -q "network child [0-9]*: uid $nobody, no_new_privs, Landlock ABI [0-9]*, seccomp filter" &&
+    printf '%s\n' "$out" | grep -qF "zone example.: 192.0.2.1 (ns1.example.) answers with authority"; then
+	ok "doctor: DNS read by the sandboxed child (uid $nobody), its facts judged"
+else not_ok "doctor: DNS read by the sandboxed child" "$out"; fi
+doc "HOSTLINES=alias = smtp.example bind"
+n=$(printf '%s\n' "$OUT" | grep -cF "zone example.: 192.0.2.1 (ns1.example.) answers with authority")
+[ "$n" = 1 ] && ok "a zone met by two owner names is examined once" ||
+	not_ok "a zone met by two owner names is examined once ($n times)" "$OUT"
+
 # ---- libcurl cannot be loaded (daneroll opens it on first use) ------------
 # A library path that finds something else under libcurl.so.4: not an
 # ELF file, then a real library without curl's functions.

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "check_net.h"
+#include "doctor_net.h"
 #include "log.h"
 #include "privsep.h"
 #include "sandbox.h"
@@ -363,6 +364,46 @@ test_check_net(void)
 	privsep_stop();
 }
 
+/* doctor's lookups in the child are what they are here (against a
+ * resolver nothing listens at), and a stray host is not asked about. */
+static void
+test_doctor_net(void)
+{
+	struct doctor_net_memo memo = { NULL, 0 };
+	struct doctor_net_res res = { NULL, 0 };
+	struct doctor_net_zone zc, zh;
+	struct resolve_tlsa tc, th;
+	struct conf_host stray = hosts[0];
+	const char *owner = "_25._tcp.mx1.example.org";
+
+	conf.resolver = "127.0.0.1#1";
+	(void)start();
+	t_log_reset();
+	T_INT(privsep_doctor_zone(&conf, &hosts[0], owner, &zc),
+	    doctor_net_zone(&conf, &hosts[0], owner, &memo, &zh));
+	T_STR(zc.zone, zh.zone);
+	T_STR(zc.zone, "");
+	T_INT(zc.nservers, zh.nservers);
+	T_INT(privsep_doctor_tlsa(&conf, &hosts[0], owner, &tc),
+	    doctor_net_tlsa(&conf, &res, owner, &th));
+	T_INT(tc.sec, RESOLVE_FAIL);
+	T_STR(tc.why, th.why);
+	T_INT(privsep_alive(), 1);
+	resolve_tlsa_free(&tc);
+	T_INT(privsep_doctor_tlsa(&conf, &stray, owner, &tc), RESOLVE_FAIL);
+	T_CHECK(t_log_has("not a host of the network child's"));
+	T_INT(privsep_doctor_zone(&conf, &stray, owner, &zc), OUT_TEMPFAIL);
+	T_INT(privsep_alive(), 1);
+	doctor_net_zone_free(&zc);
+	doctor_net_zone_free(&zh);
+	resolve_tlsa_free(&tc);
+	resolve_tlsa_free(&th);
+	doctor_net_memo_free(&memo);
+	doctor_net_res_close(&res);
+	conf.resolver = NULL;
+	privsep_stop();
+}
+
 static const struct t_case cases[] = {
 	{ "answers and log lines cross to the parent", test_round_trip },
 	{ "the child reads no key, writes no file, execs nothing, still "
@@ -371,6 +412,8 @@ static const struct t_case cases[] = {
 	    test_child_fails },
 	{ "check's lookups in the child are what they are here",
 	    test_check_net },
+	{ "doctor's lookups in the child are what they are here",
+	    test_doctor_net },
 };
 
 T_MAIN(cases)
