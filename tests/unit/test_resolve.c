@@ -126,6 +126,24 @@ started(pid_t *pid)
 	return r;
 }
 
+/* Looks name up (port 25) and checks how secure its addresses and its
+ * TLSA records came back; the answer goes to *keep (the caller frees it)
+ * if keep is not NULL. */
+static void
+looked_up(struct resolver *r, const char *name, enum resolve_sec addrs,
+    enum resolve_sec tlsa, struct verify_name *keep)
+{
+	struct verify_name vn;
+
+	T_INT(verify_lookup(r, name, 25, &vn), 0);
+	T_INT(vn.addrs.sec, addrs);
+	T_INT(vn.tlsa.sec, tlsa);
+	if (keep != NULL)
+		*keep = vn;
+	else
+		verify_name_free(&vn);
+}
+
 /* A name, its case and trailing dot as a configuration may write them. */
 static void
 test_prefetched_lookups(void)
@@ -144,20 +162,16 @@ test_prefetched_lookups(void)
 			return;
 		verify_prefetch(r, &asked, &port25, 1);
 		t_kill(&pid);	/* from here on, only what was kept */
-		T_INT(verify_lookup(r, names[i], 25, &vn), 0);
-		T_INT(vn.addrs.sec, RESOLVE_SECURE);
+		looked_up(r, names[i], RESOLVE_SECURE, RESOLVE_SECURE, &vn);
 		T_INT(vn.addrs.naddr, 1);
 		if (vn.addrs.naddr == 1)
 			T_STR(vn.addrs.addr[0].text, "192.0.2.7");
-		T_INT(vn.tlsa.sec, RESOLVE_SECURE);
 		T_INT(vn.tlsa.exists, 1);
 		T_INT(vn.tlsa.set.n, 1);
 		verify_name_free(&vn);
 		/* Not prefetched: asked, and the server is gone. */
-		T_INT(verify_lookup(r, "other.example.test", 25, &vn), 0);
-		T_INT(vn.addrs.sec, RESOLVE_FAIL);
-		T_INT(vn.tlsa.sec, RESOLVE_FAIL);
-		verify_name_free(&vn);
+		looked_up(r, "other.example.test", RESOLVE_FAIL, RESOLVE_FAIL,
+		    NULL);
 		resolve_close(r);
 	}
 }
@@ -167,20 +181,15 @@ test_prefetched_lookups(void)
 static void
 test_stopped_resolver_fails(void)
 {
-	struct verify_name vn;
 	struct resolver *r;
 	pid_t pid;
 
 	if ((r = started(&pid)) == NULL)
 		return;
-	T_INT(verify_lookup(r, MX, 25, &vn), 0);	/* while it runs */
-	T_INT(vn.addrs.sec, RESOLVE_SECURE);
-	verify_name_free(&vn);
+	/* While it runs. */
+	looked_up(r, MX, RESOLVE_SECURE, RESOLVE_SECURE, NULL);
 	t_kill(&pid);
-	T_INT(verify_lookup(r, MX, 25, &vn), 0);
-	T_INT(vn.addrs.sec, RESOLVE_FAIL);
-	T_INT(vn.tlsa.sec, RESOLVE_FAIL);
-	verify_name_free(&vn);
+	looked_up(r, MX, RESOLVE_FAIL, RESOLVE_FAIL, NULL);
 	resolve_close(r);
 }
 
