@@ -195,73 +195,79 @@ test_stopped_resolver_fails(void)
 
 /*
  * Which resolvers are asked: the resolver setting, else resolv.conf's
- * first three numeric nameservers, else 127.0.0.1. file NULL: no file
- * at all. want: the addresses as dnsq_addr_str writes them, ", "
- * between; NULL: the setting is refused.
+ * first three numeric nameservers, else 127.0.0.1; as rows, each a case.
+ * file NULL: no file at all. want: the addresses as dnsq_addr_str writes
+ * them, ", " between; NULL: the setting is refused.
  */
+static const struct row {
+	const char	*name;
+	const char	*setting;
+	const char	*file;
+	const char	*want;
+	int		 fallback;
+} rows[] = {
+	{ "resolvconf: one nameserver", NULL, "nameserver 192.0.2.53\n",
+	  "192.0.2.53", 0 },
+	{ "resolvconf: comments, search and options passed over", NULL,
+	  "# written by hand\n; and by a tool\n"
+	  "#nameserver 192.0.2.1\n;nameserver 192.0.2.2\n"
+	  "search example.test\noptions trust-ad edns0\n"
+	  "nameserver 192.0.2.53 # the local unbound\n", "192.0.2.53", 0 },
+	{ "resolvconf: IPv6 and IPv4, in their order", NULL,
+	  "nameserver 2001:db8::53\n\tnameserver  192.0.2.53\n",
+	  "2001:db8::53, 192.0.2.53", 0 },
+	{ "resolvconf: a scoped address", NULL, "nameserver fe80::1%lo\n",
+	  "fe80::1%lo", 0 },
+	/* the libc's three (MAXNS); the fourth is never asked */
+	{ "resolvconf: three at most", NULL,
+	  "nameserver 192.0.2.1\nnameserver 192.0.2.2\n"
+	  "nameserver 192.0.2.3\nnameserver 192.0.2.4\n",
+	  "192.0.2.1, 192.0.2.2, 192.0.2.3", 0 },
+	/* what is not a numeric address, or has a port, is skipped */
+	{ "resolvconf: names, ports and bad addresses skipped", NULL,
+	  "nameserver ns.example.test\nnameserver 192.0.2.1#5353\n"
+	  "nameserver [2001:db8::1]:53\nnameserver 192.0.2.300\n"
+	  "nameserver\nnameserver 192.0.2.9\n", "192.0.2.9", 0 },
+	/* nothing usable, no file: the local host, as the libc */
+	{ "resolvconf: no nameserver line", NULL, "search example.test\n",
+	  "127.0.0.1", 1 },
+	{ "resolvconf: an empty file", NULL, "", "127.0.0.1", 1 },
+	{ "resolvconf: no file", NULL, NULL, "127.0.0.1", 1 },
+	/* the setting wins, and may carry a port */
+	{ "resolvconf: the setting wins", "192.0.2.54",
+	  "nameserver 192.0.2.53\n", "192.0.2.54", 0 },
+	{ "resolvconf: a setting with a port", "2001:db8::1#5353", NULL,
+	  "2001:db8::1#5353", 0 },
+	{ "resolvconf: a setting as [address]:port", "[2001:db8::1]:5353",
+	  NULL, "2001:db8::1#5353", 0 },
+	{ "resolvconf: a name as the setting, refused",
+	  "resolver.example.test", NULL, NULL, 0 },
+	{ "resolvconf: port 0 in the setting, refused", "192.0.2.1#0",
+	  "nameserver 192.0.2.53\n", NULL, 0 },
+};
+
 static void
-test_resolvconf(void)
+run_row(const void *v)
 {
-	static const struct {
-		const char	*setting;
-		const char	*file;
-		const char	*want;
-		int		 fallback;
-	} rows[] = {
-		{ NULL, "nameserver 192.0.2.53\n", "192.0.2.53", 0 },
-		{ NULL, "# written by hand\n; and by a tool\n"
-		  "#nameserver 192.0.2.1\n;nameserver 192.0.2.2\n"
-		  "search example.test\noptions trust-ad edns0\n"
-		  "nameserver 192.0.2.53 # the local unbound\n",
-		  "192.0.2.53", 0 },
-		{ NULL, "nameserver 2001:db8::53\n\tnameserver  192.0.2.53\n",
-		  "2001:db8::53, 192.0.2.53", 0 },
-		{ NULL, "nameserver fe80::1%lo\n", "fe80::1%lo", 0 },
-		/* the libc's three (MAXNS); the fourth is never asked */
-		{ NULL, "nameserver 192.0.2.1\nnameserver 192.0.2.2\n"
-		  "nameserver 192.0.2.3\nnameserver 192.0.2.4\n",
-		  "192.0.2.1, 192.0.2.2, 192.0.2.3", 0 },
-		/* what is not a numeric address, or has a port, is skipped */
-		{ NULL, "nameserver ns.example.test\nnameserver 192.0.2.1#5353\n"
-		  "nameserver [2001:db8::1]:53\nnameserver 192.0.2.300\n"
-		  "nameserver\nnameserver 192.0.2.9\n", "192.0.2.9", 0 },
-		/* nothing usable, no file: the local host, as the libc */
-		{ NULL, "search example.test\n", "127.0.0.1", 1 },
-		{ NULL, "", "127.0.0.1", 1 },
-		{ NULL, NULL, "127.0.0.1", 1 },
-		/* the setting wins, and may carry a port */
-		{ "192.0.2.54", "nameserver 192.0.2.53\n", "192.0.2.54", 0 },
-		{ "2001:db8::1#5353", NULL, "2001:db8::1#5353", 0 },
-		{ "[2001:db8::1]:5353", NULL, "2001:db8::1#5353", 0 },
-		{ "resolver.example.test", NULL, NULL, 0 },
-		{ "192.0.2.1#0", "nameserver 192.0.2.53\n", NULL, 0 },
-	};
-	size_t i;
+	const struct row *row = v;
+	struct resolvconf rc;
+	const char *path = row->file != NULL ?
+	    t_write("resolv.conf", row->file) : t_path("absent");
+	char got[256], one[80];
+	size_t o = 0;
+	int k;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct resolvconf rc;
-		const char *path = rows[i].file != NULL ?
-		    t_write("resolv.conf", rows[i].file) : t_path("absent");
-		char got[256], one[80];
-		size_t o = 0;
-		int k, r;
-
-		r = resolvconf_load(rows[i].setting, path, &rc);
-		if (!T_INT(r, rows[i].want != NULL ? 0 : -1))
-			printf("    row %zu\n", i);
-		if (r != 0 || rows[i].want == NULL)
-			continue;
-		got[0] = '\0';
-		for (k = 0; k < rc.n && k < RESOLVCONF_MAX; k++) {
-			dnsq_addr_str((struct sockaddr *)&rc.addr[k], one,
-			    sizeof(one));
-			o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s",
-			    k ? ", " : "", one);
-		}
-		if (!T_STR(got, rows[i].want) ||
-		    !T_INT(rc.fallback, rows[i].fallback))
-			printf("    row %zu\n", i);
+	if (!T_INT(resolvconf_load(row->setting, path, &rc),
+	    row->want != NULL ? 0 : -1) || row->want == NULL)
+		return;
+	got[0] = '\0';
+	for (k = 0; k < rc.n && k < RESOLVCONF_MAX; k++) {
+		dnsq_addr_str((struct sockaddr *)&rc.addr[k], one, sizeof(one));
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s",
+		    k ? ", " : "", one);
 	}
+	T_STR(got, row->want);
+	T_INT(rc.fallback, row->fallback);
 }
 
 static const struct t_case cases[] = {
@@ -269,7 +275,6 @@ static const struct t_case cases[] = {
 	  test_prefetched_lookups },
 	{ "without the prefetch a stopped resolver fails the lookups",
 	  test_stopped_resolver_fails },
-	{ "resolvconf: setting, resolv.conf, fallback", test_resolvconf },
 };
 
-T_MAIN(cases)
+T_MAIN_TABLE(rows, run_row, cases)
