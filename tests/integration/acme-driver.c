@@ -21,25 +21,24 @@
 #include "issue_hook.h"
 #include "key.h"
 #include "log.h"
+#include "util.h"
 
 static int
 csr(const struct conf_host *h, const char *key_path, const char *out)
 {
-	const char **names = calloc((size_t)h->naliases + 1, sizeof(*names));
-	EVP_PKEY *key = key_load(key_path);
+	const char **names = xcalloc((size_t)h->naliases + 1, sizeof(*names));
+	EVP_PKEY *key;
 	char *pem = NULL;
 	int i, rc = 1;
 
-	if (names == NULL || key == NULL)
-		goto done;
 	names[0] = h->name;
 	for (i = 0; i < h->naliases; i++)
 		names[i + 1] = h->aliases[i].name;
-	if ((pem = csr_make_pem(key, names, h->naliases + 1)) != NULL &&
+	if ((key = key_load(key_path)) != NULL &&
+	    (pem = csr_make_pem(key, names, h->naliases + 1)) != NULL &&
 	    fs_write_atomic(out, pem, strlen(pem), 0644, (uid_t)-1,
 	    (gid_t)-1) == 0)
 		rc = 0;
-done:
 	free(pem);
 	free(names);
 	EVP_PKEY_free(key);

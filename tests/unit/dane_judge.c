@@ -171,6 +171,17 @@ judge_d2i(const unsigned char *der, long len)
 	return x;
 }
 
+/* Frees what one PEM_read_bio() returned and clears the pointers. */
+static void
+pem_block_free(char **name, char **header, unsigned char **der)
+{
+	OPENSSL_free(*name);
+	OPENSSL_free(*header);
+	OPENSSL_free(*der);
+	*name = *header = NULL;
+	*der = NULL;
+}
+
 STACK_OF(X509) *
 dane_judge_pem_chain(const char *pem, size_t len)
 {
@@ -194,11 +205,7 @@ dane_judge_pem_chain(const char *pem, size_t len)
 				goto done;
 			}
 		}
-		OPENSSL_free(name);
-		OPENSSL_free(header);
-		OPENSSL_free(der);
-		name = header = NULL;
-		der = NULL;
+		pem_block_free(&name, &header, &der);
 	}
 	if (sk_X509_num(chain) > 0) {
 		ret = chain;
@@ -206,9 +213,7 @@ dane_judge_pem_chain(const char *pem, size_t len)
 	}
 done:
 	ERR_clear_error();
-	OPENSSL_free(name);
-	OPENSSL_free(header);
-	OPENSSL_free(der);
+	pem_block_free(&name, &header, &der);
 	BIO_free(bio);
 	sk_X509_pop_free(chain, X509_free);
 	return ret;

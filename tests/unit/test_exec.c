@@ -82,51 +82,64 @@ test_not_executable(void)
 	buf_free(&res.output);
 }
 
-static void
-test_timeout(void)
-{
+/*
+ * Runs against the clock, as rows (each a case of its own): the outcome,
+ * how long it took (seconds, at least min_s, under max_s), how it ended,
+ * what output was kept (its start, and its length) and what was logged.
+ */
+static const struct timed {
+	const char	*name;
+	const char	*argv[4];
+	int		 timeout;	/* seconds */
+	size_t		 cap;		/* output kept */
+	enum outcome	 want;
+	double		 min_s, max_s;
+	int		 timed_out, sig, cut;
+	const char	*output;	/* its start */
+	size_t		 len;
+	const char	*msg;		/* logged, or NULL */
+} timed[] = {
 	/* Dies on SIGTERM. */
-	char *sleeper[] = { "/bin/sleep", "30", NULL };
+	{ "timeout: SIGTERM", { "/bin/sleep", "30" }, 1, 4096,
+	  OUT_TEMPFAIL, 0, 1 + 2, 1, SIGTERM, 0, "", 0,
+	  "/bin/sleep timed out after 1s" },
 	/* Ignores SIGTERM (and so does its child): needs the SIGKILL. */
-	char *stubborn[] = { "/bin/sh", "-c", "trap '' TERM; /bin/sleep 30; "
-	    "echo survived", NULL };
-	struct exec_result res;
-	double t0;
+	{ "timeout: SIGKILL within 5 s of the SIGTERM",
+	  { "/bin/sh", "-c", "trap '' TERM; /bin/sleep 30; echo survived" },
+	  1, 4096, OUT_TEMPFAIL, 1 + 5 - 0.5, 1 + 6, 1, SIGKILL, 0, "", 0,
+	  "/bin/sh timed out after 1s" },
+	/* A program that never stops writing still meets its timeout. */
+	{ "endless output meets the timeout", { "/usr/bin/yes", "daneroll" },
+	  1, 100, OUT_TEMPFAIL, 0, 1 + 2, 1, SIGTERM, 1,
+	  "daneroll\ndaneroll\n", 100, "/usr/bin/yes timed out after 1s" },
+	/* A daemon the program leaves behind holding stdout does not stall
+	 * us. */
+	{ "background child holding stdout",
+	  { "/bin/sh", "-c", "/bin/sleep 3 & echo started" }, 20, 4096,
+	  OUT_OK, 0, 2, 0, 0, 0, "started\n", 8, NULL },
+};
 
-	t0 = t_now_s();
-	T_INT(exec_run(sleeper, NULL, NULL, 1, 4096, &res), OUT_TEMPFAIL);
-	T_CHECK(t_now_s() - t0 < 1 + 2);
-	T_INT(res.timed_out, 1);
-	T_INT(res.signal, SIGTERM);
-	T_CHECK(t_log_has("/bin/sleep timed out after 1s"));
-	buf_free(&res.output);
-
-	t_log_reset();
-	t0 = t_now_s();
-	T_INT(exec_run(stubborn, NULL, NULL, 1, 4096, &res), OUT_TEMPFAIL);
-	T_CHECK(t_now_s() - t0 >= 1 + 5 - 0.5);
-	T_CHECK(t_now_s() - t0 < 1 + 6);
-	T_INT(res.timed_out, 1);
-	T_INT(res.signal, SIGKILL);
-	T_STR(res.output.data, "");
-	T_CHECK(t_log_has("/bin/sh timed out after 1s"));
-	buf_free(&res.output);
-}
-
-/* A program that never stops writing still meets its timeout. */
 static void
-test_endless_output(void)
+run_timed(const void *v)
 {
-	char *argv[] = { "/usr/bin/yes", "daneroll", NULL };
+	const struct timed *r = v;
 	struct exec_result res;
-	double t0 = t_now_s();
+	double t0 = t_now_s(), el;
 
-	T_INT(exec_run(argv, NULL, NULL, 1, 100, &res), OUT_TEMPFAIL);
-	T_CHECK(t_now_s() - t0 < 1 + 2);
-	T_INT(res.timed_out, 1);
-	T_INT(res.output.len, 100);
-	T_INT(res.output_cut, 1);
-	T_CHECK(strncmp(res.output.data, "daneroll\ndaneroll\n", 18) == 0);
+	T_INT(exec_run((char *const *)r->argv, NULL, NULL, r->timeout, r->cap,
+	    &res), r->want);
+	el = t_now_s() - t0;
+	if (r->min_s > 0)
+		T_CHECK(el >= r->min_s);
+	if (!T_CHECK(el < r->max_s))
+		printf("    took %.1f s\n", el);
+	T_INT(res.timed_out, r->timed_out);
+	T_INT(res.signal, r->sig);
+	T_INT(res.output_cut, r->cut);
+	T_INT(res.output.len, r->len);
+	T_CHECK(strncmp(res.output.data, r->output, strlen(r->output)) == 0);
+	if (r->msg != NULL)
+		T_CHECK(t_log_has(r->msg));
 	buf_free(&res.output);
 }
 
@@ -155,21 +168,6 @@ test_timeout_kills_group(void)
 	}
 	T_CHECK(gone);
 	free(stat);
-	buf_free(&res.output);
-}
-
-/* A daemon the program leaves behind holding stdout does not stall us. */
-static void
-test_background_holder(void)
-{
-	char *argv[] = { "/bin/sh", "-c", "/bin/sleep 3 & echo started",
-	    NULL };
-	struct exec_result res;
-	double t0 = t_now_s();
-
-	T_INT(exec_run(argv, NULL, NULL, 20, 4096, &res), OUT_OK);
-	T_CHECK(t_now_s() - t0 < 2);
-	T_STR(res.output.data, "started\n");
 	buf_free(&res.output);
 }
 
@@ -313,10 +311,7 @@ test_argv_str(void)
 static const struct t_case cases[] = {
 	{ "exit codes, output, stdin, refusals", test_table },
 	{ "not executable", test_not_executable },
-	{ "timeout: SIGTERM, then SIGKILL within 5 s", test_timeout },
-	{ "endless output meets the timeout", test_endless_output },
 	{ "timeout kills the process group", test_timeout_kills_group },
-	{ "background child holding stdout", test_background_holder },
 	{ "output capped, rest drained", test_output_cap },
 	{ "environment is fixed plus extras", test_env },
 	{ "no shell: metacharacters literal", test_no_shell },
@@ -324,4 +319,4 @@ static const struct t_case cases[] = {
 	{ "descriptors not inherited", test_fds_closed },
 	{ "argv rendering", test_argv_str },
 };
-T_MAIN(cases)
+T_MAIN_TABLE(timed, run_timed, cases)

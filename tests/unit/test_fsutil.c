@@ -25,6 +25,28 @@ mode_of(const char *path)
 	return (int)(st.st_mode & 07777);
 }
 
+/* What a write leaves, done or failed: path holding want, and no
+ * temporary file in dir. */
+static void
+check_left(const char *path, const char *want, const char *dir)
+{
+	char *got = t_read(path);
+
+	T_STR(got, want);
+	free(got);
+	T_INT(t_dir_count(dir, 1), 0);
+}
+
+/* An atomic write of data to path fails, and says msg. */
+static void
+write_fails(const char *path, const char *data, size_t len, const char *msg)
+{
+	t_log_reset();
+	T_INT(fs_write_atomic(path, data, len, 0644, (uid_t)-1, (gid_t)-1),
+	    -1);
+	T_CHECK(t_log_has(msg));
+}
+
 static const char *
 make_dir(const char *name, mode_t mode)
 {
@@ -39,19 +61,17 @@ static void
 test_atomic_replace(void)
 {
 	const char *dir = make_dir("atomic", 0755);
-	char path[512], *got;
+	char path[512];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/cert.pem", dir);
 	T_INT(fs_write_atomic(path, "first\n", 6, 0644, (uid_t)-1,
 	    (gid_t)-1), 0);
-	T_STR(got = t_read(path), "first\n");
-	free(got);
+	check_left(path, "first\n", dir);
 	T_INT(mode_of(path), 0644);
 
 	T_INT(fs_write_atomic(path, "second\n", 7, 0640, 1234, 4321), 0);
-	T_STR(got = t_read(path), "second\n");
-	free(got);
+	check_left(path, "second\n", dir);
 	T_INT(mode_of(path), 0640);
 	T_CHECK(stat(path, &st) == 0 && st.st_uid == 1234 &&
 	    st.st_gid == 4321);
@@ -73,7 +93,7 @@ static void
 test_write_new(void)
 {
 	const char *dir = make_dir("new", 0755);
-	char path[512], *got;
+	char path[512];
 
 	snprintf(path, sizeof(path), "%s/key.pem", dir);
 	T_INT(fs_write_new(path, "secret-1", 8, 0600, (uid_t)-1, (gid_t)-1),
@@ -85,9 +105,7 @@ test_write_new(void)
 	    -1);
 	T_INT(errno, EEXIST);
 	T_CHECK(t_log_has("key.pem exists, not overwritten"));
-	T_STR(got = t_read(path), "secret-1");
-	free(got);
-	T_INT(t_dir_count(dir, 1), 0);
+	check_left(path, "secret-1", dir);
 
 	/* A dangling symlink is a name too: never write through it. */
 	snprintf(path, sizeof(path), "%s/dangling", dir);
@@ -96,38 +114,45 @@ test_write_new(void)
 	T_CHECK(!fs_exists(t_path("new/nowhere")));
 }
 
-/* A file that fails the secret checks, with the message it must give. */
+/*
+ * A secret file that fails the checks, as rows (each a case): its mode,
+ * and the words the refusal must say.
+ */
+static const struct secret_row {
+	const char	*name;
+	mode_t		 mode;
+	const char	*msg;
+} secret_rows[] = {
+	{ "secret 0644: others may read", 0644,
+	  "mode 0644 is readable by group or others; chmod 600 " },
+	{ "secret 0640: the group may read", 0640,
+	  "mode 0640 is readable by group or others; chmod 600 " },
+	{ "secret 0604: others may read, not the group", 0604,
+	  "mode 0604 is readable by group" },
+	{ "secret 0620: the group may write", 0620,
+	  "mode 0620 is accessible by group" },
+	{ "secret 0601: others may execute", 0601,
+	  "mode 0601 is accessible by group" },
+};
+
 static void
-test_secret_refused(void)
+run_secret_row(const void *v)
 {
-	static const struct {
-		const char	*name;
-		int		 mode;
-		const char	*msg;
-	} rows[] = {
-		{ "s0644", 0644,
-		  "mode 0644 is readable by group or others; chmod 600 " },
-		{ "s0640", 0640,
-		  "mode 0640 is readable by group or others; chmod 600 " },
-		{ "s0604", 0604, "mode 0604 is readable by group" },
-		{ "s0620", 0620, "mode 0620 is accessible by group" },
-		{ "s0601", 0601, "mode 0601 is accessible by group" },
-	};
-	size_t i;
+	const struct secret_row *row = v;
+	char name[32];
+	const char *p;
+	size_t len = 99;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		const char *p = t_write(rows[i].name, "tsig-secret\n");
-		size_t len = 99;
-
-		T_INT(chmod(p, (mode_t)rows[i].mode), 0);
-		t_log_reset();
-		T_CHECK(fs_read_secret(p, 4096, &len) == NULL);
-		T_CHECK(t_log_has(rows[i].msg));
-		T_CHECK(t_log_has(p));
-		T_INT(fs_check_secret(p), -1);
-		/* The contents never appear in a message. */
-		T_CHECK(!t_log_has("tsig-secret"));
-	}
+	snprintf(name, sizeof(name), "s%04o", (unsigned)row->mode);
+	p = t_write(name, "tsig-secret\n");
+	T_INT(chmod(p, row->mode), 0);
+	t_log_reset();
+	T_CHECK(fs_read_secret(p, 4096, &len) == NULL);
+	T_CHECK(t_log_has(row->msg));
+	T_CHECK(t_log_has(p));
+	T_INT(fs_check_secret(p), -1);
+	/* The contents never appear in a message. */
+	T_CHECK(!t_log_has("tsig-secret"));
 }
 
 static void
@@ -327,7 +352,7 @@ static void
 test_failure_keeps_old(void)
 {
 	const char *dir = make_dir("fail", 0755);
-	char path[512], big[16384], *got;
+	char path[512], big[16384];
 	struct rlimit old, small;
 
 	snprintf(path, sizeof(path), "%s/main.cf", dir);
@@ -344,15 +369,10 @@ test_failure_keeps_old(void)
 	small.rlim_cur = 4096;
 	signal(SIGXFSZ, SIG_IGN);
 	T_INT(setrlimit(RLIMIT_FSIZE, &small), 0);
-	t_log_reset();
-	T_INT(fs_write_atomic(path, big, sizeof(big), 0644, (uid_t)-1,
-	    (gid_t)-1), -1);
+	write_fails(path, big, sizeof(big), "main.cf: write: File too large");
 	T_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);
-	T_CHECK(t_log_has("main.cf: write: File too large"));
-	T_STR(got = t_read(path), "old\n");
-	free(got);
-	T_INT(t_dir_count(dir, 1), 0);
+	check_left(path, "old\n", dir);
 
 	/* The rename fails (a non-empty directory is in the way). */
 	snprintf(path, sizeof(path), "%s/blocked", dir);
@@ -360,23 +380,13 @@ test_failure_keeps_old(void)
 	snprintf(path, sizeof(path), "%s/blocked/keep", dir);
 	T_INT(fs_write_atomic(path, "k", 1, 0600, (uid_t)-1, (gid_t)-1), 0);
 	snprintf(path, sizeof(path), "%s/blocked", dir);
-	t_log_reset();
-	T_INT(fs_write_atomic(path, "new", 3, 0644, (uid_t)-1, (gid_t)-1),
-	    -1);
-	T_CHECK(t_log_has("rename"));
-	T_INT(t_dir_count(dir, 1), 0);
-	T_STR(got = t_read(t_path("fail/blocked/keep")), "k");
-	free(got);
+	write_fails(path, "new", 3, "rename");
+	check_left(t_path("fail/blocked/keep"), "k", dir);
 
 	/* The temp file cannot even be made: parent is a plain file. */
 	snprintf(path, sizeof(path), "%s/main.cf/x", dir);
-	t_log_reset();
-	T_INT(fs_write_atomic(path, "new", 3, 0644, (uid_t)-1, (gid_t)-1),
-	    -1);
-	T_CHECK(t_log_has("Not a directory"));
-	T_STR(got = t_read(t_path("fail/main.cf")), "old\n");
-	free(got);
-	T_INT(t_dir_count(dir, 1), 0);
+	write_fails(path, "new", 3, "Not a directory");
+	check_left(t_path("fail/main.cf"), "old\n", dir);
 
 	/* An unknown owner is refused before anything is created. */
 	{
@@ -402,7 +412,7 @@ static void
 test_disk_full(void)
 {
 	const char *mnt = make_dir("small", 0755);
-	char path[512], filler[512], chunk[4096], *got;
+	char path[512], filler[512], chunk[4096];
 	int fd, mounted = 0;
 	ssize_t n;
 
@@ -427,14 +437,10 @@ test_disk_full(void)
 	T_INT(errno, ENOSPC);
 	close(fd);
 
-	t_log_reset();
-	T_INT(fs_write_atomic(path, chunk, sizeof(chunk), 0644, (uid_t)-1,
-	    (gid_t)-1), -1);
-	T_CHECK(t_log_has("fullchain.pem: write: no space left on device; "));
+	write_fails(path, chunk, sizeof(chunk),
+	    "fullchain.pem: write: no space left on device; ");
 	T_CHECK(t_log_has("fullchain.pem was not changed"));
-	T_STR(got = t_read(path), "old chain\n");
-	free(got);
-	T_INT(t_dir_count(mnt, 1), 0);
+	check_left(path, "old chain\n", mnt);
 	if (mounted)
 		T_INT(umount2(mnt, MNT_DETACH), 0);
 }
@@ -573,7 +579,6 @@ test_secure_path(void)
 static const struct t_case cases[] = {
 	{ "atomic write replaces, mode and owner as asked", test_atomic_replace },
 	{ "write_new never replaces", test_write_new },
-	{ "secret refused for group/other access", test_secret_refused },
 	{ "secret: symlink, directory, owner, open dir", test_secret_kinds },
 	{ "read size limit", test_read_limit },
 	{ "symlink swap", test_symlink_swap },
@@ -584,4 +589,4 @@ static const struct t_case cases[] = {
 	{ "exists", test_exists },
 	{ "secure path: every component from /", test_secure_path },
 };
-T_MAIN(cases)
+T_MAIN_TABLE(secret_rows, run_secret_row, cases)

@@ -174,30 +174,23 @@ test_write_fails_cleanly(void)
 static void
 test_load_refuses(void)
 {
-	static const struct {
-		const char	*file;
-		int		 mode;
-		const char	*needle;	/* after "FILE: " */
-	} rows[] = {
-		{ "k0644.pem", 0644, "mode 0644" },
-		{ "k0604.pem", 0604, "mode 0604" },
-		{ "k0620.pem", 0620, "mode 0620" },
-		{ "k0660.pem", 0660, "mode 0660" },
-		{ "k0602.pem", 0602, "mode 0602" },
-	};
+	/* Each refused, and said with the file's name and mode. */
+	static const mode_t modes[] = { 0644, 0604, 0620, 0660, 0602 };
 	EVP_PKEY *k = key_generate(KEY_ALG_ECDSA_P256), *got;
-	char want[512];
+	char file[32], want[512];
 	size_t i;
 
-	for (i = 0; i < NELEM(rows); i++) {
-		const char *path = t_path(rows[i].file);
+	for (i = 0; i < NELEM(modes); i++) {
+		const char *path;
 
-		T_INT(key_write_new(path, k, (mode_t)rows[i].mode, (uid_t)-1,
-		    (gid_t)-1), 0);
+		snprintf(file, sizeof(file), "k%04o.pem", (unsigned)modes[i]);
+		path = t_path(file);
+		T_INT(key_write_new(path, k, modes[i], (uid_t)-1, (gid_t)-1),
+		    0);
 		t_log_reset();
 		T_CHECK(key_load(path) == NULL);
-		snprintf(want, sizeof(want), "%s: private key file has %s",
-		    rows[i].file, rows[i].needle);
+		snprintf(want, sizeof(want), "%s: private key file has mode "
+		    "%04o", file, (unsigned)modes[i]);
 		if (!T_CHECK(t_log_has(want)))
 			printf("    want: %s\n    log: %s", want, t_log_text());
 		/* Deployment copies may be group-readable. */
@@ -584,51 +577,58 @@ test_covers_name(void)
 	T_INT(cert_covers_name(NULL, "a.example.org"), 0);
 }
 
+/*
+ * cert_chain_well_formed, as rows (each a case): a chain of t_ossl_chain's
+ * certificates, leaf first, whether it is well formed, and if not the
+ * words its refusal must carry after "c.pem: ".
+ */
+static const struct row {
+	const char	*name;
+	const char	*files[5];	/* NULL after the last */
+	int		 want;
+	const char	*needle;
+} rows[] = {
+	{ "well formed: leaf, intermediate, root",
+	  { "leaf.pem", "int.pem", "ca.pem" }, 1, NULL },
+	{ "well formed: no root", { "leaf.pem", "int.pem" }, 1, NULL },
+	{ "well formed: the leaf alone", { "leaf.pem" }, 1, NULL },
+	{ "well formed: the root alone", { "ca.pem" }, 1, NULL },
+	{ "not well formed: the intermediate left out",
+	  { "leaf.pem", "ca.pem" }, 0, "certificate 1 "
+	  "(/CN=mx1.example.org) was not issued by certificate 2 "
+	  "(/CN=daneroll test root): issuer name differs" },
+	{ "not well formed: an intermediate of the same name, another key",
+	  { "leaf.pem", "int2.pem" }, 0, "signature does not verify" },
+	{ "not well formed: that intermediate, then the root",
+	  { "leaf.pem", "int2.pem", "ca.pem" }, 0, "signature does not "
+	  "verify" },
+	{ "not well formed: intermediate first", { "int.pem", "leaf.pem" },
+	  0, "issuer name differs" },
+	{ "not well formed: a second intermediate after the first",
+	  { "leaf.pem", "int.pem", "int2.pem" }, 0, "certificate 2 " },
+};
+
 static void
-test_well_formed(void)
+run_row(const void *v)
 {
-	static const struct {
-		const char	*files[4];
-		int		 want;
-		const char	*needle;
-	} rows[] = {
-		{ { "leaf.pem", "int.pem", "ca.pem" }, 1, NULL },
-		{ { "leaf.pem", "int.pem" }, 1, NULL },
-		{ { "leaf.pem" }, 1, NULL },
-		{ { "ca.pem" }, 1, NULL },
-		{ { "leaf.pem", "ca.pem" }, 0, "certificate 1 "
-		    "(/CN=mx1.example.org) was not issued by certificate 2 "
-		    "(/CN=daneroll test root): issuer name differs" },
-		{ { "leaf.pem", "int2.pem" }, 0, "signature does not verify" },
-		{ { "leaf.pem", "int2.pem", "ca.pem" }, 0, "signature does not "
-		    "verify" },
-		{ { "int.pem", "leaf.pem" }, 0, "issuer name differs" },
-		{ { "leaf.pem", "int.pem", "int2.pem" }, 0, "certificate 2 " },
-	};
+	const struct row *row = v;
 	STACK_OF(X509) *chain;
-	size_t i;
 
 	if (!T_INT(t_ossl_chain(), 0))
 		return;
-	for (i = 0; i < NELEM(rows); i++) {
-		const char *names[5] = { NULL };
-		int j;
+	chain = chain_of(row->files);
+	T_CHECK(chain != NULL);
+	t_log_reset();
+	T_INT(cert_chain_well_formed(chain, "c.pem"), row->want);
+	if (row->needle != NULL && !T_CHECK(t_log_has("c.pem: ") &&
+	    t_log_has(row->needle)))
+		printf("    want: %s\n    log: %s", row->needle, t_log_text());
+	sk_X509_pop_free(chain, X509_free);
+}
 
-		for (j = 0; j < 4 && rows[i].files[j] != NULL; j++)
-			names[j] = rows[i].files[j];
-		chain = chain_of(names);
-		T_CHECK(chain != NULL);
-		t_log_reset();
-		if (!T_INT(cert_chain_well_formed(chain, "c.pem"),
-		    rows[i].want))
-			printf("    row %zu\n", i);
-		if (rows[i].needle != NULL &&
-		    !T_CHECK(t_log_has("c.pem: ") &&
-		    t_log_has(rows[i].needle)))
-			printf("    row %zu want: %s\n    log: %s", i,
-			    rows[i].needle, t_log_text());
-		sk_X509_pop_free(chain, X509_free);
-	}
+static void
+test_well_formed_none(void)
+{
 	T_INT(cert_chain_well_formed(NULL, "none"), 0);
 }
 
@@ -929,10 +929,10 @@ static const struct t_case cases[] = {
 	{ "certificates decoded and verified once", test_x509cache },
 	{ "cert matches key", test_matches_key },
 	{ "cert covers name", test_covers_name },
-	{ "cert chain well formed", test_well_formed },
+	{ "cert chain well formed: no chain", test_well_formed_none },
 	{ "cert expiry", test_expiry },
 	{ "cert spki", test_spki },
 	{ "csr", test_csr },
 	{ "csr names", test_csr_names },
 };
-T_MAIN(cases)
+T_MAIN_TABLE(rows, run_row, cases)

@@ -822,45 +822,51 @@ test_dnsq_prebuilt(void)
 	ldns_rr_list_deep_free(up);
 }
 
-/* Address text as the configuration writes it. */
+/*
+ * dnsq_addr_parse: address text as the configuration writes it, and as
+ * dnsq_addr_str writes it back (out NULL: refused); as rows, each a case.
+ */
+static const struct row {
+	const char	*name;
+	const char	*in;
+	int		 ok;
+	const char	*out;
+} rows[] = {
+	{ "dnsq address: IPv4", "192.0.2.1", 1, "192.0.2.1" },
+	{ "dnsq address: IPv4#port", "192.0.2.1#5353", 1, "192.0.2.1#5353" },
+	{ "dnsq address: IPv6", "2001:db8::1", 1, "2001:db8::1" },
+	{ "dnsq address: IPv6#53, the port written only when not 53",
+	  "2001:db8::1#53", 1, "2001:db8::1" },
+	{ "dnsq address: [IPv6]:port", "[2001:db8::1]:5300", 1,
+	  "2001:db8::1#5300" },
+	{ "dnsq address: a name, refused", "ns1.example", 0, NULL },
+	{ "dnsq address: port 0, refused", "192.0.2.1#0", 0, NULL },
+	{ "dnsq address: port 65536, refused", "192.0.2.1#65536", 0, NULL },
+	{ "dnsq address: an empty port, refused", "192.0.2.1#", 0, NULL },
+	{ "dnsq address: a signed port, refused", "192.0.2.1#+53", 0, NULL },
+	{ "dnsq address: a blank before the port, refused", "192.0.2.1# 53",
+	  0, NULL },
+	/* inet_aton's shorthands, not ours */
+	{ "dnsq address: 127.1, refused", "127.1", 0, NULL },
+	{ "dnsq address: hex octets, refused", "0x7f.0.0.1", 0, NULL },
+	{ "dnsq address: IPv6 with a zone", "fe80::1%lo", 1, "fe80::1%lo" },
+	{ "dnsq address: empty, refused", "", 0, NULL },
+};
+
 static void
-test_dnsq_addr(void)
+run_row(const void *v)
 {
-	static const struct {
-		const char	*in;
-		int		 ok;
-		const char	*out;
-	} rows[] = {
-		{ "192.0.2.1", 1, "192.0.2.1" },
-		{ "192.0.2.1#5353", 1, "192.0.2.1#5353" },
-		{ "2001:db8::1", 1, "2001:db8::1" },
-		{ "2001:db8::1#53", 1, "2001:db8::1" },
-		{ "[2001:db8::1]:5300", 1, "2001:db8::1#5300" },
-		{ "ns1.example", 0, NULL },
-		{ "192.0.2.1#0", 0, NULL },
-		{ "192.0.2.1#65536", 0, NULL },
-		{ "192.0.2.1#", 0, NULL },
-		{ "192.0.2.1#+53", 0, NULL },
-		{ "192.0.2.1# 53", 0, NULL },
-		{ "127.1", 0, NULL },		/* inet_aton's, not ours */
-		{ "0x7f.0.0.1", 0, NULL },
-		{ "fe80::1%lo", 1, "fe80::1%lo" },
-		{ "", 0, NULL },
-	};
-	size_t i;
+	const struct row *row = v;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char out[64];
+	int r = dnsq_addr_parse(row->in, 53, &ss, &sl);
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl;
-		char out[64];
-		int r = dnsq_addr_parse(rows[i].in, 53, &ss, &sl);
-
-		if (!T_INT(r == 0, rows[i].ok))
-			printf("    row %zu: %s\n", i, rows[i].in);
-		if (r == 0 && rows[i].ok) {
-			dnsq_addr_str((struct sockaddr *)&ss, out, sizeof(out));
-			T_STR(out, rows[i].out);
-		}
+	if (!T_INT(r == 0, row->ok))
+		printf("    %s\n", row->in);
+	if (r == 0 && row->ok) {
+		dnsq_addr_str((struct sockaddr *)&ss, out, sizeof(out));
+		T_STR(out, row->out);
 	}
 }
 
@@ -873,10 +879,9 @@ static const struct t_case cases[] = {
 	{ "dnsq: forged ID dropped", test_dnsq_forged_id },
 	{ "dnsq: closed port refused at once", test_dnsq_refused_port },
 	{ "dnsq: timeouts and in-flight bound", test_dnsq_timeout_and_bound },
-	{ "dnsq: address syntax", test_dnsq_addr },
 	{ "dnsq: prebuilt message (UPDATE) matched by ID, QR, zone",
 	  test_dnsq_prebuilt },
 	{ "observe: outcomes decided at the resolver", test_observe_outcomes },
 };
 
-T_MAIN(cases)
+T_MAIN_TABLE(rows, run_row, cases)

@@ -35,20 +35,6 @@
 #define H1	"0101010101010101010101010101010101010101010101010101010101010101"
 #define H2	"0202020202020202020202020202020202020202020202020202020202020202"
 
-/* A request to make owner's RRset the one text describes, *prev before
- * (the caller's, with *want to free). */
-static void
-req_init(struct publish_req *req, const char *owner, int64_t ttl,
-    const char *text, struct tlsa_set *want, const struct tlsa_set *prev)
-{
-	memset(req, 0, sizeof(*req));
-	fake_tlsa_set(text, want);
-	req->owner = owner;
-	req->ttl = ttl;
-	req->prev = prev;
-	req->want = want;
-}
-
 /* REPLACE with every record, or DELETE; names absolute and lower case. */
 static void
 test_body(void)
@@ -220,6 +206,10 @@ struct reply {
 	size_t		 big;		/* > 0: a body of this many 'x' */
 };
 
+/* The replies most calls get: a success, and silence. */
+static const struct reply ok204[] = { { 204, "", 0 } };
+static const struct reply hang[] = { { 0, "", 0 } };
+
 struct http_srv {
 	pid_t	pid;
 	int	port;
@@ -350,31 +340,69 @@ srv_start_tls(struct http_srv *s, const struct reply *rs, size_t n, int tls)
 	SSL_CTX_free(ctx);
 }
 
-static void
-srv_start(struct http_srv *s, const struct reply *rs, size_t n)
-{
-	srv_start_tls(s, rs, n, 0);
-}
-
-/* The pdns keys of the section pub_init() makes. */
+/* The pdns keys of the section call_start() makes. */
 static struct publish_pdns_conf pc;
 
-/* A publisher section pointing at the server; key file mode 0600. */
+/*
+ * One replace() call and its world: the scripted server, the publisher
+ * section pointing at it (its pdns keys in pc) and the request.
+ */
+struct call {
+	struct http_srv		 s;
+	struct conf_publisher	 p;
+	struct publish_req	 req;
+	struct tlsa_set		 want, prev;
+	char			 url[64];
+};
+
+/* A request to make owner's RRset the one text describes, from none;
+ * the caller frees c->want. */
 static void
-pub_init(struct conf_publisher *p, const struct http_srv *s, char *url,
-    size_t urlsz, const char *zone)
+call_init(struct call *c, const char *owner, int64_t ttl, const char *text)
 {
-	memset(p, 0, sizeof(*p));
+	memset(c, 0, sizeof(*c));
+	fake_tlsa_set(text, &c->want);
+	c->req.owner = owner;
+	c->req.ttl = ttl;
+	c->req.prev = &c->prev;
+	c->req.want = &c->want;
+}
+
+/* A server with n scripted replies (HTTPS with t_path("tls.pem") if tls)
+ * and a publisher section pointing at it; key file mode 0600. */
+static void
+call_start(struct call *c, const struct reply *rs, size_t n, int tls,
+    const char *zone)
+{
+	srv_start_tls(&c->s, rs, n, tls);
+	memset(&c->p, 0, sizeof(c->p));
 	memset(&pc, 0, sizeof(pc));
-	p->priv = &pc;
-	snprintf(url, urlsz, "http://127.0.0.1:%d/", s->port);
-	p->name = "pdns";
-	p->type = "pdns";
-	pc.api_url = url;
+	c->p.priv = &pc;
+	snprintf(c->url, sizeof(c->url), "%s://127.0.0.1:%d/",
+	    tls ? "https" : "http", c->s.port);
+	c->p.name = "pdns";
+	c->p.type = "pdns";
+	pc.api_url = c->url;
 	pc.api_key_file = (char *)t_write("api-key", KEY "\n");
 	pc.tls_verify = 1;
-	p->zone = (char *)zone;
-	p->timeout = 5;
+	c->p.zone = (char *)zone;
+	c->p.timeout = 5;
+}
+
+/* The call, with only its own lines in the log. */
+static enum outcome
+call_replace(struct call *c)
+{
+	t_log_reset();
+	return publish_pdns.replace(NULL, &c->p, &c->req);
+}
+
+/* Stops the server: the requests it got, or NULL; the caller frees. */
+static char *
+call_seen(struct call *c)
+{
+	t_kill(&c->s.pid);
+	return t_read(t_path("requests"));
 }
 
 /* Whole calls: statuses, discovery, the key on the wire only. */
@@ -431,19 +459,13 @@ test_replace_table(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct http_srv s = { 0 };
-		struct conf_publisher p;
-		struct publish_req req;
-		struct tlsa_set want = { 0 }, prev = { 0 };
-		char url[64], *seen;
+		struct call c;
+		char *seen;
 		enum outcome o;
 
-		t_log_reset();
-		srv_start(&s, rows[i].r, rows[i].nr);
-		pub_init(&p, &s, url, sizeof(url), rows[i].zone);
-		req_init(&req, "_25._tcp.mx1.example.org", 3600, rows[i].want,
-		    &want, &prev);
-		o = publish_pdns.replace(NULL, &p, &req);
+		call_init(&c, "_25._tcp.mx1.example.org", 3600, rows[i].want);
+		call_start(&c, rows[i].r, rows[i].nr, 0, rows[i].zone);
+		o = call_replace(&c);
 		if (!T_INT(o, rows[i].out))
 			printf("    row %zu (%s): %s", i, rows[i].name,
 			    t_log_text());
@@ -451,8 +473,7 @@ test_replace_table(void)
 			printf("    row %zu (%s): %s", i, rows[i].name,
 			    t_log_text());
 		T_CHECK(strstr(t_log_text(), KEY) == NULL);
-		t_kill(&s.pid);
-		seen = t_read(t_path("requests"));
+		seen = call_seen(&c);
 		if (rows[i].nr > 0) {
 			T_CHECK(seen != NULL && strstr(seen, "X-API-Key: "
 			    KEY "\r\n") != NULL);
@@ -464,7 +485,7 @@ test_replace_table(void)
 			printf("    row %zu (%s): requests:\n%s\n", i,
 			    rows[i].name, seen ? seen : "(none)");
 		free(seen);
-		tlsa_set_free(&want);
+		tlsa_set_free(&c.want);
 	}
 }
 
@@ -472,153 +493,114 @@ test_replace_table(void)
 static void
 test_replace_body_on_wire(void)
 {
-	static const struct reply r[] = { { 204, "", 0 } };
-	struct http_srv s = { 0 };
-	struct conf_publisher p;
-	struct publish_req req;
-	struct tlsa_set want = { 0 }, prev = { 0 };
-	char url[64], *seen, *body, *want_body;
+	struct call c;
+	char *seen, *body, *want_body;
 
-	srv_start(&s, r, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org.");
-	req_init(&req, "_25._tcp.mx1.example.org.", 1800, "3 1 1 " H1 "\n",
-	    &want, &prev);
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
-	t_kill(&s.pid);
-	seen = t_read(t_path("requests"));
+	call_init(&c, "_25._tcp.mx1.example.org.", 1800, "3 1 1 " H1 "\n");
+	call_start(&c, ok204, 1, 0, "example.org.");
+	T_INT(call_replace(&c), OUT_OK);
+	seen = call_seen(&c);
 	T_CHECK(seen != NULL && strstr(seen, "Content-Type: application/json")
 	    != NULL);
 	body = seen != NULL ? strstr(seen, "\r\n\r\n") : NULL;
-	want_body = pdns_body(req.owner, 1800, &want);
+	want_body = pdns_body(c.req.owner, 1800, &c.want);
 	T_CHECK(body != NULL && strncmp(body + 4, want_body,
 	    strlen(want_body)) == 0);
 	T_CHECK(strstr(want_body, "\"ttl\":1800") != NULL);
 	free(want_body);
 	free(seen);
-	tlsa_set_free(&want);
+	tlsa_set_free(&c.want);
 }
 
 /* Transport failures: refused, timed out; a key file anyone can read. */
 static void
 test_replace_failures(void)
 {
-	static const struct reply hang[] = { { 0, "", 0 } };
-	struct http_srv s = { 0 };
-	struct conf_publisher p;
-	struct publish_req req;
-	struct tlsa_set want = { 0 }, prev = { 0 };
+	struct call c;
 	struct timespec t0, t1;
-	char url[64];
-	int port;
+	char *seen;
 
-	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
-	    &want, &prev);
+	call_init(&c, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n");
 
 	/* Connection refused: the server is gone. */
-	srv_start(&s, hang, 0);
-	port = s.port;
-	t_kill(&s.pid);
-	s.port = port;
-	pub_init(&p, &s, url, sizeof(url), "example.org");
-	t_log_reset();
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
+	call_start(&c, hang, 0, 0, "example.org");
+	t_kill(&c.s.pid);
+	T_INT(call_replace(&c), OUT_TEMPFAIL);
 	T_CHECK(t_log_has("Couldn't connect") ||
 	    t_log_has("Could not connect"));
 
 	/* No answer within the timeout. */
-	srv_start(&s, hang, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org");
-	p.timeout = 1;
-	t_log_reset();
+	call_start(&c, hang, 1, 0, "example.org");
+	c.p.timeout = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
+	T_INT(call_replace(&c), OUT_TEMPFAIL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	T_CHECK(t_log_has("Timeout"));
 	T_CHECK(t1.tv_sec - t0.tv_sec < 4);
-	t_kill(&s.pid);
+	t_kill(&c.s.pid);
 
 	/* A world-readable key file is refused before any request. */
-	srv_start(&s, hang, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org");
+	call_start(&c, hang, 1, 0, "example.org");
 	T_CHECK(chmod(pc.api_key_file, 0644) == 0);
-	t_log_reset();
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
+	T_INT(call_replace(&c), OUT_PERMFAIL);
 	T_CHECK(t_log_has("api-key"));
-	t_kill(&s.pid);
-	T_CHECK(t_read(t_path("requests")) == NULL);
+	T_CHECK((seen = call_seen(&c)) == NULL);
+	free(seen);
 
 	/* An empty key file. */
 	t_write("empty-key", "\n");
 	pc.api_key_file = (char *)t_path("empty-key");
-	t_log_reset();
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
+	T_INT(call_replace(&c), OUT_PERMFAIL);
 	T_CHECK(t_log_has("holds no usable API key"));
 
 	/* tls_verify = no is said out loud. */
 	pc.api_key_file = (char *)t_write("api-key", KEY "\n");
 	pc.tls_verify = 0;
 	pc.api_url = "https://127.0.0.1:1/";
-	t_log_reset();
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
+	T_INT(call_replace(&c), OUT_TEMPFAIL);
 	T_CHECK(t_log_has("TLS verification is off"));
 	T_CHECK(strstr(t_log_text(), KEY) == NULL);
-	tlsa_set_free(&want);
+	tlsa_set_free(&c.want);
 }
 
 /* HTTPS: verification on by default, ca_file trusted, tls_verify = no. */
 static void
 test_replace_tls(void)
 {
-	static const struct reply ok204[] = { { 204, "", 0 } };
-	struct http_srv s = { 0 };
-	struct conf_publisher p;
-	struct publish_req req;
-	struct tlsa_set want = { 0 }, prev = { 0 };
-	char url[64], *seen;
+	struct call c;
+	char *seen;
 
 	if (!T_INT(t_ossl_selfsigned("tls", "ec", "/CN=localhost",
 	    "IP:127.0.0.1,DNS:localhost", "2"), 0))
 		return;
-	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
-	    &want, &prev);
+	call_init(&c, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n");
 
 	/* A certificate nobody vouches for: refused, and no retry. */
-	srv_start_tls(&s, ok204, 1, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org");
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
-	t_log_reset();
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_PERMFAIL);
+	call_start(&c, ok204, 1, 1, "example.org");
+	T_INT(call_replace(&c), OUT_PERMFAIL);
 	T_CHECK(t_log_has("certificate"));
-	t_kill(&s.pid);
-	seen = t_read(t_path("requests"));
+	seen = call_seen(&c);
 	T_CHECK(seen == NULL);		/* not a byte of the request sent */
 	free(seen);
 
 	/* The same server, its certificate given as ca_file. */
-	srv_start_tls(&s, ok204, 1, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org");
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	call_start(&c, ok204, 1, 1, "example.org");
 	pc.ca_file = (char *)t_path("tls.pem");
-	t_log_reset();
-	if (!T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK))
+	if (!T_INT(call_replace(&c), OUT_OK))
 		printf("    %s", t_log_text());
 	T_CHECK(!t_log_has("warning"));
-	t_kill(&s.pid);
-	seen = t_read(t_path("requests"));
+	seen = call_seen(&c);
 	T_CHECK(seen != NULL && strstr(seen, "X-API-Key: " KEY) != NULL);
 	free(seen);
 
 	/* tls_verify = no: works, with a warning every time. */
-	srv_start_tls(&s, ok204, 1, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org");
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	call_start(&c, ok204, 1, 1, "example.org");
 	pc.tls_verify = 0;
-	t_log_reset();
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
+	T_INT(call_replace(&c), OUT_OK);
 	T_CHECK(t_log_has("TLS verification is off"));
 	T_CHECK(strstr(t_log_text(), KEY) == NULL);
-	t_kill(&s.pid);
-	tlsa_set_free(&want);
+	t_kill(&c.s.pid);
+	tlsa_set_free(&c.want);
 }
 
 /*
@@ -630,47 +612,37 @@ test_replace_tls(void)
 static void
 test_env_proxy_ignored(void)
 {
-	static const struct reply ok204[] = { { 204, "", 0 } };
 	static const char *const vars[] = { "http_proxy", "HTTP_PROXY",
 	    "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
-	struct http_srv s = { 0 };
-	struct conf_publisher p;
-	struct publish_req req;
-	struct tlsa_set want = { 0 }, prev = { 0 };
-	char url[64], *seen;
+	struct call c;
+	char *seen;
 	size_t i;
 
-	req_init(&req, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n",
-	    &want, &prev);
-	srv_start(&s, ok204, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org");
+	call_init(&c, "_25._tcp.mx1.example.org", 3600, "3 1 1 " H1 "\n");
+	call_start(&c, ok204, 1, 0, "example.org");
 	pc.api_url = "http://192.0.2.1:8081/";
-	p.timeout = 1;
+	c.p.timeout = 1;
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		T_INT(setenv(vars[i], url, 1), 0);
+		T_INT(setenv(vars[i], c.url, 1), 0);
 	(void)unsetenv("no_proxy");
 	(void)unsetenv("NO_PROXY");
-	t_log_reset();
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_TEMPFAIL);
-	t_kill(&s.pid);
-	seen = t_read(t_path("requests"));
+	T_INT(call_replace(&c), OUT_TEMPFAIL);
+	seen = call_seen(&c);
 	if (!T_CHECK(seen == NULL || strstr(seen, KEY) == NULL))
 		printf("    the proxy of the environment saw:\n%s\n", seen);
 	free(seen);
 
 	/* proxy = names one: then it is used. */
-	srv_start(&s, ok204, 1);
-	pub_init(&p, &s, url, sizeof(url), "example.org");
-	pc.proxy = url;
+	call_start(&c, ok204, 1, 0, "example.org");
+	pc.proxy = c.url;
 	pc.api_url = "http://192.0.2.1:8081/";
-	T_INT(publish_pdns.replace(NULL, &p, &req), OUT_OK);
-	t_kill(&s.pid);
-	seen = t_read(t_path("requests"));
+	T_INT(call_replace(&c), OUT_OK);
+	seen = call_seen(&c);
 	T_CHECK(seen != NULL && strstr(seen, "192.0.2.1:8081") != NULL);
 	free(seen);
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		(void)unsetenv(vars[i]);
-	tlsa_set_free(&want);
+	tlsa_set_free(&c.want);
 }
 
 /* Which API URLs are this machine (config check warns for the others). */

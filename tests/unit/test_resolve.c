@@ -126,6 +126,24 @@ started(pid_t *pid)
 	return r;
 }
 
+/* Looks name up (port 25) and checks how secure its addresses and its
+ * TLSA records came back; the answer goes to *keep (the caller frees it)
+ * if keep is not NULL. */
+static void
+looked_up(struct resolver *r, const char *name, enum resolve_sec addrs,
+    enum resolve_sec tlsa, struct verify_name *keep)
+{
+	struct verify_name vn;
+
+	T_INT(verify_lookup(r, name, 25, &vn), 0);
+	T_INT(vn.addrs.sec, addrs);
+	T_INT(vn.tlsa.sec, tlsa);
+	if (keep != NULL)
+		*keep = vn;
+	else
+		verify_name_free(&vn);
+}
+
 /* A name, its case and trailing dot as a configuration may write them. */
 static void
 test_prefetched_lookups(void)
@@ -144,20 +162,16 @@ test_prefetched_lookups(void)
 			return;
 		verify_prefetch(r, &asked, &port25, 1);
 		t_kill(&pid);	/* from here on, only what was kept */
-		T_INT(verify_lookup(r, names[i], 25, &vn), 0);
-		T_INT(vn.addrs.sec, RESOLVE_SECURE);
+		looked_up(r, names[i], RESOLVE_SECURE, RESOLVE_SECURE, &vn);
 		T_INT(vn.addrs.naddr, 1);
 		if (vn.addrs.naddr == 1)
 			T_STR(vn.addrs.addr[0].text, "192.0.2.7");
-		T_INT(vn.tlsa.sec, RESOLVE_SECURE);
 		T_INT(vn.tlsa.exists, 1);
 		T_INT(vn.tlsa.set.n, 1);
 		verify_name_free(&vn);
 		/* Not prefetched: asked, and the server is gone. */
-		T_INT(verify_lookup(r, "other.example.test", 25, &vn), 0);
-		T_INT(vn.addrs.sec, RESOLVE_FAIL);
-		T_INT(vn.tlsa.sec, RESOLVE_FAIL);
-		verify_name_free(&vn);
+		looked_up(r, "other.example.test", RESOLVE_FAIL, RESOLVE_FAIL,
+		    NULL);
 		resolve_close(r);
 	}
 }
@@ -167,92 +181,93 @@ test_prefetched_lookups(void)
 static void
 test_stopped_resolver_fails(void)
 {
-	struct verify_name vn;
 	struct resolver *r;
 	pid_t pid;
 
 	if ((r = started(&pid)) == NULL)
 		return;
-	T_INT(verify_lookup(r, MX, 25, &vn), 0);	/* while it runs */
-	T_INT(vn.addrs.sec, RESOLVE_SECURE);
-	verify_name_free(&vn);
+	/* While it runs. */
+	looked_up(r, MX, RESOLVE_SECURE, RESOLVE_SECURE, NULL);
 	t_kill(&pid);
-	T_INT(verify_lookup(r, MX, 25, &vn), 0);
-	T_INT(vn.addrs.sec, RESOLVE_FAIL);
-	T_INT(vn.tlsa.sec, RESOLVE_FAIL);
-	verify_name_free(&vn);
+	looked_up(r, MX, RESOLVE_FAIL, RESOLVE_FAIL, NULL);
 	resolve_close(r);
 }
 
 /*
  * Which resolvers are asked: the resolver setting, else resolv.conf's
- * first three numeric nameservers, else 127.0.0.1. file NULL: no file
- * at all. want: the addresses as dnsq_addr_str writes them, ", "
- * between; NULL: the setting is refused.
+ * first three numeric nameservers, else 127.0.0.1; as rows, each a case.
+ * file NULL: no file at all. want: the addresses as dnsq_addr_str writes
+ * them, ", " between; NULL: the setting is refused.
  */
+static const struct row {
+	const char	*name;
+	const char	*setting;
+	const char	*file;
+	const char	*want;
+	int		 fallback;
+} rows[] = {
+	{ "resolvconf: one nameserver", NULL, "nameserver 192.0.2.53\n",
+	  "192.0.2.53", 0 },
+	{ "resolvconf: comments, search and options passed over", NULL,
+	  "# written by hand\n; and by a tool\n"
+	  "#nameserver 192.0.2.1\n;nameserver 192.0.2.2\n"
+	  "search example.test\noptions trust-ad edns0\n"
+	  "nameserver 192.0.2.53 # the local unbound\n", "192.0.2.53", 0 },
+	{ "resolvconf: IPv6 and IPv4, in their order", NULL,
+	  "nameserver 2001:db8::53\n\tnameserver  192.0.2.53\n",
+	  "2001:db8::53, 192.0.2.53", 0 },
+	{ "resolvconf: a scoped address", NULL, "nameserver fe80::1%lo\n",
+	  "fe80::1%lo", 0 },
+	/* the libc's three (MAXNS); the fourth is never asked */
+	{ "resolvconf: three at most", NULL,
+	  "nameserver 192.0.2.1\nnameserver 192.0.2.2\n"
+	  "nameserver 192.0.2.3\nnameserver 192.0.2.4\n",
+	  "192.0.2.1, 192.0.2.2, 192.0.2.3", 0 },
+	/* what is not a numeric address, or has a port, is skipped */
+	{ "resolvconf: names, ports and bad addresses skipped", NULL,
+	  "nameserver ns.example.test\nnameserver 192.0.2.1#5353\n"
+	  "nameserver [2001:db8::1]:53\nnameserver 192.0.2.300\n"
+	  "nameserver\nnameserver 192.0.2.9\n", "192.0.2.9", 0 },
+	/* nothing usable, no file: the local host, as the libc */
+	{ "resolvconf: no nameserver line", NULL, "search example.test\n",
+	  "127.0.0.1", 1 },
+	{ "resolvconf: an empty file", NULL, "", "127.0.0.1", 1 },
+	{ "resolvconf: no file", NULL, NULL, "127.0.0.1", 1 },
+	/* the setting wins, and may carry a port */
+	{ "resolvconf: the setting wins", "192.0.2.54",
+	  "nameserver 192.0.2.53\n", "192.0.2.54", 0 },
+	{ "resolvconf: a setting with a port", "2001:db8::1#5353", NULL,
+	  "2001:db8::1#5353", 0 },
+	{ "resolvconf: a setting as [address]:port", "[2001:db8::1]:5353",
+	  NULL, "2001:db8::1#5353", 0 },
+	{ "resolvconf: a name as the setting, refused",
+	  "resolver.example.test", NULL, NULL, 0 },
+	{ "resolvconf: port 0 in the setting, refused", "192.0.2.1#0",
+	  "nameserver 192.0.2.53\n", NULL, 0 },
+};
+
 static void
-test_resolvconf(void)
+run_row(const void *v)
 {
-	static const struct {
-		const char	*setting;
-		const char	*file;
-		const char	*want;
-		int		 fallback;
-	} rows[] = {
-		{ NULL, "nameserver 192.0.2.53\n", "192.0.2.53", 0 },
-		{ NULL, "# written by hand\n; and by a tool\n"
-		  "#nameserver 192.0.2.1\n;nameserver 192.0.2.2\n"
-		  "search example.test\noptions trust-ad edns0\n"
-		  "nameserver 192.0.2.53 # the local unbound\n",
-		  "192.0.2.53", 0 },
-		{ NULL, "nameserver 2001:db8::53\n\tnameserver  192.0.2.53\n",
-		  "2001:db8::53, 192.0.2.53", 0 },
-		{ NULL, "nameserver fe80::1%lo\n", "fe80::1%lo", 0 },
-		/* the libc's three (MAXNS); the fourth is never asked */
-		{ NULL, "nameserver 192.0.2.1\nnameserver 192.0.2.2\n"
-		  "nameserver 192.0.2.3\nnameserver 192.0.2.4\n",
-		  "192.0.2.1, 192.0.2.2, 192.0.2.3", 0 },
-		/* what is not a numeric address, or has a port, is skipped */
-		{ NULL, "nameserver ns.example.test\nnameserver 192.0.2.1#5353\n"
-		  "nameserver [2001:db8::1]:53\nnameserver 192.0.2.300\n"
-		  "nameserver\nnameserver 192.0.2.9\n", "192.0.2.9", 0 },
-		/* nothing usable, no file: the local host, as the libc */
-		{ NULL, "search example.test\n", "127.0.0.1", 1 },
-		{ NULL, "", "127.0.0.1", 1 },
-		{ NULL, NULL, "127.0.0.1", 1 },
-		/* the setting wins, and may carry a port */
-		{ "192.0.2.54", "nameserver 192.0.2.53\n", "192.0.2.54", 0 },
-		{ "2001:db8::1#5353", NULL, "2001:db8::1#5353", 0 },
-		{ "[2001:db8::1]:5353", NULL, "2001:db8::1#5353", 0 },
-		{ "resolver.example.test", NULL, NULL, 0 },
-		{ "192.0.2.1#0", "nameserver 192.0.2.53\n", NULL, 0 },
-	};
-	size_t i;
+	const struct row *row = v;
+	struct resolvconf rc;
+	const char *path = row->file != NULL ?
+	    t_write("resolv.conf", row->file) : t_path("absent");
+	char got[256], one[80];
+	size_t o = 0;
+	int k;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct resolvconf rc;
-		const char *path = rows[i].file != NULL ?
-		    t_write("resolv.conf", rows[i].file) : t_path("absent");
-		char got[256], one[80];
-		size_t o = 0;
-		int k, r;
-
-		r = resolvconf_load(rows[i].setting, path, &rc);
-		if (!T_INT(r, rows[i].want != NULL ? 0 : -1))
-			printf("    row %zu\n", i);
-		if (r != 0 || rows[i].want == NULL)
-			continue;
-		got[0] = '\0';
-		for (k = 0; k < rc.n && k < RESOLVCONF_MAX; k++) {
-			dnsq_addr_str((struct sockaddr *)&rc.addr[k], one,
-			    sizeof(one));
-			o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s",
-			    k ? ", " : "", one);
-		}
-		if (!T_STR(got, rows[i].want) ||
-		    !T_INT(rc.fallback, rows[i].fallback))
-			printf("    row %zu\n", i);
+	if (!T_INT(resolvconf_load(row->setting, path, &rc),
+	    row->want != NULL ? 0 : -1) || row->want == NULL)
+		return;
+	got[0] = '\0';
+	for (k = 0; k < rc.n && k < RESOLVCONF_MAX; k++) {
+		dnsq_addr_str((struct sockaddr *)&rc.addr[k], one, sizeof(one));
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s",
+		    k ? ", " : "", one);
 	}
+	T_STR(got, row->want);
+	T_INT(rc.fallback, row->fallback);
 }
 
 static const struct t_case cases[] = {
@@ -260,7 +275,6 @@ static const struct t_case cases[] = {
 	  test_prefetched_lookups },
 	{ "without the prefetch a stopped resolver fails the lookups",
 	  test_stopped_resolver_fails },
-	{ "resolvconf: setting, resolv.conf, fallback", test_resolvconf },
 };
 
-T_MAIN(cases)
+T_MAIN_TABLE(rows, run_row, cases)
