@@ -37,6 +37,10 @@ again(int is_request, const uint8_t *body, size_t len, struct pmsg_buf *b)
 			pmsg_put_net_name(b, &m.name);
 		else if (m.kind == PM_NET_EP)
 			pmsg_put_net_ep(b, &m.ep);
+		else if (m.kind == PM_DOC_ZONE_ANS)
+			pmsg_put_doc_zone(b, &m.dzone);
+		else if (m.kind == PM_DOC_TLSA_ANS)
+			pmsg_put_doc_tlsa(b, &m.tlsa);
 		else
 			pmsg_put_result(b, m.outcome, m.has_report ?
 			    &m.report : NULL);

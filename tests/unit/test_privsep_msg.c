@@ -33,7 +33,7 @@ static const struct row rows[] = {
 	{ "a verify request", "02.00000000.01.0001.03.01.01.0002.abcd", 1, 1 },
 	{ "an observe request", "01.00000003.0001.78.0000", 1, 1 },
 	{ "empty", "", 0, 0 },
-	{ "an unknown kind", "0a.00", 0, 0 },
+	{ "an unknown kind", "0e.00", 0, 0 },
 	{ "check's network head", "07.00.01.0003.313233.00000000.00000000",
 	    0, 1 },
 	{ "a network head with a negative count",
@@ -69,6 +69,27 @@ static const struct row rows[] = {
 	{ "a record with no data", "02.00000000.01.0001.03.01.01.0000", 1, 0 },
 	{ "more records than allowed", "02.00000000.01.2001", 1, 0 },
 	{ "a truncated request", "02.000000", 1, 0 },
+	/* doctor's (doctor_net.h). */
+	{ "a doctor zone request", "0a.00000000.0001.78.0000", 1, 1 },
+	{ "a doctor TLSA request", "0b.00000001.0001.78.0000", 1, 1 },
+	{ "a doctor request as a reply", "0a.00000000.0001.78.0000", 0, 0 },
+	{ "a zone answer, no server examined",
+	    "0c.0008.6578616d706c652e.01.01.00000000.0000.00000000.0000.01.01", 0, 1 },
+	{ "a zone answer, one server",
+	    "0c.0008.6578616d706c652e.01.01.00000001.0009.3139322e302e322e31.0004.6e73312e.00.00000000.0000.01.01.00000007.01.0000.00000000.0000.01.01", 0, 1 },
+	{ "a zone answer as a request", "0c.0008.6578616d706c652e.01.01.00000000.0000.00000000.0000.01.01", 1, 0 },
+	{ "a zone answer with a negative errno",
+	    "0c.0008.6578616d706c652e.01.01.00000001.0009.3139322e302e322e31.0004.6e73312e.00."
+	    "ffffffff.0000.01.01.00000007.01.0000.00000000.0000.01.01", 0, 0 },
+	{ "a zone answer announcing more servers than allowed",
+	    "0c.0008.6578616d706c652e.01.01.00001001.0000.00000000.0000.01.01", 0, 0 },
+	{ "a zone answer announcing a server it does not hold",
+	    "0c.0008.6578616d706c652e.01.01.00000002.0009.3139322e302e322e31.0004.6e73312e.00.00000000.0000.01.01.00000007.01.0000.00000000.0000.01.01", 0, 0 },
+	{ "a zone answer, examined 2",
+	    "0c.0008.6578616d706c652e.02.01.00000000.0000.00000000.0000.01.01", 0, 0 },
+	{ "a TLSA answer", "0d.00.00.00.00.0000.0000000000000000.ffffffffffffffff.0000000000000000.00000000.0000", 0, 1 },
+	{ "a TLSA answer past RESOLVE_FAIL", "0d.04.00.00.00.0000.0000000000000000.ffffffffffffffff.0000000000000000.00000000.0000", 0, 0 },
+	{ "a TLSA answer with a trailing octet", "0d.00.00.00.00.0000.0000000000000000.ffffffffffffffff.0000000000000000.00000000.0000.00", 0, 0 },
 };
 
 static uint8_t *
@@ -349,6 +370,76 @@ test_endpoint_round_trip(void)
 	pmsg_buf_free(&b);
 }
 
+/* doctor's zone facts and TLSA answer cross whole; every prefix is
+ * refused. */
+static void
+test_doctor_round_trip(void)
+{
+	struct doctor_net_zone z;
+	struct doctor_net_server sv[2];
+	struct resolve_tlsa t;
+	struct pmsg_buf b = { NULL, 0, 0 };
+	struct pmsg_reply m;
+	const uint8_t *p;
+	size_t len;
+
+	memset(&z, 0, sizeof(z));
+	memset(sv, 0, sizeof(sv));
+	strcpy(z.zone, "example.org.");
+	z.examined = 1;
+	z.zone_signed = 1;
+	strcpy(sv[0].addr, "192.0.2.1");
+	strcpy(sv[0].ns, "ns1.example.org.");
+	sv[0].rcode = 5;
+	sv[0].serial = 2026120701;
+	sv[0].soa_signed = 1;
+	strcpy(sv[1].addr, "(no address)");
+	strcpy(sv[1].ns, "ns2.example.org.");
+	sv[1].no_address = 1;
+	sv[1].err = 110;
+	z.servers = sv;
+	z.nservers = 2;
+	strcpy(z.resolver, "2001:db8::53");
+	z.res_rcode = 2;
+	z.res_ra = 1;
+	pmsg_put_doc_zone(&b, &z);
+	p = body(&b, &len);
+	T_INT(pmsg_get_reply(p, len, &m), 0);
+	T_INT(m.kind, PM_DOC_ZONE_ANS);
+	T_STR(m.dzone.zone, "example.org.");
+	T_INT(m.dzone.examined, 1);
+	T_INT(m.dzone.zone_signed, 1);
+	T_INT(m.dzone.nservers, 2);
+	if (m.dzone.nservers == 2) {
+		T_CHECK(memcmp(m.dzone.servers, sv, sizeof(sv)) == 0);
+	}
+	T_STR(m.dzone.resolver, "2001:db8::53");
+	T_INT(m.dzone.res_rcode, 2);
+	T_INT(m.dzone.res_ra, 1);
+	T_INT(m.dzone.res_ad, 0);
+	pmsg_reply_free(&m);
+	while (len-- > 0)
+		T_INT(pmsg_get_reply(p, len, &m), -1);
+	pmsg_buf_free(&b);
+
+	memset(&t, 0, sizeof(t));
+	tlsa_fill(&t, "no resolver can be asked");
+	pmsg_put_doc_tlsa(&b, &t);
+	p = body(&b, &len);
+	T_INT(pmsg_get_reply(p, len, &m), 0);
+	T_INT(m.kind, PM_DOC_TLSA_ANS);
+	T_INT(m.tlsa.sec, RESOLVE_INSECURE);
+	T_INT(m.tlsa.exists, 1);
+	T_STR(m.tlsa.expanded, t.expanded);
+	T_CHECK(tlsa_set_equal(&m.tlsa.set, &t.set));
+	T_STR(m.tlsa.why, "no resolver can be asked");
+	pmsg_reply_free(&m);
+	while (len-- > 0)
+		T_INT(pmsg_get_reply(p, len, &m), -1);
+	resolve_tlsa_free(&t);
+	pmsg_buf_free(&b);
+}
+
 static const struct t_case cases[] = {
 	{ "an observe request survives the round trip; every prefix is "
 	    "refused", test_request_round_trip },
@@ -359,6 +450,8 @@ static const struct t_case cases[] = {
 	    "refused", test_name_round_trip },
 	{ "an endpoint's results and chain survive the round trip; damaged "
 	    "DER is refused", test_endpoint_round_trip },
+	{ "doctor's zone facts and TLSA answer survive the round trip; every "
+	    "prefix is refused", test_doctor_round_trip },
 };
 
 T_MAIN_TABLE(rows, run_row, cases)
