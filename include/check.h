@@ -211,6 +211,9 @@ struct check_facts {
 	int				 nnames;
 	const struct verify_endpoint	*eps;
 	int				 neps;
+	/* Per endpoint: the records of the names' RRsets its chain
+	 * matches alone (check_net.h); NULL: none. */
+	const struct tlsa_set		*ep_matched;
 	const struct tlsa_set		*known;
 	STACK_OF(X509)			*const *known_chains;
 	int				 nknown_chains;

@@ -12,6 +12,11 @@
  * endpoints() makes of them, run. 0, or -1 (logged) when the handshakes
  * could not run at all.
  *
+ * Then check_net_match(hosts, nhosts, net): per endpoint, the records of
+ * its own host's names' TLSA RRsets that the chain it served matches
+ * alone (matched[i], each once; check's orphan rule): so the parent
+ * needs no certificate, and decodes none.
+ *
  * check_net_endpoints(hosts, nhosts, net) makes net->eps from net->names,
  * unrun, and each host's share (host_ep[i] .. host_ep[i + 1]); a pure
  * function of its inputs, so the parent rebuilds exactly the endpoints
@@ -34,6 +39,7 @@ struct check_net {
 	struct verify_endpoint	*eps;
 	int			 neps;
 	int			*host_ep;		/* nhosts + 1 offsets */
+	struct tlsa_set		*matched;		/* neps */
 };
 
 typedef int (*check_net_fn)(const struct conf *,
@@ -44,6 +50,8 @@ int	check_net_gather(const struct conf *,
 	    const struct conf_host *const *hosts, int nhosts,
 	    const struct verify_opts *, struct check_net *);
 void	check_net_endpoints(const struct conf_host *const *hosts, int nhosts,
+	    struct check_net *);
+void	check_net_match(const struct conf_host *const *hosts, int nhosts,
 	    struct check_net *);
 void	check_net_free(struct check_net *);
 

@@ -17,8 +17,8 @@
  *                      PM_NET_HEAD resolver facts, name and endpoint
  *                                  counts      (PM_CHECK: once, first)
  *                      PM_NET_NAME a struct verify_name (PM_CHECK)
- *                      PM_NET_EP   an endpoint's results, its chain as
- *                                  DER         (PM_CHECK)
+ *                      PM_NET_EP   an endpoint's results and the
+ *                                  records its chain matches (PM_CHECK)
  *                      PM_DOC_ZONE_ANS  a struct doctor_net_zone, once
  *                      PM_DOC_TLSA_ANS  a struct resolve_tlsa, once
  *                      PM_RESULT   outcome [, report for PM_OBSERVE]
@@ -44,7 +44,6 @@
 					 * DNS message holds fewer) */
 #define PMSG_MAX_SERVERS 4096		/* addresses in one report */
 #define PMSG_MAX_HOSTS	(1u << 20)	/* hosts in one PM_CHECK */
-#define PMSG_MAX_CHAIN	32		/* certificates of one endpoint */
 
 enum pmsg_kind {
 	PM_OBSERVE = 1,
@@ -85,7 +84,8 @@ struct pmsg_reply {
 					 * resolver_local, resolver, nnames,
 					 * neps; nothing allocated */
 	struct verify_name name;	/* PM_NET_NAME */
-	struct verify_endpoint ep;	/* PM_NET_EP: the results only */
+	struct verify_endpoint ep;	/* PM_NET_EP: the results only, */
+	struct tlsa_set	 ep_matched;	/* ...and check_net's matched */
 	struct doctor_net_zone dzone;	/* PM_DOC_ZONE_ANS */
 	struct resolve_tlsa tlsa;	/* PM_DOC_TLSA_ANS */
 };
@@ -105,7 +105,8 @@ void	pmsg_put_result(struct pmsg_buf *, enum outcome,
 	    const struct obs_report *report);
 void	pmsg_put_net_head(struct pmsg_buf *, const struct check_net *);
 void	pmsg_put_net_name(struct pmsg_buf *, const struct verify_name *);
-void	pmsg_put_net_ep(struct pmsg_buf *, const struct verify_endpoint *);
+void	pmsg_put_net_ep(struct pmsg_buf *, const struct verify_endpoint *,
+	    const struct tlsa_set *matched);
 void	pmsg_put_doc_zone(struct pmsg_buf *, const struct doctor_net_zone *);
 void	pmsg_put_doc_tlsa(struct pmsg_buf *, const struct resolve_tlsa *);
 

@@ -174,10 +174,12 @@ open_state(const struct conf *conf, const char *db, struct check_report *rep,
 }
 
 /* One host's findings from what was gathered for it (w, its share of
- * eps); its slots' rows go to rep first. */
+ * eps and of what their chains matched); its slots' rows go to rep
+ * first. */
 static void
 judge_host(const struct conf *conf, struct host_work *w,
-    struct verify_endpoint *eps, struct check_report *rep)
+    struct verify_endpoint *eps, const struct tlsa_set *matched,
+    struct check_report *rep)
 {
 	struct check_facts f;
 	int j;
@@ -187,6 +189,7 @@ judge_host(const struct conf *conf, struct host_work *w,
 	f.names = w->names;
 	f.nnames = w->nnames;
 	f.eps = eps != NULL ? eps + w->first_ep : NULL;
+	f.ep_matched = matched != NULL ? matched + w->first_ep : NULL;
 	f.neps = w->neps;
 	f.known = w->have_view ? &w->known : NULL;
 	f.known_chains = w->chains;
@@ -273,7 +276,7 @@ check_gather(const struct conf *conf, const struct conf_host *const *hosts,
 			load_known(st, &w[i], rep->now);
 	}
 	for (i = 0; i < nhosts; i++)
-		judge_host(conf, &w[i], net.eps, rep);
+		judge_host(conf, &w[i], net.eps, net.matched, rep);
 	check_shared_keys(rep);
 	rc = 0;
 done:

@@ -67,6 +67,44 @@ check_net_endpoints(const struct conf_host *const *hosts, int nhosts,
 	net->host_ep[nhosts] = net->neps;
 }
 
+/* The records of vn's RRset that ep's chain matches alone, added to out
+ * once each. */
+static void
+match_name(const struct verify_endpoint *ep, const struct verify_name *vn,
+    struct tlsa_set *out)
+{
+	size_t r;
+
+	for (r = 0; r < vn->tlsa.set.n; r++) {
+		const struct tlsa_rr *rr = &vn->tlsa.set.rr[r];
+		struct tlsa_set one = { NULL, 0 };
+
+		tlsa_set_add(&one, rr);
+		if (!tlsa_set_has(out, rr) &&
+		    tlsa_set_matches_chain(&one, ep->chain))
+			tlsa_set_add(out, rr);
+		tlsa_set_free(&one);
+	}
+}
+
+void
+check_net_match(const struct conf_host *const *hosts, int nhosts,
+    struct check_net *net)
+{
+	int i, e, n, at = 0, end;
+
+	net->matched = xcalloc((size_t)net->neps + 1, sizeof(*net->matched));
+	for (i = 0; i < nhosts; i++, at = end) {
+		end = at + hosts[i]->nowners;
+		if (end > net->nnames)
+			end = net->nnames;
+		for (e = net->host_ep[i]; e < net->host_ep[i + 1]; e++)
+			for (n = at; n < end && net->eps[e].chain != NULL; n++)
+				match_name(&net->eps[e], &net->names[n],
+				    &net->matched[e]);
+	}
+}
+
 int
 check_net_gather(const struct conf *conf,
     const struct conf_host *const *hosts, int nhosts,
@@ -96,6 +134,7 @@ check_net_gather(const struct conf *conf,
 	check_net_endpoints(hosts, nhosts, net);
 	if (net->neps == 0 || verify_run(net->eps, net->neps, opts) == 0)
 		rc = 0;
+	check_net_match(hosts, nhosts, net);
 	resolve_close(res);
 	return rc;
 }
@@ -105,9 +144,13 @@ check_net_free(struct check_net *net)
 {
 	int i;
 
-	for (i = 0; i < net->neps; i++)
+	for (i = 0; i < net->neps; i++) {
 		verify_endpoint_clear(&net->eps[i]);
+		if (net->matched != NULL)
+			tlsa_set_free(&net->matched[i]);
+	}
 	free(net->eps);
+	free(net->matched);
 	for (i = 0; i < net->nnames; i++)
 		verify_name_free(&net->names[i]);
 	free(net->names);

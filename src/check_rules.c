@@ -270,10 +270,9 @@ accounted(const struct check_facts *f, const struct tlsa_rr *rr)
 		if (still_cached(f, &f->replaced[i]) &&
 		    tlsa_set_has(&f->replaced[i].set, rr))
 			return 1;
+	for (i = 0; i < f->neps && f->ep_matched != NULL && !hit; i++)
+		hit = tlsa_set_has(&f->ep_matched[i], rr);
 	tlsa_set_add(&one, rr);
-	for (i = 0; i < f->neps && !hit; i++)
-		if (f->eps[i].chain != NULL)
-			hit = tlsa_set_matches_chain(&one, f->eps[i].chain);
 	for (i = 0; i < f->nknown_chains && !hit; i++)
 		if (f->known_chains[i] != NULL)
 			hit = tlsa_set_matches_chain(&one, f->known_chains[i]);

@@ -149,7 +149,8 @@ serve_check(const struct pmsg_request *q)
 		send_frame_or_die(&b);
 	}
 	for (j = 0; j < net.neps; j++) {
-		pmsg_put_net_ep(&b, &net.eps[j]);
+		pmsg_put_net_ep(&b, &net.eps[j], net.matched != NULL ?
+		    &net.matched[j] : NULL);
 		send_frame_or_die(&b);
 	}
 	pmsg_put_result(&b, o, NULL);
@@ -452,7 +453,7 @@ take_net(struct pmsg_reply *m, void *arg)
 		memset(&m->name, 0, sizeof(m->name));
 	} else if (m->kind == PM_NET_EP && net->host_ep != NULL &&
 	    in->eps_in < net->neps) {
-		struct verify_endpoint *ep = &net->eps[in->eps_in++];
+		struct verify_endpoint *ep = &net->eps[in->eps_in];
 
 		ep->status = m->ep.status;
 		memcpy(ep->detail, m->ep.detail, sizeof(ep->detail));
@@ -467,8 +468,10 @@ take_net(struct pmsg_reply *m, void *arg)
 		memcpy(ep->spki, m->ep.spki, sizeof(ep->spki));
 		ep->leaf_alg = m->ep.leaf_alg;
 		ep->elapsed_ms = m->ep.elapsed_ms;
-		ep->chain = m->ep.chain;
-		m->ep.chain = NULL;
+		/* What the chain matches, not the chain: no certificate is
+		 * decoded here. */
+		net->matched[in->eps_in++] = m->ep_matched;
+		memset(&m->ep_matched, 0, sizeof(m->ep_matched));
 	} else
 		return -1;
 	/* All names in: the endpoints they make, which must be the ones
@@ -478,6 +481,8 @@ take_net(struct pmsg_reply *m, void *arg)
 		check_net_endpoints(in->hosts, in->nhosts, net);
 		if (net->neps != in->want_eps)
 			return -1;
+		net->matched = xcalloc((size_t)net->neps + 1,
+		    sizeof(*net->matched));
 	}
 	return 0;
 }

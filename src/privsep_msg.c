@@ -6,8 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <openssl/x509.h>
-
 #include "log.h"
 #include "privsep_msg.h"
 #include "util.h"
@@ -100,13 +98,6 @@ put_opt(struct pmsg_buf *b, const char *s)
 	put_u8(b, s != NULL);
 	if (s != NULL)
 		put_str(b, s);
-}
-
-static void
-put_blob(struct pmsg_buf *b, const void *p, size_t n)
-{
-	put_u32(b, (uint32_t)n);
-	put(b, p, n);
 }
 
 static void
@@ -259,10 +250,10 @@ pmsg_put_net_name(struct pmsg_buf *b, const struct verify_name *vn)
 }
 
 void
-pmsg_put_net_ep(struct pmsg_buf *b, const struct verify_endpoint *ep)
+pmsg_put_net_ep(struct pmsg_buf *b, const struct verify_endpoint *ep,
+    const struct tlsa_set *matched)
 {
 	size_t at = begin_frame(b, PM_NET_EP);
-	int i, n = ep->chain != NULL ? sk_X509_num(ep->chain) : 0;
 
 	put_u8(b, ep->status);
 	put_str(b, ep->detail);
@@ -276,15 +267,7 @@ pmsg_put_net_ep(struct pmsg_buf *b, const struct verify_endpoint *ep)
 	put_str(b, ep->spki);
 	put_u32(b, (uint32_t)ep->leaf_alg);
 	put_i64(b, ep->elapsed_ms);
-	put_u8(b, ep->chain != NULL);
-	put_u16(b, (unsigned)(n > PMSG_MAX_CHAIN ? PMSG_MAX_CHAIN : n));
-	for (i = 0; i < n && i < PMSG_MAX_CHAIN; i++) {
-		unsigned char *der = NULL;
-		int len = i2d_X509(sk_X509_value(ep->chain, i), &der);
-
-		put_blob(b, der, len > 0 ? (size_t)len : 0);
-		OPENSSL_free(der);
-	}
+	put_set(b, matched);
 	end_frame(b, at);
 }
 
@@ -524,10 +507,8 @@ get_name(struct rd *r, struct verify_name *vn)
 }
 
 static void
-get_ep(struct rd *r, struct verify_endpoint *ep)
+get_ep(struct rd *r, struct verify_endpoint *ep, struct tlsa_set *matched)
 {
-	unsigned n, i;
-
 	ep->status = (enum verify_status)get_enum(r, VS_NOT_RUN);
 	get_str_into(r, ep->detail, sizeof(ep->detail));
 	get_str_into(r, ep->tls_version, sizeof(ep->tls_version));
@@ -540,31 +521,7 @@ get_ep(struct rd *r, struct verify_endpoint *ep)
 	get_str_into(r, ep->spki, sizeof(ep->spki));
 	ep->leaf_alg = get_int(r, -1, KEY_ALG_COUNT - 1);
 	ep->elapsed_ms = (long)get_i64(r);
-	if (get_bool(r))
-		ep->chain = sk_X509_new_null();
-	if ((n = get_u16(r)) > PMSG_MAX_CHAIN || (n > 0 && ep->chain == NULL))
-		r->bad = 1;
-	for (i = 0; i < n && !r->bad; i++) {
-		uint32_t len = get_u32(r);
-		const uint8_t *der = take(r, len), *end;
-		X509 *x = NULL;
-
-		/* The served certificate, as DER, whole: OpenSSL's decoder,
-		 * the one the TLS handshake used in the child. */
-		if (der == NULL)
-			break;		/* take() said bad */
-		end = der + len;
-		if ((x = d2i_X509(NULL, &der, (long)len)) == NULL ||
-		    der != end) {
-			X509_free(x);
-			r->bad = 1;
-			break;
-		}
-		if (!sk_X509_push(ep->chain, x)) {
-			X509_free(x);
-			r->bad = 1;
-		}
-	}
+	get_set(r, matched);
 }
 
 static void
@@ -707,7 +664,7 @@ pmsg_get_reply(const uint8_t *p, size_t len, struct pmsg_reply *m)
 	} else if (m->kind == PM_NET_NAME)
 		get_name(&r, &m->name);
 	else if (m->kind == PM_NET_EP)
-		get_ep(&r, &m->ep);
+		get_ep(&r, &m->ep, &m->ep_matched);
 	else if (m->kind == PM_DOC_ZONE_ANS)
 		get_doc_zone(&r, &m->dzone);
 	else if (m->kind == PM_DOC_TLSA_ANS)
@@ -735,6 +692,7 @@ pmsg_reply_free(struct pmsg_reply *m)
 	obs_report_free(&m->report);
 	verify_name_free(&m->name);
 	verify_endpoint_clear(&m->ep);
+	tlsa_set_free(&m->ep_matched);
 	doctor_net_zone_free(&m->dzone);
 	resolve_tlsa_free(&m->tlsa);
 	memset(m, 0, sizeof(*m));

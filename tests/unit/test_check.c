@@ -104,6 +104,7 @@ struct fx {
 	struct verify_name	 vn;
 	struct resolve_addr	 addr[2];
 	struct verify_endpoint	 ep[4];
+	struct tlsa_set		 matched[4];	/* what each ep's chain matches */
 	int			 nep;
 	struct tlsa_set		 known, published;
 	struct check_replaced	 replaced[1];
@@ -202,6 +203,7 @@ fx_facts(struct fx *x)
 	x->f.names = &x->vn;
 	x->f.nnames = 1;
 	x->f.eps = x->ep;
+	x->f.ep_matched = x->matched;
 	x->f.neps = x->nep;
 	x->f.known = &x->known;
 	x->f.published = x->published.n > 0 ? &x->published : NULL;
@@ -221,6 +223,7 @@ fx_free(struct fx *x)
 	tlsa_set_free(&x->known);
 	tlsa_set_free(&x->published);
 	tlsa_set_free(&x->replaced[0].set);
+	tlsa_set_free(&x->matched[0]);
 }
 
 /*
@@ -262,7 +265,7 @@ codes(const struct check_report *rep)
 }
 
 enum mutation {
-	M_NONE, M_ORPHAN, M_NO_STATE, M_ONE_RECORD, M_ISSUER, M_TTL_LOW,
+	M_NONE, M_ORPHAN, M_ORPHAN_LIVE, M_NO_STATE, M_ONE_RECORD, M_ISSUER, M_TTL_LOW,
 	M_TTL_HIGH, M_TTL_OK, M_RRSIG, M_EXPIRED, M_EXPIRING, M_ADDR_INSECURE,
 	M_ADDR_BOGUS, M_ADDR_FAIL, M_NO_ADDR, M_TLSA_MISSING, M_TLSA_UNUSABLE,
 	M_TLSA_INSECURE, M_MISMATCH, M_MISMATCH_BOGUS, M_CNAME, M_PUBLISHED,
@@ -283,6 +286,8 @@ test_rules(void)
 	} rows[] = {
 		{ M_NONE, "", CHECK_OK },
 		{ M_ORPHAN, "orphan-record", CHECK_WARNING },
+		/* No key daneroll knows, but the chain served live. */
+		{ M_ORPHAN_LIVE, "", CHECK_OK },
 		{ M_NO_STATE, "", CHECK_OK },
 		{ M_ONE_RECORD, "no-next-record", CHECK_WARNING },
 		{ M_ISSUER, "no-issuer-record", CHECK_WARNING },
@@ -345,6 +350,10 @@ test_rules(void)
 			break;
 		case M_ORPHAN:
 			add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
+			break;
+		case M_ORPHAN_LIVE:
+			add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
+			add_rr(&x.matched[0], "3 1 1 " K_C);
 			break;
 		case M_NO_STATE:
 			add_rr(&x.vn.tlsa.set, "3 1 1 " K_C);
