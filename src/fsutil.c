@@ -70,25 +70,6 @@ log_write_error(const char *path, const char *what, int err)
 		log_err("%s: %s: %s", path, what, strerror(err));
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 fs_fsync_dir_of(const char *path)
 {
@@ -145,7 +126,7 @@ install_file(const char *path, const void *data, size_t len, mode_t mode,
 		    strerror(err));
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0) {
+	if (util_write_all(fd, data, len) < 0) {
 		err = errno;
 		log_write_error(path, "write", err);
 		goto out;
