@@ -1024,7 +1024,7 @@ static enum outcome
 reload(const struct dctx *c, char **why)
 {
 	struct exec_result res = { 0 };
-	char *cmd = NULL, *tail = NULL;
+	char *cmd = NULL, *tail = NULL, what[64];
 	enum outcome o;
 
 	*why = NULL;
@@ -1038,17 +1038,13 @@ reload(const struct dctx *c, char **why)
 	    HOOKOUT_CAPTURE, &res);
 	if (o != OUT_OK) {
 		tail = hookout_tail(&res.output, HOOKOUT_QUOTE);
-		if (res.timed_out)
-			*why = xasprintf("reload %s timed out; output: %s",
-			    cmd, tail);
-		else if (res.signal != 0)
-			*why = xasprintf("reload %s was killed by signal %d; "
-			    "output: %s", cmd, res.signal, tail);
-		else if (res.exit_code >= 0)
-			*why = xasprintf("reload %s exited %d; output: %s",
-			    cmd, res.exit_code, tail);
+		exec_result_str(&res, what, sizeof(what));
+		/* One that never ran has no output to show. */
+		if (!res.timed_out && res.signal == 0 && res.exit_code < 0)
+			*why = xasprintf("reload %s %s", cmd, what);
 		else
-			*why = xasprintf("reload %s could not be run", cmd);
+			*why = xasprintf("reload %s %s; output: %s", cmd, what,
+			    tail);
 	} else
 		INFO(c, "reloaded: %s", cmd);
 	free(cmd);
