@@ -45,6 +45,14 @@ fs_dir_of(const char *path)
 	return xasprintf("%.*s", (int)(slash - path), path);
 }
 
+const char *
+fs_base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 /* "DIR/.BASE." : the prefix of a temp name beside path; caller frees. */
 static char *
 temp_prefix(const char *path)
