@@ -14,15 +14,8 @@
 #include "check_rows.h"
 #include "jsonout.h"
 
-/* Findings in the order they matter: CRITICAL, UNKNOWN, WARNING, notes. */
-static int
-sev_rank(enum check_sev s)
-{
-	static const int rank[] = { 0, 1, 3, 2 };
-
-	return rank[s];
-}
-
+/* Findings in the order they matter: CRITICAL, UNKNOWN, WARNING, notes;
+ * the caller frees the indexes. */
 static int *
 findings_order(const struct check_report *rep)
 {
@@ -32,7 +25,7 @@ findings_order(const struct check_report *rep)
 
 	for (r = 3; r >= 0; r--)
 		for (i = 0; i < rep->nfindings; i++)
-			if (sev_rank(rep->findings[i].sev) == r)
+			if (check_sev_rank(rep->findings[i].sev) == r)
 				o[n++] = i;
 	return o;
 }
