@@ -52,6 +52,8 @@ enum check_sev {
 	CHECK_UNKNOWN = 3
 };
 const char	*check_sev_str(enum check_sev);	/* "OK", "WARNING"... */
+/* How bad: OK 0, WARNING 1, UNKNOWN 2, CRITICAL 3 (not the enum's order). */
+int		 check_sev_rank(enum check_sev);
 enum check_sev	 check_sev_worst(enum check_sev, enum check_sev);
 
 /* Before this, an RRSIG on the TLSA RRset is about to expire. */

@@ -47,5 +47,12 @@ enum outcome	exec_run(char *const argv[], char *const extra_env[],
 const char	*exec_program_problem(const char *path);
 /* "/usr/sbin/postfix reload" style rendering for messages; caller frees. */
 char		*exec_argv_str(char *const argv[]);
+/*
+ * How the run in res ended, as a phrase to follow the command in a
+ * message: "timed out", "was killed by signal 9", "exited 1" or "could
+ * not be run"; written into buf, which is returned.
+ */
+const char	*exec_result_str(const struct exec_result *res, char *buf,
+		    size_t len);
 
 #endif

@@ -28,6 +28,8 @@ int	 fs_symlink_atomic(const char *target, const char *path);
 int	 fs_fsync_dir_of(const char *path);
 /* The directory part of path ("." for a bare name); caller frees. */
 char	*fs_dir_of(const char *path);
+/* The last component of path: a pointer into it (path if no '/'). */
+const char *fs_base_of(const char *path);
 /* mkdir -p with mode (less the umask) for the directories it creates. */
 int	 fs_mkdirs(const char *path, mode_t mode);
 /*

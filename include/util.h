@@ -56,9 +56,18 @@ const char *util_fmt_time(time_t, char *, size_t);
 void	 util_hex(const unsigned char *, size_t, char *out);
 /* Parses hex (whitespace allowed between digits); returns length or -1. */
 int	 util_unhex(const char *, unsigned char *out, size_t outmax);
+/* The value of one hex digit (either case), or -1 for any other char. */
+int	 util_hexval(int c);
 
 /* True if s is a syntactically valid DNS host name (LDH labels, dots). */
 int	 util_valid_hostname(const char *);
+
+/*
+ * Writes all n octets of p to fd, again after EINTR: 0, or -1 with errno
+ * set. A socket is written with MSG_NOSIGNAL, so a peer that is gone is
+ * an error (EPIPE) here, not a SIGPIPE that ends the process.
+ */
+int	 util_write_all(int fd, const void *p, size_t n);
 
 /* The time daneroll believes it is: time(NULL), unless a test set a clock. */
 time_t	 util_now(void);

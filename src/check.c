@@ -27,12 +27,18 @@ check_sev_str(enum check_sev s)
 	return "UNKNOWN";
 }
 
-enum check_sev
-check_sev_worst(enum check_sev a, enum check_sev b)
+int
+check_sev_rank(enum check_sev s)
 {
 	static const int rank[] = { 0, 1, 3, 2 };	/* by enum value */
 
-	return rank[a] >= rank[b] ? a : b;
+	return rank[s];
+}
+
+enum check_sev
+check_sev_worst(enum check_sev a, enum check_sev b)
+{
+	return check_sev_rank(a) >= check_sev_rank(b) ? a : b;
 }
 
 static char *

@@ -14,15 +14,8 @@
 #include "check_rows.h"
 #include "jsonout.h"
 
-/* Findings in the order they matter: CRITICAL, UNKNOWN, WARNING, notes. */
-static int
-sev_rank(enum check_sev s)
-{
-	static const int rank[] = { 0, 1, 3, 2 };
-
-	return rank[s];
-}
-
+/* Findings in the order they matter: CRITICAL, UNKNOWN, WARNING, notes;
+ * the caller frees the indexes. */
 static int *
 findings_order(const struct check_report *rep)
 {
@@ -32,7 +25,7 @@ findings_order(const struct check_report *rep)
 
 	for (r = 3; r >= 0; r--)
 		for (i = 0; i < rep->nfindings; i++)
-			if (sev_rank(rep->findings[i].sev) == r)
+			if (check_sev_rank(rep->findings[i].sev) == r)
 				o[n++] = i;
 	return o;
 }
@@ -253,11 +246,136 @@ prom_slot(struct buf *b, const char *metric, const struct check_slot *s,
 	buf_printf(b, "\",alg=\"%s\"} %lld\n", key_alg_str(s->alg), value);
 }
 
+/*
+ * The gauges of a host, then those of a slot after its state, each a
+ * function of its struct check_host or struct check_slot.
+ */
+enum gauge {
+	G_CHECK_STATUS,
+	G_TLSA_SECURE,
+	G_TLSA_RECORDS,
+	G_TLSA_TTL,
+	G_RRSIG_EXPIRY,
+	G_LAST_RUN,
+	G_SLOT_ALERT,		/* the first of a slot's */
+	G_SLOT_FAILURES,
+	G_SLOT_FAILING_SINCE,
+	G_SLOT_DUE,
+	G_SLOT_NEXT_WAKE,
+	G_SLOT_LAST_SUCCESS,
+	G_COUNT
+};
+
+static const struct {
+	const char	*name;
+	const char	*help;
+} gauges[G_COUNT] = {
+	[G_CHECK_STATUS] = { "daneroll_check_status", "Worst finding per "
+	    "host: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
+	[G_TLSA_SECURE] = { "daneroll_tlsa_secure", "1 if the TLSA lookup "
+	    "senders make for the host validated (DNSSEC), else 0." },
+	[G_TLSA_RECORDS] = { "daneroll_tlsa_records", "TLSA records "
+	    "senders find for the host." },
+	[G_TLSA_TTL] = { "daneroll_tlsa_ttl_seconds", "Original TTL of the "
+	    "TLSA RRset." },
+	[G_RRSIG_EXPIRY] = { "daneroll_tlsa_rrsig_expiry_timestamp_seconds",
+	    "Earliest expiry of an RRSIG on the TLSA RRset." },
+	[G_LAST_RUN] = { "daneroll_last_run_timestamp_seconds", "When the "
+	    "last daneroll run over the host ended, whatever its outcome "
+	    "(absent: never, or no state)." },
+	[G_SLOT_ALERT] = { "daneroll_slot_alert", "The rollover's alert for "
+	    "the slot: 0 none, 1 warning, 2 critical." },
+	[G_SLOT_FAILURES] = { "daneroll_slot_failures", "Consecutive "
+	    "failures of the slot's current step." },
+	[G_SLOT_FAILING_SINCE] = {
+	    "daneroll_slot_failing_since_timestamp_seconds", "When the "
+	    "current streak of failures began (absent: not failing)." },
+	[G_SLOT_DUE] = { "daneroll_slot_due_timestamp_seconds", "When the "
+	    "last run meant a run to act again (in the past by more than an "
+	    "hour: no run is acting; absent: never)." },
+	[G_SLOT_NEXT_WAKE] = { "daneroll_slot_next_wake_timestamp_seconds",
+	    "When a run would act next, as of this check (absent: nothing "
+	    "due)." },
+	[G_SLOT_LAST_SUCCESS] = {
+	    "daneroll_slot_last_success_timestamp_seconds", "When a run last "
+	    "ended with the slot's work done and no failure, critical alert "
+	    "or stop (absent: never)." },
+};
+
+/*
+ * Gauge g of host h or of slot s, whichever it is about, in *v: 1, or 0
+ * where there is no such value (its line is left out).
+ */
+static int
+gauge_value(enum gauge g, const struct check_host *h,
+    const struct check_slot *s, long long *v)
+{
+	switch (g) {
+	case G_CHECK_STATUS:
+		*v = h->status;
+		return 1;
+	case G_TLSA_SECURE:
+		*v = h->tlsa_sec == RESOLVE_SECURE &&
+		    h->addr_sec == RESOLVE_SECURE;
+		return 1;
+	case G_TLSA_RECORDS:
+		*v = h->ntlsa;
+		return 1;
+	case G_TLSA_TTL:
+		*v = (long long)h->ttl;
+		return h->ttl >= 0;
+	case G_RRSIG_EXPIRY:
+		*v = (long long)h->rrsig_expires;
+		break;
+	case G_LAST_RUN:
+		*v = (long long)h->last_run;
+		break;
+	case G_SLOT_ALERT:
+		*v = s->alert;
+		return 1;
+	case G_SLOT_FAILURES:
+		*v = s->failures;
+		return 1;
+	case G_SLOT_FAILING_SINCE:
+		*v = (long long)s->failing_since;
+		break;
+	case G_SLOT_DUE:
+		*v = (long long)s->due_at;
+		break;
+	case G_SLOT_NEXT_WAKE:
+		*v = (long long)s->next_wake;
+		break;
+	case G_SLOT_LAST_SUCCESS:
+		*v = (long long)s->last_success;
+		break;
+	case G_COUNT:
+		return 0;
+	}
+	return *v != 0;	/* a time: absent while 0 */
+}
+
+/* Gauge g, about a host, for every host. */
+static void
+prom_host_gauge(const struct check_report *rep, struct buf *b,
+    enum gauge g)
+{
+	long long v;
+	int i;
+
+	prom_head(b, gauges[g].name, gauges[g].help);
+	for (i = 0; i < rep->nhosts; i++)
+		if (gauge_value(g, &rep->hosts[i], NULL, &v))
+			prom_host(b, gauges[g].name, rep->hosts[i].name,
+			    v);
+}
+
 /* The runs themselves, slot by slot, from daneroll's state. */
 static void
 prom_slots(const struct check_report *rep, struct buf *b)
 {
 	const struct check_slot *s;
+	enum gauge g;
+	long long v;
 	int i;
 
 	if (rep->nslots == 0)
@@ -271,45 +389,13 @@ prom_slots(const struct check_report *rep, struct buf *b)
 		buf_printf(b, "\",alg=\"%s\",state=\"%s\"} 1\n",
 		    key_alg_str(s->alg), slot_state_str(s->state));
 	}
-	prom_head(b, "daneroll_slot_alert", "The rollover's alert for the "
-	    "slot: 0 none, 1 warning, 2 critical.");
-	for (i = 0; i < rep->nslots; i++)
-		prom_slot(b, "daneroll_slot_alert", &rep->slots[i],
-		    rep->slots[i].alert);
-	prom_head(b, "daneroll_slot_failures", "Consecutive failures of the "
-	    "slot's current step.");
-	for (i = 0; i < rep->nslots; i++)
-		prom_slot(b, "daneroll_slot_failures", &rep->slots[i],
-		    rep->slots[i].failures);
-	prom_head(b, "daneroll_slot_failing_since_timestamp_seconds", "When "
-	    "the current streak of failures began (absent: not failing).");
-	for (i = 0; i < rep->nslots; i++)
-		if (rep->slots[i].failing_since != 0)
-			prom_slot(b,
-			    "daneroll_slot_failing_since_timestamp_seconds",
-			    &rep->slots[i], rep->slots[i].failing_since);
-	prom_head(b, "daneroll_slot_due_timestamp_seconds", "When the last "
-	    "run meant a run to act again (in the past by more than an hour: "
-	    "no run is acting; absent: never).");
-	for (i = 0; i < rep->nslots; i++)
-		if (rep->slots[i].due_at != 0)
-			prom_slot(b, "daneroll_slot_due_timestamp_seconds",
-			    &rep->slots[i], rep->slots[i].due_at);
-	prom_head(b, "daneroll_slot_next_wake_timestamp_seconds", "When a run "
-	    "would act next, as of this check (absent: nothing due).");
-	for (i = 0; i < rep->nslots; i++)
-		if (rep->slots[i].next_wake != 0)
-			prom_slot(b,
-			    "daneroll_slot_next_wake_timestamp_seconds",
-			    &rep->slots[i], rep->slots[i].next_wake);
-	prom_head(b, "daneroll_slot_last_success_timestamp_seconds", "When "
-	    "a run last ended with the slot's work done and no failure, "
-	    "critical alert or stop (absent: never).");
-	for (i = 0; i < rep->nslots; i++)
-		if (rep->slots[i].last_success != 0)
-			prom_slot(b,
-			    "daneroll_slot_last_success_timestamp_seconds",
-			    &rep->slots[i], rep->slots[i].last_success);
+	for (g = G_SLOT_ALERT; g <= G_SLOT_LAST_SUCCESS; g++) {
+		prom_head(b, gauges[g].name, gauges[g].help);
+		for (i = 0; i < rep->nslots; i++)
+			if (gauge_value(g, NULL, &rep->slots[i], &v))
+				prom_slot(b, gauges[g].name,
+				    &rep->slots[i], v);
+	}
 }
 
 void
@@ -317,16 +403,11 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 {
 	static const enum check_sev sevs[] = { CHECK_WARNING, CHECK_CRITICAL,
 	    CHECK_UNKNOWN };
-	const struct check_host *h;
 	struct check_row_items fix;
 	char v[64];
 	int *order, i, j, k, n;
 
-	prom_head(b, "daneroll_check_status", "Worst finding per host: 0 OK, "
-	    "1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
-	for (i = 0; i < rep->nhosts; i++)
-		prom_host(b, "daneroll_check_status", rep->hosts[i].name,
-		    rep->hosts[i].status);
+	prom_host_gauge(rep, b, G_CHECK_STATUS);
 	prom_head(b, "daneroll_check_findings", "Findings per host and "
 	    "severity.");
 	order = findings_order(rep);
@@ -345,30 +426,10 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 		}
 	check_row_items_free(&fix);
 	free(order);
-	prom_head(b, "daneroll_tlsa_secure", "1 if the TLSA lookup senders "
-	    "make for the host validated (DNSSEC), else 0.");
-	for (i = 0; i < rep->nhosts; i++)
-		prom_host(b, "daneroll_tlsa_secure", rep->hosts[i].name,
-		    rep->hosts[i].tlsa_sec == RESOLVE_SECURE &&
-		    rep->hosts[i].addr_sec == RESOLVE_SECURE);
-	prom_head(b, "daneroll_tlsa_records", "TLSA records senders find "
-	    "for the host.");
-	for (i = 0; i < rep->nhosts; i++)
-		prom_host(b, "daneroll_tlsa_records", rep->hosts[i].name,
-		    rep->hosts[i].ntlsa);
-	prom_head(b, "daneroll_tlsa_ttl_seconds", "Original TTL of the TLSA "
-	    "RRset.");
-	for (i = 0; i < rep->nhosts; i++)
-		if ((h = &rep->hosts[i])->ttl >= 0)
-			prom_host(b, "daneroll_tlsa_ttl_seconds", h->name,
-			    (long long)h->ttl);
-	prom_head(b, "daneroll_tlsa_rrsig_expiry_timestamp_seconds",
-	    "Earliest expiry of an RRSIG on the TLSA RRset.");
-	for (i = 0; i < rep->nhosts; i++)
-		if ((h = &rep->hosts[i])->rrsig_expires != 0)
-			prom_host(b,
-			    "daneroll_tlsa_rrsig_expiry_timestamp_seconds",
-			    h->name, (long long)h->rrsig_expires);
+	prom_host_gauge(rep, b, G_TLSA_SECURE);
+	prom_host_gauge(rep, b, G_TLSA_RECORDS);
+	prom_host_gauge(rep, b, G_TLSA_TTL);
+	prom_host_gauge(rep, b, G_RRSIG_EXPIRY);
 	prom_head(b, "daneroll_endpoint_dane_ok", "1 if the address presents, "
 	    "for the algorithm, a chain the TLSA RRset authenticates.");
 	for (i = 0; i < rep->neps; i++)
@@ -393,13 +454,7 @@ check_format_prometheus(const struct check_report *rep, struct buf *b)
 		    v);
 	}
 	prom_slots(rep, b);
-	prom_head(b, "daneroll_last_run_timestamp_seconds", "When the last "
-	    "daneroll run over the host ended, whatever its outcome (absent: "
-	    "never, or no state).");
-	for (i = 0; i < rep->nhosts; i++)
-		if (rep->hosts[i].last_run != 0)
-			prom_host(b, "daneroll_last_run_timestamp_seconds",
-			    rep->hosts[i].name, (long long)rep->hosts[i].last_run);
+	prom_host_gauge(rep, b, G_LAST_RUN);
 	prom_head(b, "daneroll_check_duration_seconds", "Time the whole check "
 	    "took.");
 	buf_printf(b, "daneroll_check_duration_seconds %.3f\n",

@@ -112,7 +112,6 @@ struct undo {
 			    __VA_ARGS__)
 
 static void wipe_free(char *);
-static const char *base_of(const char *);
 
 static void
 undo_free(struct undo *u)
@@ -315,7 +314,7 @@ read_opt(const char *path, int *err)
 	*err = 1;
 	if ((dfd = fs_open_dir_of(path)) < 0)
 		return NULL;
-	data = fs_read_at(dfd, base_of(path), path, CERT_PEM_MAX * 2, NULL,
+	data = fs_read_at(dfd, fs_base_of(path), path, CERT_PEM_MAX * 2, NULL,
 	    &absent);
 	(void)close(dfd);
 	*err = data == NULL && !absent;
@@ -616,24 +615,6 @@ link_target(const struct dctx *c, const char *path, int *err)
 	return xstrdup(buf);
 }
 
-static const char *
-base_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s != NULL ? s + 1 : path;
-}
-
-static char *
-dir_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	if (s == NULL || s == path)
-		return xstrdup("/");
-	return xasprintf("%.*s", (int)(s - path), path);
-}
-
 /* N if name is "BASE.vN", else -1. */
 static long
 version_of(const char *name, const char *base)
@@ -653,8 +634,8 @@ version_of(const char *name, const char *base)
 static char *
 link_new_version(const struct dctx *c, const char *link)
 {
-	char *dir = dir_of(link);
-	const char *base = base_of(link);
+	char *dir = fs_dir_of(link);
+	const char *base = fs_base_of(link);
 	struct dirent *d;
 	DIR *dp;
 	long v, max = 0;
@@ -680,7 +661,7 @@ link_write_dir(const struct dctx *c, const char *link, const char *vname,
     const struct pems *p)
 {
 	const char *data[MAX_FILES] = { p->key, p->cert, p->chain, p->full };
-	char *parent = dir_of(link), *dir = NULL, *path = NULL;
+	char *parent = fs_dir_of(link), *dir = NULL, *path = NULL;
 	int i, rc = -1;
 
 	dir = xasprintf("%s/%s", parent, vname);
@@ -724,7 +705,7 @@ link_open_version(const struct dctx *c, int dfd, const char *link,
 	int fd;
 
 	if (strchr(vname, '/') != NULL ||
-	    version_of(vname, base_of(link)) < 0) {
+	    version_of(vname, fs_base_of(link)) < 0) {
 		ERR(c, "%s points at %s, not at a version directory daneroll "
 		    "made beside it; nothing is read through it", link, vname);
 		return -1;
@@ -751,7 +732,7 @@ link_in_place(const struct dctx *c, const char *link, const char *cur,
 
 	/* A link an operator made elsewhere: not our set, and not read
 	 * through; the deploy goes on and keeps it as LINK.prev. */
-	if (strchr(cur, '/') != NULL || version_of(cur, base_of(link)) < 0)
+	if (strchr(cur, '/') != NULL || version_of(cur, fs_base_of(link)) < 0)
 		return 0;
 	if ((dfd = fs_open_dir_of(link)) < 0 ||
 	    (vfd = link_open_version(c, dfd, link, cur)) < 0) {
@@ -888,9 +869,9 @@ done:
 static void
 link_prune(const struct dctx *c, const char *link)
 {
-	char *dir = dir_of(link), *prevlink = with_suffix(link, SUF_PREV);
+	char *dir = fs_dir_of(link), *prevlink = with_suffix(link, SUF_PREV);
 	char *cur, *prev, *vdir = NULL;
-	const char *base = base_of(link);
+	const char *base = fs_base_of(link);
 	struct dirent *d;
 	DIR *dp = NULL;
 	int i, err, dfd = -1, vfd, lfd;
@@ -1024,7 +1005,7 @@ static enum outcome
 reload(const struct dctx *c, char **why)
 {
 	struct exec_result res = { 0 };
-	char *cmd = NULL, *tail = NULL;
+	char *cmd = NULL, *tail = NULL, what[64];
 	enum outcome o;
 
 	*why = NULL;
@@ -1038,17 +1019,13 @@ reload(const struct dctx *c, char **why)
 	    HOOKOUT_CAPTURE, &res);
 	if (o != OUT_OK) {
 		tail = hookout_tail(&res.output, HOOKOUT_QUOTE);
-		if (res.timed_out)
-			*why = xasprintf("reload %s timed out; output: %s",
-			    cmd, tail);
-		else if (res.signal != 0)
-			*why = xasprintf("reload %s was killed by signal %d; "
-			    "output: %s", cmd, res.signal, tail);
-		else if (res.exit_code >= 0)
-			*why = xasprintf("reload %s exited %d; output: %s",
-			    cmd, res.exit_code, tail);
+		exec_result_str(&res, what, sizeof(what));
+		/* One that never ran has no output to show. */
+		if (!res.timed_out && res.signal == 0 && res.exit_code < 0)
+			*why = xasprintf("reload %s %s", cmd, what);
 		else
-			*why = xasprintf("reload %s could not be run", cmd);
+			*why = xasprintf("reload %s %s; output: %s", cmd, what,
+			    tail);
 	} else
 		INFO(c, "reloaded: %s", cmd);
 	free(cmd);
@@ -1257,7 +1234,7 @@ remove_at(const struct dctx *c, const char *path)
 
 	if ((dfd = fs_open_dir_of(path)) < 0)
 		return -1;
-	r = unlinkat(dfd, base_of(path), 0);
+	r = unlinkat(dfd, fs_base_of(path), 0);
 	if (r == 0)
 		(void)fsync(dfd);
 	(void)close(dfd);

@@ -579,3 +579,17 @@ exec_argv_str(char *const argv[])
 	}
 	return b.data;
 }
+
+const char *
+exec_result_str(const struct exec_result *res, char *buf, size_t len)
+{
+	if (res->timed_out)
+		snprintf(buf, len, "timed out");
+	else if (res->signal != 0)
+		snprintf(buf, len, "was killed by signal %d", res->signal);
+	else if (res->exit_code >= 0)
+		snprintf(buf, len, "exited %d", res->exit_code);
+	else
+		snprintf(buf, len, "could not be run");
+	return buf;
+}

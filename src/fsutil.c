@@ -45,6 +45,14 @@ fs_dir_of(const char *path)
 	return xasprintf("%.*s", (int)(slash - path), path);
 }
 
+const char *
+fs_base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 /* "DIR/.BASE." : the prefix of a temp name beside path; caller frees. */
 static char *
 temp_prefix(const char *path)
@@ -70,25 +78,6 @@ log_write_error(const char *path, const char *what, int err)
 		log_err("%s: %s: %s", path, what, strerror(err));
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 fs_fsync_dir_of(const char *path)
 {
@@ -110,6 +99,35 @@ out:
 		(void)close(fd);
 	free(dir);
 	return rc;
+}
+
+/*
+ * Puts the finished temp name tmp in place as path: renames it over path
+ * (replace) or links it to path and drops the temp name (!replace, never
+ * overwriting); then fsyncs the directory so the new name lasts. 0, or
+ * -1 logged with errno set; either way tmp is no longer the caller's to
+ * remove.
+ */
+static int
+put_in_place(const char *tmp, const char *path, int replace)
+{
+	int err;
+
+	if ((replace ? rename(tmp, path) : link(tmp, path)) < 0) {
+		err = errno;
+		if (!replace && err == EEXIST)
+			log_err("%s exists, not overwritten", path);
+		else
+			log_err("%s: %s from %s: %s", path, replace ?
+			    "rename" : "link", tmp, strerror(err));
+		(void)unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	/* !replace: path now names the file; the temp name goes. */
+	if (!replace && unlink(tmp) < 0)
+		log_warn("%s: cannot remove: %s", tmp, strerror(errno));
+	return fs_fsync_dir_of(path);
 }
 
 /*
@@ -145,7 +163,7 @@ install_file(const char *path, const void *data, size_t len, mode_t mode,
 		    strerror(err));
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0) {
+	if (util_write_all(fd, data, len) < 0) {
 		err = errno;
 		log_write_error(path, "write", err);
 		goto out;
@@ -163,31 +181,8 @@ install_file(const char *path, const void *data, size_t len, mode_t mode,
 		goto out;
 	}
 	fd = -1;
-	if (replace) {
-		if (rename(tmp, path) < 0) {
-			err = errno;
-			log_err("%s: rename from %s: %s", path, tmp,
-			    strerror(err));
-			goto out;
-		}
-		tmp_exists = 0;
-	} else {
-		if (link(tmp, path) < 0) {
-			err = errno;
-			if (err == EEXIST)
-				log_err("%s exists, not overwritten", path);
-			else
-				log_err("%s: link from %s: %s", path, tmp,
-				    strerror(err));
-			goto out;
-		}
-		/* path now names the file; the temp name goes. */
-		if (unlink(tmp) < 0)
-			log_warn("%s: cannot remove: %s", tmp,
-			    strerror(errno));
-		tmp_exists = 0;
-	}
-	if (fs_fsync_dir_of(path) < 0) {
+	tmp_exists = 0;		/* put_in_place's to remove now */
+	if (put_in_place(tmp, path, replace) != 0) {
 		err = errno;
 		goto out;
 	}
@@ -226,21 +221,24 @@ fs_write_new(const char *path, const void *data, size_t len, mode_t mode,
 	return install_file(path, data, len, mode, uid, gid, 0);
 }
 
-int
-fs_symlink_atomic(const char *target, const char *path)
+/* A new symbolic link to target beside path, under a random temp name
+ * (the caller's to free), or NULL logged with errno set. */
+static char *
+temp_symlink(const char *target, const char *path)
 {
 	static const char chars[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	char *prefix = temp_prefix(path), *tmp = NULL;
 	unsigned char rnd[6];
-	int rc = -1, tries, made = 0, err = 0;
+	int tries, made = 0, err = EEXIST;
 	size_t i;
 
 	for (tries = 0; tries < 100 && !made; tries++) {
 		char suffix[sizeof(rnd) + 1];
 
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-			log_err("%s: getrandom: %s", path, strerror(errno));
+			err = errno;
+			log_err("%s: getrandom: %s", path, strerror(err));
 			goto out;
 		}
 		for (i = 0; i < sizeof(rnd); i++)
@@ -256,29 +254,30 @@ fs_symlink_atomic(const char *target, const char *path)
 			goto out;
 		}
 	}
-	if (!made) {
-		err = EEXIST;
+	if (!made)
 		log_err("%s: no free temp name for the symlink", path);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		err = errno;
-		log_err("%s: rename from %s: %s", path, tmp, strerror(err));
-		goto out;
-	}
-	made = 0;
-	if (fs_fsync_dir_of(path) < 0) {
-		err = errno;
-		goto out;
-	}
-	rc = 0;
 out:
-	if (made)
-		(void)unlink(tmp);
-	free(tmp);
 	free(prefix);
-	if (rc < 0 && err != 0)
+	if (!made) {
+		free(tmp);
+		tmp = NULL;
 		errno = err;
+	}
+	return tmp;
+}
+
+int
+fs_symlink_atomic(const char *target, const char *path)
+{
+	char *tmp;
+	int rc, err;
+
+	if ((tmp = temp_symlink(target, path)) == NULL)
+		return -1;
+	rc = put_in_place(tmp, path, 1);
+	err = errno;
+	free(tmp);
+	errno = err;
 	return rc;
 }
 
@@ -349,38 +348,16 @@ read_fd(int fd, const char *path, const struct stat *st, size_t maxlen,
 		cap = maxlen;
 	data = xmalloc(cap + 1);
 	for (;;) {
+		char probe, *bigger;
+		size_t ncap;
 		ssize_t n;
+		int full = len == cap;
 
-		if (len == cap) {
-			char probe, *bigger;
-			size_t ncap;
-
-			/* Full: is there more, and may there be? */
+		/* Full: one octet more tells whether there is more. */
+		if (full)
 			n = read(fd, &probe, 1);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				log_err("%s: read: %s", path, strerror(errno));
-				goto out;
-			}
-			if (n == 0)
-				break;
-			if (len >= maxlen) {
-				log_err("%s: file is larger than the limit of "
-				    "%zu bytes", path, maxlen);
-				goto out;
-			}
-			ncap = cap < maxlen / 2 ? cap * 2 + 1 : maxlen;
-			bigger = xmalloc(ncap + 1);
-			memcpy(bigger, data, len);
-			explicit_bzero(data, cap + 1);
-			free(data);
-			data = bigger;
-			cap = ncap;
-			data[len++] = probe;
-			continue;
-		}
-		n = read(fd, data + len, cap - len);
+		else
+			n = read(fd, data + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -389,7 +366,24 @@ read_fd(int fd, const char *path, const struct stat *st, size_t maxlen,
 		}
 		if (n == 0)
 			break;
-		len += (size_t)n;
+		if (!full) {
+			len += (size_t)n;
+			continue;
+		}
+		/* There is more: may there be? */
+		if (len >= maxlen) {
+			log_err("%s: file is larger than the limit of %zu "
+			    "bytes", path, maxlen);
+			goto out;
+		}
+		ncap = cap < maxlen / 2 ? cap * 2 + 1 : maxlen;
+		bigger = xmalloc(ncap + 1);
+		memcpy(bigger, data, len);
+		explicit_bzero(data, cap + 1);
+		free(data);
+		data = bigger;
+		cap = ncap;
+		data[len++] = probe;
 	}
 	data[len] = '\0';
 	if (lenp != NULL)

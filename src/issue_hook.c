@@ -55,25 +55,20 @@ hook_outcome(enum outcome run, const struct exec_result *res)
 	return OUT_TEMPFAIL;
 }
 
-/* What happened, for the one error message. */
+/* What happened, for the one error message: exec's words, with what the
+ * exit codes the hook contract names mean. A signal leaves exit_code -1. */
 static void
 describe(const struct exec_result *res, char *buf, size_t len)
 {
-	if (res->timed_out)
-		snprintf(buf, len, "timed out");
-	else if (res->signal != 0)
-		snprintf(buf, len, "was killed by signal %d", res->signal);
-	else if (res->exit_code == EXIT_TEMPFAIL)
+	if (!res->timed_out && res->exit_code == EXIT_TEMPFAIL)
 		snprintf(buf, len, "exited %d (temporary failure)",
 		    res->exit_code);
-	else if (res->exit_code == EXIT_NOEXEC ||
-	    res->exit_code == EXIT_NOTFOUND)
+	else if (!res->timed_out && (res->exit_code == EXIT_NOEXEC ||
+	    res->exit_code == EXIT_NOTFOUND))
 		snprintf(buf, len, "exited %d (a program it needs cannot be "
 		    "run)", res->exit_code);
-	else if (res->exit_code >= 0)
-		snprintf(buf, len, "exited %d", res->exit_code);
 	else
-		snprintf(buf, len, "could not be run");
+		(void)exec_result_str(res, buf, len);
 }
 
 static enum outcome

@@ -64,40 +64,6 @@ key_generate(enum key_alg alg)
 	return pkey;
 }
 
-/* Writes all of buf to fd; 0 or -1 with errno set. */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, buf, len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* The directory of path, to fsync once the key is linked there. */
-static char *
-parent_dir(const char *path)
-{
-	char *dir = xstrdup(path), *slash;
-
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		free(dir);
-		dir = xstrdup(".");
-	} else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	return dir;
-}
-
 /* pkey as PKCS#8 PEM in *mem (*pem, *pemlen point into it); the caller
  * wipes and frees it. 0 or -1. */
 static int
@@ -152,7 +118,7 @@ fill_temp(const char *tmp, int *fd, const char *pem, long pemlen,
 		    strerror(errno));
 		return -1;
 	}
-	if (write_all(*fd, pem, (size_t)pemlen) == -1) {
+	if (util_write_all(*fd, pem, (size_t)pemlen) == -1) {
 		log_err("%s: write: %s", tmp, strerror(errno));
 		return -1;
 	}
@@ -183,7 +149,8 @@ key_write_new(const char *path, EVP_PKEY *pkey, mode_t mode, uid_t uid,
 		log_err("%s: no key to write", path);
 		goto done;
 	}
-	dir = parent_dir(path);
+	/* To fsync once the key is linked there. */
+	dir = fs_dir_of(path);
 	/* The PEM is made before any file exists, so it can't be half done. */
 	if (encode_pem(path, pkey, &mem, &pem, &pemlen) != 0)
 		goto done;

@@ -38,22 +38,6 @@ static struct {
 	struct backends		 be;
 } pr = { -1, -1, 0, 0, NULL, NULL, { NULL, NULL, NULL, NULL, NULL } };
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Reads n octets before deadline (a util_mono_ms time; 0: none):
  * 0, or -1 at end of file, on error or past the deadline. */
 static int
@@ -110,7 +94,7 @@ static int child_fd = -1;
 static void
 send_frame_or_die(struct pmsg_buf *b)
 {
-	if (write_all(child_fd, b->p, b->len) != 0)
+	if (util_write_all(child_fd, b->p, b->len) != 0)
 		_exit(1);	/* the parent is gone */
 	pmsg_buf_free(b);
 }
@@ -403,7 +387,7 @@ exchange(const struct pmsg_request *q, struct obs_report *rep,
 	}
 	pr.ready = 1;
 	pmsg_put_request(&b, q);
-	if (write_all(pr.fd, b.p, b.len) != 0)
+	if (util_write_all(pr.fd, b.p, b.len) != 0)
 		kill_child("stopped reading");
 	else
 		o = answer(rep, util_mono_ms() + PRIVSEP_TIMEOUT_MS,

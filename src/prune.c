@@ -81,14 +81,6 @@ prune_due(struct store *st, const struct view *v, const struct view_slot *s,
 	return r > 0 ? 1 : r;
 }
 
-static const char *
-base_of(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b != NULL ? b + 1 : path;
-}
-
 /* Removes name from dfd (a link itself, never what it points at). */
 static int
 remove_name(int dfd, const char *dir, const char *name)
@@ -128,7 +120,7 @@ delete_files(const struct conf *c, const struct conf_host *h,
 		log_err("%s: %s", dir, strerror(errno));
 		goto done;
 	}
-	rc = remove_name(dfd, dir, base_of(k->path));
+	rc = remove_name(dfd, dir, fs_base_of(k->path));
 	for (i = 0; i < sizeof(issued) / sizeof(issued[0]); i++) {
 		free(name);
 		name = xasprintf("%s.%lld.%s", key_alg_str(alg),
@@ -138,7 +130,7 @@ delete_files(const struct conf *c, const struct conf_host *h,
 	if (k->chain_path != NULL)
 		chdir = fs_dir_of(k->chain_path);
 	if (chdir != NULL && strcmp(chdir, dir) == 0)
-		rc |= remove_name(dfd, dir, base_of(k->chain_path));
+		rc |= remove_name(dfd, dir, fs_base_of(k->chain_path));
 	if (fsync(dfd) == -1) {
 		log_err("%s: fsync: %s", dir, strerror(errno));
 		rc = -1;

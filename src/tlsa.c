@@ -157,18 +157,6 @@ parse_u8(const char *s, size_t len)
 	return v <= 255 ? v : -1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Zone-file parentheses only group: drops one balanced pair from text
  * (a copy of s). 0, or -1 with why in err. */
 static int
@@ -245,7 +233,7 @@ parse_hex(const char *p, const char *s, unsigned char *data, size_t *len,
 	for (i = 0; p[i] != '\0'; i++) {
 		if (is_blank((unsigned char)p[i]))
 			continue;
-		if ((v = hexval((unsigned char)p[i])) < 0) {
+		if ((v = util_hexval((unsigned char)p[i])) < 0) {
 			/* Quote the whole word the bad character is in. */
 			tok = p + i;
 			while (tok > p && !is_blank((unsigned char)tok[-1]))

@@ -1,5 +1,6 @@
 /*
- * util - allocation, growable buffers, durations, clocks, hex and host names.
+ * util - allocation, growable buffers, durations, clocks, hex, host names
+ * and the one loop that writes a whole buffer to a descriptor.
  * See include/util.h for the contract.
  */
 #include <ctype.h>
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -297,14 +300,15 @@ util_hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(int c)
+int
+util_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = tolower(c);
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
 	return -1;
 }
 
@@ -319,7 +323,7 @@ util_unhex(const char *s, unsigned char *out, size_t outmax)
 
 		if (isspace((unsigned char)*s))
 			continue;
-		if ((v = hexval((unsigned char)*s)) < 0)
+		if ((v = util_hexval((unsigned char)*s)) < 0)
 			return -1;
 		if (hi < 0) {
 			hi = v;
@@ -360,6 +364,30 @@ util_valid_hostname(const char *s)
 		prev = c;
 	}
 	return len <= 253 && prev != '-';
+}
+
+int
+util_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = send(fd, c, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = EIO;	/* no progress: do not spin */
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 /* The test seams: NULL in daneroll, which never sets them. */
