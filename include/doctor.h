@@ -96,32 +96,13 @@ struct doctor_file {
 void	doctor_judge_file(struct doctor_report *, const char *where,
 	    const struct doctor_file *);
 
-/* The resolver's answer to "ZONE SOA" with RD, AD and DO set. */
-struct doctor_resolver {
-	const char	*resolver;	/* "192.0.2.53" */
-	const char	*zone;
-	int		 err;		/* errno of the query, 0: answered */
-	int		 rcode;
-	int		 ra, ad;
-	int		 zone_signed;	/* its servers serve DNSKEY; -1 unknown */
-};
+/* The resolver's answer to "ZONE SOA" with RD, AD and DO set, and each
+ * authoritative address's answers to "ZONE SOA" and "ZONE DNSKEY" (the
+ * facts doctor_net.c gathered). */
 void	doctor_judge_resolver(struct doctor_report *, const char *where,
-	    const struct doctor_resolver *);
-
-/* One authoritative address's answers to "ZONE SOA" and "ZONE DNSKEY". */
-struct doctor_server {
-	const char	*zone;
-	const char	*addr;		/* "192.0.2.1", "(no address)" */
-	const char	*ns;		/* its NS names, or "extra" */
-	int		 no_address;	/* the NS name has no A or AAAA */
-	int		 err;		/* errno of the SOA query, 0: answered */
-	int		 rcode, aa, has_soa;
-	uint32_t	 serial;
-	int		 soa_signed;	/* an RRSIG over the SOA */
-	int		 zone_signed;	/* some address serves DNSKEY */
-};
+	    const struct doctor_net_zone *);
 void	doctor_judge_server(struct doctor_report *, const char *where,
-	    const struct doctor_server *);
+	    const struct doctor_net_zone *, const struct doctor_net_server *);
 
 /* The publisher's read-only probe for one owner name. */
 struct doctor_publisher {

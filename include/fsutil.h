@@ -20,7 +20,8 @@
  */
 int	 fs_write_atomic(const char *path, const void *data, size_t len,
 	    mode_t mode, uid_t uid, gid_t gid);
-/* Like fs_write_atomic but fails (errno EEXIST) if path exists. */
+/* Like fs_write_atomic but fails (errno EEXIST) if path exists, and
+ * leaves no file behind on any failure (a private key's write). */
 int	 fs_write_new(const char *path, const void *data, size_t len,
 	    mode_t mode, uid_t uid, gid_t gid);
 /* Atomically points symlink path at target (temp link + rename). */

@@ -303,48 +303,6 @@ net_zone(struct doc *d, const struct conf_host *h, const char *owner,
 	return doctor_net_zone(d->conf, h, owner, &d->memo, z);
 }
 
-static void
-judge_servers(struct doc *d, const char *where, const struct doctor_net_zone *z)
-{
-	int i;
-
-	for (i = 0; i < z->nservers; i++) {
-		const struct doctor_net_server *n = &z->servers[i];
-		struct doctor_server s;
-
-		memset(&s, 0, sizeof(s));
-		s.zone = z->zone;
-		s.addr = n->addr;
-		s.ns = n->ns;
-		s.zone_signed = z->zone_signed;
-		s.no_address = n->no_address;
-		s.err = n->err;
-		s.rcode = n->rcode;
-		s.aa = n->aa;
-		s.has_soa = n->has_soa;
-		s.serial = n->serial;
-		s.soa_signed = n->soa_signed;
-		doctor_judge_server(&d->rep, where, &s);
-	}
-}
-
-static void
-judge_resolver(struct doc *d, const char *where,
-    const struct doctor_net_zone *z)
-{
-	struct doctor_resolver r;
-
-	memset(&r, 0, sizeof(r));
-	r.resolver = z->resolver;
-	r.zone = z->zone;
-	r.zone_signed = z->zone_signed;
-	r.err = z->res_err;
-	r.rcode = z->res_rcode;
-	r.ra = z->res_ra;
-	r.ad = z->res_ad;
-	doctor_judge_resolver(&d->rep, where, &r);
-}
-
 /* The zone of one owner: its servers, then the resolver's view of it. */
 static void
 check_zone(struct doc *d, const struct conf_host *h, const char *owner,
@@ -352,6 +310,7 @@ check_zone(struct doc *d, const struct conf_host *h, const char *owner,
 {
 	struct doctor_net_zone z;
 	char where[300];
+	int i;
 
 	cap_reset(&d->cap);
 	if (net_zone(d, h, owner, &z) != OUT_OK || z.zone[0] == '\0') {
@@ -368,8 +327,9 @@ check_zone(struct doc *d, const struct conf_host *h, const char *owner,
 	snprintf(where, sizeof(where), "zone %s", z.zone);
 	/* Examined where it was first met (doctor_net's memo). */
 	if (first_time(d, where) && z.examined) {
-		judge_servers(d, where, &z);
-		judge_resolver(d, where, &z);
+		for (i = 0; i < z.nservers; i++)
+			doctor_judge_server(&d->rep, where, &z, &z.servers[i]);
+		doctor_judge_resolver(&d->rep, where, &z);
 	}
 	doctor_net_zone_free(&z);
 }

@@ -249,75 +249,75 @@ doctor_judge_file(struct doctor_report *r, const char *where,
 
 void
 doctor_judge_resolver(struct doctor_report *r, const char *where,
-    const struct doctor_resolver *d)
+    const struct doctor_net_zone *z)
 {
 	char fix[1024];
 
-	if (d->err != 0) {
+	if (z->res_err != 0) {
 		snprintf(fix, sizeof(fix), "start a validating resolver at %s, "
-		    "or set resolver = in [global]", d->resolver);
+		    "or set resolver = in [global]", z->resolver);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "resolver %s: "
-		    "no answer for %s SOA: %s", d->resolver, d->zone,
-		    dnsq_strerror(d->err));
+		    "no answer for %s SOA: %s", z->resolver, z->zone,
+		    dnsq_strerror(z->res_err));
 		return;
 	}
-	if (!d->ra) {
+	if (!z->res_ra) {
 		snprintf(fix, sizeof(fix), "point resolver = at a recursive, "
-		    "validating resolver (unbound), not at %s", d->resolver);
+		    "validating resolver (unbound), not at %s", z->resolver);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "resolver %s "
 		    "does not recurse (RA clear in its answer for %s)",
-		    d->resolver, d->zone);
+		    z->resolver, z->zone);
 		return;
 	}
-	if (d->rcode == 2 && d->zone_signed == 1) {
+	if (z->res_rcode == 2 && z->zone_signed == 1) {
 		snprintf(fix, sizeof(fix), "check the DS of %s at its parent "
 		    "and the resolver's trust anchor (unbound: "
-		    "val-log-level: 2 says why)", d->zone);
+		    "val-log-level: 2 says why)", z->zone);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "resolver %s "
 		    "answers SERVFAIL for the signed zone %s: validation "
-		    "fails (bogus)", d->resolver, d->zone);
+		    "fails (bogus)", z->resolver, z->zone);
 		return;
 	}
-	if (d->rcode != 0) {
+	if (z->res_rcode != 0) {
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, "check the zone at "
 		    "its servers and the resolver's log", "resolver %s answers "
-		    "%s for %s SOA", d->resolver, dnsq_rcode_str(d->rcode),
-		    d->zone);
+		    "%s for %s SOA", z->resolver, dnsq_rcode_str(z->res_rcode),
+		    z->zone);
 		return;
 	}
-	if (d->ad) {
+	if (z->res_ad) {
 		doctor_add(r, DOC_OK, DOC_WORLD, where, NULL, "resolver %s "
-		    "recurses and validates %s (AD set)", d->resolver, d->zone);
+		    "recurses and validates %s (AD set)", z->resolver, z->zone);
 		return;
 	}
-	if (d->zone_signed == 0) {
+	if (z->zone_signed == 0) {
 		snprintf(fix, sizeof(fix), "sign %s (BIND: dnssec-policy; "
 		    "Knot: dnssec-signing; PowerDNS: pdnsutil secure-zone) and "
-		    "publish its DS at the parent", d->zone);
+		    "publish its DS at the parent", z->zone);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "zone %s is not "
 		    "signed (no DNSKEY at its servers): senders ignore TLSA "
-		    "records in an unsigned zone", d->zone);
+		    "records in an unsigned zone", z->zone);
 		return;
 	}
 	snprintf(fix, sizeof(fix), "enable DNSSEC validation in the resolver "
 	    "at %s (unbound: a trust anchor, module-config: \"validator "
-	    "iterator\")", d->resolver);
+	    "iterator\")", z->resolver);
 	doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "resolver %s does not "
 	    "validate: no AD bit for %s, whose servers serve a DNSKEY RRset",
-	    d->resolver, d->zone);
+	    z->resolver, z->zone);
 }
 
 void
 doctor_judge_server(struct doctor_report *r, const char *where,
-    const struct doctor_server *d)
+    const struct doctor_net_zone *z, const struct doctor_net_server *d)
 {
 	char fix[1024];
 
 	if (d->no_address) {
 		snprintf(fix, sizeof(fix), "give %s an A or AAAA record, or "
-		    "remove it from the NS RRset of %s", d->ns, d->zone);
+		    "remove it from the NS RRset of %s", d->ns, z->zone);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "zone %s: NS %s "
-		    "has no address", d->zone, d->ns);
+		    "has no address", z->zone, d->ns);
 		return;
 	}
 	if (d->err != 0) {
@@ -325,30 +325,30 @@ doctor_judge_server(struct doctor_report *r, const char *where,
 		    "(a firewall? no route?); daneroll waits for every address",
 		    d->addr);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "zone %s: %s (%s) "
-		    "does not answer: %s", d->zone, d->addr, d->ns,
+		    "does not answer: %s", z->zone, d->addr, d->ns,
 		    dnsq_strerror(d->err));
 		return;
 	}
 	if (d->rcode != 0 || !d->aa || !d->has_soa) {
 		snprintf(fix, sizeof(fix), "configure %s as a primary or "
 		    "secondary of %s, or remove %s from its NS RRset", d->addr,
-		    d->zone, d->ns);
+		    z->zone, d->ns);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "zone %s: %s (%s) "
 		    "answers %s%s, not the zone's SOA with authority",
-		    d->zone, d->addr, d->ns, dnsq_rcode_str(d->rcode), d->aa ?
+		    z->zone, d->addr, d->ns, dnsq_rcode_str(d->rcode), d->aa ?
 		    "" : " without the AA bit");
 		return;
 	}
-	if (d->zone_signed == 1 && !d->soa_signed) {
+	if (z->zone_signed == 1 && !d->soa_signed) {
 		snprintf(fix, sizeof(fix), "have %s transfer the signed zone "
 		    "(inline-signing on the primary)", d->addr);
 		doctor_add(r, DOC_FAIL, DOC_WORLD, where, fix, "zone %s: %s (%s) "
-		    "serves the zone without signatures", d->zone, d->addr,
+		    "serves the zone without signatures", z->zone, d->addr,
 		    d->ns);
 		return;
 	}
 	doctor_add(r, DOC_OK, DOC_WORLD, where, NULL, "zone %s: %s (%s) "
-	    "answers with authority, serial %u%s", d->zone, d->addr, d->ns,
+	    "answers with authority, serial %u%s", z->zone, d->addr, d->ns,
 	    (unsigned)d->serial, d->soa_signed ? ", signed" : "");
 }
 

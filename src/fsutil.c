@@ -104,7 +104,8 @@ out:
 /*
  * Puts the finished temp name tmp in place as path: renames it over path
  * (replace) or links it to path and drops the temp name (!replace, never
- * overwriting); then fsyncs the directory so the new name lasts. 0, or
+ * overwriting); then fsyncs the directory so the new name lasts (a new
+ * file whose name may not last is removed again: all or nothing). 0, or
  * -1 logged with errno set; either way tmp is no longer the caller's to
  * remove.
  */
@@ -116,7 +117,7 @@ put_in_place(const char *tmp, const char *path, int replace)
 	if ((replace ? rename(tmp, path) : link(tmp, path)) < 0) {
 		err = errno;
 		if (!replace && err == EEXIST)
-			log_err("%s exists, not overwritten", path);
+			log_err("%s: already exists; never overwritten", path);
 		else
 			log_err("%s: %s from %s: %s", path, replace ?
 			    "rename" : "link", tmp, strerror(err));
@@ -127,7 +128,13 @@ put_in_place(const char *tmp, const char *path, int replace)
 	/* !replace: path now names the file; the temp name goes. */
 	if (!replace && unlink(tmp) < 0)
 		log_warn("%s: cannot remove: %s", tmp, strerror(errno));
-	return fs_fsync_dir_of(path);
+	if (fs_fsync_dir_of(path) == 0)
+		return 0;
+	err = errno;
+	if (!replace)
+		(void)unlink(path);
+	errno = err;
+	return -1;
 }
 
 /*
@@ -214,7 +221,7 @@ fs_write_new(const char *path, const void *data, size_t len, mode_t mode,
 
 	/* Cheap early answer; the link in install_file is the real guard. */
 	if (lstat(path, &st) == 0) {
-		log_err("%s exists, not overwritten", path);
+		log_err("%s: already exists; never overwritten", path);
 		errno = EEXIST;
 		return -1;
 	}

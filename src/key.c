@@ -21,10 +21,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -33,7 +31,6 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "fsutil.h"
@@ -85,126 +82,27 @@ encode_pem(const char *path, EVP_PKEY *pkey, BIO **mem, char **pem,
 	return 0;
 }
 
-/* A temporary name beside path, random so no one can foresee it. */
-static char *
-temp_name(const char *path)
-{
-	unsigned char rnd[8];
-	char suffix[sizeof(rnd) * 2 + 1];
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		log_err("%s: no randomness for a temporary name: %s", path,
-		    pem_io_reason());
-		return NULL;
-	}
-	util_hex(rnd, sizeof(rnd), suffix);
-	return xasprintf("%s.tmp-%s", path, suffix);
-}
-
-/* The new temporary file *fd (tmp): owner, mode, the PEM, fsync, close
- * (*fd is then -1). 0 or -1. */
-static int
-fill_temp(const char *tmp, int *fd, const char *pem, long pemlen,
-    mode_t mode, uid_t uid, gid_t gid)
-{
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    fchown(*fd, uid, gid) == -1) {
-		log_err("%s: fchown %ld:%ld: %s", tmp, (long)uid, (long)gid,
-		    strerror(errno));
-		return -1;
-	}
-	if (fchmod(*fd, mode & 07777) == -1) {
-		log_err("%s: fchmod %04o: %s", tmp, (unsigned)(mode & 07777),
-		    strerror(errno));
-		return -1;
-	}
-	if (util_write_all(*fd, pem, (size_t)pemlen) == -1) {
-		log_err("%s: write: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (fsync(*fd) == -1) {
-		log_err("%s: fsync: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (close(*fd) == -1) {
-		*fd = -1;
-		log_err("%s: close: %s", tmp, strerror(errno));
-		return -1;
-	}
-	*fd = -1;
-	return 0;
-}
-
 int
 key_write_new(const char *path, EVP_PKEY *pkey, mode_t mode, uid_t uid,
     gid_t gid)
 {
-	char *dir = NULL, *tmp = NULL, *pem = NULL;
 	BIO *mem = NULL;
+	char *pem = NULL;
 	long pemlen = 0;
-	mode_t oldmask;
-	int fd = -1, dfd = -1, rc = -1, tmp_made = 0, linked = 0;
+	int rc = -1;
 
 	if (pkey == NULL) {
 		log_err("%s: no key to write", path);
-		goto done;
+		return -1;
 	}
-	/* To fsync once the key is linked there. */
-	dir = fs_dir_of(path);
-	/* The PEM is made before any file exists, so it can't be half done. */
-	if (encode_pem(path, pkey, &mem, &pem, &pemlen) != 0)
-		goto done;
-	if ((tmp = temp_name(path)) == NULL)
-		goto done;
-	oldmask = umask(077);
-	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	(void)umask(oldmask);
-	if (fd == -1) {
-		log_err("%s: cannot create a temporary file %s: %s", path,
-		    tmp, strerror(errno));
-		goto done;
-	}
-	tmp_made = 1;
-	if (fill_temp(tmp, &fd, pem, pemlen, mode, uid, gid) != 0)
-		goto done;
-	/* link(), unlike rename(), fails when path exists: never overwrite. */
-	if (link(tmp, path) == -1) {
-		if (errno == EEXIST)
-			log_err("%s: already exists; a key is never "
-			    "overwritten", path);
-		else
-			log_err("%s: link: %s", path, strerror(errno));
-		goto done;
-	}
-	linked = 1;
-	if (unlink(tmp) == -1) {
-		log_err("%s: unlink: %s", tmp, strerror(errno));
-		goto done;
-	}
-	tmp_made = 0;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(dfd) == -1) {
-		log_err("%s: fsync of the directory: %s", dir,
-		    strerror(errno));
-		goto done;
-	}
-	rc = 0;
-done:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
-	/* All or nothing: a failed call leaves no file behind. */
-	if (rc != 0 && linked)
-		(void)unlink(path);
-	if (tmp_made)
-		(void)unlink(tmp);
+	/* The PEM is made before any file exists, so it can't be half done;
+	 * fs_write_new never overwrites, and leaves nothing on failure. */
+	if (encode_pem(path, pkey, &mem, &pem, &pemlen) == 0)
+		rc = fs_write_new(path, pem, (size_t)pemlen, mode & 07777, uid,
+		    gid);
 	if (pem != NULL && pemlen > 0)
 		OPENSSL_cleanse(pem, (size_t)pemlen);
 	BIO_free(mem);
-	free(tmp);
-	free(dir);
 	return rc;
 }
 

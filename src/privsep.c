@@ -531,17 +531,21 @@ take_doc(struct pmsg_reply *m, void *arg)
 	return 0;
 }
 
-/* Asks q and takes its answer frame (in): OUT_TEMPFAIL, with the frame
- * freed, unless it came. */
+/* Asks kind about h's owner and takes its one answer frame into in:
+ * the child's outcome once it came, else OUT_TEMPFAIL. */
 static enum outcome
 ask_doctor(const struct conf *conf, const struct conf_host *h,
-    struct pmsg_request *q, struct doc_in *in)
+    enum pmsg_kind kind, const char *owner, struct doc_in *in)
 {
+	struct pmsg_request q;
 	enum outcome o;
 
-	if (host_index(conf, h, &q->host) != 0)
+	memset(&q, 0, sizeof(q));
+	q.kind = kind;
+	q.owner = (char *)owner;
+	if (host_index(conf, h, &q.host) != 0)
 		return OUT_TEMPFAIL;
-	o = exchange(q, NULL, take_doc, in);
+	o = exchange(&q, NULL, take_doc, in);
 	if (in->got == 1 || o != OUT_OK)
 		return in->got == 1 ? o : OUT_TEMPFAIL;
 	kill_child("sent a malformed message");
@@ -552,15 +556,12 @@ enum outcome
 privsep_doctor_zone(const struct conf *conf, const struct conf_host *h,
     const char *owner, struct doctor_net_zone *z)
 {
-	struct pmsg_request q;
 	struct doc_in in = { PM_DOC_ZONE_ANS, z, NULL, 0 };
 	enum outcome o;
 
 	memset(z, 0, sizeof(*z));
-	memset(&q, 0, sizeof(q));
-	q.kind = PM_DOC_ZONE;
-	q.owner = (char *)owner;
-	if ((o = ask_doctor(conf, h, &q, &in)) == OUT_TEMPFAIL && in.got)
+	if ((o = ask_doctor(conf, h, PM_DOC_ZONE, owner, &in)) ==
+	    OUT_TEMPFAIL && in.got)
 		doctor_net_zone_free(z);
 	return o;
 }
@@ -569,14 +570,10 @@ enum resolve_sec
 privsep_doctor_tlsa(const struct conf *conf, const struct conf_host *h,
     const char *owner, struct resolve_tlsa *t)
 {
-	struct pmsg_request q;
 	struct doc_in in = { PM_DOC_TLSA_ANS, NULL, t, 0 };
 
 	memset(t, 0, sizeof(*t));
-	memset(&q, 0, sizeof(q));
-	q.kind = PM_DOC_TLSA;
-	q.owner = (char *)owner;
-	if (ask_doctor(conf, h, &q, &in) != OUT_OK) {
+	if (ask_doctor(conf, h, PM_DOC_TLSA, owner, &in) != OUT_OK) {
 		if (in.got)
 			resolve_tlsa_free(t);
 		t->sec = RESOLVE_FAIL;

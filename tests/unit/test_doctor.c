@@ -179,11 +179,17 @@ test_resolver(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct doctor_report r = { 0 };
-		struct doctor_resolver d = { "192.0.2.53", "z.", rows[i].err,
-		    rows[i].rcode, rows[i].ra, rows[i].ad,
-		    rows[i].zone_signed };
+		struct doctor_net_zone z;
 
-		doctor_judge_resolver(&r, "zone z.", &d);
+		memset(&z, 0, sizeof(z));
+		strcpy(z.zone, "z.");
+		strcpy(z.resolver, "192.0.2.53");
+		z.res_err = rows[i].err;
+		z.res_rcode = rows[i].rcode;
+		z.res_ra = rows[i].ra;
+		z.res_ad = rows[i].ad;
+		z.zone_signed = rows[i].zone_signed;
+		doctor_judge_resolver(&r, "zone z.", &z);
 		expect(&r, rows[i].row, rows[i].sev, DOC_WORLD, rows[i].what,
 		    rows[i].fix);
 		/* Every fault of the resolver names it. */
@@ -227,12 +233,15 @@ test_servers(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct doctor_report r = { 0 };
-		struct doctor_server d;
+		struct doctor_net_zone z;
+		struct doctor_net_server d;
 
+		memset(&z, 0, sizeof(z));
 		memset(&d, 0, sizeof(d));
-		d.zone = "z.";
-		d.addr = "2001:db8::2";
-		d.ns = "ns2.z.";
+		strcpy(z.zone, "z.");
+		z.zone_signed = rows[i].zone_signed;
+		strcpy(d.addr, "2001:db8::2");
+		strcpy(d.ns, "ns2.z.");
 		d.no_address = rows[i].no_address;
 		d.err = rows[i].err;
 		d.rcode = rows[i].rcode;
@@ -240,8 +249,7 @@ test_servers(void)
 		d.has_soa = rows[i].has_soa;
 		d.serial = 7;
 		d.soa_signed = rows[i].soa_signed;
-		d.zone_signed = rows[i].zone_signed;
-		doctor_judge_server(&r, "zone z.", &d);
+		doctor_judge_server(&r, "zone z.", &z, &d);
 		expect(&r, rows[i].row, rows[i].sev, DOC_WORLD, rows[i].what,
 		    rows[i].fix);
 		doctor_report_free(&r);

@@ -104,7 +104,7 @@ test_write_new(void)
 	T_INT(fs_write_new(path, "secret-2", 8, 0600, (uid_t)-1, (gid_t)-1),
 	    -1);
 	T_INT(errno, EEXIST);
-	T_CHECK(t_log_has("key.pem exists, not overwritten"));
+	T_CHECK(t_log_has("key.pem: already exists; never overwritten"));
 	check_left(path, "secret-1", dir);
 
 	/* A dangling symlink is a name too: never write through it. */

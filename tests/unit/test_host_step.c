@@ -8,24 +8,12 @@
 
 #include "host_step.h"
 #include "t.h"
+#include "t_machine.h"
 
 /* Rows override a few fields of a common base (STEADY) on purpose. */
 #pragma GCC diagnostic ignored "-Woverride-init"
 
-#define NOW	1800000000
-#define DAY	86400
-
-static const struct slot_policy policy = {
-	.scheme = SCHEME_CURRENT_NEXT, .renew_before = 30 * DAY,
-	.rotate_after = 0, .expiry_alert = 14 * DAY, .verify_attempts = 3,
-	.cert_lifetime = 90 * DAY,
-};
-
-/* A steady slot: current live, next published and aged, cert fresh; at
- * rest in standby until renewal, 30 days before its expiry. */
-#define STEADY .has_current = 1, .has_next = 1, .deployed = DK_CURRENT, \
-	.cert_not_after = NOW + 60 * DAY, .current_since = NOW - 30 * DAY, \
-	.published = 1, .guard = AGE_SAFE, .guard_at = NOW - DAY
+/* A slot at rest in standby until renewal, 30 days before its expiry. */
 #define AT_REST { SLOT_STANDBY, NOW + 30 * DAY, { STEADY } }
 /* The next key not yet in DNS: a publish. */
 #define TO_PUBLISH { SLOT_PUBLISHING, 0, { .has_current = 1, .has_next = 1, \
@@ -104,7 +92,7 @@ row_run(const void *arg)
 	struct host_step hs;
 	int i;
 
-	host_step(r->slots, r->n, NOW, &policy, &hs);
+	host_step(r->slots, r->n, NOW, &next_policy, &hs);
 	T_INT(hs.nslots, r->n);
 	T_INT(hs.shared, r->shared);
 	T_INT(hs.sharing, r->sharing);
@@ -120,7 +108,7 @@ row_run(const void *arg)
 	/* Each slot's step is machine_step's, unchanged. */
 	for (i = 0; i < r->n; i++) {
 		struct slot_step st = machine_step(r->slots[i].state,
-		    &r->slots[i].facts, NOW, &policy);
+		    &r->slots[i].facts, NOW, &next_policy);
 
 		T_INT(hs.step[i].state, st.state);
 		T_INT(hs.step[i].action, st.action);
@@ -139,10 +127,10 @@ masks_within_slots(void)
 
 	for (i = 0; i < HOST_STEP_MAX_SLOTS + 2; i++)
 		s[i] = pub;
-	host_step(s, HOST_STEP_MAX_SLOTS + 2, NOW, &policy, &hs);
+	host_step(s, HOST_STEP_MAX_SLOTS + 2, NOW, &next_policy, &hs);
 	T_INT(hs.nslots, HOST_STEP_MAX_SLOTS);
 	T_INT(hs.sharing, (1u << HOST_STEP_MAX_SLOTS) - 1);
-	host_step(s, 1, NOW, &policy, &hs);
+	host_step(s, 1, NOW, &next_policy, &hs);
 	T_INT(hs.sharing, 1);
 	T_INT(hs.shared, ACT_PUBLISH);
 }

@@ -8,28 +8,16 @@
 
 #include "machine.h"
 #include "t.h"
+#include "t_machine.h"
 
 /* Rows override a few fields of a common base (STEADY) on purpose. */
 #pragma GCC diagnostic ignored "-Woverride-init"
 
-#define NOW	1800000000
-#define DAY	86400
-
-static const struct slot_policy next_policy = {
-	.scheme = SCHEME_CURRENT_NEXT, .renew_before = 30 * DAY,
-	.rotate_after = 0, .expiry_alert = 14 * DAY, .verify_attempts = 3,
-	.cert_lifetime = 90 * DAY,
-};
 static const struct slot_policy issuer_policy = {
 	.scheme = SCHEME_CURRENT_ISSUER, .renew_before = 30 * DAY,
 	.rotate_after = 0, .expiry_alert = 14 * DAY, .verify_attempts = 3,
 	.cert_lifetime = 90 * DAY,
 };
-
-/* A steady host: current live, next published and aged, cert fresh. */
-#define STEADY .has_current = 1, .has_next = 1, .deployed = DK_CURRENT, \
-	.cert_not_after = NOW + 60 * DAY, .current_since = NOW - 30 * DAY, \
-	.published = 1, .guard = AGE_SAFE, .guard_at = NOW - DAY
 
 struct row {
 	const char		*name;
