@@ -23,12 +23,19 @@ enum log_level {
 /* verbosity: -2 silent (tests), -1 quiet (errors only), 0 default,
  * 1 -v, 2 -vv. */
 void	 log_init(int verbosity, int use_syslog);
-void	 log_msg(enum log_level, const char *host, const char *slot,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* The same, for a line that reports a failure already recorded: it never
- * becomes log_last_error(), so the next slot's cause stays its own. */
-void	 log_report(enum log_level, const char *host, const char *slot,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * One line about host and slot (either NULL). cause: the line may be why
+ * a step failed (it becomes log_last_error()); 0 for a line that reports
+ * a failure already recorded, so the next slot's cause stays its own.
+ * Called as log_msg (cause 1) and log_report (cause 0).
+ */
+void	 log_line(enum log_level, int cause, const char *host,
+	    const char *slot, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+#define log_msg(lvl, host, slot, ...) \
+	log_line((lvl), 1, (host), (slot), __VA_ARGS__)
+#define log_report(lvl, host, slot, ...) \
+	log_line((lvl), 0, (host), (slot), __VA_ARGS__)
 
 #define log_err(...)	log_msg(LOG_LVL_ERR, NULL, NULL, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, NULL, NULL, __VA_ARGS__)

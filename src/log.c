@@ -115,23 +115,12 @@ log_set_forward(log_forward_fn fn)
 }
 
 void
-log_msg(enum log_level lvl, const char *host, const char *slot,
+log_line(enum log_level lvl, int cause, const char *host, const char *slot,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(lvl, 1, host, slot, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_report(enum log_level lvl, const char *host, const char *slot,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(lvl, 0, host, slot, fmt, ap);
+	vlog(lvl, cause, host, slot, fmt, ap);
 	va_end(ap);
 }

@@ -69,30 +69,34 @@ digest_into(const unsigned char *der, size_t len, uint8_t mtype,
 	return 0;
 }
 
+/* rr as "usage selector mtype" over der, the DER of what selector
+ * selects; len <= 0: there is none. 0, or -1 (rr stays empty). */
+static int
+rr_from_der(const unsigned char *der, int len, uint8_t usage,
+    uint8_t selector, uint8_t mtype, struct tlsa_rr *rr)
+{
+	memset(rr, 0, sizeof(*rr));
+	if (len <= 0 || digest_into(der, (size_t)len, mtype, rr) == -1)
+		return -1;
+	rr->usage = usage;
+	rr->selector = selector;
+	rr->mtype = mtype;
+	return 0;
+}
+
 /* tlsa_from_cert() without logging, for matching. */
 static int
 from_cert(X509 *x, uint8_t usage, uint8_t selector, uint8_t mtype,
     struct tlsa_rr *rr)
 {
 	unsigned char *der = NULL;
-	int len = -1, rc = -1;
+	int len = -1, rc;
 
-	memset(rr, 0, sizeof(*rr));
-	if (x == NULL || mtype > TLSA_MT_SHA512)
-		goto done;
-	if (selector == TLSA_SEL_CERT)
+	if (x != NULL && selector == TLSA_SEL_CERT)
 		len = i2d_X509(x, &der);
-	else if (selector == TLSA_SEL_SPKI)
+	else if (x != NULL && selector == TLSA_SEL_SPKI)
 		len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
-	if (len <= 0)
-		goto done;
-	if (digest_into(der, (size_t)len, mtype, rr) == -1)
-		goto done;
-	rr->usage = usage;
-	rr->selector = selector;
-	rr->mtype = mtype;
-	rc = 0;
-done:
+	rc = rr_from_der(der, len, usage, selector, mtype, rr);
 	ERR_clear_error();
 	OPENSSL_free(der);
 	return rc;
@@ -115,20 +119,11 @@ tlsa_from_pkey(EVP_PKEY *pkey, uint8_t usage, uint8_t mtype,
     struct tlsa_rr *rr)
 {
 	unsigned char *der = NULL;
-	int len = -1, rc = -1;
+	int len = pkey != NULL ? i2d_PUBKEY(pkey, &der) : -1, rc;
 
-	memset(rr, 0, sizeof(*rr));
-	if (pkey == NULL || (len = i2d_PUBKEY(pkey, &der)) <= 0 ||
-	    digest_into(der, (size_t)len, mtype, rr) == -1) {
+	if ((rc = rr_from_der(der, len, usage, TLSA_SEL_SPKI, mtype, rr)) != 0)
 		log_err("cannot make TLSA %u 1 %u data from a key", usage,
 		    mtype);
-		goto done;
-	}
-	rr->usage = usage;
-	rr->selector = TLSA_SEL_SPKI;
-	rr->mtype = mtype;
-	rc = 0;
-done:
 	ERR_clear_error();
 	OPENSSL_free(der);
 	return rc;
@@ -386,36 +381,35 @@ tlsa_rr_copy(struct tlsa_rr *dst, const struct tlsa_rr *src)
 		memcpy(dst->data, src->data, src->len);
 }
 
-/* Where rr is, or would go to keep the order; *found tells which. */
-static size_t
-set_find(const struct tlsa_set *set, const struct tlsa_rr *rr, int *found)
+/* 1 if set holds rr, at *at; else 0, *at where it would go to keep the
+ * order. */
+static int
+set_find(const struct tlsa_set *set, const struct tlsa_rr *rr, size_t *at)
 {
 	size_t lo = 0, hi = set->n, mid;
 	int c;
 
-	*found = 0;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if ((c = tlsa_cmp(&set->rr[mid], rr)) == 0) {
-			*found = 1;
-			return mid;
+			*at = mid;
+			return 1;
 		}
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo;
+	*at = lo;
+	return 0;
 }
 
 void
 tlsa_set_add(struct tlsa_set *set, const struct tlsa_rr *rr)
 {
 	size_t at;
-	int found;
 
-	at = set_find(set, rr, &found);
-	if (found)
+	if (set_find(set, rr, &at))
 		return;
 	set->rr = xrealloc(set->rr, (set->n + 1) * sizeof(*set->rr));
 	memmove(&set->rr[at + 1], &set->rr[at],
@@ -427,20 +421,17 @@ tlsa_set_add(struct tlsa_set *set, const struct tlsa_rr *rr)
 int
 tlsa_set_has(const struct tlsa_set *set, const struct tlsa_rr *rr)
 {
-	int found;
+	size_t at;
 
-	(void)set_find(set, rr, &found);
-	return found;
+	return set_find(set, rr, &at);
 }
 
 void
 tlsa_set_del(struct tlsa_set *set, const struct tlsa_rr *rr)
 {
 	size_t at;
-	int found;
 
-	at = set_find(set, rr, &found);
-	if (!found)
+	if (!set_find(set, rr, &at))
 		return;
 	tlsa_rr_free(&set->rr[at]);
 	memmove(&set->rr[at], &set->rr[at + 1],
