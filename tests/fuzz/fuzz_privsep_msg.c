@@ -36,7 +36,7 @@ again(int is_request, const uint8_t *body, size_t len, struct pmsg_buf *b)
 		else if (m.kind == PM_NET_NAME)
 			pmsg_put_net_name(b, &m.name);
 		else if (m.kind == PM_NET_EP)
-			pmsg_put_net_ep(b, &m.ep);
+			pmsg_put_net_ep(b, &m.ep, &m.ep_matched);
 		else if (m.kind == PM_DOC_ZONE_ANS)
 			pmsg_put_doc_zone(b, &m.dzone);
 		else if (m.kind == PM_DOC_TLSA_ANS)
