@@ -89,10 +89,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <ini.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1100,12 +1098,9 @@ p_domain(struct pctx *ctx, const struct keydef *kd, const char *val,
 static int
 id_known(const char *key, const char *val)
 {
-	if (strspn(val, "0123456789") == strlen(val))
-		return 1;
-	errno = 0;
-	if (strcmp(key, "group") == 0)
-		return getgrnam(val) != NULL;
-	return getpwnam(val) != NULL;
+	long id;
+
+	return fs_id_by_name(val, strcmp(key, "group") == 0, &id) == 0;
 }
 
 static int

@@ -800,12 +800,8 @@ numeric_id(const char *s, long *id)
 	return errno == 0 && *end == '\0' && *id >= 0 && *id < INT_MAX;
 }
 
-/*
- * A user (group 0) or group name to its id, or a plain number that names
- * none; -1 (logged) for neither.
- */
-static int
-lookup_id(const char *name, int group, long *id)
+int
+fs_id_by_name(const char *name, int group, long *id)
 {
 	struct passwd pw, *pwp = NULL;
 	struct group gr, *grp = NULL;
@@ -825,11 +821,21 @@ lookup_id(const char *name, int group, long *id)
 	else if (grp != NULL)
 		*id = (long)grp->gr_gid;
 	else if (!numeric_id(name, id)) {
-		log_err("unknown %s %s%s%s", group ? "group" : "user", name,
-		    e ? ": " : "", e ? strerror(e) : "");
+		errno = e;
 		return -1;
 	}
 	return 0;
+}
+
+/* fs_id_by_name, logged when it fails. */
+static int
+lookup_id(const char *name, int group, long *id)
+{
+	if (fs_id_by_name(name, group, id) == 0)
+		return 0;
+	log_err("unknown %s %s%s%s", group ? "group" : "user", name,
+	    errno ? ": " : "", errno ? strerror(errno) : "");
+	return -1;
 }
 
 int

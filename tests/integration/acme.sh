@@ -93,17 +93,6 @@ sys.stdout.write(urllib.request.urlopen(sys.argv[1], context=ctx,
     timeout=5).read().decode())' "$1" "$2"
 }
 
-# Waits up to 20 s for a command to succeed.
-wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # What Postfix serves on the wire now: SPKI digest of the leaf, or "none".
 WIRE_DIR=$tmp
 served_spki() { wire_spki "$ADDR" "$HOST" "$@"; }
@@ -153,7 +142,7 @@ PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 \
 pebble_pid=$!
 CA="$tmp/pebble/tls-ca.pem"
 DIR_URL="https://$ADDR:14000/dir"
-if wait_for fetch "$DIR_URL" "$CA"; then
+if poll 20 fetch "$DIR_URL" "$CA"; then
 	ok "pebble serves its directory at $DIR_URL"
 else
 	not_ok "pebble started" "$(tail -n 5 "$tmp/pebble/pebble.log")"
@@ -583,7 +572,7 @@ postconf -c "$pf" -F '*/*/chroot = n' 2>>"$tmp/postfix.log"
 
 ip netns exec "$NS" postfix -c "$pf" start-fg >"$tmp/postfix.log" 2>&1 &
 postfix_pid=$!
-if wait_for test -s "$tmp/spool/pid/master.pid"; then
+if poll 20 test -s "$tmp/spool/pid/master.pid"; then
 	master_pid=$(tr -d ' ' <"$tmp/spool/pid/master.pid")
 	ok "Postfix master runs (pid $master_pid; private config directory, chroot = n)"
 else

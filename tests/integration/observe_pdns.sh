@@ -67,15 +67,6 @@ for a in 2001:db8::1 2001:db8::2 2001:db8::4; do
 	nsx ip addr add "$a/128" dev lo nodad
 done
 
-# wait_for SECONDS COMMAND...: polls every 0.2 s; 0 once it succeeds.
-wait_for() {
-	n=$(($1 * 5)); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2; n=$((n - 1))
-	done
-	return 1
-}
 signed_soa() { # server zone
 	nsx dig +norec +dnssec +time=1 +tries=1 @"$1" "$2" SOA | grep -q 'RRSIG.*SOA'
 }
@@ -181,7 +172,7 @@ PIDS="$PIDS $!"
 ready=1
 for w in "192.0.2.1 example." "192.0.2.1 lag.example."; do
 	# shellcheck disable=SC2086
-	if ! wait_for 20 signed_soa $w; then
+	if ! poll 20 signed_soa $w; then
 		ready=0
 		not_ok "world up: $w serves a signed SOA" "$(tail -n 5 "$T/ns1/log")"
 	fi
@@ -241,7 +232,7 @@ PIDS="$PIDS $!"
 for w in "192.0.2.2 example." "192.0.2.2 lag.example." \
 	"2001:db8::2 lag.example." "192.0.2.4 pdns.test."; do
 	# shellcheck disable=SC2086
-	if ! wait_for 20 signed_soa $w; then
+	if ! poll 20 signed_soa $w; then
 		ready=0
 		not_ok "world up: $w serves a signed SOA" \
 			"$(tail -n 5 "$T/ns1/log" "$T/ns2/log" "$P/log")"
@@ -249,7 +240,7 @@ for w in "192.0.2.2 example." "192.0.2.2 lag.example." \
 done
 if [ $ready = 0 ]; then summary; exit 1; fi
 if command -v curl >/dev/null 2>&1; then
-	wait_for 10 nsx curl -s -o /dev/null http://192.0.2.4:8081/
+	poll 10 nsx curl -s -o /dev/null http://192.0.2.4:8081/
 else
 	sleep 1
 fi
@@ -293,7 +284,7 @@ printf 'update delete _25._tcp.mx.lag.example. TLSA\nupdate add _25._tcp.mx.lag.
 	"$H2" | nsupdate_ lag.example. >"$T/nsupdate-lag.log" 2>&1 ||
 	not_ok "nsupdate lag.example." "$(cat "$T/nsupdate-lag.log")"
 LAG_T0=$(date +%s)
-wait_for 5 sh -c "[ \"\$(ip netns exec $NS dig +norec +short @192.0.2.1 _25._tcp.mx.lag.example. TLSA | tr -d ' ' | tr A-F a-f)\" = 311$H2 ]"
+poll 5 sh -c "[ \"\$(ip netns exec $NS dig +norec +short @192.0.2.1 _25._tcp.mx.lag.example. TLSA | tr -d ' ' | tr A-F a-f)\" = 311$H2 ]"
 case_ "lagging secondary: STALE at ns2 while the primary matches" \
 	observe LIVE_OWNER=_25._tcp.mx.lag.example. LIVE_WANT="3 1 1 $H2" \
 	LIVE_EXPECT_ALL_MATCH=0 \
@@ -349,7 +340,7 @@ case_ "pdns: unknown server id is a 404 PERMFAIL" publish $PD \
 	"LIVE_EXPECT_LOG=zone/server not found (HTTP 404)"
 
 # --- back to the lagging secondary: it must catch up by itself
-if wait_for 45 all_match LIVE_OWNER=_25._tcp.mx.lag.example. LIVE_WANT="3 1 1 $H2"; then
+if poll 45 all_match LIVE_OWNER=_25._tcp.mx.lag.example. LIVE_WANT="3 1 1 $H2"; then
 	ok "lagging secondary caught up after $(($(date +%s) - LAG_T0)) s (refresh 30 s)"
 else
 	not_ok "lagging secondary caught up within 45 s" \
@@ -366,7 +357,7 @@ printf 'update add %s 60 TLSA 3 1 1 %s\nupdate add %s 60 TLSA 3 1 1 %s\n' \
 	$OWNER "$H1" $OWNER "$H2" | nsupdate_ example. >"$T/nsupdate.log" 2>&1 ||
 	not_ok "nsupdate example." "$(cat "$T/nsupdate.log")"
 T0=$(date +%s)
-if wait_for 10 all_match LIVE_OWNER=$OWNER LIVE_WANT="3 1 1 $H1;3 1 1 $H2"; then
+if poll 10 all_match LIVE_OWNER=$OWNER LIVE_WANT="3 1 1 $H1;3 1 1 $H2"; then
 	ok "after nsupdate, all four addresses match within $(($(date +%s) - T0)) s (NOTIFY)"
 else
 	not_ok "after nsupdate, all four addresses match within 10 s" \
@@ -404,7 +395,7 @@ case_ "an unroutable IPv4 extra server is never ignored" \
 
 # --- the secondary stops
 kill "$NS2_PID"
-wait_for 10 sh -c "! kill -0 $NS2_PID"
+poll 10 sh -c "! kill -0 $NS2_PID"
 case_ "secondary stopped: its addresses UNREACHABLE and named, all_match 0" \
 	observe LIVE_OWNER=$OWNER LIVE_WANT="3 1 1 $H1;3 1 1 $H2" \
 	LIVE_EXPECT_ALL_MATCH=0 LIVE_EXPECT_NSERVERS=4 \
