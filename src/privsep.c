@@ -546,9 +546,10 @@ ask_doctor(const struct conf *conf, const struct conf_host *h,
 	if (host_index(conf, h, &q.host) != 0)
 		return OUT_TEMPFAIL;
 	o = exchange(&q, NULL, take_doc, in);
-	if (in->got == 1 || o != OUT_OK)
-		return in->got == 1 ? o : OUT_TEMPFAIL;
-	kill_child("sent a malformed message");
+	if (in->got == 1)
+		return o;
+	if (o == OUT_OK)	/* a result without its answer frame */
+		kill_child("sent a malformed message");
 	return OUT_TEMPFAIL;
 }
 
