@@ -3,7 +3,8 @@
  * address (no recursion of our own, no caching, no search list).
  *
  * dnsq_run() drives every query of the array through one poll() loop over
- * non-blocking sockets: at most `inflight` queries on the wire at a time, a
+ * non-blocking sockets: at most `inflight` queries on the wire at a time
+ * (or a window that grows from there, as TCP's slow start does), a
  * timeout per try, up to `udp_tries` UDP sends, and a retry over TCP when
  * the UDP answer has the TC bit. Every query carries EDNS0 (1232 octets)
  * with the DO bit, a random ID, and RD, AD and CD only when asked for. An answer is
@@ -65,10 +66,20 @@ struct dnsq_limits {
 	int	try_ms;		/* wait for one UDP try */
 	int	udp_tries;	/* UDP sends before ETIMEDOUT */
 	int	tcp_ms;		/* whole TCP exchange */
+	int	max_inflight;	/* 0: inflight is fixed; else the window
+				 * grows by one per answer up to this, and
+				 * falls back to inflight when a try times
+				 * out (a resolver's socket buffer holds a
+				 * burst of about 150 queries, not 600) */
 };
 
 /* 16 in flight, 1.5 s per UDP try, 3 tries, 5 s over TCP. */
 extern const struct dnsq_limits dnsq_default_limits;
+
+/* The window after one more answer (answered) or a try that timed out:
+ * one more, up to max_inflight, or back to inflight. Pure. */
+size_t		dnsq_window_after(size_t window, int answered,
+		    const struct dnsq_limits *);
 
 /*
  * Parses "192.0.2.1", "2001:db8::1", "fe80::1%eth0", "addr#port" (or

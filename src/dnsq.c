@@ -38,7 +38,7 @@
 #define DNSQ_EDNS_SIZE	1232		/* the DNS flag day 2020 value */
 #define DNSQ_MAX_MSG	65535
 
-const struct dnsq_limits dnsq_default_limits = { 16, 1500, 3, 5000 };
+const struct dnsq_limits dnsq_default_limits = { 16, 1500, 3, 5000, 0 };
 
 enum qphase {
 	Q_WAITING = 0,
@@ -466,6 +466,16 @@ tcp_io(struct dnsq *q, struct qstate *st)
 	accept_answer(q, st, st->rbuf + 2, st->rlen - 2);
 }
 
+size_t
+dnsq_window_after(size_t window, int answered, const struct dnsq_limits *lim)
+{
+	size_t start = lim->inflight > 0 ? (size_t)lim->inflight : 1;
+
+	if (!answered || lim->max_inflight <= lim->inflight)
+		return start;
+	return window < (size_t)lim->max_inflight ? window + 1 : window;
+}
+
 static void
 on_timeout(struct dnsq *q, struct qstate *st, int64_t now,
     const struct dnsq_limits *lim)
@@ -485,7 +495,7 @@ dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 	struct pollfd *pfd = NULL;
 	size_t *idx = NULL;
 	uint8_t *buf = NULL;
-	size_t i, next = 0, done = 0;
+	size_t i, next = 0, done = 0, window;
 
 	if (lim == NULL)
 		lim = &dnsq_default_limits;
@@ -502,6 +512,7 @@ dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 		qs[i].err = 0;
 		qs[i].tcp = 0;
 	}
+	window = lim->inflight > 0 ? (size_t)lim->inflight : 1;
 	while (done < n) {
 		int64_t now = util_mono_ms(), wait = -1;
 		size_t active = 0, np = 0;
@@ -509,8 +520,7 @@ dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 		for (i = 0; i < next; i++)
 			if (st[i].phase != Q_DONE)
 				active++;
-		while (active < (size_t)(lim->inflight > 0 ? lim->inflight :
-		    1) && next < n) {
+		while (active < window && next < n) {
 			start(&qs[next], &st[next], now, lim);
 			if (st[next].phase != Q_DONE)
 				active++;
@@ -550,13 +560,19 @@ dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 					    lim);
 				else
 					tcp_io(&qs[k], &st[k]);
+				if (st[k].phase == Q_DONE && qs[k].err == 0)
+					window = dnsq_window_after(window,
+					    1, lim);
 			}
 			for (i = 0; i < np; i++) {
 				size_t k = idx[i];
 
 				if (st[k].phase != Q_DONE &&
-				    st[k].deadline <= now)
+				    st[k].deadline <= now) {
 					on_timeout(&qs[k], &st[k], now, lim);
+					window = dnsq_window_after(window, 0,
+					    lim);
+				}
 			}
 		}
 		done = 0;

@@ -171,7 +171,7 @@ ask_one(struct upd *u, const struct srv_addr *a, const char *what, int try,
     const struct buf *msg, struct dnsq *q, const char **last_err)
 {
 	/* One UDP send a try: the tries go round the addresses here. */
-	const struct dnsq_limits lim = { 1, u->try_ms, 1, u->try_ms };
+	const struct dnsq_limits lim = { 1, u->try_ms, 1, u->try_ms, 0 };
 
 	dnsq_query_init_msg(q, &a->ss, a->len, (const uint8_t *)msg->data,
 	    msg->len);

@@ -678,7 +678,7 @@ test_dnsq_timeout_and_bound(void)
 {
 	struct srv s = { 0 };
 	struct dnsq q[12];
-	struct dnsq_limits lim = { 4, 100, 2, 1000 };
+	struct dnsq_limits lim = { 4, 100, 2, 1000, 0 };
 	double t0, t;
 	size_t i;
 
@@ -778,7 +778,7 @@ test_dnsq_prebuilt(void)
 		{ SRV_ECHO_TC_WRONG, EPROTO, 1 },
 		{ 0, EINVAL, 0 },
 	};
-	struct dnsq_limits lim = { 1, 150, 2, 1000 };
+	struct dnsq_limits lim = { 1, 150, 2, 1000, 0 };
 	ldns_rr_list *up = ldns_rr_list_new();
 	ldns_pkt *upd;
 	ldns_rr *rr = NULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -193,6 +194,39 @@ test_stopped_resolver_fails(void)
 	resolve_close(r);
 }
 
+/* A prefetch that ran out of descriptors here learnt nothing of the
+ * resolver: what it could not ask is asked again by the lookups, which
+ * then succeed (kept as errors, they failed). */
+static void
+test_prefetch_out_of_descriptors(void)
+{
+	const char *asked = MX;
+	const int port25 = 25;
+	struct resolver *r;
+	struct rlimit old, one;
+	pid_t pid;
+	int lowest;
+
+	if ((r = started(&pid)) == NULL)
+		return;
+	lowest = dup(0);
+	if (!T_CHECK(lowest >= 0) ||
+	    !T_CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0)) {
+		t_kill(&pid);
+		resolve_close(r);
+		return;
+	}
+	close(lowest);
+	one = old;
+	one.rlim_cur = (rlim_t)lowest + 1;	/* one socket at a time */
+	T_CHECK(setrlimit(RLIMIT_NOFILE, &one) == 0);
+	verify_prefetch(r, &asked, &port25, 1);
+	T_CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	looked_up(r, MX, RESOLVE_SECURE, RESOLVE_SECURE, NULL);
+	t_kill(&pid);
+	resolve_close(r);
+}
+
 /*
  * Which resolvers are asked: the resolver setting, else resolv.conf's
  * first three numeric nameservers, else 127.0.0.1; as rows, each a case.
@@ -275,6 +309,8 @@ static const struct t_case cases[] = {
 	  test_prefetched_lookups },
 	{ "without the prefetch a stopped resolver fails the lookups",
 	  test_stopped_resolver_fails },
+	{ "what a prefetch could not ask for want of descriptors is asked "
+	  "again", test_prefetch_out_of_descriptors },
 };
 
 T_MAIN_TABLE(rows, run_row, cases)
