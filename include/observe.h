@@ -10,7 +10,10 @@
  *      records of every NS name;
  *   2. adds host->extra_servers (hidden primaries, anycast unicast nodes);
  *   3. asks every address directly, all at once (see dnsq.h): TLSA at
- *      owner and SOA at the apex, RD=0, EDNS0 with DO;
+ *      owner and SOA at the apex, RD=0, EDNS0 with DO; addresses the NS
+ *      answer's additional section gives (observe_glue) are asked beside
+ *      the A and AAAA lookups of step 1, and their answers stand for the
+ *      addresses the lookups then give, if the same;
  *   4. classifies each answer (observe_classify) and sums up
  *      (observe_summarize).
  * Returns OUT_OK with the report filled even when not every address
@@ -75,6 +78,15 @@ enum obs_result observe_classify(const uint8_t *wire, size_t len,
 int	observe_soa(const uint8_t *wire, size_t len, const char *zone,
 	    uint32_t *serial, int64_t *neg_ttl, int *is_signed);
 
+/*
+ * The addresses an answer's additional section gives the names
+ * ns[0..nns): its A and AAAA records owned by one of them (compared
+ * without case), as port-53 socket addresses, each once, at most max, in
+ * out and outlen. Returns how many. Pure.
+ */
+size_t	observe_glue(const uint8_t *wire, size_t len, const char *const *ns,
+	    size_t nns, struct sockaddr_storage *out, socklen_t *outlen,
+	    size_t max);
 /*
  * Sums up n classified addresses into report (which must be zeroed):
  * servers, all_match (every address matches, except unreachable IPv6

@@ -488,6 +488,39 @@ on_timeout(struct dnsq *q, struct qstate *st, int64_t now,
 		finish(q, st, ETIMEDOUT);
 }
 
+/* After a poll(): reads what is ready, times out what is due; the window
+ * as these answers and losses leave it. */
+static size_t
+serve_polled(struct dnsq *qs, struct qstate *st, const struct pollfd *pfd,
+    const size_t *idx, size_t np, uint8_t *buf,
+    const struct dnsq_limits *lim, size_t window)
+{
+	int64_t now = util_mono_ms();
+	size_t i;
+
+	for (i = 0; i < np; i++) {
+		size_t k = idx[i];
+
+		if (pfd[i].revents == 0)
+			continue;
+		if (st[k].phase == Q_UDP)
+			udp_read(&qs[k], &st[k], buf, now, lim);
+		else
+			tcp_io(&qs[k], &st[k]);
+		if (st[k].phase == Q_DONE && qs[k].err == 0)
+			window = dnsq_window_after(window, 1, lim);
+	}
+	for (i = 0; i < np; i++) {
+		size_t k = idx[i];
+
+		if (st[k].phase != Q_DONE && st[k].deadline <= now) {
+			on_timeout(&qs[k], &st[k], now, lim);
+			window = dnsq_window_after(window, 0, lim);
+		}
+	}
+	return window;
+}
+
 void
 dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 {
@@ -549,31 +582,8 @@ dnsq_run(struct dnsq *qs, size_t n, const struct dnsq_limits *lim)
 					finish(&qs[idx[i]], &st[idx[i]], e);
 				continue;
 			}
-			now = util_mono_ms();
-			for (i = 0; i < np; i++) {
-				size_t k = idx[i];
-
-				if (pfd[i].revents == 0)
-					continue;
-				if (st[k].phase == Q_UDP)
-					udp_read(&qs[k], &st[k], buf, now,
-					    lim);
-				else
-					tcp_io(&qs[k], &st[k]);
-				if (st[k].phase == Q_DONE && qs[k].err == 0)
-					window = dnsq_window_after(window,
-					    1, lim);
-			}
-			for (i = 0; i < np; i++) {
-				size_t k = idx[i];
-
-				if (st[k].phase != Q_DONE &&
-				    st[k].deadline <= now) {
-					on_timeout(&qs[k], &st[k], now, lim);
-					window = dnsq_window_after(window, 0,
-					    lim);
-				}
-			}
+			window = serve_polled(qs, st, pfd, idx, np, buf, lim,
+			    window);
 		}
 		done = 0;
 		for (i = 0; i < next; i++)

@@ -12,6 +12,14 @@
  * says, or fails to say, it is named in the report: an address is never
  * left out because it was silent.
  *
+ * An NS answer with addresses for the NS names in its additional section
+ * (BIND's does; unbound's, minimal by default, does not) saves a round:
+ * those addresses are asked the observation's questions beside the A and
+ * AAAA lookups, as a guess. Which addresses count is still decided by the
+ * lookups alone; a guessed answer stands for an address only if it came
+ * from exactly that address, and every other address is asked afterwards,
+ * as without the guess.
+ *
  * Whether the zone is signed is a property of the zone, not of one
  * server: it is signed if the resolver finds a DNSKEY RRset at the apex
  * or any address signs its SOA. A server that then serves the wanted
@@ -65,6 +73,18 @@ struct obs_ctx {
 	 * first SOA query: the apex's are among them. */
 	struct dnsq		 pre[2 * OBS_PRE_NAMES];
 	size_t			 npre;
+	/* Addresses from the NS answer's additional section, asked TLSA
+	 * and SOA beside the address lookups (only when guess is set). */
+	int			 guess;
+	struct obs_guess	*guesses;
+	size_t			 nguesses;
+};
+
+/* One guessed address and its two answers: TLSA at the owner, SOA. */
+struct obs_guess {
+	struct sockaddr_storage	 sa;
+	socklen_t		 salen;
+	struct dnsq		 q[2];
 };
 
 void
@@ -647,6 +667,72 @@ add_addr(struct obs_ctx *c, const struct sockaddr_storage *sa,
 	c->naddrs++;
 }
 
+/* An A or AAAA record as a port-53 socket address: its length, or 0 if
+ * it is neither or malformed. */
+static socklen_t
+rr_sockaddr(const ldns_rr *rr, struct sockaddr_storage *ss)
+{
+	const ldns_rdf *f = ldns_rr_rdf(rr, 0);
+
+	memset(ss, 0, sizeof(*ss));
+	if (f == NULL)
+		return 0;
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A && ldns_rdf_size(f) == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(53);
+		memcpy(&sin->sin_addr, ldns_rdf_data(f), 4);
+		return sizeof(*sin);
+	}
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA &&
+	    ldns_rdf_size(f) == 16) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(53);
+		memcpy(&sin6->sin6_addr, ldns_rdf_data(f), 16);
+		return sizeof(*sin6);
+	}
+	return 0;
+}
+
+size_t
+observe_glue(const uint8_t *wire, size_t len, const char *const *ns,
+    size_t nns, struct sockaddr_storage *out, socklen_t *outlen, size_t max)
+{
+	ldns_pkt *pkt = NULL;
+	const ldns_rr_list *add;
+	size_t i, j, k, n = 0;
+
+	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+		return 0;
+	add = ldns_pkt_additional(pkt);
+	for (i = 0; i < ldns_rr_list_rr_count(add) && n < max; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(add, i);
+		struct sockaddr_storage ss;
+		socklen_t sl = rr_sockaddr(rr, &ss);
+		int named = 0;
+
+		for (j = 0; j < nns && sl != 0 && !named; j++) {
+			ldns_rdf *d = ldns_dname_new_frm_str(ns[j]);
+
+			named = d != NULL &&
+			    ldns_dname_compare(d, ldns_rr_owner(rr)) == 0;
+			ldns_rdf_deep_free(d);
+		}
+		for (k = 0; k < n && named; k++)
+			if (outlen[k] == sl && memcmp(&out[k], &ss, sl) == 0)
+				named = 0;	/* already there */
+		if (named) {
+			out[n] = ss;
+			outlen[n++] = sl;
+		}
+	}
+	ldns_pkt_free(pkt);
+	return n;
+}
+
 /* Adds the addresses in an A or AAAA answer; -1 (logged) if the lookup
  * failed, so that the set of servers is unknown. */
 static int
@@ -664,32 +750,14 @@ add_ns_addrs(struct obs_ctx *c, const struct dnsq *q, const char *ns,
 	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
 		struct sockaddr_storage ss;
+		socklen_t sl;
 		char text[64];
-		const ldns_rdf *f;
 
 		if (ldns_rr_get_type(rr) != (ldns_rr_type)q->qtype ||
-		    (f = ldns_rr_rdf(rr, 0)) == NULL)
-			continue;
-		memset(&ss, 0, sizeof(ss));
-		if (q->qtype == LDNS_RR_TYPE_A && ldns_rdf_size(f) == 4) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(53);
-			memcpy(&sin->sin_addr, ldns_rdf_data(f), 4);
-		} else if (q->qtype == LDNS_RR_TYPE_AAAA &&
-		    ldns_rdf_size(f) == 16) {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(53);
-			memcpy(&sin6->sin6_addr, ldns_rdf_data(f), 16);
-		} else
+		    (sl = rr_sockaddr(rr, &ss)) == 0)
 			continue;
 		dnsq_addr_str((struct sockaddr *)&ss, text, sizeof(text));
-		add_addr(c, &ss, ss.ss_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
-		    text, ns);
+		add_addr(c, &ss, sl, text, ns);
 		(*found)++;
 	}
 	ldns_pkt_free(pkt);
@@ -735,12 +803,45 @@ note_dnskey(struct obs_ctx *c, const struct dnsq *q)
 	ldns_pkt_free(pkt);
 }
 
-/* Every NS name's A and AAAA, asked together, added as addresses; a name
- * without one is named as such. -1 (logged) if a lookup failed. */
+/* The observation's two questions to one address. */
+static void
+observation_queries(const struct obs_ctx *c, const struct sockaddr_storage *sa,
+    socklen_t salen, struct dnsq q[2])
+{
+	dnsq_query_init(&q[0], sa, salen, c->owner, LDNS_RR_TYPE_TLSA, 0);
+	dnsq_query_init(&q[1], sa, salen, c->zone, LDNS_RR_TYPE_SOA, 0);
+}
+
+/* The addresses the NS answer's additional section gives its NS names,
+ * as guesses to ask beside the lookups. */
+static void
+guess_from_glue(struct obs_ctx *c, const struct dnsq *nsq, char *const *ns,
+    size_t nns)
+{
+	struct sockaddr_storage sas[OBS_MAX_ADDRS];
+	socklen_t lens[OBS_MAX_ADDRS];
+	size_t i;
+
+	if (!c->guess || nsq->wire == NULL)
+		return;
+	c->nguesses = observe_glue(nsq->wire, nsq->wirelen,
+	    (const char *const *)ns, nns, sas, lens, OBS_MAX_ADDRS);
+	c->guesses = xcalloc(c->nguesses + 1, sizeof(*c->guesses));
+	for (i = 0; i < c->nguesses; i++) {
+		c->guesses[i].sa = sas[i];
+		c->guesses[i].salen = lens[i];
+		observation_queries(c, &sas[i], lens[i], c->guesses[i].q);
+	}
+}
+
+/* Every NS name's A and AAAA, asked together (and the guesses' questions
+ * beside them), added as addresses; a name without one is named as such.
+ * -1 (logged) if a lookup failed. */
 static int
 add_ns_servers(struct obs_ctx *c, char *const *ns, size_t nns)
 {
-	struct dnsq *aq = xcalloc(2 * nns, sizeof(*aq));
+	size_t nq = 2 * nns + 2 * c->nguesses;
+	struct dnsq *aq = xcalloc(nq, sizeof(*aq));
 	struct dnsq_limits lim = dnsq_default_limits;
 	size_t i;
 	int rc = -1;
@@ -751,9 +852,18 @@ add_ns_servers(struct obs_ctx *c, char *const *ns, size_t nns)
 		dnsq_query_init(&aq[2 * i + 1], &c->rc.addr[0], c->rc.len[0],
 		    ns[i], LDNS_RR_TYPE_AAAA, 1);
 	}
-	/* One round trip to the resolver: at most 2 * OBS_MAX_NS. */
-	lim.inflight = (int)(2 * nns);
-	dnsq_run(aq, 2 * nns, &lim);
+	for (i = 0; i < c->nguesses; i++) {
+		aq[2 * nns + 2 * i] = c->guesses[i].q[0];
+		aq[2 * nns + 2 * i + 1] = c->guesses[i].q[1];
+	}
+	/* One round trip: at most 2 * OBS_MAX_NS + 2 * OBS_MAX_ADDRS, two
+	 * to each address as in the observation proper. */
+	lim.inflight = (int)nq;
+	dnsq_run(aq, nq, &lim);
+	for (i = 0; i < c->nguesses; i++) {
+		c->guesses[i].q[0] = aq[2 * nns + 2 * i];
+		c->guesses[i].q[1] = aq[2 * nns + 2 * i + 1];
+	}
 	for (i = 0; i < nns; i++) {
 		int found = 0;
 
@@ -768,7 +878,7 @@ add_ns_servers(struct obs_ctx *c, char *const *ns, size_t nns)
 	}
 	rc = 0;
 done:
-	dnsq_free(aq, 2 * nns);
+	dnsq_free(aq, 2 * nns);	/* the guesses' answers are kept */
 	free(aq);
 	return rc;
 }
@@ -841,6 +951,7 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 		goto done;
 	}
 	note_dnskey(c, &q[1]);
+	guess_from_glue(c, &q[0], ns, nns);
 	if (add_ns_servers(c, ns, nns) != 0)
 		goto done;
 	if ((r = add_extra_servers(c, h)) != OUT_OK)
@@ -865,45 +976,71 @@ done:
 	return r;
 }
 
-/* Asks every address for TLSA at the owner and SOA at the apex. */
+/* The guess's two answers (or errors) for address sa: NULL if there is
+ * none. They are what asking sa now would give: the same questions to
+ * the same address under the same limits, so a silent server is not
+ * waited for twice. */
+static const struct dnsq *
+guessed(const struct obs_ctx *c, const struct sockaddr_storage *sa,
+    socklen_t salen)
+{
+	size_t k;
+
+	for (k = 0; k < c->nguesses; k++) {
+		const struct obs_guess *g = &c->guesses[k];
+
+		if (g->salen == salen && memcmp(&g->sa, sa, salen) == 0)
+			return g->q;
+	}
+	return NULL;
+}
+
+/* Asks every address for TLSA at the owner and SOA at the apex, except
+ * those a guess has answered already. */
 static void
 ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 {
 	struct dnsq *q = xcalloc(2 * (c->naddrs ? c->naddrs : 1), sizeof(*q));
 	struct dnsq_limits lim = dnsq_default_limits;
 	size_t i, nq = 0;
-	size_t *at = xcalloc(c->naddrs ? c->naddrs : 1, sizeof(*at));
+	const struct dnsq **at = xcalloc(c->naddrs ? c->naddrs : 1,
+	    sizeof(*at));
+	size_t *slot = xcalloc(c->naddrs ? c->naddrs : 1, sizeof(*slot));
 
 	for (i = 0; i < c->naddrs; i++) {
-		at[i] = nq;
+		slot[i] = SIZE_MAX;
 		if (c->salens[i] == 0)
 			continue;	/* an NS name without address */
-		dnsq_query_init(&q[nq++], &c->sas[i], c->salens[i], c->owner,
-		    LDNS_RR_TYPE_TLSA, 0);
-		dnsq_query_init(&q[nq++], &c->sas[i], c->salens[i], c->zone,
-		    LDNS_RR_TYPE_SOA, 0);
+		if ((at[i] = guessed(c, &c->sas[i], c->salens[i])) != NULL)
+			continue;
+		slot[i] = nq;
+		observation_queries(c, &c->sas[i], c->salens[i], &q[nq]);
+		nq += 2;
 	}
 	/* All at once: each server gets two questions, so no server is
 	 * pressed harder than by 2 in flight, and 32 addresses take one
 	 * round trip, not four. */
 	lim.inflight = nq > 0 ? (int)nq : 1;
 	dnsq_run(q, nq, &lim);
+	for (i = 0; i < c->naddrs; i++)
+		if (slot[i] != SIZE_MAX)
+			at[i] = &q[slot[i]];
 	/* Signed zone first: it decides what a match is. */
 	for (i = 0; i < c->naddrs; i++) {
 		struct observe_addr *a = &c->addrs[i];
-		const struct dnsq *soa = &q[at[i] + 1];
+		const struct dnsq *soa = at[i] != NULL ? &at[i][1] : NULL;
 		int is_signed = 0;
 
-		if (c->salens[i] != 0 && soa->err == 0 &&
+		if (soa != NULL && soa->err == 0 &&
 		    observe_soa(soa->wire, soa->wirelen, c->zone,
 		    &a->sv.serial, &a->neg_ttl, &is_signed) == 0 && is_signed)
 			c->zone_signed = 1;
 	}
 	for (i = 0; i < c->naddrs; i++) {
 		struct observe_addr *a = &c->addrs[i];
-		const struct dnsq *tq = &q[at[i]];
+		const struct dnsq *tq = at[i];
 
-		if (c->salens[i] == 0)
+		if (tq == NULL)
 			continue;
 		if (tq->err != 0) {
 			a->sv.result = OBS_UNREACHABLE;
@@ -927,6 +1064,7 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 	dnsq_free(q, nq);
 	free(q);
 	free(at);
+	free(slot);
 }
 
 static enum outcome
@@ -942,6 +1080,7 @@ observe_run(const struct conf *conf, const struct conf_host *h,
 	c.conf = conf;
 	c.hname = h != NULL ? h->name : NULL;
 	c.owner = owner;
+	c.guess = 1;
 	memset(rep, 0, sizeof(*rep));
 	if (load_resolvers(&c) != 0) {
 		r = OUT_PERMFAIL;
@@ -978,6 +1117,9 @@ observe_run(const struct conf *conf, const struct conf_host *h,
 	r = OUT_OK;
 done:
 	dnsq_free(c.pre, c.npre);
+	for (i = 0; i < c.nguesses; i++)
+		dnsq_free(c.guesses[i].q, 2);
+	free(c.guesses);
 	for (i = 0; i < c.naddrs; i++)
 		observe_addr_free(&c.addrs[i]);
 	free(c.addrs);

@@ -1,14 +1,17 @@
 /*
  * fuzz_observe - libFuzzer target for observe_classify() and
  * observe_soa(), which judge the wire-format answers of authoritative
- * servers (anyone on the path can forge these).
+ * servers, and observe_glue(), which reads a resolver's NS answer
+ * (anyone on the path can forge these).
  *
  * The first input byte picks the flags (bit 0: the zone is signed; bit
  * 1: want the one "3 1 1" record below, else nothing), the rest is the
  * answer. Checks: a match to a non-empty want means the served set is
  * exactly want; a note is always a C string; only an authoritative
- * answer has a TTL or a served set.
+ * answer has a TTL or a served set; glue never exceeds its bound, and is
+ * IPv4 or IPv6 on port 53.
  */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +23,25 @@
 #define ZONE	"example.org."
 #define RECORD	"3 1 1 " \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void
+glue_bounded(const uint8_t *data, size_t len)
+{
+	static const char *const ns[] = { "ns1.example.org.",
+	    "ns2.example.org." };
+	struct sockaddr_storage out[4];
+	socklen_t outlen[4];
+	size_t i, n = observe_glue(data, len, ns, 2, out, outlen, 4);
+
+	if (n > 4)
+		abort();
+	for (i = 0; i < n; i++)
+		if (!(out[i].ss_family == AF_INET &&
+		    outlen[i] == sizeof(struct sockaddr_in)) &&
+		    !(out[i].ss_family == AF_INET6 &&
+		    outlen[i] == sizeof(struct sockaddr_in6)))
+			abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
@@ -55,5 +77,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	observe_addr_free(&a);
 	(void)observe_soa(data + 1, len - 1, ZONE, &serial, &neg, &sig);
+	glue_bounded(data + 1, len - 1);
 	return 0;
 }

@@ -63,6 +63,13 @@ dns = {
     "cname": b"\2" + pkt(OWNER, 52, AA, 0,
                         [rr(OWNER, 5, 300, name("tlsa.example.net."))]),
     "soa-answer": b"\0" + pkt(ZONE, 6, AA, 0, [soa, rrsig(6, ZONE)]),
+    # a resolver's NS answer with glue (observe_glue)
+    "ns-glue": b"\0" + pkt(ZONE, 2, 0x0080, 0,
+                          [rr(ZONE, 2, 3600, name("ns1." + ZONE)),
+                           rr(ZONE, 2, 3600, name("ns2." + ZONE))], [],
+                          [rr("ns1." + ZONE, 1, 3600, bytes([192, 0, 2, 1])),
+                           rr("ns2." + ZONE, 28, 3600,
+                              bytes.fromhex("20010db8" + "00" * 11 + "02"))]),
     # a compression pointer in the answer's owner name
     "compressed": b"\2" + pkt(OWNER, 52, AA, 0, [b"\xc0\x0c" + struct.pack(
         "!HHIH", 52, 1, 600, 35) + bytes([3, 1, 1]) + DATA]),
