@@ -214,7 +214,8 @@ serve(const int *fds, int nfds, int resolver, const char *const *glue,
 
 /* What observe() did in the namespace, sent back to the test. */
 struct glue_result {
-	int	ok;		/* the world came up */
+	int	ok;		/* the world came up; else why */
+	char	why[80];
 	int	outcome, nservers, all_match;
 	char	addrs[2][64];
 	char	events[64];	/* the pipe's letters, in order */
@@ -252,11 +253,17 @@ observe_in_netns(const char *const *glue, int silent3,
 	ssize_t n;
 
 	memset(res, 0, sizeof(*res));
-	if (unshare(CLONE_NEWNET) != 0 || lo_up() != 0 || pipe(ev) != 0)
+	if (unshare(CLONE_NEWNET) != 0 || lo_up() != 0 || pipe(ev) != 0) {
+		snprintf(res->why, sizeof(res->why), "a network namespace "
+		    "with lo up: %s", strerror(errno));
 		return;
+	}
 	for (i = 0; i < 4; i++)
-		if ((fds[i] = bind53(ips[i])) < 0)
+		if ((fds[i] = bind53(ips[i])) < 0) {
+			snprintf(res->why, sizeof(res->why), "%s:53: %s",
+			    ips[i], strerror(errno));
 			return;
+		}
 	if ((srv[0] = fork()) == 0)
 		serve(fds, 1, 1, glue, 0, ev[1]);
 	if ((srv[1] = fork()) == 0)
@@ -359,8 +366,10 @@ run_glue_row(const void *arg)
 	T_INT(read(p[0], &res, sizeof(res)), sizeof(res));
 	close(p[0]);
 	(void)waitpid(pid, &status, 0);
-	if (!T_CHECK(res.ok))
+	if (!T_CHECK(res.ok)) {
+		printf("    %s\n", res.why);
 		return;
+	}
 	T_INT(res.outcome, OUT_OK);
 	/* Which addresses count is the lookups' word alone. */
 	T_INT(res.nservers, 2);
