@@ -7,9 +7,9 @@
  * (or a window that grows from there, as TCP's slow start does), a
  * timeout per try, up to `udp_tries` UDP sends, and a retry over TCP when
  * the UDP answer has the TC bit. Every query carries EDNS0 (1232 octets)
- * with the DO bit, a random ID, and RD, AD and CD only when asked for. An answer is
- * accepted only if its ID, QR bit and question match the query; a UDP
- * datagram that does not match is dropped and the wait goes on.
+ * with the DO bit, a random ID, and RD, AD and CD only when asked for. An
+ * answer is accepted only if its ID, QR bit and question match the query;
+ * a UDP datagram that does not match is dropped and the wait goes on.
  *
  * A prebuilt message (dnsq_query_init_msg) is sent instead, octet for
  * octet, when the caller must build it: a TSIG-signed UPDATE or query,

@@ -10,10 +10,12 @@
  *      records of every NS name;
  *   2. adds host->extra_servers (hidden primaries, anycast unicast nodes);
  *   3. asks every address directly, all at once (see dnsq.h): TLSA at
- *      owner and SOA at the apex, RD=0, EDNS0 with DO; addresses the NS
- *      answer's additional section gives (observe_glue) are asked beside
- *      the A and AAAA lookups of step 1, and their answers stand for the
- *      addresses the lookups then give, if the same;
+ *      owner and SOA at the apex, RD=0, EDNS0 with DO; guessed
+ *      addresses - those the NS answer's additional section gives
+ *      (observe_glue), those the lookups gave the zone last time in this
+ *      process, the extra servers - are asked beside the A and AAAA
+ *      lookups of step 1, and their answers stand for the addresses the
+ *      lookups then give, if the same;
  *   4. classifies each answer (observe_classify) and sums up
  *      (observe_summarize).
  * Returns OUT_OK with the report filled even when not every address

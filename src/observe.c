@@ -12,13 +12,14 @@
  * says, or fails to say, it is named in the report: an address is never
  * left out because it was silent.
  *
- * An NS answer with addresses for the NS names in its additional section
- * (BIND's does; unbound's, minimal by default, does not) saves a round:
- * those addresses are asked the observation's questions beside the A and
- * AAAA lookups, as a guess. Which addresses count is still decided by the
- * lookups alone; a guessed answer stands for an address only if it came
- * from exactly that address, and every other address is asked afterwards,
- * as without the guess.
+ * Guesses save a round: addresses for the NS names in the NS answer's
+ * additional section (BIND's answers carry them; unbound's, minimal by
+ * default, do not), the addresses the lookups gave the zone the last time
+ * this process observed it, and the extra servers are asked the
+ * observation's questions beside the A and AAAA lookups. Which addresses
+ * count is still decided by the lookups alone; a guessed answer stands
+ * for an address only if it came from exactly that address, and every
+ * other address is asked afterwards, as without the guess.
  *
  * Whether the zone is signed is a property of the zone, not of one
  * server: it is signed if the resolver finds a DNSKEY RRset at the apex
@@ -812,25 +813,100 @@ observation_queries(const struct obs_ctx *c, const struct sockaddr_storage *sa,
 	dnsq_query_init(&q[1], sa, salen, c->zone, LDNS_RR_TYPE_SOA, 0);
 }
 
-/* The addresses the NS answer's additional section gives its NS names,
- * as guesses to ask beside the lookups. */
+/*
+ * The addresses the lookups gave a zone the last time this process
+ * observed it (the network child lives for one run: a run --wait that
+ * polls, or many hosts in one zone), as guesses for the next time. A
+ * guess is never more than that: an address the lookups no longer give
+ * is asked and left out.
+ */
+#define OBS_MEMO_ZONES	8
+static struct obs_memo {
+	char			 zone[LDNS_MAX_DOMAINLEN + 2];
+	struct sockaddr_storage	 sa[OBS_MAX_ADDRS];
+	socklen_t		 salen[OBS_MAX_ADDRS];
+	size_t			 n;
+} memo[OBS_MEMO_ZONES];
+static size_t memo_next;
+
+static struct obs_memo *
+memo_find(const char *zone)
+{
+	size_t i;
+
+	for (i = 0; i < OBS_MEMO_ZONES; i++)
+		if (memo[i].n > 0 && strcasecmp(memo[i].zone, zone) == 0)
+			return &memo[i];
+	return NULL;
+}
+
+/* Remembers the addresses c asked, in place of the oldest zone. */
 static void
-guess_from_glue(struct obs_ctx *c, const struct dnsq *nsq, char *const *ns,
-    size_t nns)
+memo_put(const struct obs_ctx *c)
+{
+	struct obs_memo *m = memo_find(c->zone);
+	size_t i;
+
+	if (m == NULL) {
+		m = &memo[memo_next];
+		memo_next = (memo_next + 1) % OBS_MEMO_ZONES;
+	}
+	snprintf(m->zone, sizeof(m->zone), "%s", c->zone);
+	m->n = 0;
+	for (i = 0; i < c->naddrs && m->n < OBS_MAX_ADDRS; i++)
+		if (c->salens[i] != 0) {
+			m->sa[m->n] = c->sas[i];
+			m->salen[m->n++] = c->salens[i];
+		}
+}
+
+/* Adds one guess, unless it is there already or the guesses are full. */
+static void
+add_guess(struct obs_ctx *c, const struct sockaddr_storage *sa,
+    socklen_t salen)
+{
+	size_t i;
+
+	for (i = 0; i < c->nguesses; i++)
+		if (c->guesses[i].salen == salen &&
+		    memcmp(&c->guesses[i].sa, sa, salen) == 0)
+			return;
+	if (c->nguesses == OBS_MAX_ADDRS)
+		return;
+	c->guesses[c->nguesses].sa = *sa;
+	c->guesses[c->nguesses].salen = salen;
+	observation_queries(c, sa, salen, c->guesses[c->nguesses++].q);
+}
+
+/* The guesses to ask beside the lookups: the addresses the NS answer's
+ * additional section gives its NS names, those the lookups gave last
+ * time, and the extra servers, which are asked whatever the lookups say. */
+static void
+guess(struct obs_ctx *c, const struct conf_host *h, const struct dnsq *nsq,
+    char *const *ns, size_t nns)
 {
 	struct sockaddr_storage sas[OBS_MAX_ADDRS];
 	socklen_t lens[OBS_MAX_ADDRS];
-	size_t i;
+	const struct obs_memo *m = memo_find(c->zone);
+	size_t i, n = 0;
+	int k;
 
-	if (!c->guess || nsq->wire == NULL)
+	if (!c->guess)
 		return;
-	c->nguesses = observe_glue(nsq->wire, nsq->wirelen,
-	    (const char *const *)ns, nns, sas, lens, OBS_MAX_ADDRS);
-	c->guesses = xcalloc(c->nguesses + 1, sizeof(*c->guesses));
-	for (i = 0; i < c->nguesses; i++) {
-		c->guesses[i].sa = sas[i];
-		c->guesses[i].salen = lens[i];
-		observation_queries(c, &sas[i], lens[i], c->guesses[i].q);
+	c->guesses = xcalloc(OBS_MAX_ADDRS, sizeof(*c->guesses));
+	if (nsq->wire != NULL)
+		n = observe_glue(nsq->wire, nsq->wirelen,
+		    (const char *const *)ns, nns, sas, lens, OBS_MAX_ADDRS);
+	for (i = 0; i < n; i++)
+		add_guess(c, &sas[i], lens[i]);
+	for (i = 0; m != NULL && i < m->n; i++)
+		add_guess(c, &m->sa[i], m->salen[i]);
+	for (k = 0; h != NULL && k < h->nextra_servers; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (dnsq_addr_parse(h->extra_servers[k], 53, &ss, &sl) == 0)
+			add_guess(c, &ss, sl);
 	}
 }
 
@@ -951,7 +1027,7 @@ find_servers(struct obs_ctx *c, const struct conf_host *h)
 		goto done;
 	}
 	note_dnskey(c, &q[1]);
-	guess_from_glue(c, &q[0], ns, nns);
+	guess(c, h, &q[0], ns, nns);
 	if (add_ns_servers(c, ns, nns) != 0)
 		goto done;
 	if ((r = add_extra_servers(c, h)) != OUT_OK)
@@ -1091,6 +1167,7 @@ observe_run(const struct conf *conf, const struct conf_host *h,
 	if ((r = find_servers(&c, h)) != OUT_OK)
 		goto done;
 	ask_servers(&c, want);
+	memo_put(&c);
 	excused = observe_summarize(c.addrs, c.naddrs,
 	    h != NULL && h->ignore_unreachable_ipv6, rep);
 	for (i = 0; i < c.naddrs; i++) {
