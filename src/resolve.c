@@ -58,9 +58,9 @@ struct resolver {
 	size_t			 nkept;
 };
 
-/* Questions of one prefetch on the wire at once: 128 at first, as many
- * as a resolver's socket buffer surely holds in one burst (unbound's and
- * BIND's take about 150 queued queries; a burst of 512 lost some here),
+/* Questions of one prefetch on the wire at once: 128 at first, a burst
+ * a resolver's socket buffer holds at the kernel's default size (a burst
+ * of 512 to unbound lost some here, and each loss waits a whole try),
  * then one more per answer up to 512, half of the 1,024 descriptors a
  * service may open: a check of 200 names, 600 questions, takes 3 round
  * trips instead of 5. The resolvers' own limits are above that (unbound
