@@ -221,17 +221,19 @@ struct glue_result {
 	char	events[64];	/* the pipe's letters, in order */
 };
 
+/* The new namespace's loopback up (127/8 is then local): 0 or -1. */
 static int
 lo_up(void)
 {
 	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc = -1;
 
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	rc = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 &&
-	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) == 0) ?
-	    0 : -1;
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr) == 0 ? 0 : -1;
+	}
 	if (fd >= 0)
 		close(fd);
 	return rc;
