@@ -95,14 +95,14 @@ char	*fs_read_at(int dfd, const char *name, const char *shown,
 char	*fs_read_secret(const char *path, size_t maxlen, size_t *lenp);
 /* 0 if the file passes the checks of fs_read_secret, else -1 (logged). */
 int	 fs_check_secret(const char *path);
-/*
- * Resolves a user / group name (or a numeric id, as chown(1) takes);
- * (uid_t)-1 for NULL; -1 return if unknown.
- */
 /* A user's (group: a group's) id by name, or a plain number that names
  * none (as chown(1) takes it): 0; else -1, errno 0 for no such name or
  * the lookup's error. Nothing logged. */
 int	 fs_id_by_name(const char *name, int group, long *id);
+/*
+ * Resolves a user / group name (or a numeric id, as chown(1) takes);
+ * (uid_t)-1 for NULL; -1 return (logged) if unknown.
+ */
 int	 fs_lookup_owner(const char *user, const char *group, uid_t *,
 	    gid_t *);
 /* 1 if the name exists (lstat: a dangling symlink counts), else 0. */
