@@ -698,16 +698,29 @@ rr_sockaddr(const ldns_rr *rr, struct sockaddr_storage *ss)
 	return 0;
 }
 
+/* The same socket address, octet for octet as rr_sockaddr and
+ * dnsq_addr_parse write them. */
+static int
+same_addr(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr_storage *b, socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
 size_t
 observe_glue(const uint8_t *wire, size_t len, const char *const *ns,
     size_t nns, struct sockaddr_storage *out, socklen_t *outlen, size_t max)
 {
 	ldns_pkt *pkt = NULL;
+	ldns_rdf **names;
 	const ldns_rr_list *add;
 	size_t i, j, k, n = 0;
 
 	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
 		return 0;
+	names = xcalloc(nns + 1, sizeof(*names));
+	for (j = 0; j < nns; j++)
+		names[j] = ldns_dname_new_frm_str(ns[j]);
 	add = ldns_pkt_additional(pkt);
 	for (i = 0; i < ldns_rr_list_rr_count(add) && n < max; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(add, i);
@@ -715,21 +728,20 @@ observe_glue(const uint8_t *wire, size_t len, const char *const *ns,
 		socklen_t sl = rr_sockaddr(rr, &ss);
 		int named = 0;
 
-		for (j = 0; j < nns && sl != 0 && !named; j++) {
-			ldns_rdf *d = ldns_dname_new_frm_str(ns[j]);
-
-			named = d != NULL &&
-			    ldns_dname_compare(d, ldns_rr_owner(rr)) == 0;
-			ldns_rdf_deep_free(d);
-		}
+		for (j = 0; j < nns && sl != 0 && !named; j++)
+			named = names[j] != NULL && ldns_dname_compare(names[j],
+			    ldns_rr_owner(rr)) == 0;
 		for (k = 0; k < n && named; k++)
-			if (outlen[k] == sl && memcmp(&out[k], &ss, sl) == 0)
+			if (same_addr(&out[k], outlen[k], &ss, sl))
 				named = 0;	/* already there */
 		if (named) {
 			out[n] = ss;
 			outlen[n++] = sl;
 		}
 	}
+	for (j = 0; j < nns; j++)
+		ldns_rdf_deep_free(names[j]);
+	free(names);
 	ldns_pkt_free(pkt);
 	return n;
 }
@@ -868,8 +880,8 @@ add_guess(struct obs_ctx *c, const struct sockaddr_storage *sa,
 	size_t i;
 
 	for (i = 0; i < c->nguesses; i++)
-		if (c->guesses[i].salen == salen &&
-		    memcmp(&c->guesses[i].sa, sa, salen) == 0)
+		if (same_addr(&c->guesses[i].sa, c->guesses[i].salen, sa,
+		    salen))
 			return;
 	if (c->nguesses == OBS_MAX_ADDRS)
 		return;
@@ -1062,12 +1074,10 @@ guessed(const struct obs_ctx *c, const struct sockaddr_storage *sa,
 {
 	size_t k;
 
-	for (k = 0; k < c->nguesses; k++) {
-		const struct obs_guess *g = &c->guesses[k];
-
-		if (g->salen == salen && memcmp(&g->sa, sa, salen) == 0)
-			return g->q;
-	}
+	for (k = 0; k < c->nguesses; k++)
+		if (same_addr(&c->guesses[k].sa, c->guesses[k].salen, sa,
+		    salen))
+			return c->guesses[k].q;
 	return NULL;
 }
 
@@ -1079,17 +1089,17 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 	struct dnsq *q = xcalloc(2 * (c->naddrs ? c->naddrs : 1), sizeof(*q));
 	struct dnsq_limits lim = dnsq_default_limits;
 	size_t i, nq = 0;
+	/* Each address's two answers: a guess's, or q's, filled in place
+	 * by dnsq_run; NULL for an NS name without address. */
 	const struct dnsq **at = xcalloc(c->naddrs ? c->naddrs : 1,
 	    sizeof(*at));
-	size_t *slot = xcalloc(c->naddrs ? c->naddrs : 1, sizeof(*slot));
 
 	for (i = 0; i < c->naddrs; i++) {
-		slot[i] = SIZE_MAX;
 		if (c->salens[i] == 0)
-			continue;	/* an NS name without address */
+			continue;
 		if ((at[i] = guessed(c, &c->sas[i], c->salens[i])) != NULL)
 			continue;
-		slot[i] = nq;
+		at[i] = &q[nq];
 		observation_queries(c, &c->sas[i], c->salens[i], &q[nq]);
 		nq += 2;
 	}
@@ -1098,9 +1108,6 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 	 * round trip, not four. */
 	lim.inflight = nq > 0 ? (int)nq : 1;
 	dnsq_run(q, nq, &lim);
-	for (i = 0; i < c->naddrs; i++)
-		if (slot[i] != SIZE_MAX)
-			at[i] = &q[slot[i]];
 	/* Signed zone first: it decides what a match is. */
 	for (i = 0; i < c->naddrs; i++) {
 		struct observe_addr *a = &c->addrs[i];
@@ -1140,7 +1147,6 @@ ask_servers(struct obs_ctx *c, const struct tlsa_set *want)
 	dnsq_free(q, nq);
 	free(q);
 	free(at);
-	free(slot);
 }
 
 static enum outcome
